@@ -1,0 +1,32 @@
+import { sql } from 'drizzle-orm';
+import { bigserial, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+export const busSchema = pgSchema('bus');
+
+/** Written in the same transaction as the change that caused the event; the relay publishes from here. */
+export const outbox = busSchema.table(
+  'outbox',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    id: uuid('id').notNull().unique(),
+    subject: text('subject').notNull(),
+    communityId: uuid('community_id'),
+    data: jsonb('data').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    publishedAt: timestamp('published_at', { withTimezone: true, mode: 'string' }),
+  },
+  (t) => [index('outbox_pending_idx').on(t.seq).where(sql`published_at is null`)],
+);
+
+/** Consumers record each event id they processed, in the same transaction as the effect: duplicates are skipped. */
+export const processed = busSchema.table(
+  'processed',
+  {
+    consumer: text('consumer').notNull(),
+    eventId: uuid('event_id').notNull(),
+    processedAt: timestamp('processed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.consumer, t.eventId] })],
+);

@@ -1,0 +1,4 @@
+export * from './audit.ts';
+export * from './bus.ts';
+export * from './identity.ts';
+export * from './tenancy.ts';
