@@ -8,7 +8,7 @@ export const auditLog = auditSchema.table(
   {
     seq: bigserial('seq', { mode: 'number' }).primaryKey(),
     id: uuid('id').notNull().unique(),
-    at: timestamp('at', { withTimezone: true, mode: 'string' }).notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull(),
     subject: text('subject').notNull(),
     subjectRole: text('subject_role'),
     action: text('action').notNull(),

@@ -1,0 +1,3 @@
+export * from './audit-service.ts';
+export * from './chain.ts';
+export * from './export.ts';

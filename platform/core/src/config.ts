@@ -1,0 +1,88 @@
+import { resolve } from 'node:path';
+
+export interface Config {
+  dataDir: string;
+  logDir: string;
+  databaseUrl?: string;
+  natsUrl?: string;
+  port: number;
+  apiPort: number;
+  host: string;
+  masterKey?: string;
+  fieldCipher: 'aes-256-gcm' | 'sm4';
+  sessionTtlHours: number;
+  oidc?: { issuer: string; clientId: string; clientSecret: string; redirectUri: string };
+  logLevel: string;
+  publicUrl?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`configuration error: ${variable} ${problem}`);
+  }
+}
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new ConfigError(name, `must be a port number 0–65535, got "${raw}"`);
+  return n;
+}
+
+function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'is not a valid URL');
+  }
+  if (!protocols.includes(u.protocol))
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got ${u.protocol}`);
+  return raw;
+}
+
+/** Parses the environment once at start-up; a bad value throws a ConfigError naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const dataDir = resolve(env.SHEQU_DATA_DIR || '.data');
+  const cipher = env.SHEQU_FIELD_CIPHER || 'aes-256-gcm';
+  if (cipher !== 'aes-256-gcm' && cipher !== 'sm4')
+    throw new ConfigError('SHEQU_FIELD_CIPHER', `must be aes-256-gcm or sm4, got "${cipher}"`);
+  const ttl = Number(env.SHEQU_SESSION_TTL_HOURS || 12);
+  if (!Number.isFinite(ttl) || ttl <= 0) throw new ConfigError('SHEQU_SESSION_TTL_HOURS', 'must be a positive number');
+  const issuer = url(env, 'SHEQU_OIDC_ISSUER', ['http:', 'https:']);
+  let oidc: Config['oidc'];
+  if (issuer) {
+    for (const v of ['SHEQU_OIDC_CLIENT_ID', 'SHEQU_OIDC_CLIENT_SECRET', 'SHEQU_OIDC_REDIRECT_URI']) {
+      if (!env[v]) throw new ConfigError(v, 'is required when SHEQU_OIDC_ISSUER is set');
+    }
+    oidc = {
+      issuer,
+      clientId: env.SHEQU_OIDC_CLIENT_ID!,
+      clientSecret: env.SHEQU_OIDC_CLIENT_SECRET!,
+      redirectUri: url(env, 'SHEQU_OIDC_REDIRECT_URI', ['http:', 'https:'])!,
+    };
+  }
+  const level = env.SHEQU_LOG_LEVEL || 'info';
+  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(level)) {
+    throw new ConfigError('SHEQU_LOG_LEVEL', `must be one of trace, debug, info, warn, error, fatal, silent`);
+  }
+  return {
+    dataDir,
+    logDir: resolve(env.SHEQU_LOG_DIR || resolve(dataDir, 'logs')),
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    natsUrl: url(env, 'NATS_URL', ['nats:', 'tls:', 'ws:', 'wss:']),
+    port: port(env, 'PORT', 3000),
+    apiPort: port(env, 'SHEQU_API_PORT', 3001),
+    host: env.SHEQU_HOST || '127.0.0.1',
+    masterKey: env.SHEQU_MASTER_KEY || undefined,
+    fieldCipher: cipher,
+    sessionTtlHours: ttl,
+    oidc,
+    logLevel: level,
+    publicUrl: url(env, 'SHEQU_PUBLIC_URL', ['http:', 'https:']),
+  };
+}

@@ -1,0 +1,3 @@
+export * from './field-crypto.ts';
+export * from './keyring.ts';
+export * from './mask.ts';
