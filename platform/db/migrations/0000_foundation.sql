@@ -34,6 +34,7 @@ CREATE TABLE "bus"."outbox" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"attempts" integer DEFAULT 0 NOT NULL,
 	"last_error" text,
+	"claimed_until" timestamp with time zone,
 	"published_at" timestamp with time zone,
 	CONSTRAINT "outbox_id_unique" UNIQUE("id")
 );

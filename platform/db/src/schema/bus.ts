@@ -15,6 +15,8 @@ export const outbox = busSchema.table(
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
+    /** A relay's lease on the row while it publishes outside any transaction; an expired lease is taken over. */
+    claimedUntil: timestamp('claimed_until', { withTimezone: true }),
     publishedAt: timestamp('published_at', { withTimezone: true, mode: 'string' }),
   },
   (t) => [index('outbox_pending_idx').on(t.seq).where(sql`published_at is null`)],

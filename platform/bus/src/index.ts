@@ -1,0 +1,4 @@
+export * from './memory-bus.ts';
+export * from './nats-bus.ts';
+export * from './outbox.ts';
+export * from './types.ts';

@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createTestDatabase, type Database, queryRows, testEngines } from '@shequ/db';
+import { sql } from 'drizzle-orm';
+import {
+  type Bus,
+  type EventEnvelope,
+  enqueue,
+  handleOnce,
+  MemoryBus,
+  NatsBus,
+  OutboxRelay,
+  subjectMatches,
+} from './index.ts';
+
+const natsUrl = process.env.SHEQU_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+const buses = process.env.SHEQU_TEST_NATS === 'off' ? (['memory'] as const) : (['memory', 'nats'] as const);
+
+/** Accepts events until `crashAt`, then delivers that one and throws, as a process dying before it marks the row. */
+class CrashingBus implements Bus {
+  readonly kind: Bus['kind'];
+  readonly inner: Bus;
+  readonly crashAt: number;
+  #n = 0;
+  constructor(inner: Bus, crashAt: number) {
+    this.kind = inner.kind;
+    this.inner = inner;
+    this.crashAt = crashAt;
+  }
+  async publish(e: EventEnvelope) {
+    this.#n++;
+    await this.inner.publish(e);
+    if (this.#n === this.crashAt) throw new Error('simulated crash after publish, before mark');
+  }
+  subscribe(d: string, s: string, h: (e: EventEnvelope) => Promise<void>) {
+    return this.inner.subscribe(d, s, h);
+  }
+  close() {
+    return this.inner.close();
+  }
+}
+
+async function until(cond: () => Promise<boolean> | boolean, ms = 20000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await cond()) return;
+    await sleep(25);
+  }
+  throw new Error('timed out waiting');
+}
+
+test('subject wildcards follow NATS rules', () => {
+  assert.ok(subjectMatches('shequ.iot.>', 'shequ.iot.alarm.smoke'));
+  assert.ok(subjectMatches('shequ.*.created', 'shequ.person.created'));
+  assert.ok(!subjectMatches('shequ.*.created', 'shequ.person.x.created'));
+  assert.ok(!subjectMatches('shequ.iot.>', 'shequ.iot'));
+});
+
+for (const engine of testEngines()) {
+  for (const busKind of buses) {
+    describe(`outbox relay [${engine} + ${busKind}]`, () => {
+      let database: Database;
+      let bus: Bus;
+      before(async () => {
+        database = await createTestDatabase(engine);
+        bus =
+          busKind === 'memory'
+            ? new MemoryBus()
+            : await NatsBus.connect(natsUrl, {
+                stream: `T${randomBytes(4).toString('hex')}`,
+                prefix: `t${randomBytes(4).toString('hex')}.`,
+              });
+      });
+      after(async () => {
+        if (bus instanceof NatsBus) await bus.destroy();
+        await bus.close();
+        await database.close();
+      });
+
+      test('an event enqueued in a rolled-back transaction never exists', async () => {
+        await assert.rejects(
+          database.db.transaction(async (tx) => {
+            await enqueue(tx, { subject: 'shequ.test.rolled_back', data: {} });
+            throw new Error('boom');
+          }),
+        );
+        const rows = await queryRows(
+          database.db,
+          sql`select id from bus.outbox where subject = 'shequ.test.rolled_back'`,
+        );
+        assert.equal(rows.length, 0);
+        await assert.rejects(enqueue(database.db, { subject: 'Bad Subject', data: {} }), /invalid event subject/);
+      });
+
+      test('a relay that crashes mid-stream loses nothing; consumers apply each event once', async () => {
+        const raw: string[] = [];
+        const applied: number[] = [];
+        const sub = await bus.subscribe(`c_${engine}`, 'shequ.test.>', async (e) => {
+          raw.push(e.id);
+          await handleOnce(database.db, 'counter', e, async () => {
+            applied.push((e.data as { n: number }).n);
+          });
+        });
+        for (let batch = 0; batch < 3; batch++) {
+          await database.db.transaction(async (tx) => {
+            await enqueue(
+              tx,
+              Array.from({ length: 20 }, (_, i) => ({ subject: 'shequ.test.tick', data: { n: batch * 20 + i } })),
+            );
+          });
+        }
+        const first = new OutboxRelay(database, new CrashingBus(bus, 25), { batch: 10 });
+        // Drain batch by batch until the crash; the relay then "dies" (is never called again).
+        let moved = 0;
+        for (let i = 0; i < 10; i++) {
+          const n = await first.drainOnce();
+          moved += n;
+          if (n < 10) break;
+        }
+        assert.equal(moved, 24, 'the relay stopped at the crash');
+        const second = new OutboxRelay(database, bus, { batch: 7, idleMs: 20 });
+        second.start();
+        await until(async () => {
+          const [r] = await queryRows<{ n: unknown }>(
+            database.db,
+            sql`select count(*) as n from bus.outbox where published_at is null`,
+          );
+          return Number(r.n) === 0 && applied.length >= 60;
+        });
+        await second.stop();
+        await sleep(100);
+        await sub.stop();
+        assert.deepEqual(
+          [...applied].sort((a, b) => a - b),
+          Array.from({ length: 60 }, (_, i) => i),
+        );
+        assert.ok(raw.length >= 60);
+        const [p] = await queryRows<{ n: unknown }>(
+          database.db,
+          sql`select count(*) as n from bus.processed where consumer = 'counter'`,
+        );
+        assert.equal(Number(p.n), 60);
+      });
+    });
+  }
+}

@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import { type Database, type Executor, outbox, processed, queryRows } from '@shequ/db';
+import { eq, inArray, sql } from 'drizzle-orm';
+import { assertSubject, type Bus, type EventEnvelope } from './types.ts';
+
+export interface NewEvent<T = unknown> {
+  subject: string;
+  communityId?: string | null;
+  data: T;
+}
+
+/** Writes events into the outbox inside the caller's transaction: they exist exactly when the change commits. */
+export async function enqueue(tx: Executor, events: NewEvent | NewEvent[]): Promise<string[]> {
+  const list = Array.isArray(events) ? events : [events];
+  if (list.length === 0) return [];
+  for (const e of list) assertSubject(e.subject);
+  const rows = list.map((e) => ({
+    id: randomUUID(),
+    subject: e.subject,
+    communityId: e.communityId ?? null,
+    data: e.data ?? null,
+  }));
+  await tx.insert(outbox).values(rows);
+  return rows.map((r) => r.id);
+}
+
+export interface RelayOptions {
+  batch?: number;
+  idleMs?: number;
+  onError?: (err: unknown) => void;
+}
+
+/**
+ * Moves events from the outbox to the bus, oldest first. Rows are locked with SKIP LOCKED so several relays can
+ * run; a row is marked published only after the bus accepted it, so a crash in between republishes (at least once).
+ */
+export class OutboxRelay {
+  readonly #database: Database;
+  readonly #bus: Bus;
+  readonly #opts: Required<Omit<RelayOptions, 'onError'>> & Pick<RelayOptions, 'onError'>;
+  #running = false;
+  #loop: Promise<void> | null = null;
+  #wake: (() => void) | null = null;
+
+  constructor(database: Database, bus: Bus, opts: RelayOptions = {}) {
+    this.#database = database;
+    this.#bus = bus;
+    this.#opts = { batch: opts.batch ?? 100, idleMs: opts.idleMs ?? 250, onError: opts.onError };
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** Skips the idle wait: call after committing a transaction that enqueued events. */
+  kick(): void {
+    this.#wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.kick();
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      let moved = 0;
+      try {
+        moved = await this.drainOnce();
+      } catch (err) {
+        this.#opts.onError?.(err);
+      }
+      if (moved === 0 && this.#running) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, this.#opts.idleMs);
+          this.#wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+        this.#wake = null;
+      }
+    }
+  }
+
+  /**
+   * Publishes one batch; returns how many events went out. Rows are leased in a short transaction and published
+   * outside it (a consumer on the embedded bus may need the single PGlite connection), then marked. A publish
+   * failure stops the batch there and releases the rest of the lease.
+   */
+  async drainOnce(): Promise<number> {
+    const { db } = this.#database;
+    const rows = await queryRows<{
+      seq: number;
+      id: string;
+      subject: string;
+      community_id: string | null;
+      data: unknown;
+      created_at: string | Date;
+    }>(
+      db,
+      sql`update bus.outbox set claimed_until = now() + interval '30 seconds'
+          where seq in (select seq from bus.outbox
+                        where published_at is null and (claimed_until is null or claimed_until < now())
+                        order by seq limit ${this.#opts.batch} for update skip locked)
+          returning seq, id, subject, community_id, data, created_at`,
+    );
+    rows.sort((a, b) => Number(a.seq) - Number(b.seq));
+    let published = 0;
+    for (const r of rows) {
+      const event: EventEnvelope = {
+        id: r.id,
+        subject: r.subject,
+        time: new Date(r.created_at).toISOString(),
+        communityId: r.community_id,
+        data: typeof r.data === 'string' ? JSON.parse(r.data) : r.data,
+      };
+      try {
+        await this.#bus.publish(event);
+      } catch (err) {
+        await db
+          .update(outbox)
+          .set({
+            attempts: sql`${outbox.attempts} + 1`,
+            lastError: String((err as Error).message ?? err).slice(0, 500),
+          })
+          .where(eq(outbox.id, r.id));
+        const rest = rows.slice(published).map((x) => x.id);
+        await db.update(outbox).set({ claimedUntil: null }).where(inArray(outbox.id, rest));
+        this.#opts.onError?.(err);
+        break;
+      }
+      await db.update(outbox).set({ publishedAt: sql`now()`, claimedUntil: null }).where(eq(outbox.id, r.id));
+      published++;
+    }
+    return published;
+  }
+}
+
+/**
+ * Runs a consumer's effect at most once per event id: the processed marker and the effect share a transaction,
+ * so a redelivered event is skipped and a failed effect leaves no marker behind.
+ */
+export async function handleOnce(
+  ex: Executor,
+  consumer: string,
+  event: EventEnvelope,
+  effect: (tx: Executor) => Promise<void>,
+): Promise<boolean> {
+  return ex.transaction(async (tx) => {
+    const inserted = await tx
+      .insert(processed)
+      .values({ consumer, eventId: event.id })
+      .onConflictDoNothing()
+      .returning();
+    if (inserted.length === 0) return false;
+    await effect(tx);
+    return true;
+  });
+}

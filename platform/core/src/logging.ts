@@ -1,0 +1,22 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+
+/** Application logs go to their own directory (SHEQU_LOG_DIR), apart from business data; errors are echoed to stderr. */
+export function createLogger(logDir: string, level: string, name = 'shequ'): Logger {
+  mkdirSync(logDir, { recursive: true });
+  const file = pino.destination({ dest: join(logDir, `${name}.log`), sync: false, mkdir: true });
+  return pino(
+    {
+      level,
+      base: { pid: process.pid, role: name },
+      redact: ['req.headers.cookie', 'req.headers.authorization', '*.password'],
+    },
+    pino.multistream([
+      { stream: file, level: level as pino.Level },
+      { stream: process.stderr, level: 'error' },
+    ]),
+  );
+}
+
+export type { Logger };
