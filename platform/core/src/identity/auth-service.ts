@@ -141,10 +141,9 @@ export class AuthService {
     const idx = this.#identifierIndex(identifier);
     await this.#assertNotLocked(idx);
     const user = await this.#findByIdentifier(identifier);
-    const ok =
-      user?.passwordHash && user.status === 'active'
-        ? await verifyPassword(password, user.passwordHash)
-        : (await verifyPassword(password, await dummyHashPromise), false);
+    let ok = false;
+    if (user?.passwordHash && user.status === 'active') ok = await verifyPassword(password, user.passwordHash);
+    else await verifyPassword(password, await dummyHashPromise); // same work either way: timing does not tell
     await this.#recordAttempt(idx, user, ok, meta, 'password');
     if (!ok || !user) throw invalidCredentials();
     return this.#createSession(user, 'password', meta);
@@ -153,7 +152,7 @@ export class AuthService {
   /** Sends a one-time login code; answers the same whether or not the phone has an account. */
   async requestCode(phone: string, meta: RequestMeta = {}): Promise<void> {
     const user = await this.#findByIdentifier(phone);
-    if (!user || user.status !== 'active') {
+    if (user?.status !== 'active') {
       this.#d.log.info({ requestId: meta.requestId }, 'login code requested for an unknown phone');
       return;
     }
@@ -232,7 +231,7 @@ export class AuthService {
     if (!s || s.expiresAt <= this.#now()) return null;
     if (s.mfaPending && !opts.allowMfaPending) return null;
     const user = await findUserById(db, s.userId);
-    if (!user || user.status !== 'active') return null;
+    if (user?.status !== 'active') return null;
     const grants = await grantsOf(db, user.id);
     return {
       userId: user.id,
@@ -310,7 +309,7 @@ export class AuthService {
   /** Opens a session for a user whose identity was established elsewhere (OIDC). */
   async sessionFor(userId: string, method: string, meta: RequestMeta = {}): Promise<LoginResult> {
     const user = await findUserById(this.#d.database.db, userId);
-    if (!user || user.status !== 'active') throw unauthenticated();
+    if (user?.status !== 'active') throw unauthenticated();
     await this.#recordAttempt(this.#identifierIndex(`${method}:${userId}`), user, true, meta, method);
     return this.#createSession(user, method, meta);
   }

@@ -2,10 +2,10 @@ import { type Executor, regions, roleAssignments, users } from '@shequ/db';
 import { eq } from 'drizzle-orm';
 import { appendAudit } from '../audit/audit-service.ts';
 import type { FieldCrypto } from '../crypto/field-crypto.ts';
-import { AppError } from '../errors.ts';
+import { AppError, forbidden } from '../errors.ts';
 import { phoneRe } from './auth-service.ts';
 import { hashPassword, passwordProblem } from './passwords.ts';
-import { isRoleName, roles } from './permissions.ts';
+import { hasPermission, isRoleName, type RoleGrant, roles } from './permissions.ts';
 
 export interface NewUser {
   username?: string;
@@ -115,4 +115,23 @@ export async function createUser(
     });
     return u;
   });
+}
+
+/**
+ * Only platform-wide administrators grant platform-wide or regional (street and above) roles; others may grant
+ * community-level roles inside their own jurisdiction, never above it.
+ */
+export async function assertCanGrant(
+  ex: Executor,
+  actorGrants: readonly RoleGrant[],
+  requested: NewUser['roles'],
+): Promise<void> {
+  if (actorGrants.some((g) => g.regionId === null && hasPermission([g], 'users.create'))) return;
+  for (const r of requested) {
+    const def = isRoleName(r.role) ? roles[r.role] : undefined;
+    if (def?.scope !== 'community' || !r.regionCode) throw forbidden(`granting ${r.role}`);
+    const [region] = await ex.select({ path: regions.path }).from(regions).where(eq(regions.code, r.regionCode));
+    if (!region || !hasPermission(actorGrants, 'users.create', region.path))
+      throw forbidden(`granting ${r.role} in ${r.regionCode}`);
+  }
 }

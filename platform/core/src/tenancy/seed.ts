@@ -33,10 +33,11 @@ export async function seedDemo(ex: Executor, crypto: FieldCrypto): Promise<{ cre
   await ex.transaction(async (tx) => {
     let parent: { id: string; path: string } | null = null;
     for (const r of tree) {
-      const [row] = await tx
+      const inserted: Array<{ id: string }> = await tx
         .insert(regions)
         .values({ ...r, parentId: parent?.id ?? null, path: 'pending' })
         .returning({ id: regions.id });
+      const row = inserted[0];
       const path: string = `${parent?.path ?? '/'}${row.id}/`;
       await tx.update(regions).set({ path }).where(eq(regions.id, row.id));
       parent = { id: row.id, path };

@@ -29,7 +29,7 @@ export const en: Messages = {
   'login.phone.invalid': 'Enter a valid 11-digit mobile number',
   'login.code': 'Code',
   'login.code.placeholder': 'Code from the SMS',
-  'login.code.required': 'Enter the code',
+  'login.code.required': 'Enter the 6-digit code',
   'login.code.send': 'Send code',
   'login.code.resend': 'Resend in {seconds}s',
   'login.code.sent': 'Code sent',

@@ -29,7 +29,7 @@ export const zhCN = {
   'login.phone.invalid': '请输入正确的 11 位手机号',
   'login.code': '验证码',
   'login.code.placeholder': '请输入短信验证码',
-  'login.code.required': '请输入验证码',
+  'login.code.required': '请输入 6 位数字验证码',
   'login.code.send': '获取验证码',
   'login.code.resend': '{seconds} 秒后重新获取',
   'login.code.sent': '验证码已发送',

@@ -1,0 +1,5 @@
+export type { AppRouter } from './router.ts';
+export { appRouter } from './router.ts';
+export * from './server.ts';
+export type { Context } from './trpc.ts';
+export { createCallerFactory, toAppError } from './trpc.ts';

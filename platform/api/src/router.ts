@@ -1,0 +1,12 @@
+import { adminRouter } from './routers/admin.ts';
+import { authRouter } from './routers/auth.ts';
+import { tenancyRouter } from './routers/tenancy.ts';
+import { router } from './trpc.ts';
+
+export const appRouter = router({
+  auth: authRouter,
+  tenancy: tenancyRouter,
+  admin: adminRouter,
+});
+
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,113 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import fastifyRateLimit from '@fastify/rate-limit';
+import type { Platform, Principal } from '@shequ/core';
+import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
+import { sql } from 'drizzle-orm';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { type AppRouter, appRouter } from './router.ts';
+import type { Context } from './trpc.ts';
+
+export const SESSION_COOKIE = 'shequ_session';
+
+export interface ServerOptions {
+  /** A bearer token that acts as a platform administrator: how the local CLI reaches the running platform. */
+  adminToken?: string;
+  loginRateLimit?: number;
+}
+
+const loginPaths = /\/api\/trpc\/[^?]*auth\.(login|loginWithCode|requestCode|verifyTotp)/;
+
+async function principalFor(platform: Platform, req: FastifyRequest, adminToken?: string): Promise<Principal | null> {
+  const auth = req.headers.authorization;
+  if (adminToken && auth?.startsWith('Bearer ')) {
+    const given = Buffer.from(auth.slice(7));
+    const want = Buffer.from(adminToken);
+    if (given.length === want.length && (await import('node:crypto')).timingSafeEqual(given, want)) {
+      return {
+        userId: 'cli',
+        displayName: 'shequ CLI',
+        locale: 'zh-CN',
+        grants: [{ role: 'platform_admin', regionId: null, regionPath: null, regionName: null, regionLevel: null }],
+        shells: [],
+        sessionId: 'cli',
+        mfaPending: false,
+      };
+    }
+  }
+  return platform.auth.principal(req.cookies[SESSION_COOKIE]);
+}
+
+/** The API process: health, tRPC under /api/trpc, request ids, login rate limits; logs to the platform's log. */
+export async function buildServer(platform: Platform, opts: ServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: platform.log as unknown as FastifyBaseLogger,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    trustProxy: '127.0.0.1',
+    bodyLimit: 2 * 1024 * 1024,
+  });
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyRateLimit, { global: false });
+  const limitLogin = app.rateLimit({
+    max: opts.loginRateLimit ?? 30,
+    timeWindow: '1 minute',
+    errorResponseBuilder: (_req, ctx) => ({
+      statusCode: 429,
+      error: {
+        message: 'Too many sign-in attempts',
+        data: {
+          appCode: 'RATE_LIMITED',
+          messageZh: `登录尝试过于频繁，请 ${Math.ceil(ctx.ttl / 1000)} 秒后再试`,
+          messageEn: `Too many sign-in attempts; retry in ${Math.ceil(ctx.ttl / 1000)} s`,
+          httpStatus: 429,
+        },
+      },
+    }),
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    if (loginPaths.test(req.url)) await limitLogin.call(app, req, reply);
+  });
+
+  app.get('/api/health', async (_req, reply) => {
+    try {
+      await platform.database.db.execute(sql`select 1`);
+    } catch {
+      return reply
+        .code(503)
+        .send({ status: 'error', db: platform.database.kind, bus: platform.bus.kind, version: platform.version });
+    }
+    return { status: 'ok', db: platform.database.kind, bus: platform.bus.kind, version: platform.version };
+  });
+
+  const secure = platform.config.publicUrl?.startsWith('https:') ?? false;
+  await app.register(fastifyTRPCPlugin, {
+    prefix: '/api/trpc',
+    trpcOptions: {
+      router: appRouter,
+      createContext: async ({ req, res }): Promise<Context> => ({
+        platform,
+        principal: await principalFor(platform, req, opts.adminToken),
+        sessionToken: req.cookies[SESSION_COOKIE],
+        meta: { ip: req.ip ?? null, userAgent: req.headers['user-agent'] ?? null, requestId: String(req.id) },
+        setSessionCookie: (token, expiresAt) =>
+          res.setCookie(SESSION_COOKIE, token, {
+            httpOnly: true,
+            sameSite: 'lax',
+            secure,
+            path: '/',
+            expires: expiresAt,
+          }),
+        clearSessionCookie: () => res.clearCookie(SESSION_COOKIE, { path: '/' }),
+      }),
+    } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+  });
+  return app;
+}
+
+export const newAdminToken = () => randomBytes(32).toString('base64url');

@@ -1,0 +1,46 @@
+import type { Config } from '@shequ/core';
+import { str } from './args.ts';
+import { readRuntime } from './runtime-file.ts';
+
+/** Calls a tRPC procedure of the running platform over HTTP with the admin bearer token. */
+export async function callApi<T>(
+  config: Config,
+  flags: Record<string, string | true>,
+  kind: 'query' | 'mutation',
+  path: string,
+  input?: unknown,
+): Promise<T> {
+  const runtime = readRuntime(config.dataDir);
+  const base = str(flags.url) ?? process.env.SHEQU_URL ?? runtime?.apiUrl;
+  const token = str(flags.token) ?? process.env.SHEQU_TOKEN ?? runtime?.adminToken;
+  if (!base || !token) {
+    throw new Error(
+      `no running platform found in ${config.dataDir} (start it with \`npm start\`), or pass --url and --token`,
+    );
+  }
+  const url = new URL(`/api/trpc/${path}`, base);
+  const init: RequestInit = { headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } };
+  if (kind === 'query') {
+    if (input !== undefined) url.searchParams.set('input', JSON.stringify(input));
+  } else {
+    init.method = 'POST';
+    init.body = JSON.stringify(input ?? null);
+  }
+  let res: Response;
+  try {
+    res = await fetch(url, init);
+  } catch (err) {
+    throw new Error(`cannot reach the platform at ${base}: ${(err as Error).message}`);
+  }
+  const body = (await res.json()) as {
+    result?: { data: T };
+    error?: { message: string; data?: { messageZh?: string; fieldErrors?: unknown } };
+  };
+  if (body.error) {
+    const d = body.error.data;
+    throw new Error(
+      `${d?.messageZh ?? ''} ${body.error.message}${d?.fieldErrors ? ` ${JSON.stringify(d.fieldErrors)}` : ''}`.trim(),
+    );
+  }
+  return body.result!.data;
+}

@@ -1,0 +1,40 @@
+'use client';
+
+import { Descriptions, List } from 'antd';
+import { useShell } from '@/components/shell/shell-context';
+import { translateDynamic } from '@/i18n/lang';
+import { useLang, useT } from '@/i18n/lang-provider';
+
+export default function ResidentMe() {
+  const { me } = useShell();
+  const { lang } = useLang();
+  const t = useT();
+  return (
+    <div style={{ marginTop: 16 }}>
+      <Descriptions
+        column={1}
+        bordered
+        size="small"
+        items={[{ key: 'name', label: t('me.displayName'), children: me.user.displayName }]}
+      />
+      <List
+        style={{ marginTop: 16 }}
+        header={t('me.roles')}
+        bordered
+        dataSource={me.roles}
+        renderItem={(r) => (
+          <List.Item>
+            <List.Item.Meta
+              title={translateDynamic(lang, 'role', r.role)}
+              description={
+                r.regionName
+                  ? `${r.regionName}${r.regionLevel ? ` · ${translateDynamic(lang, 'level', r.regionLevel)}` : ''}`
+                  : t('common.allRegions')
+              }
+            />
+          </List.Item>
+        )}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,7 @@
+'use client';
+
+import { EmptyState } from '@/components/empty-state';
+
+export default function ConsoleHome() {
+  return <EmptyState />;
+}
