@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { type Database, createTestDatabase, testEngines } from '@shequ/db';
+import { createTestDatabase, type Database, testEngines } from '@shequ/db';
 import { TOTP } from 'otpauth';
 import pino from 'pino';
 import { FieldCrypto } from '../crypto/field-crypto.ts';
@@ -24,7 +24,14 @@ for (const engine of testEngines()) {
       database = await createTestDatabase(engine);
       const crypto = new FieldCrypto(parseKeyring(randomBytes(32).toString('base64')));
       await seedDemo(database.db, crypto);
-      auth = new AuthService({ database, crypto, channel, log: pino({ level: 'silent' }), sessionTtlHours: 1, now: () => clock });
+      auth = new AuthService({
+        database,
+        crypto,
+        channel,
+        log: pino({ level: 'silent' }),
+        sessionTtlHours: 1,
+        now: () => clock,
+      });
     });
     after(() => database.close());
 
@@ -33,7 +40,10 @@ for (const engine of testEngines()) {
       assert.equal(s.mfaRequired, false);
       const p = await auth.principal(s.token);
       assert.equal(p?.displayName, '李社区');
-      assert.deepEqual(p?.grants.map((g) => [g.role, g.regionName]), [['community_admin', '示范社区']]);
+      assert.deepEqual(
+        p?.grants.map((g) => [g.role, g.regionName]),
+        [['community_admin', '示范社区']],
+      );
       assert.deepEqual(p?.shells, ['console', 'market']);
     });
 
@@ -46,7 +56,10 @@ for (const engine of testEngines()) {
       for (let i = 0; i < 5; i++) {
         await assert.rejects(auth.login('grid', 'wrong-password-1'), (e) => code(e) === 'INVALID_CREDENTIALS');
       }
-      await assert.rejects(auth.login('grid', DEMO_PASSWORD), (e) => code(e) === 'ACCOUNT_LOCKED' && /锁定/.test((e as AppError).messageZh));
+      await assert.rejects(
+        auth.login('grid', DEMO_PASSWORD),
+        (e) => code(e) === 'ACCOUNT_LOCKED' && /锁定/.test((e as AppError).messageZh),
+      );
       clock = new Date(clock.getTime() + 16 * 60 * 1000);
       const s = await auth.login('grid', DEMO_PASSWORD);
       assert.ok(s.token);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { randomBytes } from 'node:crypto';
-import { type Database, createTestDatabase, testEngines } from '@shequ/db';
+import { createTestDatabase, type Database, testEngines } from '@shequ/db';
 import { FieldCrypto } from '../crypto/field-crypto.ts';
 import { parseKeyring } from '../crypto/keyring.ts';
 import { listCompounds, scopeFor } from '../tenancy/regions-service.ts';
@@ -16,7 +16,19 @@ const matrix = JSON.parse(readFileSync(new URL('./permissions.json', import.meta
 };
 
 test('the matrix names every role of the architecture, each with shells and a scope', () => {
-  for (const r of ['resident', 'property_staff', 'grid_worker', 'community_admin', 'service_provider', 'plugin_developer', 'gov_street', 'gov_district', 'gov_city', 'platform_admin', 'market_reviewer']) {
+  for (const r of [
+    'resident',
+    'property_staff',
+    'grid_worker',
+    'community_admin',
+    'service_provider',
+    'plugin_developer',
+    'gov_street',
+    'gov_district',
+    'gov_city',
+    'platform_admin',
+    'market_reviewer',
+  ]) {
     assert.ok(matrix.roles[r], r);
     assert.ok(matrix.roles[r].shells.length > 0, `${r} has a shell`);
   }
@@ -34,7 +46,13 @@ test('shells and permissions follow the matrix file', () => {
 });
 
 test('a regional grant covers what lies under its region only', () => {
-  const street: RoleGrant = { role: 'gov_street', regionId: 's', regionPath: '/p/c/d/s/', regionName: null, regionLevel: 'street' };
+  const street: RoleGrant = {
+    role: 'gov_street',
+    regionId: 's',
+    regionPath: '/p/c/d/s/',
+    regionName: null,
+    regionLevel: 'street',
+  };
   assert.ok(hasPermission([street], 'compounds.read', '/p/c/d/s/community/'));
   assert.ok(!hasPermission([street], 'compounds.read', '/p/c/d/other/community/'));
 });
@@ -52,18 +70,35 @@ for (const engine of testEngines()) {
 
     test('a street official sees the compounds of communities in the street; a resident of another community none of them', async () => {
       const { db } = database;
-      const gov = await createUser(db, crypto, { username: 'st2', displayName: 'x', roles: [{ role: 'gov_street', regionCode: '330106001' }] }, { subject: 't' });
+      const gov = await createUser(
+        db,
+        crypto,
+        { username: 'st2', displayName: 'x', roles: [{ role: 'gov_street', regionCode: '330106001' }] },
+        { subject: 't' },
+      );
       const scope = await scopeFor(db, await grantsOf(db, gov.id));
       assert.equal(scope.kind, 'communities');
       const names = (await listCompounds(db, scope)).map((c) => c.name).sort();
       assert.deepEqual(names, ['和园', '示范小区'].sort());
-      const platformScope = await scopeFor(db, [{ role: 'platform_admin', regionId: null, regionPath: null, regionName: null, regionLevel: null }]);
+      const platformScope = await scopeFor(db, [
+        { role: 'platform_admin', regionId: null, regionPath: null, regionName: null, regionLevel: null },
+      ]);
       assert.equal(platformScope.kind, 'all');
     });
 
     test('a community admin cannot grant platform or street roles, nor roles elsewhere', async () => {
       const { db } = database;
-      const op = await grantsOf(db, (await createUser(db, crypto, { username: 'op2', displayName: 'x', roles: [{ role: 'community_admin', regionCode: 'demo' }] }, { subject: 't' })).id);
+      const op = await grantsOf(
+        db,
+        (
+          await createUser(
+            db,
+            crypto,
+            { username: 'op2', displayName: 'x', roles: [{ role: 'community_admin', regionCode: 'demo' }] },
+            { subject: 't' },
+          )
+        ).id,
+      );
       await assertCanGrant(db, op, [{ role: 'resident', regionCode: 'demo' }]);
       await assert.rejects(assertCanGrant(db, op, [{ role: 'platform_admin' }]), /not allowed/);
       await assert.rejects(assertCanGrant(db, op, [{ role: 'gov_street', regionCode: '330106001' }]), /not allowed/);
@@ -71,7 +106,12 @@ for (const engine of testEngines()) {
 
     test('bad user input names the fields', async () => {
       await assert.rejects(
-        createUser(database.db, crypto, { username: 'X', displayName: 'x', phone: '123', password: 'short', roles: [{ role: 'nope' }] }, { subject: 't' }),
+        createUser(
+          database.db,
+          crypto,
+          { username: 'X', displayName: 'x', phone: '123', password: 'short', roles: [{ role: 'nope' }] },
+          { subject: 't' },
+        ),
         (e: Error & { fieldErrors?: Record<string, string[]> }) =>
           ['username', 'phone', 'password', 'roles.0.role'].every((f) => e.fieldErrors?.[f]?.length),
       );

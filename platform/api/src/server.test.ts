@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { loadConfig, openPlatform, type Platform } from '@shequ/core';
+import type { FastifyInstance } from 'fastify';
+import { buildServer } from './server.ts';
+
+describe('API server', () => {
+  let dir: string;
+  let platform: Platform;
+  let app: FastifyInstance;
+  const adminToken = 'test-admin-token-0123456789abcdef';
+  const login = (identifier: string, password: string, ip = '10.1.1.1') =>
+    app.inject({ method: 'POST', url: '/api/trpc/auth.login', payload: { identifier, password }, remoteAddress: ip });
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'shequ-api-'));
+    platform = await openPlatform(loadConfig({ SHEQU_DATA_DIR: dir, SHEQU_LOG_LEVEL: 'silent' }), { role: 'test' });
+    app = await buildServer(platform, { adminToken, loginRateLimit: 8 });
+  });
+  after(async () => {
+    await app.close();
+    await platform.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('GET /api/health names the database and bus', async () => {
+    const res = await app.inject('/api/health');
+    assert.equal(res.statusCode, 200);
+    const body = res.json();
+    assert.deepEqual(
+      { ...body, version: typeof body.version },
+      { status: 'ok', db: 'pglite', bus: 'memory', version: 'string' },
+    );
+    assert.ok(res.headers['x-request-id']);
+  });
+
+  test('malformed input is INVALID_INPUT with field paths, in Chinese and English', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/trpc/auth.login',
+      payload: { identifier: '', password: 42 },
+    });
+    assert.equal(res.statusCode, 400);
+    const { data } = res.json().error;
+    assert.equal(data.appCode, 'INVALID_INPUT');
+    assert.ok(data.fieldErrors.identifier.length);
+    assert.ok(data.fieldErrors.password.length);
+    assert.match(data.messageZh, /输入有误/);
+    assert.equal(data.stack, undefined);
+  });
+
+  test('a wrong password is 401 with a clear message; a right one sets an httpOnly cookie that me accepts', async () => {
+    const bad = await login('resident', 'not-it-123');
+    assert.equal(bad.statusCode, 401);
+    assert.equal(bad.json().error.data.messageZh, '账号或密码错误');
+    const ok = await login('resident', 'Shequ@2026');
+    assert.equal(ok.statusCode, 200);
+    const cookie = ok.cookies.find((c) => c.name === 'shequ_session');
+    assert.ok(cookie?.httpOnly);
+    const me = await app.inject({ url: '/api/trpc/auth.me', cookies: { shequ_session: cookie!.value } });
+    assert.equal(me.json().result.data.user.displayName, '王秀英');
+    assert.deepEqual(me.json().result.data.shells, ['app']);
+  });
+
+  test('no session is UNAUTHENTICATED; a resident calling an admin procedure is FORBIDDEN', async () => {
+    const anon = await app.inject('/api/trpc/auth.me');
+    assert.equal(anon.statusCode, 401);
+    assert.equal(anon.json().error.data.appCode, 'UNAUTHENTICATED');
+    const ok = await login('resident', 'Shequ@2026', '10.2.2.2');
+    const cookie = ok.cookies.find((c) => c.name === 'shequ_session')!.value;
+    const res = await app.inject({ url: '/api/trpc/admin.auditVerify', cookies: { shequ_session: cookie } });
+    assert.equal(res.statusCode, 403);
+    assert.equal(res.json().error.data.appCode, 'FORBIDDEN');
+  });
+
+  test('the CLI bearer token verifies the audit chain, which logins have been writing to', async () => {
+    const res = await app.inject({
+      url: '/api/trpc/admin.auditVerify',
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    const r = res.json().result.data;
+    assert.equal(r.ok, true);
+    assert.ok(r.checked >= 12, `seed and logins are audited (${r.checked})`);
+    const wrong = await app.inject({ url: '/api/trpc/admin.auditVerify', headers: { authorization: 'Bearer nope' } });
+    assert.equal(wrong.statusCode, 401);
+  });
+
+  test('sign-in attempts from one address are rate limited', async () => {
+    let last = 0;
+    for (let i = 0; i < 10; i++) last = (await login('nobody', 'x', '10.9.9.9')).statusCode;
+    assert.equal(last, 429);
+    const other = await login('nobody2', 'x', '10.9.9.8');
+    assert.equal(other.statusCode, 401);
+  });
+});

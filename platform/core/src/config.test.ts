@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { acquireDataDirLock, DataDirLockedError, openPostgres } from '@shequ/db';
+import { ConfigError, loadConfig } from './config.ts';
+
+test('defaults: embedded data dir, web 3000, API 3001', () => {
+  const c = loadConfig({});
+  assert.equal(c.port, 3000);
+  assert.equal(c.apiPort, 3001);
+  assert.match(c.dataDir, /\.data$/);
+  assert.equal(c.databaseUrl, undefined);
+});
+
+test('a bad value names its variable', () => {
+  assert.throws(
+    () => loadConfig({ PORT: 'eighty' }),
+    (e: Error) => e instanceof ConfigError && /PORT/.test(e.message),
+  );
+  assert.throws(() => loadConfig({ SHEQU_API_PORT: '70000' }), /SHEQU_API_PORT/);
+  assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL/);
+  assert.throws(() => loadConfig({ NATS_URL: 'not a url' }), /NATS_URL/);
+  assert.throws(() => loadConfig({ SHEQU_FIELD_CIPHER: 'des' }), /SHEQU_FIELD_CIPHER/);
+  assert.throws(() => loadConfig({ SHEQU_OIDC_ISSUER: 'http://127.0.0.1:1' }), /SHEQU_OIDC_CLIENT_ID/);
+});
+
+test('an unreachable DATABASE_URL fails with one line naming it, password hidden', async () => {
+  await assert.rejects(
+    openPostgres('postgres://u:secret@127.0.0.1:1/x'),
+    (e: Error) => /DATABASE_URL/.test(e.message) && !e.message.includes('secret'),
+  );
+});
+
+test('a second owner of a PGlite data dir is refused with the holder PID', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'shequ-lock-'));
+  const lock = acquireDataDirLock(dir);
+  try {
+    assert.throws(
+      () => acquireDataDirLock(dir),
+      (e: Error) =>
+        e instanceof DataDirLockedError && e.holderPid === process.pid && e.message.includes(String(process.pid)),
+    );
+  } finally {
+    lock.release();
+  }
+  acquireDataDirLock(dir).release();
+  rmSync(dir, { recursive: true, force: true });
+});
