@@ -1,5 +1,6 @@
 export type { AppRouter } from './router.ts';
 export { appRouter } from './router.ts';
 export * from './server.ts';
+export { SESSION_COOKIE } from './session-cookie.ts';
 export type { Context } from './trpc.ts';
 export { createCallerFactory, toAppError } from './trpc.ts';

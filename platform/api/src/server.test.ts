@@ -96,3 +96,38 @@ describe('API server', () => {
     assert.equal(other.statusCode, 401);
   });
 });
+
+describe('API server on PostgreSQL + NATS', {
+  skip: process.env.SHEQU_TEST_POSTGRES === 'off' || process.env.SHEQU_TEST_NATS === 'off',
+}, () => {
+  test('the same code runs distributed: health reports postgres and nats, login works', async () => {
+    const { createTestDatabaseUrl } = await import('@shequ/db');
+    const pg = await createTestDatabaseUrl();
+    const dir = mkdtempSync(join(tmpdir(), 'shequ-api-pg-'));
+    const platform = await openPlatform(
+      loadConfig({
+        SHEQU_DATA_DIR: dir,
+        SHEQU_LOG_LEVEL: 'silent',
+        DATABASE_URL: pg.url,
+        NATS_URL: process.env.SHEQU_TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
+      }),
+      { role: 'test' },
+    );
+    const app = await buildServer(platform);
+    try {
+      assert.deepEqual((await app.inject('/api/health')).json().db, 'postgres');
+      assert.deepEqual((await app.inject('/api/health')).json().bus, 'nats');
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/trpc/auth.login',
+        payload: { identifier: 'gov', password: 'Shequ@2026' },
+      });
+      assert.equal(res.statusCode, 200);
+    } finally {
+      await app.close();
+      await platform.close();
+      await pg.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,14 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import fastifyRateLimit from '@fastify/rate-limit';
-import type { Platform, Principal } from '@shequ/core';
+import { OidcLogin, type Platform, type Principal } from '@shequ/core';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import { sql } from 'drizzle-orm';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { type AppRouter, appRouter } from './router.ts';
+import { registerOidcRoutes } from './routes/oidc.ts';
+import { SESSION_COOKIE, setSessionCookie } from './session-cookie.ts';
 import type { Context } from './trpc.ts';
-
-export const SESSION_COOKIE = 'shequ_session';
 
 export interface ServerOptions {
   /** A bearer token that acts as a platform administrator: how the local CLI reaches the running platform. */
@@ -85,6 +85,14 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
     return { status: 'ok', db: platform.database.kind, bus: platform.bus.kind, version: platform.version };
   });
 
+  registerOidcRoutes(
+    app,
+    platform,
+    platform.config.oidc
+      ? new OidcLogin(platform.database, platform.config.oidc, platform.crypto, platform.auth)
+      : undefined,
+  );
+
   const secure = platform.config.publicUrl?.startsWith('https:') ?? false;
   await app.register(fastifyTRPCPlugin, {
     prefix: '/api/trpc',
@@ -95,14 +103,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
         principal: await principalFor(platform, req, opts.adminToken),
         sessionToken: req.cookies[SESSION_COOKIE],
         meta: { ip: req.ip ?? null, userAgent: req.headers['user-agent'] ?? null, requestId: String(req.id) },
-        setSessionCookie: (token, expiresAt) =>
-          res.setCookie(SESSION_COOKIE, token, {
-            httpOnly: true,
-            sameSite: 'lax',
-            secure,
-            path: '/',
-            expires: expiresAt,
-          }),
+        setSessionCookie: (token, expiresAt) => setSessionCookie(res, token, expiresAt, secure),
         clearSessionCookie: () => res.clearCookie(SESSION_COOKIE, { path: '/' }),
       }),
     } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],

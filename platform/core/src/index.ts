@@ -3,6 +3,7 @@ export * from './config.ts';
 export * from './crypto/index.ts';
 export * from './errors.ts';
 export * from './identity/auth-service.ts';
+export * from './identity/oidc.ts';
 export * from './identity/passwords.ts';
 export * from './identity/permissions.ts';
 export * from './identity/user-service.ts';

@@ -6,7 +6,7 @@ import type { Config } from './config.ts';
 import { FieldCrypto } from './crypto/field-crypto.ts';
 import { type Keyring, loadOrCreateLocalKey, parseKeyring } from './crypto/keyring.ts';
 import { AuthService } from './identity/auth-service.ts';
-import { createLogger, type Logger } from './logging.ts';
+import { createLogger, flushLogger, type Logger } from './logging.ts';
 import { LogChannel, type MessageChannel } from './messaging/channel.ts';
 import { seedDemo } from './tenancy/seed.ts';
 
@@ -81,7 +81,7 @@ export async function openPlatform(config: Config, opts: OpenOptions = {}): Prom
     const auth = new AuthService({ database, crypto, channel, log, sessionTtlHours: config.sessionTtlHours });
     const close = async () => {
       for (const c of closers.reverse()) await c();
-      await new Promise<void>((resolve) => log.flush(() => resolve()));
+      flushLogger(log);
     };
     return { config, version, log, database, bus, relay, keyring, crypto, channel, auth, seeded, close };
   } catch (err) {
