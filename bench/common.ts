@@ -1,0 +1,38 @@
+// Helpers shared by the benchmark scripts.
+import { createServer } from 'node:net';
+
+/** Prints the machine-readable line bench/run.ts collects. */
+export function emit(name: string, data: unknown): void {
+  console.log(`BENCH ${name} ${JSON.stringify(data)}`);
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A port nothing listens on right now (bound on 127.0.0.1 and released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** Environment for a child platform process: no inherited database, bus or key settings. */
+export function isolatedEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of ['DATABASE_URL', 'NATS_URL', 'SHEQU_MASTER_KEY', 'SHEQU_LOG_DIR', 'PORT', 'SHEQU_HOST'])
+    delete env[k];
+  return { ...env, ...extra };
+}
