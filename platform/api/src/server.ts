@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { OidcLogin, type Platform, type Principal } from '@shequ/core';
@@ -23,7 +23,7 @@ async function principalFor(platform: Platform, req: FastifyRequest, adminToken?
   if (adminToken && auth?.startsWith('Bearer ')) {
     const given = Buffer.from(auth.slice(7));
     const want = Buffer.from(adminToken);
-    if (given.length === want.length && (await import('node:crypto')).timingSafeEqual(given, want)) {
+    if (given.length === want.length && timingSafeEqual(given, want)) {
       return {
         userId: 'cli',
         displayName: 'shequ CLI',
