@@ -1,5 +1,5 @@
-// HTTP throughput and latency of the API: an in-process platform on a fresh data dir (embedded PGlite, in-process
-// bus, default log level), loaded by autocannon running in a child process (bench/load.ts).
+// HTTP capacity and latency of the API on PGlite and on PostgreSQL: an in-process platform on a fresh database, loaded
+// by autocannon in a child process (bench/load.ts): first closed-loop (capacity), then open-loop at half of it (p99).
 // Usage: node --no-node-snapshot bench/http.ts
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildServer } from '@shequ/api';
 import { DEMO_PASSWORD, listCompounds, loadConfig, openPlatform, type Platform, scopeFor } from '@shequ/core';
+import { createTestDatabaseUrl } from '@shequ/db';
 import { sql } from 'drizzle-orm';
 import { emit, isolatedEnv, round } from './common.ts';
 
@@ -14,8 +15,6 @@ const CONNECTIONS = 200;
 const SECONDS = 10;
 const WARMUP_SECONDS = 2;
 const GOAL_P99_MS = 20;
-const LOW_CONNECTIONS = 10;
-const LOW_SECONDS = 5;
 const SERIAL_ITERATIONS = 200;
 
 interface Load {
@@ -32,12 +31,16 @@ interface Load {
   timeouts: number;
 }
 
-function runLoad(url: string, cookie: string, connections: number, seconds: number): Promise<Load> {
+function runLoad(url: string, cookie: string, connections: number, seconds: number, rate = 0): Promise<Load> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bench/load.ts', url, cookie, String(connections), String(seconds)], {
-      cwd: process.cwd(),
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['bench/load.ts', url, cookie, String(connections), String(seconds), String(rate)],
+      {
+        cwd: process.cwd(),
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (b: Buffer) => {
       out += b.toString();
@@ -79,16 +82,27 @@ async function serialCosts(platform: Platform, token: string): Promise<Record<st
   return out;
 }
 
-async function main() {
+async function openFor(engine: 'pglite' | 'postgres', dir: string) {
+  if (engine === 'pglite')
+    return {
+      platform: await openPlatform(loadConfig(isolatedEnv({ SHEQU_DATA_DIR: dir })), { role: 'bench' }),
+      drop: async () => {},
+    };
+  const pg = await createTestDatabaseUrl();
+  const platform = await openPlatform(loadConfig(isolatedEnv({ SHEQU_DATA_DIR: dir, DATABASE_URL: pg.url })), {
+    role: 'bench',
+  });
+  return { platform, drop: pg.drop };
+}
+
+async function benchEngine(engine: 'pglite' | 'postgres') {
   const dir = mkdtempSync(join(tmpdir(), 'shequ-bench-http-'));
-  const platform = await openPlatform(loadConfig(isolatedEnv({ SHEQU_DATA_DIR: dir })), { role: 'bench' });
+  const { platform, drop } = await openFor(engine, dir);
   const app = await buildServer(platform, { loginRateLimit: 1_000_000 });
   try {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const addr = app.server.address();
     const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-
-    const l0 = performance.now();
     const login = await fetch(`${base}/api/trpc/auth.login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -96,38 +110,32 @@ async function main() {
     });
     const session = login.headers.getSetCookie().find((c) => c.startsWith('shequ_session='));
     if (login.status !== 200 || !session) throw new Error(`login failed: ${login.status} ${await login.text()}`);
-    const loginMs = performance.now() - l0;
     const cookie = session.split(';')[0];
     const check = await fetch(`${base}/api/trpc/tenancy.compounds`, { headers: { cookie } });
     const body = (await check.json()) as { result?: { data?: unknown[] } };
-    if (check.status !== 200 || !Array.isArray(body.result?.data))
+    if (check.status !== 200 || body.result?.data?.length !== 2) {
       throw new Error(`tenancy.compounds failed: ${check.status} ${JSON.stringify(body)}`);
-    console.log(
-      `== HTTP: ${CONNECTIONS} connections × ${SECONDS} s, autocannon in a child process, server ${base} (PGlite) ==`,
-    );
-    console.log(
-      `  logged in as operator in ${round(loginMs, 0)} ms; tenancy.compounds returns ${body.result.data.length} compounds`,
-    );
-
+    }
+    console.log(`== HTTP on ${engine}: ${CONNECTIONS} connections, autocannon in a child process, server ${base} ==`);
     const targets = [
       { name: 'health', label: 'GET /api/health', url: `${base}/api/health`, cookie: '' },
       { name: 'compounds', label: 'GET tenancy.compounds (authed)', url: `${base}/api/trpc/tenancy.compounds`, cookie },
     ];
-    const results: Record<string, Load & { goalP99Ms: number; goalMet: boolean; lowConcurrency: Load }> = {};
+    const results: Record<string, { max: Load; atHalf: Load & { offeredRate: number }; goalMet: boolean }> = {};
     for (const t of targets) {
       await runLoad(t.url, t.cookie, 50, WARMUP_SECONDS);
-      const r = await runLoad(t.url, t.cookie, CONNECTIONS, SECONDS);
-      const low = await runLoad(t.url, t.cookie, LOW_CONNECTIONS, LOW_SECONDS);
-      const goalMet = r.p99Ms < GOAL_P99_MS && r.errors === 0 && r.non2xx === 0 && r.timeouts === 0;
-      results[t.name] = { ...r, goalP99Ms: GOAL_P99_MS, goalMet, lowConcurrency: low };
+      const max = await runLoad(t.url, t.cookie, CONNECTIONS, SECONDS);
+      // Latency is judged at half the measured capacity, offered open-loop over the same 200 connections:
+      // closed-loop latency at saturation is only connections ÷ throughput.
+      const offeredRate = Math.max(1, Math.floor(max.requestsPerSec / 2));
+      const atHalf = await runLoad(t.url, t.cookie, CONNECTIONS, SECONDS, offeredRate);
+      const goalMet = atHalf.p99Ms < GOAL_P99_MS && atHalf.errors === 0 && atHalf.non2xx === 0;
+      results[t.name] = { max, atHalf: { ...atHalf, offeredRate }, goalMet };
       console.log(
-        `  ${t.label.padEnd(32)} ${round(r.requestsPerSec, 0)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ` +
-          `max ${r.maxMs} ms, ${r.requestsTotal} requests, errors ${r.errors}, timeouts ${r.timeouts}, non-2xx ${r.non2xx}` +
-          ` — goal p99 < ${GOAL_P99_MS} ms: ${goalMet ? 'MET' : 'NOT MET'}`,
+        `  ${t.label.padEnd(32)} capacity ${round(max.requestsPerSec, 0)} req/s (closed loop: p50 ${max.p50Ms} ms, p99 ${max.p99Ms} ms, errors ${max.errors + max.non2xx})`,
       );
       console.log(
-        `  ${''.padEnd(32)} (at ${LOW_CONNECTIONS} connections × ${LOW_SECONDS} s: ${round(low.requestsPerSec, 0)} req/s, ` +
-          `p50 ${low.p50Ms} ms, p99 ${low.p99Ms} ms, errors ${low.errors}, non-2xx ${low.non2xx})`,
+        `  ${''.padEnd(32)} at ${offeredRate} req/s offered: p50 ${atHalf.p50Ms} ms, p99 ${atHalf.p99Ms} ms, errors ${atHalf.errors + atHalf.non2xx} — goal p99 < ${GOAL_P99_MS} ms: ${goalMet ? 'MET' : 'NOT MET'}`,
       );
     }
     const serial = await serialCosts(platform, decodeURIComponent(cookie.slice('shequ_session='.length)));
@@ -135,19 +143,20 @@ async function main() {
       `  serial in-process cost per call (${SERIAL_ITERATIONS}×, no HTTP): select 1 ${serial.select1Ms} ms, ` +
         `session→principal ${serial.principalMs} ms, scopeFor ${serial.scopeForMs} ms, listCompounds ${serial.listCompoundsMs} ms`,
     );
-    emit('http', {
-      connections: CONNECTIONS,
-      durationS: SECONDS,
-      database: platform.database.kind,
-      loginMs: round(loginMs, 0),
-      ...results,
-      serialCosts: serial,
-    });
+    return { connections: CONNECTIONS, durationS: SECONDS, ...results, serialCosts: serial };
   } finally {
     await app.close();
     await platform.close();
+    await drop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+async function main() {
+  const engines = process.env.SHEQU_TEST_POSTGRES === 'off' ? (['pglite'] as const) : (['pglite', 'postgres'] as const);
+  const out: Record<string, unknown> = {};
+  for (const engine of engines) out[engine] = await benchEngine(engine);
+  emit('http', out);
 }
 
 main().then(

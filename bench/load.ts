@@ -1,8 +1,9 @@
 // The load generator for bench/http.ts, run in its own process so client and server do not share an event loop.
-// Usage: node bench/load.ts <url> [cookie] [connections] [seconds]; prints one JSON line with autocannon's result.
+// Usage: node bench/load.ts <url> [cookie] [connections] [seconds] [requests/s, 0 = as fast as possible];
+// prints one JSON line with autocannon's result.
 import autocannon from 'autocannon';
 
-const [url, cookie, connections = '200', seconds = '10'] = process.argv.slice(2);
+const [url, cookie, connections = '200', seconds = '10', rate = '0'] = process.argv.slice(2);
 if (!url?.startsWith('http://127.0.0.1:')) {
   console.error('usage: node bench/load.ts http://127.0.0.1:<port>/path [cookie] [connections] [seconds]');
   process.exit(2);
@@ -14,6 +15,8 @@ const result = await autocannon({
   duration,
   timeout: 10,
   headers: cookie ? { cookie } : {},
+  // An offered rate (open loop) measures latency at that load; autocannon corrects for coordinated omission.
+  ...(Number(rate) > 0 ? { overallRate: Number(rate) } : {}),
 });
 console.log(
   JSON.stringify({

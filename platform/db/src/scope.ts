@@ -15,10 +15,10 @@ export async function withScope<T>(ex: Executor, scope: DataScope, fn: (tx: Tx) 
   const ids = scope.kind === 'all' ? [] : scope.ids;
   for (const id of ids) if (!uuidRe.test(id)) throw new Error(`invalid community id in scope: ${id}`);
   return ex.transaction(async (tx) => {
+    // One round trip: set_config('role', …, true) is SET LOCAL ROLE.
     await tx.execute(
-      sql`select set_config('shequ.scope_all', ${scope.kind === 'all' ? 'on' : 'off'}, true), set_config('shequ.community_ids', ${ids.join(',')}, true)`,
+      sql`select set_config('shequ.scope_all', ${scope.kind === 'all' ? 'on' : 'off'}, true), set_config('shequ.community_ids', ${ids.join(',')}, true), set_config('role', 'shequ_app', true)`,
     );
-    await tx.execute(sql`set local role shequ_app`);
     return fn(tx);
   });
 }

@@ -1,12 +1,10 @@
-import { listCompounds, listRegions, scopeFor } from '@shequ/core';
+import { listCompounds, listRegions } from '@shequ/core';
 import { permitted, router } from '../trpc.ts';
 
 export const tenancyRouter = router({
   /** Compounds of the communities under the caller's jurisdiction (row-level security filters). */
   compounds: permitted('compounds.read').query(async ({ ctx }) => {
-    const { db } = ctx.platform.database;
-    const scope = await scopeFor(db, ctx.principal.grants);
-    const rows = await listCompounds(db, scope);
+    const rows = await listCompounds(ctx.platform.database.db, ctx.principal.scope);
     return rows.map((r) => ({
       id: r.id,
       communityId: r.communityId,

@@ -75,6 +75,7 @@ for (const engine of testEngines()) {
       clock = new Date(clock.getTime() + 2 * 3600 * 1000);
       assert.equal(await auth.principal(s.token), null);
       const s2 = await auth.login('property', DEMO_PASSWORD);
+      assert.ok(await auth.principal(s2.token), 'resolved (and cached) before logout');
       await auth.logout(s2.token);
       assert.equal(await auth.principal(s2.token), null);
     });

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import { type Database, loginAttempts, oneTimeCodes, sessions, users } from '@shequ/db';
+import { type Database, type DataScope, loginAttempts, oneTimeCodes, sessions, users } from '@shequ/db';
 import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { Secret, TOTP } from 'otpauth';
 import type { Logger } from 'pino';
@@ -7,8 +7,10 @@ import { appendAudit } from '../audit/audit-service.ts';
 import type { FieldCrypto } from '../crypto/field-crypto.ts';
 import { AppError, unauthenticated } from '../errors.ts';
 import type { MessageChannel } from '../messaging/channel.ts';
+import { scopeFor } from '../tenancy/regions-service.ts';
 import { dummyHashPromise, verifyPassword } from './passwords.ts';
 import { type RoleGrant, roles, type Shell, shellsFor } from './permissions.ts';
+import { SessionCache } from './session-cache.ts';
 import { findUserById, findUserByPhoneIndex, findUserByUsername, grantsOf, type UserRow } from './users-repo.ts';
 
 export const LOCKOUT_FAILURES = 5;
@@ -29,6 +31,8 @@ export interface Principal {
   locale: string;
   grants: RoleGrant[];
   shells: Shell[];
+  /** The communities the grants reach, for row-level security. */
+  scope: DataScope;
   sessionId: string;
   mfaPending: boolean;
 }
@@ -45,6 +49,8 @@ export interface AuthDeps {
   channel: MessageChannel;
   log: Logger;
   sessionTtlHours: number;
+  /** How long a resolved session is trusted without asking the database again; 0 disables the cache. */
+  sessionCacheMs?: number;
   now?: () => Date;
 }
 
@@ -57,8 +63,10 @@ const invalidCredentials = () =>
 /** Password, one-time code and TOTP sign-in; cookie sessions stored by hash; lockout after repeated failures. */
 export class AuthService {
   readonly #d: AuthDeps;
+  readonly #cache: SessionCache<Principal>;
   constructor(deps: AuthDeps) {
     this.#d = deps;
+    this.#cache = new SessionCache(deps.sessionCacheMs ?? 5000);
   }
 
   #now(): Date {
@@ -220,32 +228,48 @@ export class AuthService {
     return this.#createSession(user, 'code', meta);
   }
 
-  /** Resolves a cookie token; expired, unknown or MFA-pending sessions give null unless `allowMfaPending`. */
+  /**
+   * Resolves a cookie token; expired, unknown or MFA-pending sessions give null unless `allowMfaPending`.
+   * Resolutions are cached for `sessionCacheMs` (default 5 s) so a request costs no query for its session.
+   */
   async principal(token: string | undefined, opts: { allowMfaPending?: boolean } = {}): Promise<Principal | null> {
     if (!token) return null;
+    const id = sessionId(token);
+    const now = this.#now().getTime();
+    let p: Principal | null | undefined = this.#cache.get(id, now);
+    if (p === undefined) {
+      const loaded = await this.#loadPrincipal(id);
+      p = loaded?.principal ?? null;
+      if (loaded) this.#cache.set(id, loaded.principal, now, loaded.expiresAt.getTime());
+    }
+    if (!p || (p.mfaPending && !opts.allowMfaPending)) return null;
+    return p;
+  }
+
+  async #loadPrincipal(id: string): Promise<{ principal: Principal; expiresAt: Date } | null> {
     const { db } = this.#d.database;
-    const [s] = await db
-      .select()
-      .from(sessions)
-      .where(eq(sessions.id, sessionId(token)));
+    const [s] = await db.select().from(sessions).where(eq(sessions.id, id));
     if (!s || s.expiresAt <= this.#now()) return null;
-    if (s.mfaPending && !opts.allowMfaPending) return null;
     const user = await findUserById(db, s.userId);
     if (user?.status !== 'active') return null;
     const grants = await grantsOf(db, user.id);
-    return {
+    const principal: Principal = {
       userId: user.id,
       displayName: user.displayName,
       locale: user.locale,
       grants,
       shells: shellsFor(grants),
+      scope: await scopeFor(db, grants),
       sessionId: s.id,
       mfaPending: s.mfaPending,
     };
+    return { principal, expiresAt: s.expiresAt };
   }
 
   async logout(token: string | undefined): Promise<void> {
-    if (token) await this.#d.database.db.delete(sessions).where(eq(sessions.id, sessionId(token)));
+    if (!token) return;
+    this.#cache.delete(sessionId(token));
+    await this.#d.database.db.delete(sessions).where(eq(sessions.id, sessionId(token)));
   }
 
   /** Starts TOTP enrolment: stores an encrypted secret (not yet enforced) and returns the otpauth URI. */
@@ -304,6 +328,7 @@ export class AuthService {
     await this.#recordAttempt(idx, user, ok, meta, 'totp');
     if (!ok) throw new AppError('INVALID_CREDENTIALS', { zh: '动态口令不正确', en: 'The authenticator code is wrong' });
     await db.update(sessions).set({ mfaPending: false }).where(eq(sessions.id, p.sessionId));
+    this.#cache.delete(p.sessionId);
   }
 
   /** Opens a session for a user whose identity was established elsewhere (OIDC). */
