@@ -1,5 +1,5 @@
 // HTTP capacity and latency of the API on PGlite and on PostgreSQL: an in-process platform on a fresh database, loaded
-// by autocannon in a child process (bench/load.ts): first closed-loop (capacity), then open-loop at half of it (p99).
+// by autocannon in a child process (bench/load.ts): at 200 connections (capacity and p99) and at 20.
 // Usage: node --no-node-snapshot bench/http.ts
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -121,21 +121,20 @@ async function benchEngine(engine: 'pglite' | 'postgres') {
       { name: 'health', label: 'GET /api/health', url: `${base}/api/health`, cookie: '' },
       { name: 'compounds', label: 'GET tenancy.compounds (authed)', url: `${base}/api/trpc/tenancy.compounds`, cookie },
     ];
-    const results: Record<string, { max: Load; atHalf: Load & { offeredRate: number }; goalMet: boolean }> = {};
+    const results: Record<string, { max: Load; moderate: Load; goalMet: boolean }> = {};
     for (const t of targets) {
       await runLoad(t.url, t.cookie, 50, WARMUP_SECONDS);
       const max = await runLoad(t.url, t.cookie, CONNECTIONS, SECONDS);
-      // Latency is judged at half the measured capacity, offered open-loop over the same 200 connections:
-      // closed-loop latency at saturation is only connections ÷ throughput.
-      const offeredRate = Math.max(1, Math.floor(max.requestsPerSec / 2));
-      const atHalf = await runLoad(t.url, t.cookie, CONNECTIONS, SECONDS, offeredRate);
-      const goalMet = atHalf.p99Ms < GOAL_P99_MS && atHalf.errors === 0 && atHalf.non2xx === 0;
-      results[t.name] = { max, atHalf: { ...atHalf, offeredRate }, goalMet };
+      // Closed-loop latency at saturation is connections ÷ throughput; the same load from 20 connections shows the
+      // latency of a request when the server is busy but not queueing 200 deep.
+      const moderate = await runLoad(t.url, t.cookie, 20, SECONDS);
+      const goalMet = max.p99Ms < GOAL_P99_MS && max.errors === 0 && max.non2xx === 0;
+      results[t.name] = { max, moderate, goalMet };
       console.log(
-        `  ${t.label.padEnd(32)} capacity ${round(max.requestsPerSec, 0)} req/s (closed loop: p50 ${max.p50Ms} ms, p99 ${max.p99Ms} ms, errors ${max.errors + max.non2xx})`,
+        `  ${t.label.padEnd(32)} ${CONNECTIONS} connections: ${round(max.requestsPerSec, 0)} req/s, p50 ${max.p50Ms} ms, p99 ${max.p99Ms} ms, errors ${max.errors + max.non2xx} — goal p99 < ${GOAL_P99_MS} ms: ${goalMet ? 'MET' : 'NOT MET'}`,
       );
       console.log(
-        `  ${''.padEnd(32)} at ${offeredRate} req/s offered: p50 ${atHalf.p50Ms} ms, p99 ${atHalf.p99Ms} ms, errors ${atHalf.errors + atHalf.non2xx} — goal p99 < ${GOAL_P99_MS} ms: ${goalMet ? 'MET' : 'NOT MET'}`,
+        `  ${''.padEnd(32)} 20 connections: ${round(moderate.requestsPerSec, 0)} req/s, p50 ${moderate.p50Ms} ms, p99 ${moderate.p99Ms} ms, errors ${moderate.errors + moderate.non2xx}`,
       );
     }
     const serial = await serialCosts(platform, decodeURIComponent(cookie.slice('shequ_session='.length)));

@@ -1,0 +1,90 @@
+/**
+ * Import templates: the Chinese headers of the documented templates, the English ones accepted beside them, and
+ * the Chinese value names that map to schema enums. Documented in docs/import-templates.md.
+ */
+export type ImportKind = 'people' | 'houses';
+
+export interface Column {
+  field: string;
+  zh: string;
+  en: string;
+  required?: boolean;
+  values?: Record<string, string>;
+}
+
+const idTypes = {
+  居民身份证: 'id_card',
+  身份证: 'id_card',
+  港澳台居民居住证: 'hk_macau_tw_permit',
+  居住证: 'hk_macau_tw_permit',
+  护照: 'passport',
+};
+const roles = {
+  业主: 'owner',
+  户主: 'owner',
+  家属: 'family',
+  家庭成员: 'family',
+  租户: 'tenant',
+  租客: 'tenant',
+  其他: 'other',
+};
+const ownership = {
+  商品房: 'commodity',
+  安置房: 'resettlement',
+  公租房: 'public_rental',
+  人才房: 'talent',
+  自建房: 'self_built',
+  其他: 'other',
+};
+
+const houseColumns: Column[] = [
+  { field: 'compound', zh: '小区', en: 'compound', required: true },
+  { field: 'building', zh: '楼栋', en: 'building', required: true },
+  { field: 'unit', zh: '单元', en: 'unit', required: true },
+  { field: 'floor', zh: '楼层', en: 'floor', required: true },
+  { field: 'room', zh: '房号', en: 'room', required: true },
+];
+
+export const templates: Record<ImportKind, Column[]> = {
+  people: [
+    { field: 'name', zh: '姓名', en: 'name', required: true },
+    { field: 'idType', zh: '证件类型', en: 'idType', required: true, values: idTypes },
+    { field: 'idNumber', zh: '证件号码', en: 'idNumber', required: true },
+    { field: 'phone', zh: '手机号码', en: 'phone' },
+    ...houseColumns,
+    { field: 'role', zh: '与房屋关系', en: 'role', required: true, values: roles },
+  ],
+  houses: [
+    ...houseColumns,
+    { field: 'layout', zh: '户型', en: 'layout' },
+    { field: 'area', zh: '建筑面积', en: 'area' },
+    { field: 'ownership', zh: '产权性质', en: 'ownership', values: ownership },
+  ],
+};
+
+export interface HeaderMap {
+  columns: Array<{ index: number; column: Column; header: string }>;
+  missing: Column[];
+  unknown: string[];
+}
+
+/** Matches file headers to template columns (Chinese or English, case-insensitive for English). */
+export function mapHeaders(kind: ImportKind, headers: string[]): HeaderMap {
+  const cols = templates[kind];
+  const columns: HeaderMap['columns'] = [];
+  const unknown: string[] = [];
+  headers.forEach((h, index) => {
+    const c = cols.find((x) => x.zh === h || x.en.toLowerCase() === h.toLowerCase());
+    if (c) columns.push({ index, column: c, header: h });
+    else if (h) unknown.push(h);
+  });
+  const missing = cols.filter((c) => c.required && !columns.some((m) => m.column === c));
+  return { columns, missing, unknown };
+}
+
+/** A cell's value for the schema: Chinese names of enum values mapped; enum codes themselves accepted. */
+export function cellValue(column: Column, raw: string): string | undefined {
+  if (raw === '') return undefined;
+  if (!column.values) return raw;
+  return column.values[raw] ?? (Object.values(column.values).includes(raw) ? raw : `?${raw}`);
+}

@@ -1,0 +1,75 @@
+import { changes, type Executor, type people } from '@shequ/db';
+import type { FieldCrypto } from '../crypto/field-crypto.ts';
+import { maskIdNumber, maskPhone } from '../crypto/mask.ts';
+import type { PersonRecord } from './person-record.ts';
+
+export type PersonRow = typeof people.$inferSelect;
+
+/** The stored columns of a person: L3+ fields encrypted, blind-indexed and masked once, here. */
+export function personColumns(crypto: FieldCrypto, p: PersonRecord) {
+  return {
+    name: p.name,
+    idType: p.idType,
+    idNumberCipher: crypto.encrypt(p.idNumber, 'people.id_number'),
+    idNumberIndex: crypto.blindIndex('id_number', p.idNumber),
+    idNumberMasked: maskIdNumber(p.idNumber),
+    gender: p.gender,
+    birthDate: p.birthDate,
+    phoneCipher: p.phone ? crypto.encrypt(p.phone, 'people.phone') : null,
+    phoneIndex: p.phone ? crypto.blindIndex('phone', p.phone) : null,
+    phoneMasked: p.phone ? maskPhone(p.phone) : null,
+    category: p.category,
+    occupation: p.occupation ?? null,
+    partyMember: p.partyMember ?? false,
+    healthStatusCipher: p.healthStatus ? crypto.encrypt(p.healthStatus, 'people.health_status') : null,
+    keyCareTags: p.keyCareTags ?? [],
+    tags: p.tags ?? [],
+  };
+}
+
+/** Plain values of a stored person, for comparison and reveal. */
+export function personPlain(crypto: FieldCrypto, r: PersonRow): PersonRecord {
+  return {
+    name: r.name,
+    idType: r.idType as PersonRecord['idType'],
+    idNumber: crypto.decrypt(r.idNumberCipher, 'people.id_number'),
+    phone: r.phoneCipher ? crypto.decrypt(r.phoneCipher, 'people.phone') : undefined,
+    category: r.category,
+    occupation: r.occupation ?? undefined,
+    partyMember: r.partyMember,
+    healthStatus: r.healthStatusCipher ? crypto.decrypt(r.healthStatusCipher, 'people.health_status') : undefined,
+    keyCareTags: r.keyCareTags,
+    tags: r.tags,
+    gender: r.gender as PersonRecord['gender'],
+    birthDate: r.birthDate,
+  };
+}
+
+/** Fields whose values differ; the change history names fields, never L3+ values. */
+export function changedFields(before: PersonRecord, after: PersonRecord): string[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]) as Set<keyof PersonRecord>;
+  return [...keys].filter((k) => JSON.stringify(before[k] ?? null) !== JSON.stringify(after[k] ?? null)).sort();
+}
+
+export async function recordChange(
+  ex: Executor,
+  c: {
+    communityId: string;
+    entity: string;
+    entityId: string;
+    version: number;
+    action: string;
+    actor: string;
+    fields: string[];
+  },
+) {
+  await ex.insert(changes).values({
+    communityId: c.communityId,
+    entity: c.entity,
+    entityId: c.entityId,
+    version: c.version,
+    action: c.action,
+    actor: c.actor,
+    diff: { fields: c.fields },
+  });
+}

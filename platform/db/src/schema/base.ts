@@ -1,0 +1,143 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  check,
+  date,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgSchema,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+/** The base warehouse (DB33 7.2.3): people, houses, occupancy; every row carries its community for RLS. */
+export const base = pgSchema('base');
+
+const audit = {
+  version: integer('version').notNull().default(1),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  createdBy: text('created_by').notNull(),
+  updatedBy: text('updated_by').notNull(),
+};
+
+export const people = base.table(
+  'people',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    communityId: uuid('community_id').notNull(),
+    name: text('name').notNull(),
+    idType: text('id_type').notNull(),
+    /** L4: encrypted; exact search through the blind index; lists show the stored mask. */
+    idNumberCipher: text('id_number_cipher').notNull(),
+    idNumberIndex: text('id_number_index').notNull(),
+    idNumberMasked: text('id_number_masked').notNull(),
+    gender: text('gender').notNull().default('unknown'),
+    birthDate: date('birth_date'),
+    phoneCipher: text('phone_cipher'),
+    phoneIndex: text('phone_index'),
+    phoneMasked: text('phone_masked'),
+    category: text('category').notNull(),
+    occupation: text('occupation'),
+    partyMember: boolean('party_member').notNull().default(false),
+    healthStatusCipher: text('health_status_cipher'),
+    keyCareTags: text('key_care_tags').array().notNull().default(sql`'{}'::text[]`),
+    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    ...audit,
+  },
+  (t) => [
+    unique('people_id_number_uq').on(t.communityId, t.idNumberIndex),
+    index('people_name_idx').on(t.communityId, t.name),
+    index('people_phone_idx').on(t.phoneIndex),
+    index('people_tags_idx').using('gin', t.tags),
+  ],
+);
+
+export const houses = base.table(
+  'houses',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    communityId: uuid('community_id').notNull(),
+    compoundId: uuid('compound_id').notNull(),
+    building: text('building').notNull(),
+    unit: text('unit').notNull(),
+    floor: text('floor').notNull(),
+    room: text('room').notNull(),
+    layout: text('layout'),
+    area: numeric('area', { precision: 10, scale: 2, mode: 'number' }),
+    ownership: text('ownership'),
+    buildingCode: text('building_code'),
+    gridCode: text('grid_code'),
+    ...audit,
+  },
+  (t) => [
+    unique('houses_key_uq').on(t.compoundId, t.building, t.unit, t.floor, t.room),
+    index('houses_community_idx').on(t.communityId, t.compoundId, t.building),
+  ],
+);
+
+export const occupancies = base.table(
+  'occupancies',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    communityId: uuid('community_id').notNull(),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => people.id, { onDelete: 'cascade' }),
+    houseId: uuid('house_id')
+      .notNull()
+      .references(() => houses.id, { onDelete: 'cascade' }),
+    role: text('role').notNull(),
+    validFrom: date('valid_from').notNull().defaultNow(),
+    validTo: date('valid_to'),
+    ...audit,
+  },
+  (t) => [
+    unique('occupancies_uq').on(t.personId, t.houseId, t.role, t.validFrom),
+    index('occupancies_house_idx').on(t.houseId),
+    check('occupancies_role_check', sql`${t.role} in ('owner','family','tenant','other')`),
+    check('occupancies_window_check', sql`${t.validTo} is null or ${t.validTo} >= ${t.validFrom}`),
+  ],
+);
+
+/** Change history per record: who changed which fields when; values of L3+ fields are never written here. */
+export const changes = base.table(
+  'changes',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    communityId: uuid('community_id').notNull(),
+    entity: text('entity').notNull(),
+    entityId: uuid('entity_id').notNull(),
+    version: integer('version').notNull(),
+    action: text('action').notNull(),
+    actor: text('actor').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    diff: jsonb('diff').notNull(),
+  },
+  (t) => [index('changes_entity_idx').on(t.entity, t.entityId, t.seq)],
+);
+
+/** The raw layer: an import batch kept as received, with its row-level report. */
+export const importBatches = base.table(
+  'import_batches',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    communityId: uuid('community_id').notNull(),
+    kind: text('kind').notNull(),
+    fileName: text('file_name').notNull(),
+    fileSha256: text('file_sha256').notNull(),
+    rowCount: integer('row_count').notNull(),
+    /** Rows as received (after decoding), for lineage; L3+ columns are encrypted in place. */
+    rows: jsonb('rows').notNull(),
+    report: jsonb('report').notNull(),
+    status: text('status').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('import_batches_sha_idx').on(t.communityId, t.fileSha256)],
+);

@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+
+/** Data grades of the standard: L1 public … L4 sensitive personal; L3+ is encrypted at rest and masked by default. */
+export type Grade = 'L1' | 'L2' | 'L3' | 'L4';
+
+export interface JsonSchema {
+  $id?: string;
+  title?: string;
+  type?: string;
+  required?: string[];
+  properties?: Record<string, JsonSchema & { 'x-grade'?: Grade; 'x-enumNames'?: string[]; enum?: unknown[] }>;
+  [k: string]: unknown;
+}
+
+const load = (rel: string): JsonSchema => JSON.parse(readFileSync(new URL(`../${rel}`, import.meta.url), 'utf8'));
+
+/** The exchange contracts of the base warehouse, by record type. */
+export const baseSchemas = {
+  person: load('base/person.schema.json'),
+  house: load('base/house.schema.json'),
+  occupancy: load('base/occupancy.schema.json'),
+} as const;
+
+export type BaseRecordType = keyof typeof baseSchemas;
+
+const ajv = new Ajv2020({ allErrors: true, strict: true });
+(addFormats as unknown as (a: Ajv2020) => void)(ajv);
+ajv.addKeyword({ keyword: 'x-grade', schemaType: 'string' });
+ajv.addKeyword({ keyword: 'x-enumNames', schemaType: 'array' });
+
+const compiled = new Map<string, ValidateFunction>();
+
+/** A compiled validator for a schema (cached by $id). */
+export function validatorFor(schema: JsonSchema): ValidateFunction {
+  const id = schema.$id ?? JSON.stringify(schema);
+  let v = compiled.get(id);
+  if (!v) {
+    v = ajv.compile(schema);
+    compiled.set(id, v);
+  }
+  return v;
+}
+
+/** Field → grade, read from the schema: the one place grades are declared. */
+export function gradesOf(schema: JsonSchema): Record<string, Grade> {
+  const out: Record<string, Grade> = {};
+  for (const [k, p] of Object.entries(schema.properties ?? {})) if (p['x-grade']) out[k] = p['x-grade'];
+  return out;
+}
+
+/** Ajv errors as `{ field: [message] }` keyed by JSON pointer without the leading slash. */
+export function fieldErrors(errors: ErrorObject[] | null | undefined): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const e of errors ?? []) {
+    const field =
+      e.keyword === 'required'
+        ? (e.params as { missingProperty: string }).missingProperty
+        : e.instancePath.replace(/^\//, '').replace(/\//g, '.') || '_';
+    out[field] = [...(out[field] ?? []), e.message ?? e.keyword];
+  }
+  return out;
+}
