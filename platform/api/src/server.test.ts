@@ -37,6 +37,13 @@ describe('API server', () => {
     assert.ok(res.headers['x-request-id']);
   });
 
+  test('unified identity sign-in answers 404 with a clear message when no provider is configured', async () => {
+    const res = await app.inject('/api/auth/oidc/start?returnTo=/app');
+    assert.equal(res.statusCode, 404);
+    assert.equal(res.json().error.appCode, 'NOT_FOUND');
+    assert.match(res.json().error.messageZh, /未配置/);
+  });
+
   test('malformed input is INVALID_INPUT with field paths, in Chinese and English', async () => {
     const res = await app.inject({
       method: 'POST',

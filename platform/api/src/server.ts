@@ -96,6 +96,14 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
     return { status: 'ok', ...body };
   });
 
+  registerOidcRoutes(
+    app,
+    platform,
+    platform.config.oidc
+      ? new OidcLogin(platform.database, platform.config.oidc, platform.crypto, platform.auth)
+      : undefined,
+  );
+
   const secure = platform.config.publicUrl?.startsWith('https:') ?? false;
   await app.register(fastifyTRPCPlugin, {
     prefix: '/api/trpc',

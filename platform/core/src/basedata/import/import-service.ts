@@ -284,19 +284,17 @@ async function writePeople(tx: Tx, d: BaseDeps, req: ImportRequest, rows: Planne
       fresh.forEach((p, j) => {
         p.existingId = ids[j].id;
       });
-      await tx
-        .insert(changes)
-        .values(
-          ids.map((r) => ({
-            communityId: req.communityId,
-            entity: 'person',
-            entityId: r.id,
-            version: 1,
-            action: 'import',
-            actor: req.actor.subject,
-            diff: { fields: ['imported'] },
-          })),
-        );
+      await tx.insert(changes).values(
+        ids.map((r) => ({
+          communityId: req.communityId,
+          entity: 'person',
+          entityId: r.id,
+          version: 1,
+          action: 'import',
+          actor: req.actor.subject,
+          diff: { fields: ['imported'] },
+        })),
+      );
       created += ids.length;
     }
     for (const p of chunk) {
@@ -312,16 +310,14 @@ async function writePeople(tx: Tx, d: BaseDeps, req: ImportRequest, rows: Planne
           ),
         );
       if (!open)
-        await tx
-          .insert(occupancies)
-          .values({
-            communityId: req.communityId,
-            personId: p.existingId!,
-            houseId: p.houseId,
-            role: p.role,
-            createdBy: req.actor.subject,
-            updatedBy: req.actor.subject,
-          });
+        await tx.insert(occupancies).values({
+          communityId: req.communityId,
+          personId: p.existingId!,
+          houseId: p.houseId,
+          role: p.role,
+          createdBy: req.actor.subject,
+          updatedBy: req.actor.subject,
+        });
     }
   }
   return created;
