@@ -9,17 +9,10 @@ import { AppError } from '../errors.ts';
 import { seedDemo } from '../tenancy/seed.ts';
 import { createHouse } from './houses-service.ts';
 import { countPeople, createPerson, getPerson, revealPerson, searchPeople, updatePerson } from './people-service.ts';
+import { idFor } from './testing.ts';
 
 const actor = { subject: 'tester', role: 'community_admin' };
 const code = (e: unknown) => (e instanceof AppError ? e.code : String(e));
-
-/** A valid GB 11643 number for a birth date and sequence (check digit computed here, independently of the validator). */
-export function idFor(birth: string, seq: number, region = '330106'): string {
-  const body = `${region}${birth}${String(seq).padStart(3, '0')}`;
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...body].reduce((s, c, i) => s + Number(c) * w[i], 0);
-  return body + '10X98765432'[sum % 11];
-}
 
 for (const engine of testEngines()) {
   describe(`base warehouse: people and houses [${engine}]`, () => {

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { createTestDatabase, type Database, type DataScope, queryRows, regions, testEngines } from '@shequ/db';
+import { eq, sql } from 'drizzle-orm';
+import ExcelJS from 'exceljs';
+import { FieldCrypto } from '../../crypto/field-crypto.ts';
+import { parseKeyring } from '../../crypto/keyring.ts';
+import { AppError } from '../../errors.ts';
+import { seedDemo } from '../../tenancy/seed.ts';
+import { countPeople } from '../people-service.ts';
+import { idFor } from '../testing.ts';
+import { importBatch } from './import-service.ts';
+
+const actor = { subject: 'importer', role: 'community_admin' };
+const housesCsv = [
+  '小区,楼栋,单元,楼层,房号,户型,建筑面积,产权性质',
+  ...Array.from({ length: 10 }, (_, i) => `示范小区,3,1,${i + 1},${i + 1}01,三室一厅,89.5,商品房`),
+].join('\r\n');
+
+function peopleCsv(bad: Set<number>): string {
+  const rows = Array.from({ length: 10 }, (_, i) => {
+    const id = idFor('19600101', 200 + i);
+    const shown = bad.has(i) ? id.slice(0, 17) + (id[17] === '1' ? '2' : '1') : id;
+    return `居民${i},居民身份证,${shown},1380000${String(1000 + i)},示范小区,3,1,${i + 1},${i + 1}01,业主`;
+  });
+  return ['姓名,证件类型,证件号码,手机号码,小区,楼栋,单元,楼层,房号,与房屋关系', ...rows].join('\n');
+}
+
+for (const engine of testEngines()) {
+  describe(`import [${engine}]`, () => {
+    let database: Database;
+    let d: { db: Database['db']; crypto: FieldCrypto };
+    let demo: string;
+    let scope: DataScope;
+    const run = (kind: 'people' | 'houses', data: Buffer, dryRun: boolean) =>
+      importBatch(d, scope, { kind, communityId: demo, fileName: `${kind}.csv`, data, dryRun, actor });
+
+    before(async () => {
+      database = await createTestDatabase(engine);
+      const crypto = new FieldCrypto(parseKeyring(randomBytes(32).toString('base64')));
+      await seedDemo(database.db, crypto);
+      demo = (await database.db.select().from(regions).where(eq(regions.code, 'demo')))[0].id;
+      scope = { kind: 'communities', ids: [demo] };
+      d = { db: database.db, crypto };
+    });
+    after(() => database.close());
+
+    test('houses from a UTF-8 CSV with BOM: dry run writes nothing, commit writes all, re-import changes nothing', async () => {
+      const data = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(housesCsv)]);
+      const dry = await run('houses', data, true);
+      assert.deepEqual([dry.rows, dry.valid, dry.errors.length, dry.committed], [10, 10, 0, false]);
+      const [{ n: before }] = await queryRows<{ n: unknown }>(database.db, sql`select count(*) as n from base.houses`);
+      assert.equal(Number(before), 0);
+      const done = await run('houses', data, false);
+      assert.deepEqual([done.committed, done.created], [true, 10]);
+      const again = await run('houses', data, false);
+      assert.deepEqual([again.committed, again.created, again.unchanged], [true, 0, 10]);
+    });
+
+    test('three bad rows are reported exactly (spreadsheet row numbers) and nothing is imported', async () => {
+      const r = await run('people', Buffer.from(peopleCsv(new Set([1, 4, 7]))), false);
+      assert.equal(r.committed, false);
+      assert.deepEqual([...new Set(r.errors.map((e) => e.row))], [3, 6, 9]);
+      assert.ok(r.errors.every((e) => e.column === '证件号码' && /校验位/.test(e.reason)));
+      assert.equal(r.valid, 7);
+      assert.equal(await countPeople(d, scope, demo), 0);
+    });
+
+    test('the fixed file imports everyone with their occupancy; importing it again changes nothing', async () => {
+      const data = Buffer.from(peopleCsv(new Set()));
+      const r = await run('people', data, false);
+      assert.deepEqual([r.committed, r.created, r.errors.length], [true, 10, 0]);
+      assert.equal(await countPeople(d, scope, demo), 10);
+      const [{ n }] = await queryRows<{ n: unknown }>(
+        database.db,
+        sql`select count(*) as n from base.occupancies where role = 'owner'`,
+      );
+      assert.equal(Number(n), 10);
+      const again = await run('people', data, false);
+      assert.deepEqual([again.created, again.unchanged, again.errors.length], [0, 10, 0]);
+      const [{ n: n2 }] = await queryRows<{ n: unknown }>(database.db, sql`select count(*) as n from base.occupancies`);
+      assert.equal(Number(n2), 10);
+    });
+
+    test('GBK text is detected; unknown houses, duplicate rows and contradicting records are row errors', async () => {
+      const text = [
+        'name,idType,idNumber,phone,compound,building,unit,floor,room,role',
+        `新人,居民身份证,${idFor('19700101', 300)},,示范小区,9,9,9,999,业主`,
+        `新人二,居民身份证,${idFor('19700101', 301)},,示范小区,3,1,1,101,租户`,
+        `新人三,居民身份证,${idFor('19700101', 301)},,示范小区,3,1,1,101,租户`,
+        `改名了,居民身份证,${idFor('19600101', 200)},13800001000,示范小区,3,1,1,101,业主`,
+      ].join('\n');
+      const gbk = await gbkEncode(text);
+      assert.throws(() => new TextDecoder('utf-8', { fatal: true }).decode(gbk), 'the file really is not UTF-8');
+      const r = await run('people', gbk, true);
+      const byRow = Object.fromEntries(r.errors.map((e) => [e.row, e.column]));
+      assert.deepEqual(byRow, { 2: 'room', 4: 'idNumber', 5: 'idNumber' });
+    });
+
+    test('XLSX: formulas and numbers that lost digits are row errors; a missing column is a file error', async () => {
+      const wb = new ExcelJS.Workbook();
+      const ws = wb.addWorksheet('人员');
+      ws.addRow(['姓名', '证件类型', '证件号码', '手机号码', '小区', '楼栋', '单元', '楼层', '房号', '与房屋关系']);
+      ws.addRow(['甲', '居民身份证', idFor('19800101', 400), '', '示范小区', '3', '1', '2', '201', '家属']);
+      ws.addRow(['乙', '居民身份证', 330106198001014000, '', '示范小区', '3', '1', '2', '201', '家属']);
+      ws.addRow(['丙', '居民身份证', { formula: 'A1&"X"', result: 'x' }, '', '示范小区', '3', '1', '2', '201', '家属']);
+      const data = Buffer.from(await wb.xlsx.writeBuffer());
+      const r = await run('people', data, true);
+      assert.deepEqual([...new Set(r.errors.map((e) => e.row))], [3, 4]);
+      assert.match(r.errors.find((e) => e.row === 4)!.reason, /公式/);
+      await assert.rejects(
+        run('people', Buffer.from('姓名,证件号码\n张三,1'), true),
+        (e) => e instanceof AppError && /缺少必填列/.test(e.messageZh),
+      );
+    });
+  });
+}
+
+/** GBK bytes for a string, built from the decoder's own table (Node has no GBK encoder). */
+async function gbkEncode(text: string): Promise<Buffer> {
+  const dec = new TextDecoder('gbk');
+  const table = new Map<string, number[]>();
+  for (let hi = 0x81; hi <= 0xfe; hi++) {
+    for (let lo = 0x40; lo <= 0xfe; lo++) {
+      const ch = dec.decode(Uint8Array.from([hi, lo]));
+      if (ch.length === 1 && !table.has(ch)) table.set(ch, [hi, lo]);
+    }
+  }
+  const out: number[] = [];
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    if (code < 0x80) out.push(code);
+    else out.push(...(table.get(ch) ?? [0x3f]));
+  }
+  return Buffer.from(out);
+}
