@@ -1,5 +1,6 @@
 import { adminRouter } from './routers/admin.ts';
 import { authRouter } from './routers/auth.ts';
+import { baseRouter } from './routers/base.ts';
 import { tenancyRouter } from './routers/tenancy.ts';
 import { router } from './trpc.ts';
 
@@ -7,6 +8,7 @@ export const appRouter = router({
   auth: authRouter,
   tenancy: tenancyRouter,
   admin: adminRouter,
+  base: baseRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -95,6 +95,51 @@ describe('API server', () => {
     assert.equal(wrong.statusCode, 401);
   });
 
+  test('base data: the operator creates and lists people masked; the street official and residents may not read them', async () => {
+    const cookieOf = async (who: string, ip: string) =>
+      (await login(who, 'Shequ@2026', ip)).cookies.find((c) => c.name === 'shequ_session')!.value;
+    const op = await cookieOf('operator', '10.3.3.3');
+    const create = await app.inject({
+      method: 'POST',
+      url: '/api/trpc/base.people.create',
+      cookies: { shequ_session: op },
+      payload: {
+        community: 'demo',
+        person: { name: '赵大爷', idType: 'id_card', idNumber: '11010519491231002X', category: 'resident' },
+      },
+    });
+    assert.equal(create.statusCode, 200, create.body);
+    const list = await app.inject({
+      url: `/api/trpc/base.people.list?input=${encodeURIComponent(JSON.stringify({ community: 'demo' }))}`,
+      cookies: { shequ_session: op },
+    });
+    assert.equal(list.json().result.data.items[0].idNumber, '110105********002X');
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/api/trpc/base.people.create',
+      cookies: { shequ_session: op },
+      payload: {
+        community: 'demo',
+        person: { name: '错', idType: 'id_card', idNumber: '110105194912310021', category: 'resident' },
+      },
+    });
+    assert.equal(bad.statusCode, 400);
+    assert.ok(bad.json().error.data.fieldErrors.idNumber);
+    for (const who of ['gov', 'resident']) {
+      const c = await cookieOf(who, '10.4.4.4');
+      const res = await app.inject({
+        url: `/api/trpc/base.people.list?input=${encodeURIComponent(JSON.stringify({ community: 'demo' }))}`,
+        cookies: { shequ_session: c },
+      });
+      assert.equal(res.statusCode, 403, who);
+    }
+    const nowhere = await app.inject({
+      url: `/api/trpc/base.people.count?input=${encodeURIComponent(JSON.stringify({ community: 'nowhere' }))}`,
+      cookies: { shequ_session: op },
+    });
+    assert.equal(nowhere.statusCode, 404);
+  });
+
   test('sign-in attempts from one address are rate limited', async () => {
     let last = 0;
     for (let i = 0; i < 10; i++) last = (await login('nobody', 'x', '10.9.9.9')).statusCode;

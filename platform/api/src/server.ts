@@ -6,6 +6,7 @@ import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/a
 import { sql } from 'drizzle-orm';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { type AppRouter, appRouter } from './router.ts';
+import { registerImportRoute } from './routes/base-import.ts';
 import { registerOidcRoutes } from './routes/oidc.ts';
 import { SESSION_COOKIE, setSessionCookie } from './session-cookie.ts';
 import type { Context } from './trpc.ts';
@@ -103,6 +104,8 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
       ? new OidcLogin(platform.database, platform.config.oidc, platform.crypto, platform.auth)
       : undefined,
   );
+
+  registerImportRoute(app, platform, (req) => principalFor(platform, req, opts.adminToken));
 
   const secure = platform.config.publicUrl?.startsWith('https:') ?? false;
   await app.register(fastifyTRPCPlugin, {

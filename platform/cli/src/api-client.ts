@@ -2,6 +2,44 @@ import type { Config } from '@shequ/core';
 import { str } from './args.ts';
 import { readRuntime } from './runtime-file.ts';
 
+function target(config: Config, flags: Record<string, string | true>) {
+  const runtime = readRuntime(config.dataDir);
+  const base = str(flags.url) ?? process.env.SHEQU_URL ?? runtime?.apiUrl;
+  const token = str(flags.token) ?? process.env.SHEQU_TOKEN ?? runtime?.adminToken;
+  if (!base || !token) {
+    throw new Error(
+      `no running platform found in ${config.dataDir} (start it with \`npm start\`), or pass --url and --token`,
+    );
+  }
+  return { base, token };
+}
+
+/** Posts a file to a REST route of the running platform; answers the parsed JSON and the HTTP status. */
+export async function postFile<T>(
+  config: Config,
+  flags: Record<string, string | true>,
+  path: string,
+  data: Buffer,
+  fileName: string,
+): Promise<{ status: number; body: T }> {
+  const { base, token } = target(config, flags);
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, base), {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/octet-stream',
+        'x-file-name': encodeURIComponent(fileName),
+      },
+      body: new Uint8Array(data),
+    });
+  } catch (err) {
+    throw new Error(`cannot reach the platform at ${base}: ${(err as Error).message}`);
+  }
+  return { status: res.status, body: (await res.json()) as T };
+}
+
 /** Calls a tRPC procedure of the running platform over HTTP with the admin bearer token. */
 export async function callApi<T>(
   config: Config,

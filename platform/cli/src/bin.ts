@@ -4,6 +4,7 @@ import { type Config, ConfigError, loadConfig, openPlatform, type VerifyReport }
 import { acquireDataDirLock, migrate, openPglite, openPostgres } from '@shequ/db';
 import { callApi } from './api-client.ts';
 import { parseArgs, str } from './args.ts';
+import { importCommand, peopleCount } from './base-commands.ts';
 import { type Role, start } from './start.ts';
 
 const usage = `shequ — Shequ 社区 platform CLI
@@ -13,6 +14,8 @@ const usage = `shequ — Shequ 社区 platform CLI
   shequ seed                                seed the demo community (idempotent)
   shequ audit verify                        check the audit hash chain; exit 1 naming the first broken record
   shequ audit export [--out FILE]           write a signed audit archive
+  shequ import <people|houses> FILE --community CODE [--dry-run] [--json]
+  shequ people count --community CODE [--json]
   shequ user create --name N [--username U] [--phone P] [--password PW] --role ROLE [--region CODE]
 
 Admin commands talk to the running platform (found via SHEQU_DATA_DIR) or to --url with --token.`;
@@ -99,6 +102,11 @@ async function main(): Promise<number> {
       }
       break;
     }
+    case 'import':
+      return importCommand(config, flags, sub, positionals[2]);
+    case 'people':
+      if (sub === 'count') return peopleCount(config, flags);
+      break;
     case undefined:
     case 'help':
     case '--help':

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { verifyAuditExport } from '@shequ/core';
+import { idCheckChar, verifyAuditExport } from '@shequ/core';
 import { createTestDatabaseUrl } from '@shequ/db';
 import postgres from 'postgres';
 
@@ -128,6 +128,52 @@ describe('shequ CLI against a running platform (PostgreSQL)', {
     const broken = cli(env, 'audit', 'verify');
     assert.equal(broken.status, 1);
     assert.match(broken.stderr, /seq=3/);
+  });
+});
+
+describe('shequ import and people count (embedded database)', () => {
+  test('a file with bad rows imports nothing and names them; the fixed file imports; count agrees', async () => {
+    const idFor = (birth: string, seq: number) => {
+      const body = `330106${birth}${String(seq).padStart(3, '0')}`;
+      return body + idCheckChar(body);
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'shequ-cli-import-'));
+    const api = await startApi({ SHEQU_DATA_DIR: dir });
+    const env = { SHEQU_DATA_DIR: dir };
+    try {
+      const houses = join(dir, 'houses.csv');
+      writeFileSync(
+        houses,
+        ['小区,楼栋,单元,楼层,房号', '示范小区,1,1,1,101', '示范小区,1,1,2,201', '示范小区,1,1,3,301'].join('\n'),
+      );
+      assert.equal(cli(env, 'import', 'houses', houses, '--community', 'demo').status, 0);
+      const rows = (bad: boolean) =>
+        [
+          '姓名,证件类型,证件号码,手机号码,小区,楼栋,单元,楼层,房号,与房屋关系',
+          `甲,居民身份证,${idFor('19500101', 1)},,示范小区,1,1,1,101,业主`,
+          `乙,居民身份证,${bad ? '330106195001010000' : idFor('19500101', 2)},,示范小区,1,1,2,201,业主`,
+          `丙,居民身份证,${idFor('19500101', 3)},,示范小区,1,1,${bad ? '9' : '3'},${bad ? '901' : '301'},业主`,
+        ].join('\n');
+      const people = join(dir, 'people.csv');
+      writeFileSync(people, rows(true));
+      const dry = cli(env, 'import', 'people', people, '--community', 'demo', '--dry-run', '--json');
+      assert.equal(dry.status, 0, dry.stderr);
+      const report = JSON.parse(dry.stdout);
+      assert.deepEqual(Object.keys(report), ['rows', 'valid', 'errors']);
+      assert.deepEqual([report.rows, report.valid, report.errors.map((e: { row: number }) => e.row)], [3, 1, [3, 4]]);
+      const refused = cli(env, 'import', 'people', people, '--community', 'demo', '--json');
+      assert.equal(refused.status, 1);
+      assert.deepEqual(JSON.parse(cli(env, 'people', 'count', '--community', 'demo', '--json').stdout), { count: 0 });
+      writeFileSync(people, rows(false));
+      assert.equal(cli(env, 'import', 'people', people, '--community', 'demo', '--json').status, 0);
+      assert.deepEqual(JSON.parse(cli(env, 'people', 'count', '--community', 'demo', '--json').stdout), { count: 3 });
+      const unknown = cli(env, 'import', 'people', people, '--community', 'nowhere', '--json');
+      assert.equal(unknown.status, 1);
+      assert.match(unknown.stdout, /nowhere/);
+    } finally {
+      await stop(api.child);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

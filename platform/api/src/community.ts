@@ -1,0 +1,33 @@
+import { AppError, hasPermission } from '@shequ/core';
+import { regions } from '@shequ/db';
+import { eq } from 'drizzle-orm';
+import type { Context } from './trpc.ts';
+
+/**
+ * Resolves a community code to its id and checks that the caller holds `permission` over it. The same check
+ * serves tRPC procedures and REST routes, so a code outside the caller's jurisdiction is refused the same way.
+ */
+export async function communityFor(
+  ctx: Pick<Context, 'platform'> & { principal: NonNullable<Context['principal']> },
+  code: string,
+  permission: string,
+) {
+  const [c] = await ctx.platform.database.db.select().from(regions).where(eq(regions.code, code));
+  if (c?.level !== 'community') {
+    throw new AppError('NOT_FOUND', { zh: `社区“${code}”不存在`, en: `No community with code ${code}` });
+  }
+  if (!hasPermission(ctx.principal.grants, permission, c.path)) {
+    throw new AppError('FORBIDDEN', {
+      zh: '该社区不在您的管辖范围内，或您没有此权限',
+      en: `You lack ${permission} in community ${code}`,
+    });
+  }
+  return { id: c.id, code: c.code, name: c.name, path: c.path };
+}
+
+export const actorOf = (ctx: Pick<Context, 'meta'> & { principal: NonNullable<Context['principal']> }) => ({
+  subject: ctx.principal.userId,
+  role: ctx.principal.grants[0]?.role ?? null,
+  ip: ctx.meta.ip,
+  requestId: ctx.meta.requestId,
+});

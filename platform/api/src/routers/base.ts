@@ -1,0 +1,109 @@
+import {
+  countPeople,
+  createHouse,
+  createPerson,
+  getPerson,
+  revealableFields,
+  revealPerson,
+  searchPeople,
+  updatePerson,
+} from '@shequ/core';
+import { z } from 'zod';
+import { actorOf, communityFor } from '../community.ts';
+import { authedProcedure, router } from '../trpc.ts';
+
+const community = z.object({ community: z.string().trim().min(1).max(64) });
+const record = z.record(z.string(), z.unknown());
+
+/** Base warehouse (DB33 7.2.3): validation lives in the services; routes resolve the community and map. */
+export const baseRouter = router({
+  people: router({
+    list: authedProcedure
+      .input(
+        community.extend({
+          namePrefix: z.string().trim().max(32).optional(),
+          idNumber: z.string().trim().max(32).optional(),
+          phone: z.string().trim().max(20).optional(),
+          tag: z.string().trim().max(32).optional(),
+          after: z.string().max(400).optional(),
+          limit: z.number().int().min(1).max(200).optional(),
+        }),
+      )
+      .query(async ({ ctx, input }) => {
+        const c = await communityFor(ctx, input.community, 'base.people.read');
+        const { community: _, ...q } = input;
+        return searchPeople({ db: ctx.platform.database.db, crypto: ctx.platform.crypto }, ctx.principal.scope, {
+          ...q,
+          communityId: c.id,
+        });
+      }),
+    count: authedProcedure.input(community).query(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'base.people.read');
+      return {
+        count: await countPeople(
+          { db: ctx.platform.database.db, crypto: ctx.platform.crypto },
+          ctx.principal.scope,
+          c.id,
+        ),
+      };
+    }),
+    get: authedProcedure.input(community.extend({ id: z.uuid() })).query(async ({ ctx, input }) => {
+      await communityFor(ctx, input.community, 'base.people.read');
+      return getPerson({ db: ctx.platform.database.db, crypto: ctx.platform.crypto }, ctx.principal.scope, input.id);
+    }),
+    create: authedProcedure.input(community.extend({ person: record })).mutation(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'base.people.write');
+      return createPerson(
+        { db: ctx.platform.database.db, crypto: ctx.platform.crypto },
+        ctx.principal.scope,
+        c.id,
+        input.person,
+        actorOf(ctx),
+      );
+    }),
+    update: authedProcedure
+      .input(community.extend({ id: z.uuid(), version: z.number().int().min(1), patch: record }))
+      .mutation(async ({ ctx, input }) => {
+        await communityFor(ctx, input.community, 'base.people.write');
+        return updatePerson(
+          { db: ctx.platform.database.db, crypto: ctx.platform.crypto },
+          ctx.principal.scope,
+          input.id,
+          input.version,
+          input.patch,
+          actorOf(ctx),
+        );
+      }),
+    reveal: authedProcedure
+      .input(
+        community.extend({
+          id: z.uuid(),
+          fields: z.array(z.enum(revealableFields)).min(1),
+          reason: z.string().max(200),
+        }),
+      )
+      .mutation(async ({ ctx, input }) => {
+        await communityFor(ctx, input.community, 'base.people.reveal');
+        return revealPerson(
+          { db: ctx.platform.database.db, crypto: ctx.platform.crypto },
+          ctx.principal.scope,
+          input.id,
+          input.fields,
+          input.reason,
+          actorOf(ctx),
+        );
+      }),
+  }),
+  houses: router({
+    create: authedProcedure.input(community.extend({ house: record })).mutation(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'base.houses.write');
+      return createHouse(
+        { db: ctx.platform.database.db, crypto: ctx.platform.crypto },
+        ctx.principal.scope,
+        c.id,
+        input.house,
+        actorOf(ctx),
+      );
+    }),
+  }),
+});

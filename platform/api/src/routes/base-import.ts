@@ -1,0 +1,70 @@
+import { AppError, importBatch, type Platform, type Principal } from '@shequ/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { actorOf, communityFor } from '../community.ts';
+
+const kinds = ['people', 'houses'] as const;
+
+function sendError(reply: FastifyReply, err: unknown, requestId: string) {
+  if (err instanceof AppError) {
+    return reply.code(err.status).send({
+      error: {
+        appCode: err.code,
+        messageZh: err.messageZh,
+        messageEn: err.messageEn,
+        fieldErrors: err.fieldErrors,
+        requestId,
+      },
+    });
+  }
+  throw err;
+}
+
+/**
+ * `POST /api/base/import/:kind?community=CODE&dryRun=true` with the file as the raw body (CSV or XLSX, up to
+ * 20 MB; name in `x-file-name`). Answers the row-level report. A REST route because files are not JSON.
+ */
+export function registerImportRoute(
+  app: FastifyInstance,
+  platform: Platform,
+  principalOf: (req: FastifyRequest) => Promise<Principal | null>,
+) {
+  app.addContentTypeParser(
+    ['text/csv', 'application/octet-stream', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
+    { parseAs: 'buffer', bodyLimit: 21 * 1024 * 1024 },
+    (_req, body, done) => done(null, body),
+  );
+  app.post<{ Params: { kind: string }; Querystring: { community?: string; dryRun?: string } }>(
+    '/api/base/import/:kind',
+    { bodyLimit: 21 * 1024 * 1024 },
+    async (req, reply) => {
+      try {
+        const principal = await principalOf(req);
+        if (!principal) throw new AppError('UNAUTHENTICATED', { zh: '请先登录', en: 'Please sign in first' });
+        const kind = req.params.kind as (typeof kinds)[number];
+        if (!kinds.includes(kind))
+          throw new AppError('NOT_FOUND', {
+            zh: `不支持导入“${req.params.kind}”`,
+            en: `Cannot import ${req.params.kind}; expected ${kinds.join(' or ')}`,
+          });
+        if (!Buffer.isBuffer(req.body))
+          throw new AppError('INVALID_INPUT', {
+            zh: '请上传 CSV 或 XLSX 文件',
+            en: 'Send the CSV or XLSX file as the request body',
+          });
+        const ctx = { platform, principal, meta: { ip: req.ip ?? null, userAgent: null, requestId: String(req.id) } };
+        const c = await communityFor(ctx, req.query.community ?? '', 'base.import');
+        const fileName = decodeURIComponent(String(req.headers['x-file-name'] ?? `${kind}.csv`));
+        return await importBatch({ db: platform.database.db, crypto: platform.crypto }, principal.scope, {
+          kind,
+          communityId: c.id,
+          fileName,
+          data: req.body,
+          dryRun: req.query.dryRun === 'true' || req.query.dryRun === '1',
+          actor: actorOf(ctx),
+        });
+      } catch (err) {
+        return sendError(reply, err, String(req.id));
+      }
+    },
+  );
+}
