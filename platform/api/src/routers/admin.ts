@@ -1,8 +1,23 @@
-import { appendAudit, assertCanGrant, createUser, exportAudit, roleNames, verifyAudit } from '@shequ/core';
+import { appendAudit, assertCanGrant, createUser, exportAudit, listAudit, roleNames, verifyAudit } from '@shequ/core';
 import { z } from 'zod';
 import { permitted, router } from '../trpc.ts';
 
 export const adminRouter = router({
+  /** Recent audit records within the caller's jurisdiction (platform-wide grants see all). */
+  auditList: permitted('audit.read')
+    .input(
+      z
+        .object({ objectId: z.string().max(64).optional(), limit: z.number().int().min(1).max(200).optional() })
+        .optional(),
+    )
+    .query(({ ctx, input }) =>
+      listAudit(ctx.platform.database.db, {
+        communityIds: ctx.principal.scope.kind === 'all' ? undefined : ctx.principal.scope.ids,
+        objectId: input?.objectId,
+        limit: input?.limit,
+      }),
+    ),
+
   auditVerify: permitted('audit.verify').query(async ({ ctx }) => {
     const report = await verifyAudit(ctx.platform.database.db);
     await appendAudit(ctx.platform.database.db, {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { auditLog, type Executor, queryRows } from '@shequ/db';
-import { asc, gt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { type AuditFields, chainHash, genesisHash } from './chain.ts';
 
 export type AuditResult = 'success' | 'failure' | 'denied';
@@ -122,4 +122,33 @@ export async function verifyAudit(ex: Executor, pageSize = 5000): Promise<Verify
     }
   }
   return { ok: true, checked, headHash: prev };
+}
+
+/** Newest audit records first, optionally for some communities or one object; for the console's audit view. */
+export async function listAudit(
+  ex: Executor,
+  q: { communityIds?: readonly string[]; objectId?: string; limit?: number },
+) {
+  const conds = [];
+  if (q.communityIds)
+    conds.push(q.communityIds.length ? inArray(auditLog.communityId, [...q.communityIds]) : sql`false`);
+  if (q.objectId) conds.push(eq(auditLog.objectId, q.objectId));
+  const rows = await ex
+    .select()
+    .from(auditLog)
+    .where(and(...conds))
+    .orderBy(desc(auditLog.seq))
+    .limit(Math.min(q.limit ?? 50, 200));
+  return rows.map((r) => ({
+    seq: r.seq,
+    at: r.at.toISOString(),
+    subject: r.subject,
+    subjectRole: r.subjectRole,
+    action: r.action,
+    objectType: r.objectType,
+    objectId: r.objectId,
+    result: r.result,
+    sourceIp: r.sourceIp,
+    detail: r.detail,
+  }));
 }
