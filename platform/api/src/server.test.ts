@@ -99,6 +99,18 @@ describe('API server', () => {
     const cookieOf = async (who: string, ip: string) =>
       (await login(who, 'Shequ@2026', ip)).cookies.find((c) => c.name === 'shequ_session')!.value;
     const op = await cookieOf('operator', '10.3.3.3');
+    const refused = await app.inject({
+      method: 'POST',
+      url: '/api/trpc/base.people.create',
+      cookies: { shequ_session: op },
+      payload: {
+        community: 'demo',
+        person: { name: '赵大爷', idType: 'id_card', idNumber: '11010519491231002X', category: 'resident' },
+      },
+    });
+    assert.equal(refused.statusCode, 403, 'no entry before the confidentiality undertaking');
+    const ack = await app.inject({ method: 'POST', url: '/api/trpc/base.entry.acknowledge', cookies: { shequ_session: op }, payload: {} });
+    assert.equal(ack.statusCode, 200, ack.body);
     const create = await app.inject({
       method: 'POST',
       url: '/api/trpc/base.people.create',

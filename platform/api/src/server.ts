@@ -29,7 +29,16 @@ async function principalFor(platform: Platform, req: FastifyRequest, adminToken?
         userId: 'cli',
         displayName: 'shequ CLI',
         locale: 'zh-CN',
-        grants: [{ role: 'platform_admin', regionId: null, regionPath: null, regionName: null, regionLevel: null }],
+        grants: [
+          {
+            role: 'platform_admin',
+            regionId: null,
+            regionPath: null,
+            regionName: null,
+            regionCode: null,
+            regionLevel: null,
+          },
+        ],
         shells: [],
         scope: { kind: 'all' },
         sessionId: 'cli',

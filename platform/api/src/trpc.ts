@@ -49,7 +49,7 @@ export function toAppError(error: TRPCError): AppError {
     });
   }
   if (error.code === 'NOT_FOUND') return new AppError('NOT_FOUND', { zh: '接口不存在', en: 'No such procedure' });
-  if (error.code === 'PARSE_ERROR' || error.code === 'BAD_REQUEST') {
+  if (error.code === 'PARSE_ERROR' || error.code === 'BAD_REQUEST' || error.code === 'UNSUPPORTED_MEDIA_TYPE') {
     return new AppError('INVALID_INPUT', { zh: '请求格式有误', en: 'Malformed request' });
   }
   if (error.code === 'METHOD_NOT_SUPPORTED')

@@ -40,7 +40,7 @@ CREATE TABLE "base"."import_batches" (
 	"file_name" text NOT NULL,
 	"file_sha256" text NOT NULL,
 	"row_count" integer NOT NULL,
-	"rows" jsonb NOT NULL,
+	"file_cipher" text NOT NULL,
 	"report" jsonb NOT NULL,
 	"status" text NOT NULL,
 	"created_by" text NOT NULL,

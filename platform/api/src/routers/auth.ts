@@ -92,6 +92,7 @@ export const authRouter = router({
         roleEn: roles[g.role].en,
         regionId: g.regionId,
         regionName: g.regionName,
+        regionCode: g.regionCode,
         regionLevel: g.regionLevel,
       })),
       shells: p.shells,

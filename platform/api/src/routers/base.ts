@@ -1,12 +1,21 @@
 import {
+  acknowledgeConfidentiality,
+  confidentialityText,
+  consentCategories,
+  consentChannels,
+  consentPurposes,
   countPeople,
   createHouse,
   createPerson,
+  entryStatus,
   getPerson,
+  grantConsent,
+  listConsents,
   revealableFields,
   revealPerson,
   searchPeople,
   updatePerson,
+  withdrawConsent,
 } from '@shequ/core';
 import { z } from 'zod';
 import { actorOf, communityFor } from '../community.ts';
@@ -105,5 +114,62 @@ export const baseRouter = router({
         actorOf(ctx),
       );
     }),
+  }),
+  /** Data-entry governance: the confidentiality undertaking before a person's first entry. */
+  entry: router({
+    status: authedProcedure.query(async ({ ctx }) => ({
+      ...(await entryStatus(ctx.platform.database.db, ctx.principal.userId)),
+      text: confidentialityText,
+    })),
+    acknowledge: authedProcedure.mutation(async ({ ctx }) => {
+      await acknowledgeConfidentiality(ctx.platform.database.db, actorOf(ctx));
+      return { ok: true as const };
+    }),
+  }),
+  consents: router({
+    options: authedProcedure.query(() => ({
+      purposes: consentPurposes,
+      categories: consentCategories,
+      channels: consentChannels,
+    })),
+    list: authedProcedure.input(community.extend({ personId: z.uuid() })).query(async ({ ctx, input }) => {
+      await communityFor(ctx, input.community, 'base.people.read');
+      return listConsents(
+        { db: ctx.platform.database.db, crypto: ctx.platform.crypto },
+        ctx.principal.scope,
+        input.personId,
+      );
+    }),
+    grant: authedProcedure
+      .input(
+        community.extend({
+          personId: z.uuid(),
+          purpose: z.enum(Object.keys(consentPurposes) as [keyof typeof consentPurposes]),
+          categories: z.array(z.enum(Object.keys(consentCategories) as [keyof typeof consentCategories])).min(1),
+          channel: z.enum(consentChannels),
+        }),
+      )
+      .mutation(async ({ ctx, input }) => {
+        await communityFor(ctx, input.community, 'base.people.write');
+        const { community: _, ...g } = input;
+        return grantConsent(
+          { db: ctx.platform.database.db, crypto: ctx.platform.crypto },
+          ctx.principal.scope,
+          g,
+          actorOf(ctx),
+        );
+      }),
+    withdraw: authedProcedure
+      .input(community.extend({ id: z.uuid(), channel: z.enum(consentChannels) }))
+      .mutation(async ({ ctx, input }) => {
+        await communityFor(ctx, input.community, 'base.people.write');
+        return withdrawConsent(
+          { db: ctx.platform.database.db, crypto: ctx.platform.crypto },
+          ctx.principal.scope,
+          input.id,
+          input.channel,
+          actorOf(ctx),
+        );
+      }),
   }),
 });

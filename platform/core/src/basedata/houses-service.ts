@@ -5,6 +5,7 @@ import { and, eq } from 'drizzle-orm';
 import { appendAudit } from '../audit/audit-service.ts';
 import { AppError } from '../errors.ts';
 import type { Actor } from '../identity/user-service.ts';
+import { assertMayEnter } from './data-entry.ts';
 import { recordChange } from './people-repo.ts';
 import type { BaseDeps, Checked } from './people-service.ts';
 
@@ -105,6 +106,7 @@ export async function createHouse(
   raw: Record<string, unknown>,
   actor: Actor,
 ) {
+  await assertMayEnter(d.db, actor, 'L2');
   const checked = checkHouse(raw);
   if (!checked.ok)
     throw new AppError('INVALID_INPUT', {

@@ -5,6 +5,7 @@ import { appendAudit } from '../audit/audit-service.ts';
 import type { FieldCrypto } from '../crypto/field-crypto.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { Actor } from '../identity/user-service.ts';
+import { assertMayEnter } from './data-entry.ts';
 import { changedFields, type PersonRow, personColumns, personPlain, recordChange } from './people-repo.ts';
 import { type Checked, checkPerson, type PersonRecord } from './person-record.ts';
 
@@ -61,6 +62,7 @@ export async function createPerson(
   raw: Record<string, unknown>,
   actor: Actor,
 ) {
+  await assertMayEnter(d.db, actor, 'L4');
   const checked = checkPerson(raw);
   if (!checked.ok) throw invalid(checked.fieldErrors);
   try {
@@ -118,6 +120,7 @@ export async function updatePerson(
   patch: Record<string, unknown>,
   actor: Actor,
 ) {
+  await assertMayEnter(d.db, actor, 'L4');
   try {
     return await withScope(d.db, scope, async (tx) => {
       const row = await loadRow(tx, id);

@@ -1,4 +1,13 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createSecretKey,
+  hkdfSync,
+  type KeyObject,
+  randomFillSync,
+  timingSafeEqual,
+} from 'node:crypto';
 import type { Keyring, MasterKey } from './keyring.ts';
 
 export type FieldCipher = 'aes-256-gcm' | 'sm4';
@@ -14,7 +23,7 @@ const derive = (key: MasterKey, info: string, length: number) =>
 export class FieldCrypto {
   readonly #ring: Keyring;
   readonly #cipher: FieldCipher;
-  readonly #keys = new Map<string, Buffer>();
+  readonly #keys = new Map<string, KeyObject>();
 
   constructor(ring: Keyring, cipher: FieldCipher = 'aes-256-gcm') {
     this.#ring = ring;
@@ -25,13 +34,27 @@ export class FieldCrypto {
     return this.#ring.active.id;
   }
 
-  #key(kid: string, purpose: string, length: number): Buffer {
+  // IVs come from a refilled pool: one randomFillSync per 4 KiB instead of one per field.
+  #pool = Buffer.alloc(0);
+  #poolAt = 0;
+  #random(n: number): Buffer {
+    if (this.#poolAt + n > this.#pool.length) {
+      this.#pool = randomFillSync(Buffer.allocUnsafe(4096));
+      this.#poolAt = 0;
+    }
+    const out = Buffer.from(this.#pool.subarray(this.#poolAt, this.#poolAt + n));
+    this.#poolAt += n;
+    return out;
+  }
+
+  /** Derived keys are held as KeyObjects: handing OpenSSL a raw Buffer re-imports the key on every call. */
+  #key(kid: string, purpose: string, length: number): KeyObject {
     const cacheKey = `${kid}/${purpose}`;
     let k = this.#keys.get(cacheKey);
     if (!k) {
       const master = this.#ring.byId.get(kid);
       if (!master) throw new Error(`field key "${kid}" is not in SHEQU_MASTER_KEY; cannot decrypt`);
-      k = derive(master, purpose, length);
+      k = createSecretKey(derive(master, purpose, length));
       this.#keys.set(cacheKey, k);
     }
     return k;
@@ -41,13 +64,13 @@ export class FieldCrypto {
     const kid = this.#ring.active.id;
     const data = Buffer.from(plain, 'utf8');
     if (this.#cipher === 'aes-256-gcm') {
-      const iv = randomBytes(12);
+      const iv = this.#random(12);
       const c = createCipheriv('aes-256-gcm', this.#key(kid, 'field-aes', 32), iv);
       c.setAAD(Buffer.from(context));
       const body = Buffer.concat([iv, c.update(data), c.final(), c.getAuthTag()]);
       return `e1.${kid}.g.${body.toString('base64url')}`;
     }
-    const iv = randomBytes(16);
+    const iv = this.#random(16);
     const c = createCipheriv('sm4-cbc', this.#key(kid, 'field-sm4', 16), iv);
     const ct = Buffer.concat([iv, c.update(data), c.final()]);
     const tag = this.#sm3Tag(kid, context, ct);

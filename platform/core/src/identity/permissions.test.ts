@@ -37,7 +37,14 @@ test('the matrix names every role of the architecture, each with shells and a sc
 
 test('shells and permissions follow the matrix file', () => {
   for (const [name, def] of Object.entries(matrix.roles)) {
-    const grant = { role: name, regionId: null, regionPath: null, regionName: null, regionLevel: null } as RoleGrant;
+    const grant = {
+      role: name,
+      regionId: null,
+      regionPath: null,
+      regionName: null,
+      regionCode: null,
+      regionLevel: null,
+    } as RoleGrant;
     assert.deepEqual(new Set(shellsFor([grant])), new Set(def.shells), name);
     for (const p of def.permissions) assert.ok(hasPermission([grant], p), `${name} has ${p}`);
     assert.equal(hasPermission([grant], 'audit.export'), def.permissions.includes('audit.export'));
@@ -51,6 +58,7 @@ test('a regional grant covers what lies under its region only', () => {
     regionId: 's',
     regionPath: '/p/c/d/s/',
     regionName: null,
+    regionCode: null,
     regionLevel: 'street',
   };
   assert.ok(hasPermission([street], 'compounds.read', '/p/c/d/s/community/'));
@@ -81,7 +89,14 @@ for (const engine of testEngines()) {
       const names = (await listCompounds(db, scope)).map((c) => c.name).sort();
       assert.deepEqual(names, ['和园', '示范小区'].sort());
       const platformScope = await scopeFor(db, [
-        { role: 'platform_admin', regionId: null, regionPath: null, regionName: null, regionLevel: null },
+        {
+          role: 'platform_admin',
+          regionId: null,
+          regionPath: null,
+          regionName: null,
+          regionCode: null,
+          regionLevel: null,
+        },
       ]);
       assert.equal(platformScope.kind, 'all');
     });

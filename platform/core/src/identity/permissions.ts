@@ -26,6 +26,7 @@ export interface RoleGrant {
   regionId: string | null;
   regionPath: string | null;
   regionName: string | null;
+  regionCode: string | null;
   regionLevel: string | null;
 }
 

@@ -26,6 +26,7 @@ export async function grantsOf(ex: Executor, userId: string): Promise<RoleGrant[
       regionId: roleAssignments.regionId,
       regionPath: regions.path,
       regionName: regions.name,
+      regionCode: regions.code,
       regionLevel: regions.level,
     })
     .from(roleAssignments)

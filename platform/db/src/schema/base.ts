@@ -132,12 +132,33 @@ export const importBatches = base.table(
     fileName: text('file_name').notNull(),
     fileSha256: text('file_sha256').notNull(),
     rowCount: integer('row_count').notNull(),
-    /** Rows as received (after decoding), for lineage; L3+ columns are encrypted in place. */
-    rows: jsonb('rows').notNull(),
+    /** The file exactly as received, gzipped and encrypted (it holds L3+ data): the raw layer's lineage. */
+    fileCipher: text('file_cipher').notNull(),
     report: jsonb('report').notNull(),
     status: text('status').notNull(),
     createdBy: text('created_by').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('import_batches_sha_idx').on(t.communityId, t.fileSha256)],
+);
+
+/** Consent ledger (DB33 9.2.2.4): who agreed to which purpose and data categories, when, how; withdrawal kept. */
+export const consents = base.table(
+  'consents',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    communityId: uuid('community_id').notNull(),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => people.id, { onDelete: 'cascade' }),
+    purpose: text('purpose').notNull(),
+    categories: text('categories').array().notNull(),
+    channel: text('channel').notNull(),
+    grantedAt: timestamp('granted_at', { withTimezone: true }).notNull().defaultNow(),
+    grantedBy: text('granted_by').notNull(),
+    withdrawnAt: timestamp('withdrawn_at', { withTimezone: true }),
+    withdrawnBy: text('withdrawn_by'),
+    withdrawChannel: text('withdraw_channel'),
+  },
+  (t) => [index('consents_person_idx').on(t.personId, t.purpose)],
 );

@@ -98,3 +98,17 @@ export const oidcFlows = identity.table('oidc_flows', {
   returnTo: text('return_to').notNull().default('/'),
   expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
 });
+
+/**
+ * Data-entry governance (DB33 9.2.2.1–9.2.2.2): the highest grade a person may enter, and the confidentiality
+ * undertaking they accepted before their first entry.
+ */
+export const dataEntryProfiles = identity.table('data_entry_profiles', {
+  userId: uuid('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  maxGrade: text('max_grade').notNull().default('L4'),
+  ackVersion: text('ack_version'),
+  acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }),
+  acknowledgedIp: text('acknowledged_ip'),
+});

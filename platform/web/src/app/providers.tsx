@@ -1,6 +1,6 @@
 'use client';
 
-import { ConfigProvider } from 'antd';
+import { App, ConfigProvider } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import type { ReactNode } from 'react';
@@ -13,7 +13,8 @@ function LocalizedAntd({ children }: { children: ReactNode }) {
   const { lang } = useLang();
   return (
     <ConfigProvider locale={lang === 'en' ? enUS : zhCN} theme={baseTheme}>
-      {children}
+      {/* App gives message/modal hooks the theme and locale of this provider. */}
+      <App>{children}</App>
     </ConfigProvider>
   );
 }

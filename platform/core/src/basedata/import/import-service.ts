@@ -1,10 +1,22 @@
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { enqueue } from '@shequ/bus';
-import { changes, type DataScope, importBatches, occupancies, people, type Tx, withScope } from '@shequ/db';
-import { and, eq, inArray, isNull } from 'drizzle-orm';
+import {
+  changes,
+  type DataScope,
+  houses as housesTable,
+  importBatches,
+  occupancies,
+  people,
+  type Tx,
+  withScope,
+} from '@shequ/db';
+import { and, eq, sql } from 'drizzle-orm';
 import { appendAudit } from '../../audit/audit-service.ts';
 import { AppError } from '../../errors.ts';
 import type { Actor } from '../../identity/user-service.ts';
+import { bulkInsertOccupancies, bulkInsertPeople, bulkRecordChanges, openOccupancyKeys } from '../bulk.ts';
+import { assertMayEnter } from '../data-entry.ts';
 import {
   checkHouse,
   compoundsByName,
@@ -77,6 +89,7 @@ function toObject(row: TableRow, columns: ReturnType<typeof mapHeaders>['columns
  * so importing the same file twice is harmless; a row that contradicts a stored record is an error, never an overwrite.
  */
 export async function importBatch(d: BaseDeps, scope: DataScope, req: ImportRequest): Promise<ImportReport> {
+  await assertMayEnter(d.db, req.actor, req.kind === 'people' ? 'L4' : 'L2');
   let table: Awaited<ReturnType<typeof readTable>>;
   try {
     table = await readTable(req.data);
@@ -171,7 +184,12 @@ export async function importBatch(d: BaseDeps, scope: DataScope, req: ImportRequ
       const existing = await tx
         .select()
         .from(people)
-        .where(and(eq(people.communityId, req.communityId), inArray(people.idNumberIndex, [...byIndex.keys()])));
+        .where(
+          and(
+            eq(people.communityId, req.communityId),
+            sql`${people.idNumberIndex} = any(${`{${[...byIndex.keys()].join(',')}}`}::text[])`,
+          ),
+        );
       for (const e of existing) {
         const p = byIndex.get(e.idNumberIndex)!;
         const stored = personPlain(d.crypto, e);
@@ -217,7 +235,6 @@ export async function importBatch(d: BaseDeps, scope: DataScope, req: ImportRequ
       created,
       unchanged,
     };
-    const rawRows = table.rows.map((r) => protectRaw(d, map.columns, r));
     const [batch] = await tx
       .insert(importBatches)
       .values({
@@ -226,7 +243,7 @@ export async function importBatch(d: BaseDeps, scope: DataScope, req: ImportRequ
         fileName: req.fileName.slice(0, 200),
         fileSha256: sha,
         rowCount: table.rows.length,
-        rows: { headers: table.headers, encoding: table.encoding, rows: rawRows },
+        fileCipher: d.crypto.encrypt(gzipSync(req.data).toString('base64'), 'import.file'),
         report,
         status: committed ? 'committed' : req.dryRun ? 'dry_run' : 'rejected',
         createdBy: req.actor.subject,
@@ -254,76 +271,72 @@ export async function importBatch(d: BaseDeps, scope: DataScope, req: ImportRequ
   });
 }
 
-/** L3+ cells of the raw layer are encrypted like the clean records. */
-function protectRaw(d: BaseDeps, columns: ReturnType<typeof mapHeaders>['columns'], r: TableRow) {
-  const cells = [...r.cells];
-  for (const c of columns) {
-    if ((c.column.field === 'idNumber' || c.column.field === 'phone') && cells[c.index])
-      cells[c.index] = d.crypto.encrypt(cells[c.index], `import.${c.column.field}`);
-  }
-  return { row: r.row, cells };
-}
-
 async function writePeople(tx: Tx, d: BaseDeps, req: ImportRequest, rows: PlannedPerson[]): Promise<number> {
   let created = 0;
-  for (let i = 0; i < rows.length; i += 500) {
-    const chunk = rows.slice(i, i + 500);
+  for (let i = 0; i < rows.length; i += 2000) {
+    const chunk = rows.slice(i, i + 2000);
     const fresh = chunk.filter((p) => !p.existingId);
     if (fresh.length) {
-      const ids = await tx
-        .insert(people)
-        .values(
-          fresh.map((p) => ({
-            communityId: req.communityId,
-            ...personColumns(d.crypto, p.person),
-            createdBy: req.actor.subject,
-            updatedBy: req.actor.subject,
-          })),
-        )
-        .returning({ id: people.id });
-      fresh.forEach((p, j) => {
-        p.existingId = ids[j].id;
-      });
-      await tx.insert(changes).values(
-        ids.map((r) => ({
-          communityId: req.communityId,
-          entity: 'person',
-          entityId: r.id,
-          version: 1,
-          action: 'import',
-          actor: req.actor.subject,
-          diff: { fields: ['imported'] },
-        })),
+      const ids = await bulkInsertPeople(
+        tx,
+        req.communityId,
+        req.actor.subject,
+        fresh.map((p) => personColumns(d.crypto, p.person)),
       );
+      fresh.forEach((p, j) => {
+        p.existingId = ids[j];
+      });
+      await bulkRecordChanges(tx, req.communityId, 'person', req.actor.subject, ids, 'import');
       created += ids.length;
     }
-    for (const p of chunk) {
-      const [open] = await tx
-        .select({ id: occupancies.id })
-        .from(occupancies)
-        .where(
-          and(
-            eq(occupancies.personId, p.existingId!),
-            eq(occupancies.houseId, p.houseId),
-            eq(occupancies.role, p.role),
-            isNull(occupancies.validTo),
-          ),
-        );
-      if (!open)
-        await tx.insert(occupancies).values({
-          communityId: req.communityId,
-          personId: p.existingId!,
-          houseId: p.houseId,
-          role: p.role,
-          createdBy: req.actor.subject,
-          updatedBy: req.actor.subject,
-        });
-    }
+    const have = await openOccupancyKeys(
+      tx,
+      chunk.filter((p) => !fresh.includes(p)).map((p) => p.existingId!),
+    );
+    const missing = chunk.filter((p) => !have.has(`${p.existingId}/${p.houseId}/${p.role}`));
+    await bulkInsertOccupancies(
+      tx,
+      req.communityId,
+      req.actor.subject,
+      missing.map((p) => ({ personId: p.existingId!, houseId: p.houseId, role: p.role })),
+    );
   }
   return created;
 }
 
 async function writeHouses(tx: Tx, req: ImportRequest, rows: PlannedHouse[]): Promise<number> {
-  for (const r of rows) await insertHouse(tx, req.communityId, r.compoundId, r.house, req.actor);
+  for (let i = 0; i < rows.length; i += 500) {
+    const chunk = rows.slice(i, i + 500);
+    const ids = await tx
+      .insert(housesTable)
+      .values(
+        chunk.map(({ house: h, compoundId }) => ({
+          communityId: req.communityId,
+          compoundId,
+          building: h.building,
+          unit: h.unit,
+          floor: h.floor,
+          room: h.room,
+          layout: h.layout ?? null,
+          area: h.area ?? null,
+          ownership: h.ownership ?? null,
+          buildingCode: h.buildingCode ?? null,
+          createdBy: req.actor.subject,
+          updatedBy: req.actor.subject,
+        })),
+      )
+      .returning({ id: housesTable.id });
+    await tx.insert(changes).values(
+      ids.map((r) => ({
+        communityId: req.communityId,
+        entity: 'house',
+        entityId: r.id,
+        version: 1,
+        action: 'import',
+        actor: req.actor.subject,
+        diff: { fields: ['imported'] },
+      })),
+    );
+  }
   return rows.length;
 }

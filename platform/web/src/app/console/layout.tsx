@@ -1,11 +1,16 @@
 'use client';
 
-import { DashboardOutlined } from '@ant-design/icons';
+import { AuditOutlined, CloudUploadOutlined, DashboardOutlined, TeamOutlined } from '@ant-design/icons';
 import type { ReactNode } from 'react';
 import { DesktopShell, type NavItem } from '@/components/shell/desktop-shell';
 import { ShellGuard } from '@/components/shell/shell-guard';
 
-const nav: NavItem[] = [{ href: '/console', labelKey: 'shell.workbench', icon: <DashboardOutlined /> }];
+const nav: NavItem[] = [
+  { href: '/console', labelKey: 'shell.workbench', icon: <DashboardOutlined /> },
+  { href: '/console/people', labelKey: 'nav.people', icon: <TeamOutlined /> },
+  { href: '/console/import', labelKey: 'nav.import', icon: <CloudUploadOutlined /> },
+  { href: '/console/audit', labelKey: 'nav.audit', icon: <AuditOutlined /> },
+];
 
 export default function ConsoleLayout({ children }: { children: ReactNode }) {
   return (
