@@ -21,6 +21,7 @@ export const baseSchemas = {
   person: load('base/person.schema.json'),
   house: load('base/house.schema.json'),
   occupancy: load('base/occupancy.schema.json'),
+  vehicle: load('base/vehicle.schema.json'),
 } as const;
 
 export type BaseRecordType = keyof typeof baseSchemas;

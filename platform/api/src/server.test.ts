@@ -109,7 +109,12 @@ describe('API server', () => {
       },
     });
     assert.equal(refused.statusCode, 403, 'no entry before the confidentiality undertaking');
-    const ack = await app.inject({ method: 'POST', url: '/api/trpc/base.entry.acknowledge', cookies: { shequ_session: op }, payload: {} });
+    const ack = await app.inject({
+      method: 'POST',
+      url: '/api/trpc/base.entry.acknowledge',
+      cookies: { shequ_session: op },
+      payload: {},
+    });
     assert.equal(ack.statusCode, 200, ack.body);
     const create = await app.inject({
       method: 'POST',

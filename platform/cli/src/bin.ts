@@ -14,7 +14,7 @@ const usage = `shequ — Shequ 社区 platform CLI
   shequ seed                                seed the demo community (idempotent)
   shequ audit verify                        check the audit hash chain; exit 1 naming the first broken record
   shequ audit export [--out FILE]           write a signed audit archive
-  shequ import <people|houses> FILE --community CODE [--dry-run] [--json]
+  shequ import <people|houses|vehicles> FILE --community CODE [--dry-run] [--json]
   shequ people count --community CODE [--json]
   shequ user create --name N [--username U] [--phone P] [--password PW] --role ROLE [--region CODE]
 

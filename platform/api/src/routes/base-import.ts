@@ -2,7 +2,7 @@ import { AppError, importBatch, type Platform, type Principal } from '@shequ/cor
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { actorOf, communityFor } from '../community.ts';
 
-const kinds = ['people', 'houses'] as const;
+const kinds = ['people', 'houses', 'vehicles'] as const;
 
 function sendError(reply: FastifyReply, err: unknown, requestId: string) {
   if (err instanceof AppError) {

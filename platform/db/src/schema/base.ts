@@ -162,3 +162,28 @@ export const consents = base.table(
   },
   (t) => [index('consents_person_idx').on(t.personId, t.purpose)],
 );
+
+/** Vehicles (DB33 7.2.3.4): plate + plate colour unique per community; resident or temporary. */
+export const vehicles = base.table(
+  'vehicles',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    communityId: uuid('community_id').notNull(),
+    plate: text('plate').notNull(),
+    plateColour: text('plate_colour').notNull(),
+    kind: text('kind').notNull(),
+    energy: text('energy').notNull(),
+    ownerPersonId: uuid('owner_person_id').references(() => people.id, { onDelete: 'set null' }),
+    compoundId: uuid('compound_id'),
+    parkingSpace: text('parking_space'),
+    brand: text('brand'),
+    bodyColour: text('body_colour'),
+    parkingMinutes: integer('parking_minutes'),
+    ...audit,
+  },
+  (t) => [
+    unique('vehicles_plate_uq').on(t.communityId, t.plate, t.plateColour),
+    index('vehicles_owner_idx').on(t.ownerPersonId),
+    check('vehicles_kind_check', sql`${t.kind} in ('resident','temporary')`),
+  ],
+);

@@ -135,3 +135,77 @@ async function gbkEncode(text: string): Promise<Buffer> {
   }
   return Buffer.from(out);
 }
+
+for (const engine of testEngines()) {
+  describe(`vehicle import [${engine}]`, () => {
+    let database: Database;
+    let d: { db: Database['db']; crypto: FieldCrypto };
+    let demo: string;
+    let scope: DataScope;
+    const run = (kind: 'people' | 'houses' | 'vehicles', text: string, dryRun = false) =>
+      importBatch(d, scope, {
+        kind,
+        communityId: demo,
+        fileName: `${kind}.csv`,
+        data: Buffer.from(text),
+        dryRun,
+        actor,
+      });
+    before(async () => {
+      database = await createTestDatabase(engine);
+      const crypto = new FieldCrypto(parseKeyring(randomBytes(32).toString('base64')));
+      await seedDemo(database.db, crypto);
+      demo = (await database.db.select().from(regions).where(eq(regions.code, 'demo')))[0].id;
+      scope = { kind: 'communities', ids: [demo] };
+      d = { db: database.db, crypto };
+      await run('houses', '小区,楼栋,单元,楼层,房号\n示范小区,1,1,1,101');
+      await run(
+        'people',
+        `姓名,证件类型,证件号码,小区,楼栋,单元,楼层,房号,与房屋关系\n车主,居民身份证,${idFor('19700101', 500)},示范小区,1,1,1,101,业主`,
+      );
+    });
+    after(() => database.close());
+
+    test('GA 36 plates: I/O, bad province, colour mismatch and unknown owners are row errors; good rows import once', async () => {
+      const text = [
+        '车牌号码,号牌颜色,车辆类型,车主证件号码,小区,车位,停放时长',
+        `浙A12345,蓝,居民,${idFor('19700101', 500)},示范小区,B-101,`,
+        '浙AD12345,,居民,,示范小区,B-102,',
+        '浙AI2345,蓝,居民,,示范小区,,',
+        'XA12345,蓝,居民,,,,',
+        '浙A54321,渐变绿,居民,,,,',
+        `浙B88888,蓝,居民,${idFor('19700101', 501)},,,`,
+        '浙A12345,蓝,临时,,,,30',
+      ].join('\n');
+      const r = await run('vehicles', text, true);
+      assert.deepEqual(
+        r.errors.map((e) => [e.row, e.column]),
+        [
+          [4, '车牌号码'],
+          [5, '车牌号码'],
+          [6, '车牌号码'],
+          [7, '车主证件号码'],
+          [8, '车牌号码'],
+        ],
+      );
+      assert.match(r.errors[0].reason, /I 或 O/);
+      const good = text.split('\n').slice(0, 3).join('\n');
+      const done = await run('vehicles', good);
+      assert.deepEqual([done.committed, done.created], [true, 2]);
+      const rows = await queryRows<{
+        plate: string;
+        plate_colour: string;
+        energy: string;
+        owner_person_id: string | null;
+      }>(database.db, sql`select plate, plate_colour, energy, owner_person_id from base.vehicles order by plate`);
+      assert.deepEqual(
+        rows.map((v) => [v.plate, v.plate_colour, v.energy, v.owner_person_id !== null]),
+        [
+          ['浙A12345', 'blue', 'fuel', true],
+          ['浙AD12345', 'gradient_green', 'new', false],
+        ],
+      );
+      assert.deepEqual([(await run('vehicles', good)).unchanged, (await run('vehicles', good)).created], [2, 0]);
+    });
+  });
+}

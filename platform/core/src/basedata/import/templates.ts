@@ -2,7 +2,7 @@
  * Import templates: the Chinese headers of the documented templates, the English ones accepted beside them, and
  * the Chinese value names that map to schema enums. Documented in docs/import-templates.md.
  */
-export type ImportKind = 'people' | 'houses';
+export type ImportKind = 'people' | 'houses' | 'vehicles';
 
 export interface Column {
   field: string;
@@ -28,6 +28,23 @@ const roles = {
   租客: 'tenant',
   其他: 'other',
 };
+const plateColours = {
+  蓝: 'blue',
+  蓝色: 'blue',
+  黄: 'yellow',
+  黄色: 'yellow',
+  黑: 'black',
+  黑色: 'black',
+  白: 'white',
+  白色: 'white',
+  绿: 'green',
+  绿色: 'green',
+  黄绿: 'yellow_green',
+  黄绿色: 'yellow_green',
+  渐变绿: 'gradient_green',
+  渐变绿色: 'gradient_green',
+};
+const vehicleKinds = { 居民: 'resident', 居民车辆: 'resident', 临时: 'temporary', 临时车辆: 'temporary' };
 const ownership = {
   商品房: 'commodity',
   安置房: 'resettlement',
@@ -53,6 +70,17 @@ export const templates: Record<ImportKind, Column[]> = {
     { field: 'phone', zh: '手机号码', en: 'phone' },
     ...houseColumns,
     { field: 'role', zh: '与房屋关系', en: 'role', required: true, values: roles },
+  ],
+  vehicles: [
+    { field: 'plate', zh: '车牌号码', en: 'plate', required: true },
+    { field: 'plateColour', zh: '号牌颜色', en: 'plateColour', values: plateColours },
+    { field: 'kind', zh: '车辆类型', en: 'kind', required: true, values: vehicleKinds },
+    { field: 'ownerIdNumber', zh: '车主证件号码', en: 'ownerIdNumber' },
+    { field: 'compound', zh: '小区', en: 'compound' },
+    { field: 'parkingSpace', zh: '车位', en: 'parkingSpace' },
+    { field: 'brand', zh: '品牌', en: 'brand' },
+    { field: 'bodyColour', zh: '车身颜色', en: 'bodyColour' },
+    { field: 'parkingMinutes', zh: '停放时长', en: 'parkingMinutes' },
   ],
   houses: [
     ...houseColumns,

@@ -1,0 +1,67 @@
+import { changes, houses } from '@shequ/db';
+import { checkHouse, type HouseRecord, houseKey, housesByKey } from '../../houses-service.ts';
+import { bilingual, type PlannerFactory } from '../kind.ts';
+
+export const housesPlanner: PlannerFactory = async (ctx) => {
+  const stored = await housesByKey(ctx.tx, ctx.req.communityId);
+  const seen = new Map<string, number>();
+  const planned: Array<{ row: number; house: HouseRecord; compoundId: string }> = [];
+  let fresh: typeof planned = [];
+  return {
+    row(row, obj, compoundId) {
+      const checked = checkHouse(obj);
+      if (!checked.ok) {
+        for (const [f, msgs] of Object.entries(checked.fieldErrors)) ctx.add(row, f, bilingual(msgs));
+        return;
+      }
+      if (!compoundId) return;
+      const key = houseKey(checked.value, compoundId);
+      const first = seen.get(key);
+      if (first !== undefined) ctx.add(row, 'room', `与第 ${first} 行房屋重复 / same house as row ${first}`);
+      else {
+        seen.set(key, row);
+        planned.push({ row, house: checked.value, compoundId });
+      }
+    },
+    async reconcile() {
+      fresh = planned.filter((h) => !stored.has(houseKey(h.house, h.compoundId)));
+      return planned.length - fresh.length;
+    },
+    async write() {
+      const { tx, req } = ctx;
+      for (let i = 0; i < fresh.length; i += 500) {
+        const ids = await tx
+          .insert(houses)
+          .values(
+            fresh.slice(i, i + 500).map(({ house: h, compoundId }) => ({
+              communityId: req.communityId,
+              compoundId,
+              building: h.building,
+              unit: h.unit,
+              floor: h.floor,
+              room: h.room,
+              layout: h.layout ?? null,
+              area: h.area ?? null,
+              ownership: h.ownership ?? null,
+              buildingCode: h.buildingCode ?? null,
+              createdBy: req.actor.subject,
+              updatedBy: req.actor.subject,
+            })),
+          )
+          .returning({ id: houses.id });
+        await tx.insert(changes).values(
+          ids.map((r) => ({
+            communityId: req.communityId,
+            entity: 'house',
+            entityId: r.id,
+            version: 1,
+            action: 'import',
+            actor: req.actor.subject,
+            diff: { fields: ['imported'] },
+          })),
+        );
+      }
+      return fresh.length;
+    },
+  };
+};

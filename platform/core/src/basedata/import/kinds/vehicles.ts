@@ -1,0 +1,112 @@
+import { changes, people, vehicles } from '@shequ/db';
+import { and, eq, sql } from 'drizzle-orm';
+import { checkVehicle, type VehicleRecord } from '../../vehicle-record.ts';
+import { bilingual, type PlannerFactory } from '../kind.ts';
+
+interface PlannedVehicle {
+  row: number;
+  vehicle: VehicleRecord;
+  compoundId?: string;
+  ownerIndex?: string;
+  ownerId?: string;
+  stored?: boolean;
+}
+
+/** Vehicles: GA 36 plates, unique by plate + colour; an owner is named by ID number and must be a stored person. */
+export const vehiclesPlanner: PlannerFactory = async (ctx) => {
+  const { d, req } = ctx;
+  const seen = new Map<string, number>();
+  const planned: PlannedVehicle[] = [];
+  const keyOf = (v: VehicleRecord) => `${v.plate}/${v.plateColour}`;
+  return {
+    row(row, obj, compoundId) {
+      const checked = checkVehicle(obj);
+      if (!checked.ok) {
+        for (const [f, msgs] of Object.entries(checked.fieldErrors)) ctx.add(row, f, bilingual(msgs));
+        return;
+      }
+      const key = keyOf(checked.value);
+      const first = seen.get(key);
+      if (first !== undefined) return ctx.add(row, 'plate', `与第 ${first} 行车牌重复 / same plate as row ${first}`);
+      seen.set(key, row);
+      const ownerIndex = checked.value.ownerIdNumber
+        ? d.crypto.blindIndex('id_number', checked.value.ownerIdNumber)
+        : undefined;
+      planned.push({ row, vehicle: checked.value, compoundId, ownerIndex });
+    },
+    async reconcile() {
+      const indexes = planned.flatMap((p) => (p.ownerIndex ? [p.ownerIndex] : []));
+      const owners = indexes.length
+        ? await ctx.tx
+            .select({ id: people.id, idx: people.idNumberIndex })
+            .from(people)
+            .where(
+              and(
+                eq(people.communityId, req.communityId),
+                sql`${people.idNumberIndex} = any(${`{${indexes.join(',')}}`}::text[])`,
+              ),
+            )
+        : [];
+      const ownerByIndex = new Map(owners.map((o) => [o.idx, o.id]));
+      const stored = await ctx.tx.select().from(vehicles).where(eq(vehicles.communityId, req.communityId));
+      const storedByKey = new Map(stored.map((s) => [`${s.plate}/${s.plateColour}`, s]));
+      let unchanged = 0;
+      for (const p of planned) {
+        if (p.ownerIndex) {
+          p.ownerId = ownerByIndex.get(p.ownerIndex);
+          if (!p.ownerId)
+            ctx.add(p.row, 'ownerIdNumber', '车主未登记，请先导入人员 / the owner is not a registered person');
+        }
+        const s = storedByKey.get(keyOf(p.vehicle));
+        if (!s) continue;
+        const same =
+          s.kind === p.vehicle.kind &&
+          (s.ownerPersonId ?? undefined) === p.ownerId &&
+          (s.compoundId ?? undefined) === p.compoundId &&
+          (s.parkingSpace ?? undefined) === p.vehicle.parkingSpace;
+        if (same) {
+          p.stored = true;
+          unchanged++;
+        } else ctx.add(p.row, 'plate', '该车牌已登记且信息不一致，请在车辆详情中核对 / registered with different data');
+      }
+      return unchanged;
+    },
+    async write() {
+      const fresh = planned.filter((p) => !p.stored);
+      for (let i = 0; i < fresh.length; i += 500) {
+        const ids = await ctx.tx
+          .insert(vehicles)
+          .values(
+            fresh.slice(i, i + 500).map(({ vehicle: v, compoundId, ownerId }) => ({
+              communityId: req.communityId,
+              plate: v.plate,
+              plateColour: v.plateColour,
+              kind: v.kind,
+              energy: v.energy,
+              ownerPersonId: ownerId ?? null,
+              compoundId: compoundId ?? null,
+              parkingSpace: v.parkingSpace ?? null,
+              brand: v.brand ?? null,
+              bodyColour: v.bodyColour ?? null,
+              parkingMinutes: v.parkingMinutes ?? null,
+              createdBy: req.actor.subject,
+              updatedBy: req.actor.subject,
+            })),
+          )
+          .returning({ id: vehicles.id });
+        await ctx.tx.insert(changes).values(
+          ids.map((r) => ({
+            communityId: req.communityId,
+            entity: 'vehicle',
+            entityId: r.id,
+            version: 1,
+            action: 'import',
+            actor: req.actor.subject,
+            diff: { fields: ['imported'] },
+          })),
+        );
+      }
+      return fresh.length;
+    },
+  };
+};
