@@ -19,4 +19,5 @@ export * from './logging.ts';
 export * from './messaging/channel.ts';
 export * from './platform.ts';
 export * from './tenancy/regions-service.ts';
+export * from './tenancy/sample-data.ts';
 export * from './tenancy/seed.ts';

@@ -1,0 +1,136 @@
+import { type Executor, regions } from '@shequ/db';
+import { eq } from 'drizzle-orm';
+import { type ImportReport, importBatch } from '../basedata/import/import-service.ts';
+import { idCheckChar } from '../basedata/validate/index.ts';
+import type { FieldCrypto } from '../crypto/field-crypto.ts';
+
+const surnames =
+  '王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢钟姜崔谭陆范汪廖石金贾夏韦付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严莫孔向常汤康易乔赖文施洪'.split(
+    '',
+  );
+const given =
+  '伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀英霞平刚桂兰华建国红玉梅飞鑫波斌宇浩凯健俊帆志婷雪琳晨欣怡子轩浩然梓涵一诺雨桐'.split(
+    '',
+  );
+const brands = ['比亚迪', '吉利', '大众', '丰田', '本田', '特斯拉', '理想', '蔚来', '奥迪', '别克'];
+const plateChars = 'ABCDEFGHJKLMNPQRSTUVWXYZ0123456789';
+
+/** A small deterministic PRNG (mulberry32): the same sample every time, so demos and screenshots are stable. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface SampleSize {
+  households: number;
+  people: number;
+  vehicles: number;
+}
+export const sampleSizes: Record<'small', SampleSize> = { small: { households: 2000, people: 5000, vehicles: 1500 } };
+
+/** CSV files in the import templates' format: the sample goes through the same validation as a real import. */
+export function sampleFiles(size: SampleSize, seed = 20261128): { houses: string; people: string; vehicles: string } {
+  const r = rng(seed);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
+  const compounds = ['示范小区', '和园'];
+  const houses: string[][] = [];
+  for (let h = 0; h < size.households; h++) {
+    const compound = compounds[h % 2];
+    const n = Math.floor(h / 2);
+    const building = String(1 + Math.floor(n / 100));
+    const unit = String(1 + (Math.floor(n / 50) % 2));
+    const floor = String(1 + (Math.floor(n / 2) % 25));
+    houses.push([
+      compound,
+      building,
+      unit,
+      floor,
+      `${floor}0${1 + (n % 2)}`,
+      pick(['两室一厅', '三室一厅', '三室两厅', '四室两厅']),
+      (60 + Math.floor(r() * 90)).toFixed(1),
+      pick(['商品房', '商品房', '安置房', '人才房']),
+    ]);
+  }
+  const people: string[][] = [];
+  const owners: string[] = [];
+  for (let i = 0; i < size.people; i++) {
+    const house = houses[i % size.households];
+    const year = 1935 + Math.floor(r() * 85);
+    const month = String(1 + Math.floor(r() * 12)).padStart(2, '0');
+    const day = String(1 + Math.floor(r() * 28)).padStart(2, '0');
+    const body = `330106${year}${month}${day}${String(i % 1000).padStart(3, '0')}`;
+    const id = body + idCheckChar(body);
+    const role = i < size.households ? '业主' : pick(['家属', '家属', '租户']);
+    if (i < size.households) owners.push(id);
+    const phone = `1${pick(['3', '5', '7', '8', '9'])}${String(Math.floor(r() * 1e9)).padStart(9, '0')}`;
+    people.push([
+      `${pick(surnames)}${pick(given)}${r() < 0.6 ? pick(given) : ''}`,
+      '居民身份证',
+      id,
+      phone,
+      ...house.slice(0, 5),
+      role,
+    ]);
+  }
+  const vehicles: string[][] = [];
+  const plates = new Set<string>();
+  while (vehicles.length < size.vehicles) {
+    const green = r() < 0.3;
+    const serial = green
+      ? `${pick([...'DF'])}${Array.from({ length: 5 }, () => String(Math.floor(r() * 10))).join('')}`
+      : Array.from({ length: 5 }, () => pick([...plateChars])).join('');
+    const plate = `浙A${serial}`;
+    if (plates.has(plate)) continue;
+    plates.add(plate);
+    const k = vehicles.length;
+    vehicles.push([
+      plate,
+      green ? '渐变绿' : '蓝',
+      '居民',
+      owners[k % owners.length],
+      houses[k % size.households][0],
+      `P-${1000 + k}`,
+      pick(brands),
+      pick(['白', '黑', '灰', '蓝', '红']),
+    ]);
+  }
+  const csv = (header: string, rows: string[][]) => [header, ...rows.map((x) => x.join(','))].join('\n');
+  return {
+    houses: csv('小区,楼栋,单元,楼层,房号,户型,建筑面积,产权性质', houses),
+    people: csv('姓名,证件类型,证件号码,手机号码,小区,楼栋,单元,楼层,房号,与房屋关系', people),
+    vehicles: csv('车牌号码,号牌颜色,车辆类型,车主证件号码,小区,车位,品牌,车身颜色', vehicles),
+  };
+}
+
+/** Loads the sample into the demo community through the import path; running it twice changes nothing. */
+export async function seedSample(
+  ex: Executor,
+  crypto: FieldCrypto,
+  size: SampleSize,
+): Promise<Record<string, ImportReport>> {
+  const [demo] = await ex.select().from(regions).where(eq(regions.code, 'demo'));
+  if (!demo) throw new Error('seed the demo community first');
+  const files = sampleFiles(size);
+  const d = { db: ex, crypto };
+  const scope = { kind: 'communities' as const, ids: [demo.id] };
+  const out: Record<string, ImportReport> = {};
+  for (const kind of ['houses', 'people', 'vehicles'] as const) {
+    const r = await importBatch(d, scope, {
+      kind,
+      communityId: demo.id,
+      fileName: `sample-${kind}.csv`,
+      data: Buffer.from(files[kind]),
+      dryRun: false,
+      actor: { subject: 'system:seed' },
+    });
+    if (!r.committed) throw new Error(`sample ${kind} did not import: ${JSON.stringify(r.errors.slice(0, 3))}`);
+    out[kind] = r;
+  }
+  return out;
+}
