@@ -1,46 +1,29 @@
-// The operator's base-data journey: add a person with field-level errors, import houses and people through the
-// dry-run wizard (row errors, then the fixed file), reveal a sensitive value with a reason and find it audited.
+// The operator's base-data journey: accept the confidentiality undertaking at the first entry, add a person with
+// field-level errors, import houses and people through the dry-run wizard (row errors, then the fixed file), reveal
+// a sensitive value with a reason and find it audited, record and withdraw a consent and find that audited too.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { openBrowser } from '../support/browser.ts';
 import { type RunningPlatform, startPlatform } from '../support/platform.ts';
+import {
+  acceptUndertakingIfShown,
+  commitImport,
+  importFile,
+  openMenu,
+  openPerson,
+  searchPeople,
+  tableRows,
+  text,
+  uploadAndCheck,
+} from './console-steps.ts';
+import { housesCsv, importedName, peopleCsv } from './import-files.ts';
 
 const PASSWORD = 'Shequ@2026';
 const UI_TIMEOUT = 20_000;
-
-/** GB 11643 MOD 11-2 check character for 17 leading digits. */
-function checkChar(first17: string): string {
-  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...first17].reduce((s, d, i) => s + Number(d) * weights[i], 0);
-  return '10X98765432'[sum % 11];
-}
-const validId = (first17: string) => first17 + checkChar(first17);
-const wrongCheck = (first17: string) => first17 + (checkChar(first17) === '1' ? '2' : '1');
-
-const PEOPLE_HEADER = '姓名,证件类型,证件号码,手机号码,小区,楼栋,单元,楼层,房号,与房屋关系';
-const HOUSES_HEADER = '小区,楼栋,单元,楼层,房号,户型,建筑面积,产权性质';
-const importedName = (i: number) => `导入居民${i}`;
-
-function housesCsv(): string {
-  const rows = Array.from({ length: 5 }, (_, i) => `示范小区,8,1,${i + 1},${i + 1}01,三室一厅,89.5,商品房`);
-  return `\uFEFF${[HOUSES_HEADER, ...rows].join('\r\n')}\r\n`;
-}
-
-/** Six people in building 8; `badRows` are spreadsheet row numbers (the header is row 1). */
-function peopleCsv(badRows: number[]): string {
-  const rows = Array.from({ length: 6 }, (_, i) => {
-    const first17 = `33010619800101${String(101 + i)}`;
-    const id = badRows.includes(i + 2) ? wrongCheck(first17) : validId(first17);
-    const floor = (i % 5) + 1;
-    const role = i < 5 ? '业主' : '家属';
-    return `${importedName(i + 1)},居民身份证,${id},1390000000${i},示范小区,8,1,${floor},${floor}01,${role}`;
-  });
-  return `\uFEFF${[PEOPLE_HEADER, ...rows].join('\r\n')}\r\n`;
-}
 
 let platform: RunningPlatform;
 let filesDir: string;
@@ -75,26 +58,33 @@ async function asOperator(fn: (page: Page) => Promise<void>) {
   }
 }
 
-async function openMenu(page: Page, label: string, path: RegExp) {
-  await page.getByRole('menuitem', { name: label }).click();
-  await page.waitForURL(path);
-}
-
-const text = async (l: Locator) => ((await l.textContent()) ?? '').trim();
-
-const tableRows = (page: Page, testId: string) => page.getByTestId(testId).locator('tbody tr.ant-table-row');
-
-async function searchPeople(page: Page, text: string) {
-  await page.getByTestId('people-search').locator('input').fill(text);
-  await page.getByTestId('people-search').locator('input').press('Enter');
-}
-
-test('adding a person: a wrong check digit is a field error, the right one saves a masked row', async () => {
+test('the first entry asks for the undertaking; a wrong check digit is a field error, the right one saves', async () => {
   await asOperator(async (page) => {
     await openMenu(page, '人员管理', /\/console\/people$/);
     await page.getByTestId('people-table').waitFor();
-    await page.getByTestId('people-add').click();
     const form = page.getByTestId('person-form');
+    const modal = page.getByTestId('entry-undertaking');
+    await page.getByTestId('people-add').click();
+    if (process.env.SHEQU_E2E_WEB_URL) {
+      // An external platform may already know this operator's acceptance.
+      await acceptUndertakingIfShown(page, form);
+    } else {
+      await modal.waitFor();
+      assert.match(await text(page.getByTestId('entry-text')), /本人承诺/);
+      const accept = page.getByTestId('entry-accept');
+      assert.equal(await accept.isDisabled(), true, 'no tick, no acceptance');
+      // Cancelling drops the action: no form opens, and the next attempt asks again.
+      await page.getByTestId('entry-cancel').click();
+      await modal.waitFor({ state: 'detached' });
+      assert.equal(await form.count(), 0, 'the form did not open');
+      await page.getByTestId('people-add').click();
+      await modal.waitFor();
+      assert.equal(await accept.isDisabled(), true, 'the tick is not remembered');
+      await modal.getByText('我已阅读并同意').click();
+      assert.equal(await accept.isEnabled(), true);
+      await accept.click();
+      await modal.waitFor({ state: 'detached' });
+    }
     await form.waitFor();
     await form.locator('#root_name').fill('测试老人');
     await form.locator('#root_idType').click();
@@ -118,19 +108,6 @@ test('adding a person: a wrong check digit is a field error, the right one saves
   });
 });
 
-async function importFile(page: Page, kind: '人员' | '房屋', path: string) {
-  await page.getByTestId('import-kind').getByText(kind, { exact: true }).click();
-  await page.getByTestId('import-next').click();
-  await uploadAndCheck(page, path);
-}
-
-async function uploadAndCheck(page: Page, path: string) {
-  await page.locator('input[type=file]').setInputFiles(path);
-  await page.getByTestId('import-file').waitFor();
-  await page.getByTestId('import-dryrun').click();
-  await page.getByTestId('import-report').waitFor();
-}
-
 test('importing houses, then people: bad rows are pinpointed, the fixed file commits', async () => {
   const houses = join(filesDir, '房屋.csv');
   const badPeople = join(filesDir, '人员-有误.csv');
@@ -143,8 +120,7 @@ test('importing houses, then people: bad rows are pinpointed, the fixed file com
     await openMenu(page, '数据导入', /\/console\/import$/);
     await importFile(page, '房屋', houses);
     await page.getByTestId('import-ok').waitFor();
-    await page.getByTestId('import-commit').click();
-    await page.getByTestId('import-result').waitFor();
+    await commitImport(page);
     assert.match(await text(page.getByTestId('import-result')), /新增 5 条/);
 
     await page.getByTestId('import-again').click();
@@ -165,8 +141,7 @@ test('importing houses, then people: bad rows are pinpointed, the fixed file com
     await page.getByTestId('import-ok').waitFor();
     assert.equal(await page.getByTestId('import-error-row').count(), 0);
     assert.equal(await page.getByTestId('import-commit').isEnabled(), true);
-    await page.getByTestId('import-commit').click();
-    await page.getByTestId('import-result').waitFor();
+    await commitImport(page);
     assert.match(await text(page.getByTestId('import-result')), /新增 6 条/);
 
     await openMenu(page, '人员管理', /\/console\/people$/);
@@ -180,10 +155,7 @@ test('importing houses, then people: bad rows are pinpointed, the fixed file com
 
 test('revealing an ID number needs a reason, and the read is audited with it', async () => {
   await asOperator(async (page) => {
-    await openMenu(page, '人员管理', /\/console\/people$/);
-    await searchPeople(page, '测试老人');
-    await tableRows(page, 'people-table').getByRole('link', { name: '测试老人' }).click();
-    await page.waitForURL(/\/console\/people\/[0-9a-f-]{36}$/);
+    await openPerson(page, '测试老人');
     await page.getByTestId('masked-idNumber').waitFor();
     assert.equal(await text(page.getByTestId('masked-idNumber')), '110105********002X');
 
@@ -203,5 +175,45 @@ test('revealing an ID number needs a reason, and the read is audited with it', a
     const audited = tableRows(page, 'audit-table').filter({ hasText: 'base.person.reveal' });
     await audited.first().waitFor();
     assert.match(await text(audited.first()), /核实身份信息/);
+  });
+});
+
+test('a consent is recorded on paper, withdrawn with a time, and the withdrawal is audited', async () => {
+  await asOperator(async (page) => {
+    await openPerson(page, '测试老人');
+    await page.getByTestId('consent-table').waitFor();
+    assert.equal(await tableRows(page, 'consent-table').count(), 0, 'no consents yet');
+
+    await page.getByTestId('consent-grant').click();
+    const dialog = page.getByTestId('consent-grant-dialog');
+    await dialog.waitFor();
+    const confirm = page.getByTestId('consent-grant-confirm');
+    assert.equal(await confirm.isDisabled(), true, 'nothing chosen, nothing recorded');
+    await page.getByTestId('consent-purpose').click();
+    await page.locator('.ant-select-dropdown .ant-select-item-option', { hasText: '健康数据共享' }).first().click();
+    await dialog.getByText('健康信息', { exact: true }).click();
+    await page.getByTestId('consent-channel').click();
+    await page.locator('.ant-select-dropdown .ant-select-item-option', { hasText: '纸质' }).first().click();
+    assert.equal(await confirm.isEnabled(), true);
+    await confirm.click();
+    await dialog.waitFor({ state: 'detached' });
+
+    const row = tableRows(page, 'consent-table').filter({ hasText: '健康数据共享' });
+    await row.waitFor();
+    assert.equal(await tableRows(page, 'consent-table').count(), 1);
+    const granted = await text(row);
+    assert.match(granted, /健康信息/);
+    assert.match(granted, /纸质/);
+    assert.equal(await text(row.getByTestId('consent-status')), '有效');
+
+    await row.getByTestId('consent-withdraw').click();
+    await page.getByTestId('consent-withdraw-confirm').click();
+    await row.getByText('已撤回').waitFor();
+    assert.match(await text(row.getByTestId('consent-withdrawn-at')), /\d{4}.*\d{1,2}:\d{2}/);
+    assert.equal(await row.getByTestId('consent-withdraw').count(), 0, 'a withdrawn consent cannot be withdrawn again');
+
+    await openMenu(page, '审计日志', /\/console\/audit$/);
+    const audited = tableRows(page, 'audit-table').filter({ hasText: 'base.consent.withdraw' });
+    await audited.first().waitFor();
   });
 });

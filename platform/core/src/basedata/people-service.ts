@@ -235,6 +235,9 @@ export async function revealPerson(
   });
 }
 
+/** Names in byte order: what the (community, name collate "C", id) index serves for prefixes and keyset pages. */
+const nameC = sql`${people.name} collate "C"`;
+
 export interface PeopleQuery {
   communityId?: string;
   namePrefix?: string;
@@ -250,21 +253,21 @@ export async function searchPeople(d: BaseDeps, scope: DataScope, q: PeopleQuery
   const limit = Math.min(Math.max(q.limit ?? 50, 1), 200);
   const conds: SQL[] = [];
   if (q.communityId) conds.push(eq(people.communityId, q.communityId));
-  if (q.namePrefix) conds.push(like(people.name, `${q.namePrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
+  if (q.namePrefix) conds.push(sql`${nameC} like ${`${q.namePrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`);
   if (q.idNumber)
     conds.push(eq(people.idNumberIndex, d.crypto.blindIndex('id_number', q.idNumber.trim().toUpperCase())));
   if (q.phone) conds.push(eq(people.phoneIndex, d.crypto.blindIndex('phone', q.phone.trim())));
   if (q.tag) conds.push(sql`${q.tag} = any(${people.tags})`);
   if (q.after) {
     const [name, id] = JSON.parse(Buffer.from(q.after, 'base64url').toString('utf8')) as [string, string];
-    conds.push(sql`(${people.name}, ${people.id}) > (${name}, ${id}::uuid)`);
+    conds.push(sql`(${nameC}, ${people.id}) > (${name} collate "C", ${id}::uuid)`);
   }
   return withScope(d.db, scope, async (tx) => {
     const rows = await tx
       .select()
       .from(people)
       .where(and(...conds))
-      .orderBy(asc(people.name), asc(people.id))
+      .orderBy(asc(nameC), asc(people.id))
       .limit(limit + 1);
     const page = rows.slice(0, limit);
     const last = page.at(-1);

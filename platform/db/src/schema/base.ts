@@ -52,7 +52,8 @@ export const people = base.table(
   },
   (t) => [
     unique('people_id_number_uq').on(t.communityId, t.idNumberIndex),
-    index('people_name_idx').on(t.communityId, t.name),
+    // Byte order (COLLATE "C") lets a name-prefix LIKE and the list's ORDER BY use this index in any database locale.
+    index('people_name_idx').on(t.communityId, sql`${t.name} collate "C"`, t.id),
     index('people_phone_idx').on(t.phoneIndex),
     index('people_tags_idx').using('gin', t.tags),
   ],

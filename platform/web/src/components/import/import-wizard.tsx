@@ -5,6 +5,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Alert, Button, Radio, Result, Space, Steps, Typography, Upload } from 'antd';
 import { useState } from 'react';
 import { useLang, useT } from '@/i18n/lang-provider';
+import { isUndertakingMissing, useEntryGuard } from '../entry/use-entry-guard';
 import { PEOPLE_LIST_KEY } from '../people/use-people';
 import { type ChosenFile, ImportFailed, type ImportKind, type ImportReport, postImport } from './import-api';
 import { ImportReportView } from './import-report';
@@ -21,6 +22,7 @@ export function ImportWizard({ community }: { community: string }) {
   const [kind, setKind] = useState<ImportKind>('people');
   const [file, setFile] = useState<ChosenFile | null>(null);
   const [report, setReport] = useState<ImportReport | null>(null);
+  const entry = useEntryGuard();
 
   const run = useMutation({
     mutationFn: ({ dryRun }: { dryRun: boolean }) => postImport(kind, community, file!, dryRun),
@@ -28,6 +30,9 @@ export function ImportWizard({ community }: { community: string }) {
       setReport(r);
       setStep(r.committed ? 3 : 2);
       if (r.committed) await queryClient.invalidateQueries({ queryKey: [PEOPLE_LIST_KEY] });
+    },
+    onError: (error) => {
+      if (isUndertakingMissing(error)) entry.recheck();
     },
   });
   const failure =
@@ -120,7 +125,7 @@ export function ImportWizard({ community }: { community: string }) {
               type="primary"
               disabled={!file}
               loading={run.isPending}
-              onClick={() => run.mutate({ dryRun: true })}
+              onClick={() => entry.guard(() => run.mutate({ dryRun: true }))}
               data-testid="import-dryrun"
             >
               {t('import.dryRun')}
@@ -140,7 +145,7 @@ export function ImportWizard({ community }: { community: string }) {
               type="primary"
               disabled={report.errors.length > 0 || report.valid === 0}
               loading={run.isPending}
-              onClick={() => run.mutate({ dryRun: false })}
+              onClick={() => entry.guard(() => run.mutate({ dryRun: false }))}
               data-testid="import-commit"
             >
               {t('import.commit')}
@@ -165,6 +170,7 @@ export function ImportWizard({ community }: { community: string }) {
           }
         />
       ) : null}
+      {entry.modal}
     </Space>
   );
 }

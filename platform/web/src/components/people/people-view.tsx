@@ -7,6 +7,7 @@ import { useState } from 'react';
 import { useLang, useT } from '@/i18n/lang-provider';
 import { errorMessage } from '@/lib/app-error';
 import { enumLabel } from '@/lib/person-schema';
+import { useEntryGuard } from '../entry/use-entry-guard';
 import { PersonFormDrawer } from './person-form-drawer';
 import { filterFor } from './search-input';
 import { usePeople } from './use-people';
@@ -20,6 +21,7 @@ export function PeopleView({ community }: { community: string }) {
   const [search, setSearch] = useState('');
   const [adding, setAdding] = useState(false);
   const { list, items, total } = usePeople(community, filterFor(search));
+  const entry = useEntryGuard();
 
   const columns: TableColumnsType<Row> = [
     {
@@ -49,7 +51,12 @@ export function PeopleView({ community }: { community: string }) {
           <Typography.Text type="secondary" data-testid="people-total">
             {total === undefined ? '' : t('people.total', { count: total })}
           </Typography.Text>
-          <Button type="primary" icon={<PlusOutlined />} onClick={() => setAdding(true)} data-testid="people-add">
+          <Button
+            type="primary"
+            icon={<PlusOutlined />}
+            onClick={() => entry.guard(() => setAdding(true))}
+            data-testid="people-add"
+          >
             {t('people.add')}
           </Button>
         </Space>
@@ -74,7 +81,13 @@ export function PeopleView({ community }: { community: string }) {
           </Button>
         </div>
       ) : null}
-      <PersonFormDrawer community={community} open={adding} onClose={() => setAdding(false)} />
+      <PersonFormDrawer
+        community={community}
+        open={adding}
+        onClose={() => setAdding(false)}
+        onUndertakingMissing={entry.recheck}
+      />
+      {entry.modal}
     </Space>
   );
 }

@@ -9,6 +9,7 @@ import { useLang, useT } from '@/i18n/lang-provider';
 import { errorMessage } from '@/lib/app-error';
 import { enumLabel, fieldTitle } from '@/lib/person-schema';
 import { useTRPC } from '@/lib/trpc';
+import { ConsentCard } from './consent-card';
 import { REVEALABLE, RevealDialog, type Revealed } from './reveal-dialog';
 
 /** One person: masked card, change history, and the audited "show in full". */
@@ -71,6 +72,7 @@ export function PersonDetail({ community, id }: { community: string; id: string 
           </Descriptions.Item>
         </Descriptions>
       </Card>
+      <ConsentCard community={community} personId={id} />
       <Card title={t('people.history')}>
         <Timeline
           data-testid="person-history"

@@ -13,6 +13,7 @@ import { appErrorData, errorMessage } from '@/lib/app-error';
 import { pickLang } from '@/lib/bilingual';
 import { personSchema, personUiSchema } from '@/lib/person-schema';
 import { useTRPC } from '@/lib/trpc';
+import { isUndertakingMissing } from '../entry/use-entry-guard';
 import { PEOPLE_LIST_KEY } from './use-people';
 
 type PersonData = Record<string, unknown>;
@@ -44,7 +45,13 @@ function toErrorSchema(fieldErrors: Record<string, string[]>, lang: Lang): Error
   return out as ErrorSchema<PersonData>;
 }
 
-export function PersonFormDrawer({ community, open, onClose }: { community: string; open: boolean; onClose(): void }) {
+export function PersonFormDrawer(props: {
+  community: string;
+  open: boolean;
+  onClose(): void;
+  onUndertakingMissing?(): void;
+}) {
+  const { community, open, onClose } = props;
   const t = useT();
   const { lang } = useLang();
   const trpc = useTRPC();
@@ -67,6 +74,7 @@ export function PersonFormDrawer({ community, open, onClose }: { community: stri
         ]);
       },
       onError: (error) => {
+        if (isUndertakingMissing(error)) props.onUndertakingMissing?.();
         const fields = appErrorData(error)?.fieldErrors;
         if (fields && Object.keys(fields).length) setExtraErrors(toErrorSchema(fields, lang));
         setFormError(errorMessage(error, lang, t('common.unknownError')));
