@@ -1,8 +1,8 @@
 // Runs the benchmarks in sequence, each in its own process, echoes their output and ends with the collected
-// `BENCH <name> <json>` lines. Usage: npm run bench [-- startup http audit import]
+// `BENCH <name> <json>` lines. Usage: npm run bench [-- startup http audit import search]
 import { spawn } from 'node:child_process';
 
-const all = ['startup', 'http', 'audit', 'import'];
+const all = ['startup', 'http', 'audit', 'import', 'search'];
 const CAP_MS = 10 * 60_000;
 const picked = process.argv.slice(2).filter((a) => all.includes(a));
 const names = picked.length ? picked : all;
