@@ -12,13 +12,15 @@ const uuidRe = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
  * community filter still cannot see another community's rows.
  */
 export async function withScope<T>(ex: Executor, scope: DataScope, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  const ids = scope.kind === 'all' ? [] : scope.ids;
-  for (const id of ids) if (!uuidRe.test(id)) throw new Error(`invalid community id in scope: ${id}`);
   return ex.transaction(async (tx) => {
-    // One round trip: set_config('role', …, true) is SET LOCAL ROLE.
-    await tx.execute(
-      sql`select set_config('shequ.scope_all', ${scope.kind === 'all' ? 'on' : 'off'}, true), set_config('shequ.community_ids', ${ids.join(',')}, true), set_config('role', 'shequ_app', true)`,
-    );
+    // Platform-wide work (administration, cross-community aggregates) is not row-filtered: it keeps the connecting
+    // role. Community work drops to shequ_app in one round trip (set_config('role', …, true) is SET LOCAL ROLE).
+    if (scope.kind === 'communities') {
+      for (const id of scope.ids) if (!uuidRe.test(id)) throw new Error(`invalid community id in scope: ${id}`);
+      await tx.execute(
+        sql`select set_config('shequ.community_ids', ${scope.ids.join(',')}, true), set_config('role', 'shequ_app', true)`,
+      );
+    }
     return fn(tx);
   });
 }

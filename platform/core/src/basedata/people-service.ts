@@ -253,7 +253,13 @@ export async function searchPeople(d: BaseDeps, scope: DataScope, q: PeopleQuery
   const limit = Math.min(Math.max(q.limit ?? 50, 1), 200);
   const conds: SQL[] = [];
   if (q.communityId) conds.push(eq(people.communityId, q.communityId));
-  if (q.namePrefix) conds.push(sql`${nameC} like ${`${q.namePrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`);
+  if (q.namePrefix) {
+    // A range in byte order instead of LIKE: text comparison is leakproof, so under row-level security it can
+    // still be an index condition (LIKE cannot). The upper bound is the prefix with its last code point + 1.
+    const chars = [...q.namePrefix];
+    const upper = chars.slice(0, -1).join('') + String.fromCodePoint(chars[chars.length - 1].codePointAt(0)! + 1);
+    conds.push(sql`${nameC} >= ${q.namePrefix} collate "C"`, sql`${nameC} < ${upper} collate "C"`);
+  }
   if (q.idNumber)
     conds.push(eq(people.idNumberIndex, d.crypto.blindIndex('id_number', q.idNumber.trim().toUpperCase())));
   if (q.phone) conds.push(eq(people.phoneIndex, d.crypto.blindIndex('phone', q.phone.trim())));
