@@ -120,7 +120,7 @@ export async function importBatch(d: BaseDeps, scope: DataScope, req: ImportRequ
         fileName: req.fileName.slice(0, 200),
         fileSha256: sha,
         rowCount: table.rows.length,
-        fileCipher: d.crypto.encrypt(gzipSync(req.data).toString('base64'), 'import.file'),
+        fileCipher: d.crypto.encrypt(gzipSync(req.data, { level: 1 }).toString('base64'), 'import.file'),
         report,
         status: committed ? 'committed' : req.dryRun ? 'dry_run' : 'rejected',
         createdBy: req.actor.subject,

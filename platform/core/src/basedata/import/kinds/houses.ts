@@ -1,4 +1,5 @@
-import { changes, houses } from '@shequ/db';
+import { houses } from '@shequ/db';
+import { bulkRecordChanges } from '../../bulk.ts';
 import { checkHouse, type HouseRecord, houseKey, housesByKey } from '../../houses-service.ts';
 import { bilingual, type PlannerFactory } from '../kind.ts';
 
@@ -49,16 +50,13 @@ export const housesPlanner: PlannerFactory = async (ctx) => {
             })),
           )
           .returning({ id: houses.id });
-        await tx.insert(changes).values(
-          ids.map((r) => ({
-            communityId: req.communityId,
-            entity: 'house',
-            entityId: r.id,
-            version: 1,
-            action: 'import',
-            actor: req.actor.subject,
-            diff: { fields: ['imported'] },
-          })),
+        await bulkRecordChanges(
+          tx,
+          req.communityId,
+          'house',
+          req.actor.subject,
+          ids.map((r) => r.id),
+          'import',
         );
       }
       return fresh.length;

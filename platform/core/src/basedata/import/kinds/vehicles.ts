@@ -1,5 +1,6 @@
-import { changes, people, vehicles } from '@shequ/db';
+import { people, vehicles } from '@shequ/db';
 import { and, eq, sql } from 'drizzle-orm';
+import { bulkRecordChanges } from '../../bulk.ts';
 import { checkVehicle, type VehicleRecord } from '../../vehicle-record.ts';
 import { bilingual, type PlannerFactory } from '../kind.ts';
 
@@ -94,16 +95,13 @@ export const vehiclesPlanner: PlannerFactory = async (ctx) => {
             })),
           )
           .returning({ id: vehicles.id });
-        await ctx.tx.insert(changes).values(
-          ids.map((r) => ({
-            communityId: req.communityId,
-            entity: 'vehicle',
-            entityId: r.id,
-            version: 1,
-            action: 'import',
-            actor: req.actor.subject,
-            diff: { fields: ['imported'] },
-          })),
+        await bulkRecordChanges(
+          ctx.tx,
+          req.communityId,
+          'vehicle',
+          req.actor.subject,
+          ids.map((r) => r.id),
+          'import',
         );
       }
       return fresh.length;
