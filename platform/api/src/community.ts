@@ -49,3 +49,9 @@ export const actorOf = (ctx: Pick<Context, 'meta'> & { principal: NonNullable<Co
   ip: ctx.meta.ip,
   requestId: ctx.meta.requestId,
 });
+
+/** What base-data services need from the platform. */
+export const baseDeps = (ctx: Pick<Context, 'platform'>) => ({
+  db: ctx.platform.database.db,
+  crypto: ctx.platform.crypto,
+});

@@ -18,7 +18,7 @@ import {
   withdrawConsent,
 } from '@shequ/core';
 import { z } from 'zod';
-import { actorOf, communityFor } from '../community.ts';
+import { actorOf, baseDeps, communityFor } from '../community.ts';
 import { authedProcedure, router } from '../trpc.ts';
 
 const community = z.object({ community: z.string().trim().min(1).max(64) });
@@ -41,7 +41,7 @@ export const baseRouter = router({
       .query(async ({ ctx, input }) => {
         const c = await communityFor(ctx, input.community, 'base.people.read');
         const { community: _, ...q } = input;
-        return searchPeople({ db: ctx.platform.database.db, crypto: ctx.platform.crypto }, ctx.principal.scope, {
+        return searchPeople(baseDeps(ctx), ctx.principal.scope, {
           ...q,
           communityId: c.id,
         });
@@ -49,39 +49,22 @@ export const baseRouter = router({
     count: authedProcedure.input(community).query(async ({ ctx, input }) => {
       const c = await communityFor(ctx, input.community, 'base.people.read');
       return {
-        count: await countPeople(
-          { db: ctx.platform.database.db, crypto: ctx.platform.crypto },
-          ctx.principal.scope,
-          c.id,
-        ),
+        count: await countPeople(baseDeps(ctx), ctx.principal.scope, c.id),
       };
     }),
     get: authedProcedure.input(community.extend({ id: z.uuid() })).query(async ({ ctx, input }) => {
       await communityFor(ctx, input.community, 'base.people.read');
-      return getPerson({ db: ctx.platform.database.db, crypto: ctx.platform.crypto }, ctx.principal.scope, input.id);
+      return getPerson(baseDeps(ctx), ctx.principal.scope, input.id);
     }),
     create: authedProcedure.input(community.extend({ person: record })).mutation(async ({ ctx, input }) => {
       const c = await communityFor(ctx, input.community, 'base.people.write');
-      return createPerson(
-        { db: ctx.platform.database.db, crypto: ctx.platform.crypto },
-        ctx.principal.scope,
-        c.id,
-        input.person,
-        actorOf(ctx),
-      );
+      return createPerson(baseDeps(ctx), ctx.principal.scope, c.id, input.person, actorOf(ctx));
     }),
     update: authedProcedure
       .input(community.extend({ id: z.uuid(), version: z.number().int().min(1), patch: record }))
       .mutation(async ({ ctx, input }) => {
         await communityFor(ctx, input.community, 'base.people.write');
-        return updatePerson(
-          { db: ctx.platform.database.db, crypto: ctx.platform.crypto },
-          ctx.principal.scope,
-          input.id,
-          input.version,
-          input.patch,
-          actorOf(ctx),
-        );
+        return updatePerson(baseDeps(ctx), ctx.principal.scope, input.id, input.version, input.patch, actorOf(ctx));
       }),
     reveal: authedProcedure
       .input(
@@ -93,26 +76,13 @@ export const baseRouter = router({
       )
       .mutation(async ({ ctx, input }) => {
         await communityFor(ctx, input.community, 'base.people.reveal');
-        return revealPerson(
-          { db: ctx.platform.database.db, crypto: ctx.platform.crypto },
-          ctx.principal.scope,
-          input.id,
-          input.fields,
-          input.reason,
-          actorOf(ctx),
-        );
+        return revealPerson(baseDeps(ctx), ctx.principal.scope, input.id, input.fields, input.reason, actorOf(ctx));
       }),
   }),
   houses: router({
     create: authedProcedure.input(community.extend({ house: record })).mutation(async ({ ctx, input }) => {
       const c = await communityFor(ctx, input.community, 'base.houses.write');
-      return createHouse(
-        { db: ctx.platform.database.db, crypto: ctx.platform.crypto },
-        ctx.principal.scope,
-        c.id,
-        input.house,
-        actorOf(ctx),
-      );
+      return createHouse(baseDeps(ctx), ctx.principal.scope, c.id, input.house, actorOf(ctx));
     }),
   }),
   /** Data-entry governance: the confidentiality undertaking before a person's first entry. */
@@ -134,11 +104,7 @@ export const baseRouter = router({
     })),
     list: authedProcedure.input(community.extend({ personId: z.uuid() })).query(async ({ ctx, input }) => {
       await communityFor(ctx, input.community, 'base.people.read');
-      return listConsents(
-        { db: ctx.platform.database.db, crypto: ctx.platform.crypto },
-        ctx.principal.scope,
-        input.personId,
-      );
+      return listConsents(baseDeps(ctx), ctx.principal.scope, input.personId);
     }),
     grant: authedProcedure
       .input(
@@ -152,24 +118,13 @@ export const baseRouter = router({
       .mutation(async ({ ctx, input }) => {
         await communityFor(ctx, input.community, 'base.people.write');
         const { community: _, ...g } = input;
-        return grantConsent(
-          { db: ctx.platform.database.db, crypto: ctx.platform.crypto },
-          ctx.principal.scope,
-          g,
-          actorOf(ctx),
-        );
+        return grantConsent(baseDeps(ctx), ctx.principal.scope, g, actorOf(ctx));
       }),
     withdraw: authedProcedure
       .input(community.extend({ id: z.uuid(), channel: z.enum(consentChannels) }))
       .mutation(async ({ ctx, input }) => {
         await communityFor(ctx, input.community, 'base.people.write');
-        return withdrawConsent(
-          { db: ctx.platform.database.db, crypto: ctx.platform.crypto },
-          ctx.principal.scope,
-          input.id,
-          input.channel,
-          actorOf(ctx),
-        );
+        return withdrawConsent(baseDeps(ctx), ctx.principal.scope, input.id, input.channel, actorOf(ctx));
       }),
   }),
 });

@@ -1,6 +1,6 @@
 import { AppError, importBatch, type Platform, type Principal } from '@shequ/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { actorOf, communityFor } from '../community.ts';
+import { actorOf, baseDeps, communityFor } from '../community.ts';
 
 const kinds = ['people', 'houses', 'vehicles'] as const;
 
@@ -54,7 +54,7 @@ export function registerImportRoute(
         const ctx = { platform, principal, meta: { ip: req.ip ?? null, userAgent: null, requestId: String(req.id) } };
         const c = await communityFor(ctx, req.query.community ?? '', 'base.import');
         const fileName = decodeURIComponent(String(req.headers['x-file-name'] ?? `${kind}.csv`));
-        return await importBatch({ db: platform.database.db, crypto: platform.crypto }, principal.scope, {
+        return await importBatch(baseDeps({ platform }), principal.scope, {
           kind,
           communityId: c.id,
           fileName,

@@ -63,6 +63,24 @@ export async function housesByKey(tx: Executor, communityId: string): Promise<Ma
   return new Map(rows.map((r) => [houseKey(r, r.compoundId), r.id]));
 }
 
+/** The stored columns of a house: one place for the mapping the console and imports share. */
+export function houseColumns(communityId: string, compoundId: string, h: HouseRecord, actor: string) {
+  return {
+    communityId,
+    compoundId,
+    building: h.building,
+    unit: h.unit,
+    floor: h.floor,
+    room: h.room,
+    layout: h.layout ?? null,
+    area: h.area ?? null,
+    ownership: h.ownership ?? null,
+    buildingCode: h.buildingCode ?? null,
+    createdBy: actor,
+    updatedBy: actor,
+  };
+}
+
 export async function insertHouse(
   tx: Tx,
   communityId: string,
@@ -72,20 +90,7 @@ export async function insertHouse(
 ): Promise<string> {
   const [row] = await tx
     .insert(houses)
-    .values({
-      communityId,
-      compoundId,
-      building: h.building,
-      unit: h.unit,
-      floor: h.floor,
-      room: h.room,
-      layout: h.layout ?? null,
-      area: h.area ?? null,
-      ownership: h.ownership ?? null,
-      buildingCode: h.buildingCode ?? null,
-      createdBy: actor.subject,
-      updatedBy: actor.subject,
-    })
+    .values(houseColumns(communityId, compoundId, h, actor.subject))
     .returning({ id: houses.id });
   await recordChange(tx, {
     communityId,

@@ -1,6 +1,6 @@
 import { enqueue } from '@shequ/bus';
 import { changes, type DataScope, type Executor, people, withScope } from '@shequ/db';
-import { and, asc, count, eq, like, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, eq, type SQL, sql } from 'drizzle-orm';
 import { appendAudit } from '../audit/audit-service.ts';
 import type { FieldCrypto } from '../crypto/field-crypto.ts';
 import { AppError, notFound } from '../errors.ts';

@@ -1,6 +1,6 @@
 import { houses } from '@shequ/db';
 import { bulkRecordChanges } from '../../bulk.ts';
-import { checkHouse, type HouseRecord, houseKey, housesByKey } from '../../houses-service.ts';
+import { checkHouse, type HouseRecord, houseColumns, houseKey, housesByKey } from '../../houses-service.ts';
 import { bilingual, type PlannerFactory } from '../kind.ts';
 
 export const housesPlanner: PlannerFactory = async (ctx) => {
@@ -34,20 +34,9 @@ export const housesPlanner: PlannerFactory = async (ctx) => {
         const ids = await tx
           .insert(houses)
           .values(
-            fresh.slice(i, i + 500).map(({ house: h, compoundId }) => ({
-              communityId: req.communityId,
-              compoundId,
-              building: h.building,
-              unit: h.unit,
-              floor: h.floor,
-              room: h.room,
-              layout: h.layout ?? null,
-              area: h.area ?? null,
-              ownership: h.ownership ?? null,
-              buildingCode: h.buildingCode ?? null,
-              createdBy: req.actor.subject,
-              updatedBy: req.actor.subject,
-            })),
+            fresh
+              .slice(i, i + 500)
+              .map(({ house, compoundId }) => houseColumns(req.communityId, compoundId, house, req.actor.subject)),
           )
           .returning({ id: houses.id });
         await bulkRecordChanges(
