@@ -150,6 +150,21 @@ describe('API server', () => {
       });
       assert.equal(res.statusCode, 403, who);
     }
+    const csv = await app.inject({
+      url: '/api/base/export/people?community=demo&format=csv',
+      cookies: { shequ_session: op },
+    });
+    assert.equal(csv.statusCode, 200);
+    assert.equal(csv.rawPayload.subarray(0, 3).toString('hex'), 'efbbbf');
+    const lines = csv.rawPayload.subarray(3).toString('utf8').split('\r\n');
+    assert.equal(lines[0], '姓名,证件类型,证件号码,手机号码,小区,楼栋,单元,楼层,房号,与房屋关系');
+    assert.ok(lines.some((l) => l.startsWith('赵大爷,居民身份证,110105********002X')));
+    assert.ok(!csv.body.includes('11010519491231002X'), 'the export never carries a full ID number');
+    const xlsx = await app.inject({
+      url: '/api/base/export/people?community=demo&format=xlsx',
+      cookies: { shequ_session: op },
+    });
+    assert.equal(xlsx.rawPayload.subarray(0, 2).toString(), 'PK');
     const nowhere = await app.inject({
       url: `/api/trpc/base.people.count?input=${encodeURIComponent(JSON.stringify({ community: 'nowhere' }))}`,
       cookies: { shequ_session: op },

@@ -6,7 +6,7 @@ import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/a
 import { sql } from 'drizzle-orm';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { type AppRouter, appRouter } from './router.ts';
-import { registerImportRoute } from './routes/base-import.ts';
+import { registerExportRoute, registerImportRoute } from './routes/base-files.ts';
 import { registerOidcRoutes } from './routes/oidc.ts';
 import { SESSION_COOKIE, setSessionCookie } from './session-cookie.ts';
 import type { Context } from './trpc.ts';
@@ -115,6 +115,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   );
 
   registerImportRoute(app, platform, (req) => principalFor(platform, req, opts.adminToken));
+  registerExportRoute(app, platform, (req) => principalFor(platform, req, opts.adminToken));
 
   const secure = platform.config.publicUrl?.startsWith('https:') ?? false;
   await app.register(fastifyTRPCPlugin, {

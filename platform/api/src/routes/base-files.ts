@@ -1,4 +1,4 @@
-import { AppError, importBatch, type Platform, type Principal } from '@shequ/core';
+import { AppError, exportPeople, importBatch, type Platform, type Principal } from '@shequ/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { actorOf, baseDeps, communityFor } from '../community.ts';
 
@@ -67,4 +67,34 @@ export function registerImportRoute(
       }
     },
   );
+}
+
+/** `GET /api/base/export/people?community=CODE&format=csv|xlsx`: the community's people, masked, audited. */
+export function registerExportRoute(
+  app: FastifyInstance,
+  platform: Platform,
+  principalOf: (req: FastifyRequest) => Promise<Principal | null>,
+) {
+  app.get<{ Querystring: { community?: string; format?: string } }>('/api/base/export/people', async (req, reply) => {
+    try {
+      const principal = await principalOf(req);
+      if (!principal) throw new AppError('UNAUTHENTICATED', { zh: '请先登录', en: 'Please sign in first' });
+      const format = req.query.format === 'xlsx' ? 'xlsx' : 'csv';
+      const ctx = { platform, principal, meta: { ip: req.ip ?? null, userAgent: null, requestId: String(req.id) } };
+      const c = await communityFor(ctx, req.query.community ?? '', 'base.people.read');
+      const file = await exportPeople(baseDeps({ platform }), principal.scope, c.id, format, actorOf(ctx));
+      const name = `people-${c.code}-${new Date().toISOString().slice(0, 10)}.${format}`;
+      return reply
+        .header(
+          'content-type',
+          format === 'csv'
+            ? 'text/csv; charset=utf-8'
+            : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+        )
+        .header('content-disposition', `attachment; filename="${name}"`)
+        .send(file);
+    } catch (err) {
+      return sendError(reply, err, String(req.id));
+    }
+  });
 }
