@@ -21,6 +21,7 @@ import {
   uploadAndCheck,
 } from './console-steps.ts';
 import { housesCsv, importedName, peopleCsv } from './import-files.ts';
+import { addArrayItem, csvText, downloadExport, openEdit } from './person-steps.ts';
 
 const PASSWORD = 'Shequ@2026';
 const UI_TIMEOUT = 20_000;
@@ -215,5 +216,40 @@ test('a consent is recorded on paper, withdrawn with a time, and the withdrawal 
     await openMenu(page, '审计日志', /\/console\/audit$/);
     const audited = tableRows(page, 'audit-table').filter({ hasText: 'base.consent.withdraw' });
     await audited.first().waitFor();
+  });
+});
+
+test('editing a person sends only the changes and shows them in the history; the export is masked', async () => {
+  await asOperator(async (page) => {
+    await openPerson(page, '测试老人');
+    const history = page.getByTestId('person-history-entry');
+    await history.first().waitFor();
+    const entries = await history.count();
+
+    const form = await openEdit(page);
+    assert.equal(await form.locator('#root_phone').inputValue(), '', 'a masked value is never put into the form');
+    assert.match(await text(form), /留空则不修改/);
+    assert.equal(await form.locator('#root_idNumber').count(), 0, 'the ID number is not editable here');
+    await form.locator('#root_occupation').fill('退休教师');
+    await addArrayItem(form, 'tags', '志愿者');
+    await form.locator('button[type=submit]').click();
+    await form.waitFor({ state: 'detached' });
+
+    await page.getByTestId('person-occupation').getByText('退休教师').waitFor();
+    assert.match(await text(page.getByTestId('person-tags')), /志愿者/);
+    await history.nth(entries).waitFor();
+    const latest = await text(history.last());
+    assert.match(latest, /update/);
+    assert.match(latest, /职业/);
+    assert.match(latest, /标签/);
+
+    await openMenu(page, '人员管理', /\/console\/people$/);
+    const { name, body } = await downloadExport(page, 'csv');
+    assert.match(name, /\.csv$/);
+    const lines = csvText(body).split(/\r?\n/);
+    assert.equal(lines[0], '姓名,证件类型,证件号码,手机号码,小区,楼栋,单元,楼层,房号,与房屋关系');
+    const csv = lines.join('\n');
+    assert.match(csv, /测试老人,居民身份证,110105\*{8}002X/);
+    assert.doesNotMatch(csv, /\d{17}[\dX]/, 'no ID number leaves in full');
   });
 });

@@ -22,6 +22,8 @@ export const baseSchemas = {
   house: load('base/house.schema.json'),
   occupancy: load('base/occupancy.schema.json'),
   vehicle: load('base/vehicle.schema.json'),
+  space: load('base/space.schema.json'),
+  facility: load('base/facility.schema.json'),
 } as const;
 
 export type BaseRecordType = keyof typeof baseSchemas;

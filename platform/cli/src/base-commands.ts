@@ -22,7 +22,9 @@ export async function importCommand(
 ): Promise<number> {
   const community = str(flags.community);
   if (!kind || !file || !community) {
-    console.error('usage: shequ import <people|houses|vehicles> FILE --community CODE [--dry-run] [--json]');
+    console.error(
+      'usage: shequ import <people|houses|vehicles|spaces|facilities> FILE --community CODE [--dry-run] [--json]',
+    );
     return 2;
   }
   let data: Buffer;

@@ -23,7 +23,7 @@ const usage = `shequ — Shequ 社区 platform CLI
                                             5,000 people and 1,500 vehicles (idempotent)
   shequ audit verify                        check the audit hash chain; exit 1 naming the first broken record
   shequ audit export [--out FILE]           write a signed audit archive
-  shequ import <people|houses|vehicles> FILE --community CODE [--dry-run] [--json]
+  shequ import <people|houses|vehicles|spaces|facilities> FILE --community CODE [--dry-run] [--json]
   shequ people count --community CODE [--json]
   shequ user create --name N [--username U] [--phone P] [--password PW] --role ROLE [--region CODE]
 

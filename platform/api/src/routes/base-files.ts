@@ -2,7 +2,7 @@ import { AppError, exportPeople, importBatch, type Platform, type Principal } fr
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { actorOf, baseDeps, communityFor } from '../community.ts';
 
-const kinds = ['people', 'houses', 'vehicles'] as const;
+const kinds = ['people', 'houses', 'vehicles', 'spaces', 'facilities'] as const;
 
 function sendError(reply: FastifyReply, err: unknown, requestId: string) {
   if (err instanceof AppError) {

@@ -4,6 +4,7 @@ import {
   boolean,
   check,
   date,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -186,5 +187,65 @@ export const vehicles = base.table(
     unique('vehicles_plate_uq').on(t.communityId, t.plate, t.plateColour),
     index('vehicles_owner_idx').on(t.ownerPersonId),
     check('vehicles_kind_check', sql`${t.kind} in ('resident','temporary')`),
+  ],
+);
+
+/** Public spaces (DB33 7.2.3.5). */
+export const spaces = base.table(
+  'spaces',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    communityId: uuid('community_id').notNull(),
+    name: text('name').notNull(),
+    useType: text('use_type').notNull(),
+    useTypeDetail: text('use_type_detail'),
+    location: text('location'),
+    lng: doublePrecision('lng'),
+    lat: doublePrecision('lat'),
+    buildingCode: text('building_code'),
+    area: numeric('area', { precision: 12, scale: 2, mode: 'number' }),
+    ownership: text('ownership'),
+    ...audit,
+  },
+  (t) => [unique('spaces_name_uq').on(t.communityId, t.name)],
+);
+
+/** Facilities and devices (DB33 7.2.3.6). */
+export const facilities = base.table(
+  'facilities',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    communityId: uuid('community_id').notNull(),
+    name: text('name').notNull(),
+    type: text('type').notNull(),
+    subtype: text('subtype'),
+    location: text('location'),
+    lng: doublePrecision('lng'),
+    lat: doublePrecision('lat'),
+    status: text('status').notNull(),
+    ...audit,
+  },
+  (t) => [
+    unique('facilities_name_uq').on(t.communityId, t.name),
+    index('facilities_type_idx').on(t.communityId, t.type),
+  ],
+);
+
+/** Map features (DB33 7.2.3.7): GeoJSON geometry (WGS 84) of buildings, spaces, facilities, roads and boundaries. */
+export const mapFeatures = base.table(
+  'map_features',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    communityId: uuid('community_id').notNull(),
+    kind: text('kind').notNull(),
+    name: text('name').notNull(),
+    refId: uuid('ref_id'),
+    geometry: jsonb('geometry').notNull(),
+    properties: jsonb('properties').notNull().default({}),
+    ...audit,
+  },
+  (t) => [
+    index('map_features_kind_idx').on(t.communityId, t.kind),
+    check('map_features_kind_check', sql`${t.kind} in ('building','space','facility','road','boundary')`),
   ],
 );

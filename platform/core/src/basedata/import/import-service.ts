@@ -9,6 +9,7 @@ import { compoundsByName } from '../houses-service.ts';
 import type { BaseDeps } from '../people-service.ts';
 import type { ImportRequest, PlannerFactory } from './kind.ts';
 import { housesPlanner } from './kinds/houses.ts';
+import { facilitiesPlanner, spacesPlanner } from './kinds/named-records.ts';
 import { peoplePlanner } from './kinds/people.ts';
 import { vehiclesPlanner } from './kinds/vehicles.ts';
 import { FileProblem, readTable, type TableRow } from './read-table.ts';
@@ -37,9 +38,11 @@ const planners: Record<ImportKind, PlannerFactory> = {
   people: peoplePlanner,
   houses: housesPlanner,
   vehicles: vehiclesPlanner,
+  spaces: spacesPlanner,
+  facilities: facilitiesPlanner,
 };
 /** The highest data grade each record type carries: entry needs at least that grade. */
-const kindGrade = { people: 'L4', houses: 'L2', vehicles: 'L4' } as const;
+const kindGrade = { people: 'L4', houses: 'L2', vehicles: 'L4', spaces: 'L1', facilities: 'L1' } as const;
 
 function toObject(row: TableRow, columns: ReturnType<typeof mapHeaders>['columns']) {
   const obj: Record<string, string> = {};

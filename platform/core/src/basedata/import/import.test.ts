@@ -209,3 +209,56 @@ for (const engine of testEngines()) {
     });
   });
 }
+
+describe('public spaces and facilities import [pglite]', () => {
+  let database: Database;
+  let d: { db: Database['db']; crypto: FieldCrypto };
+  let demo: string;
+  let scope: DataScope;
+  const run = (kind: 'spaces' | 'facilities', text: string, dryRun = false) =>
+    importBatch(d, scope, { kind, communityId: demo, fileName: `${kind}.csv`, data: Buffer.from(text), dryRun, actor });
+  before(async () => {
+    database = await createTestDatabase('pglite');
+    const crypto = new FieldCrypto(parseKeyring(randomBytes(32).toString('base64')));
+    await seedDemo(database.db, crypto);
+    demo = (await database.db.select().from(regions).where(eq(regions.code, 'demo')))[0].id;
+    scope = { kind: 'communities', ids: [demo] };
+    d = { db: database.db, crypto };
+  });
+  after(() => database.close());
+
+  test('use types and statuses are the standard’s, named in Chinese; duplicates and unknown values are row errors', async () => {
+    const spaces = [
+      '空间名称,用途类型,地理位置,经度,纬度,面积',
+      '邻里中心一层,邻里中心,3幢架空层,120.1234,30.2567,350',
+      '百姓食堂,社区食堂,5幢1楼,120.1240,30.2570,180',
+      '健身角,健身房,,,,',
+      '百姓食堂,社区食堂,,,,',
+    ].join('\n');
+    const r = await run('spaces', spaces, true);
+    assert.deepEqual(
+      r.errors.map((e) => [e.row, e.column]),
+      [
+        [4, '用途类型'],
+        [5, '空间名称'],
+      ],
+    );
+    const good = spaces.split('\n').slice(0, 3).join('\n');
+    assert.deepEqual([(await run('spaces', good)).created, (await run('spaces', good)).unchanged], [2, 2]);
+    const [s] = await queryRows<{ use_type: string; area: string | number; lng: number }>(
+      database.db,
+      sql`select use_type, area, lng from base.spaces where name = '百姓食堂'`,
+    );
+    assert.deepEqual([s.use_type, Number(s.area), s.lng], ['canteen', 180, 120.124]);
+    const fac = [
+      '设施名称,设施类型,子类型,状态',
+      '3幢烟感01,安防消防设备,烟感,正常',
+      '东门人脸闸机,出入口感知设备,人脸识别,坏了',
+    ].join('\n');
+    const f = await run('facilities', fac, true);
+    assert.deepEqual(
+      f.errors.map((e) => [e.row, e.column]),
+      [[3, '状态']],
+    );
+  });
+});

@@ -1,8 +1,17 @@
+import { baseSchemas, type JsonSchema } from '@shequ/schemas';
+
 /**
  * Import templates: the Chinese headers of the documented templates, the English ones accepted beside them, and
  * the Chinese value names that map to schema enums. Documented in docs/import-templates.md.
  */
-export type ImportKind = 'people' | 'houses' | 'vehicles';
+/** Chinese value names → enum codes, read from the schema's x-enumNames (the one place they are declared). */
+function enumNames(schema: JsonSchema, field: string): Record<string, string> {
+  const p = schema.properties?.[field];
+  const codes = (p?.enum ?? []) as string[];
+  return Object.fromEntries((p?.['x-enumNames'] ?? []).map((zh, i) => [zh, codes[i]]));
+}
+
+export type ImportKind = 'people' | 'houses' | 'vehicles' | 'spaces' | 'facilities';
 
 export interface Column {
   field: string;
@@ -81,6 +90,32 @@ export const templates: Record<ImportKind, Column[]> = {
     { field: 'brand', zh: '品牌', en: 'brand' },
     { field: 'bodyColour', zh: '车身颜色', en: 'bodyColour' },
     { field: 'parkingMinutes', zh: '停放时长', en: 'parkingMinutes' },
+  ],
+  spaces: [
+    { field: 'name', zh: '空间名称', en: 'name', required: true },
+    {
+      field: 'useType',
+      zh: '用途类型',
+      en: 'useType',
+      required: true,
+      values: enumNames(baseSchemas.space, 'useType'),
+    },
+    { field: 'useTypeDetail', zh: '用途说明', en: 'useTypeDetail' },
+    { field: 'location', zh: '地理位置', en: 'location' },
+    { field: 'lng', zh: '经度', en: 'lng' },
+    { field: 'lat', zh: '纬度', en: 'lat' },
+    { field: 'buildingCode', zh: '省级建筑编码', en: 'buildingCode' },
+    { field: 'area', zh: '面积', en: 'area' },
+    { field: 'ownership', zh: '产权', en: 'ownership' },
+  ],
+  facilities: [
+    { field: 'name', zh: '设施名称', en: 'name', required: true },
+    { field: 'type', zh: '设施类型', en: 'type', required: true, values: enumNames(baseSchemas.facility, 'type') },
+    { field: 'subtype', zh: '子类型', en: 'subtype' },
+    { field: 'location', zh: '地理位置', en: 'location' },
+    { field: 'lng', zh: '经度', en: 'lng' },
+    { field: 'lat', zh: '纬度', en: 'lat' },
+    { field: 'status', zh: '状态', en: 'status', required: true, values: enumNames(baseSchemas.facility, 'status') },
   ],
   houses: [
     ...houseColumns,

@@ -8,6 +8,7 @@ import { useLang, useT } from '@/i18n/lang-provider';
 import { errorMessage } from '@/lib/app-error';
 import { enumLabel } from '@/lib/person-schema';
 import { useEntryGuard } from '../entry/use-entry-guard';
+import { PeopleExport } from './people-export';
 import { PersonFormDrawer } from './person-form-drawer';
 import { filterFor } from './search-input';
 import { usePeople } from './use-people';
@@ -51,6 +52,7 @@ export function PeopleView({ community }: { community: string }) {
           <Typography.Text type="secondary" data-testid="people-total">
             {total === undefined ? '' : t('people.total', { count: total })}
           </Typography.Text>
+          <PeopleExport community={community} />
           <Button
             type="primary"
             icon={<PlusOutlined />}

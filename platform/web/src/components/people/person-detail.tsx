@@ -1,6 +1,6 @@
 'use client';
 
-import { ArrowLeftOutlined, EyeOutlined } from '@ant-design/icons';
+import { ArrowLeftOutlined, EditOutlined, EyeOutlined } from '@ant-design/icons';
 import { useQuery } from '@tanstack/react-query';
 import { Alert, Button, Card, Descriptions, Skeleton, Space, Tag, Timeline, Typography } from 'antd';
 import Link from 'next/link';
@@ -9,7 +9,9 @@ import { useLang, useT } from '@/i18n/lang-provider';
 import { errorMessage } from '@/lib/app-error';
 import { enumLabel, fieldTitle } from '@/lib/person-schema';
 import { useTRPC } from '@/lib/trpc';
+import { useEntryGuard } from '../entry/use-entry-guard';
 import { ConsentCard } from './consent-card';
+import { PersonEditDrawer } from './person-edit-drawer';
 import { REVEALABLE, RevealDialog, type Revealed } from './reveal-dialog';
 
 /** One person: masked card, change history, and the audited "show in full". */
@@ -20,6 +22,8 @@ export function PersonDetail({ community, id }: { community: string; id: string 
   const person = useQuery(trpc.base.people.get.queryOptions({ community, id }));
   const [revealing, setRevealing] = useState(false);
   const [revealed, setRevealed] = useState<Revealed>({});
+  const [editing, setEditing] = useState(false);
+  const entry = useEntryGuard();
 
   if (person.error) {
     return <Alert type="error" showIcon title={errorMessage(person.error, lang, t('common.networkError'))} />;
@@ -44,9 +48,18 @@ export function PersonDetail({ community, id }: { community: string; id: string 
       <Card
         title={<span data-testid="person-name">{p.name}</span>}
         extra={
-          <Button icon={<EyeOutlined />} onClick={() => setRevealing(true)} data-testid="reveal-open">
-            {t('people.reveal.open')}
-          </Button>
+          <Space>
+            <Button
+              icon={<EditOutlined />}
+              onClick={() => entry.guard(() => setEditing(true))}
+              data-testid="person-edit"
+            >
+              {t('people.edit')}
+            </Button>
+            <Button icon={<EyeOutlined />} onClick={() => setRevealing(true)} data-testid="reveal-open">
+              {t('people.reveal.open')}
+            </Button>
+          </Space>
         }
       >
         <Descriptions column={2} bordered size="small">
@@ -58,6 +71,9 @@ export function PersonDetail({ community, id }: { community: string; id: string 
           <Descriptions.Item label={t('people.col.category')}>
             {enumLabel('category', p.category, lang)}
           </Descriptions.Item>
+          <Descriptions.Item label={t('people.col.occupation')} span={2}>
+            <span data-testid="person-occupation">{p.occupation ?? ''}</span>
+          </Descriptions.Item>
           {REVEALABLE.filter((f) => f === 'healthStatus' || f === 'birthDate').map((f) =>
             revealed[f] !== undefined ? (
               <Descriptions.Item key={f} label={t(`people.field.${f}`)}>
@@ -66,9 +82,11 @@ export function PersonDetail({ community, id }: { community: string; id: string 
             ) : null,
           )}
           <Descriptions.Item label={t('people.col.tags')} span={2}>
-            {[...(p.keyCareTags ?? []).map((k) => enumLabel('keyCareTags', k, lang)), ...(p.tags ?? [])].map((k) => (
-              <Tag key={k}>{k}</Tag>
-            ))}
+            <span data-testid="person-tags">
+              {[...(p.keyCareTags ?? []).map((k) => enumLabel('keyCareTags', k, lang)), ...(p.tags ?? [])].map((k) => (
+                <Tag key={k}>{k}</Tag>
+              ))}
+            </span>
           </Descriptions.Item>
         </Descriptions>
       </Card>
@@ -79,7 +97,7 @@ export function PersonDetail({ community, id }: { community: string; id: string 
           items={p.history.map((h) => ({
             key: h.version,
             content: (
-              <div>
+              <div data-testid="person-history-entry">
                 <Typography.Text strong>
                   v{h.version} · {h.action}
                 </Typography.Text>{' '}
@@ -101,6 +119,15 @@ export function PersonDetail({ community, id }: { community: string; id: string 
         onClose={() => setRevealing(false)}
         onRevealed={(v) => setRevealed((old) => ({ ...old, ...v }))}
       />
+      <PersonEditDrawer
+        community={community}
+        person={p}
+        open={editing}
+        onClose={() => setEditing(false)}
+        guard={entry.guard}
+        onUndertakingMissing={entry.recheck}
+      />
+      {entry.modal}
     </Space>
   );
 }

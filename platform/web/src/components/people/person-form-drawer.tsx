@@ -2,26 +2,16 @@
 
 import Form from '@rjsf/antd';
 import type { ErrorSchema, RJSFSchema } from '@rjsf/utils';
-import { customizeValidator } from '@rjsf/validator-ajv8';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import localizeZh from 'ajv-i18n/localize/zh';
 import { Alert, App, Drawer } from 'antd';
 import { type ComponentProps, useMemo, useState } from 'react';
-import type { Lang } from '@/i18n/lang';
 import { useLang, useT } from '@/i18n/lang-provider';
 import { appErrorData, errorMessage } from '@/lib/app-error';
-import { pickLang } from '@/lib/bilingual';
 import { personSchema, personUiSchema } from '@/lib/person-schema';
 import { useTRPC } from '@/lib/trpc';
 import { isUndertakingMissing } from '../entry/use-entry-guard';
+import { type PersonData, toErrorSchema, validators } from './person-form-shared';
 import { PEOPLE_LIST_KEY } from './use-people';
-
-type PersonData = Record<string, unknown>;
-
-const validators = {
-  'zh-CN': customizeValidator<PersonData>({}, localizeZh as Parameters<typeof customizeValidator>[1]),
-  en: customizeValidator<PersonData>(),
-} satisfies Record<Lang, unknown>;
 
 // A community operator mostly registers residents with a mainland ID card.
 const initialData: PersonData = { idType: 'id_card', category: 'resident' };
@@ -29,20 +19,6 @@ const initialData: PersonData = { idType: 'id_card', category: 'resident' };
 /** The rjsf form element, marked for tests; React 19 passes the form's ref through as a prop. */
 function PersonFormTag(props: ComponentProps<'form'>) {
   return <form {...props} data-testid="person-form" />;
-}
-
-/** Server field errors (`{ 'a.b': [msg] }`) as rjsf's error schema, so they show under the fields. */
-function toErrorSchema(fieldErrors: Record<string, string[]>, lang: Lang): ErrorSchema<PersonData> {
-  const out: Record<string, unknown> = {};
-  for (const [field, messages] of Object.entries(fieldErrors)) {
-    let node = out;
-    for (const part of field.split('.')) {
-      node[part] ??= {};
-      node = node[part] as Record<string, unknown>;
-    }
-    node.__errors = messages.map((m) => pickLang(m, lang));
-  }
-  return out as ErrorSchema<PersonData>;
 }
 
 export function PersonFormDrawer(props: {
