@@ -20,7 +20,7 @@ export async function addArrayItem(form: Locator, field: string, value: string) 
   await form.locator(`#root_${field}_${index}`).fill(value);
 }
 
-/** Picks 导出 → `label` on the people list and returns the downloaded file's text (BOM dropped). */
+/** Picks 导出 → CSV / Excel on the people list and returns the downloaded file. */
 export async function downloadExport(page: Page, format: 'csv' | 'xlsx'): Promise<{ name: string; body: Buffer }> {
   await page.getByTestId('people-export').click();
   const option = page.getByTestId(`people-export-${format}`);
@@ -30,4 +30,8 @@ export async function downloadExport(page: Page, format: 'csv' | 'xlsx'): Promis
   return { name: download.suggestedFilename(), body: await readFile(path) };
 }
 
-export const csvText = (body: Buffer) => body.toString('utf8').replace(/^\uFEFF/, '');
+/** A CSV download as text, without the byte-order mark Excel needs; checks it was named as one. */
+export function csvText(file: { name: string; body: Buffer }): string {
+  if (!file.name.endsWith('.csv')) throw new Error(`expected a .csv download, got ${file.name}`);
+  return file.body.toString('utf8').replace(/^\uFEFF/, '');
+}

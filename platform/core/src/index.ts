@@ -5,6 +5,7 @@ export * from './basedata/export-service.ts';
 export * from './basedata/houses-service.ts';
 export * from './basedata/import/import-service.ts';
 export * from './basedata/import/templates.ts';
+export * from './basedata/map-service.ts';
 export * from './basedata/people-service.ts';
 export * from './basedata/person-record.ts';
 export * from './basedata/validate/index.ts';

@@ -6,11 +6,14 @@ import {
   consentPurposes,
   countPeople,
   createHouse,
+  createMapFeature,
   createPerson,
   entryStatus,
   getPerson,
   grantConsent,
   listConsents,
+  mapFeatureKinds,
+  mapOf,
   revealableFields,
   revealPerson,
   searchPeople,
@@ -125,6 +128,35 @@ export const baseRouter = router({
       .mutation(async ({ ctx, input }) => {
         await communityFor(ctx, input.community, 'base.people.write');
         return withdrawConsent(baseDeps(ctx), ctx.principal.scope, input.id, input.channel, actorOf(ctx));
+      }),
+  }),
+  map: router({
+    features: authedProcedure
+      .input(community.extend({ kind: z.enum(mapFeatureKinds).optional() }))
+      .query(async ({ ctx, input }) => {
+        const c = await communityFor(ctx, input.community, 'base.houses.read');
+        return mapOf(baseDeps(ctx), ctx.principal.scope, c.id, input.kind);
+      }),
+    create: authedProcedure
+      .input(
+        community.extend({
+          kind: z.enum(mapFeatureKinds),
+          name: z.string().trim().min(1).max(64),
+          refId: z.uuid().optional(),
+          geometry: z.record(z.string(), z.unknown()),
+          properties: z.record(z.string(), z.unknown()).optional(),
+        }),
+      )
+      .mutation(async ({ ctx, input }) => {
+        const c = await communityFor(ctx, input.community, 'base.houses.write');
+        const { community: _, ...f } = input;
+        return createMapFeature(
+          baseDeps(ctx),
+          ctx.principal.scope,
+          c.id,
+          f as Parameters<typeof createMapFeature>[3],
+          actorOf(ctx),
+        );
       }),
   }),
 });
