@@ -8,6 +8,7 @@ export * from './basedata/import/templates.ts';
 export * from './basedata/map-service.ts';
 export * from './basedata/people-service.ts';
 export * from './basedata/person-record.ts';
+export * from './basedata/stats-service.ts';
 export * from './basedata/validate/index.ts';
 export * from './config.ts';
 export * from './crypto/index.ts';

@@ -1,5 +1,6 @@
 import {
   acknowledgeConfidentiality,
+  communityStats,
   confidentialityText,
   consentCategories,
   consentChannels,
@@ -158,5 +159,10 @@ export const baseRouter = router({
           actorOf(ctx),
         );
       }),
+  }),
+  /** Counts for the cockpit: government roles read these, never the people behind them. */
+  stats: authedProcedure.input(community).query(async ({ ctx, input }) => {
+    const c = await communityFor(ctx, input.community, 'base.houses.read');
+    return communityStats(baseDeps(ctx), ctx.principal.scope, [c.id]);
   }),
 });
