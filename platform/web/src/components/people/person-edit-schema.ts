@@ -28,8 +28,9 @@ export function editUiSchema(x: EditTexts): UiSchema {
   const base = personUiSchema(x.save);
   const ui: UiSchema = { 'ui:submitButtonOptions': base['ui:submitButtonOptions'] };
   for (const k of EDITABLE) if (base[k]) ui[k] = base[k];
-  ui.phone = { 'ui:placeholder': x.maskedPhone ?? '', 'ui:help': x.keep };
-  ui.partyMember = { 'ui:widget': 'select', 'ui:placeholder': x.keep, 'ui:enumNames': [x.yes, x.no] };
+  // A description, not `ui:help`: the antd theme shows help in place of a field's errors.
+  ui.phone = { 'ui:placeholder': x.maskedPhone ?? '', 'ui:description': x.keep };
+  ui.partyMember = { 'ui:widget': 'select', 'ui:description': x.keep, 'ui:enumNames': [x.yes, x.no] };
   return ui;
 }
 
