@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { createTestDatabase, type Database, type DataScope, queryRows, regions, testEngines } from '@shequ/db';
-import { eq, sql } from 'drizzle-orm';
-import { FieldCrypto } from '../crypto/field-crypto.ts';
-import { parseKeyring } from '../crypto/keyring.ts';
+import { type Database, type DataScope, queryRows, testEngines } from '@shequ/db';
+import { sql } from 'drizzle-orm';
+import type { FieldCrypto } from '../crypto/field-crypto.ts';
 import { AppError } from '../errors.ts';
-import { seedDemo } from '../tenancy/seed.ts';
 import { createHouse } from './houses-service.ts';
 import { countPeople, createPerson, getPerson, revealPerson, searchPeople, updatePerson } from './people-service.ts';
-import { idFor } from './testing.ts';
+import { demoFixture, idFor } from './testing.ts';
 
 const actor = { subject: 'tester', role: 'community_admin' };
 const code = (e: unknown) => (e instanceof AppError ? e.code : String(e));
@@ -17,18 +14,11 @@ const code = (e: unknown) => (e instanceof AppError ? e.code : String(e));
 for (const engine of testEngines()) {
   describe(`base warehouse: people and houses [${engine}]`, () => {
     let database: Database;
-    let crypto: FieldCrypto;
     let demo: string;
     let scope: DataScope;
     let d: { db: Database['db']; crypto: FieldCrypto };
     before(async () => {
-      database = await createTestDatabase(engine);
-      crypto = new FieldCrypto(parseKeyring(randomBytes(32).toString('base64')));
-      await seedDemo(database.db, crypto);
-      const [r] = await database.db.select().from(regions).where(eq(regions.code, 'demo'));
-      demo = r.id;
-      scope = { kind: 'communities', ids: [demo] };
-      d = { db: database.db, crypto };
+      ({ database, demo, scope, d } = await demoFixture(engine));
     });
     after(() => database.close());
 

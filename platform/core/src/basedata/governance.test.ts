@@ -1,25 +1,14 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import {
-  createTestDatabase,
-  type Database,
-  type DataScope,
-  dataEntryProfiles,
-  queryRows,
-  regions,
-  testEngines,
-} from '@shequ/db';
+import { type Database, type DataScope, dataEntryProfiles, queryRows, testEngines } from '@shequ/db';
 import { eq, sql } from 'drizzle-orm';
-import { FieldCrypto } from '../crypto/field-crypto.ts';
-import { parseKeyring } from '../crypto/keyring.ts';
+import type { FieldCrypto } from '../crypto/field-crypto.ts';
 import { AppError } from '../errors.ts';
 import { findUserByUsername } from '../identity/users-repo.ts';
-import { seedDemo } from '../tenancy/seed.ts';
 import { grantConsent, hasConsent, listConsents, withdrawConsent } from './consent-service.ts';
 import { acknowledgeConfidentiality, entryStatus } from './data-entry.ts';
 import { createPerson } from './people-service.ts';
-import { idFor } from './testing.ts';
+import { demoFixture, idFor } from './testing.ts';
 
 const code = (e: unknown) => (e instanceof AppError ? e.code : String(e));
 
@@ -31,12 +20,7 @@ for (const engine of testEngines()) {
     let scope: DataScope;
     let operator: { subject: string; role: string };
     before(async () => {
-      database = await createTestDatabase(engine);
-      const crypto = new FieldCrypto(parseKeyring(randomBytes(32).toString('base64')));
-      await seedDemo(database.db, crypto);
-      demo = (await database.db.select().from(regions).where(eq(regions.code, 'demo')))[0].id;
-      scope = { kind: 'communities', ids: [demo] };
-      d = { db: database.db, crypto };
+      ({ database, demo, scope, d } = await demoFixture(engine));
       operator = { subject: (await findUserByUsername(database.db, 'operator'))!.id, role: 'community_admin' };
     });
     after(() => database.close());

@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { createTestDatabase, type Database, type DataScope, queryRows, regions, testEngines } from '@shequ/db';
-import { eq, sql } from 'drizzle-orm';
+import { type Database, type DataScope, queryRows, testEngines } from '@shequ/db';
+import { sql } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
-import { FieldCrypto } from '../../crypto/field-crypto.ts';
-import { parseKeyring } from '../../crypto/keyring.ts';
+import type { FieldCrypto } from '../../crypto/field-crypto.ts';
 import { AppError } from '../../errors.ts';
-import { seedDemo } from '../../tenancy/seed.ts';
 import { countPeople } from '../people-service.ts';
-import { idFor } from '../testing.ts';
+import { demoFixture, idFor } from '../testing.ts';
 import { importBatch } from './import-service.ts';
 
 const actor = { subject: 'importer', role: 'community_admin' };
@@ -37,12 +34,7 @@ for (const engine of testEngines()) {
       importBatch(d, scope, { kind, communityId: demo, fileName: `${kind}.csv`, data, dryRun, actor });
 
     before(async () => {
-      database = await createTestDatabase(engine);
-      const crypto = new FieldCrypto(parseKeyring(randomBytes(32).toString('base64')));
-      await seedDemo(database.db, crypto);
-      demo = (await database.db.select().from(regions).where(eq(regions.code, 'demo')))[0].id;
-      scope = { kind: 'communities', ids: [demo] };
-      d = { db: database.db, crypto };
+      ({ database, demo, scope, d } = await demoFixture(engine));
     });
     after(() => database.close());
 
@@ -152,12 +144,7 @@ for (const engine of testEngines()) {
         actor,
       });
     before(async () => {
-      database = await createTestDatabase(engine);
-      const crypto = new FieldCrypto(parseKeyring(randomBytes(32).toString('base64')));
-      await seedDemo(database.db, crypto);
-      demo = (await database.db.select().from(regions).where(eq(regions.code, 'demo')))[0].id;
-      scope = { kind: 'communities', ids: [demo] };
-      d = { db: database.db, crypto };
+      ({ database, demo, scope, d } = await demoFixture(engine));
       await run('houses', '小区,楼栋,单元,楼层,房号\n示范小区,1,1,1,101');
       await run(
         'people',
@@ -218,12 +205,7 @@ describe('public spaces and facilities import [pglite]', () => {
   const run = (kind: 'spaces' | 'facilities', text: string, dryRun = false) =>
     importBatch(d, scope, { kind, communityId: demo, fileName: `${kind}.csv`, data: Buffer.from(text), dryRun, actor });
   before(async () => {
-    database = await createTestDatabase('pglite');
-    const crypto = new FieldCrypto(parseKeyring(randomBytes(32).toString('base64')));
-    await seedDemo(database.db, crypto);
-    demo = (await database.db.select().from(regions).where(eq(regions.code, 'demo')))[0].id;
-    scope = { kind: 'communities', ids: [demo] };
-    d = { db: database.db, crypto };
+    ({ database, demo, scope, d } = await demoFixture('pglite'));
   });
   after(() => database.close());
 
