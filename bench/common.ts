@@ -36,3 +36,15 @@ export function isolatedEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     delete env[k];
   return { ...env, ...extra };
 }
+
+/** Signs in to a running API over HTTP and answers the `shequ_session=…` cookie pair. */
+export async function signIn(base: string, identifier: string, password: string): Promise<string> {
+  const login = await fetch(`${base}/api/trpc/auth.login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ identifier, password }),
+  });
+  const session = login.headers.getSetCookie().find((c) => c.startsWith('shequ_session='));
+  if (login.status !== 200 || !session) throw new Error(`login failed: ${login.status} ${await login.text()}`);
+  return session.split(';')[0];
+}

@@ -9,7 +9,7 @@ import { buildServer } from '@shequ/api';
 import { DEMO_PASSWORD, listCompounds, loadConfig, openPlatform, type Platform, scopeFor } from '@shequ/core';
 import { createTestDatabaseUrl } from '@shequ/db';
 import { sql } from 'drizzle-orm';
-import { emit, isolatedEnv, round } from './common.ts';
+import { emit, isolatedEnv, round, signIn } from './common.ts';
 
 const CONNECTIONS = 200;
 const SECONDS = 10;
@@ -103,14 +103,7 @@ async function benchEngine(engine: 'pglite' | 'postgres') {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const addr = app.server.address();
     const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-    const login = await fetch(`${base}/api/trpc/auth.login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ identifier: 'operator', password: DEMO_PASSWORD }),
-    });
-    const session = login.headers.getSetCookie().find((c) => c.startsWith('shequ_session='));
-    if (login.status !== 200 || !session) throw new Error(`login failed: ${login.status} ${await login.text()}`);
-    const cookie = session.split(';')[0];
+    const cookie = await signIn(base, 'operator', DEMO_PASSWORD);
     const check = await fetch(`${base}/api/trpc/tenancy.compounds`, { headers: { cookie } });
     const body = (await check.json()) as { result?: { data?: unknown[] } };
     if (check.status !== 200 || body.result?.data?.length !== 2) {

@@ -10,7 +10,7 @@ import { buildServer } from '@shequ/api';
 import { acknowledgeConfidentiality, DEMO_PASSWORD, loadConfig, openPlatform } from '@shequ/core';
 import { createTestDatabaseUrl, queryRows } from '@shequ/db';
 import { sql } from 'drizzle-orm';
-import { emit, isolatedEnv, round } from './common.ts';
+import { emit, isolatedEnv, round, signIn } from './common.ts';
 
 const PEOPLE = Number(process.argv[2] ?? 1_000_000);
 const COMMUNITIES = 200;
@@ -68,15 +68,7 @@ async function main() {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const addr = app.server.address();
     const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-    const login = await fetch(`${base}/api/trpc/auth.login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ identifier: 'operator', password: DEMO_PASSWORD }),
-    });
-    const cookie = login.headers
-      .getSetCookie()
-      .find((c) => c.startsWith('shequ_session='))!
-      .split(';')[0];
+    const cookie = await signIn(base, 'operator', DEMO_PASSWORD);
     const me = await platform.auth.principal(decodeURIComponent(cookie.split('=')[1]));
     await acknowledgeConfidentiality(db, { subject: me!.userId });
     const q = (input: object) =>

@@ -14,6 +14,25 @@ function target(config: Config, flags: Record<string, string | true>) {
   return { base, token };
 }
 
+/** Sends one authenticated request to the running platform; an unreachable platform is one clear error. */
+async function send(
+  config: Config,
+  flags: Record<string, string | true>,
+  path: string | URL,
+  init: RequestInit,
+): Promise<Response> {
+  const { base, token } = target(config, flags);
+  const url = typeof path === 'string' ? new URL(path, base) : path;
+  try {
+    return await fetch(url, {
+      ...init,
+      headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` },
+    });
+  } catch (err) {
+    throw new Error(`cannot reach the platform at ${base}: ${(err as Error).message}`);
+  }
+}
+
 /** Posts a file to a REST route of the running platform; answers the parsed JSON and the HTTP status. */
 export async function postFile<T>(
   config: Config,
@@ -22,21 +41,11 @@ export async function postFile<T>(
   data: Buffer,
   fileName: string,
 ): Promise<{ status: number; body: T }> {
-  const { base, token } = target(config, flags);
-  let res: Response;
-  try {
-    res = await fetch(new URL(path, base), {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/octet-stream',
-        'x-file-name': encodeURIComponent(fileName),
-      },
-      body: new Uint8Array(data),
-    });
-  } catch (err) {
-    throw new Error(`cannot reach the platform at ${base}: ${(err as Error).message}`);
-  }
+  const res = await send(config, flags, path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream', 'x-file-name': encodeURIComponent(fileName) },
+    body: new Uint8Array(data),
+  });
   return { status: res.status, body: (await res.json()) as T };
 }
 
@@ -48,28 +57,15 @@ export async function callApi<T>(
   path: string,
   input?: unknown,
 ): Promise<T> {
-  const runtime = readRuntime(config.dataDir);
-  const base = str(flags.url) ?? process.env.SHEQU_URL ?? runtime?.apiUrl;
-  const token = str(flags.token) ?? process.env.SHEQU_TOKEN ?? runtime?.adminToken;
-  if (!base || !token) {
-    throw new Error(
-      `no running platform found in ${config.dataDir} (start it with \`npm start\`), or pass --url and --token`,
-    );
-  }
-  const url = new URL(`/api/trpc/${path}`, base);
-  const init: RequestInit = { headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } };
+  const url = new URL(`/api/trpc/${path}`, target(config, flags).base);
+  const init: RequestInit = { headers: { 'content-type': 'application/json' } };
   if (kind === 'query') {
     if (input !== undefined) url.searchParams.set('input', JSON.stringify(input));
   } else {
     init.method = 'POST';
     init.body = JSON.stringify(input ?? null);
   }
-  let res: Response;
-  try {
-    res = await fetch(url, init);
-  } catch (err) {
-    throw new Error(`cannot reach the platform at ${base}: ${(err as Error).message}`);
-  }
+  const res = await send(config, flags, url, init);
   const body = (await res.json()) as {
     result?: { data: T };
     error?: { message: string; data?: { messageZh?: string; fieldErrors?: unknown } };

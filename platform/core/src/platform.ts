@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Bus, MemoryBus, NatsBus, OutboxRelay } from '@shequ/bus';
 import { acquireDataDirLock, type Database, type DataDirLock, migrate, openPglite, openPostgres } from '@shequ/db';
@@ -88,8 +88,4 @@ export async function openPlatform(config: Config, opts: OpenOptions = {}): Prom
     for (const c of closers.reverse()) await Promise.resolve(c()).catch(() => {});
     throw err;
   }
-}
-
-export function dataDirHasDatabase(config: Config): boolean {
-  return existsSync(join(config.dataDir, 'pglite', 'PG_VERSION'));
 }

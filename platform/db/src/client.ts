@@ -82,8 +82,3 @@ export async function queryRows<T = Record<string, unknown>>(ex: Executor, query
   if (Array.isArray(res)) return res as T[];
   return ((res as { rows?: T[] }).rows ?? []) as T[];
 }
-
-/** `count(*)` is a number on one driver and a string on the other. */
-export function toNumber(v: unknown): number {
-  return typeof v === 'number' ? v : Number(v ?? 0);
-}

@@ -21,20 +21,15 @@ export async function createTestDatabase(engine: TestEngine): Promise<Database> 
     await migrate(database);
     return database;
   }
-  const name = `shequ_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
-  const admin = postgres(adminUrl(), { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(adminUrl());
-  url.pathname = `/${name}`;
-  const database = await openPostgres(url.toString(), { max: 5 });
+  const { url, drop } = await createTestDatabaseUrl();
+  const database = await openPostgres(url, { max: 5 });
   await migrate(database);
   return {
     kind: 'postgres',
     db: database.db,
     close: async () => {
       await database.close();
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end({ timeout: 1 });
+      await drop();
     },
   };
 }

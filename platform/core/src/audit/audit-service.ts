@@ -77,11 +77,26 @@ export async function appendAudit(ex: Executor, entries: AuditEntry | AuditEntry
   await ex.transaction(run);
 }
 
-/** Walks the whole chain in order and names the first record whose link or hash does not match. */
-export async function verifyAudit(ex: Executor, pageSize = 5000): Promise<VerifyReport> {
+export type AuditRecord = typeof auditLog.$inferSelect;
+
+/**
+ * Walks the whole chain in order and names the first record whose link or hash does not match. `visit` sees each
+ * record after it checked out, so an export reads the log once and never includes anything past a break.
+ */
+export async function verifyAudit(
+  ex: Executor,
+  visit?: (r: AuditRecord) => void,
+  pageSize = 5000,
+): Promise<VerifyReport> {
   let prev = genesisHash;
   let after = 0;
   let checked = 0;
+  const broken = (r: AuditRecord, reason: string): VerifyReport => ({
+    ok: false,
+    checked,
+    headHash: prev,
+    firstBroken: { seq: r.seq, id: r.id, reason },
+  });
   for (;;) {
     const page = await ex
       .select()
@@ -91,31 +106,11 @@ export async function verifyAudit(ex: Executor, pageSize = 5000): Promise<Verify
       .limit(pageSize);
     if (page.length === 0) break;
     for (const r of page) {
-      if (r.prevHash !== prev) {
-        return {
-          ok: false,
-          checked,
-          headHash: prev,
-          firstBroken: {
-            seq: r.seq,
-            id: r.id,
-            reason: 'link to the previous record does not match (a record was removed or inserted)',
-          },
-        };
-      }
-      const expect = chainHash(prev, { ...r, at: r.at.toISOString() });
-      if (expect !== r.hash) {
-        return {
-          ok: false,
-          checked,
-          headHash: prev,
-          firstBroken: {
-            seq: r.seq,
-            id: r.id,
-            reason: 'record content does not match its hash (the record was edited)',
-          },
-        };
-      }
+      if (r.prevHash !== prev)
+        return broken(r, 'link to the previous record does not match (a record was removed or inserted)');
+      if (chainHash(prev, { ...r, at: r.at.toISOString() }) !== r.hash)
+        return broken(r, 'record content does not match its hash (the record was edited)');
+      visit?.(r);
       prev = r.hash;
       checked++;
       after = r.seq;

@@ -1,7 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, hkdfSync, sign, verify } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { auditLog, type Executor } from '@shequ/db';
-import { asc, gt } from 'drizzle-orm';
+import type { Executor } from '@shequ/db';
 import type { MasterKey } from '../crypto/keyring.ts';
 import { verifyAudit } from './audit-service.ts';
 
@@ -26,26 +25,19 @@ export async function exportAudit(
   ex: Executor,
   master: MasterKey,
 ): Promise<{ archive: Buffer; count: number; headHash: string }> {
-  const report = await verifyAudit(ex);
+  const records: string[] = [];
+  const report = await verifyAudit(ex, (r) => records.push(JSON.stringify({ ...r, at: r.at.toISOString() })));
   if (!report.ok) throw new Error(`audit chain is broken at record ${report.firstBroken?.seq}; not exporting`);
   const { privateKey, publicKeyPem } = auditSigningKey(master);
-  const lines: string[] = [
-    JSON.stringify({
-      format: 'shequ-audit-export/1',
-      exportedAt: new Date().toISOString(),
-      count: report.checked,
-      headHash: report.headHash,
-      hash: 'sm3',
-      publicKey: publicKeyPem,
-    }),
-  ];
-  let after = 0;
-  for (;;) {
-    const page = await ex.select().from(auditLog).where(gt(auditLog.seq, after)).orderBy(asc(auditLog.seq)).limit(5000);
-    if (page.length === 0) break;
-    for (const r of page) lines.push(JSON.stringify({ ...r, at: new Date(r.at).toISOString() }));
-    after = page[page.length - 1].seq;
-  }
+  const header = {
+    format: 'shequ-audit-export/1',
+    exportedAt: new Date().toISOString(),
+    count: report.checked,
+    headHash: report.headHash,
+    hash: 'sm3',
+    publicKey: publicKeyPem,
+  };
+  const lines = [JSON.stringify(header), ...records];
   const body = `${lines.join('\n')}\n`;
   const digest = createHash('sha256').update(body).digest();
   const signature = sign(null, digest, privateKey).toString('base64');

@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { createTestDatabase, regions } from '@shequ/db';
-import { eq } from 'drizzle-orm';
-import { FieldCrypto } from '../crypto/field-crypto.ts';
-import { parseKeyring } from '../crypto/keyring.ts';
 import { AppError } from '../errors.ts';
-import { seedDemo } from '../tenancy/seed.ts';
 import { createMapFeature, geometryProblem, mapOf } from './map-service.ts';
+import { demoFixture } from './testing.ts';
 
 test('GeoJSON geometry is checked: closed rings, lon/lat ranges, known types', () => {
   assert.equal(geometryProblem({ type: 'Point', coordinates: [120.12, 30.25] }), null);
@@ -24,13 +19,8 @@ test('GeoJSON geometry is checked: closed rings, lon/lat ranges, known types', (
 });
 
 test('map features are stored per community and read back as a FeatureCollection', async () => {
-  const database = await createTestDatabase('pglite');
+  const { database, demo, scope, d } = await demoFixture('pglite');
   try {
-    const crypto = new FieldCrypto(parseKeyring(randomBytes(32).toString('base64')));
-    await seedDemo(database.db, crypto);
-    const [demo] = await database.db.select().from(regions).where(eq(regions.code, 'demo'));
-    const d = { db: database.db, crypto };
-    const scope = { kind: 'communities' as const, ids: [demo.id] };
     const actor = { subject: 'system:test' };
     const ring: [number, number][] = [
       [120.1, 30.2],
@@ -41,7 +31,7 @@ test('map features are stored per community and read back as a FeatureCollection
     await createMapFeature(
       d,
       scope,
-      demo.id,
+      demo,
       {
         kind: 'building',
         name: '3幢',
@@ -53,7 +43,7 @@ test('map features are stored per community and read back as a FeatureCollection
     await createMapFeature(
       d,
       scope,
-      demo.id,
+      demo,
       {
         kind: 'road',
         name: '北山路',
@@ -71,22 +61,22 @@ test('map features are stored per community and read back as a FeatureCollection
       createMapFeature(
         d,
         scope,
-        demo.id,
+        demo,
         { kind: 'road', name: '坏路', geometry: { type: 'LineString', coordinates: [[120.09, 30.2]] } },
         actor,
       ),
       (e) => e instanceof AppError && !!e.fieldErrors?.geometry,
     );
-    const all = await mapOf(d, scope, demo.id);
+    const all = await mapOf(d, scope, demo);
     assert.equal(all.type, 'FeatureCollection');
     assert.deepEqual(
       all.features.map((f) => f.properties.name),
       ['3幢', '北山路'],
     );
     assert.equal((all.features[0].properties as unknown as { floors: number }).floors, 18);
-    assert.equal((await mapOf(d, scope, demo.id, 'road')).features.length, 1);
+    assert.equal((await mapOf(d, scope, demo, 'road')).features.length, 1);
     assert.equal(
-      (await mapOf(d, { kind: 'communities', ids: ['00000000-0000-4000-8000-000000000000'] }, demo.id)).features.length,
+      (await mapOf(d, { kind: 'communities', ids: ['00000000-0000-4000-8000-000000000000'] }, demo)).features.length,
       0,
     );
   } finally {

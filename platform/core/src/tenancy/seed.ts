@@ -1,5 +1,5 @@
-import { compounds, type Executor, queryRows, regions, users } from '@shequ/db';
-import { eq, sql } from 'drizzle-orm';
+import { compounds, type Executor, regions } from '@shequ/db';
+import { eq } from 'drizzle-orm';
 import type { FieldCrypto } from '../crypto/field-crypto.ts';
 import { createUser } from '../identity/user-service.ts';
 
@@ -62,9 +62,4 @@ export async function seedDemo(ex: Executor, crypto: FieldCrypto): Promise<{ cre
     }
   });
   return { created: true };
-}
-
-export async function countUsers(ex: Executor): Promise<number> {
-  const [r] = await queryRows<{ n: unknown }>(ex, sql`select count(*) as n from ${users}`);
-  return Number(r.n);
 }

@@ -1,5 +1,7 @@
 import type { Tx } from '@shequ/db';
+import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Actor } from '../../identity/user-service.ts';
+import { bulkRecordChanges } from '../bulk.ts';
 import type { BaseDeps } from '../people-service.ts';
 import type { ImportKind } from './templates.ts';
 
@@ -39,3 +41,30 @@ export type PlannerFactory = (ctx: KindContext) => Promise<KindPlanner>;
 /** Ajv's English enum message, in both languages for the report. */
 export const bilingual = (msgs: string[]) =>
   msgs.join('; ').replace(/must be equal to one of the allowed values/, '取值不在允许范围内 / not an allowed value');
+
+/**
+ * Inserts new records in chunks and records an `import` entry in each one's change history: the write step the
+ * record types without special bulk paths share.
+ */
+export async function insertWithHistory<T extends PgTable & { id: AnyPgColumn }>(
+  ctx: KindContext,
+  table: T,
+  entity: string,
+  rows: Array<T['$inferInsert']>,
+): Promise<number> {
+  for (let i = 0; i < rows.length; i += 500) {
+    const ids = (await ctx.tx
+      .insert(table)
+      .values(rows.slice(i, i + 500))
+      .returning({ id: table.id })) as Array<{ id: string }>;
+    await bulkRecordChanges(
+      ctx.tx,
+      ctx.req.communityId,
+      entity,
+      ctx.req.actor.subject,
+      ids.map((r) => r.id),
+      'import',
+    );
+  }
+  return rows.length;
+}

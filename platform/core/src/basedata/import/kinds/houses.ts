@@ -1,7 +1,6 @@
 import { houses } from '@shequ/db';
-import { bulkRecordChanges } from '../../bulk.ts';
 import { checkHouse, type HouseRecord, houseColumns, houseKey, housesByKey } from '../../houses-service.ts';
-import { bilingual, type PlannerFactory } from '../kind.ts';
+import { bilingual, insertWithHistory, type PlannerFactory } from '../kind.ts';
 
 export const housesPlanner: PlannerFactory = async (ctx) => {
   const stored = await housesByKey(ctx.tx, ctx.req.communityId);
@@ -28,27 +27,14 @@ export const housesPlanner: PlannerFactory = async (ctx) => {
       fresh = planned.filter((h) => !stored.has(houseKey(h.house, h.compoundId)));
       return planned.length - fresh.length;
     },
-    async write() {
-      const { tx, req } = ctx;
-      for (let i = 0; i < fresh.length; i += 500) {
-        const ids = await tx
-          .insert(houses)
-          .values(
-            fresh
-              .slice(i, i + 500)
-              .map(({ house, compoundId }) => houseColumns(req.communityId, compoundId, house, req.actor.subject)),
-          )
-          .returning({ id: houses.id });
-        await bulkRecordChanges(
-          tx,
-          req.communityId,
-          'house',
-          req.actor.subject,
-          ids.map((r) => r.id),
-          'import',
-        );
-      }
-      return fresh.length;
-    },
+    write: () =>
+      insertWithHistory(
+        ctx,
+        houses,
+        'house',
+        fresh.map(({ house, compoundId }) =>
+          houseColumns(ctx.req.communityId, compoundId, house, ctx.req.actor.subject),
+        ),
+      ),
   };
 };

@@ -1,8 +1,7 @@
 import { facilities, spaces } from '@shequ/db';
 import { baseSchemas, fieldErrors, type JsonSchema, validatorFor } from '@shequ/schemas';
 import { eq } from 'drizzle-orm';
-import { bulkRecordChanges } from '../../bulk.ts';
-import { bilingual, type KindContext, type KindPlanner, type PlannerFactory } from '../kind.ts';
+import { bilingual, insertWithHistory, type KindContext, type KindPlanner, type PlannerFactory } from '../kind.ts';
 
 type Table = typeof spaces | typeof facilities;
 
@@ -57,33 +56,21 @@ function namedRecords(schema: JsonSchema, table: Table, entity: string): Planner
         }
         return unchanged;
       },
-      async write() {
-        for (let i = 0; i < fresh.length; i += 500) {
-          const ids = await ctx.tx
-            .insert(table)
-            .values(
-              fresh.slice(i, i + 500).map(
-                (p) =>
-                  ({
-                    ...(p.value as { name: string }),
-                    communityId: req.communityId,
-                    createdBy: req.actor.subject,
-                    updatedBy: req.actor.subject,
-                  }) as typeof table.$inferInsert,
-              ),
-            )
-            .returning({ id: table.id });
-          await bulkRecordChanges(
-            ctx.tx,
-            req.communityId,
-            entity,
-            req.actor.subject,
-            ids.map((r) => r.id),
-            'import',
-          );
-        }
-        return fresh.length;
-      },
+      write: () =>
+        insertWithHistory(
+          ctx,
+          table,
+          entity,
+          fresh.map(
+            (p) =>
+              ({
+                ...p.value,
+                communityId: req.communityId,
+                createdBy: req.actor.subject,
+                updatedBy: req.actor.subject,
+              }) as Table['$inferInsert'],
+          ),
+        ),
     };
   };
 }

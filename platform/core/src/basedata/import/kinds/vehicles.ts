@@ -1,8 +1,7 @@
 import { people, vehicles } from '@shequ/db';
 import { and, eq, sql } from 'drizzle-orm';
-import { bulkRecordChanges } from '../../bulk.ts';
 import { checkVehicle, type VehicleRecord } from '../../vehicle-record.ts';
-import { bilingual, type PlannerFactory } from '../kind.ts';
+import { bilingual, insertWithHistory, type PlannerFactory } from '../kind.ts';
 
 interface PlannedVehicle {
   row: number;
@@ -72,39 +71,28 @@ export const vehiclesPlanner: PlannerFactory = async (ctx) => {
       }
       return unchanged;
     },
-    async write() {
-      const fresh = planned.filter((p) => !p.stored);
-      for (let i = 0; i < fresh.length; i += 500) {
-        const ids = await ctx.tx
-          .insert(vehicles)
-          .values(
-            fresh.slice(i, i + 500).map(({ vehicle: v, compoundId, ownerId }) => ({
-              communityId: req.communityId,
-              plate: v.plate,
-              plateColour: v.plateColour,
-              kind: v.kind,
-              energy: v.energy,
-              ownerPersonId: ownerId ?? null,
-              compoundId: compoundId ?? null,
-              parkingSpace: v.parkingSpace ?? null,
-              brand: v.brand ?? null,
-              bodyColour: v.bodyColour ?? null,
-              parkingMinutes: v.parkingMinutes ?? null,
-              createdBy: req.actor.subject,
-              updatedBy: req.actor.subject,
-            })),
-          )
-          .returning({ id: vehicles.id });
-        await bulkRecordChanges(
-          ctx.tx,
-          req.communityId,
-          'vehicle',
-          req.actor.subject,
-          ids.map((r) => r.id),
-          'import',
-        );
-      }
-      return fresh.length;
-    },
+    write: () =>
+      insertWithHistory(
+        ctx,
+        vehicles,
+        'vehicle',
+        planned
+          .filter((p) => !p.stored)
+          .map(({ vehicle: v, compoundId, ownerId }) => ({
+            communityId: req.communityId,
+            plate: v.plate,
+            plateColour: v.plateColour,
+            kind: v.kind,
+            energy: v.energy,
+            ownerPersonId: ownerId ?? null,
+            compoundId: compoundId ?? null,
+            parkingSpace: v.parkingSpace ?? null,
+            brand: v.brand ?? null,
+            bodyColour: v.bodyColour ?? null,
+            parkingMinutes: v.parkingMinutes ?? null,
+            createdBy: req.actor.subject,
+            updatedBy: req.actor.subject,
+          })),
+      ),
   };
 };
