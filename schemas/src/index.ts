@@ -65,3 +65,5 @@ export function fieldErrors(errors: ErrorObject[] | null | undefined): Record<st
   }
   return out;
 }
+
+export * from './plugin.ts';
