@@ -9,7 +9,7 @@ const good = (): PluginManifest => ({
   description: { zh: '社区公告', en: 'Community notices' },
   scenario: 'neighbourhood',
   sdk: '^0.1.0',
-  permissions: { services: { message: ['send'] }, data: ['houses:read'] },
+  permissions: { services: { message: ['send'] }, data: ['stats:read'] },
   collections: {
     posts: {
       schema: { type: 'object', required: ['title'], properties: { title: { type: 'string' } } },

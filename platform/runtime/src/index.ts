@@ -1,3 +1,23 @@
+export { type BridgeEnv, bridgeFor, type HttpAnswer } from './host/bridge.ts';
+export { Collections, MemoryRecordStore, type RecordStore, SqlRecordStore } from './host/collections.ts';
+export {
+  failureToError,
+  type HostOptions,
+  type InstallRow,
+  type InvokeInput,
+  PluginHost,
+  type PluginPackage,
+} from './host/plugin-host.ts';
+export { type CollectionQuery, collectionQuery, runQuery, type StoredRecord } from './host/query.ts';
+export {
+  type BridgeCall,
+  type Capabilities,
+  type CapabilityAction,
+  coreCapabilities,
+  missingCapabilities,
+} from './host/services.ts';
+export * from './lifecycle.ts';
+export type { Actor } from './lifecycle-events.ts';
 export {
   type BridgeHandler,
   type InvokeOutcome,
@@ -6,3 +26,4 @@ export {
   SandboxPool,
 } from './sandbox/pool.ts';
 export { defaultLimits, type GuestFailure, type LogLine, type SandboxLimits } from './sandbox/protocol.ts';
+export { escalationOf, type UpgradeReport, upgradePlugin } from './upgrade.ts';

@@ -1,3 +1,4 @@
+export * from './audit-batcher.ts';
 export * from './audit-service.ts';
 export * from './chain.ts';
 export * from './export.ts';

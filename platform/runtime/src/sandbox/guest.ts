@@ -36,7 +36,7 @@ function failure(err) {
     if (err instanceof Error) {
       const code = typeof err.shequCode === 'string' ? err.shequCode : undefined;
       return {
-        kind: code ? 'app' : 'error',
+        kind: err.name === 'BridgeError' ? 'bridge' : code ? 'app' : 'error',
         code: code,
         message: String(err.name) + ': ' + String(err.message).slice(0, 2000),
         zh: typeof err.zh === 'string' ? err.zh.slice(0, 500) : undefined,

@@ -149,7 +149,7 @@ test('host objects cannot be polluted or escaped from', async () => {
 
 test('a refused bridge call and a bridge flood are reported', async () => {
   const e = await failure('ungranted');
-  assert.equal(e?.code, 'FORBIDDEN');
+  assert.deepEqual([e?.kind, e?.code], ['bridge', 'FORBIDDEN']);
   assert.match(e?.message ?? '', /service payment is not granted/);
   const before = calls.length;
   const flood = await failure('flood', { maxBridgeCalls: 50 });

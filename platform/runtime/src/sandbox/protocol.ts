@@ -22,7 +22,18 @@ export const defaultLimits: SandboxLimits = {
 
 /** Why an invocation failed, as the sandbox saw it. `app` errors were thrown on purpose by the plugin with a code. */
 export interface GuestFailure {
-  kind: 'app' | 'error' | 'thrown' | 'missing' | 'cpu' | 'memory' | 'timeout' | 'payload' | 'bridge-flood' | 'crash';
+  kind:
+    | 'app'
+    | 'bridge'
+    | 'error'
+    | 'thrown'
+    | 'missing'
+    | 'cpu'
+    | 'memory'
+    | 'timeout'
+    | 'payload'
+    | 'bridge-flood'
+    | 'crash';
   message: string;
   code?: string;
   zh?: string;

@@ -1,0 +1,141 @@
+import {
+  AppError,
+  appendAudit,
+  type BaseDeps,
+  communityStats,
+  type MessageChannel,
+  mapOf,
+  searchPeople,
+} from '@shequ/core';
+import { roleAssignments } from '@shequ/db';
+import { capabilityCatalog } from '@shequ/schemas';
+import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
+
+/** Who is calling through the bridge: one plugin version, in one community, maybe on behalf of a signed-in user. */
+export interface BridgeCall {
+  communityId: string;
+  communityCode: string;
+  plugin: { id: string; version: string };
+  user: { id: string; role: 'resident' | 'operator' } | null;
+}
+
+/** One action of a shared service or one data scope; args arrive as untrusted JSON and are validated here. */
+export type CapabilityAction = (call: BridgeCall, args: unknown) => Promise<unknown>;
+
+export interface Capabilities {
+  /** `service.action` → implementation. */
+  services: Map<string, CapabilityAction>;
+  /** data scope → list implementation. */
+  data: Map<string, CapabilityAction>;
+}
+
+export interface CapabilityDeps extends BaseDeps {
+  channel: MessageChannel;
+}
+
+function parse<T>(schema: z.ZodType<T>, args: unknown, what: string): T {
+  const r = schema.safeParse(args);
+  if (!r.success) {
+    const fields: Record<string, string[]> = {};
+    for (const i of r.error.issues) {
+      const key = i.path.join('.') || '_';
+      fields[key] = [...(fields[key] ?? []), i.message];
+    }
+    throw new AppError('INVALID_INPUT', {
+      zh: `${what}的参数有误`,
+      en: `Invalid arguments for ${what}`,
+      fieldErrors: fields,
+    });
+  }
+  return r.data;
+}
+
+const text = z.object({ zh: z.string().min(1).max(2000), en: z.string().min(1).max(2000) }).strict();
+const sendArgs = z.object({ userId: z.uuid(), text, template: z.string().max(64).optional() }).strict();
+const auditArgs = z
+  .object({
+    action: z.string().regex(/^[a-z][a-z0-9.-]{1,63}$/),
+    objectId: z.string().max(128).optional(),
+    detail: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+const peopleArgs = z
+  .object({
+    namePrefix: z.string().min(1).max(32).optional(),
+    tag: z.string().max(32).optional(),
+    after: z.string().max(512).optional(),
+    limit: z.number().int().min(1).max(200).optional(),
+  })
+  .strict();
+const mapArgs = z.object({ kind: z.enum(['building', 'space', 'facility', 'road', 'boundary']).optional() }).strict();
+
+/**
+ * The capabilities the host implements today. Each entry of the catalog in schemas/plugin/services.json must have
+ * one here (a test checks it); later services register more entries and the bridge does not change.
+ */
+export function coreCapabilities(deps: CapabilityDeps): Capabilities {
+  const scope = (call: BridgeCall) => ({ kind: 'communities' as const, ids: [call.communityId] });
+  const services = new Map<string, CapabilityAction>([
+    [
+      'message.send',
+      async (call, args) => {
+        const a = parse(sendArgs, args, 'message.send');
+        const [member] = await deps.db
+          .select({ id: roleAssignments.id })
+          .from(roleAssignments)
+          .where(and(eq(roleAssignments.userId, a.userId), eq(roleAssignments.regionId, call.communityId)))
+          .limit(1);
+        if (!member) {
+          throw new AppError('NOT_FOUND', {
+            zh: '收件人不是本社区的用户',
+            en: 'The recipient is not a user of this community',
+          });
+        }
+        await deps.channel.send({
+          userId: a.userId,
+          template: a.template ?? `plugin:${call.plugin.id}`,
+          vars: {},
+          text: `${a.text.zh}\n${a.text.en}`,
+        });
+        return { sent: true };
+      },
+    ],
+    [
+      'audit.record',
+      async (call, args) => {
+        const a = parse(auditArgs, args, 'audit.record');
+        await appendAudit(deps.db, {
+          subject: call.user?.id ?? `plugin:${call.plugin.id}`,
+          action: `plugin.${call.plugin.id}.${a.action}`,
+          objectType: `plugin:${call.plugin.id}`,
+          objectId: a.objectId ?? null,
+          communityId: call.communityId,
+          result: 'success',
+          detail: { ...a.detail, plugin: call.plugin.id, version: call.plugin.version },
+        });
+        return { recorded: true };
+      },
+    ],
+  ]);
+  const data = new Map<string, CapabilityAction>([
+    [
+      'people:read-masked',
+      async (call, args) =>
+        searchPeople(deps, scope(call), { ...parse(peopleArgs, args, 'people'), communityId: call.communityId }),
+    ],
+    ['stats:read', async (call) => communityStats(deps, scope(call), [call.communityId])],
+    ['map:read', async (call, args) => mapOf(deps, scope(call), call.communityId, parse(mapArgs, args, 'map').kind)],
+  ]);
+  return { services, data };
+}
+
+/** Catalog entries without an implementation: empty when the host and the catalog agree. */
+export function missingCapabilities(c: Capabilities): string[] {
+  const out: string[] = [];
+  for (const [service, def] of Object.entries(capabilityCatalog.services))
+    for (const action of Object.keys(def.actions))
+      if (!c.services.has(`${service}.${action}`)) out.push(`${service}.${action}`);
+  for (const scope of Object.keys(capabilityCatalog.dataScopes)) if (!c.data.has(scope)) out.push(scope);
+  return out;
+}
