@@ -171,7 +171,7 @@ for (const engine of testEngines()) {
       const audit = await listAudit(fx.database.db, { objectId: 'services.call:message.send', limit: 50 });
       const denied = audit.find((a) => a.action === 'plugin.bridge');
       assert.equal(denied?.result, 'denied');
-      assert.equal((denied?.detail as { plugin: string }).plugin, 'org.test.board');
+      assert.equal((denied?.detail as { plugin?: string } | undefined)?.plugin, 'org.test.board');
     });
 
     test('residents may call only handlers open to residents', async () => {
