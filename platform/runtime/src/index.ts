@@ -19,6 +19,27 @@ export {
 export * from './lifecycle.ts';
 export type { Actor } from './lifecycle-events.ts';
 export {
+  checkEntryName,
+  defaultMaxPackageBytes,
+  type PackageFiles,
+  type PackageSignature,
+  packageEntries,
+  packPlugin,
+  type UnpackedPackage,
+  type UnpackOptions,
+  unpackPlugin,
+} from './package/archive.ts';
+export {
+  canonicalDigestText,
+  generatePublisherKey,
+  keyFingerprint,
+  packageDigests,
+  publicKeyText,
+  type SignedBy,
+  signPackage,
+  verifyPackage,
+} from './package/signature.ts';
+export {
   type BridgeHandler,
   type InvokeOutcome,
   type InvokeRequest,
