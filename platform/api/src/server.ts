@@ -2,6 +2,7 @@ import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { OidcLogin, type Platform, type Principal } from '@shequ/core';
+import type { PluginHost } from '@shequ/runtime';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import { sql } from 'drizzle-orm';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
@@ -15,6 +16,8 @@ export interface ServerOptions {
   /** A bearer token that acts as a platform administrator: how the local CLI reaches the running platform. */
   adminToken?: string;
   loginRateLimit?: number;
+  /** Runs app handlers for tRPC's plugins.* procedures. */
+  plugins?: PluginHost;
 }
 
 const loginPaths = /\/api\/trpc\/[^?]*auth\.(login|loginWithCode|requestCode|verifyTotp)/;
@@ -58,7 +61,8 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     },
     trustProxy: '127.0.0.1',
-    bodyLimit: 2 * 1024 * 1024,
+    // App packages (manifest + bundle) are registered through tRPC; 8 MB leaves room for a 5 MB bundle.
+    bodyLimit: 8 * 1024 * 1024,
   });
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
@@ -126,6 +130,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
       router: appRouter,
       createContext: async ({ req, res }): Promise<Context> => ({
         platform,
+        plugins: opts.plugins,
         principal: await principalFor(platform, req, opts.adminToken),
         sessionToken: req.cookies[SESSION_COOKIE],
         meta: { ip: req.ip ?? null, userAgent: req.headers['user-agent'] ?? null, requestId: String(req.id) },

@@ -1,10 +1,13 @@
 import { AppError, type ErrorCode, hasPermission, type Platform, type Principal } from '@shequ/core';
+import type { PluginHost } from '@shequ/runtime';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/unstable-core-do-not-import';
 import { ZodError } from 'zod';
 
 export interface Context {
   platform: Platform;
+  /** The plugin host, in processes that run apps. */
+  plugins?: PluginHost;
   principal: Principal | null;
   sessionToken: string | undefined;
   meta: { ip: string | null; userAgent: string | null; requestId: string };

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { buildServer, newAdminToken } from '@shequ/api';
 import { type Config, DEMO_PASSWORD, demoAccounts, openPlatform, roles } from '@shequ/core';
+import { openPluginRuntime, type PluginRuntime } from '@shequ/runtime';
 import { removeRuntime, writeRuntime } from './runtime-file.ts';
 import { buildWeb, startWeb, webNeedsBuild } from './web.ts';
 
@@ -38,9 +39,11 @@ export async function start(config: Config, role: Role): Promise<void> {
   const platform = await openPlatform(config, { role });
   let web: ChildProcess | undefined;
   let server: Awaited<ReturnType<typeof buildServer>> | undefined;
+  let plugins: PluginRuntime | undefined;
   const adminToken = newAdminToken();
   if (role === 'api' || role === 'all') {
-    server = await buildServer(platform, { adminToken });
+    plugins = await openPluginRuntime(platform, { purge: true });
+    server = await buildServer(platform, { adminToken, plugins: plugins.host });
     await server.listen({ port: config.apiPort, host: config.host });
     const address = server.server.address();
     const apiPort = typeof address === 'object' && address ? address.port : config.apiPort;
@@ -62,6 +65,7 @@ export async function start(config: Config, role: Role): Promise<void> {
     stopping = true;
     web?.kill('SIGTERM');
     await server?.close();
+    await plugins?.close();
     removeRuntime(config.dataDir, process.pid);
     await platform.close();
     process.exit(code);

@@ -14,6 +14,8 @@ export interface Config {
   oidc?: { issuer: string; clientId: string; clientSecret: string; redirectUri: string };
   logLevel: string;
   publicUrl?: string;
+  /** Sandbox processes running plugin handlers in each API process. */
+  pluginWorkers: number;
 }
 
 export class ConfigError extends Error {
@@ -28,6 +30,15 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0 || n > 65535)
     throw new ConfigError(name, `must be a port number 0–65535, got "${raw}"`);
+  return n;
+}
+
+function count(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got "${raw}"`);
   return n;
 }
 
@@ -84,5 +95,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oidc,
     logLevel: level,
     publicUrl: url(env, 'SHEQU_PUBLIC_URL', ['http:', 'https:']),
+    pluginWorkers: count(env, 'SHEQU_PLUGIN_WORKERS', 2, 1, 32),
   };
 }

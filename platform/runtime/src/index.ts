@@ -39,6 +39,7 @@ export {
   signPackage,
   verifyPackage,
 } from './package/signature.ts';
+export { openPluginRuntime, type PluginRuntime } from './runtime.ts';
 export {
   type BridgeHandler,
   type InvokeOutcome,

@@ -289,3 +289,28 @@ export async function listInstalls(host: PluginHost, communityId: string) {
     }),
   );
 }
+
+/** The newest stored version of every package, for the install screen. */
+export async function listPackages(host: PluginHost) {
+  const rows = await host.database.db
+    .select({
+      pluginId: pluginPackages.pluginId,
+      version: pluginPackages.version,
+      manifest: pluginPackages.manifest,
+      source: pluginPackages.source,
+    })
+    .from(pluginPackages);
+  const newest = new Map<string, (typeof rows)[number]>();
+  for (const r of rows) {
+    const seen = newest.get(r.pluginId);
+    if (!seen || semver.gt(r.version, seen.version)) newest.set(r.pluginId, r);
+  }
+  return [...newest.values()]
+    .sort((a, b) => a.pluginId.localeCompare(b.pluginId))
+    .map((r) => ({
+      pluginId: r.pluginId,
+      version: r.version,
+      source: r.source,
+      manifest: r.manifest as PluginManifest,
+    }));
+}
