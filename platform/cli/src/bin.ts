@@ -13,6 +13,7 @@ import { acquireDataDirLock, migrate, openPglite, openPostgres } from '@shequ/db
 import { callApi } from './api-client.ts';
 import { parseArgs, str } from './args.ts';
 import { importCommand, peopleCount } from './base-commands.ts';
+import { pluginCommand, pluginUsage } from './plugin-commands.ts';
 import { type Role, start } from './start.ts';
 
 const usage = `shequ — Shequ 社区 platform CLI
@@ -26,6 +27,7 @@ const usage = `shequ — Shequ 社区 platform CLI
   shequ import <people|houses|vehicles|spaces|facilities> FILE --community CODE [--dry-run] [--json]
   shequ people count --community CODE [--json]
   shequ user create --name N [--username U] [--phone P] [--password PW] --role ROLE [--region CODE]
+${pluginUsage}
 
 Admin commands talk to the running platform (found via SHEQU_DATA_DIR) or to --url with --token.`;
 
@@ -133,6 +135,8 @@ async function main(): Promise<number> {
     case 'people':
       if (sub === 'count') return peopleCount(config, flags);
       break;
+    case 'plugin':
+      return pluginCommand(config, flags, sub, positionals[2]);
     case undefined:
     case 'help':
     case '--help':

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,6 +128,40 @@ describe('shequ CLI against a running platform (PostgreSQL)', {
     const broken = cli(env, 'audit', 'verify');
     assert.equal(broken.status, 1);
     assert.match(broken.stderr, /seq=3/);
+  });
+  test('plugin install from a folder, list, disable, uninstall; a bad manifest names the pointer', () => {
+    const plugin = join(dir, 'hello-plugin');
+    mkdirSync(join(plugin, 'dist'), { recursive: true });
+    const manifest = {
+      id: 'org.test.cli',
+      version: '1.0.0',
+      name: { zh: '命令行测试', en: 'CLI test' },
+      description: { zh: '测试', en: 'Test' },
+      scenario: 'services',
+      sdk: '^0.1.0',
+      handlers: { hello: { roles: ['resident'] } },
+    };
+    writeFileSync(join(plugin, 'shequ.plugin.json'), JSON.stringify({ ...manifest, colour: 'red' }));
+    writeFileSync(
+      join(plugin, 'dist', 'bundle.js'),
+      'globalThis.__shequPlugin = { plugin: { handlers: { hello: () => 1 } } };',
+    );
+    const bad = cli(env, 'plugin', 'install', plugin, '--community', 'demo');
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /shequ\.plugin\.json#\/colour: unknown field "colour"/);
+    writeFileSync(join(plugin, 'shequ.plugin.json'), JSON.stringify(manifest));
+    const installed = cli(env, 'plugin', 'install', plugin, '--community', 'demo', '--json');
+    assert.equal(installed.status, 0, installed.stderr);
+    assert.deepEqual(JSON.parse(installed.stdout), { pluginId: 'org.test.cli', version: '1.0.0', state: 'enabled' });
+    assert.equal(cli(env, 'plugin', 'disable', 'org.test.cli', '--community', 'demo').status, 0);
+    const list = JSON.parse(cli(env, 'plugin', 'list', '--community', 'demo', '--json').stdout);
+    assert.deepEqual(
+      list.map((r: { pluginId: string; state: string }) => [r.pluginId, r.state]),
+      [['org.test.cli', 'disabled']],
+    );
+    const gone = cli(env, 'plugin', 'uninstall', 'org.test.cli', '--community', 'demo');
+    assert.match(gone.stdout, /data is kept until/);
+    assert.equal(cli(env, 'plugin', 'enable', 'org.test.cli', '--community', 'demo').status, 1);
   });
 });
 
