@@ -1,0 +1,118 @@
+/**
+ * Types of the shared services and data scopes of the capability catalog (schemas/plugin/services.json). A call
+ * works only if the manifest asks for it under `permissions` and the community's operator granted it; otherwise the
+ * bridge refuses it and the handler fails.
+ */
+
+/** A text in Chinese and English. */
+export interface Text {
+  zh: string;
+  en: string;
+}
+
+/** Arguments of `message.send`. */
+export interface MessageSendArgs {
+  /** A user of this community (UUID); others are refused with NOT_FOUND. */
+  userId: string;
+  /** The message, up to 2,000 characters in each language. */
+  text: Text;
+  /** A template name for the channel (default `plugin:<app id>`). */
+  template?: string;
+}
+
+/** Arguments of `audit.record`. */
+export interface AuditRecordArgs {
+  /** Lower-case words joined by dots or dashes, recorded as `plugin.<app id>.<action>`. */
+  action: string;
+  /** What the action was about (up to 128 characters). */
+  objectId?: string;
+  /** Extra detail; the platform adds the app id and version. */
+  detail?: Record<string, unknown>;
+}
+
+/** `ctx.services`: the shared services, by service and action. */
+export interface Services {
+  /** Messages to residents and staff (permission `message: ['send']`). */
+  readonly message: {
+    /** Sends a bilingual message to one user of this community. */
+    send(args: MessageSendArgs): Promise<{ sent: true }>;
+  };
+  /** The platform's tamper-evident audit log (permission `audit: ['record']`). */
+  readonly audit: {
+    /** Appends an audit record on behalf of the app and the signed-in user. */
+    record(args: AuditRecordArgs): Promise<{ recorded: true }>;
+  };
+}
+
+/** A resident as the `people:read-masked` scope shows them: ID number and phone masked. */
+export interface MaskedPerson {
+  id: string;
+  communityId: string;
+  name: string;
+  idType: string;
+  /** Masked, for example `3301**********1234`. */
+  idNumber: string | null;
+  gender: string | null;
+  birthYear: string | null;
+  /** Masked, for example `138****5678`. */
+  phone: string | null;
+  category: string | null;
+  occupation: string | null;
+  keyCareTags: string[];
+  tags: string[];
+  version: number;
+  updatedAt: string;
+}
+
+/** Filters of `people:read-masked`: a name prefix, a tag, and a cursor from the previous page. */
+export interface PeopleQuery {
+  namePrefix?: string;
+  tag?: string;
+  /** `nextCursor` of the previous page. */
+  after?: string;
+  /** 1–200 (default 50). */
+  limit?: number;
+}
+
+/** A count by key, as the statistics scope returns them. */
+export interface KeyCount {
+  key: string;
+  count: number;
+}
+
+/** The community's statistics (`stats:read`): no personal data. */
+export interface CommunityStats {
+  totals: { people: number; houses: number; vehicles: number; spaces: number; facilities: number };
+  byCompound: { compound: string; houses: number; residents: number }[];
+  byCategory: KeyCount[];
+  keyCare: KeyCount[];
+  ageBands: KeyCount[];
+  vehiclesByEnergy: KeyCount[];
+  facilitiesByStatus: KeyCount[];
+}
+
+/** Kinds of map feature (`map:read`). */
+export type MapFeatureKind = 'building' | 'space' | 'facility' | 'road' | 'boundary';
+
+/** The community map as GeoJSON. */
+export interface MapFeatures {
+  type: 'FeatureCollection';
+  features: {
+    type: 'Feature';
+    id: string;
+    geometry: { type: string; coordinates: unknown };
+    properties: Record<string, unknown> & { kind: MapFeatureKind; name: string; refId: string | null };
+  }[];
+}
+
+/** `ctx.data`: base-data reads, by scope (permission `data: ['<scope>']`). */
+export interface DataScopes {
+  /** Residents of this community with ID numbers and phones masked. */
+  readonly 'people:read-masked': {
+    list(query?: PeopleQuery): Promise<{ items: MaskedPerson[]; nextCursor: string | null }>;
+  };
+  /** Community statistics. */
+  readonly 'stats:read': { list(query?: Record<string, never>): Promise<CommunityStats> };
+  /** Buildings, spaces, facilities, roads and the boundary. */
+  readonly 'map:read': { list(query?: { kind?: MapFeatureKind }): Promise<MapFeatures> };
+}

@@ -1,0 +1,36 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PackageFiles } from '@shequ/runtime';
+import type { Command } from '../command.ts';
+import { checkAndBundle, checkHandlers, kb, writeDist } from '../steps.ts';
+
+/** Optional files taken from the plugin folder into the package. */
+const extras = ['README.md', 'CHANGELOG.md', 'icon.png'];
+
+export const command: Command = {
+  summary: 'Validate, build and write a deterministic dist/<id>-<version>.shequ / 打包',
+  usage: 'pack [DIR] [--key FILE] [--key-id ID]',
+  options: { key: { type: 'string' }, 'key-id': { type: 'string' } },
+  async run(input) {
+    const built = await checkAndBundle(input);
+    if (!built || !(await checkHandlers(input, built))) return 1;
+    writeDist(input, built);
+    const { packPlugin, signPackage } = await import('@shequ/runtime');
+    let files: PackageFiles = {
+      'shequ.plugin.json': `${JSON.stringify(built.manifest, null, 2)}\n`,
+      'bundle.js': built.code,
+    };
+    for (const f of extras) if (existsSync(join(built.dir, f))) files[f] = readFileSync(join(built.dir, f));
+    if (typeof input.values.key === 'string') {
+      const key = readFileSync(join(input.cwd, input.values.key), 'utf8');
+      files = signPackage(files, key, input.values['key-id'] as string | undefined);
+    }
+    const buf = packPlugin(files);
+    const name = `${built.manifest.id}-${built.manifest.version}.shequ`;
+    writeFileSync(join(built.dir, 'dist', name), buf);
+    const sha = createHash('sha256').update(buf).digest('hex');
+    input.out(`packed dist/${name} (${kb(buf.length)}, ${Object.keys(files).length} entries) sha256 ${sha}`);
+    return 0;
+  },
+};

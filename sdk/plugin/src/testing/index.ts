@@ -1,0 +1,11 @@
+export type { Fake, RecordedCall } from './fakes.ts';
+export { defaultDataFakes, defaultServiceFakes } from './fakes.ts';
+export {
+  type CallOptions,
+  createTestHost,
+  type TestCaller,
+  type TestGrants,
+  type TestHost,
+  type TestHostOptions,
+  testUsers,
+} from './test-host.ts';
