@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { defaultLimits, type FromWorker, type GuestFailure, type LogLine, type SandboxLimits } from './protocol.ts';
 
 /** The host side of one invocation's bridge: runs an operation the guest asked for, or throws an AppError-like error. */
@@ -72,6 +73,8 @@ function bridgeFailure(err: unknown): GuestFailure {
   };
 }
 
+const QUARANTINE_MS = 10 * 60_000;
+
 const hashKey = (key: string) => {
   let h = 2166136261;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
@@ -86,6 +89,9 @@ export class SandboxPool {
   readonly #size: number;
   readonly #onCrash?: PoolOptions['onCrash'];
   readonly #workers: Worker[] = [];
+  /** Plugin versions stopped for CPU recently, and until when they run in the low-priority process. */
+  readonly #quarantined = new Map<string, number>();
+  #quarantine: Worker | undefined;
   #nextId = 1;
   #closed = false;
 
@@ -107,9 +113,17 @@ export class SandboxPool {
   #spawn(index: number): Worker {
     const child = fork(new URL('./worker-main.ts', import.meta.url), [], {
       execArgv: ['--no-node-snapshot'],
-      serialization: 'advanced',
+      // Small JSON messages: the json channel is faster than the structured-clone one here.
+      serialization: 'json',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
+    if (index === this.#size && child.pid) {
+      try {
+        setPriority(child.pid, 19);
+      } catch {
+        // Not permitted: the quarantine process still separates the plugin, it just does not yield the CPU.
+      }
+    }
     let markReady: () => void = () => {};
     const worker: Worker = {
       child,
@@ -129,7 +143,8 @@ export class SandboxPool {
       markReady();
       if (this.#closed) return;
       this.#onCrash?.({ index, code, signal });
-      this.#workers[index] = this.#spawn(index);
+      if (index === this.#size) this.#quarantine = undefined;
+      else this.#workers[index] = this.#spawn(index);
     });
     return worker;
   }
@@ -177,7 +192,32 @@ export class SandboxPool {
   }
 
   #workerFor(key: string): Worker {
+    const until = this.#quarantined.get(key);
+    if (until !== undefined) {
+      if (until > Date.now()) {
+        this.#quarantine ??= this.#spawn(this.#size);
+        return this.#quarantine;
+      }
+      this.#quarantined.delete(key);
+    }
     return this.#workers[hashKey(key) % this.#size];
+  }
+
+  /**
+   * A plugin version that blew its CPU budget runs for a while in a separate process at the lowest CPU priority, so
+   * a plugin that keeps looping cannot slow the well-behaved plugins sharing its process.
+   */
+  #penalise(key: string, worker: Worker) {
+    this.#quarantined.set(key, Date.now() + QUARANTINE_MS);
+    if (worker !== this.#quarantine) {
+      worker.loaded.delete(key);
+      if (worker.child.connected) worker.child.send({ t: 'unload', key });
+    }
+  }
+
+  /** Whether a plugin version currently runs in the low-priority process. */
+  quarantined(key: string): boolean {
+    return (this.#quarantined.get(key) ?? 0) > Date.now();
   }
 
   /** Runs one handler in the sandbox; never throws for what the plugin does — the outcome says what happened. */
@@ -202,7 +242,11 @@ export class SandboxPool {
     const code = live.loaded.has(req.key) ? undefined : await req.code();
     const id = this.#nextId++;
     return new Promise<InvokeOutcome>((resolve) => {
-      live.inflight.set(id, { resolve, bridge: req.bridge });
+      const settle = (o: InvokeOutcome) => {
+        if (!o.ok && o.error.kind === 'cpu') this.#penalise(req.key, live);
+        resolve(o);
+      };
+      live.inflight.set(id, { resolve: settle, bridge: req.bridge });
       if (code !== undefined) live.loaded.add(req.key);
       live.child.send({
         t: 'invoke',
@@ -238,15 +282,20 @@ export class SandboxPool {
 
   /** Drops a plugin version's isolate (after an upgrade or an uninstall). */
   unload(key: string): void {
-    const w = this.#workerFor(key);
-    w.loaded.delete(key);
-    if (w.child.connected) w.child.send({ t: 'unload', key });
+    for (const w of this.#all()) {
+      if (!w.loaded.delete(key)) continue;
+      if (w.child.connected) w.child.send({ t: 'unload', key });
+    }
+  }
+
+  #all(): Worker[] {
+    return this.#quarantine ? [...this.#workers, this.#quarantine] : [...this.#workers];
   }
 
   /** Isolates, contexts and memory of every sandbox process. */
   async stats() {
     return Promise.all(
-      this.#workers.map(
+      this.#all().map(
         (w) =>
           new Promise<Extract<FromWorker, { t: 'stats' }>>((resolve) => {
             const id = this.#nextId++;
@@ -265,7 +314,7 @@ export class SandboxPool {
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.all(
-      this.#workers.map(
+      this.#all().map(
         (w) =>
           new Promise<void>((resolve) => {
             if (w.child.exitCode !== null || w.child.signalCode !== null) return resolve();
