@@ -1,6 +1,8 @@
+import { appsEn } from './apps-en';
 import type { Messages } from './zh-CN';
 
 export const en: Messages = {
+  ...appsEn,
   'app.name': 'Shequ',
   'app.fullName': 'Shequ · Future Community Platform',
   'lang.switch': 'Language',

@@ -1,8 +1,9 @@
 'use client';
 
-import { EmptyState } from '@/components/empty-state';
+import { MyApps } from '@/components/apps/my-apps';
+import { WithCommunity } from '@/components/with-community';
 
-// Installed mini-apps of the resident's community will be listed here once the marketplace lands.
+/** The resident's home: the apps the community has enabled, by scenario. */
 export default function ResidentHome() {
-  return <EmptyState />;
+  return <WithCommunity>{(community) => <MyApps community={community} />}</WithCommunity>;
 }

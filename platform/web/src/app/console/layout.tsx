@@ -1,6 +1,12 @@
 'use client';
 
-import { AuditOutlined, CloudUploadOutlined, DashboardOutlined, TeamOutlined } from '@ant-design/icons';
+import {
+  AppstoreOutlined,
+  AuditOutlined,
+  CloudUploadOutlined,
+  DashboardOutlined,
+  TeamOutlined,
+} from '@ant-design/icons';
 import type { ReactNode } from 'react';
 import { DesktopShell, type NavItem } from '@/components/shell/desktop-shell';
 import { ShellGuard } from '@/components/shell/shell-guard';
@@ -9,6 +15,7 @@ const nav: NavItem[] = [
   { href: '/console', labelKey: 'shell.workbench', icon: <DashboardOutlined /> },
   { href: '/console/people', labelKey: 'nav.people', icon: <TeamOutlined /> },
   { href: '/console/import', labelKey: 'nav.import', icon: <CloudUploadOutlined /> },
+  { href: '/console/apps', labelKey: 'nav.apps', icon: <AppstoreOutlined /> },
   { href: '/console/audit', labelKey: 'nav.audit', icon: <AuditOutlined /> },
 ];
 
