@@ -80,7 +80,7 @@ export interface CollectionApi<T = Record<string, unknown>> {
 }
 
 /** Record types by collection name, as the manifest declares them. */
-export type CollectionMap = Record<string, object>;
+export type CollectionMap = Record<string, Record<string, unknown>>;
 
 /** The collections of a context, typed from a collection map. */
-export type Collections<C extends CollectionMap> = { readonly [K in keyof C]: CollectionApi<C[K]> };
+export type Collections<C extends object> = { readonly [K in keyof C]: CollectionApi<C[K]> };

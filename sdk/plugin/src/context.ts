@@ -38,7 +38,7 @@ export interface PluginLog {
  * @typeParam C - record types by collection name, for typed `ctx.collections`.
  * @typeParam S - the settings an operator filled in at install.
  */
-export interface PluginContext<C extends CollectionMap = CollectionMap, S = Record<string, unknown>> {
+export interface PluginContext<C extends object = CollectionMap, S = Record<string, unknown>> {
   /** The community the call runs for. */
   readonly community: { readonly id: string; readonly code: string };
   /** This app and the installed version. */

@@ -12,17 +12,17 @@ export type Json = string | number | boolean | null | Json[] | { [key: string]: 
  * @typeParam C - record types by collection name.
  */
 // biome-ignore lint/suspicious/noExplicitAny: the default lets each handler annotate its own input type.
-export type Handler<I = any, O = unknown, C extends CollectionMap = CollectionMap> = (
+export type Handler<I = any, O = unknown, C extends object = CollectionMap> = (
   input: I,
   ctx: PluginContext<C>,
 ) => Promise<O> | O;
 
 /** Handlers by name; names must match the manifest's `handlers`. */
 // biome-ignore lint/suspicious/noExplicitAny: inputs differ per handler.
-export type Handlers<C extends CollectionMap = CollectionMap> = Record<string, Handler<any, unknown, C>>;
+export type Handlers<C extends object = CollectionMap> = Record<string, Handler<any, unknown, C>>;
 
 /** What the bundle exports as `plugin`: the sandbox looks handlers up here. */
-export interface PluginDefinition<C extends CollectionMap = CollectionMap> {
+export interface PluginDefinition<C extends object = CollectionMap> {
   readonly handlers: Handlers<C>;
 }
 
@@ -43,7 +43,7 @@ export interface PluginDefinition<C extends CollectionMap = CollectionMap> {
  *
  * @typeParam C - record types by collection name, so `ctx.collections.<name>` is typed.
  */
-export function definePlugin<C extends CollectionMap = CollectionMap>(def: PluginDefinition<C>): PluginDefinition<C> {
+export function definePlugin<C extends object = CollectionMap>(def: PluginDefinition<C>): PluginDefinition<C> {
   for (const [name, fn] of Object.entries(def.handlers)) {
     if (typeof fn !== 'function') throw new TypeError(`handler "${name}" is not a function`);
   }

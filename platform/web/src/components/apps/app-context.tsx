@@ -11,6 +11,8 @@ export type AppHostValue = {
   compact: boolean;
   /** Opens another page of the app by its id (with a record id for detail pages). */
   go(pageId: string, id?: string): void;
+  /** A stored value in words: a filter option's label for that field, else (tags) the app's i18n table. */
+  label(field: string, value: string, tag: boolean): string;
 };
 
 export const AppHostContext = createContext<AppHostValue | null>(null);

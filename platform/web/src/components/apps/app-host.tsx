@@ -7,7 +7,7 @@ import { useMemo } from 'react';
 import { useLang, useT } from '@/i18n/lang-provider';
 import { AppHostContext, type AppHostValue } from './app-context';
 import { AppIcon } from './app-icon';
-import { type AppPage, type Audience, pageHref, pick } from './app-types';
+import { type AppPage, type Audience, pageHref, pick, valueLabeller } from './app-types';
 import { DashboardPage } from './dashboard-page';
 import { DetailPage } from './detail-page';
 import { FormPage } from './form-page';
@@ -50,9 +50,10 @@ export function AppHost(props: { community: string; audience: Audience; pluginId
             app,
             compact: audience === 'resident',
             go: (pageId, recordId) => router.push(pageHref(audience, pluginId, pageId, recordId)),
+            label: valueLabeller(app, lang),
           }
         : null,
-    [app, community, audience, pluginId, router],
+    [app, community, audience, pluginId, router, lang],
   );
 
   if (def.isLoading) return <PageLoading />;

@@ -31,3 +31,22 @@ export function pageHref(audience: Audience, pluginId: string, pageId: string, i
   const path = `${appsBase[audience]}/${encodeURIComponent(pluginId)}/${encodeURIComponent(pageId)}`;
   return id ? `${path}?id=${encodeURIComponent(id)}` : path;
 }
+
+/**
+ * How an app's stored values read in the UI: the options of any filter on the same field (a status `open` reads
+ * 处理中), then the manifest's i18n table.
+ */
+export function valueLabeller(app: AppDef, lang: Lang): (field: string, value: string, tag: boolean) => string {
+  const options = new Map<string, Text>();
+  for (const page of Object.values(app.pages)) {
+    if (page.type !== 'list') continue;
+    for (const f of page.filters ?? [])
+      for (const o of f.options ?? []) options.set(`${f.field}\u0000${o.value}`, o.label);
+  }
+  const table = (app.i18n as Record<string, Record<string, string> | undefined>)[lang] ?? {};
+  return (field, value, tag) => {
+    const option = options.get(`${field}\u0000${value}`);
+    if (option) return pick(option, lang);
+    return tag ? (table[value] ?? value) : value;
+  };
+}

@@ -29,7 +29,14 @@ export function DetailPage({ page, id }: { page: PageOf<'detail'>; id: string | 
           key: f.field,
           label: pick(f.title, lang),
           span: f.format === 'long-text' ? 'filled' : undefined,
-          children: <FormatValue value={fieldValue(data.data, f.field)} format={f.format} lang={lang} />,
+          children: (
+            <FormatValue
+              value={fieldValue(data.data, f.field)}
+              format={f.format}
+              lang={lang}
+              label={(v, tag) => host.label(f.field, v, tag)}
+            />
+          ),
         }))}
       />
       <ActionBar actions={page.actions ?? []} input={{ id }} />

@@ -39,13 +39,21 @@ export function formatText(value: unknown, format: PageField['format'], lang: La
 }
 
 /** A value rendered per the column's format: tags as tags, long text keeps its line breaks. */
-export function FormatValue({ value, format, lang }: { value: unknown; format: PageField['format']; lang: Lang }) {
-  if (format === 'tag' && value !== null && value !== undefined && value !== '') {
+export function FormatValue(props: {
+  value: unknown;
+  format: PageField['format'];
+  lang: Lang;
+  label?: (value: string, tag: boolean) => string;
+}) {
+  const { format, lang, label } = props;
+  const tag = format === 'tag';
+  const value = label && typeof props.value === 'string' ? label(props.value, tag) : props.value;
+  if (tag && value !== null && value !== undefined && value !== '') {
     const list = Array.isArray(value) ? value : [value];
     return (
       <>
         {list.map((v) => (
-          <Tag key={String(v)}>{formatText(v, 'text', lang)}</Tag>
+          <Tag key={String(v)}>{typeof v === 'string' && label ? label(v, true) : formatText(v, 'text', lang)}</Tag>
         ))}
       </>
     );

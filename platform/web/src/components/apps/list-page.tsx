@@ -47,7 +47,14 @@ export function ListPage({ page }: { page: PageOf<'list'> }) {
     key: c.field,
     title: pick(c.title, lang),
     render: (_: unknown, row: Row) => {
-      const value = <FormatValue value={fieldValue(row, c.field)} format={c.format} lang={lang} />;
+      const value = (
+        <FormatValue
+          value={fieldValue(row, c.field)}
+          format={c.format}
+          lang={lang}
+          label={(v, tag) => host.label(c.field, v, tag)}
+        />
+      );
       return i === 0 && open ? <Typography.Link onClick={() => open(row)}>{value}</Typography.Link> : value;
     },
   }));
@@ -89,12 +96,22 @@ export function ListPage({ page }: { page: PageOf<'list'> }) {
             <div style={{ display: 'flex', alignItems: 'center', gap: 8, minHeight: 44 }}>
               <div style={{ flex: 1 }}>
                 <Typography.Text strong style={{ fontSize: '1.1em' }}>
-                  <FormatValue value={fieldValue(row, head.field)} format={head.format} lang={lang} />
+                  <FormatValue
+                    value={fieldValue(row, head.field)}
+                    format={head.format}
+                    lang={lang}
+                    label={(v, tag) => host.label(head.field, v, tag)}
+                  />
                 </Typography.Text>
                 {rest.map((c) => (
                   <div key={c.field}>
                     <Typography.Text type="secondary">{pick(c.title, lang)}：</Typography.Text>
-                    <FormatValue value={fieldValue(row, c.field)} format={c.format} lang={lang} />
+                    <FormatValue
+                      value={fieldValue(row, c.field)}
+                      format={c.format}
+                      lang={lang}
+                      label={(v, tag) => host.label(c.field, v, tag)}
+                    />
                   </div>
                 ))}
               </div>
