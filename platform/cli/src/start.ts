@@ -42,7 +42,7 @@ export async function start(config: Config, role: Role): Promise<void> {
   let plugins: PluginRuntime | undefined;
   const adminToken = newAdminToken();
   if (role === 'api' || role === 'all') {
-    plugins = await openPluginRuntime(platform, { purge: true });
+    plugins = await openPluginRuntime(platform, { purge: true, triggers: true });
     server = await buildServer(platform, { adminToken, plugins: plugins.host });
     await server.listen({ port: config.apiPort, host: config.host });
     const address = server.server.address();

@@ -48,4 +48,5 @@ export {
   SandboxPool,
 } from './sandbox/pool.ts';
 export { defaultLimits, type GuestFailure, type LogLine, type SandboxLimits } from './sandbox/protocol.ts';
+export { cronProblem, jobTimeZone, runDueJobs, startJobs, startSubscriptions } from './triggers.ts';
 export { escalationOf, type UpgradeReport, upgradePlugin } from './upgrade.ts';

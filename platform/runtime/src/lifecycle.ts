@@ -6,6 +6,7 @@ import { and, asc, eq, lt, sql } from 'drizzle-orm';
 import semver from 'semver';
 import type { InstallRow, PluginHost, PluginPackage } from './host/plugin-host.ts';
 import { appendLifecycle } from './lifecycle-events.ts';
+import { cronProblem } from './triggers.ts';
 
 export type { Actor } from './lifecycle-events.ts';
 
@@ -32,6 +33,11 @@ export async function checkPackage(host: PluginHost, manifest: unknown, bundle: 
     );
   }
   const m = manifest as PluginManifest;
+  const cronErrors = (m.jobs ?? []).flatMap((j, i) => {
+    const why = cronProblem(j.cron);
+    return why ? [`${file}#/jobs/${i}/cron: "${j.cron}" is not a cron expression (${why})`] : [];
+  });
+  if (cronErrors.length) throw invalid('定时任务的时间表达式有误', cronErrors.join('; '), { [file]: cronErrors });
   if (!semver.satisfies(sdkVersion, m.sdk)) {
     throw invalid('应用所需的 SDK 版本与平台不符', `The app needs SDK ${m.sdk}; this platform provides ${sdkVersion}`);
   }

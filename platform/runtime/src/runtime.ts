@@ -3,6 +3,7 @@ import { PluginHost } from './host/plugin-host.ts';
 import { coreCapabilities } from './host/services.ts';
 import { purgeUninstalled } from './lifecycle.ts';
 import { SandboxPool } from './sandbox/pool.ts';
+import { startJobs, startSubscriptions } from './triggers.ts';
 
 export interface PluginRuntime {
   host: PluginHost;
@@ -12,10 +13,14 @@ export interface PluginRuntime {
 const hour = 3_600_000;
 
 /**
- * Starts the sandbox processes and the plugin host of an API process. With `purge`, it also runs the job that
- * deletes data of apps uninstalled longer than the retention period (hourly, and once at start).
+ * Starts the sandbox processes and the plugin host of an API process. With `triggers`, apps also receive the bus
+ * events they subscribe to and run their scheduled jobs; with `purge`, the job that deletes data of apps uninstalled
+ * longer than the retention period runs (hourly, and once at start).
  */
-export async function openPluginRuntime(platform: Platform, opts: { purge?: boolean } = {}): Promise<PluginRuntime> {
+export async function openPluginRuntime(
+  platform: Platform,
+  opts: { purge?: boolean; triggers?: boolean } = {},
+): Promise<PluginRuntime> {
   const log = platform.log.child({ component: 'plugins' });
   const pool = new SandboxPool({
     size: platform.config.pluginWorkers,
@@ -28,6 +33,8 @@ export async function openPluginRuntime(platform: Platform, opts: { purge?: bool
     coreCapabilities({ db: platform.database.db, crypto: platform.crypto, channel: platform.channel }),
     log,
   );
+  const subscriptions = opts.triggers ? await startSubscriptions(host, platform.bus, log) : undefined;
+  const jobs = opts.triggers ? startJobs(host, log) : undefined;
   let timer: NodeJS.Timeout | undefined;
   if (opts.purge) {
     const purge = () =>
@@ -43,6 +50,8 @@ export async function openPluginRuntime(platform: Platform, opts: { purge?: bool
     host,
     async close() {
       clearInterval(timer);
+      jobs?.stop();
+      await subscriptions?.stop();
       await host.close();
       await pool.close();
     },

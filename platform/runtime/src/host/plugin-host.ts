@@ -1,6 +1,6 @@
 import { enqueue } from '@shequ/bus';
 import { AppError, AuditBatcher, type ErrorCode, type Logger } from '@shequ/core';
-import { type Database, type PluginGrants, pluginInstalls, pluginPackages, withScope } from '@shequ/db';
+import { type Database, type PluginGrants, pluginInstalls, pluginPackages, regions, withScope } from '@shequ/db';
 import { compileAuthorSchema, fieldErrors, type PluginManifest } from '@shequ/schemas';
 import { and, eq } from 'drizzle-orm';
 import type { SandboxPool } from '../sandbox/pool.ts';
@@ -102,6 +102,11 @@ export class PluginHost {
   readonly #audit: AuditBatcher;
   readonly #packages = new Map<string, Promise<PluginPackage | null>>();
   readonly #installs = new Map<string, { at: number; row: Promise<InstallRow | null> }>();
+  readonly #enabled = new Map<
+    string,
+    { at: number; list: Promise<Array<{ install: InstallRow; pkg: PluginPackage }>> }
+  >();
+  readonly #codes = new Map<string, string>();
   readonly stats = new Map<string, { calls: number; errors: number; totalMs: number }>();
 
   constructor(database: Database, pool: SandboxPool, capabilities: Capabilities, log: Logger, opts: HostOptions = {}) {
@@ -153,6 +158,42 @@ export class PluginHost {
   /** Forgets cached install rows after a lifecycle change (this process) so the next call reads the new state. */
   forget(communityId: string, pluginId: string): void {
     this.#installs.delete(`${communityId}/${pluginId}`);
+    this.#enabled.delete(communityId);
+  }
+
+  /** The enabled apps of a community with their packages (cached like install rows): who gets its events. */
+  enabledIn(communityId: string): Promise<Array<{ install: InstallRow; pkg: PluginPackage }>> {
+    const now = Date.now();
+    const hit = this.#enabled.get(communityId);
+    if (hit && now - hit.at < (this.#opts.installTtlMs ?? 2000)) return hit.list;
+    const list = withScope(this.#database.db, { kind: 'communities', ids: [communityId] }, (tx) =>
+      tx
+        .select()
+        .from(pluginInstalls)
+        .where(and(eq(pluginInstalls.communityId, communityId), eq(pluginInstalls.state, 'enabled'))),
+    ).then(async (rows) => {
+      const out: Array<{ install: InstallRow; pkg: PluginPackage }> = [];
+      for (const r of rows) {
+        const pkg = await this.package(r.pluginId, r.version);
+        if (pkg) out.push({ install: r as InstallRow, pkg });
+      }
+      return out;
+    });
+    list.catch(() => this.#enabled.delete(communityId));
+    this.#enabled.set(communityId, { at: now, list });
+    return list;
+  }
+
+  /** A community's code by id (bus events and jobs carry ids; handlers see codes). */
+  async communityCode(id: string): Promise<string> {
+    let code = this.#codes.get(id);
+    if (!code) {
+      const [r] = await this.#database.db.select({ code: regions.code }).from(regions).where(eq(regions.id, id));
+      if (!r) throw new AppError('NOT_FOUND', { zh: '社区不存在', en: `No community ${id}` });
+      code = r.code;
+      this.#codes.set(id, code);
+    }
+    return code;
   }
 
   async invoke(req: InvokeInput): Promise<unknown> {
