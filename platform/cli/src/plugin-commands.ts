@@ -20,9 +20,10 @@ interface Install {
   purgeAfter: string | null;
 }
 
-/** Reads a built plugin folder: the manifest and the bundle `shequ-plugin build` wrote. */
+/** Reads a built plugin folder: the manifest and the bundle `shequ-plugin build` wrote (its merged manifest first). */
 function readFolder(dir: string): { manifest: Record<string, unknown>; bundle: string } {
-  const manifestFile = join(dir, 'shequ.plugin.json');
+  const built = join(dir, 'dist', 'shequ.plugin.json');
+  const manifestFile = existsSync(built) ? built : join(dir, 'shequ.plugin.json');
   const bundleFile = join(dir, 'dist', 'bundle.js');
   if (!existsSync(manifestFile)) throw new Error(`${manifestFile} not found`);
   if (!existsSync(bundleFile))
