@@ -22,7 +22,7 @@ function PageBody({ page, id }: { page: AppPage; id: string | null }) {
     case 'detail':
       return <DetailPage page={page} id={id} />;
     case 'form':
-      return <FormPage page={page} />;
+      return <FormPage page={page} id={id} />;
     case 'dashboard':
       return <DashboardPage page={page} />;
   }

@@ -27,7 +27,7 @@ function formSchema(schema: unknown): RJSFSchema {
 }
 
 /** A form page: the app's JSON Schema and uiSchema through rjsf; the server's field errors land under the fields. */
-export function FormPage({ page }: { page: PageOf<'form'> }) {
+export function FormPage({ page, id }: { page: PageOf<'form'>; id: string | null }) {
   const host = useAppHost();
   const { lang } = useLang();
   const t = useT();
@@ -57,7 +57,8 @@ export function FormPage({ page }: { page: PageOf<'form'> }) {
         community: host.community,
         pluginId: host.app.pluginId,
         handler: page.submit.handler,
-        input: data,
+        // A form opened from a record (`?id=`, e.g. "comment on this post") tells the handler which one.
+        input: id && data.id === undefined ? { ...data, id } : data,
       });
       message.success(t('apps.submitted'));
       setFormData({});

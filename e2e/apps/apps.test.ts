@@ -1,0 +1,200 @@
+// Apps end to end: the suite registers a small repairs app; the operator installs it from the console (granting
+// permissions), records repairs through its form (a bad value first comes back as a field error), closes one after
+// a confirm; a resident on a phone with large text finds it under its scenario, lists and opens a record; the
+// operator disables it and the resident no longer sees it.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { DEMO_PASSWORD } from '@shequ/core';
+import type { Page } from 'playwright-core';
+import { openBrowser } from '../support/browser.ts';
+import type { RunningPlatform } from '../support/platform.ts';
+import { type AdminApi, startWithAdmin } from './admin-api.ts';
+import { bundle, manifest, PLUGIN_ID } from './test-plugin.ts';
+
+const UI_TIMEOUT = 20_000;
+const PHONE = { width: 390, height: 844 };
+const LIGHT = '三楼楼道灯不亮';
+const DOOR = '单元门禁失灵';
+const LIGHT_NOTE = '晚上七点以后灯不亮，老人上下楼不便';
+const esc = PLUGIN_ID.replace(/\./g, '\\.');
+
+let platform: RunningPlatform;
+let admin: AdminApi;
+let cleanup: (() => Promise<void>) | undefined;
+
+before(
+  async () => {
+    ({ platform, admin, cleanup } = await startWithAdmin());
+    assert.deepEqual(await admin.mutate('plugins.register', { manifest, bundle }), {
+      pluginId: PLUGIN_ID,
+      version: '1.0.0',
+    });
+  },
+  { timeout: 240_000 },
+);
+
+after(async () => {
+  await cleanup?.();
+});
+
+async function as(username: string, fn: (page: Page) => Promise<void>, viewport?: { width: number; height: number }) {
+  const session = await openBrowser({ viewport });
+  session.page.setDefaultTimeout(UI_TIMEOUT);
+  try {
+    const page = session.page;
+    await page.goto(`${platform.webUrl}/login`);
+    await page.getByTestId('login-identifier').fill(username);
+    await page.getByTestId('login-password').fill(DEMO_PASSWORD);
+    await page.getByTestId('login-submit').click();
+    await page.waitForURL(username === 'resident' ? /\/app$/ : /\/console$/);
+    await page.getByTestId('shell-title').waitFor();
+    await fn(page);
+  } finally {
+    await session.close();
+  }
+}
+
+const text = async (page: Page, testId: string) =>
+  ((await page.getByTestId(testId).first().textContent()) ?? '').trim();
+const fieldError = (page: Page, id: string) =>
+  page
+    .locator('.ant-form-item')
+    .filter({ has: page.locator(`#${id}`) })
+    .locator('.ant-form-item-explain-error');
+
+async function openAppsAdmin(page: Page) {
+  await page.getByRole('menuitem', { name: '应用' }).click();
+  await page.waitForURL(/\/console\/apps$/);
+  await page.getByTestId('installed-table').waitFor();
+}
+
+test('the operator installs the app from the console, granting the permissions ticked', async () => {
+  await as('operator', async (page) => {
+    await openAppsAdmin(page);
+    await page.getByRole('tab', { name: '安装新应用' }).click();
+    await page.getByTestId(`install-${PLUGIN_ID}`).click();
+    const dialog = page.getByTestId('install-dialog');
+    await dialog.waitFor();
+    const send = dialog.getByRole('checkbox', { name: /给社区居民发送消息/ });
+    const audit = dialog.getByRole('checkbox', { name: /写入审计记录/ });
+    const stats = dialog.getByRole('checkbox', { name: /读取社区统计数字/ });
+    for (const box of [send, audit, stats]) assert.equal(await box.isChecked(), true, 'every permission starts ticked');
+    await send.setChecked(false);
+    await page.getByTestId('install-confirm').click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByRole('tab', { name: '已安装' }).click();
+    await page.getByTestId(`app-state-${PLUGIN_ID}`).getByText('已启用').waitFor();
+  });
+  const installed = await admin.query<Array<{ pluginId: string; state: string; grants: unknown }>>(
+    'plugins.installed',
+    { community: 'demo' },
+  );
+  const mine = installed.find((i) => i.pluginId === PLUGIN_ID);
+  assert.equal(mine?.state, 'enabled');
+  assert.deepEqual(mine?.grants, { services: { audit: ['record'] }, data: ['stats:read'], hosts: [] });
+});
+
+test('the operator records repairs through the app form: a bad value is a field error; closing one asks first', async () => {
+  await as('operator', async (page) => {
+    await openAppsAdmin(page);
+    await page.getByTestId(`app-open-${PLUGIN_ID}`).click();
+    await page.waitForURL(new RegExp(`/console/apps/${esc}/board$`));
+    await page.getByTestId('app-list').waitFor();
+    await page.getByTestId('app-action-add').click();
+    await page.waitForURL(new RegExp(`/console/apps/${esc}/new$`));
+
+    // The form validates in Chinese before anything is sent.
+    await page.getByTestId('app-form-submit').click();
+    assert.match(((await fieldError(page, 'root_title').first().textContent()) ?? '').trim(), /应当|必填|必需/);
+
+    // The form lets building 99 through; the collection schema (1–30) refuses it, under the field.
+    await page.locator('#root_title').fill(LIGHT);
+    await page.locator('#root_building').fill('99');
+    await page.locator('#root_note').fill(LIGHT_NOTE);
+    await page.getByTestId('app-form-submit').click();
+    await page.getByTestId('app-form-error').waitFor();
+    await fieldError(page, 'root_building').first().waitFor();
+    assert.equal(await fieldError(page, 'root_title').count(), 0, 'only the bad field is marked');
+    assert.match(page.url(), /\/new$/, 'nothing was saved: the form stays');
+
+    await page.locator('#root_building').fill('3');
+    await page.getByTestId('app-form-submit').click();
+    await page.waitForURL(new RegExp(`/console/apps/${esc}/board$`));
+    const rows = page.getByTestId('app-list').locator('tbody tr.ant-table-row');
+    await rows.filter({ hasText: LIGHT }).getByText('处理中').waitFor();
+
+    await page.getByTestId('app-action-add').click();
+    await page.locator('#root_title').fill(DOOR);
+    await page.locator('#root_building').fill('5');
+    await page.getByTestId('app-form-submit').click();
+    await page.waitForURL(new RegExp(`/console/apps/${esc}/board$`));
+    const door = rows.filter({ hasText: DOOR });
+    await door.getByTestId('app-action-close').click();
+    await page.getByText('确认该报修已处理完毕？').waitFor();
+    await page.getByTestId('app-confirm-ok').click();
+    await door.getByText('已完成').waitFor();
+    assert.match(await text(page, 'app-list-total'), /共 2 条/);
+
+    // The dashboard reads its cards and chart from the stats handler.
+    await page.getByRole('tab', { name: '统计' }).click();
+    await page.waitForURL(new RegExp(`/console/apps/${esc}/stats$`));
+    assert.match(await text(page, 'app-card-open'), /1/);
+    assert.match(await text(page, 'app-card-done'), /1/);
+    await page.getByTestId('app-chart-bar').waitFor();
+  });
+});
+
+test('a resident on a phone with large text finds the app under its scenario, lists and opens a record', async () => {
+  await as(
+    'resident',
+    async (page) => {
+      await page.getByRole('switch').click();
+      await page.waitForFunction("document.documentElement.classList.contains('shequ-large-text')");
+      const building = page.getByTestId('scenario-building');
+      await building.getByText('建筑').waitFor();
+      await building.getByTestId(`my-app-${PLUGIN_ID}`).getByText('楼道报修').click();
+      await page.waitForURL(new RegExp(`/app/apps/${esc}/home$`));
+
+      const items = page.getByTestId('app-list-item');
+      await items.filter({ hasText: LIGHT }).waitFor();
+      assert.equal(await items.count(), 2);
+      const size = Number(await items.first().evaluate('(el) => parseFloat(getComputedStyle(el).fontSize)'));
+      assert.ok(size >= 20, `list text is ${size}px in large-text mode`);
+      const box = await items.first().boundingBox();
+      assert.ok(box && box.height >= 48, 'each record is a big touch target');
+
+      // Filter by status: only the open repair is left.
+      await page.getByTestId('app-filter-status').click();
+      await page.locator('.ant-select-item-option').filter({ hasText: '处理中' }).click();
+      await items.filter({ hasText: DOOR }).waitFor({ state: 'detached' });
+      assert.equal(await items.count(), 1);
+
+      await items.filter({ hasText: LIGHT }).click();
+      await page.waitForURL(new RegExp(`/app/apps/${esc}/view\\?id=`));
+      const detail = page.getByTestId('app-detail');
+      await detail.getByText(LIGHT_NOTE).waitFor();
+      await detail.getByText('处理中').waitFor();
+    },
+    PHONE,
+  );
+});
+
+test('the operator disables the app; the resident no longer sees it', async () => {
+  await as('operator', async (page) => {
+    await openAppsAdmin(page);
+    await page.getByTestId(`app-toggle-${PLUGIN_ID}`).click();
+    await page.getByTestId(`app-state-${PLUGIN_ID}`).getByText('已停用').waitFor();
+    assert.equal(await page.getByTestId(`app-open-${PLUGIN_ID}`).count(), 0, 'no console pages while disabled');
+  });
+  await as(
+    'resident',
+    async (page) => {
+      await page.getByTestId('my-apps').waitFor();
+      await page.getByTestId('app-loading').waitFor({ state: 'detached' });
+      assert.equal(await page.getByTestId(`my-app-${PLUGIN_ID}`).count(), 0);
+      await page.goto(`${platform.webUrl}/app/apps/${PLUGIN_ID}/home`);
+      await page.getByTestId('app-error').getByText('本社区没有启用该应用').waitFor();
+    },
+    PHONE,
+  );
+});
