@@ -24,11 +24,14 @@ export const command: Command = {
       return 1;
     }
     const only = typeof input.values.only === 'string' ? ['--test-name-pattern', input.values.only] : [];
+    // NODE_TEST_CONTEXT (set when this CLI itself runs under node --test) would make the plugin's run report in
+    // the runner's private protocol instead of printing its results.
+    const { NODE_TEST_CONTEXT: _ctx, ...env } = process.env;
     // The same node that runs the CLI (the pinned Node 24), so type stripping and isolated-vm work in the tests.
     const res = spawnSync(process.execPath, ['--no-node-snapshot', '--test', ...only, ...files], {
       cwd: built.dir,
       stdio: 'inherit',
-      env: { ...process.env, SHEQU_PLUGIN_DIR: built.dir },
+      env: { ...env, SHEQU_PLUGIN_DIR: built.dir },
     });
     return res.status ?? 1;
   },
