@@ -9,6 +9,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequ
 import { type AppRouter, appRouter } from './router.ts';
 import { registerExportRoute, registerImportRoute } from './routes/base-files.ts';
 import { registerOidcRoutes } from './routes/oidc.ts';
+import { registerPluginPackageRoute } from './routes/plugin-packages.ts';
 import { SESSION_COOKIE, setSessionCookie } from './session-cookie.ts';
 import type { Context } from './trpc.ts';
 
@@ -120,6 +121,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
 
   registerImportRoute(app, platform, (req) => principalFor(platform, req, opts.adminToken));
   registerExportRoute(app, platform, (req) => principalFor(platform, req, opts.adminToken));
+  registerPluginPackageRoute(app, opts.plugins, (req) => principalFor(platform, req, opts.adminToken));
 
   const secure = platform.config.publicUrl?.startsWith('https:') ?? false;
   await app.register(fastifyTRPCPlugin, {

@@ -1,14 +1,16 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Config } from '@shequ/core';
-import { callApi } from './api-client.ts';
+import { callApi, postFile } from './api-client.ts';
 import { str } from './args.ts';
 
 type Flags = Record<string, string | true>;
 
 export const pluginUsage = `  shequ plugin list --community CODE [--json]
-  shequ plugin install <ID|DIR> --community CODE [--version V] [--no-grants] [--disabled] [--json]
-                                            DIR: a plugin folder with shequ.plugin.json and dist/bundle.js
+  shequ plugin install <ID|DIR|FILE.shequ> --community CODE [--version V] [--no-grants] [--disabled]
+                      [--require-signature] [--json]
+                                            DIR: a built plugin folder (shequ.plugin.json, dist/bundle.js);
+                                            FILE.shequ: a package from shequ-plugin pack (signature checked if signed)
   shequ plugin enable|disable|uninstall ID --community CODE
   shequ plugin upgrade ID --version V --community CODE [--dry-run] [--grant-new]`;
 
@@ -52,7 +54,28 @@ async function newestVersion(config: Config, flags: Flags, pluginId: string): Pr
 async function install(config: Config, flags: Flags, community: string, source: string): Promise<number> {
   let pluginId = source;
   let version = str(flags.version);
-  if (existsSync(source) && statSync(source).isDirectory()) {
+  if (source.endsWith('.shequ')) {
+    let data: Buffer;
+    try {
+      data = readFileSync(source);
+    } catch (err) {
+      throw new Error(`cannot read ${source}: ${(err as Error).message}`);
+    }
+    const { body } = await postFile<{
+      pluginId: string;
+      version: string;
+      error?: { messageZh: string; messageEn: string };
+    }>(
+      config,
+      flags,
+      `/api/plugins/packages${flags['require-signature'] ? '?signed=required' : ''}`,
+      data,
+      basename(source),
+    );
+    if (body.error) throw new Error(`${body.error.messageZh} ${body.error.messageEn}`);
+    pluginId = body.pluginId;
+    version = body.version;
+  } else if (existsSync(source) && statSync(source).isDirectory()) {
     const r = await callApi<{ pluginId: string; version: string }>(
       config,
       flags,

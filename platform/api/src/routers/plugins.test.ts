@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import { DEMO_PASSWORD, loadConfig, openPlatform, type Platform } from '@shequ/core';
-import { openPluginRuntime, type PluginRuntime } from '@shequ/runtime';
+import { generatePublisherKey, openPluginRuntime, type PluginRuntime, packPlugin, signPackage } from '@shequ/runtime';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../server.ts';
 
@@ -47,6 +48,23 @@ const bundle = `globalThis.__shequPlugin = { plugin: { handlers: {
   note: (input, ctx) => ctx.collections.notes.insert({ text: input.text }),
   notes: (input, ctx) => ctx.collections.notes.find({}),
 } } };`;
+
+/** Renames an entry inside a packed archive (fixing the header checksum): how a hostile archive is made. */
+function renameEntry(archive: Buffer, from: string, to: string): Buffer {
+  const tar = Buffer.from(gunzipSync(archive));
+  for (let off = 0; off + 512 <= tar.length; off += 512) {
+    if (tar.subarray(off, off + from.length + 1).equals(Buffer.from(`${from}\0`))) {
+      tar.fill(0, off, off + 100);
+      tar.write(to, off);
+      tar.fill(0x20, off + 148, off + 156);
+      let sum = 0;
+      for (let i = off; i < off + 512; i++) sum += tar[i];
+      tar.write(`${sum.toString(8).padStart(6, '0')}\0 `, off + 148);
+      return tar;
+    }
+  }
+  throw new Error(`no entry ${from}`);
+}
 
 describe('plugins API', () => {
   let dir: string;
@@ -98,6 +116,37 @@ describe('plugins API', () => {
     assert.match(bad.error.messageEn, /shequ\.plugin\.json#\/extra: unknown field "extra"/);
     const ok = await call('cli', 'plugins.register', { manifest, bundle });
     assert.deepEqual(ok.data, { pluginId: 'org.test.hello', version: '1.0.0' });
+  });
+
+  test('a .shequ archive uploads; tampered, traversing and unsigned-when-required archives store nothing', async () => {
+    const upload = (body: Buffer, query = '') =>
+      app.inject({
+        method: 'POST',
+        url: `/api/plugins/packages${query}`,
+        payload: body,
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/octet-stream' },
+      });
+    const files = { 'shequ.plugin.json': JSON.stringify({ ...manifest, version: '1.0.1' }), 'bundle.js': bundle };
+    const key = generatePublisherKey();
+    const signed = signPackage(files, key.privateKeyPem);
+    const tampered = packPlugin({ ...signed, 'bundle.js': `${bundle}\n// changed after signing` });
+    const t = await upload(tampered);
+    assert.equal(t.statusCode, 400);
+    assert.match(t.json().error.messageEn, /"bundle.js" was changed after signing/);
+    const traversal = await upload(renameEntry(packPlugin(files), 'bundle.js', '../bun.js'));
+    assert.match(traversal.json().error.messageEn, /"\.\.\/bun\.js" has a "\.\." segment/);
+    const unsigned = await upload(packPlugin(files), '?signed=required');
+    assert.match(unsigned.json().error.messageEn, /not signed/);
+    const versions = (await call('cli', 'plugins.packages', undefined, 'GET')).data.map(
+      (p: { version: string }) => p.version,
+    );
+    assert.deepEqual(versions, ['1.0.0']);
+    const ok = await upload(packPlugin(signed), '?signed=required');
+    assert.equal(ok.statusCode, 200, ok.body);
+    assert.deepEqual(
+      [ok.json().pluginId, ok.json().version, ok.json().signedBy.keyId],
+      ['org.test.hello', '1.0.1', key.keyId],
+    );
   });
 
   test('the community admin installs; property staff may not', async () => {

@@ -1,23 +1,9 @@
 import { AppError, exportPeople, importBatch, type Platform, type Principal } from '@shequ/core';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { actorOf, baseDeps, communityFor } from '../community.ts';
+import { sendError } from './send-error.ts';
 
 const kinds = ['people', 'houses', 'vehicles', 'spaces', 'facilities'] as const;
-
-function sendError(reply: FastifyReply, err: unknown, requestId: string) {
-  if (err instanceof AppError) {
-    return reply.code(err.status).send({
-      error: {
-        appCode: err.code,
-        messageZh: err.messageZh,
-        messageEn: err.messageEn,
-        fieldErrors: err.fieldErrors,
-        requestId,
-      },
-    });
-  }
-  throw err;
-}
 
 /**
  * `POST /api/base/import/:kind?community=CODE&dryRun=true` with the file as the raw body (CSV or XLSX, up to
