@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { checkManifest, type ManifestProblem, type Page, type PluginManifest } from '@shequ/schemas';
+import { checkManifest, formatProblem, type ManifestProblem, type Page, type PluginManifest } from '@shequ/schemas';
+import { lineOfPointer } from './json-lines.ts';
 
 /**
  * A plugin folder as the CLI and the test host see it: `shequ.plugin.json`, plus the pages of `src/pages.ts` when
@@ -13,12 +14,21 @@ export const MANIFEST = 'shequ.plugin.json';
 /** Where typed pages live, if the app uses the page builders. */
 export const PAGES = 'src/pages.ts';
 
+/** A problem of a plugin folder; `line` is set for problems in shequ.plugin.json. */
+export interface ProjectProblem extends ManifestProblem {
+  line?: number;
+}
+
 /** A plugin folder's manifest (pages merged in) and what is wrong with it. */
 export interface Project {
   dir: string;
   manifest: PluginManifest;
-  problems: ManifestProblem[];
+  problems: ProjectProblem[];
 }
+
+/** `file#/pointer: message`, with the line of the manifest when known, for an editor to jump to. */
+export const formatProjectProblem = (p: ProjectProblem) =>
+  p.line === undefined ? formatProblem(p) : `${formatProblem(p)} (line ${p.line})`;
 
 const token = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
 
@@ -41,8 +51,9 @@ export async function loadProject(dirLike: string): Promise<Project> {
   });
   if (!existsSync(path)) return fail(`not found in ${dir}`);
   let raw: Record<string, unknown>;
+  const text = readFileSync(path, 'utf8');
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(text);
   } catch (err) {
     // Node's message names the line and column of the syntax error.
     return fail(`not valid JSON: ${(err as Error).message}`);
@@ -55,7 +66,9 @@ export async function loadProject(dirLike: string): Promise<Project> {
   const manifest = (pages ? { ...raw, pages } : raw) as unknown as PluginManifest;
   const problems = checkManifest(manifest, MANIFEST).map((p) => {
     const id = p.pointer.match(/^\/pages\/([^/]+)/)?.[1];
-    return id && fromCode.has(id.replace(/~1/g, '/').replace(/~0/g, '~')) ? { ...p, file: PAGES } : p;
+    return id && fromCode.has(id.replace(/~1/g, '/').replace(/~0/g, '~'))
+      ? { ...p, file: PAGES }
+      : { ...p, line: lineOfPointer(text, p.pointer) };
   });
   return { dir, manifest, problems };
 }

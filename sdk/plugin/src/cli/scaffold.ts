@@ -1,5 +1,6 @@
 /** The files of a new plugin: small, but a complete loop — a collection, two handlers, two pages and tests. */
 
+/** What a new plugin is called and where its SDK comes from. */
 export interface ScaffoldOptions {
   /** Folder name and package name (lower case, dashes). */
   name: string;

@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { formatProblem, type PluginManifest } from '@shequ/schemas';
+import type { PluginManifest } from '@shequ/schemas';
 import { BundleError, bundlePlugin } from '../bundle.ts';
-import { handlerPointer, loadProject, MANIFEST } from '../project.ts';
+import { formatProjectProblem, handlerPointer, loadProject, MANIFEST } from '../project.ts';
 import type { CommandInput } from './command.ts';
 
 /** Steps several commands share: check the manifest, bundle, compare handlers, write `dist/`. */
@@ -25,7 +25,7 @@ export async function checkAndBundle(input: CommandInput): Promise<Built | null>
   const dir = dirOf(input);
   const project = await loadProject(dir);
   if (project.problems.length) {
-    for (const p of project.problems) input.err(formatProblem(p));
+    for (const p of project.problems) input.err(formatProjectProblem(p));
     input.err(`${project.problems.length} problem(s) in the manifest`);
     return null;
   }

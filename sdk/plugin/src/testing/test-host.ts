@@ -12,10 +12,10 @@ import {
   SandboxPool,
   type StoredRecord,
 } from '@shequ/runtime';
-import { compileAuthorSchema, fieldErrors, formatProblem, type PluginManifest } from '@shequ/schemas';
+import { compileAuthorSchema, fieldErrors, type PluginManifest } from '@shequ/schemas';
 import { bundlePlugin } from '../bundle.ts';
 import type { PluginUser } from '../context.ts';
-import { loadProject } from '../project.ts';
+import { formatProjectProblem, loadProject } from '../project.ts';
 import { defaultDataFakes, defaultServiceFakes, type Fake, fakeCapabilities, type RecordedCall } from './fakes.ts';
 
 /** What the operator granted the app in the test community; by default everything the manifest asks for. */
@@ -96,7 +96,7 @@ async function resolveSource(opts: TestHostOptions): Promise<{ manifest: PluginM
   const dir = raw instanceof URL ? fileURLToPath(raw) : raw;
   const project = await loadProject(dir);
   if (project.problems.length)
-    throw new Error(`the manifest has problems:\n${project.problems.map(formatProblem).join('\n')}`);
+    throw new Error(`the manifest has problems:\n${project.problems.map(formatProjectProblem).join('\n')}`);
   return { manifest: project.manifest, bundle: (await bundlePlugin(dir)).code };
 }
 

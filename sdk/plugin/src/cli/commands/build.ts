@@ -1,6 +1,7 @@
 import type { Command } from '../command.ts';
 import { checkAndBundle, writeDist } from '../steps.ts';
 
+/** `shequ-plugin build`; see `summary` and `usage`. */
 export const command: Command = {
   summary: 'Check the manifest and bundle src/index.ts into dist/bundle.js / 构建',
   usage: 'build [DIR]',

@@ -2,6 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from '../command.ts';
 
+/** `shequ-plugin keygen`; see `summary` and `usage`. */
 export const command: Command = {
   summary: 'Create an ed25519 publisher key pair (NAME.key, NAME.pub) / 生成发布者密钥',
   usage: 'keygen [--out NAME]',

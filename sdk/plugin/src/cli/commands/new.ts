@@ -16,6 +16,7 @@ function resolvesSdk(dir: string): boolean {
   }
 }
 
+/** `shequ-plugin new`; see `summary` and `usage`. */
 export const command: Command = {
   summary: 'Create a plugin that validates, builds and passes its tests / 新建应用',
   usage: 'new NAME [--dir DIR] [--id ID]',

@@ -8,6 +8,7 @@ import { checkAndBundle, checkHandlers, kb, writeDist } from '../steps.ts';
 /** Optional files taken from the plugin folder into the package. */
 const extras = ['README.md', 'CHANGELOG.md', 'icon.png'];
 
+/** `shequ-plugin pack`; see `summary` and `usage`. */
 export const command: Command = {
   summary: 'Validate, build and write a deterministic dist/<id>-<version>.shequ / 打包',
   usage: 'pack [DIR] [--key FILE] [--key-id ID]',

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from '../command.ts';
 
+/** `shequ-plugin sign`; see `summary` and `usage`. */
 export const command: Command = {
   summary: 'Sign a .shequ package with an ed25519 key (in place, or to --out) / 签名',
   usage: 'sign FILE --key KEY [--key-id ID] [--out FILE]',

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Command } from '../command.ts';
 import { checkAndBundle, writeDist } from '../steps.ts';
 
+/** `shequ-plugin test`; see `summary` and `usage`. */
 export const command: Command = {
   summary: "Build, then run the plugin's test/*.test.ts in the real sandbox with a fake host / 测试",
   usage: 'test [DIR] [--only PATTERN]',

@@ -1,6 +1,7 @@
 import type { Command } from '../command.ts';
 import { checkAndBundle, checkHandlers } from '../steps.ts';
 
+/** `shequ-plugin validate`; see `summary` and `usage`. */
 export const command: Command = {
   summary: 'Check the manifest, pages and that the bundle exports every declared handler / 校验',
   usage: 'validate [DIR]',
