@@ -49,6 +49,9 @@ export async function bundlePlugin(dirLike: string): Promise<BundleResult> {
       minifyWhitespace: true,
       minifySyntax: true,
       logLevel: 'silent',
+      // The plugin's own tsconfig (if any) is ignored: the same sources give the same bundle wherever they are, and
+      // plugin code always runs in strict mode.
+      tsconfigRaw: { compilerOptions: { strict: true, verbatimModuleSyntax: true } },
     });
     const code = out.outputFiles[0].text;
     return { code, bytes: Buffer.byteLength(code), warnings: out.warnings.map(format) };

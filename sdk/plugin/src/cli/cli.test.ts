@@ -26,6 +26,7 @@ after(() => {
   rmSync(inside, { recursive: true, force: true });
 });
 
+const shas: string[] = [];
 for (const [where, root] of [
   ['outside the repository', outside],
   ['inside the repository', inside],
@@ -50,12 +51,18 @@ for (const [where, root] of [
       const first = sha(file);
       assert.equal(cli(dir, 'pack').code, 0);
       assert.equal(sha(file), first);
+      shas.push(first);
       const pkg = unpackPlugin(readFileSync(file));
       assert.deepEqual(Object.keys(pkg.files).sort(), ['README.md', 'bundle.js', 'shequ.plugin.json']);
       assert.deepEqual(Object.keys(pkg.manifest.pages ?? {}), ['items', 'add-item']);
     });
   });
 }
+
+test('the same sources pack to the same bytes wherever they are built', () => {
+  assert.equal(shas.length, 2);
+  assert.equal(shas[0], shas[1]);
+});
 
 describe('keys and signatures', () => {
   test('keygen writes a private key only its owner can read, and sign produces a verifiable package', () => {
