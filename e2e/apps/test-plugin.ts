@@ -118,8 +118,8 @@ export const manifest = {
       title: text('统计', 'Statistics'),
       source: { handler: 'stats' },
       cards: [
-        { field: 'open', title: text('处理中', 'Open'), unit: text('件', '') },
-        { field: 'done', title: text('已完成', 'Done'), unit: text('件', '') },
+        { field: 'open', title: text('处理中', 'Open'), unit: text('件', 'items') },
+        { field: 'done', title: text('已完成', 'Done'), unit: text('件', 'items') },
       ],
       charts: [{ kind: 'bar', field: 'byStatus', title: text('按状态', 'By status') }],
     },
