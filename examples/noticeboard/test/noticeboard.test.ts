@@ -227,6 +227,19 @@ describe('noticeboard', () => {
   });
 });
 
+test("chart labels follow the caller's locale", async () => {
+  const host = await createTestHost({ dir, fixtures, locale: 'en' });
+  try {
+    const s = await host.call<{ byStatus: unknown }>('stats', {}, { user: 'operator' });
+    assert.deepEqual(s.byStatus, [
+      { label: 'Visible', value: 2 },
+      { label: 'Hidden', value: 1 },
+    ]);
+  } finally {
+    await host.close();
+  }
+});
+
 test('without the message grant, hiding a comment fails and leaves it visible', async () => {
   const host = await createTestHost({ dir, fixtures, grants: { services: { audit: ['record'] } } });
   try {

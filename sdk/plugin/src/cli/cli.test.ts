@@ -79,6 +79,15 @@ describe('keys and signatures', () => {
     });
     assert.equal(by.keyId, 'acme-2026');
     assert.equal(cli(outside, 'sign', file).code, 2);
+    const shown = cli(outside, 'inspect', file, '--trust', 'acme.pub');
+    assert.equal(shown.code, 0, shown.err);
+    assert.match(shown.out, /local\.dev\.hello-board@0\.1\.0/);
+    assert.match(shown.out, /signature: valid, key acme-2026 .*trusted/);
+    assert.match(shown.out, /permissions: audit\.record/);
+    assert.equal(cli(outside, 'keygen', '--out', 'mallory').code, 0);
+    const untrusted = cli(outside, 'inspect', file, '--trust', 'mallory.pub');
+    assert.equal(untrusted.code, 1);
+    assert.match(untrusted.err, /does not match the trusted public key/);
   });
 });
 

@@ -40,6 +40,8 @@ export interface TestHostOptions {
   community?: { id: string; code: string };
   /** Settings of the install. */
   settings?: Record<string, unknown>;
+  /** The caller's locale as `ctx.locale` (`zh-CN` or `en`); unset by default. */
+  locale?: string;
   /** Fakes for service actions by `service.action`, replacing the defaults. */
   services?: Record<string, Fake>;
   /** Fakes for data scopes, replacing the defaults (an empty community). */
@@ -176,7 +178,7 @@ export async function createTestHost(opts: TestHostOptions = {}): Promise<TestHo
       context: community.id,
       handler,
       input,
-      meta: { community, plugin: bridgeCall.plugin, user, settings: opts.settings ?? {} },
+      meta: { community, plugin: bridgeCall.plugin, user, settings: opts.settings ?? {}, locale: opts.locale },
       limits: opts.limits,
       bridge: bridgeFor({
         call: bridgeCall,
