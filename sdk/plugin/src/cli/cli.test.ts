@@ -72,6 +72,9 @@ describe('keys and signatures', () => {
     assert.equal(lstatSync(join(outside, 'acme.key')).mode & 0o777, 0o600);
     assert.equal(cli(outside, 'keygen', '--out', 'acme').code, 1, 'an existing key is never overwritten');
     const file = join(dir, 'dist', 'local.dev.hello-board-0.1.0.shequ');
+    const packed = cli(dir, 'pack', '--key', join(outside, 'acme.key'), '--key-id', 'acme-pack');
+    assert.equal(packed.code, 0, packed.err);
+    assert.equal(verifyPackage(unpackPlugin(readFileSync(file))).keyId, 'acme-pack');
     const signed = cli(outside, 'sign', file, '--key', 'acme.key', '--key-id', 'acme-2026');
     assert.equal(signed.code, 0, signed.err);
     const by = verifyPackage(unpackPlugin(readFileSync(file)), {

@@ -1,12 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { PackageFiles } from '@shequ/runtime';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { packageFiles } from '../../build/build-plugin.ts';
 import type { Command } from '../command.ts';
 import { checkAndBundle, checkHandlers, kb, writeDist } from '../steps.ts';
-
-/** Optional files taken from the plugin folder into the package. */
-const extras = ['README.md', 'CHANGELOG.md', 'icon.png'];
 
 /** `shequ-plugin pack`; see `summary` and `usage`. */
 export const command: Command = {
@@ -18,13 +15,9 @@ export const command: Command = {
     if (!built || !(await checkHandlers(input, built))) return 1;
     writeDist(input, built);
     const { packPlugin, signPackage } = await import('@shequ/runtime');
-    let files: PackageFiles = {
-      'shequ.plugin.json': `${JSON.stringify(built.manifest, null, 2)}\n`,
-      'bundle.js': built.code,
-    };
-    for (const f of extras) if (existsSync(join(built.dir, f))) files[f] = readFileSync(join(built.dir, f));
+    let files = packageFiles({ dir: built.dir, manifest: built.manifest, bundle: built.code });
     if (typeof input.values.key === 'string') {
-      const key = readFileSync(join(input.cwd, input.values.key), 'utf8');
+      const key = readFileSync(resolve(input.cwd, input.values.key), 'utf8');
       files = signPackage(files, key, input.values['key-id'] as string | undefined);
     }
     const buf = packPlugin(files);

@@ -1,0 +1,40 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { PackageFiles } from '@shequ/runtime';
+import type { PluginManifest } from '@shequ/schemas';
+import { bundlePlugin } from '../bundle.ts';
+import { formatProjectProblem, loadProject } from '../project.ts';
+
+/** Optional files of a plugin folder that go into its package. */
+export const packageExtras = ['README.md', 'CHANGELOG.md', 'icon.png'] as const;
+
+/** A plugin folder built in memory: the manifest with pages merged in, and the bundle. */
+export interface BuiltPlugin {
+  dir: string;
+  manifest: PluginManifest;
+  bundle: string;
+}
+
+/**
+ * Checks and bundles a plugin folder without writing anything — for the platform (installing an example on first
+ * start) and for commands such as `dev` and `publish`. Throws one error listing every manifest or bundle problem.
+ */
+export async function buildPlugin(dirLike: string): Promise<BuiltPlugin> {
+  const dir = resolve(dirLike);
+  const project = await loadProject(dir);
+  if (project.problems.length) {
+    throw new Error(`${dir}: the manifest has problems:\n${project.problems.map(formatProjectProblem).join('\n')}`);
+  }
+  const { code } = await bundlePlugin(dir);
+  return { dir, manifest: project.manifest, bundle: code };
+}
+
+/** The entries of a built plugin's package: manifest, bundle and the optional files found in its folder. */
+export function packageFiles(built: BuiltPlugin): PackageFiles {
+  const files: PackageFiles = {
+    'shequ.plugin.json': `${JSON.stringify(built.manifest, null, 2)}\n`,
+    'bundle.js': built.bundle,
+  };
+  for (const f of packageExtras) if (existsSync(join(built.dir, f))) files[f] = readFileSync(join(built.dir, f));
+  return files;
+}
