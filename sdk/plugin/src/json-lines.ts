@@ -14,7 +14,7 @@ export function lineOfPointer(text: string, pointer: string): number | undefined
   };
   const str = () => {
     const start = i++;
-    while (text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+    while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
     i++;
     return JSON.parse(text.slice(start, i)) as string;
   };

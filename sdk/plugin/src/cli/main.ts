@@ -22,7 +22,10 @@ async function load(name: string): Promise<Command> {
 async function help(out: (l: string) => void) {
   out('shequ-plugin: build, test, pack and sign Shequ plugins / 社区应用开发工具\n');
   out('Usage: shequ-plugin <command> [options]\n');
-  for (const name of names()) out(`  ${(await load(name)).usage.padEnd(44)} ${(await load(name)).summary}`);
+  for (const name of names()) {
+    const cmd = await load(name);
+    out(`  ${cmd.usage.padEnd(46)} ${cmd.summary}`);
+  }
   out('\nRun shequ-plugin <command> --help for the options of one command.');
 }
 
