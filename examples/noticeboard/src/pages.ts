@@ -47,13 +47,11 @@ export const pages = definePages({
       type: 'object',
       required: ['body'],
       properties: {
-        postId: { type: 'string' },
         body: { type: 'string', title: '评论内容 Comment', minLength: 1, maxLength: 500 },
         authorName: { type: 'string', title: '署名（选填） Signed as (optional)', maxLength: 40 },
       },
     },
     uiSchema: {
-      postId: { 'ui:widget': 'hidden' },
       body: { 'ui:widget': 'textarea', 'ui:placeholder': '文明发言，友善交流' },
     },
     submit: { handler: 'addComment', label: text('发表', 'Post comment'), next: 'board' },

@@ -27,8 +27,9 @@ export async function getPost(input: { id: string }, ctx: Ctx) {
 }
 
 /**
- * Adds a resident's comment to a visible post. The form passes the post as `postId` (or the page's `id`); length
- * limits are left to the collection schema, which the platform checks on every write.
+ * Adds a resident's comment to a visible post. The comment form, opened from a post, passes the post as `id` (the
+ * page's record); `postId` works too. Length limits are left to the collection schema, which the platform checks on
+ * every write.
  */
 export async function addComment(input: { postId?: string; id?: string; body: string; authorName?: string }, ctx: Ctx) {
   const postId = input.postId ?? input.id;
