@@ -39,6 +39,16 @@ for (const [where, root] of [
       assert.equal(made.code, 0, made.err);
       // Outside, the SDK of this installation is linked; inside, node finds it in the repository's node_modules.
       assert.equal(existsSync(join(dir, 'node_modules', '@shequ', 'plugin-sdk')), where === 'outside the repository');
+      if (where === 'inside the repository') {
+        // A plugin created in the repository passes the repository's lint as it is.
+        const biome = join(repo, 'node_modules', '.bin', 'biome');
+        const files = ['src', 'test', 'shequ.plugin.json', 'package.json', 'tsconfig.json'].map((f) => join(dir, f));
+        const lint = spawnSync(biome, ['check', '--vcs-use-ignore-file=false', ...files], {
+          cwd: repo,
+          encoding: 'utf8',
+        });
+        assert.equal(lint.status, 0, lint.stdout + lint.stderr);
+      }
       const valid = cli(dir, 'validate');
       assert.equal(valid.code, 0, valid.err);
       assert.match(valid.out, /local\.dev\.hello-board@0\.1\.0 is valid: 2 handlers, 1 collections, 2 pages/);

@@ -10,7 +10,28 @@ export interface ScaffoldOptions {
   sdk: string;
 }
 
-const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
+/**
+ * JSON laid out the way the repository's formatter (Biome) lays it out — objects open, short arrays of scalars on
+ * one line — so a plugin created inside the repository passes its lint untouched.
+ */
+function layout(v: unknown, indent: string): string {
+  if (Array.isArray(v)) {
+    const inner = `${indent}  `;
+    const items = v.map((x) => layout(x, inner));
+    const flat = `[${items.join(', ')}]`;
+    if (!flat.includes('\n') && indent.length + flat.length <= 80) return flat;
+    return `[\n${items.map((x) => inner + x).join(',\n')}\n${indent}]`;
+  }
+  if (v !== null && typeof v === 'object') {
+    const entries = Object.entries(v);
+    if (entries.length === 0) return '{}';
+    const inner = `${indent}  `;
+    return `{\n${entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${layout(x, inner)}`).join(',\n')}\n${indent}}`;
+  }
+  return JSON.stringify(v);
+}
+
+const json = (v: unknown) => `${layout(v, '')}\n`;
 
 const manifest = (o: ScaffoldOptions) => ({
   id: o.id,
@@ -101,7 +122,10 @@ import { createTestHost, type TestHost } from '@shequ/plugin-sdk/testing';
 
 let host: TestHost;
 before(async () => {
-  host = await createTestHost({ dir: new URL('..', import.meta.url), fixtures: { items: [{ title: '第一件事', done: false }] } });
+  host = await createTestHost({
+    dir: new URL('..', import.meta.url),
+    fixtures: { items: [{ title: '第一件事', done: false }] },
+  });
 });
 after(() => host.close());
 
@@ -110,7 +134,10 @@ test('an operator adds an item and residents see it', async () => {
   const list = await host.call<{ items: { title: string }[]; total: number }>('listItems', {});
   assert.equal(list.total, 2);
   assert.equal(list.items[0].title, '清理楼道');
-  assert.deepEqual(host.calls.map((c) => \`\${c.service}.\${c.action}\`), ['audit.record']);
+  assert.deepEqual(
+    host.calls.map((c) => \`\${c.service}.\${c.action}\`),
+    ['audit.record'],
+  );
 });
 
 test('residents may not add items, and an empty title is refused', async () => {
