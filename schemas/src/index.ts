@@ -65,3 +65,6 @@ export function fieldErrors(errors: ErrorObject[] | null | undefined): Record<st
   }
   return out;
 }
+
+export * from './thing-model.ts';
+export * from './thing-models.ts';
