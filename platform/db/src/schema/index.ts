@@ -3,3 +3,4 @@ export * from './base.ts';
 export * from './bus.ts';
 export * from './identity.ts';
 export * from './tenancy.ts';
+export * from './iot.ts';
