@@ -1,1 +1,14 @@
-export {};
+export * from './alink/credentials.ts';
+export * from './alink/topics.ts';
+export * from './downlink.ts';
+export * from './engine.ts';
+export * from './gateway/mqtt-gateway.ts';
+export * from './ingest/parse-post.ts';
+export * from './ingest/reply.ts';
+export * from './ingest/writer.ts';
+export * from './registry/accounts-service.ts';
+export * from './registry/csv-register.ts';
+export * from './registry/deps.ts';
+export * from './registry/device-detail.ts';
+export * from './registry/devices-service.ts';
+export * from './registry/products-service.ts';

@@ -2,5 +2,5 @@ export * from './audit.ts';
 export * from './base.ts';
 export * from './bus.ts';
 export * from './identity.ts';
-export * from './tenancy.ts';
 export * from './iot.ts';
+export * from './tenancy.ts';
