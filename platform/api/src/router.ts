@@ -1,6 +1,7 @@
 import { adminRouter } from './routers/admin.ts';
 import { authRouter } from './routers/auth.ts';
 import { baseRouter } from './routers/base.ts';
+import { iotRouter } from './routers/iot.ts';
 import { tenancyRouter } from './routers/tenancy.ts';
 import { router } from './trpc.ts';
 
@@ -9,6 +10,7 @@ export const appRouter = router({
   tenancy: tenancyRouter,
   admin: adminRouter,
   base: baseRouter,
+  iot: iotRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { OidcLogin, type Platform, type Principal } from '@shequ/core';
+import type { IotEngine } from '@shequ/iot';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import { sql } from 'drizzle-orm';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
@@ -15,6 +16,8 @@ export interface ServerOptions {
   /** A bearer token that acts as a platform administrator: how the local CLI reaches the running platform. */
   adminToken?: string;
   loginRateLimit?: number;
+  /** The IoT engine of this process, for device commands and ending sessions of disabled devices. */
+  iot?: IotEngine;
 }
 
 const loginPaths = /\/api\/trpc\/[^?]*auth\.(login|loginWithCode|requestCode|verifyTotp)/;
@@ -126,6 +129,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
       router: appRouter,
       createContext: async ({ req, res }): Promise<Context> => ({
         platform,
+        iot: opts.iot ?? null,
         principal: await principalFor(platform, req, opts.adminToken),
         sessionToken: req.cookies[SESSION_COOKIE],
         meta: { ip: req.ip ?? null, userAgent: req.headers['user-agent'] ?? null, requestId: String(req.id) },

@@ -1,10 +1,13 @@
 import { AppError, type ErrorCode, hasPermission, type Platform, type Principal } from '@shequ/core';
+import type { IotEngine } from '@shequ/iot';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/unstable-core-do-not-import';
 import { ZodError } from 'zod';
 
 export interface Context {
   platform: Platform;
+  /** The IoT engine when this process runs the gateway (roles all and iot). */
+  iot?: IotEngine | null;
   principal: Principal | null;
   sessionToken: string | undefined;
   meta: { ip: string | null; userAgent: string | null; requestId: string };

@@ -14,6 +14,10 @@ export interface Config {
   oidc?: { issuer: string; clientId: string; clientSecret: string; redirectUri: string };
   logLevel: string;
   publicUrl?: string;
+  /** MQTT for devices and application accounts; 1884 by default because Mosquitto often holds 1883. */
+  mqttPort: number;
+  /** MQTT over TLS, when a port, certificate and key are all configured. */
+  mqtts?: { port: number; certPath: string; keyPath: string };
 }
 
 export class ConfigError extends Error {
@@ -70,6 +74,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(level)) {
     throw new ConfigError('SHEQU_LOG_LEVEL', `must be one of trace, debug, info, warn, error, fatal, silent`);
   }
+  let mqtts: Config['mqtts'];
+  if (env.SHEQU_MQTTS_PORT) {
+    for (const v of ['SHEQU_MQTTS_CERT', 'SHEQU_MQTTS_KEY']) {
+      if (!env[v]) throw new ConfigError(v, 'is required when SHEQU_MQTTS_PORT is set (PEM file path)');
+    }
+    mqtts = {
+      port: port(env, 'SHEQU_MQTTS_PORT', 8883),
+      certPath: resolve(env.SHEQU_MQTTS_CERT!),
+      keyPath: resolve(env.SHEQU_MQTTS_KEY!),
+    };
+  }
   return {
     dataDir,
     logDir: resolve(env.SHEQU_LOG_DIR || resolve(dataDir, 'logs')),
@@ -84,5 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oidc,
     logLevel: level,
     publicUrl: url(env, 'SHEQU_PUBLIC_URL', ['http:', 'https:']),
+    mqttPort: port(env, 'SHEQU_MQTT_PORT', 1884),
+    mqtts,
   };
 }
