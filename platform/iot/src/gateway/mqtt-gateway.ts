@@ -55,6 +55,7 @@ export class MqttGateway {
   readonly #meta = new WeakMap<Client, ConnectMeta>();
   readonly #sessions = new WeakMap<Client, Session>();
   readonly #byDevice = new Map<string, Client>();
+  readonly #online = new WeakMap<Client, Promise<void>>();
   /** Payloads refused by the thing-model check: never forwarded to subscribers (matched by buffer identity). */
   readonly #rejected = new WeakSet<Buffer>();
   readonly products = new Map<string, string>();
@@ -131,9 +132,6 @@ export class MqttGateway {
     });
     this.#broker = broker;
     broker.on('clientReady', (client) => this.#ready(client));
-    broker.on('clientDisconnect', (client) => this.#gone(client, 'disconnect'));
-    broker.on('clientError', (client) => this.#gone(client, 'error'));
-    broker.on('keepaliveTimeout', (client) => this.#gone(client, 'keepalive timeout'));
     const plain = createServer(broker.handle);
     await new Promise<void>((resolve, reject) => {
       plain.once('error', reject);
@@ -207,31 +205,45 @@ export class MqttGateway {
         });
       return r.code;
     }
-    if (r.session.kind === 'device') this.products.set(r.session.identity.productKey, r.session.identity.communityId);
     this.#sessions.set(client, r.session);
+    if (r.session.kind === 'device') {
+      this.products.set(r.session.identity.productKey, r.session.identity.communityId);
+      this.#register(client, r.session, meta.ip);
+    }
     return 0;
   }
 
-  #ready(client: Client) {
-    const s = this.#sessions.get(client);
-    if (s?.kind !== 'device') return;
+  /**
+   * A device session is registered when authentication succeeds, before the CONNACK: from then on its uplinks
+   * may arrive, and an older session of the same identity is closed at once (the newer connection wins, as in
+   * Alink). The socket's close, whatever caused it, ends the session.
+   */
+  #register(client: Client, s: DeviceSession, ip: string | null) {
     const id = s.identity.id;
     const previous = this.#byDevice.get(id);
     this.#byDevice.set(id, client);
-    // One live session per identity: the newer connection wins, as Alink does.
     if (previous && previous !== client) previous.close();
-    const ip = this.#meta.get(client)?.ip ?? null;
-    this.states.online(s.identity, client, ip).then(
-      () => this.#o.onOnline?.(s),
-      (err) => this.#o.log?.error({ err }, 'mqtt: marking a device online failed'),
+    this.#online.set(
+      client,
+      this.states.online(s.identity, client, ip).catch((err) => {
+        this.#o.log?.error({ err }, 'mqtt: marking a device online failed');
+      }),
     );
+    client.conn.once('close', () => this.#gone(client, 'connection closed'));
+  }
+
+  /** Once the session is ready (subscriptions restored), the device gets what it missed while offline. */
+  #ready(client: Client) {
+    const s = this.#sessions.get(client);
+    if (s?.kind !== 'device') return;
+    void this.#online.get(client)?.then(() => this.#o.onOnline?.(s));
   }
 
   #gone(client: Client, reason: string) {
     const s = this.#sessions.get(client);
     if (s?.kind !== 'device') return;
     if (this.#byDevice.get(s.identity.id) === client) this.#byDevice.delete(s.identity.id);
-    this.states.offline(s.identity, client, reason);
+    void this.states.offline(s.identity, client, reason);
   }
 
   async #authorizePublish(client: Client, packet: PublishPacket): Promise<Error | null> {
