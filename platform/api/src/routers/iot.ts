@@ -189,7 +189,9 @@ export const iotRouter = router({
       .input(community.extend({ username: z.string().max(64), enabled: z.boolean() }))
       .mutation(async ({ ctx, input }) => {
         await communityFor(ctx, input.community, 'iot.accounts.write');
-        return setAccountEnabled(deps(ctx), ctx.principal.scope, input.username, input.enabled, actorOf(ctx));
+        const r = await setAccountEnabled(deps(ctx), ctx.principal.scope, input.username, input.enabled, actorOf(ctx));
+        if (!input.enabled) ctx.iot?.gateway.kickAccount(input.username);
+        return r;
       }),
   }),
 });

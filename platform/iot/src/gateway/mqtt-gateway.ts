@@ -5,13 +5,14 @@ import { type Database, products } from '@shequ/db';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
 import { eq } from 'drizzle-orm';
 import { deviceMayUse, parseTopic } from '../alink/topics.ts';
-import { defaultLimits, type ParseLimits, parsePost } from '../ingest/parse-post.ts';
-import { type ReplyPayload, replyCodes } from '../ingest/reply.ts';
+import type { ParseLimits } from '../ingest/parse-post.ts';
 import type { TelemetryWriter } from '../ingest/writer.ts';
 import { accountMayPublish, accountMaySubscribe, productAllowed } from './acl.ts';
-import { type AccountSession, Authenticator, connack, type DeviceSession, type Session } from './authenticator.ts';
+import { type AccountSession, Authenticator, connack, type DeviceSession } from './authenticator.ts';
+import { LiveSessions } from './live-sessions.ts';
 import { ConnectLimiter, NegativeCache } from './rate-limit.ts';
 import { DeviceStates } from './states.ts';
+import { Uplinks } from './uplinks.ts';
 
 export interface GatewayOptions {
   database: Database;
@@ -24,6 +25,8 @@ export interface GatewayOptions {
   negativeCacheMs?: number;
   maxTimestampSkewMs?: number | null;
   limits?: Partial<ParseLimits>;
+  /** Uplinks waiting for the writer beyond which new ones are answered 503 (flow control). */
+  maxPendingWrites?: number;
   /** Called after a device came online (the downlink delivers desired state here). */
   onOnline?: (s: DeviceSession) => void;
   onReply?: (s: DeviceSession, topic: string, payload: Buffer) => void;
@@ -51,11 +54,9 @@ export class MqttGateway {
   readonly #auth: Authenticator;
   readonly #limiter: ConnectLimiter;
   readonly #negative: NegativeCache;
-  readonly #limits: ParseLimits;
+  readonly #uplinks: Uplinks;
   readonly #meta = new WeakMap<Client, ConnectMeta>();
-  readonly #sessions = new WeakMap<Client, Session>();
-  readonly #byDevice = new Map<string, Client>();
-  readonly #online = new WeakMap<Client, Promise<void>>();
+  readonly #live: LiveSessions;
   /** Payloads refused by the thing-model check: never forwarded to subscribers (matched by buffer identity). */
   readonly #rejected = new WeakSet<Buffer>();
   readonly products = new Map<string, string>();
@@ -73,8 +74,17 @@ export class MqttGateway {
       o.connectLimit ?? { burst: 200, perSecond: 100 },
       o.globalConnectLimit ?? { burst: 2000, perSecond: 1000 },
     );
-    this.#limits = { ...defaultLimits, ...o.limits };
+    this.#uplinks = new Uplinks({
+      database: o.database,
+      writer: o.writer,
+      log: o.log,
+      limits: o.limits,
+      maxPendingWrites: o.maxPendingWrites,
+      rejected: this.#rejected,
+      publish: (topic, payload) => this.publish(topic, payload),
+    });
     this.states = new DeviceStates(o.database, o.onStateCommitted);
+    this.#live = new LiveSessions(this.states, o.log);
   }
 
   get broker(): Aedes {
@@ -84,7 +94,7 @@ export class MqttGateway {
 
   /** Number of devices with a live session on this gateway. */
   get onlineDevices(): number {
-    return this.#byDevice.size;
+    return this.#live.onlineDevices;
   }
 
   async listen(opts: ListenOptions): Promise<{ port: number; tlsPort?: number }> {
@@ -124,7 +134,7 @@ export class MqttGateway {
       },
       authorizeForward: (client, packet) => {
         if (this.#rejected.has(packet.payload as Buffer)) return null;
-        const s = this.#sessions.get(client);
+        const s = this.#live.get(client);
         // Checked again at delivery: a filter such as /sys/+/… is fine, but only its own community's data passes.
         if (s?.kind === 'app' && !productAllowed(s, parseTopic(packet.topic), this.products)) return null;
         return packet;
@@ -164,15 +174,18 @@ export class MqttGateway {
     this.#negative.clear();
   }
 
-  /** Ends the live session of a device (disabled, deleted) or of any client of an account. */
+  /** Ends the live session of a device (disabled, deleted). */
   kickDevice(deviceId: string): boolean {
-    const c = this.#byDevice.get(deviceId);
-    c?.close();
-    return c !== undefined;
+    return this.#live.kickDevice(deviceId);
+  }
+
+  /** Ends every session of an application account (disabled). */
+  kickAccount(username: string): number {
+    return this.#live.kickAccount(username);
   }
 
   isOnline(deviceId: string): boolean {
-    return this.#byDevice.has(deviceId);
+    return this.#live.isOnline(deviceId);
   }
 
   /** Publishes a platform message to a topic (downlink or reply). */
@@ -205,49 +218,18 @@ export class MqttGateway {
         });
       return r.code;
     }
-    this.#sessions.set(client, r.session);
-    if (r.session.kind === 'device') {
-      this.products.set(r.session.identity.productKey, r.session.identity.communityId);
-      this.#register(client, r.session, meta.ip);
-    }
+    if (r.session.kind === 'device') this.products.set(r.session.identity.productKey, r.session.identity.communityId);
+    this.#live.add(client, r.session, meta.ip);
     return 0;
-  }
-
-  /**
-   * A device session is registered when authentication succeeds, before the CONNACK: from then on its uplinks
-   * may arrive, and an older session of the same identity is closed at once (the newer connection wins, as in
-   * Alink). The socket's close, whatever caused it, ends the session.
-   */
-  #register(client: Client, s: DeviceSession, ip: string | null) {
-    const id = s.identity.id;
-    const previous = this.#byDevice.get(id);
-    this.#byDevice.set(id, client);
-    if (previous && previous !== client) previous.close();
-    this.#online.set(
-      client,
-      this.states.online(s.identity, client, ip).catch((err) => {
-        this.#o.log?.error({ err }, 'mqtt: marking a device online failed');
-      }),
-    );
-    client.conn.once('close', () => this.#gone(client, 'connection closed'));
   }
 
   /** Once the session is ready (subscriptions restored), the device gets what it missed while offline. */
   #ready(client: Client) {
-    const s = this.#sessions.get(client);
-    if (s?.kind !== 'device') return;
-    void this.#online.get(client)?.then(() => this.#o.onOnline?.(s));
-  }
-
-  #gone(client: Client, reason: string) {
-    const s = this.#sessions.get(client);
-    if (s?.kind !== 'device') return;
-    if (this.#byDevice.get(s.identity.id) === client) this.#byDevice.delete(s.identity.id);
-    void this.states.offline(s.identity, client, reason);
+    void this.#live.whenOnline(client).then((s) => s && this.#o.onOnline?.(s));
   }
 
   async #authorizePublish(client: Client, packet: PublishPacket): Promise<Error | null> {
-    const s = this.#sessions.get(client);
+    const s = this.#live.get(client);
     if (!s) return new Error('not authenticated');
     if (s.kind === 'app') return this.#appPublish(s, packet.topic);
     const id = s.identity;
@@ -264,35 +246,10 @@ export class MqttGateway {
     }
     const topic = parseTopic(packet.topic)!;
     const payload = packet.payload as Buffer;
-    if (topic.kind === 'property-post' || topic.kind === 'event-post') {
-      const r = parsePost(topic, payload, id.thingModel, Date.now(), this.#limits);
-      const replyTopic = `${packet.topic}_reply`;
-      if (!r.ok) {
-        this.#rejected.add(payload);
-        this.#reply(replyTopic, r.reply);
-        return null;
-      }
-      const sender = {
-        deviceId: id.id,
-        communityId: id.communityId,
-        productKey: id.productKey,
-        deviceName: id.deviceName,
-      };
-      this.#o.writer.write(sender, r.uplink).then(
-        () => this.#reply(replyTopic, { id: r.uplink.id, code: replyCodes.OK, message: 'success', data: {} }),
-        (err) => {
-          this.#o.log?.error({ err }, 'telemetry write failed');
-          this.#reply(replyTopic, {
-            id: r.uplink.id,
-            code: replyCodes.UNAVAILABLE,
-            message: 'storage unavailable',
-            data: {},
-          });
-        },
-      );
-      return null;
-    }
-    if (topic.kind === 'reply') this.#o.onReply?.(s, packet.topic, payload);
+    if (topic.kind === 'property-post' || topic.kind === 'event-post')
+      this.#uplinks.post(s, packet.topic, topic, payload);
+    else if (topic.kind === 'shadow') this.#uplinks.shadow(s, payload);
+    else if (topic.kind === 'reply') this.#o.onReply?.(s, packet.topic, payload);
     return null;
   }
 
@@ -312,7 +269,7 @@ export class MqttGateway {
   }
 
   async #authorizeSubscribe(client: Client, filter: string): Promise<boolean> {
-    const s = this.#sessions.get(client);
+    const s = this.#live.get(client);
     if (!s) return false;
     const ok = s.kind === 'device' ? deviceMayUse(filter, s.identity, 'subscribe') : accountMaySubscribe(s, filter);
     if (!ok) {
@@ -337,10 +294,6 @@ export class MqttGateway {
       .from(products)
       .where(eq(products.productKey, productKey));
     if (p) this.products.set(productKey, p.communityId);
-  }
-
-  #reply(topic: string, payload: ReplyPayload) {
-    this.publish(topic, payload).catch((err) => this.#o.log?.warn({ err, topic }, 'mqtt reply failed'));
   }
 
   async #audit(e: Omit<AuditEntry, 'result'> & { result: AuditEntry['result'] }) {
