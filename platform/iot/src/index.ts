@@ -12,3 +12,4 @@ export * from './registry/deps.ts';
 export * from './registry/device-detail.ts';
 export * from './registry/devices-service.ts';
 export * from './registry/products-service.ts';
+export * from './testing.ts';

@@ -8,13 +8,18 @@ import { eq } from 'drizzle-orm';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { type SignMethod, sign } from './alink/credentials.ts';
 import { IotEngine, type IotEngineOptions } from './engine.ts';
+import type { ListenOptions } from './gateway/mqtt-gateway.ts';
 import { createDevices } from './registry/devices-service.ts';
 import { createProduct } from './registry/products-service.ts';
 
 export const actor = { subject: 'test', role: 'platform_admin' };
 
 /** A migrated database with the demo community, the embedded bus with its relay, and a started IoT engine. */
-export async function iotFixture(engine: TestEngine, opts: Partial<IotEngineOptions> = {}) {
+export async function iotFixture(
+  engine: TestEngine,
+  opts: Partial<IotEngineOptions> = {},
+  listen: Pick<Partial<ListenOptions>, 'tls'> = {},
+) {
   const database = await createTestDatabase(engine);
   const crypto = new FieldCrypto(parseKeyring(randomBytes(32).toString('base64')));
   await seedDemo(database.db, crypto);
@@ -24,7 +29,7 @@ export async function iotFixture(engine: TestEngine, opts: Partial<IotEngineOpti
   const relay = new OutboxRelay(database, bus, { idleMs: 20 });
   relay.start();
   const iot = new IotEngine({ database, crypto, onCommit: () => relay.kick(), ...opts });
-  const { port } = await iot.start({ port: 0, host: '127.0.0.1' });
+  const { port, tlsPort } = await iot.start({ port: 0, host: '127.0.0.1', ...listen });
   const product = await createProduct(
     iot.deps,
     scope,
@@ -47,6 +52,7 @@ export async function iotFixture(engine: TestEngine, opts: Partial<IotEngineOpti
     relay,
     iot,
     port,
+    tlsPort,
     scope,
     communityId: demo.id,
     productKey: product.productKey,
