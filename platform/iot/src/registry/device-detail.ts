@@ -49,7 +49,8 @@ export async function getDeviceDetail(d: IotDeps, scope: DataScope, productKey: 
         desired: (shadow?.desired ?? {}) as Record<string, unknown>,
         version: shadow?.version ?? 0,
       },
-      history,
+      // Both drivers hand timestamps back in their own text form: answer ISO 8601.
+      history: history.map((h) => ({ ...h, at: new Date(h.at).toISOString() })),
     };
   });
 }
