@@ -6,6 +6,7 @@ import { eq } from 'drizzle-orm';
 import { parseClientId, parseUsername, type SignMethod, sign, signatureMatches } from '../alink/credentials.ts';
 import { type DeviceIdentity, findIdentity } from '../registry/devices-repo.ts';
 import { secretContext } from '../registry/devices-service.ts';
+import { type RegisterSession, registerDynamically } from './registration.ts';
 
 export interface AccountSession {
   kind: 'app';
@@ -22,7 +23,7 @@ export interface DeviceSession {
   signMethod: SignMethod;
 }
 
-export type Session = AccountSession | DeviceSession;
+export type Session = AccountSession | DeviceSession | RegisterSession;
 
 /** CONNACK return codes of MQTT 3.1.1 that the gateway answers with. */
 export const connack = { IDENTIFIER_REJECTED: 2, UNAVAILABLE: 3, BAD_CREDENTIALS: 4, NOT_AUTHORIZED: 5 } as const;
@@ -73,6 +74,10 @@ export class Authenticator {
   async #decide(clientId: string, username: string | undefined, pw: string): Promise<AuthResult> {
     const alink = parseClientId(clientId);
     const user = parseUsername(username);
+    if (alink && user && alink.extra.authtype === 'register') {
+      const r = await registerDynamically(this.#db, this.#crypto, alink, user, pw);
+      return r.ok ? r : { ...r, subject: `device:${user.productKey}/${user.deviceName}` };
+    }
     if (alink && user) return this.#device(alink, user, pw);
     if (!username) return { ok: false, code: connack.BAD_CREDENTIALS, reason: 'no username', subject: clientId };
     return this.#account(username, pw);

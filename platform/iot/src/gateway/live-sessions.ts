@@ -36,6 +36,7 @@ export class LiveSessions {
 
   add(client: Client, s: Session, ip: string | null): void {
     this.#sessions.set(client, s);
+    if (s.kind === 'register') return;
     if (s.kind === 'app') {
       const set = this.#apps.get(s.username) ?? new Set();
       set.add(client);

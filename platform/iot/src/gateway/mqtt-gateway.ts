@@ -11,6 +11,7 @@ import { accountMayPublish, accountMaySubscribe, productAllowed } from './acl.ts
 import { type AccountSession, Authenticator, connack, type DeviceSession } from './authenticator.ts';
 import { LiveSessions } from './live-sessions.ts';
 import { ConnectLimiter, NegativeCache } from './rate-limit.ts';
+import type { RegisterSession } from './registration.ts';
 import { DeviceStates } from './states.ts';
 import { Uplinks } from './uplinks.ts';
 
@@ -225,13 +226,30 @@ export class MqttGateway {
 
   /** Once the session is ready (subscriptions restored), the device gets what it missed while offline. */
   #ready(client: Client) {
+    const s = this.#live.get(client);
+    if (s?.kind === 'register') return this.#sendRegistration(client, s);
     void this.#live.whenOnline(client).then((s) => s && this.#o.onOnline?.(s));
+  }
+
+  /** The new secret goes to this client only (never through the broker's routing), then the session ends. */
+  #sendRegistration(client: Client, s: RegisterSession) {
+    const { productKey, deviceName, deviceSecret } = s;
+    const packet = {
+      cmd: 'publish',
+      topic: '/ext/register',
+      payload: Buffer.from(JSON.stringify({ productKey, deviceName, deviceSecret })),
+      qos: 0,
+      retain: false,
+      dup: false,
+    } as PublishPacket;
+    client.publish(packet, () => setTimeout(() => client.close(), 200));
   }
 
   async #authorizePublish(client: Client, packet: PublishPacket): Promise<Error | null> {
     const s = this.#live.get(client);
     if (!s) return new Error('not authenticated');
     if (s.kind === 'app') return this.#appPublish(s, packet.topic);
+    if (s.kind === 'register') return new Error('a registration session does not publish');
     const id = s.identity;
     if (!deviceMayUse(packet.topic, id, 'publish')) {
       await this.#audit({
@@ -271,6 +289,7 @@ export class MqttGateway {
   async #authorizeSubscribe(client: Client, filter: string): Promise<boolean> {
     const s = this.#live.get(client);
     if (!s) return false;
+    if (s.kind === 'register') return filter === '/ext/register';
     const ok = s.kind === 'device' ? deviceMayUse(filter, s.identity, 'subscribe') : accountMaySubscribe(s, filter);
     if (!ok) {
       await this.#audit({

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { auditLog, devices, queryRows, testEngines } from '@shequ/db';
 import { standardThingModels } from '@shequ/schemas';
@@ -123,6 +124,55 @@ for (const engine of testEngines()) {
       );
       const lifecycle = await f.database.db.select().from(auditLog).where(like(auditLog.action, 'iot.device.%able'));
       assert.deepEqual(lifecycle.map((a) => a.action).sort(), ['iot.device.disable', 'iot.device.enable']);
+    });
+
+    test('dynamic registration: allow-listed names register once with the product secret and get their own secret', async () => {
+      const p = await createProduct(
+        f.iot.deps,
+        f.scope,
+        f.communityId,
+        {
+          name: '门磁',
+          thingModel: { properties: [], events: [], services: [] },
+          dynamicRegister: true,
+          registerAllowList: ['door-0001', 'door-0002'],
+        },
+        actor,
+      );
+      assert.match(p.productSecret ?? '', /^[0-9a-f]{32}$/);
+      const register = (deviceName: string, secret = p.productSecret!) => {
+        const random = String(Math.floor(Math.random() * 1e9));
+        const password = createHmac('sha256', secret)
+          .update(`deviceName${deviceName}productKey${p.productKey}random${random}`)
+          .digest('hex');
+        return connectAsync(`mqtt://127.0.0.1:${f.port}`, {
+          clientId: `${deviceName}|securemode=2,authType=register,random=${random},signmethod=hmacsha256|`,
+          username: `${deviceName}&${p.productKey}`,
+          password,
+          protocolVersion: 4,
+          reconnectPeriod: 0,
+        });
+      };
+      const code = (x: Promise<unknown>) =>
+        x.then(
+          async (c) => {
+            await (c as { endAsync(): Promise<void> }).endAsync();
+            return 0;
+          },
+          (e: { code?: number }) => e.code,
+        );
+      const c = await register('door-0001');
+      const msg = await new Promise<{
+        topic: string;
+        body: { productKey: string; deviceName: string; deviceSecret: string };
+      }>((resolve) => c.once('message', (topic, payload) => resolve({ topic, body: JSON.parse(payload.toString()) })));
+      assert.equal(msg.topic, '/ext/register');
+      assert.equal(msg.body.deviceName, 'door-0001');
+      await closed(c);
+      await (await f.device(msg.body)).endAsync();
+      assert.equal(await code(register('door-0001')), 5, 'a second registration is refused');
+      assert.equal(await code(register('door-0009')), 5, 'not on the allow-list');
+      assert.equal(await code(register('door-0002', 'f'.repeat(32))), 4, 'wrong product secret');
     });
 
     test('deleting a device removes its secret, latest values and shadow; gateways link sub-devices', async () => {
