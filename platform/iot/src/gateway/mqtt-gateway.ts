@@ -4,7 +4,7 @@ import { type AuditEntry, appendAudit, type FieldCrypto, type Logger } from '@sh
 import { type Database, products } from '@shequ/db';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
 import { eq } from 'drizzle-orm';
-import { deviceMayUse, parseTopic } from '../alink/topics.ts';
+import { deviceMayUse, parseTopic, topicMatches } from '../alink/topics.ts';
 import type { ParseLimits } from '../ingest/parse-post.ts';
 import type { TelemetryWriter } from '../ingest/writer.ts';
 import { accountMayPublish, accountMaySubscribe, productAllowed } from './acl.ts';
@@ -82,7 +82,7 @@ export class MqttGateway {
       limits: o.limits,
       maxPendingWrites: o.maxPendingWrites,
       rejected: this.#rejected,
-      publish: (topic, payload) => this.publish(topic, payload),
+      reply: (client, topic, payload) => this.#replyTo(client, topic, payload),
     });
     this.states = new DeviceStates(o.database, o.onStateCommitted);
     this.#live = new LiveSessions(this.states, o.log);
@@ -231,6 +231,27 @@ export class MqttGateway {
     void this.#live.whenOnline(client).then((s) => s && this.#o.onOnline?.(s));
   }
 
+  /**
+   * Replies go straight to the device's connection, not through the broker's routing: nobody else needs them, and
+   * thousands of replies after one committed batch would otherwise queue up in the broker's emitter.
+   */
+  #replyTo(client: Client, topic: string, payload: unknown) {
+    if (client.closed) return;
+    const subs = (client as unknown as { subscriptions: Record<string, unknown> }).subscriptions;
+    if (!Object.keys(subs).some((f) => topicMatches(f, topic))) return;
+    const packet = {
+      cmd: 'publish',
+      topic,
+      payload: Buffer.from(JSON.stringify(payload)),
+      qos: 0,
+      retain: false,
+      dup: false,
+    } as PublishPacket;
+    client.publish(packet, (err) => {
+      if (err) this.#o.log?.debug({ err, topic }, 'mqtt reply not delivered');
+    });
+  }
+
   /** The new secret goes to this client only (never through the broker's routing), then the session ends. */
   #sendRegistration(client: Client, s: RegisterSession) {
     const { productKey, deviceName, deviceSecret } = s;
@@ -265,8 +286,8 @@ export class MqttGateway {
     const topic = parseTopic(packet.topic)!;
     const payload = packet.payload as Buffer;
     if (topic.kind === 'property-post' || topic.kind === 'event-post')
-      this.#uplinks.post(s, packet.topic, topic, payload);
-    else if (topic.kind === 'shadow') this.#uplinks.shadow(s, payload);
+      this.#uplinks.post(client, s, packet.topic, topic, payload);
+    else if (topic.kind === 'shadow') this.#uplinks.shadow(client, s, payload);
     else if (topic.kind === 'reply') this.#o.onReply?.(s, packet.topic, payload);
     return null;
   }

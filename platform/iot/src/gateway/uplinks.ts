@@ -1,5 +1,6 @@
 import type { Logger } from '@shequ/core';
 import type { Database } from '@shequ/db';
+import type { Client } from 'aedes';
 import type { DeviceTopic } from '../alink/topics.ts';
 import { defaultLimits, type ParseLimits, parsePost } from '../ingest/parse-post.ts';
 import { type ReplyPayload, replyCodes } from '../ingest/reply.ts';
@@ -15,7 +16,8 @@ export interface UplinkOptions {
   maxPendingWrites?: number;
   /** Payloads the gateway must not forward to subscribers. */
   rejected: WeakSet<Buffer>;
-  publish(topic: string, payload: unknown): Promise<void>;
+  /** Sends an answer to the device that posted (only it, and only when it subscribed to the topic). */
+  reply(client: Client, topic: string, payload: unknown): void;
 }
 
 const sender = (s: DeviceSession): Sender => ({
@@ -42,6 +44,7 @@ export class Uplinks {
   }
 
   post(
+    client: Client,
     s: DeviceSession,
     topicName: string,
     topic: Extract<DeviceTopic, { kind: 'property-post' | 'event-post' }>,
@@ -51,10 +54,10 @@ export class Uplinks {
     const replyTopic = `${topicName}_reply`;
     if (!r.ok) {
       this.#o.rejected.add(payload);
-      return this.#reply(replyTopic, r.reply);
+      return this.#o.reply(client, replyTopic, r.reply);
     }
     const answer = (code: number, message: string) =>
-      this.#reply(replyTopic, { id: r.uplink.id, code, message, data: {} });
+      this.#o.reply(client, replyTopic, { id: r.uplink.id, code, message, data: {} } satisfies ReplyPayload);
     // Flow control: QoS 0 has no acknowledgement to slow a device down, so a full queue answers 503 instead.
     if (this.#o.writer.pending >= this.#maxPending) {
       this.#o.rejected.add(payload);
@@ -70,11 +73,10 @@ export class Uplinks {
   }
 
   /** `/shadow/update/{pk}/{dn}`: reported state is stored like a property post; the answer goes to /shadow/get. */
-  shadow(s: DeviceSession, payload: Buffer) {
+  shadow(client: Client, s: DeviceSession, payload: Buffer) {
     const id = s.identity;
     const replyTopic = `/shadow/get/${id.productKey}/${id.deviceName}`;
-    const send = (body: unknown) =>
-      this.#o.publish(replyTopic, body).catch((err) => this.#o.log?.warn({ err }, 'shadow reply failed'));
+    const send = (body: unknown) => this.#o.reply(client, replyTopic, body);
     // A shadow update is device state, not data for subscribers: it is answered here and never forwarded.
     this.#o.rejected.add(payload);
     const r = parseShadowUpdate(payload, id.thingModel, Date.now());
@@ -88,9 +90,5 @@ export class Uplinks {
           payload: { status: 'error', content: { errorcode: '503', errormessage: 'storage unavailable' } },
         }),
     );
-  }
-
-  #reply(topic: string, payload: ReplyPayload) {
-    this.#o.publish(topic, payload).catch((err) => this.#o.log?.warn({ err, topic }, 'mqtt reply failed'));
   }
 }
