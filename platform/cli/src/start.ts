@@ -16,6 +16,9 @@ async function startIot(platform: Platform) {
     crypto: platform.crypto,
     log: platform.log,
     onCommit: () => platform.relay.kick(),
+    gateway: {
+      maxTimestampSkewMs: config.mqttMaxSkewSeconds === undefined ? null : config.mqttMaxSkewSeconds * 1000,
+    },
   });
   const tls = config.mqtts && {
     port: config.mqtts.port,

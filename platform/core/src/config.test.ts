@@ -23,6 +23,8 @@ test('MQTT ports: SHEQU_MQTT_PORT, and TLS only with a certificate and key', () 
   const c = loadConfig({ SHEQU_MQTTS_PORT: '8883', SHEQU_MQTTS_CERT: 'c.pem', SHEQU_MQTTS_KEY: 'k.pem' });
   assert.equal(c.mqtts?.port, 8883);
   assert.match(c.mqtts?.keyPath ?? '', /k\.pem$/);
+  assert.equal(loadConfig({ SHEQU_MQTT_MAX_SKEW_SECONDS: '300' }).mqttMaxSkewSeconds, 300);
+  assert.throws(() => loadConfig({ SHEQU_MQTT_MAX_SKEW_SECONDS: '-1' }), /SHEQU_MQTT_MAX_SKEW_SECONDS/);
 });
 
 test('a bad value names its variable', () => {

@@ -16,6 +16,8 @@ export interface Config {
   publicUrl?: string;
   /** MQTT for devices and application accounts; 1884 by default because Mosquitto often holds 1883. */
   mqttPort: number;
+  /** Refuse device credentials whose signed timestamp is further than this from the platform clock (off when unset). */
+  mqttMaxSkewSeconds?: number;
   /** MQTT over TLS, when a port, certificate and key are all configured. */
   mqtts?: { port: number; certPath: string; keyPath: string };
 }
@@ -32,6 +34,14 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0 || n > 65535)
     throw new ConfigError(name, `must be a port number 0–65535, got "${raw}"`);
+  return n;
+}
+
+function positive(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(name, `must be a positive number, got "${raw}"`);
   return n;
 }
 
@@ -100,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: level,
     publicUrl: url(env, 'SHEQU_PUBLIC_URL', ['http:', 'https:']),
     mqttPort: port(env, 'SHEQU_MQTT_PORT', 1884),
+    mqttMaxSkewSeconds: positive(env, 'SHEQU_MQTT_MAX_SKEW_SECONDS'),
     mqtts,
   };
 }

@@ -12,7 +12,7 @@ export class ConnectLimiter {
   }
 
   #take(b: { tokens: number; at: number }, spec: { burst: number; perSecond: number }, now: number): boolean {
-    b.tokens = Math.min(spec.burst, b.tokens + ((now - b.at) / 1000) * spec.perSecond);
+    b.tokens = Math.min(spec.burst, b.tokens + (Math.max(0, now - b.at) / 1000) * spec.perSecond);
     b.at = now;
     if (b.tokens < 1) return false;
     b.tokens -= 1;
