@@ -67,3 +67,5 @@ export function fieldErrors(errors: ErrorObject[] | null | undefined): Record<st
 }
 
 export * from './plugin.ts';
+export * from './thing-model.ts';
+export * from './thing-models.ts';

@@ -2,6 +2,7 @@ import { adminRouter } from './routers/admin.ts';
 import { authRouter } from './routers/auth.ts';
 import { baseRouter } from './routers/base.ts';
 import { pluginsRouter } from './routers/plugins.ts';
+import { iotRouter } from './routers/iot.ts';
 import { tenancyRouter } from './routers/tenancy.ts';
 import { router } from './trpc.ts';
 
@@ -11,6 +12,7 @@ export const appRouter = router({
   admin: adminRouter,
   base: baseRouter,
   plugins: pluginsRouter,
+  iot: iotRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -3,6 +3,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { OidcLogin, type Platform, type Principal } from '@shequ/core';
 import type { PluginHost } from '@shequ/runtime';
+import type { IotEngine } from '@shequ/iot';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import { sql } from 'drizzle-orm';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
@@ -19,6 +20,8 @@ export interface ServerOptions {
   loginRateLimit?: number;
   /** Runs app handlers for tRPC's plugins.* procedures. */
   plugins?: PluginHost;
+  /** The IoT engine of this process, for device commands and ending sessions of disabled devices. */
+  iot?: IotEngine;
 }
 
 const loginPaths = /\/api\/trpc\/[^?]*auth\.(login|loginWithCode|requestCode|verifyTotp)/;
@@ -133,6 +136,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
       createContext: async ({ req, res }): Promise<Context> => ({
         platform,
         plugins: opts.plugins,
+        iot: opts.iot ?? null,
         principal: await principalFor(platform, req, opts.adminToken),
         sessionToken: req.cookies[SESSION_COOKIE],
         meta: { ip: req.ip ?? null, userAgent: req.headers['user-agent'] ?? null, requestId: String(req.id) },

@@ -1,5 +1,6 @@
 import { AppError, type ErrorCode, hasPermission, type Platform, type Principal } from '@shequ/core';
 import type { PluginHost } from '@shequ/runtime';
+import type { IotEngine } from '@shequ/iot';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/unstable-core-do-not-import';
 import { ZodError } from 'zod';
@@ -8,6 +9,8 @@ export interface Context {
   platform: Platform;
   /** The plugin host, in processes that run apps. */
   plugins?: PluginHost;
+  /** The IoT engine when this process runs the gateway (roles all and iot). */
+  iot?: IotEngine | null;
   principal: Principal | null;
   sessionToken: string | undefined;
   meta: { ip: string | null; userAgent: string | null; requestId: string };

@@ -146,3 +146,25 @@ for (const engine of testEngines()) {
     });
   }
 }
+
+for (const engine of testEngines()) {
+  test(`a bulk enqueue stores every event with its data (${engine})`, async () => {
+    const database = await createTestDatabase(engine);
+    try {
+      const ids = await database.db.transaction((tx) =>
+        enqueue(
+          tx,
+          Array.from({ length: 120 }, (_, i) => ({ subject: 'shequ.test.bulk', data: i % 2 ? { i } : null })),
+        ),
+      );
+      assert.equal(new Set(ids).size, 120);
+      const rows = await queryRows<{ n: number | string; objects: number | string }>(
+        database.db,
+        sql`select count(*) as n, count(*) filter (where jsonb_typeof(data) = 'object') as objects from bus.outbox`,
+      );
+      assert.deepEqual([Number(rows[0].n), Number(rows[0].objects)], [120, 60]);
+    } finally {
+      await database.close();
+    }
+  });
+}

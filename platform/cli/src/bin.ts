@@ -14,11 +14,12 @@ import { callApi } from './api-client.ts';
 import { parseArgs, str } from './args.ts';
 import { importCommand, peopleCount } from './base-commands.ts';
 import { pluginCommand, pluginUsage } from './plugin-commands.ts';
+import { deviceCreate, deviceShow, mqttAccountCreate, productCreate } from './iot-commands.ts';
 import { type Role, start } from './start.ts';
 
 const usage = `shequ — Shequ 社区 platform CLI
 
-  shequ start [--role all|api|web|worker]   run the platform (default: every role, embedded defaults)
+  shequ start [--role all|api|web|worker|iot[,…]] run the platform (default: every role, embedded defaults)
   shequ migrate                             apply database migrations
   shequ seed [--size small]                 seed the demo community; --size small adds 2,000 households,
                                             5,000 people and 1,500 vehicles (idempotent)
@@ -26,6 +27,10 @@ const usage = `shequ — Shequ 社区 platform CLI
   shequ audit export [--out FILE]           write a signed audit archive
   shequ import <people|houses|vehicles|spaces|facilities> FILE --community CODE [--dry-run] [--json]
   shequ people count --community CODE [--json]
+  shequ product create --name N --tsl FILE --community CODE [--gateway] [--json]
+  shequ device create --product PK --name DN [--json]     (the device secret is shown once)
+  shequ device show PK DN [--json]                        state, latest properties, shadow
+  shequ mqtt-account create --name N --community CODE --topics 'PATTERN,…' [--json]
   shequ user create --name N [--username U] [--phone P] [--password PW] --role ROLE [--region CODE]
 ${pluginUsage}
 
@@ -43,12 +48,13 @@ async function main(): Promise<number> {
   }
   switch (cmd) {
     case 'start': {
-      const role = (str(flags.role) ?? 'all') as Role;
-      if (!['all', 'api', 'web', 'worker'].includes(role)) {
-        console.error(`unknown role "${role}": expected all, api, web or worker (iot arrives with the IoT engine)`);
+      const roles = (str(flags.role) ?? 'all').split(',') as Role[];
+      const unknown = roles.find((r) => !['all', 'api', 'web', 'worker', 'iot'].includes(r));
+      if (unknown !== undefined) {
+        console.error(`unknown role "${unknown}": expected all, api, web, worker or iot (or a list such as api,iot)`);
         return 2;
       }
-      await start(config, role);
+      await start(config, roles);
       return -1;
     }
     case 'migrate':
@@ -137,6 +143,16 @@ async function main(): Promise<number> {
       break;
     case 'plugin':
       return pluginCommand(config, flags, sub, positionals[2]);
+    case 'product':
+      if (sub === 'create') return productCreate(config, flags);
+      break;
+    case 'device':
+      if (sub === 'create') return deviceCreate(config, flags);
+      if (sub === 'show') return deviceShow(config, flags, positionals[2], positionals[3]);
+      break;
+    case 'mqtt-account':
+      if (sub === 'create') return mqttAccountCreate(config, flags);
+      break;
     case undefined:
     case 'help':
     case '--help':

@@ -6,6 +6,8 @@ export interface RuntimeInfo {
   pid: number;
   apiUrl: string;
   webUrl?: string;
+  /** The MQTT gateway's port when this process runs it. */
+  mqttPort?: number;
   adminToken: string;
   startedAt: string;
 }

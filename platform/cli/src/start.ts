@@ -1,19 +1,45 @@
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { buildServer, newAdminToken } from '@shequ/api';
-import { type Config, DEMO_PASSWORD, demoAccounts, openPlatform, roles } from '@shequ/core';
+import { type Config, DEMO_PASSWORD, demoAccounts, openPlatform, type Platform, roles } from '@shequ/core';
+import { IotEngine } from '@shequ/iot';
 import { openPluginRuntime, type PluginRuntime } from '@shequ/runtime';
 import { removeRuntime, writeRuntime } from './runtime-file.ts';
 import { buildWeb, startWeb, webNeedsBuild } from './web.ts';
 
-export type Role = 'all' | 'api' | 'web' | 'worker';
+export type Role = 'all' | 'api' | 'web' | 'worker' | 'iot';
 
-function printWelcome(config: Config, seeded: boolean) {
+/** Starts the IoT engine (MQTT gateway, telemetry writer, downlink) inside this process. */
+async function startIot(platform: Platform) {
+  const { config } = platform;
+  const iot = new IotEngine({
+    database: platform.database,
+    crypto: platform.crypto,
+    log: platform.log,
+    onCommit: () => platform.relay.kick(),
+    gateway: {
+      maxTimestampSkewMs: config.mqttMaxSkewSeconds === undefined ? null : config.mqttMaxSkewSeconds * 1000,
+    },
+  });
+  const tls = config.mqtts && {
+    port: config.mqtts.port,
+    options: { cert: readFileSync(config.mqtts.certPath), key: readFileSync(config.mqtts.keyPath) },
+  };
+  const ports = await iot.start({ port: config.mqttPort, host: config.host, tls });
+  return { iot, ports };
+}
+
+function printWelcome(config: Config, seeded: boolean, mqtt?: { port: number; tlsPort?: number }) {
   const web = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
   console.log(`\nShequ 社区 is running`);
   console.log(
     `  web      ${web}/login   (resident ${web}/app, console ${web}/console, gov ${web}/gov, designer ${web}/designer, market ${web}/market)`,
   );
   console.log(`  api      http://${config.host}:${config.apiPort}/api/health`);
+  if (mqtt)
+    console.log(
+      `  mqtt     mqtt://${config.host}:${mqtt.port}${mqtt.tlsPort ? `, mqtts://${config.host}:${mqtt.tlsPort}` : ''}   (devices: Alink signing; see README)`,
+    );
   if (seeded) {
     console.log(
       `\nDemo community "demo" (示范社区, compound 示范小区) seeded. Demo accounts, password ${DEMO_PASSWORD}:`,
@@ -23,8 +49,14 @@ function printWelcome(config: Config, seeded: boolean) {
   console.log('');
 }
 
-/** Starts one role, or every role under one supervisor (the default with embedded PGlite and the in-process bus). */
-export async function start(config: Config, role: Role): Promise<void> {
+/**
+ * Starts one role, several (`api,iot`), or every role under one supervisor (the default with embedded PGlite and
+ * the in-process bus).
+ */
+export async function start(config: Config, roleOrRoles: Role | Role[]): Promise<void> {
+  const wanted = new Set(Array.isArray(roleOrRoles) ? roleOrRoles : [roleOrRoles]);
+  const has = (r: Role) => wanted.has('all') || wanted.has(r);
+  const role = [...wanted].join(',');
   if (role === 'web') {
     if (webNeedsBuild()) buildWeb();
     const apiUrl = process.env.SHEQU_API_URL ?? `http://127.0.0.1:${config.apiPort}`;
@@ -35,30 +67,32 @@ export async function start(config: Config, role: Role): Promise<void> {
     await new Promise<void>((resolve) => child.once('exit', () => resolve()));
     return;
   }
-  if (role === 'all' && webNeedsBuild()) buildWeb();
+  if (has('web') && webNeedsBuild()) buildWeb();
   const platform = await openPlatform(config, { role });
   let web: ChildProcess | undefined;
   let server: Awaited<ReturnType<typeof buildServer>> | undefined;
   let plugins: PluginRuntime | undefined;
   const adminToken = newAdminToken();
-  if (role === 'api' || role === 'all') {
+  const iot = has('iot') ? await startIot(platform) : undefined;
+  if (has('api')) {
     plugins = await openPluginRuntime(platform, { purge: true, triggers: true });
-    server = await buildServer(platform, { adminToken, plugins: plugins.host });
+    server = await buildServer(platform, { adminToken, plugins: plugins.host, iot: iot?.iot });
     await server.listen({ port: config.apiPort, host: config.host });
     const address = server.server.address();
     const apiPort = typeof address === 'object' && address ? address.port : config.apiPort;
     const apiUrl = `http://127.0.0.1:${apiPort}`;
-    if (role === 'all') web = startWeb(config.port, config.host, apiUrl);
+    if (has('web')) web = startWeb(config.port, config.host, apiUrl);
     writeRuntime(config.dataDir, {
       pid: process.pid,
       apiUrl,
-      webUrl: role === 'all' ? `http://127.0.0.1:${config.port}` : undefined,
+      webUrl: has('web') ? `http://127.0.0.1:${config.port}` : undefined,
+      mqttPort: iot?.ports.port,
       adminToken,
       startedAt: new Date().toISOString(),
     });
   }
   platform.log.info({ role, db: platform.database.kind, bus: platform.bus.kind }, 'started');
-  printWelcome(config, platform.seeded);
+  printWelcome(config, platform.seeded, iot?.ports);
   let stopping = false;
   const shutdown = async (code: number) => {
     if (stopping) return;
@@ -66,6 +100,7 @@ export async function start(config: Config, role: Role): Promise<void> {
     web?.kill('SIGTERM');
     await server?.close();
     await plugins?.close();
+    await iot?.iot.stop();
     removeRuntime(config.dataDir, process.pid);
     await platform.close();
     process.exit(code);

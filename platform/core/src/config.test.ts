@@ -12,6 +12,19 @@ test('defaults: embedded data dir, web 3000, API 3001', () => {
   assert.equal(c.apiPort, 3001);
   assert.match(c.dataDir, /\.data$/);
   assert.equal(c.databaseUrl, undefined);
+  assert.equal(c.mqttPort, 1884, 'not 1883: Mosquitto often holds it');
+  assert.equal(c.mqtts, undefined);
+});
+
+test('MQTT ports: SHEQU_MQTT_PORT, and TLS only with a certificate and key', () => {
+  assert.equal(loadConfig({ SHEQU_MQTT_PORT: '0' }).mqttPort, 0);
+  assert.throws(() => loadConfig({ SHEQU_MQTT_PORT: 'x' }), /SHEQU_MQTT_PORT/);
+  assert.throws(() => loadConfig({ SHEQU_MQTTS_PORT: '8883' }), /SHEQU_MQTTS_CERT/);
+  const c = loadConfig({ SHEQU_MQTTS_PORT: '8883', SHEQU_MQTTS_CERT: 'c.pem', SHEQU_MQTTS_KEY: 'k.pem' });
+  assert.equal(c.mqtts?.port, 8883);
+  assert.match(c.mqtts?.keyPath ?? '', /k\.pem$/);
+  assert.equal(loadConfig({ SHEQU_MQTT_MAX_SKEW_SECONDS: '300' }).mqttMaxSkewSeconds, 300);
+  assert.throws(() => loadConfig({ SHEQU_MQTT_MAX_SKEW_SECONDS: '-1' }), /SHEQU_MQTT_MAX_SKEW_SECONDS/);
 });
 
 test('a bad value names its variable', () => {

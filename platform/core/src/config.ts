@@ -16,6 +16,12 @@ export interface Config {
   publicUrl?: string;
   /** Sandbox processes running plugin handlers in each API process. */
   pluginWorkers: number;
+  /** MQTT for devices and application accounts; 1884 by default because Mosquitto often holds 1883. */
+  mqttPort: number;
+  /** Refuse device credentials whose signed timestamp is further than this from the platform clock (off when unset). */
+  mqttMaxSkewSeconds?: number;
+  /** MQTT over TLS, when a port, certificate and key are all configured. */
+  mqtts?: { port: number; certPath: string; keyPath: string };
 }
 
 export class ConfigError extends Error {
@@ -39,6 +45,14 @@ function count(env: NodeJS.ProcessEnv, name: string, fallback: number, min: numb
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max)
     throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got "${raw}"`);
+  return n;
+}
+
+function positive(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(name, `must be a positive number, got "${raw}"`);
   return n;
 }
 
@@ -81,6 +95,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(level)) {
     throw new ConfigError('SHEQU_LOG_LEVEL', `must be one of trace, debug, info, warn, error, fatal, silent`);
   }
+  let mqtts: Config['mqtts'];
+  if (env.SHEQU_MQTTS_PORT) {
+    for (const v of ['SHEQU_MQTTS_CERT', 'SHEQU_MQTTS_KEY']) {
+      if (!env[v]) throw new ConfigError(v, 'is required when SHEQU_MQTTS_PORT is set (PEM file path)');
+    }
+    mqtts = {
+      port: port(env, 'SHEQU_MQTTS_PORT', 8883),
+      certPath: resolve(env.SHEQU_MQTTS_CERT!),
+      keyPath: resolve(env.SHEQU_MQTTS_KEY!),
+    };
+  }
   return {
     dataDir,
     logDir: resolve(env.SHEQU_LOG_DIR || resolve(dataDir, 'logs')),
@@ -96,5 +121,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: level,
     publicUrl: url(env, 'SHEQU_PUBLIC_URL', ['http:', 'https:']),
     pluginWorkers: count(env, 'SHEQU_PLUGIN_WORKERS', 2, 1, 32),
+    mqttPort: port(env, 'SHEQU_MQTT_PORT', 1884),
+    mqttMaxSkewSeconds: positive(env, 'SHEQU_MQTT_MAX_SKEW_SECONDS'),
+    mqtts,
   };
 }

@@ -3,4 +3,5 @@ export * from './base.ts';
 export * from './bus.ts';
 export * from './identity.ts';
 export * from './plugin.ts';
+export * from './iot.ts';
 export * from './tenancy.ts';

@@ -1,0 +1,197 @@
+import {
+  changeDevice,
+  createAccount,
+  createDevice,
+  createProduct,
+  deviceNameRe,
+  getDeviceDetail,
+  getProduct,
+  linkSubDevice,
+  listAccounts,
+  listDevices,
+  listProducts,
+  registerDevicesFromCsv,
+  rotateSecret,
+  setAccountEnabled,
+  updateThingModel,
+} from '@shequ/iot';
+import { z } from 'zod';
+import { actorOf, communityFor } from '../community.ts';
+import { engineOf, productFor } from '../iot-access.ts';
+import { authedProcedure, type Context, router } from '../trpc.ts';
+
+const community = z.object({ community: z.string().trim().min(1).max(64) });
+const productKey = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9]{4,32}$/);
+const device = z.object({ productKey, deviceName: z.string().regex(deviceNameRe) });
+const model = z.record(z.string(), z.unknown());
+const params = z.record(z.string(), z.unknown());
+const deps = (ctx: Pick<Context, 'platform'>) => ({ db: ctx.platform.database.db, crypto: ctx.platform.crypto });
+
+/** IoT engine (DB33 7.3.2): products, devices, commands and application accounts; rules live in the services. */
+export const iotRouter = router({
+  products: router({
+    list: authedProcedure.input(community).query(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'iot.products.read');
+      return listProducts(deps(ctx), ctx.principal.scope, c.id);
+    }),
+    get: authedProcedure.input(z.object({ productKey })).query(async ({ ctx, input }) => {
+      await productFor(ctx, input.productKey, 'iot.products.read');
+      return getProduct(deps(ctx), ctx.principal.scope, input.productKey);
+    }),
+    create: authedProcedure
+      .input(
+        community.extend({
+          name: z.string().trim().min(1).max(64),
+          thingModel: model,
+          nodeType: z.enum(['device', 'gateway']).optional(),
+          description: z.string().max(500).optional(),
+          dynamicRegister: z.boolean().optional(),
+          registerAllowList: z.array(z.string().regex(deviceNameRe)).max(10_000).optional(),
+        }),
+      )
+      .mutation(async ({ ctx, input }) => {
+        const c = await communityFor(ctx, input.community, 'iot.products.write');
+        const { community: _, ...rest } = input;
+        return createProduct(deps(ctx), ctx.principal.scope, c.id, rest, actorOf(ctx));
+      }),
+    updateThingModel: authedProcedure
+      .input(z.object({ productKey, thingModel: model }))
+      .mutation(async ({ ctx, input }) => {
+        await productFor(ctx, input.productKey, 'iot.products.write');
+        return updateThingModel(deps(ctx), ctx.principal.scope, input.productKey, input.thingModel, actorOf(ctx));
+      }),
+  }),
+  devices: router({
+    list: authedProcedure.input(z.object({ productKey })).query(async ({ ctx, input }) => {
+      await productFor(ctx, input.productKey, 'iot.devices.read');
+      return listDevices(deps(ctx), ctx.principal.scope, input.productKey);
+    }),
+    get: authedProcedure.input(device).query(async ({ ctx, input }) => {
+      await productFor(ctx, input.productKey, 'iot.devices.read');
+      return getDeviceDetail(deps(ctx), ctx.principal.scope, input.productKey, input.deviceName);
+    }),
+    create: authedProcedure
+      .input(device.extend({ nickname: z.string().max(64).optional() }))
+      .mutation(async ({ ctx, input }) => {
+        await productFor(ctx, input.productKey, 'iot.devices.write');
+        return createDevice(deps(ctx), ctx.principal.scope, input.productKey, input, actorOf(ctx));
+      }),
+    importCsv: authedProcedure
+      .input(z.object({ productKey, csv: z.string().max(1_000_000) }))
+      .mutation(async ({ ctx, input }) => {
+        await productFor(ctx, input.productKey, 'iot.devices.write');
+        return registerDevicesFromCsv(deps(ctx), ctx.principal.scope, input.productKey, input.csv, actorOf(ctx));
+      }),
+    setEnabled: authedProcedure.input(device.extend({ enabled: z.boolean() })).mutation(async ({ ctx, input }) => {
+      await productFor(ctx, input.productKey, 'iot.devices.write');
+      const op = input.enabled ? 'enable' : 'disable';
+      const r = await changeDevice(
+        deps(ctx),
+        ctx.principal.scope,
+        input.productKey,
+        input.deviceName,
+        op,
+        actorOf(ctx),
+      );
+      if (!input.enabled) ctx.iot?.gateway.kickDevice(r.id);
+      else ctx.iot?.gateway.forgetFailures();
+      return r;
+    }),
+    delete: authedProcedure.input(device).mutation(async ({ ctx, input }) => {
+      await productFor(ctx, input.productKey, 'iot.devices.write');
+      const r = await changeDevice(
+        deps(ctx),
+        ctx.principal.scope,
+        input.productKey,
+        input.deviceName,
+        'delete',
+        actorOf(ctx),
+      );
+      ctx.iot?.gateway.kickDevice(r.id);
+      return r;
+    }),
+    rotateSecret: authedProcedure
+      .input(
+        device.extend({
+          graceMinutes: z
+            .number()
+            .int()
+            .min(0)
+            .max(7 * 24 * 60)
+            .default(60),
+        }),
+      )
+      .mutation(async ({ ctx, input }) => {
+        await productFor(ctx, input.productKey, 'iot.devices.write');
+        const r = await rotateSecret(
+          deps(ctx),
+          ctx.principal.scope,
+          input.productKey,
+          input.deviceName,
+          input.graceMinutes,
+          actorOf(ctx),
+        );
+        ctx.iot?.gateway.forgetFailures();
+        return r;
+      }),
+    linkGateway: authedProcedure.input(z.object({ gateway: device, sub: device })).mutation(async ({ ctx, input }) => {
+      await productFor(ctx, input.gateway.productKey, 'iot.devices.write');
+      await productFor(ctx, input.sub.productKey, 'iot.devices.write');
+      return linkSubDevice(deps(ctx), ctx.principal.scope, input.gateway, input.sub, actorOf(ctx));
+    }),
+    command: authedProcedure
+      .input(
+        device.extend({
+          command: z.discriminatedUnion('kind', [
+            z.object({ kind: z.literal('set'), params, waitMs: z.number().int().min(0).max(30_000).optional() }),
+            z.object({
+              kind: z.literal('service'),
+              service: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,49}$/),
+              params,
+              timeoutMs: z.number().int().min(100).max(30_000).optional(),
+            }),
+          ]),
+        }),
+      )
+      .mutation(async ({ ctx, input }) => {
+        await productFor(ctx, input.productKey, 'iot.devices.command');
+        return engineOf(ctx).command(
+          ctx.principal.scope,
+          input.productKey,
+          input.deviceName,
+          input.command,
+          actorOf(ctx),
+        );
+      }),
+  }),
+  accounts: router({
+    list: authedProcedure.input(community).query(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'iot.accounts.write');
+      return listAccounts(deps(ctx), ctx.principal.scope, c.id);
+    }),
+    create: authedProcedure
+      .input(
+        community.extend({
+          name: z.string().trim().min(1).max(64),
+          topics: z.array(z.string().min(1).max(256)).min(1).max(50),
+          productKeys: z.array(productKey).max(100).optional(),
+        }),
+      )
+      .mutation(async ({ ctx, input }) => {
+        const c = await communityFor(ctx, input.community, 'iot.accounts.write');
+        const { community: _, ...rest } = input;
+        return createAccount(deps(ctx), ctx.principal.scope, c.id, rest, actorOf(ctx));
+      }),
+    setEnabled: authedProcedure
+      .input(community.extend({ username: z.string().max(64), enabled: z.boolean() }))
+      .mutation(async ({ ctx, input }) => {
+        await communityFor(ctx, input.community, 'iot.accounts.write');
+        const r = await setAccountEnabled(deps(ctx), ctx.principal.scope, input.username, input.enabled, actorOf(ctx));
+        if (!input.enabled) ctx.iot?.gateway.kickAccount(input.username);
+        return r;
+      }),
+  }),
+});

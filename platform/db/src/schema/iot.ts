@@ -1,0 +1,152 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+/** The IoT engine (DB33 7.3.2): products, devices, shadows, telemetry, application accounts. */
+export const iot = pgSchema('iot');
+
+const stamps = {
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  createdBy: text('created_by').notNull(),
+};
+
+/** A product: a kind of device with one thing model (TSL), owned by a community. */
+export const products = iot.table(
+  'products',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    communityId: uuid('community_id').notNull(),
+    productKey: text('product_key').notNull().unique(),
+    name: text('name').notNull(),
+    description: text('description'),
+    nodeType: text('node_type').$type<'device' | 'gateway'>().notNull().default('device'),
+    thingModel: jsonb('thing_model').notNull(),
+    /** Encrypted with FieldCrypto; present only when dynamic registration is on. */
+    productSecretCipher: text('product_secret_cipher'),
+    dynamicRegister: boolean('dynamic_register').notNull().default(false),
+    /** Device names that may register themselves with the product secret. */
+    registerAllowList: text('register_allow_list').array().notNull().default(sql`'{}'::text[]`),
+    ...stamps,
+  },
+  (t) => [
+    index('products_community_idx').on(t.communityId, t.name),
+    check('products_node_type_check', sql`${t.nodeType} in ('device','gateway')`),
+  ],
+);
+
+/** A device: one secret per device (一机一密), encrypted; during a rotation window the previous secret still signs. */
+export const devices = iot.table(
+  'devices',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    communityId: uuid('community_id').notNull(),
+    productId: uuid('product_id').notNull(),
+    productKey: text('product_key').notNull(),
+    deviceName: text('device_name').notNull(),
+    nickname: text('nickname'),
+    secretCipher: text('secret_cipher').notNull(),
+    previousSecretCipher: text('previous_secret_cipher'),
+    previousSecretUntil: timestamp('previous_secret_until', { withTimezone: true }),
+    enabled: boolean('enabled').notNull().default(true),
+    state: text('state').$type<'inactive' | 'online' | 'offline'>().notNull().default('inactive'),
+    /** Bumped at every connect: an offline from an older session never overrides a newer online. */
+    epoch: integer('epoch').notNull().default(0),
+    gatewayId: uuid('gateway_id'),
+    lastOnlineAt: timestamp('last_online_at', { withTimezone: true }),
+    lastOfflineAt: timestamp('last_offline_at', { withTimezone: true }),
+    lastIp: text('last_ip'),
+    ...stamps,
+  },
+  (t) => [
+    unique('devices_name_uq').on(t.productKey, t.deviceName),
+    index('devices_community_idx').on(t.communityId, t.productId),
+    index('devices_gateway_idx').on(t.gatewayId),
+    check('devices_state_check', sql`${t.state} in ('inactive','online','offline')`),
+  ],
+);
+
+/** Latest value of each property, for instant reads. */
+export const deviceProperties = iot.table(
+  'device_properties',
+  {
+    deviceId: uuid('device_id').notNull(),
+    communityId: uuid('community_id').notNull(),
+    identifier: text('identifier').notNull(),
+    value: jsonb('value'),
+    time: timestamp('time', { withTimezone: true, mode: 'string' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.deviceId, t.identifier] })],
+);
+
+/** The device shadow: what the device reported and what the platform wants it to be. */
+export const shadows = iot.table('shadows', {
+  deviceId: uuid('device_id').primaryKey(),
+  communityId: uuid('community_id').notNull(),
+  reported: jsonb('reported').notNull().default({}),
+  desired: jsonb('desired').notNull().default({}),
+  version: integer('version').notNull().default(0),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Every accepted property value and event, as received (raw layer). Written in batches by the ingest writer. */
+export const telemetry = iot.table(
+  'telemetry',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    communityId: uuid('community_id').notNull(),
+    deviceId: uuid('device_id').notNull(),
+    kind: text('kind').$type<'property' | 'event'>().notNull(),
+    identifier: text('identifier').notNull(),
+    value: jsonb('value'),
+    time: timestamp('time', { withTimezone: true, mode: 'string' }).notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  },
+  (t) => [index('telemetry_device_time_idx').on(t.deviceId, t.identifier, t.time)],
+);
+
+/** Online/offline history with session epochs (7.3.2.3.2). */
+export const deviceSessions = iot.table(
+  'device_sessions',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    communityId: uuid('community_id').notNull(),
+    deviceId: uuid('device_id').notNull(),
+    epoch: integer('epoch').notNull(),
+    state: text('state').$type<'online' | 'offline'>().notNull(),
+    at: timestamp('at', { withTimezone: true, mode: 'string' }).notNull(),
+    ip: text('ip'),
+    reason: text('reason'),
+  },
+  (t) => [index('device_sessions_device_idx').on(t.deviceId, t.seq)],
+);
+
+/** A business system's MQTT account: password hashed, limited by its ACL to products and topic patterns. */
+export const mqttAccounts = iot.table(
+  'mqtt_accounts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    communityId: uuid('community_id').notNull(),
+    name: text('name').notNull(),
+    username: text('username').notNull().unique(),
+    passwordHash: text('password_hash').notNull(),
+    /** Empty: every product of the community. */
+    productKeys: text('product_keys').array().notNull().default(sql`'{}'::text[]`),
+    topics: text('topics').array().notNull(),
+    enabled: boolean('enabled').notNull().default(true),
+    ...stamps,
+  },
+  (t) => [index('mqtt_accounts_community_idx').on(t.communityId)],
+);

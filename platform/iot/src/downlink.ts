@@ -1,0 +1,137 @@
+import { AppError } from '@shequ/core';
+import { type Database, shadows } from '@shequ/db';
+import { checkProperties, checkValue, type ThingModel } from '@shequ/schemas';
+import { eq, sql } from 'drizzle-orm';
+import type { DeviceSession } from './gateway/authenticator.ts';
+import type { MqttGateway } from './gateway/mqtt-gateway.ts';
+import type { DeviceIdentity } from './registry/devices-repo.ts';
+
+export interface CommandResult {
+  id: string;
+  /** Sent to a live session; false when the device is offline (a property set then waits in the shadow). */
+  delivered: boolean;
+  /** The device's `_reply`, for sync calls and property sets that waited for one. */
+  reply?: { code: number; message?: string; data?: unknown };
+}
+
+const invalidParams = (errors: Array<{ path: string; message: string }>) =>
+  new AppError('INVALID_INPUT', {
+    zh: '参数不符合物模型',
+    en: 'The parameters do not fit the thing model',
+    fieldErrors: Object.fromEntries(errors.map((e) => [e.path || 'params', [e.message]])),
+  });
+
+/**
+ * Downlink: property sets and service calls, checked against the thing model first. A sync call waits for the
+ * device's `_reply` up to a timeout; a property set is also written to the shadow's `desired`, so a device that
+ * is offline gets it when it reconnects.
+ */
+export class Downlink {
+  readonly #database: Database;
+  readonly #gateway: MqttGateway;
+  readonly #waiting = new Map<string, (r: CommandResult['reply']) => void>();
+  #seq = 0;
+
+  constructor(database: Database, gateway: MqttGateway) {
+    this.#database = database;
+    this.#gateway = gateway;
+  }
+
+  #nextId(): string {
+    this.#seq = (this.#seq + 1) % 1_000_000_000;
+    return `${Date.now() % 1_000_000}${String(this.#seq).padStart(4, '0')}`;
+  }
+
+  async setProperties(
+    d: Pick<DeviceIdentity, 'id' | 'communityId' | 'productKey' | 'deviceName'>,
+    model: ThingModel,
+    params: Record<string, unknown>,
+    opts: { waitMs?: number } = {},
+  ): Promise<CommandResult> {
+    const errors = checkProperties(model, params, true);
+    if (errors.length) throw invalidParams(errors);
+    await this.#database.db.execute(sql`
+      insert into iot.shadows (device_id, community_id, desired) values (${d.id}, ${d.communityId}, ${JSON.stringify(params)}::jsonb)
+      on conflict (device_id) do update set desired = iot.shadows.desired || excluded.desired,
+        version = iot.shadows.version + 1, updated_at = now()`);
+    return this.#send(d, 'thing/service/property/set', 'thing.service.property.set', params, opts.waitMs);
+  }
+
+  async callService(
+    d: Pick<DeviceIdentity, 'id' | 'communityId' | 'productKey' | 'deviceName'>,
+    model: ThingModel,
+    service: string,
+    params: Record<string, unknown>,
+    opts: { timeoutMs?: number } = {},
+  ): Promise<CommandResult> {
+    const def = model.services.find((s) => s.identifier === service);
+    if (!def) throw invalidParams([{ path: 'service', message: `no service "${service}" in the model` }]);
+    const errors = checkValue({ type: 'struct', specs: def.inputData }, params, 'params');
+    if (errors.length) throw invalidParams(errors);
+    if (!this.#gateway.isOnline(d.id)) {
+      throw new AppError('UNAVAILABLE', { zh: '设备不在线', en: `Device ${d.productKey}/${d.deviceName} is offline` });
+    }
+    const wait = def.callType === 'sync' ? (opts.timeoutMs ?? 5000) : undefined;
+    const r = await this.#send(d, `thing/service/${service}`, `thing.service.${service}`, params, wait);
+    if (def.callType === 'sync' && !r.reply)
+      throw new AppError('UNAVAILABLE', { zh: '设备未在限定时间内应答', en: 'The device did not answer in time' });
+    return r;
+  }
+
+  async #send(
+    d: Pick<DeviceIdentity, 'id' | 'communityId' | 'productKey' | 'deviceName'>,
+    path: string,
+    method: string,
+    params: Record<string, unknown>,
+    waitMs?: number,
+  ): Promise<CommandResult> {
+    const id = this.#nextId();
+    if (!this.#gateway.isOnline(d.id)) return { id, delivered: false };
+    this.#gateway.products.set(d.productKey, d.communityId);
+    const topic = `/sys/${d.productKey}/${d.deviceName}/${path}`;
+    const key = `${d.id}/${id}`;
+    const replied = waitMs
+      ? new Promise<CommandResult['reply']>((resolve) => {
+          const t = setTimeout(() => {
+            this.#waiting.delete(key);
+            resolve(undefined);
+          }, waitMs);
+          this.#waiting.set(key, (r) => {
+            clearTimeout(t);
+            this.#waiting.delete(key);
+            resolve(r);
+          });
+        })
+      : undefined;
+    await this.#gateway.publish(topic, { id, version: '1.0', params, method }, 1);
+    const reply = replied ? await replied : undefined;
+    return { id, delivered: true, reply };
+  }
+
+  /** The gateway hands every `_reply` from a device here; a waiting call resolves. */
+  onReply(s: DeviceSession, _topic: string, payload: Buffer): void {
+    let body: { id?: unknown; code?: unknown; message?: unknown; data?: unknown };
+    try {
+      body = JSON.parse(payload.toString('utf8'));
+    } catch {
+      return;
+    }
+    const waiter = this.#waiting.get(`${s.identity.id}/${String(body.id)}`);
+    waiter?.({
+      code: typeof body.code === 'number' ? body.code : 0,
+      message: typeof body.message === 'string' ? body.message : undefined,
+      data: body.data,
+    });
+  }
+
+  /** A device that comes back online receives the desired state it missed. */
+  async deliverDesired(s: DeviceSession): Promise<void> {
+    const [row] = await this.#database.db
+      .select({ desired: shadows.desired })
+      .from(shadows)
+      .where(eq(shadows.deviceId, s.identity.id));
+    const desired = (row?.desired ?? {}) as Record<string, unknown>;
+    if (Object.keys(desired).length === 0) return;
+    await this.#send(s.identity, 'thing/service/property/set', 'thing.service.property.set', desired);
+  }
+}

@@ -1,0 +1,346 @@
+import { createServer, type Server } from 'node:net';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import { type AuditEntry, appendAudit, type FieldCrypto, type Logger } from '@shequ/core';
+import { type Database, products } from '@shequ/db';
+import { Aedes, type Client, type PublishPacket } from 'aedes';
+import { eq } from 'drizzle-orm';
+import { deviceMayUse, parseTopic, topicMatches } from '../alink/topics.ts';
+import type { ParseLimits } from '../ingest/parse-post.ts';
+import type { TelemetryWriter } from '../ingest/writer.ts';
+import { accountMayPublish, accountMaySubscribe, productAllowed } from './acl.ts';
+import { type AccountSession, Authenticator, connack, type DeviceSession } from './authenticator.ts';
+import { LiveSessions } from './live-sessions.ts';
+import { ConnectLimiter, NegativeCache } from './rate-limit.ts';
+import type { RegisterSession } from './registration.ts';
+import { DeviceStates } from './states.ts';
+import { Uplinks } from './uplinks.ts';
+
+export interface GatewayOptions {
+  database: Database;
+  crypto: FieldCrypto;
+  writer: TelemetryWriter;
+  log?: Logger;
+  /** Connects per address: burst and sustained rate. */
+  connectLimit?: { burst: number; perSecond: number };
+  globalConnectLimit?: { burst: number; perSecond: number };
+  negativeCacheMs?: number;
+  maxTimestampSkewMs?: number | null;
+  limits?: Partial<ParseLimits>;
+  /** Uplinks waiting for the writer beyond which new ones are answered 503 (flow control). */
+  maxPendingWrites?: number;
+  /** Called after a device came online (the downlink delivers desired state here). */
+  onOnline?: (s: DeviceSession) => void;
+  onReply?: (s: DeviceSession, topic: string, payload: Buffer) => void;
+  onStateCommitted?: () => void;
+}
+
+export interface ListenOptions {
+  port: number;
+  host: string;
+  tls?: { port: number; options: TlsOptions };
+}
+
+interface ConnectMeta {
+  clientId: string;
+  clean: boolean;
+  ip: string | null;
+}
+
+/**
+ * The MQTT gateway (aedes, MQTT 3.1.1): Alink device credentials and application accounts, per-topic
+ * authorisation, synchronous thing-model checks before anything is forwarded, and one live session per identity.
+ */
+export class MqttGateway {
+  readonly #o: GatewayOptions;
+  readonly #auth: Authenticator;
+  readonly #limiter: ConnectLimiter;
+  readonly #negative: NegativeCache;
+  readonly #uplinks: Uplinks;
+  readonly #meta = new WeakMap<Client, ConnectMeta>();
+  readonly #live: LiveSessions;
+  /** Payloads refused by the thing-model check: never forwarded to subscribers (matched by buffer identity). */
+  readonly #rejected = new WeakSet<Buffer>();
+  readonly products = new Map<string, string>();
+  readonly states: DeviceStates;
+  #broker: Aedes | null = null;
+  #servers: Server[] = [];
+
+  constructor(o: GatewayOptions) {
+    this.#o = o;
+    this.#negative = new NegativeCache(o.negativeCacheMs ?? 60_000);
+    this.#auth = new Authenticator(o.database.db, o.crypto, this.#negative, {
+      maxTimestampSkewMs: o.maxTimestampSkewMs,
+    });
+    this.#limiter = new ConnectLimiter(
+      o.connectLimit ?? { burst: 200, perSecond: 100 },
+      o.globalConnectLimit ?? { burst: 2000, perSecond: 1000 },
+    );
+    this.#uplinks = new Uplinks({
+      database: o.database,
+      writer: o.writer,
+      log: o.log,
+      limits: o.limits,
+      maxPendingWrites: o.maxPendingWrites,
+      rejected: this.#rejected,
+      reply: (client, topic, payload) => this.#replyTo(client, topic, payload),
+    });
+    this.states = new DeviceStates(o.database, o.onStateCommitted);
+    this.#live = new LiveSessions(this.states, o.log);
+  }
+
+  get broker(): Aedes {
+    if (!this.#broker) throw new Error('gateway not started');
+    return this.#broker;
+  }
+
+  /** Number of devices with a live session on this gateway. */
+  get onlineDevices(): number {
+    return this.#live.onlineDevices;
+  }
+
+  async listen(opts: ListenOptions): Promise<{ port: number; tlsPort?: number }> {
+    const broker = await Aedes.createBroker({
+      preConnect: (client, packet, cb) => {
+        this.#meta.set(client, {
+          clientId: packet.clientId,
+          clean: packet.clean !== false,
+          ip: (client.conn as { remoteAddress?: string }).remoteAddress ?? null,
+        });
+        cb(null, true);
+      },
+      authenticate: (client, username, password, done) => {
+        this.#authenticate(client, username, password).then(
+          (code) => {
+            if (code === 0) done(null, true);
+            else done(Object.assign(new Error('connection refused'), { returnCode: code }), null);
+          },
+          (err) => {
+            this.#o.log?.error({ err }, 'mqtt authenticate failed');
+            done(Object.assign(new Error('server unavailable'), { returnCode: connack.UNAVAILABLE }), null);
+          },
+        );
+      },
+      authorizePublish: (client, packet, cb) => {
+        if (!client) return cb(null);
+        this.#authorizePublish(client, packet).then(
+          (err) => cb(err),
+          (err) => cb(err as Error),
+        );
+      },
+      authorizeSubscribe: (client, sub, cb) => {
+        this.#authorizeSubscribe(client, sub.topic).then(
+          (ok) => cb(null, ok ? sub : null),
+          () => cb(null, null),
+        );
+      },
+      authorizeForward: (client, packet) => {
+        if (this.#rejected.has(packet.payload as Buffer)) return null;
+        const s = this.#live.get(client);
+        // Checked again at delivery: a filter such as /sys/+/… is fine, but only its own community's data passes.
+        if (s?.kind === 'app' && !productAllowed(s, parseTopic(packet.topic), this.products)) return null;
+        return packet;
+      },
+    });
+    this.#broker = broker;
+    broker.on('clientReady', (client) => this.#ready(client));
+    const plain = createServer(broker.handle);
+    await new Promise<void>((resolve, reject) => {
+      plain.once('error', reject);
+      plain.listen(opts.port, opts.host, () => resolve());
+    });
+    this.#servers.push(plain);
+    const out: { port: number; tlsPort?: number } = { port: (plain.address() as { port: number }).port };
+    if (opts.tls) {
+      const secure = createTlsServer(opts.tls.options, broker.handle);
+      await new Promise<void>((resolve, reject) => {
+        secure.once('error', reject);
+        secure.listen(opts.tls!.port, opts.host, () => resolve());
+      });
+      this.#servers.push(secure);
+      out.tlsPort = (secure.address() as { port: number }).port;
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.#servers) s.close();
+    this.#servers = [];
+    if (this.#broker) await new Promise<void>((resolve) => this.#broker!.close(() => resolve()));
+    this.#broker = null;
+    await this.states.settle();
+  }
+
+  /** Forgets cached auth failures (after a secret rotation or an enable). */
+  forgetFailures(): void {
+    this.#negative.clear();
+  }
+
+  /** Ends the live session of a device (disabled, deleted). */
+  kickDevice(deviceId: string): boolean {
+    return this.#live.kickDevice(deviceId);
+  }
+
+  /** Ends every session of an application account (disabled). */
+  kickAccount(username: string): number {
+    return this.#live.kickAccount(username);
+  }
+
+  isOnline(deviceId: string): boolean {
+    return this.#live.isOnline(deviceId);
+  }
+
+  /** Publishes a platform message to a topic (downlink or reply). */
+  publish(topic: string, payload: unknown, qos: 0 | 1 = 0): Promise<void> {
+    const packet = {
+      cmd: 'publish',
+      topic,
+      payload: Buffer.from(JSON.stringify(payload)),
+      qos,
+      retain: false,
+      dup: false,
+    } as PublishPacket;
+    return new Promise((resolve, reject) => this.broker.publish(packet, (err) => (err ? reject(err) : resolve())));
+  }
+
+  async #authenticate(client: Client, username: string | undefined, password: Buffer | undefined): Promise<number> {
+    const meta = this.#meta.get(client) ?? { clientId: client.id, clean: true, ip: null };
+    // MQTT-3.1.3-8: a client without an id must ask for a clean session.
+    if (meta.clientId === '' && !meta.clean) return connack.IDENTIFIER_REJECTED;
+    if (!this.#limiter.allow(meta.ip ?? 'unknown')) return connack.UNAVAILABLE;
+    const r = await this.#auth.authenticate(meta.clientId, username, password);
+    if (!r.ok) {
+      if (!r.cached)
+        await this.#audit({
+          subject: r.subject,
+          action: 'iot.mqtt.connect',
+          result: 'failure',
+          sourceIp: meta.ip,
+          detail: { reason: r.reason, code: r.code },
+        });
+      return r.code;
+    }
+    if (r.session.kind === 'device') this.products.set(r.session.identity.productKey, r.session.identity.communityId);
+    this.#live.add(client, r.session, meta.ip);
+    return 0;
+  }
+
+  /** Once the session is ready (subscriptions restored), the device gets what it missed while offline. */
+  #ready(client: Client) {
+    const s = this.#live.get(client);
+    if (s?.kind === 'register') return this.#sendRegistration(client, s);
+    void this.#live.whenOnline(client).then((s) => s && this.#o.onOnline?.(s));
+  }
+
+  /**
+   * Replies go straight to the device's connection, not through the broker's routing: nobody else needs them, and
+   * thousands of replies after one committed batch would otherwise queue up in the broker's emitter.
+   */
+  #replyTo(client: Client, topic: string, payload: unknown) {
+    if (client.closed) return;
+    const subs = (client as unknown as { subscriptions: Record<string, unknown> }).subscriptions;
+    if (!Object.keys(subs).some((f) => topicMatches(f, topic))) return;
+    const packet = {
+      cmd: 'publish',
+      topic,
+      payload: Buffer.from(JSON.stringify(payload)),
+      qos: 0,
+      retain: false,
+      dup: false,
+    } as PublishPacket;
+    client.publish(packet, (err) => {
+      if (err) this.#o.log?.debug({ err, topic }, 'mqtt reply not delivered');
+    });
+  }
+
+  /** The new secret goes to this client only (never through the broker's routing), then the session ends. */
+  #sendRegistration(client: Client, s: RegisterSession) {
+    const { productKey, deviceName, deviceSecret } = s;
+    const packet = {
+      cmd: 'publish',
+      topic: '/ext/register',
+      payload: Buffer.from(JSON.stringify({ productKey, deviceName, deviceSecret })),
+      qos: 0,
+      retain: false,
+      dup: false,
+    } as PublishPacket;
+    client.publish(packet, () => setTimeout(() => client.close(), 200));
+  }
+
+  async #authorizePublish(client: Client, packet: PublishPacket): Promise<Error | null> {
+    const s = this.#live.get(client);
+    if (!s) return new Error('not authenticated');
+    if (s.kind === 'app') return this.#appPublish(s, packet.topic);
+    if (s.kind === 'register') return new Error('a registration session does not publish');
+    const id = s.identity;
+    if (!deviceMayUse(packet.topic, id, 'publish')) {
+      await this.#audit({
+        subject: `device:${id.productKey}/${id.deviceName}`,
+        action: 'iot.mqtt.publish',
+        communityId: id.communityId,
+        objectType: 'iot.topic',
+        objectId: packet.topic.slice(0, 200),
+        result: 'denied',
+      });
+      return new Error('topic not allowed for this device');
+    }
+    const topic = parseTopic(packet.topic)!;
+    const payload = packet.payload as Buffer;
+    if (topic.kind === 'property-post' || topic.kind === 'event-post')
+      this.#uplinks.post(client, s, packet.topic, topic, payload);
+    else if (topic.kind === 'shadow') this.#uplinks.shadow(client, s, payload);
+    else if (topic.kind === 'reply') this.#o.onReply?.(s, packet.topic, payload);
+    return null;
+  }
+
+  async #appPublish(s: AccountSession, topic: string): Promise<Error | null> {
+    const parsed = parseTopic(topic);
+    if (parsed && !this.products.has(parsed.productKey)) await this.#learnProduct(parsed.productKey);
+    if (accountMayPublish(s, topic, this.products)) return null;
+    await this.#audit({
+      subject: `mqtt-account:${s.username}`,
+      action: 'iot.mqtt.publish',
+      communityId: s.communityId,
+      objectType: 'iot.topic',
+      objectId: topic.slice(0, 200),
+      result: 'denied',
+    });
+    return new Error('topic not allowed for this account');
+  }
+
+  async #authorizeSubscribe(client: Client, filter: string): Promise<boolean> {
+    const s = this.#live.get(client);
+    if (!s) return false;
+    if (s.kind === 'register') return filter === '/ext/register';
+    const ok = s.kind === 'device' ? deviceMayUse(filter, s.identity, 'subscribe') : accountMaySubscribe(s, filter);
+    if (!ok) {
+      await this.#audit({
+        subject:
+          s.kind === 'device'
+            ? `device:${s.identity.productKey}/${s.identity.deviceName}`
+            : `mqtt-account:${s.username}`,
+        action: 'iot.mqtt.subscribe',
+        communityId: s.kind === 'device' ? s.identity.communityId : s.communityId,
+        objectType: 'iot.topic',
+        objectId: filter.slice(0, 200),
+        result: 'denied',
+      });
+    }
+    return ok;
+  }
+
+  async #learnProduct(productKey: string) {
+    const [p] = await this.#o.database.db
+      .select({ communityId: products.communityId })
+      .from(products)
+      .where(eq(products.productKey, productKey));
+    if (p) this.products.set(productKey, p.communityId);
+  }
+
+  async #audit(e: Omit<AuditEntry, 'result'> & { result: AuditEntry['result'] }) {
+    try {
+      await appendAudit(this.#o.database.db, e);
+    } catch (err) {
+      this.#o.log?.error({ err }, 'mqtt audit failed');
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import type { Logger } from '@shequ/core';
+import type { Database } from '@shequ/db';
+import type { Client } from 'aedes';
+import type { DeviceTopic } from '../alink/topics.ts';
+import { defaultLimits, type ParseLimits, parsePost } from '../ingest/parse-post.ts';
+import { type ReplyPayload, replyCodes } from '../ingest/reply.ts';
+import { parseShadowUpdate, shadowOk, shadowState } from '../ingest/shadow.ts';
+import type { Sender, TelemetryWriter } from '../ingest/writer.ts';
+import type { DeviceSession } from './authenticator.ts';
+
+export interface UplinkOptions {
+  database: Database;
+  writer: TelemetryWriter;
+  log?: Logger;
+  limits?: Partial<ParseLimits>;
+  maxPendingWrites?: number;
+  /** Payloads the gateway must not forward to subscribers. */
+  rejected: WeakSet<Buffer>;
+  /** Sends an answer to the device that posted (only it, and only when it subscribed to the topic). */
+  reply(client: Client, topic: string, payload: unknown): void;
+}
+
+const sender = (s: DeviceSession): Sender => ({
+  deviceId: s.identity.id,
+  communityId: s.identity.communityId,
+  productKey: s.identity.productKey,
+  deviceName: s.identity.deviceName,
+});
+
+/**
+ * Device uplinks the platform consumes: property and event posts (checked, stored, answered on `_reply`) and
+ * shadow updates. The check runs synchronously inside authorizePublish, so a refused payload is marked before
+ * aedes forwards anything.
+ */
+export class Uplinks {
+  readonly #o: UplinkOptions;
+  readonly #limits: ParseLimits;
+  readonly #maxPending: number;
+
+  constructor(o: UplinkOptions) {
+    this.#o = o;
+    this.#limits = { ...defaultLimits, ...o.limits };
+    this.#maxPending = o.maxPendingWrites ?? 50_000;
+  }
+
+  post(
+    client: Client,
+    s: DeviceSession,
+    topicName: string,
+    topic: Extract<DeviceTopic, { kind: 'property-post' | 'event-post' }>,
+    payload: Buffer,
+  ) {
+    const r = parsePost(topic, payload, s.identity.thingModel, Date.now(), this.#limits);
+    const replyTopic = `${topicName}_reply`;
+    if (!r.ok) {
+      this.#o.rejected.add(payload);
+      return this.#o.reply(client, replyTopic, r.reply);
+    }
+    const answer = (code: number, message: string) =>
+      this.#o.reply(client, replyTopic, { id: r.uplink.id, code, message, data: {} } satisfies ReplyPayload);
+    // Flow control: QoS 0 has no acknowledgement to slow a device down, so a full queue answers 503 instead.
+    if (this.#o.writer.pending >= this.#maxPending) {
+      this.#o.rejected.add(payload);
+      return answer(replyCodes.UNAVAILABLE, 'busy, retry later');
+    }
+    this.#o.writer.write(sender(s), r.uplink).then(
+      () => answer(replyCodes.OK, 'success'),
+      (err) => {
+        this.#o.log?.error({ err }, 'telemetry write failed');
+        answer(replyCodes.UNAVAILABLE, 'storage unavailable');
+      },
+    );
+  }
+
+  /** `/shadow/update/{pk}/{dn}`: reported state is stored like a property post; the answer goes to /shadow/get. */
+  shadow(client: Client, s: DeviceSession, payload: Buffer) {
+    const id = s.identity;
+    const replyTopic = `/shadow/get/${id.productKey}/${id.deviceName}`;
+    const send = (body: unknown) => this.#o.reply(client, replyTopic, body);
+    // A shadow update is device state, not data for subscribers: it is answered here and never forwarded.
+    this.#o.rejected.add(payload);
+    const r = parseShadowUpdate(payload, id.thingModel, Date.now());
+    if (r.kind === 'error') return void send(r.reply);
+    if (r.kind === 'get') return void shadowState(this.#o.database, id.id).then(send);
+    this.#o.writer.write(sender(s), r.uplink).then(
+      () => send(shadowOk(r.version)),
+      () =>
+        send({
+          method: 'reply',
+          payload: { status: 'error', content: { errorcode: '503', errormessage: 'storage unavailable' } },
+        }),
+    );
+  }
+}

@@ -1,0 +1,235 @@
+import { randomBytes } from 'node:crypto';
+import { AppError, appendAudit, notFound } from '@shequ/core';
+import { type DataScope, devices, products, type Tx, withScope } from '@shequ/db';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { type Actor, auditActor, type IotDeps } from './deps.ts';
+
+/** Alink's device-name alphabet; `&`, `|`, `/`, `+` and `#` never appear, so names are safe in topics and usernames. */
+export const deviceNameRe = /^[A-Za-z0-9_.:@-]{4,32}$/;
+
+export interface NewDevice {
+  deviceName: string;
+  nickname?: string;
+}
+
+export const newDeviceSecret = () => randomBytes(16).toString('hex');
+export const secretContext = (productKey: string, deviceName: string) =>
+  `iot.device_secret.${productKey}/${deviceName}`;
+
+function checkName(name: string, field = 'deviceName') {
+  if (!deviceNameRe.test(name)) {
+    throw new AppError('INVALID_INPUT', {
+      zh: '设备名称为 4–32 位字母、数字或 _ . : @ -',
+      en: 'Device names are 4–32 letters, digits or _ . : @ -',
+      fieldErrors: { [field]: ['4–32 of A–Z a–z 0–9 _ . : @ -'] },
+    });
+  }
+}
+
+async function productIn(tx: Tx, productKey: string) {
+  const [p] = await tx.select().from(products).where(eq(products.productKey, productKey));
+  if (!p) throw notFound(`Product ${productKey}`, `产品 ${productKey} `);
+  return p;
+}
+
+/**
+ * Registers devices of one product, all or none; each gets its own secret (一机一密), stored encrypted and
+ * returned only here. A name already taken fails the whole batch with the names listed.
+ */
+export async function createDevices(d: IotDeps, scope: DataScope, productKey: string, list: NewDevice[], actor: Actor) {
+  for (const [i, x] of list.entries()) checkName(x.deviceName, `${i}.deviceName`);
+  const names = list.map((x) => x.deviceName);
+  const dup = names.filter((n, i) => names.indexOf(n) !== i);
+  if (dup.length)
+    throw new AppError('INVALID_INPUT', {
+      zh: `设备名称重复：${dup.join('、')}`,
+      en: `Duplicate device names: ${dup.join(', ')}`,
+    });
+  return withScope(d.db, scope, async (tx) => {
+    const p = await productIn(tx, productKey);
+    const taken = names.length
+      ? await tx
+          .select({ n: devices.deviceName })
+          .from(devices)
+          .where(and(eq(devices.productKey, productKey), inArray(devices.deviceName, names)))
+      : [];
+    if (taken.length) {
+      const t = taken.map((r) => r.n).join(', ');
+      throw new AppError('CONFLICT', { zh: `设备名称已存在：${t}`, en: `Device names already registered: ${t}` });
+    }
+    const secrets = list.map(() => newDeviceSecret());
+    const rows = await tx
+      .insert(devices)
+      .values(
+        list.map((x, i) => ({
+          communityId: p.communityId,
+          productId: p.id,
+          productKey,
+          deviceName: x.deviceName,
+          nickname: x.nickname ?? null,
+          secretCipher: d.crypto.encrypt(secrets[i], secretContext(productKey, x.deviceName)),
+          createdBy: actor.subject,
+        })),
+      )
+      .returning({ id: devices.id, deviceName: devices.deviceName });
+    await appendAudit(
+      tx,
+      rows.map((r) => ({
+        ...auditActor(actor),
+        action: 'iot.device.create',
+        objectType: 'iot.device',
+        objectId: r.id,
+        communityId: p.communityId,
+        result: 'success' as const,
+        detail: { productKey, deviceName: r.deviceName },
+      })),
+    );
+    return rows.map((r, i) => ({ id: r.id, productKey, deviceName: r.deviceName, deviceSecret: secrets[i] }));
+  });
+}
+
+export async function createDevice(d: IotDeps, scope: DataScope, productKey: string, input: NewDevice, actor: Actor) {
+  const [one] = await createDevices(d, scope, productKey, [input], actor);
+  return one;
+}
+
+async function deviceIn(tx: Tx, productKey: string, deviceName: string) {
+  const [row] = await tx
+    .select()
+    .from(devices)
+    .where(and(eq(devices.productKey, productKey), eq(devices.deviceName, deviceName)));
+  if (!row) throw notFound(`Device ${productKey}/${deviceName}`, `设备 ${productKey}/${deviceName} `);
+  return row;
+}
+
+type Lifecycle = 'enable' | 'disable' | 'delete';
+
+/** Enables, disables or deletes a device; the gateway is told through `onChange` so a live session ends at once. */
+export async function changeDevice(
+  d: IotDeps,
+  scope: DataScope,
+  productKey: string,
+  deviceName: string,
+  op: Lifecycle,
+  actor: Actor,
+) {
+  return withScope(d.db, scope, async (tx) => {
+    const row = await deviceIn(tx, productKey, deviceName);
+    if (op === 'delete') {
+      await tx.delete(devices).where(eq(devices.id, row.id));
+      await tx.execute(sql`delete from iot.device_properties where device_id = ${row.id}`);
+      await tx.execute(sql`delete from iot.shadows where device_id = ${row.id}`);
+      await tx.execute(sql`update iot.devices set gateway_id = null where gateway_id = ${row.id}`);
+    } else {
+      await tx
+        .update(devices)
+        .set({ enabled: op === 'enable', updatedAt: new Date() })
+        .where(eq(devices.id, row.id));
+    }
+    await appendAudit(tx, {
+      ...auditActor(actor),
+      action: `iot.device.${op}`,
+      objectType: 'iot.device',
+      objectId: row.id,
+      communityId: row.communityId,
+      result: 'success',
+      detail: { productKey, deviceName },
+    });
+    return { id: row.id, productKey, deviceName };
+  });
+}
+
+/**
+ * Issues a new secret; the old one keeps signing for `graceMinutes` so devices can be re-provisioned without an
+ * outage. The new secret is returned once.
+ */
+export async function rotateSecret(
+  d: IotDeps,
+  scope: DataScope,
+  productKey: string,
+  deviceName: string,
+  graceMinutes: number,
+  actor: Actor,
+) {
+  const secret = newDeviceSecret();
+  return withScope(d.db, scope, async (tx) => {
+    const row = await deviceIn(tx, productKey, deviceName);
+    const until = new Date(Date.now() + graceMinutes * 60_000);
+    await tx
+      .update(devices)
+      .set({
+        secretCipher: d.crypto.encrypt(secret, secretContext(productKey, deviceName)),
+        previousSecretCipher: graceMinutes > 0 ? row.secretCipher : null,
+        previousSecretUntil: graceMinutes > 0 ? until : null,
+        updatedAt: new Date(),
+      })
+      .where(eq(devices.id, row.id));
+    await appendAudit(tx, {
+      ...auditActor(actor),
+      action: 'iot.device.rotate_secret',
+      objectType: 'iot.device',
+      objectId: row.id,
+      communityId: row.communityId,
+      result: 'success',
+      detail: { productKey, deviceName, previousValidUntil: graceMinutes > 0 ? until.toISOString() : null },
+    });
+    return { productKey, deviceName, deviceSecret: secret, previousValidUntil: graceMinutes > 0 ? until : null };
+  });
+}
+
+/** Links a sub-device to a gateway device (of a gateway product, in the same community). */
+export async function linkSubDevice(
+  d: IotDeps,
+  scope: DataScope,
+  gateway: { productKey: string; deviceName: string },
+  sub: { productKey: string; deviceName: string },
+  actor: Actor,
+) {
+  return withScope(d.db, scope, async (tx) => {
+    const gw = await deviceIn(tx, gateway.productKey, gateway.deviceName);
+    const gwProduct = await productIn(tx, gateway.productKey);
+    const child = await deviceIn(tx, sub.productKey, sub.deviceName);
+    if (gwProduct.nodeType !== 'gateway' || gw.communityId !== child.communityId || gw.id === child.id) {
+      throw new AppError('INVALID_INPUT', {
+        zh: '只能把同一社区的设备挂到网关类产品的设备下',
+        en: 'A sub-device links to a device of a gateway product in the same community',
+      });
+    }
+    await tx.update(devices).set({ gatewayId: gw.id, updatedAt: new Date() }).where(eq(devices.id, child.id));
+    await appendAudit(tx, {
+      ...auditActor(actor),
+      action: 'iot.device.link_gateway',
+      objectType: 'iot.device',
+      objectId: child.id,
+      communityId: child.communityId,
+      result: 'success',
+      detail: { gateway, sub },
+    });
+    return { gatewayId: gw.id, deviceId: child.id };
+  });
+}
+
+/** Devices of a product, with their lifecycle state (`disabled` overrides the connection state). */
+export async function listDevices(d: IotDeps, scope: DataScope, productKey: string) {
+  const rows = await withScope(d.db, scope, (tx) =>
+    tx.select().from(devices).where(eq(devices.productKey, productKey)).orderBy(asc(devices.deviceName)),
+  );
+  return rows.map(publicDevice);
+}
+
+export function publicDevice(r: typeof devices.$inferSelect) {
+  return {
+    id: r.id,
+    communityId: r.communityId,
+    productKey: r.productKey,
+    deviceName: r.deviceName,
+    nickname: r.nickname,
+    status: r.enabled ? r.state : ('disabled' as const),
+    online: r.enabled && r.state === 'online',
+    gatewayId: r.gatewayId,
+    lastOnlineAt: r.lastOnlineAt,
+    lastOfflineAt: r.lastOfflineAt,
+    lastIp: r.lastIp,
+    createdAt: r.createdAt,
+  };
+}

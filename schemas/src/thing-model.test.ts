@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  checkProperties,
+  checkValue,
+  fieldErrors,
+  standardThingModels,
+  type TslDataType,
+  thingModelSchema,
+  validatorFor,
+} from './index.ts';
+
+test('every standard thing model of 6.2 is a valid TSL document with a clause', () => {
+  const models = standardThingModels();
+  const v = validatorFor(thingModelSchema);
+  for (const [name, m] of Object.entries(models)) {
+    assert.ok(v(m), `${name}: ${JSON.stringify(fieldErrors(v.errors))}`);
+    assert.match(m.profile?.clause ?? '', /^6\.2\.\d\.\d$/, name);
+  }
+  for (const want of [
+    'people-gate',
+    'vehicle-gate',
+    'parcel-locker',
+    'ai-camera',
+    'perimeter-infrared',
+    'smoke-detector',
+    'earthquake-sensor',
+    'energy-meter-lighting',
+    'energy-meter-hvac',
+    'energy-meter-lift',
+    'energy-meter-ev-charger',
+    'pv-inverter',
+    'heat-cool-meter',
+    'garbage-bin',
+    'water-meter',
+    'power-meter',
+    'gas-meter',
+    'elderly-vital-monitor',
+    'health-kiosk',
+    'canteen-till',
+    'library-terminal',
+  ])
+    assert.ok(models[want], want);
+  const camera = models['ai-camera'].events.map((e) => e.identifier);
+  for (const e of ['fall', 'fight', 'crowding', 'thrownObject', 'ebikeInLift']) assert.ok(camera.includes(e), e);
+});
+
+test('a malformed thing model is refused with errors by path', () => {
+  const v = validatorFor(thingModelSchema);
+  const bad = {
+    properties: [
+      { identifier: '1bad', name: 'x', accessMode: 'rw', dataType: { type: 'int', specs: { min: 0 } } },
+      { identifier: 'e', name: 'e', accessMode: 'r', dataType: { type: 'enum' } },
+    ],
+    events: [{ identifier: 'x', name: 'x', type: 'warning', outputData: [] }],
+    services: [],
+  };
+  assert.equal(v(bad), false);
+  const errs = fieldErrors(v.errors);
+  assert.ok(errs['properties.0.identifier'], JSON.stringify(errs));
+  assert.ok(errs['properties.0.dataType.specs.min'], JSON.stringify(errs));
+  assert.ok(errs['properties.1.dataType'] && errs.specs, JSON.stringify(errs));
+  assert.ok(errs['events.0.type'], JSON.stringify(errs));
+});
+
+const int: TslDataType = { type: 'int', specs: { min: '0', max: '100', step: '5' } };
+const codes = (dt: TslDataType, v: unknown) => checkValue(dt, v).map((e) => e.code);
+
+test('numbers: type, range and integer step', () => {
+  assert.deepEqual(codes(int, 45), []);
+  assert.deepEqual(codes(int, 101), ['OUT_OF_RANGE']);
+  assert.deepEqual(codes(int, -5), ['OUT_OF_RANGE']);
+  assert.deepEqual(codes(int, 42), ['STEP_MISMATCH']);
+  assert.deepEqual(codes(int, 4.5), ['TYPE_MISMATCH']);
+  assert.deepEqual(codes(int, '45'), ['TYPE_MISMATCH']);
+  const f: TslDataType = { type: 'float', specs: { min: '-10.5', max: '10.5', step: '0.1' } };
+  assert.deepEqual(codes(f, 3.25), []);
+  assert.deepEqual(codes(f, 10.6), ['OUT_OF_RANGE']);
+  assert.deepEqual(codes(f, Number.NaN), ['TYPE_MISMATCH']);
+});
+
+test('text, date, bool and enum', () => {
+  const text: TslDataType = { type: 'text', specs: { length: '4' } };
+  assert.deepEqual(codes(text, '浙A'), []);
+  assert.deepEqual(codes(text, '浙A1'), ['TOO_LONG'], 'length counts UTF-8 bytes');
+  assert.deepEqual(codes({ type: 'date', specs: {} }, 1795846429273), []);
+  assert.deepEqual(codes({ type: 'date', specs: {} }, '1795846429273'), []);
+  assert.deepEqual(codes({ type: 'date', specs: {} }, '2026-11-28'), ['TYPE_MISMATCH']);
+  const bool: TslDataType = { type: 'bool', specs: { '0': '关', '1': '开' } };
+  assert.deepEqual(codes(bool, 1), []);
+  assert.deepEqual(codes(bool, 2), ['TYPE_MISMATCH']);
+  const en: TslDataType = { type: 'enum', specs: { '0': '蓝', '1': '黄' } };
+  assert.deepEqual(codes(en, 1), []);
+  assert.deepEqual(codes(en, 7), ['NOT_IN_ENUM']);
+});
+
+test('struct and array values are checked field by field, with paths', () => {
+  const plate: TslDataType = {
+    type: 'struct',
+    specs: [
+      { identifier: 'number', name: '号牌', dataType: { type: 'text', specs: { length: '16' } }, required: true },
+      { identifier: 'colour', name: '颜色', dataType: { type: 'enum', specs: { '0': '蓝', '1': '绿' } } },
+    ],
+  };
+  assert.deepEqual(checkValue(plate, { number: '浙A12345', colour: 1 }), []);
+  const errs = checkValue(plate, { colour: 9, extra: 1 });
+  assert.deepEqual(errs.map((e) => `${e.code}@${e.path}`).sort(), [
+    'MISSING_FIELD@number',
+    'NOT_IN_ENUM@colour',
+    'UNKNOWN_FIELD@extra',
+  ]);
+  const arr: TslDataType = { type: 'array', specs: { size: '3', item: { type: 'int', specs: { max: '9' } } } };
+  assert.deepEqual(codes(arr, [1, 2, 3]), []);
+  assert.deepEqual(codes(arr, [1, 2, 3, 4]), ['TOO_MANY_ITEMS']);
+  assert.deepEqual(
+    checkValue(arr, [1, 20]).map((e) => e.path),
+    ['1'],
+  );
+});
+
+test('property posts: unknown identifiers, read-only sets and the timed form', () => {
+  const m = standardThingModels()['water-meter'];
+  assert.deepEqual(checkProperties(m, { total: 12.5, flow: { value: 0.3, time: 1795846429273 } }), []);
+  assert.deepEqual(
+    checkProperties(m, { nope: 1 }).map((e) => e.code),
+    ['UNKNOWN_FIELD'],
+  );
+  assert.deepEqual(
+    checkProperties(m, { total: 1 }, true).map((e) => e.code),
+    ['UNKNOWN_FIELD'],
+    'total is read-only: a set is refused',
+  );
+  assert.deepEqual(checkProperties(m, { valve: 1 }, true), []);
+  assert.deepEqual(
+    checkProperties(m, [1]).map((e) => e.code),
+    ['TYPE_MISMATCH'],
+  );
+});

@@ -1,0 +1,2 @@
+export * from './device-client.ts';
+export * from './sign.ts';
