@@ -5,7 +5,13 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const suites: Record<string, string[]> = {
-  unit: ['platform/*/src/**/*.test.ts', 'sdk/*/src/**/*.test.ts', 'schemas/src/**/*.test.ts', 'tools/**/*.test.ts'],
+  unit: [
+    'platform/*/src/**/*.test.ts',
+    'sdk/*/src/**/*.test.ts',
+    'examples/*/test/**/*.test.ts',
+    'schemas/src/**/*.test.ts',
+    'tools/**/*.test.ts',
+  ],
   e2e: ['e2e/**/*.test.ts'],
 };
 const which = process.argv[2] && !process.argv[2].startsWith('-') ? process.argv[2] : 'all';

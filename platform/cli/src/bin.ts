@@ -13,8 +13,8 @@ import { acquireDataDirLock, migrate, openPglite, openPostgres } from '@shequ/db
 import { callApi } from './api-client.ts';
 import { parseArgs, str } from './args.ts';
 import { importCommand, peopleCount } from './base-commands.ts';
-import { pluginCommand, pluginUsage } from './plugin-commands.ts';
 import { deviceCreate, deviceShow, mqttAccountCreate, productCreate } from './iot-commands.ts';
+import { pluginCommand, pluginUsage } from './plugin-commands.ts';
 import { type Role, start } from './start.ts';
 
 const usage = `shequ — Shequ 社区 platform CLI

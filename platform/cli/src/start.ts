@@ -4,6 +4,7 @@ import { buildServer, newAdminToken } from '@shequ/api';
 import { type Config, DEMO_PASSWORD, demoAccounts, openPlatform, type Platform, roles } from '@shequ/core';
 import { IotEngine } from '@shequ/iot';
 import { openPluginRuntime, type PluginRuntime } from '@shequ/runtime';
+import { installDemoApps } from './demo-apps.ts';
 import { removeRuntime, writeRuntime } from './runtime-file.ts';
 import { buildWeb, startWeb, webNeedsBuild } from './web.ts';
 
@@ -76,6 +77,7 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
   const iot = has('iot') ? await startIot(platform) : undefined;
   if (has('api')) {
     plugins = await openPluginRuntime(platform, { purge: true, triggers: true });
+    await installDemoApps(platform, plugins.host);
     server = await buildServer(platform, { adminToken, plugins: plugins.host, iot: iot?.iot });
     await server.listen({ port: config.apiPort, host: config.host });
     const address = server.server.address();

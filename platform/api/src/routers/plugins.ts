@@ -211,6 +211,7 @@ export const pluginsRouter = router({
         input: input.input ?? {},
         user: { id: ctx.principal.userId, role },
         via: 'page',
+        locale: ctx.principal.locale,
       });
     }),
 });

@@ -34,6 +34,8 @@ export interface InvokeInput {
   user: BridgeCall['user'];
   /** `page` calls are checked against the handler's roles; `system` calls (events, jobs) are not. */
   via: 'page' | 'system';
+  /** The caller's language (zh-CN or en), as `ctx.locale`; zh-CN when unknown. */
+  locale?: string;
 }
 
 export interface HostOptions {
@@ -244,6 +246,7 @@ export class PluginHost {
         plugin: { id: pkg.pluginId, version: pkg.version },
         user: req.user,
         settings: install.settings,
+        locale: req.locale === 'en' ? 'en' : 'zh-CN',
       },
       limits: this.#opts.limits,
       bridge: bridgeFor(this.#env(call, pkg, install)),
