@@ -163,6 +163,30 @@ describe('shequ CLI against a running platform (PostgreSQL)', {
     assert.match(gone.stdout, /data is kept until/);
     assert.equal(cli(env, 'plugin', 'enable', 'org.test.cli', '--community', 'demo').status, 1);
   });
+
+  test('shequ-plugin dev --once puts a fresh build of the example in front of the demo community, twice', () => {
+    const example = fileURLToPath(new URL('../../../examples/noticeboard', import.meta.url));
+    const sdkCli = fileURLToPath(new URL('../../../sdk/plugin/src/cli/main.ts', import.meta.url));
+    const dev = () =>
+      spawnSync(process.execPath, ['--no-node-snapshot', sdkCli, 'dev', example, '--once', '--community', 'demo'], {
+        env: { ...process.env, ...env },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+    const first = dev();
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, /org\.shequ\.noticeboard@1\.0\.0-dev\.\d+ running in community demo/);
+    const second = dev();
+    assert.equal(second.status, 0, second.stderr);
+    const list = JSON.parse(cli(env, 'plugin', 'list', '--community', 'demo', '--json').stdout) as Array<{
+      pluginId: string;
+      version: string;
+      state: string;
+    }>;
+    const board = list.find((r) => r.pluginId === 'org.shequ.noticeboard');
+    assert.equal(board?.state, 'enabled');
+    assert.equal(board?.version, second.stdout.match(/@(\S+) running/)?.[1]);
+  });
 });
 
 describe('shequ import and people count (embedded database)', () => {
