@@ -1,7 +1,7 @@
 // Apps end to end: the suite registers a small repairs app; the operator installs it from the console (granting
 // permissions), records repairs through its form (a bad value first comes back as a field error), closes one after
 // a confirm; a resident on a phone with large text finds it under its scenario, lists and opens a record; the
-// operator disables it and the resident no longer sees it.
+// operator disables it and the resident no longer sees it; uninstalling explains how long the data is kept.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { DEMO_PASSWORD } from '@shequ/core';
@@ -203,4 +203,21 @@ test('the operator disables the app; the resident no longer sees it', async () =
     },
     PHONE,
   );
+});
+
+test('uninstalling explains the 30-day data retention and shows until when the data is kept', async () => {
+  await as('operator', async (page) => {
+    await openAppsAdmin(page);
+    await page.getByTestId(`app-uninstall-${PLUGIN_ID}`).click();
+    assert.match(await text(page, 'uninstall-explain'), /保留 30 天/);
+    await page.getByTestId('uninstall-confirm').click();
+    await page.getByTestId(`app-state-${PLUGIN_ID}`).getByText('已卸载').waitFor();
+    await page
+      .getByText(/数据保留至/)
+      .first()
+      .waitFor();
+    // It can be installed again from the packages list.
+    await page.getByRole('tab', { name: '安装新应用' }).click();
+    await page.getByTestId(`install-${PLUGIN_ID}`).waitFor();
+  });
 });

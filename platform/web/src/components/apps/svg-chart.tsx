@@ -8,6 +8,8 @@ const PALETTE = ['#1f6feb', '#2da44e', '#d29922', '#cf222e', '#8250df', '#0a7ea4
 const W = 320;
 const H = 180;
 const PAD = 28;
+// Room above the tallest bar or point for its value label.
+const TOP = 18;
 
 /** `[{label, value}]` from a handler, ignoring anything else. */
 export function pointsOf(data: unknown): Point[] {
@@ -24,7 +26,7 @@ export function pointsOf(data: unknown): Point[] {
 function Bars({ points, max }: { points: Point[]; max: number }) {
   const step = (W - PAD) / points.length;
   return points.map((p, i) => {
-    const h = ((H - PAD) * p.value) / max;
+    const h = ((H - PAD - TOP) * p.value) / max;
     const x = PAD + i * step + step * 0.15;
     return (
       <g key={p.key}>
@@ -42,7 +44,7 @@ function Bars({ points, max }: { points: Point[]; max: number }) {
 
 function Line({ points, max }: { points: Point[]; max: number }) {
   const step = points.length > 1 ? (W - 2 * PAD) / (points.length - 1) : 0;
-  const xy = points.map((p, i) => [PAD + i * step, H - PAD - ((H - 2 * PAD) * p.value) / max] as const);
+  const xy = points.map((p, i) => [PAD + i * step, H - PAD - ((H - PAD - TOP) * p.value) / max] as const);
   return (
     <>
       <polyline points={xy.map(([x, y]) => `${x},${y}`).join(' ')} fill="none" stroke={PALETTE[0]} strokeWidth={2} />
