@@ -1,8 +1,8 @@
 import { adminRouter } from './routers/admin.ts';
 import { authRouter } from './routers/auth.ts';
 import { baseRouter } from './routers/base.ts';
-import { pluginsRouter } from './routers/plugins.ts';
 import { iotRouter } from './routers/iot.ts';
+import { pluginsRouter } from './routers/plugins.ts';
 import { tenancyRouter } from './routers/tenancy.ts';
 import { router } from './trpc.ts';
 

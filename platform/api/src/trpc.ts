@@ -1,6 +1,6 @@
 import { AppError, type ErrorCode, hasPermission, type Platform, type Principal } from '@shequ/core';
-import type { PluginHost } from '@shequ/runtime';
 import type { IotEngine } from '@shequ/iot';
+import type { PluginHost } from '@shequ/runtime';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/unstable-core-do-not-import';
 import { ZodError } from 'zod';

@@ -2,6 +2,6 @@ export * from './audit.ts';
 export * from './base.ts';
 export * from './bus.ts';
 export * from './identity.ts';
-export * from './plugin.ts';
 export * from './iot.ts';
+export * from './plugin.ts';
 export * from './tenancy.ts';
