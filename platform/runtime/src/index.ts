@@ -1,4 +1,5 @@
 export { type BridgeEnv, bridgeFor, type HttpAnswer } from './host/bridge.ts';
+export { checkCall } from './host/check-call.ts';
 export { Collections, MemoryRecordStore, type RecordStore, SqlRecordStore } from './host/collections.ts';
 export {
   failureToError,

@@ -1,11 +1,12 @@
 import { enqueue } from '@shequ/bus';
 import { AppError, AuditBatcher, type ErrorCode, type Logger } from '@shequ/core';
 import { type Database, type PluginGrants, pluginInstalls, pluginPackages, regions, withScope } from '@shequ/db';
-import { compileAuthorSchema, fieldErrors, type PluginManifest } from '@shequ/schemas';
+import type { PluginManifest } from '@shequ/schemas';
 import { and, eq } from 'drizzle-orm';
 import type { SandboxPool } from '../sandbox/pool.ts';
 import type { GuestFailure, SandboxLimits } from '../sandbox/protocol.ts';
 import { type BridgeEnv, bridgeFor, type HttpAnswer } from './bridge.ts';
+import { checkCall } from './check-call.ts';
 import { Collections, SqlRecordStore } from './collections.ts';
 import type { BridgeCall, Capabilities } from './services.ts';
 
@@ -209,25 +210,7 @@ export class PluginHost {
     const pkg = await this.package(install.pluginId, install.version);
     if (!pkg)
       throw new AppError('INTERNAL', { zh: '应用安装包缺失', en: 'The installed package is missing', isPublic: false });
-    const spec = Object.hasOwn(pkg.manifest.handlers, req.handler) ? pkg.manifest.handlers[req.handler] : undefined;
-    if (!spec)
-      throw new AppError('NOT_FOUND', { zh: '应用没有这个功能', en: `The app has no handler "${req.handler}"` });
-    if (req.via === 'page' && (!req.user || !(spec.roles ?? []).includes(req.user.role))) {
-      throw new AppError('FORBIDDEN', {
-        zh: '您不能使用该应用的这项功能',
-        en: 'You may not use this function of the app',
-      });
-    }
-    if (spec.input) {
-      const v = compileAuthorSchema(spec.input);
-      if (!v(req.input)) {
-        throw new AppError('INVALID_INPUT', {
-          zh: '请检查填写的内容',
-          en: 'Please check the marked fields',
-          fieldErrors: fieldErrors(v.errors),
-        });
-      }
-    }
+    checkCall(pkg.manifest, req.handler, req.input, req.user, req.via);
     const call: BridgeCall = {
       communityId: req.community.id,
       communityCode: req.community.code,

@@ -4,6 +4,7 @@ import {
   type BridgeCall,
   bridgeFor,
   Collections,
+  checkCall,
   failureToError,
   type HttpAnswer,
   type LogLine,
@@ -12,7 +13,7 @@ import {
   SandboxPool,
   type StoredRecord,
 } from '@shequ/runtime';
-import { compileAuthorSchema, fieldErrors, type PluginManifest } from '@shequ/schemas';
+import type { PluginManifest } from '@shequ/schemas';
 import { bundlePlugin } from '../bundle.ts';
 import type { PluginUser } from '../context.ts';
 import { formatProjectProblem, loadProject } from '../project.ts';
@@ -148,24 +149,8 @@ export async function createTestHost(opts: TestHostOptions = {}): Promise<TestHo
   const call = async <T>(handler: string, input: unknown = {}, o: CallOptions = {}): Promise<T> => {
     const who = o.user === undefined ? 'resident' : o.user;
     const user = typeof who === 'string' ? testUsers[who] : who;
-    const spec = Object.hasOwn(manifest.handlers, handler) ? manifest.handlers[handler] : undefined;
-    if (!spec) throw new AppError('NOT_FOUND', { zh: '应用没有这个功能', en: `The app has no handler "${handler}"` });
-    if (user && !(spec.roles ?? []).includes(user.role)) {
-      throw new AppError('FORBIDDEN', {
-        zh: '您不能使用该应用的这项功能',
-        en: 'You may not use this function of the app',
-      });
-    }
-    if (spec.input) {
-      const v = compileAuthorSchema(spec.input);
-      if (!v(input)) {
-        throw new AppError('INVALID_INPUT', {
-          zh: '请检查填写的内容',
-          en: 'Please check the marked fields',
-          fieldErrors: fieldErrors(v.errors),
-        });
-      }
-    }
+    // The platform's own checks: declared handler, the caller's role (unless user is null), the input schema.
+    checkCall(manifest, handler, input, user, user ? 'page' : 'system');
     const bridgeCall: BridgeCall = {
       communityId: community.id,
       communityCode: community.code,
