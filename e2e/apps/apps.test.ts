@@ -172,7 +172,8 @@ test('a resident on a phone with large text finds the app under its scenario, li
       await page.getByTestId('app-filter-status').click();
       await page.locator('.ant-select-item-option').filter({ hasText: '处理中' }).click();
       await items.filter({ hasText: DOOR }).waitFor({ state: 'detached' });
-      assert.equal(await items.count(), 1);
+      await page.waitForFunction("document.querySelectorAll('[data-testid=app-list-item]').length === 1");
+      await items.filter({ hasText: LIGHT }).waitFor();
 
       await items.filter({ hasText: LIGHT }).click();
       await page.waitForURL(new RegExp(`/app/apps/${esc}/view\\?id=`));

@@ -1,6 +1,6 @@
 'use client';
 
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTRPC, useTRPCClient } from '@/lib/trpc';
 import type { Audience } from './app-types';
 
@@ -20,6 +20,8 @@ export function useHandlerData(community: string, pluginId: string, handler: str
     queryFn: () => client.plugins.invoke.mutate({ community, pluginId, handler, input }) as Promise<unknown>,
     enabled,
     staleTime: 0,
+    // A new filter or page keeps the rows on screen until the answer arrives, rather than flashing a spinner.
+    placeholderData: keepPreviousData,
   });
 }
 
