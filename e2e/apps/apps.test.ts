@@ -222,3 +222,34 @@ test('uninstalling explains the 30-day data retention and shows until when the d
     await page.getByTestId(`install-${PLUGIN_ID}`).waitFor();
   });
 });
+
+test('the example noticeboard renders for a resident: a comment form opened from a post comments on that post', async () => {
+  const board = 'org.shequ.noticeboard';
+  const count = (page: Page) =>
+    page
+      .getByTestId('app-detail')
+      .locator('tr', { has: page.getByText('评论数', { exact: true }) })
+      .locator('.ant-descriptions-item-content');
+  await as(
+    'resident',
+    async (page) => {
+      await page.getByTestId('scenario-neighbourhood').getByTestId(`my-app-${board}`).click();
+      await page.waitForURL(/\/app\/apps\/org\.shequ\.noticeboard\/board$/);
+      await page.getByTestId('app-list-item').first().click();
+      await page.waitForURL(/\/post\?id=/);
+      const before = Number(((await count(page).textContent()) ?? '').trim());
+      const post = page.url();
+      await page.getByTestId('app-action-comment').click();
+      await page.waitForURL(/\/comment\?id=/);
+      await page.locator('#root_body').fill('楼道灯已经修好了，谢谢！');
+      await page.getByTestId('app-form-submit').click();
+      await page.waitForURL(/\/board$/);
+      await page.goto(post);
+      await page
+        .getByTestId('app-detail')
+        .getByText(String(before + 1), { exact: true })
+        .waitFor();
+    },
+    PHONE,
+  );
+});
