@@ -78,6 +78,7 @@ test('the operator installs the app from the console, granting the permissions t
     const stats = dialog.getByRole('checkbox', { name: /读取社区统计数字/ });
     for (const box of [send, audit, stats]) assert.equal(await box.isChecked(), true, 'every permission starts ticked');
     await send.setChecked(false);
+    await page.screenshot({ path: '/tmp/shequ-apps-install.png' });
     await page.getByTestId('install-confirm').click();
     await dialog.waitFor({ state: 'detached' });
     await page.getByRole('tab', { name: '已安装' }).click();
@@ -155,12 +156,14 @@ test('a resident on a phone with large text finds the app under its scenario, li
       await page.waitForFunction("document.documentElement.classList.contains('shequ-large-text')");
       const building = page.getByTestId('scenario-building');
       await building.getByText('建筑').waitFor();
+      await page.screenshot({ path: '/tmp/shequ-apps-home.png', fullPage: true });
       await building.getByTestId(`my-app-${PLUGIN_ID}`).getByText('楼道报修').click();
       await page.waitForURL(new RegExp(`/app/apps/${esc}/home$`));
 
       const items = page.getByTestId('app-list-item');
       await items.filter({ hasText: LIGHT }).waitFor();
       assert.equal(await items.count(), 2);
+      await page.screenshot({ path: '/tmp/shequ-apps-list.png', fullPage: true });
       const size = await page.evaluate<number>(
         "parseFloat(getComputedStyle(document.querySelector('[data-testid=app-list-item]')).fontSize)",
       );
@@ -245,8 +248,7 @@ test('the example noticeboard renders for a resident: a comment form opened from
       await page.getByTestId('app-form-submit').click();
       await page.waitForURL(/\/board$/);
       await page.goto(post);
-      await page
-        .getByTestId('app-detail')
+      await count(page)
         .getByText(String(before + 1), { exact: true })
         .waitFor();
     },

@@ -1,7 +1,7 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import { Typography } from 'antd';
+import { Typography, theme } from 'antd';
 import Link from 'next/link';
 import { EmptyState } from '@/components/empty-state';
 import { useLang, useT } from '@/i18n/lang-provider';
@@ -17,6 +17,8 @@ export function MyApps({ community }: { community: string }) {
   const { lang } = useLang();
   const t = useT();
   const apps = useQuery(trpc.plugins.apps.queryOptions({ community, audience: 'resident' }));
+  // Plain elements follow the shell's text size (large-text mode) through the theme token.
+  const { token } = theme.useToken();
 
   const body = () => {
     if (apps.isLoading) return <PageLoading />;
@@ -49,8 +51,8 @@ export function MyApps({ community }: { community: string }) {
                   textDecoration: 'none',
                 }}
               >
-                <AppIcon icon={a.icon} size={32} />
-                <span style={{ fontWeight: 600 }}>{pick(a.name, lang)}</span>
+                <AppIcon icon={a.icon} size={Math.round(token.fontSize * 1.8)} />
+                <span style={{ fontWeight: 600, fontSize: token.fontSize }}>{pick(a.name, lang)}</span>
               </Link>
             ))}
           </div>

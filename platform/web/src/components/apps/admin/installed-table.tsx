@@ -71,6 +71,7 @@ export function InstalledTable({ community }: { community: string }) {
     {
       title: t('apps.admin.col.scenario'),
       key: 'scenario',
+      onCell: () => ({ style: { whiteSpace: 'nowrap' } }),
       render: (_, r) => {
         const key = r.scenario ? scenarioKey(r.scenario) : null;
         return key ? t(key) : (r.scenario ?? '');

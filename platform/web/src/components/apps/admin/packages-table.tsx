@@ -38,6 +38,7 @@ export function PackagesTable({ community }: { community: string }) {
     {
       title: t('apps.admin.col.scenario'),
       key: 'scenario',
+      onCell: () => ({ style: { whiteSpace: 'nowrap' } }),
       render: (_, p) => {
         const key = scenarioKey(p.manifest.scenario);
         return key ? t(key) : p.manifest.scenario;
