@@ -3,7 +3,7 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RunningPlatform, startPlatform } from '../support/platform.ts';
+import { freePort, type RunningPlatform, startPlatform } from '../support/platform.ts';
 
 export type AdminApi = {
   query<T>(path: string, input: unknown): Promise<T>;
@@ -37,6 +37,8 @@ export async function startWithAdmin(): Promise<{
 }> {
   const external = process.env.SHEQU_E2E_WEB_URL;
   const root = external ? '' : await mkdtemp(join(tmpdir(), 'shequ-apps-'));
+  // The device MQTT listener has a fixed default port; another platform on this machine may hold it.
+  process.env.SHEQU_MQTT_PORT ??= String(await freePort());
   const saved = process.env.TMPDIR;
   if (!external) process.env.TMPDIR = root;
   const starting = startPlatform();
