@@ -12,4 +12,5 @@ export * from './registry/deps.ts';
 export * from './registry/device-detail.ts';
 export * from './registry/devices-service.ts';
 export * from './registry/products-service.ts';
+export * from './registry/telemetry-query.ts';
 export * from './testing.ts';

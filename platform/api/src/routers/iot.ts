@@ -10,6 +10,7 @@ import {
   listAccounts,
   listDevices,
   listProducts,
+  queryTelemetry,
   registerDevicesFromCsv,
   rotateSecret,
   setAccountEnabled,
@@ -73,6 +74,25 @@ export const iotRouter = router({
       await productFor(ctx, input.productKey, 'iot.devices.read');
       return getDeviceDetail(deps(ctx), ctx.principal.scope, input.productKey, input.deviceName);
     }),
+    telemetry: authedProcedure
+      .input(
+        device.extend({
+          kind: z.enum(['property', 'event']).optional(),
+          identifier: z.string().max(50).optional(),
+          from: z.iso.datetime({ offset: true }).optional(),
+          to: z.iso.datetime({ offset: true }).optional(),
+          limit: z.number().int().min(1).max(1000).optional(),
+        }),
+      )
+      .query(async ({ ctx, input }) => {
+        await productFor(ctx, input.productKey, 'iot.devices.read');
+        const { productKey, deviceName, from, to, ...q } = input;
+        return queryTelemetry(deps(ctx), ctx.principal.scope, productKey, deviceName, {
+          ...q,
+          from: from ? new Date(from) : undefined,
+          to: to ? new Date(to) : undefined,
+        });
+      }),
     create: authedProcedure
       .input(device.extend({ nickname: z.string().max(64).optional() }))
       .mutation(async ({ ctx, input }) => {
