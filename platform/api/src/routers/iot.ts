@@ -62,7 +62,15 @@ export const iotRouter = router({
       .input(z.object({ productKey, thingModel: model }))
       .mutation(async ({ ctx, input }) => {
         await productFor(ctx, input.productKey, 'iot.products.write');
-        return updateThingModel(deps(ctx), ctx.principal.scope, input.productKey, input.thingModel, actorOf(ctx));
+        const r = await updateThingModel(
+          deps(ctx),
+          ctx.principal.scope,
+          input.productKey,
+          input.thingModel,
+          actorOf(ctx),
+        );
+        ctx.iot?.gateway.updateModel(r.productKey, r.thingModel);
+        return { productKey: r.productKey };
       }),
   }),
   devices: router({

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { type AuditEntry, appendAudit, type FieldCrypto, type Logger } from '@shequ/core';
 import { type Database, products } from '@shequ/db';
+import type { ThingModel } from '@shequ/schemas';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
 import { eq } from 'drizzle-orm';
 import { deviceMayUse, parseTopic, topicMatches } from '../alink/topics.ts';
@@ -183,6 +184,11 @@ export class MqttGateway {
   /** Ends every session of an application account (disabled). */
   kickAccount(username: string): number {
     return this.#live.kickAccount(username);
+  }
+
+  /** Applies a product's new thing model to its live sessions. */
+  updateModel(productKey: string, model: ThingModel): number {
+    return this.#live.updateModel(productKey, model);
   }
 
   isOnline(deviceId: string): boolean {

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { testEngines } from '@shequ/db';
+import { standardThingModels } from '@shequ/schemas';
 import { createAccount, setAccountEnabled } from '../registry/accounts-service.ts';
 import { getDeviceDetail } from '../registry/device-detail.ts';
+import { updateThingModel } from '../registry/products-service.ts';
 import { actor, closed, iotFixture, nextMessage } from '../testing.ts';
 
 for (const engine of testEngines()) {
@@ -56,6 +58,21 @@ for (const engine of testEngines()) {
       }
       const detail = await getDeviceDetail(f.iot.deps, f.scope, d2.productKey, d2.deviceName);
       assert.equal(detail.properties.activePower, undefined);
+    });
+
+    test('a new thing model applies to live sessions at once', async () => {
+      const [d] = f.devices;
+      const c = await f.device(d);
+      const post = `/sys/${d.productKey}/${d.deviceName}/thing/event/property/post`;
+      await c.subscribeAsync(`${post}_reply`);
+      const model = structuredClone(standardThingModels()['power-meter']);
+      const prop = model.properties.find((p) => p.identifier === 'activePower')!;
+      prop.dataType = { type: 'float', specs: { min: '0', max: '10' } };
+      const r = await updateThingModel(f.iot.deps, f.scope, d.productKey, model, actor);
+      assert.ok(f.iot.gateway.updateModel(r.productKey, r.thingModel) >= 1);
+      const reply = nextMessage(c, `${post}_reply`);
+      c.publish(post, JSON.stringify({ id: '88', params: { activePower: 50 } }));
+      assert.equal((await reply).code, 460);
     });
 
     test('disabling an application account ends its sessions and refuses it', async () => {
