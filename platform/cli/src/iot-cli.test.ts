@@ -104,6 +104,13 @@ for (const engine of testEngines())
       } finally {
         await c.endAsync();
       }
+      const csv = join(dir, 'smoke.csv');
+      writeFileSync(csv, 'deviceName,nickname\nsmoke-0101,一号楼\nsmoke-0102,二号楼\n');
+      const imported = cli(env, 'device', 'import', '--product', productKey, csv, '--json');
+      assert.deepEqual(
+        imported.map((d: { deviceName: string }) => d.deviceName),
+        ['smoke-0101', 'smoke-0102'],
+      );
       const acc = cli(
         env,
         'mqtt-account',
