@@ -28,7 +28,13 @@ export async function iotFixture(
   const bus = new MemoryBus();
   const relay = new OutboxRelay(database, bus, { idleMs: 20 });
   relay.start();
-  const iot = new IotEngine({ database, crypto, onCommit: () => relay.kick(), ...opts });
+  const iot = new IotEngine({
+    database,
+    crypto,
+    onCommit: () => relay.kick(),
+    bus: { bus, durable: 'iot-gateway-test' },
+    ...opts,
+  });
   const { port, tlsPort } = await iot.start({ port: 0, host: '127.0.0.1', ...listen });
   const product = await createProduct(
     iot.deps,
