@@ -4,7 +4,7 @@ import type { Database, DataScope } from '@shequ/db';
 import { Downlink } from './downlink.ts';
 import { type GatewayOptions, type ListenOptions, MqttGateway } from './gateway/mqtt-gateway.ts';
 import { TelemetryWriter, type WriterOptions } from './ingest/writer.ts';
-import { followLifecycle } from './lifecycle-follower.ts';
+import { followCommands, followLifecycle } from './lifecycle-follower.ts';
 import { auditActor, type IotDeps } from './registry/deps.ts';
 import { deviceInScope } from './registry/device-detail.ts';
 import { markAllOffline } from './registry/devices-repo.ts';
@@ -32,7 +32,7 @@ export class IotEngine {
   readonly gateway: MqttGateway;
   readonly downlink: Downlink;
   readonly #o: IotEngineOptions;
-  #lifecycle: Subscription | undefined;
+  #follows: Subscription[] = [];
 
   constructor(o: IotEngineOptions) {
     this.#o = o;
@@ -62,13 +62,16 @@ export class IotEngine {
     const ports = await this.gateway.listen(listen);
     if (this.#o.bus) {
       const { bus, durable } = this.#o.bus;
-      this.#lifecycle = await followLifecycle(bus, durable, this.#o.database, this.gateway, this.#o.log);
+      this.#follows = [
+        await followLifecycle(bus, durable, this.#o.database, this.gateway, this.#o.log),
+        await followCommands(bus, `${durable}-commands`, this.downlink, this.#o.log),
+      ];
     }
     return ports;
   }
 
   async stop(): Promise<void> {
-    await this.#lifecycle?.stop();
+    for (const f of this.#follows) await f.stop();
     await this.gateway.close();
     await this.writer.drain();
   }

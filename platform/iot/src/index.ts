@@ -7,6 +7,7 @@ export * from './ingest/parse-post.ts';
 export * from './ingest/reply.ts';
 export * from './ingest/writer.ts';
 export * from './lifecycle-follower.ts';
+export * from './queued-command.ts';
 export * from './registry/accounts-service.ts';
 export * from './registry/csv-register.ts';
 export * from './registry/deps.ts';

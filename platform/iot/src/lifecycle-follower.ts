@@ -2,12 +2,34 @@ import type { Bus, EventEnvelope, Subscription } from '@shequ/bus';
 import type { Logger } from '@shequ/core';
 import { type Database, devices, mqttAccounts } from '@shequ/db';
 import { eq } from 'drizzle-orm';
+import type { Downlink } from './downlink.ts';
 import type { MqttGateway } from './gateway/mqtt-gateway.ts';
+import { commandSubject } from './queued-command.ts';
 import { lifecycleSubject } from './registry/lifecycle-events.ts';
 
 type LifecycleData =
   | { kind: 'device'; op: string; deviceId: string }
   | { kind: 'account'; op: string; username: string };
+
+/** Sends commands queued by processes without a gateway to the devices this gateway holds. */
+export async function followCommands(bus: Bus, durable: string, downlink: Downlink, log?: Logger) {
+  return bus.subscribe(durable, commandSubject, async (e: EventEnvelope) => {
+    const c = e.data as {
+      deviceId: string;
+      productKey: string;
+      deviceName: string;
+      kind: 'set' | 'service';
+      service?: string;
+      params: Record<string, unknown>;
+    };
+    const communityId = e.communityId ?? '';
+    try {
+      await downlink.deliver({ id: c.deviceId, communityId, productKey: c.productKey, deviceName: c.deviceName }, c);
+    } catch (err) {
+      log?.warn({ err, subject: e.subject }, 'queued iot command not sent');
+    }
+  });
+}
 
 /**
  * Applies lifecycle changes made anywhere (an API process without a gateway, another gateway) to the sessions of

@@ -11,6 +11,7 @@ import {
   listDevices,
   listProducts,
   queryTelemetry,
+  queueCommand,
   registerDevicesFromCsv,
   rotateSecret,
   setAccountEnabled,
@@ -186,6 +187,16 @@ export const iotRouter = router({
       )
       .mutation(async ({ ctx, input }) => {
         await productFor(ctx, input.productKey, 'iot.devices.command');
+        // Without a gateway in this process the command is queued on the bus for the gateway that holds the device.
+        if (!ctx.iot)
+          return queueCommand(
+            deps(ctx),
+            ctx.principal.scope,
+            input.productKey,
+            input.deviceName,
+            input.command,
+            actorOf(ctx),
+          );
         return engineOf(ctx).command(
           ctx.principal.scope,
           input.productKey,

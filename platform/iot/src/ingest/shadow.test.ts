@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { testEngines } from '@shequ/db';
 import { standardThingModels } from '@shequ/schemas';
+import { queueCommand } from '../queued-command.ts';
 import { createAccount, setAccountEnabled } from '../registry/accounts-service.ts';
 import { getDeviceDetail } from '../registry/device-detail.ts';
 import { updateThingModel } from '../registry/products-service.ts';
@@ -73,6 +74,35 @@ for (const engine of testEngines()) {
       const reply = nextMessage(c, `${post}_reply`);
       c.publish(post, JSON.stringify({ id: '88', params: { activePower: 50 } }));
       assert.equal((await reply).code, 460);
+    });
+
+    test('a command queued by a process without a gateway reaches the device through the bus', async () => {
+      const [d] = f.devices;
+      const c = await f.device(d);
+      const setTopic = `/sys/${d.productKey}/${d.deviceName}/thing/service/property/set`;
+      await c.subscribeAsync(setTopic);
+      const got = nextMessage(c, setTopic);
+      const r = await queueCommand(
+        f.iot.deps,
+        f.scope,
+        d.productKey,
+        d.deviceName,
+        { kind: 'set', params: { relay: 0 } },
+        actor,
+      );
+      assert.equal(r.queued, true);
+      assert.deepEqual((await got).params, { relay: 0 });
+      await assert.rejects(
+        queueCommand(
+          f.iot.deps,
+          f.scope,
+          d.productKey,
+          d.deviceName,
+          { kind: 'service', service: 'setRelay', params: { closed: 1 } },
+          actor,
+        ),
+        /sync service call/,
+      );
     });
 
     test('disabling an application account ends its sessions and refuses it', async () => {
