@@ -81,7 +81,8 @@ for (const engine of testEngines()) {
       const c = await f.device(d);
       const setTopic = `/sys/${d.productKey}/${d.deviceName}/thing/service/property/set`;
       await c.subscribeAsync(setTopic);
-      const got = nextMessage(c, setTopic);
+      // The desired state left by an earlier test may arrive first, on reconnect: wait for this command's set.
+      const got = nextMessage(c, setTopic, 5000, (b) => (b.params as { relay?: number }).relay === 0);
       const r = await queueCommand(
         f.iot.deps,
         f.scope,
