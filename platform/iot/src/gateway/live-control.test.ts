@@ -9,7 +9,7 @@ import { updateThingModel } from '../registry/products-service.ts';
 import { actor, closed, iotFixture, nextMessage } from '../testing.ts';
 
 for (const engine of testEngines()) {
-  describe(`device shadow, flow control and account lifecycle (${engine})`, () => {
+  describe(`live control: shadow, flow control, model updates, queued commands, account lifecycle (${engine})`, () => {
     let f: Awaited<ReturnType<typeof iotFixture>>;
     before(async () => {
       f = await iotFixture(engine);
