@@ -13,7 +13,7 @@ import { acquireDataDirLock, migrate, openPglite, openPostgres } from '@shequ/db
 import { callApi } from './api-client.ts';
 import { parseArgs, str } from './args.ts';
 import { importCommand, peopleCount } from './base-commands.ts';
-import { deviceCreate, deviceShow, mqttAccountCreate, productCreate } from './iot-commands.ts';
+import { deviceCreate, deviceImport, deviceShow, mqttAccountCreate, productCreate } from './iot-commands.ts';
 import { pluginCommand, pluginUsage } from './plugin-commands.ts';
 import { type Role, start } from './start.ts';
 
@@ -29,6 +29,7 @@ const usage = `shequ — Shequ 社区 platform CLI
   shequ people count --community CODE [--json]
   shequ product create --name N --tsl FILE --community CODE [--gateway] [--json]
   shequ device create --product PK --name DN [--json]     (the device secret is shown once)
+  shequ device import --product PK FILE [--json]          CSV deviceName[,nickname]; all rows or none
   shequ device show PK DN [--json]                        state, latest properties, shadow
   shequ mqtt-account create --name N --community CODE --topics 'PATTERN,…' [--json]
   shequ user create --name N [--username U] [--phone P] [--password PW] --role ROLE [--region CODE]
@@ -149,6 +150,7 @@ async function main(): Promise<number> {
     case 'device':
       if (sub === 'create') return deviceCreate(config, flags);
       if (sub === 'show') return deviceShow(config, flags, positionals[2], positionals[3]);
+      if (sub === 'import') return deviceImport(config, flags, positionals[2]);
       break;
     case 'mqtt-account':
       if (sub === 'create') return mqttAccountCreate(config, flags);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { createTestDatabaseUrl, testEngines } from '@shequ/db';
 import { sign } from '@shequ/iot';
 import { standardThingModels } from '@shequ/schemas';
 import { connectAsync } from 'mqtt';
@@ -31,96 +32,107 @@ function cli(env: NodeJS.ProcessEnv, ...args: string[]) {
   return JSON.parse(r.stdout);
 }
 
-describe('shequ CLI: products, devices and MQTT accounts against a running api,iot process (PGlite)', () => {
-  let dir: string;
-  let child: ChildProcess;
-  let env: NodeJS.ProcessEnv;
-  let mqttPort: number;
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'shequ-iot-cli-'));
-    const apiPort = await freePort();
-    env = { SHEQU_DATA_DIR: dir, DATABASE_URL: '' };
-    child = spawn(process.execPath, ['--no-node-snapshot', bin, 'start', '--role', 'api,iot'], {
-      env: { ...process.env, ...env, SHEQU_API_PORT: String(apiPort), SHEQU_MQTT_PORT: '0', SHEQU_LOG_LEVEL: 'warn' },
-      stdio: 'ignore',
+for (const engine of testEngines())
+  describe(`shequ CLI: products, devices and MQTT accounts against a running api,iot process (${engine})`, () => {
+    let dir: string;
+    let child: ChildProcess;
+    let env: NodeJS.ProcessEnv;
+    let mqttPort: number;
+    let pg: Awaited<ReturnType<typeof createTestDatabaseUrl>> | undefined;
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'shequ-iot-cli-'));
+      const apiPort = await freePort();
+      pg = engine === 'postgres' ? await createTestDatabaseUrl() : undefined;
+      env = { SHEQU_DATA_DIR: dir, DATABASE_URL: pg?.url ?? '' };
+      child = spawn(process.execPath, ['--no-node-snapshot', bin, 'start', '--role', 'api,iot'], {
+        env: { ...process.env, ...env, SHEQU_API_PORT: String(apiPort), SHEQU_MQTT_PORT: '0', SHEQU_LOG_LEVEL: 'warn' },
+        stdio: 'ignore',
+      });
+      const runtime = join(dir, 'runtime.json');
+      const end = Date.now() + 90_000;
+      while (Date.now() < end && !existsSync(runtime)) await sleep(200);
+      mqttPort = JSON.parse(readFileSync(runtime, 'utf8')).mqttPort;
+      assert.ok(mqttPort > 0);
     });
-    const runtime = join(dir, 'runtime.json');
-    const end = Date.now() + 90_000;
-    while (Date.now() < end && !existsSync(runtime)) await sleep(200);
-    mqttPort = JSON.parse(readFileSync(runtime, 'utf8')).mqttPort;
-    assert.ok(mqttPort > 0);
-  });
-  after(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
+    after(async () => {
+      if (child && child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      await pg?.drop();
+      rmSync(dir, { recursive: true, force: true });
+    });
 
-  test('product create → device create → a signed device posts → device show has it online with the value', async () => {
-    const tsl = join(dir, 'smoke.json');
-    writeFileSync(tsl, JSON.stringify(standardThingModels()['smoke-detector']));
-    const { productKey } = cli(
-      env,
-      'product',
-      'create',
-      '--name',
-      '烟感',
-      '--tsl',
-      tsl,
-      '--community',
-      'demo',
-      '--json',
-    );
-    assert.match(productKey, /^[a-z0-9]+$/);
-    const dev = cli(env, 'device', 'create', '--product', productKey, '--name', 'smoke-0001', '--json');
-    assert.deepEqual(Object.keys(dev).sort(), ['deviceName', 'deviceSecret', 'productKey']);
-    const c = await connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
-      clientId: 'smoke-0001|securemode=3,signmethod=hmacsha1|',
-      username: `smoke-0001&${productKey}`,
-      password: sign(dev.deviceSecret, 'hmacsha1', { id: 'smoke-0001', deviceName: 'smoke-0001', productKey }),
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-    });
-    try {
-      const topic = `/sys/${productKey}/smoke-0001/thing/event/property/post`;
-      await c.subscribeAsync(`${topic}_reply`);
-      const reply = new Promise<{ code: number }>((resolve) =>
-        c.once('message', (_t, p) => resolve(JSON.parse(p.toString()))),
+    test('product create → device create → a signed device posts → device show has it online with the value', async () => {
+      const tsl = join(dir, 'smoke.json');
+      writeFileSync(tsl, JSON.stringify(standardThingModels()['smoke-detector']));
+      const { productKey } = cli(
+        env,
+        'product',
+        'create',
+        '--name',
+        '烟感',
+        '--tsl',
+        tsl,
+        '--community',
+        'demo',
+        '--json',
       );
-      c.publish(topic, JSON.stringify({ id: '1', version: '1.0', params: { smokeDensity: 1.5, battery: 87 } }));
-      assert.equal((await reply).code, 200);
-      const shown = cli(env, 'device', 'show', productKey, 'smoke-0001', '--json');
-      assert.equal(shown.online, true);
-      assert.equal(shown.properties.smokeDensity.value, 1.5);
-      assert.equal(typeof shown.properties.battery.time, 'number');
-    } finally {
-      await c.endAsync();
-    }
-    const acc = cli(
-      env,
-      'mqtt-account',
-      'create',
-      '--name',
-      'cockpit',
-      '--community',
-      'demo',
-      '--topics',
-      `/sys/${productKey}/+/thing/event/#,/cockpit/#`,
-      '--json',
-    );
-    assert.deepEqual(Object.keys(acc).sort(), ['password', 'username']);
-    const app = await connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
-      clientId: 'cockpit-1',
-      username: acc.username,
-      password: acc.password,
-      protocolVersion: 4,
-      reconnectPeriod: 0,
+      assert.match(productKey, /^[a-z0-9]+$/);
+      const dev = cli(env, 'device', 'create', '--product', productKey, '--name', 'smoke-0001', '--json');
+      assert.deepEqual(Object.keys(dev).sort(), ['deviceName', 'deviceSecret', 'productKey']);
+      const c = await connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
+        clientId: 'smoke-0001|securemode=3,signmethod=hmacsha1|',
+        username: `smoke-0001&${productKey}`,
+        password: sign(dev.deviceSecret, 'hmacsha1', { id: 'smoke-0001', deviceName: 'smoke-0001', productKey }),
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+      });
+      try {
+        const topic = `/sys/${productKey}/smoke-0001/thing/event/property/post`;
+        await c.subscribeAsync(`${topic}_reply`);
+        const reply = new Promise<{ code: number }>((resolve) =>
+          c.once('message', (_t, p) => resolve(JSON.parse(p.toString()))),
+        );
+        c.publish(topic, JSON.stringify({ id: '1', version: '1.0', params: { smokeDensity: 1.5, battery: 87 } }));
+        assert.equal((await reply).code, 200);
+        const shown = cli(env, 'device', 'show', productKey, 'smoke-0001', '--json');
+        assert.equal(shown.online, true);
+        assert.equal(shown.properties.smokeDensity.value, 1.5);
+        assert.equal(typeof shown.properties.battery.time, 'number');
+      } finally {
+        await c.endAsync();
+      }
+      const csv = join(dir, 'smoke.csv');
+      writeFileSync(csv, 'deviceName,nickname\nsmoke-0101,一号楼\nsmoke-0102,二号楼\n');
+      const imported = cli(env, 'device', 'import', '--product', productKey, csv, '--json');
+      assert.deepEqual(
+        imported.map((d: { deviceName: string }) => d.deviceName),
+        ['smoke-0101', 'smoke-0102'],
+      );
+      const acc = cli(
+        env,
+        'mqtt-account',
+        'create',
+        '--name',
+        'cockpit',
+        '--community',
+        'demo',
+        '--topics',
+        `/sys/${productKey}/+/thing/event/#,/cockpit/#`,
+        '--json',
+      );
+      assert.deepEqual(Object.keys(acc).sort(), ['password', 'username']);
+      const app = await connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
+        clientId: 'cockpit-1',
+        username: acc.username,
+        password: acc.password,
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+      });
+      const granted = await app.subscribeAsync(`/sys/${productKey}/+/thing/event/#`);
+      assert.equal(granted[0].qos, 0);
+      await app.endAsync();
     });
-    const granted = await app.subscribeAsync(`/sys/${productKey}/+/thing/event/#`);
-    assert.equal(granted[0].qos, 0);
-    await app.endAsync();
   });
-});

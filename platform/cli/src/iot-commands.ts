@@ -53,6 +53,41 @@ export async function deviceCreate(config: Config, flags: Flags): Promise<number
   return 0;
 }
 
+/**
+ * `shequ device import --product PK FILE [--json]`: registers every row of a `deviceName[,nickname]` CSV or none;
+ * prints the new secrets once, as CSV (or JSON), for provisioning.
+ */
+export async function deviceImport(config: Config, flags: Flags, file?: string): Promise<number> {
+  const productKey = str(flags.product);
+  if (!productKey || !file) {
+    console.error('usage: shequ device import --product PK FILE [--json]   (CSV header: deviceName[,nickname])');
+    return 2;
+  }
+  let csv: string;
+  try {
+    csv = readFileSync(file, 'utf8');
+  } catch (err) {
+    console.error(`cannot read ${file}: ${(err as Error).message}`);
+    return 2;
+  }
+  const rows = await callApi<Array<{ productKey: string; deviceName: string; deviceSecret: string }>>(
+    config,
+    flags,
+    'mutation',
+    'iot.devices.importCsv',
+    { productKey, csv },
+  );
+  const out = rows.map((r) => ({ productKey: r.productKey, deviceName: r.deviceName, deviceSecret: r.deviceSecret }));
+  print(
+    flags,
+    out,
+    ['productKey,deviceName,deviceSecret', ...out.map((r) => `${r.productKey},${r.deviceName},${r.deviceSecret}`)].join(
+      '\n',
+    ),
+  );
+  return 0;
+}
+
 /** `shequ device show PK DN [--json]`: state, latest properties and shadow. */
 export async function deviceShow(config: Config, flags: Flags, productKey?: string, deviceName?: string) {
   if (!productKey || !deviceName) {

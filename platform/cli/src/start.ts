@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { buildServer, newAdminToken } from '@shequ/api';
 import { type Config, DEMO_PASSWORD, demoAccounts, openPlatform, type Platform, roles } from '@shequ/core';
 import { IotEngine } from '@shequ/iot';
@@ -18,6 +19,8 @@ async function startIot(platform: Platform) {
     crypto: platform.crypto,
     log: platform.log,
     onCommit: () => platform.relay.kick(),
+    // One durable per gateway listener, so every gateway sees every lifecycle change.
+    bus: { bus: platform.bus, durable: `iot-gateway-${hostname()}-${config.mqttPort}` },
     gateway: {
       maxTimestampSkewMs: config.mqttMaxSkewSeconds === undefined ? null : config.mqttMaxSkewSeconds * 1000,
     },

@@ -1,5 +1,5 @@
 import { AppError } from '@shequ/core';
-import { type Database, shadows } from '@shequ/db';
+import { type Database, type Executor, shadows } from '@shequ/db';
 import { checkProperties, checkValue, type ThingModel } from '@shequ/schemas';
 import { eq, sql } from 'drizzle-orm';
 import type { DeviceSession } from './gateway/authenticator.ts';
@@ -20,6 +20,31 @@ const invalidParams = (errors: Array<{ path: string; message: string }>) =>
     en: 'The parameters do not fit the thing model',
     fieldErrors: Object.fromEntries(errors.map((e) => [e.path || 'params', [e.message]])),
   });
+
+type Target = Pick<DeviceIdentity, 'id' | 'communityId' | 'productKey' | 'deviceName'>;
+
+/** Checks a property set against the model: writable properties only, values in range. */
+export function checkSet(model: ThingModel, params: Record<string, unknown>): void {
+  const errors = checkProperties(model, params, true);
+  if (errors.length) throw invalidParams(errors);
+}
+
+/** Checks a service call against the model; answers the service definition. */
+export function checkService(model: ThingModel, service: string, params: Record<string, unknown>) {
+  const def = model.services.find((s) => s.identifier === service);
+  if (!def) throw invalidParams([{ path: 'service', message: `no service "${service}" in the model` }]);
+  const errors = checkValue({ type: 'struct', specs: def.inputData }, params, 'params');
+  if (errors.length) throw invalidParams(errors);
+  return def;
+}
+
+/** Merges wanted values into the shadow's `desired`: what a device gets when it comes back. */
+export async function storeDesired(ex: Executor, d: Target, params: Record<string, unknown>): Promise<void> {
+  await ex.execute(sql`
+    insert into iot.shadows (device_id, community_id, desired) values (${d.id}, ${d.communityId}, ${JSON.stringify(params)}::jsonb)
+    on conflict (device_id) do update set desired = iot.shadows.desired || excluded.desired,
+      version = iot.shadows.version + 1, updated_at = now()`);
+}
 
 /**
  * Downlink: property sets and service calls, checked against the thing model first. A sync call waits for the
@@ -48,12 +73,8 @@ export class Downlink {
     params: Record<string, unknown>,
     opts: { waitMs?: number } = {},
   ): Promise<CommandResult> {
-    const errors = checkProperties(model, params, true);
-    if (errors.length) throw invalidParams(errors);
-    await this.#database.db.execute(sql`
-      insert into iot.shadows (device_id, community_id, desired) values (${d.id}, ${d.communityId}, ${JSON.stringify(params)}::jsonb)
-      on conflict (device_id) do update set desired = iot.shadows.desired || excluded.desired,
-        version = iot.shadows.version + 1, updated_at = now()`);
+    checkSet(model, params);
+    await storeDesired(this.#database.db, d, params);
     return this.#send(d, 'thing/service/property/set', 'thing.service.property.set', params, opts.waitMs);
   }
 
@@ -64,10 +85,7 @@ export class Downlink {
     params: Record<string, unknown>,
     opts: { timeoutMs?: number } = {},
   ): Promise<CommandResult> {
-    const def = model.services.find((s) => s.identifier === service);
-    if (!def) throw invalidParams([{ path: 'service', message: `no service "${service}" in the model` }]);
-    const errors = checkValue({ type: 'struct', specs: def.inputData }, params, 'params');
-    if (errors.length) throw invalidParams(errors);
+    const def = checkService(model, service, params);
     if (!this.#gateway.isOnline(d.id)) {
       throw new AppError('UNAVAILABLE', { zh: '设备不在线', en: `Device ${d.productKey}/${d.deviceName} is offline` });
     }
@@ -106,6 +124,17 @@ export class Downlink {
     await this.#gateway.publish(topic, { id, version: '1.0', params, method }, 1);
     const reply = replied ? await replied : undefined;
     return { id, delivered: true, reply };
+  }
+
+  /**
+   * Sends a command that was checked and queued elsewhere (an API process without a gateway), if this gateway holds
+   * the device; nothing waits for the reply.
+   */
+  async deliver(d: Target, cmd: { kind: 'set' | 'service'; service?: string; params: Record<string, unknown> }) {
+    if (!this.#gateway.isOnline(d.id)) return false;
+    if (cmd.kind === 'set') await this.#send(d, 'thing/service/property/set', 'thing.service.property.set', cmd.params);
+    else await this.#send(d, `thing/service/${cmd.service}`, `thing.service.${cmd.service}`, cmd.params);
+    return true;
   }
 
   /** The gateway hands every `_reply` from a device here; a waiting call resolves. */

@@ -1,8 +1,10 @@
+import type { Bus, Subscription } from '@shequ/bus';
 import { type Actor, AppError, appendAudit, type FieldCrypto, type Logger } from '@shequ/core';
 import type { Database, DataScope } from '@shequ/db';
 import { Downlink } from './downlink.ts';
 import { type GatewayOptions, type ListenOptions, MqttGateway } from './gateway/mqtt-gateway.ts';
 import { TelemetryWriter, type WriterOptions } from './ingest/writer.ts';
+import { followCommands, followLifecycle } from './lifecycle-follower.ts';
 import { auditActor, type IotDeps } from './registry/deps.ts';
 import { deviceInScope } from './registry/device-detail.ts';
 import { markAllOffline } from './registry/devices-repo.ts';
@@ -14,6 +16,8 @@ export interface IotEngineOptions {
   /** Called after IoT facts were committed to the outbox (the platform kicks its relay). */
   onCommit?: () => void;
   writer?: Omit<WriterOptions, 'onCommit'>;
+  /** When given, lifecycle changes made in other processes (disable, delete, rotation) reach this gateway. */
+  bus?: { bus: Bus; durable: string };
   gateway?: Omit<GatewayOptions, 'database' | 'crypto' | 'writer' | 'log'>;
 }
 
@@ -28,6 +32,7 @@ export class IotEngine {
   readonly gateway: MqttGateway;
   readonly downlink: Downlink;
   readonly #o: IotEngineOptions;
+  #follows: Subscription[] = [];
 
   constructor(o: IotEngineOptions) {
     this.#o = o;
@@ -54,10 +59,19 @@ export class IotEngine {
   async start(listen: ListenOptions) {
     // Embedded PGlite has one process: a device still marked online is a leftover of the last run.
     if (this.#o.database.kind === 'pglite') await markAllOffline(this.#o.database.db);
-    return this.gateway.listen(listen);
+    const ports = await this.gateway.listen(listen);
+    if (this.#o.bus) {
+      const { bus, durable } = this.#o.bus;
+      this.#follows = [
+        await followLifecycle(bus, durable, this.#o.database, this.gateway, this.#o.log),
+        await followCommands(bus, `${durable}-commands`, this.downlink, this.#o.log),
+      ];
+    }
+    return ports;
   }
 
   async stop(): Promise<void> {
+    for (const f of this.#follows) await f.stop();
     await this.gateway.close();
     await this.writer.drain();
   }

@@ -28,7 +28,13 @@ export async function iotFixture(
   const bus = new MemoryBus();
   const relay = new OutboxRelay(database, bus, { idleMs: 20 });
   relay.start();
-  const iot = new IotEngine({ database, crypto, onCommit: () => relay.kick(), ...opts });
+  const iot = new IotEngine({
+    database,
+    crypto,
+    onCommit: () => relay.kick(),
+    bus: { bus, durable: 'iot-gateway-test' },
+    ...opts,
+  });
   const { port, tlsPort } = await iot.start({ port: 0, host: '127.0.0.1', ...listen });
   const product = await createProduct(
     iot.deps,
@@ -114,8 +120,13 @@ export function deviceCredentials(
   };
 }
 
-/** The next message on a topic, or a rejection after `ms`. */
-export function nextMessage(c: MqttClient, topic: string, ms = 5000): Promise<Record<string, unknown>> {
+/** The next message on a topic (that `match` accepts, when given), or a rejection after `ms`. */
+export function nextMessage(
+  c: MqttClient,
+  topic: string,
+  ms = 5000,
+  match: (body: Record<string, unknown>) => boolean = () => true,
+): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => {
       c.off('message', on);
@@ -123,9 +134,11 @@ export function nextMessage(c: MqttClient, topic: string, ms = 5000): Promise<Re
     }, ms);
     const on = (tp: string, payload: Buffer) => {
       if (tp !== topic) return;
+      const body = JSON.parse(payload.toString('utf8'));
+      if (!match(body)) return;
       clearTimeout(t);
       c.off('message', on);
-      resolve(JSON.parse(payload.toString('utf8')));
+      resolve(body);
     };
     c.on('message', on);
   });

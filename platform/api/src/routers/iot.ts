@@ -10,6 +10,8 @@ import {
   listAccounts,
   listDevices,
   listProducts,
+  queryTelemetry,
+  queueCommand,
   registerDevicesFromCsv,
   rotateSecret,
   setAccountEnabled,
@@ -61,7 +63,15 @@ export const iotRouter = router({
       .input(z.object({ productKey, thingModel: model }))
       .mutation(async ({ ctx, input }) => {
         await productFor(ctx, input.productKey, 'iot.products.write');
-        return updateThingModel(deps(ctx), ctx.principal.scope, input.productKey, input.thingModel, actorOf(ctx));
+        const r = await updateThingModel(
+          deps(ctx),
+          ctx.principal.scope,
+          input.productKey,
+          input.thingModel,
+          actorOf(ctx),
+        );
+        ctx.iot?.gateway.updateModel(r.productKey, r.thingModel);
+        return { productKey: r.productKey };
       }),
   }),
   devices: router({
@@ -73,6 +83,25 @@ export const iotRouter = router({
       await productFor(ctx, input.productKey, 'iot.devices.read');
       return getDeviceDetail(deps(ctx), ctx.principal.scope, input.productKey, input.deviceName);
     }),
+    telemetry: authedProcedure
+      .input(
+        device.extend({
+          kind: z.enum(['property', 'event']).optional(),
+          identifier: z.string().max(50).optional(),
+          from: z.iso.datetime({ offset: true }).optional(),
+          to: z.iso.datetime({ offset: true }).optional(),
+          limit: z.number().int().min(1).max(1000).optional(),
+        }),
+      )
+      .query(async ({ ctx, input }) => {
+        await productFor(ctx, input.productKey, 'iot.devices.read');
+        const { productKey, deviceName, from, to, ...q } = input;
+        return queryTelemetry(deps(ctx), ctx.principal.scope, productKey, deviceName, {
+          ...q,
+          from: from ? new Date(from) : undefined,
+          to: to ? new Date(to) : undefined,
+        });
+      }),
     create: authedProcedure
       .input(device.extend({ nickname: z.string().max(64).optional() }))
       .mutation(async ({ ctx, input }) => {
@@ -158,6 +187,16 @@ export const iotRouter = router({
       )
       .mutation(async ({ ctx, input }) => {
         await productFor(ctx, input.productKey, 'iot.devices.command');
+        // Without a gateway in this process the command is queued on the bus for the gateway that holds the device.
+        if (!ctx.iot)
+          return queueCommand(
+            deps(ctx),
+            ctx.principal.scope,
+            input.productKey,
+            input.deviceName,
+            input.command,
+            actorOf(ctx),
+          );
         return engineOf(ctx).command(
           ctx.principal.scope,
           input.productKey,

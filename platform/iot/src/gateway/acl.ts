@@ -14,9 +14,17 @@ export function productAllowed(a: AccountSession, parsed: DeviceTopic | null, pr
   return products.get(parsed.productKey) === a.communityId;
 }
 
-/** An account publishes to a topic its ACL names, for a product of its community. */
+/** Topics only a device itself may publish: an account writing them would pass for the device. */
+const uplinkKinds = new Set(['property-post', 'event-post', 'reply', 'shadow', 'sys-other']);
+
+/**
+ * An account publishes to a topic its ACL names, for a product of its community, and never in a device's name
+ * (uplink topics stay the device's own whatever the ACL says).
+ */
 export function accountMayPublish(a: AccountSession, topic: string, products: ProductCommunities): boolean {
-  return a.topics.some((p) => topicMatches(p, topic)) && productAllowed(a, parseTopic(topic), products);
+  const parsed = parseTopic(topic);
+  if (parsed && uplinkKinds.has(parsed.kind)) return false;
+  return a.topics.some((p) => topicMatches(p, topic)) && productAllowed(a, parsed, products);
 }
 
 /** An account subscribes with a filter that asks for nothing beyond one of its patterns. */

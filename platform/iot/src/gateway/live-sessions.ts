@@ -1,4 +1,5 @@
 import type { Logger } from '@shequ/core';
+import type { ThingModel } from '@shequ/schemas';
 import type { Client } from 'aedes';
 import type { DeviceSession, Session } from './authenticator.ts';
 import type { DeviceStates } from './states.ts';
@@ -70,6 +71,19 @@ export class LiveSessions {
   #gone(client: Client, s: DeviceSession, reason: string) {
     if (this.#devices.get(s.identity.id) === client) this.#devices.delete(s.identity.id);
     void this.#states.offline(s.identity, client, reason);
+  }
+
+  /** A new thing model applies to live sessions of the product at once (posts are checked against it). */
+  updateModel(productKey: string, model: ThingModel): number {
+    let n = 0;
+    for (const c of this.#devices.values()) {
+      const s = this.#sessions.get(c);
+      if (s?.kind === 'device' && s.identity.productKey === productKey) {
+        s.identity.thingModel = model;
+        n++;
+      }
+    }
+    return n;
   }
 
   kickDevice(deviceId: string): boolean {

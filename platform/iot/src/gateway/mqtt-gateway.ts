@@ -1,10 +1,9 @@
-import { createServer, type Server } from 'node:net';
-import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { type AuditEntry, appendAudit, type FieldCrypto, type Logger } from '@shequ/core';
 import { type Database, products } from '@shequ/db';
+import type { ThingModel } from '@shequ/schemas';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
 import { eq } from 'drizzle-orm';
-import { deviceMayUse, parseTopic, topicMatches } from '../alink/topics.ts';
+import { deviceMayUse, parseTopic } from '../alink/topics.ts';
 import type { ParseLimits } from '../ingest/parse-post.ts';
 import type { TelemetryWriter } from '../ingest/writer.ts';
 import { accountMayPublish, accountMaySubscribe, productAllowed } from './acl.ts';
@@ -13,6 +12,10 @@ import { LiveSessions } from './live-sessions.ts';
 import { ConnectLimiter, NegativeCache } from './rate-limit.ts';
 import type { RegisterSession } from './registration.ts';
 import { DeviceStates } from './states.ts';
+import { jsonPacket, type ListenOptions, openListeners, sendTo } from './transport.ts';
+
+export type { ListenOptions };
+
 import { Uplinks } from './uplinks.ts';
 
 export interface GatewayOptions {
@@ -32,12 +35,6 @@ export interface GatewayOptions {
   onOnline?: (s: DeviceSession) => void;
   onReply?: (s: DeviceSession, topic: string, payload: Buffer) => void;
   onStateCommitted?: () => void;
-}
-
-export interface ListenOptions {
-  port: number;
-  host: string;
-  tls?: { port: number; options: TlsOptions };
 }
 
 interface ConnectMeta {
@@ -63,7 +60,7 @@ export class MqttGateway {
   readonly products = new Map<string, string>();
   readonly states: DeviceStates;
   #broker: Aedes | null = null;
-  #servers: Server[] = [];
+  #closeListeners: () => void = () => {};
 
   constructor(o: GatewayOptions) {
     this.#o = o;
@@ -143,28 +140,13 @@ export class MqttGateway {
     });
     this.#broker = broker;
     broker.on('clientReady', (client) => this.#ready(client));
-    const plain = createServer(broker.handle);
-    await new Promise<void>((resolve, reject) => {
-      plain.once('error', reject);
-      plain.listen(opts.port, opts.host, () => resolve());
-    });
-    this.#servers.push(plain);
-    const out: { port: number; tlsPort?: number } = { port: (plain.address() as { port: number }).port };
-    if (opts.tls) {
-      const secure = createTlsServer(opts.tls.options, broker.handle);
-      await new Promise<void>((resolve, reject) => {
-        secure.once('error', reject);
-        secure.listen(opts.tls!.port, opts.host, () => resolve());
-      });
-      this.#servers.push(secure);
-      out.tlsPort = (secure.address() as { port: number }).port;
-    }
-    return out;
+    const listeners = await openListeners(broker, opts);
+    this.#closeListeners = listeners.close;
+    return { port: listeners.port, tlsPort: listeners.tlsPort };
   }
 
   async close(): Promise<void> {
-    for (const s of this.#servers) s.close();
-    this.#servers = [];
+    this.#closeListeners();
     if (this.#broker) await new Promise<void>((resolve) => this.#broker!.close(() => resolve()));
     this.#broker = null;
     await this.states.settle();
@@ -185,21 +167,20 @@ export class MqttGateway {
     return this.#live.kickAccount(username);
   }
 
+  /** Applies a product's new thing model to its live sessions. */
+  updateModel(productKey: string, model: ThingModel): number {
+    return this.#live.updateModel(productKey, model);
+  }
+
   isOnline(deviceId: string): boolean {
     return this.#live.isOnline(deviceId);
   }
 
   /** Publishes a platform message to a topic (downlink or reply). */
   publish(topic: string, payload: unknown, qos: 0 | 1 = 0): Promise<void> {
-    const packet = {
-      cmd: 'publish',
-      topic,
-      payload: Buffer.from(JSON.stringify(payload)),
-      qos,
-      retain: false,
-      dup: false,
-    } as PublishPacket;
-    return new Promise((resolve, reject) => this.broker.publish(packet, (err) => (err ? reject(err) : resolve())));
+    return new Promise((resolve, reject) =>
+      this.broker.publish(jsonPacket(topic, payload, qos), (err) => (err ? reject(err) : resolve())),
+    );
   }
 
   async #authenticate(client: Client, username: string | undefined, password: Buffer | undefined): Promise<number> {
@@ -236,34 +217,15 @@ export class MqttGateway {
    * thousands of replies after one committed batch would otherwise queue up in the broker's emitter.
    */
   #replyTo(client: Client, topic: string, payload: unknown) {
-    if (client.closed) return;
-    const subs = (client as unknown as { subscriptions: Record<string, unknown> }).subscriptions;
-    if (!Object.keys(subs).some((f) => topicMatches(f, topic))) return;
-    const packet = {
-      cmd: 'publish',
-      topic,
-      payload: Buffer.from(JSON.stringify(payload)),
-      qos: 0,
-      retain: false,
-      dup: false,
-    } as PublishPacket;
-    client.publish(packet, (err) => {
-      if (err) this.#o.log?.debug({ err, topic }, 'mqtt reply not delivered');
-    });
+    sendTo(client, topic, payload, true);
   }
 
   /** The new secret goes to this client only (never through the broker's routing), then the session ends. */
   #sendRegistration(client: Client, s: RegisterSession) {
     const { productKey, deviceName, deviceSecret } = s;
-    const packet = {
-      cmd: 'publish',
-      topic: '/ext/register',
-      payload: Buffer.from(JSON.stringify({ productKey, deviceName, deviceSecret })),
-      qos: 0,
-      retain: false,
-      dup: false,
-    } as PublishPacket;
-    client.publish(packet, () => setTimeout(() => client.close(), 200));
+    sendTo(client, '/ext/register', { productKey, deviceName, deviceSecret }, false, () =>
+      setTimeout(() => client.close(), 200),
+    );
   }
 
   async #authorizePublish(client: Client, packet: PublishPacket): Promise<Error | null> {

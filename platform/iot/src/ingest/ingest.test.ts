@@ -5,6 +5,7 @@ import { queryRows, testEngines } from '@shequ/db';
 import { sql } from 'drizzle-orm';
 import { createAccount } from '../registry/accounts-service.ts';
 import { getDeviceDetail } from '../registry/device-detail.ts';
+import { queryTelemetry } from '../registry/telemetry-query.ts';
 import { actor, closed, iotFixture, nextMessage, subackCodes } from '../testing.ts';
 
 for (const engine of testEngines()) {
@@ -55,6 +56,12 @@ for (const engine of testEngines()) {
       assert.deepEqual(detail.properties.energyTotal, { value: 1024.25, time: t });
       assert.equal(detail.properties.activePower.value, 3.5);
       assert.equal(detail.shadow.reported.activePower, 3.5);
+      const history = await queryTelemetry(f.iot.deps, f.scope, d.productKey, d.deviceName, {
+        identifier: 'energyTotal',
+        from: new Date(t - 1),
+        to: new Date(t + 1),
+      });
+      assert.deepEqual(history, [{ kind: 'property', identifier: 'energyTotal', value: 1024.25, time: t }]);
       await waitFor(() => events.some((e) => e.subject.endsWith('.property')));
       const ev = events.find((e) => e.subject.endsWith('.property'))!;
       assert.equal(ev.subject, `shequ.iot.${f.communityId}.${d.productKey}.${d.id}.property`);
@@ -102,6 +109,11 @@ for (const engine of testEngines()) {
       assert.equal((await ok).code, 200);
       assert.equal(await telemetryCount(), before + 1);
       await waitFor(() => events.some((e) => e.subject.endsWith('.event')));
+      const stored = await queryTelemetry(f.iot.deps, f.scope, d.productKey, d.deviceName, { kind: 'event' });
+      assert.deepEqual(
+        stored.map((r) => [r.identifier, r.value]),
+        [['overload', { activePower: 99.5 }]],
+      );
     });
 
     test('a property set reaches the device; a report of the wanted value clears desired', async () => {

@@ -3,6 +3,7 @@ import { type Actor, AppError, appendAudit, hashPassword, notFound } from '@sheq
 import { type DataScope, mqttAccounts, products, withScope } from '@shequ/db';
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { auditActor, type IotDeps } from './deps.ts';
+import { accountLifecycle } from './lifecycle-events.ts';
 
 export interface NewAccount {
   name: string;
@@ -119,6 +120,7 @@ export async function setAccountEnabled(
       result: 'success',
       detail: { username },
     });
+    await accountLifecycle(tx, { communityId: row.communityId, username }, enabled ? 'enable' : 'disable');
     return { username, enabled };
   });
 }

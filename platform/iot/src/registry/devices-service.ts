@@ -3,6 +3,7 @@ import { AppError, appendAudit, notFound } from '@shequ/core';
 import { type DataScope, devices, products, type Tx, withScope } from '@shequ/db';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { type Actor, auditActor, type IotDeps } from './deps.ts';
+import { deviceLifecycle } from './lifecycle-events.ts';
 
 /** Alink's device-name alphabet; `&`, `|`, `/`, `+` and `#` never appear, so names are safe in topics and usernames. */
 export const deviceNameRe = /^[A-Za-z0-9_.:@-]{4,32}$/;
@@ -135,6 +136,7 @@ export async function changeDevice(
       result: 'success',
       detail: { productKey, deviceName },
     });
+    await deviceLifecycle(tx, row, op);
     return { id: row.id, productKey, deviceName };
   });
 }
@@ -173,6 +175,7 @@ export async function rotateSecret(
       result: 'success',
       detail: { productKey, deviceName, previousValidUntil: graceMinutes > 0 ? until.toISOString() : null },
     });
+    await deviceLifecycle(tx, row, 'rotate_secret');
     return { productKey, deviceName, deviceSecret: secret, previousValidUntil: graceMinutes > 0 ? until : null };
   });
 }

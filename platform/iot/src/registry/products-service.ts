@@ -112,6 +112,6 @@ export async function updateThingModel(d: IotDeps, scope: DataScope, productKey:
       result: 'success',
       detail: { productKey },
     });
-    return { productKey };
+    return { productKey, thingModel: model };
   });
 }

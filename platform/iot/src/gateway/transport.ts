@@ -1,0 +1,58 @@
+import { createServer, type Server } from 'node:net';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import type { Aedes, Client, PublishPacket } from 'aedes';
+import { topicMatches } from '../alink/topics.ts';
+
+export interface ListenOptions {
+  port: number;
+  host: string;
+  tls?: { port: number; options: TlsOptions };
+}
+
+function listenOn(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as { port: number }).port));
+  });
+}
+
+/** Plain MQTT and, when configured, MQTT over TLS, both feeding one broker. */
+export async function openListeners(broker: Aedes, opts: ListenOptions) {
+  const servers: Server[] = [];
+  const plain = createServer(broker.handle);
+  const port = await listenOn(plain, opts.port, opts.host);
+  servers.push(plain);
+  let tlsPort: number | undefined;
+  if (opts.tls) {
+    const secure = createTlsServer(opts.tls.options, broker.handle);
+    tlsPort = await listenOn(secure, opts.tls.port, opts.host);
+    servers.push(secure);
+  }
+  const close = () => {
+    for (const s of servers) s.close();
+  };
+  return { port, tlsPort, close };
+}
+
+export const jsonPacket = (topic: string, payload: unknown, qos: 0 | 1 = 0) =>
+  ({
+    cmd: 'publish',
+    topic,
+    payload: Buffer.from(JSON.stringify(payload)),
+    qos,
+    retain: false,
+    dup: false,
+  }) as PublishPacket;
+
+/**
+ * Writes a message to one client's connection, bypassing the broker's routing: for answers meant for that client
+ * alone. With `onlyIfSubscribed`, nothing is sent unless one of the client's filters matches the topic.
+ */
+export function sendTo(client: Client, topic: string, payload: unknown, onlyIfSubscribed: boolean, done?: () => void) {
+  if (client.closed) return;
+  if (onlyIfSubscribed) {
+    const subs = (client as unknown as { subscriptions: Record<string, unknown> }).subscriptions;
+    if (!Object.keys(subs).some((f) => topicMatches(f, topic))) return;
+  }
+  client.publish(jsonPacket(topic, payload), () => done?.());
+}
