@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -10,24 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { idCheckChar, verifyAuditExport } from '@shequ/core';
 import { createTestDatabaseUrl } from '@shequ/db';
 import postgres from 'postgres';
+import { bin, freePort, runCli, stopChild } from './test-support.ts';
 
-const bin = fileURLToPath(new URL('./bin.ts', import.meta.url));
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-
-function cli(env: NodeJS.ProcessEnv, ...args: string[]) {
-  return spawnSync(process.execPath, ['--no-node-snapshot', bin, ...args], {
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-}
+const cli = runCli;
 
 async function startApi(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
@@ -47,12 +31,7 @@ async function startApi(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; 
   throw new Error('platform did not become healthy');
 }
 
-async function stop(child: ChildProcess) {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
+const stop = stopChild;
 
 describe('shequ CLI against a running platform (PostgreSQL)', {
   skip: process.env.SHEQU_TEST_POSTGRES === 'off',

@@ -1,33 +1,18 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { createTestDatabaseUrl, testEngines } from '@shequ/db';
 import { sign } from '@shequ/iot';
 import { standardThingModels } from '@shequ/schemas';
 import { connectAsync } from 'mqtt';
-
-const bin = fileURLToPath(new URL('./bin.ts', import.meta.url));
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
+import { bin, freePort, runCli, stopChild } from './test-support.ts';
 
 function cli(env: NodeJS.ProcessEnv, ...args: string[]) {
-  const r = spawnSync(process.execPath, ['--no-node-snapshot', bin, ...args], {
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+  const r = runCli(env, ...args);
   assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -55,11 +40,7 @@ for (const engine of testEngines())
       assert.ok(mqttPort > 0);
     });
     after(async () => {
-      if (child && child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await stopChild(child);
       await pg?.drop();
       rmSync(dir, { recursive: true, force: true });
     });
