@@ -226,7 +226,7 @@ test('uninstalling explains the 30-day data retention and shows until when the d
   });
 });
 
-test('the example noticeboard renders for a resident: a comment form opened from a post comments on that post', async () => {
+test('the example noticeboard renders for a resident (home in both languages); a comment form opened from a post comments on it', async () => {
   const board = 'org.shequ.noticeboard';
   const count = (page: Page) =>
     page
@@ -236,6 +236,12 @@ test('the example noticeboard renders for a resident: a comment form opened from
   await as(
     'resident',
     async (page) => {
+      // In English the same page reads "My apps" with English scenario names; back to Chinese for the rest.
+      await page.getByTestId('lang-switch').getByText('English').click();
+      await page.getByTestId('my-apps').getByText('My apps').waitFor();
+      await page.getByTestId('scenario-neighbourhood').getByText('Neighbourhood', { exact: true }).waitFor();
+      await page.getByTestId('lang-switch').getByText('中文').click();
+      await page.getByTestId('my-apps').getByText('我的应用').waitFor();
       await page.getByTestId('scenario-neighbourhood').getByTestId(`my-app-${board}`).click();
       await page.waitForURL(/\/app\/apps\/org\.shequ\.noticeboard\/board$/);
       await page.getByTestId('app-list-item').first().click();
