@@ -4,30 +4,10 @@ import { after, before, describe, test } from 'node:test';
 import type { EventEnvelope } from '@shequ/bus';
 import { auditLog, queryRows, testEngines } from '@shequ/db';
 import { eq, sql } from 'drizzle-orm';
-import { sign } from '../alink/credentials.ts';
 import { changeDevice } from '../registry/devices-service.ts';
 import { actor, iotFixture } from '../testing.ts';
 import { HttpIngest } from './http-ingest.ts';
-
-type Dev = { productKey: string; deviceName: string; deviceSecret: string };
-
-export function authBody(d: Dev, o: { secret?: string; timestamp?: number; clientId?: string } = {}) {
-  const timestamp = String(o.timestamp ?? Date.now());
-  const clientId = o.clientId ?? `${d.deviceName}-c`;
-  return {
-    productKey: d.productKey,
-    deviceName: d.deviceName,
-    clientId,
-    timestamp,
-    signmethod: 'hmacsha256',
-    sign: sign(o.secret ?? d.deviceSecret, 'hmacsha256', {
-      id: clientId,
-      deviceName: d.deviceName,
-      productKey: d.productKey,
-      timestamp,
-    }),
-  };
-}
+import { authBody, type Dev } from './test-auth.ts';
 
 for (const engine of testEngines()) {
   describe(`HTTP device ingest (${engine})`, () => {
