@@ -2,6 +2,7 @@ export * from './audit/index.ts';
 export * from './basedata/consent-service.ts';
 export * from './basedata/data-entry.ts';
 export * from './basedata/export-service.ts';
+export * from './basedata/household-service.ts';
 export * from './basedata/houses-service.ts';
 export * from './basedata/import/import-service.ts';
 export * from './basedata/import/templates.ts';

@@ -15,11 +15,13 @@ import {
   listConsents,
   mapFeatureKinds,
   mapOf,
+  myHousehold,
   revealableFields,
   revealPerson,
   searchPeople,
   updatePerson,
   withdrawConsent,
+  withdrawMyConsent,
 } from '@shequ/core';
 import { z } from 'zod';
 import { actorOf, baseDeps, communityFor } from '../community.ts';
@@ -159,6 +161,15 @@ export const baseRouter = router({
           actorOf(ctx),
         );
       }),
+  }),
+  /** 我的家庭: the signed-in resident's houses, household members, vehicles and own consent records. */
+  household: authedProcedure.input(community).query(async ({ ctx, input }) => {
+    const c = await communityFor(ctx, input.community, 'profile.read');
+    return myHousehold(baseDeps(ctx), c.id, ctx.principal.userId);
+  }),
+  withdrawMyConsent: authedProcedure.input(community.extend({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
+    const c = await communityFor(ctx, input.community, 'profile.read');
+    return withdrawMyConsent(baseDeps(ctx), c.id, ctx.principal.userId, input.id, actorOf(ctx));
   }),
   /** Counts for the cockpit: government roles read these, never the people behind them. */
   stats: authedProcedure.input(community).query(async ({ ctx, input }) => {
