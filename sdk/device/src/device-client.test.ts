@@ -1,41 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { testEngines } from '@shequ/db';
 import { getDeviceDetail, iotFixture } from '@shequ/iot';
 import { connectDevice } from './index.ts';
-
-/** A throwaway self-signed certificate for 127.0.0.1, made with the system openssl. */
-function selfSigned() {
-  const dir = mkdtempSync(join(tmpdir(), 'shequ-tls-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-  const out = { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) };
-  rmSync(dir, { recursive: true, force: true });
-  return out;
-}
+import { selfSigned } from './testing.ts';
 
 for (const engine of testEngines()) {
   describe(`device SDK against the gateway, plain and TLS (${engine})`, () => {
