@@ -27,6 +27,22 @@ test('MQTT ports: SHEQU_MQTT_PORT, and TLS only with a certificate and key', () 
   assert.throws(() => loadConfig({ SHEQU_MQTT_MAX_SKEW_SECONDS: '-1' }), /SHEQU_MQTT_MAX_SKEW_SECONDS/);
 });
 
+test('device HTTP and CoAP listeners and the simulator: defaults, off, TLS reuse and bad values', () => {
+  const d = loadConfig({});
+  assert.deepEqual([d.iotHttpPort, d.coapPort, d.iotHttpTls, d.simulatorRate], [1886, 5683, undefined, 1]);
+  const off = loadConfig({ SHEQU_IOT_HTTP_PORT: 'off', SHEQU_COAP_PORT: 'off', SHEQU_SIMULATOR: 'off' });
+  assert.deepEqual([off.iotHttpPort, off.coapPort, off.simulatorRate], [undefined, undefined, undefined]);
+  const reuse = loadConfig({ SHEQU_MQTTS_PORT: '8883', SHEQU_MQTTS_CERT: 'c.pem', SHEQU_MQTTS_KEY: 'k.pem' });
+  assert.match(reuse.iotHttpTls?.certPath ?? '', /c\.pem$/);
+  const own = loadConfig({ SHEQU_IOT_HTTP_CERT: 'h.pem', SHEQU_IOT_HTTP_KEY: 'hk.pem', SHEQU_SIMULATOR_RATE: '5' });
+  assert.match(own.iotHttpTls?.keyPath ?? '', /hk\.pem$/);
+  assert.equal(own.simulatorRate, 5);
+  assert.throws(() => loadConfig({ SHEQU_IOT_HTTP_CERT: 'h.pem' }), /SHEQU_IOT_HTTP_KEY/);
+  assert.throws(() => loadConfig({ SHEQU_COAP_PORT: 'udp' }), /SHEQU_COAP_PORT/);
+  assert.throws(() => loadConfig({ SHEQU_SIMULATOR: 'maybe' }), /SHEQU_SIMULATOR/);
+  assert.throws(() => loadConfig({ SHEQU_SIMULATOR_RATE: '5000' }), /SHEQU_SIMULATOR_RATE/);
+});
+
 test('a bad value names its variable', () => {
   assert.throws(
     () => loadConfig({ PORT: 'eighty' }),

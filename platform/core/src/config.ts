@@ -22,6 +22,14 @@ export interface Config {
   mqttMaxSkewSeconds?: number;
   /** MQTT over TLS, when a port, certificate and key are all configured. */
   mqtts?: { port: number; certPath: string; keyPath: string };
+  /** Device HTTP(S) listener (`/auth`, `/topic/…`); undefined when `off`. */
+  iotHttpPort?: number;
+  /** HTTPS for the device HTTP listener: its own PEM files, else the MQTTS ones; plain HTTP without either. */
+  iotHttpTls?: { certPath: string; keyPath: string };
+  /** Device CoAP listener (UDP); undefined when `off`. */
+  coapPort?: number;
+  /** The demo community's simulated devices, in messages per second over all devices; undefined when off. */
+  simulatorRate?: number;
 }
 
 export class ConfigError extends Error {
@@ -68,6 +76,33 @@ function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string 
   if (!protocols.includes(u.protocol))
     throw new ConfigError(name, `must use ${protocols.join(' or ')}, got ${u.protocol}`);
   return raw;
+}
+
+/** A port that may also be `off`. */
+function optionalPort(env: NodeJS.ProcessEnv, name: string, fallback: number): number | undefined {
+  return env[name] === 'off' ? undefined : port(env, name, fallback);
+}
+
+function simulatorRate(env: NodeJS.ProcessEnv): number | undefined {
+  const mode = env.SHEQU_SIMULATOR || 'on';
+  if (mode !== 'on' && mode !== 'off') throw new ConfigError('SHEQU_SIMULATOR', `must be on or off, got "${mode}"`);
+  if (mode === 'off') return undefined;
+  const rate = positive(env, 'SHEQU_SIMULATOR_RATE') ?? 1;
+  if (rate > 1000) throw new ConfigError('SHEQU_SIMULATOR_RATE', `must be at most 1000 messages per second`);
+  return rate;
+}
+
+function iotHttpTls(env: NodeJS.ProcessEnv, mqtts: Config['mqtts']): Config['iotHttpTls'] {
+  const cert = env.SHEQU_IOT_HTTP_CERT;
+  const key = env.SHEQU_IOT_HTTP_KEY;
+  if (cert || key) {
+    if (!cert)
+      throw new ConfigError('SHEQU_IOT_HTTP_CERT', 'is required when SHEQU_IOT_HTTP_KEY is set (PEM file path)');
+    if (!key)
+      throw new ConfigError('SHEQU_IOT_HTTP_KEY', 'is required when SHEQU_IOT_HTTP_CERT is set (PEM file path)');
+    return { certPath: resolve(cert), keyPath: resolve(key) };
+  }
+  return mqtts && { certPath: mqtts.certPath, keyPath: mqtts.keyPath };
 }
 
 /** Parses the environment once at start-up; a bad value throws a ConfigError naming the variable. */
@@ -124,5 +159,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mqttPort: port(env, 'SHEQU_MQTT_PORT', 1884),
     mqttMaxSkewSeconds: positive(env, 'SHEQU_MQTT_MAX_SKEW_SECONDS'),
     mqtts,
+    iotHttpPort: optionalPort(env, 'SHEQU_IOT_HTTP_PORT', 1886),
+    iotHttpTls: iotHttpTls(env, mqtts),
+    coapPort: optionalPort(env, 'SHEQU_COAP_PORT', 5683),
+    simulatorRate: simulatorRate(env),
   };
 }
