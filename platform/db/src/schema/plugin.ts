@@ -1,5 +1,17 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import {
+  check,
+  index,
+  integer,
+  json,
+  jsonb,
+  pgSchema,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 /** The application capability center (DB33 7.3.4): plugin packages, their installs per community and their records. */
 export const plugin = pgSchema('plugin');
@@ -10,7 +22,8 @@ export const pluginPackages = plugin.table(
   {
     pluginId: text('plugin_id').notNull(),
     version: text('version').notNull(),
-    manifest: jsonb('manifest').notNull(),
+    /** `json`, not `jsonb`: the author's key order is meaning (the order of pages and menu entries). */
+    manifest: json('manifest').notNull(),
     bundle: text('bundle').notNull(),
     bundleSha256: text('bundle_sha256').notNull(),
     /** Where it came from: `local` (CLI or seed) or a marketplace. */

@@ -5,7 +5,16 @@ import { tmpdir } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { type AppError, createLogger, listAudit, MemoryChannel } from '@shequ/core';
 import { demoFixture } from '@shequ/core/testing';
-import { outbox, pluginRecords, regions, roleAssignments, testEngines, users, withScope } from '@shequ/db';
+import {
+  outbox,
+  pluginPackages,
+  pluginRecords,
+  regions,
+  roleAssignments,
+  testEngines,
+  users,
+  withScope,
+} from '@shequ/db';
 import type { PluginManifest } from '@shequ/schemas';
 import { eq } from 'drizzle-orm';
 import {
@@ -124,6 +133,23 @@ for (const engine of testEngines()) {
         registerPackage(host, { ...manifest('1.0.2'), colour: 'red' }, bundle),
         (e: AppError) => e.code === 'INVALID_INPUT' && /#\/colour: unknown field/.test(e.message),
       );
+    });
+
+    test("a stored manifest keeps the author's order of pages (the first menu page is the app's home)", async () => {
+      const page = (title: string) => ({
+        type: 'list' as const,
+        audience: 'resident' as const,
+        menu: true,
+        title: { zh: title, en: title },
+        source: { handler: 'list' },
+        columns: [{ field: 'title', title: { zh: '标题', en: 'Title' } }],
+      });
+      await registerPackage(host, manifest('0.9.0', { pages: { 'list-all': page('全部'), new: page('新') } }), bundle);
+      const [row] = await fx.database.db
+        .select({ manifest: pluginPackages.manifest })
+        .from(pluginPackages)
+        .where(eq(pluginPackages.version, '0.9.0'));
+      assert.deepEqual(Object.keys((row.manifest as PluginManifest).pages ?? {}), ['list-all', 'new']);
     });
 
     test('install, then records are written, validated and scoped to the community', async () => {

@@ -1,0 +1,1 @@
+ALTER TABLE "plugin"."packages" ALTER COLUMN "manifest" SET DATA TYPE json USING "manifest"::json;
