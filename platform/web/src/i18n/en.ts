@@ -1,8 +1,10 @@
 import { appsEn } from './apps-en';
+import { householdEn } from './household-en';
 import type { Messages } from './zh-CN';
 
 export const en: Messages = {
   ...appsEn,
+  ...householdEn,
   'app.name': 'Shequ',
   'app.fullName': 'Shequ · Future Community Platform',
   'lang.switch': 'Language',

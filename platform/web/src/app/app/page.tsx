@@ -1,9 +1,19 @@
 'use client';
 
 import { MyApps } from '@/components/apps/my-apps';
+import { HouseholdEntry } from '@/components/household/household-entry';
 import { WithCommunity } from '@/components/with-community';
 
-/** The resident's home: the apps the community has enabled, by scenario. */
+/** The resident's home: her household at a tap, then the apps the community has enabled, by scenario. */
 export default function ResidentHome() {
-  return <WithCommunity>{(community) => <MyApps community={community} />}</WithCommunity>;
+  return (
+    <WithCommunity>
+      {(community) => (
+        <>
+          <HouseholdEntry testId="home-household-link" />
+          <MyApps community={community} />
+        </>
+      )}
+    </WithCommunity>
+  );
 }

@@ -1,14 +1,17 @@
 'use client';
 
 import { Descriptions, List } from 'antd';
+import { HouseholdEntry } from '@/components/household/household-entry';
 import { useShell } from '@/components/shell/shell-context';
 import { translateDynamic } from '@/i18n/lang';
 import { useLang, useT } from '@/i18n/lang-provider';
+import { useCommunityCode } from '@/lib/community';
 
 export default function ResidentMe() {
   const { me } = useShell();
   const { lang } = useLang();
   const t = useT();
+  const community = useCommunityCode();
   return (
     <div style={{ marginTop: 16 }}>
       <Descriptions
@@ -17,6 +20,7 @@ export default function ResidentMe() {
         size="small"
         items={[{ key: 'name', label: t('me.displayName'), children: me.user.displayName }]}
       />
+      {community ? <HouseholdEntry testId="me-household-link" /> : null}
       <List
         style={{ marginTop: 16 }}
         header={t('me.roles')}
