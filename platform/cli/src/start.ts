@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { buildServer, newAdminToken } from '@shequ/api';
 import { type Config, DEMO_PASSWORD, demoAccounts, openPlatform, type Platform, roles } from '@shequ/core';
-import { IotEngine } from '@shequ/iot';
+import { CoapIngest, HttpIngest, IotEngine } from '@shequ/iot';
 import { openPluginRuntime, type PluginRuntime } from '@shequ/runtime';
 import { installDemoApps } from './demo-apps.ts';
 import { removeRuntime, writeRuntime } from './runtime-file.ts';
@@ -30,10 +30,88 @@ async function startIot(platform: Platform) {
     options: { cert: readFileSync(config.mqtts.certPath), key: readFileSync(config.mqtts.keyPath) },
   };
   const ports = await iot.start({ port: config.mqttPort, host: config.host, tls });
-  return { iot, ports };
+  const devices = await startDeviceListeners(platform, iot);
+  return { iot, ports, ...devices };
 }
 
-function printWelcome(config: Config, seeded: boolean, mqtt?: { port: number; tlsPort?: number }) {
+/** The device HTTP(S) and CoAP listeners, sharing the MQTT gateway's writer (same checks, same batches). */
+async function startDeviceListeners(platform: Platform, iot: IotEngine) {
+  const { config } = platform;
+  const o = {
+    database: platform.database,
+    crypto: platform.crypto,
+    writer: iot.writer,
+    log: platform.log,
+    maxTimestampSkewMs: config.mqttMaxSkewSeconds === undefined ? null : config.mqttMaxSkewSeconds * 1000,
+  };
+  let http: { ingest: HttpIngest; port: number; tls: boolean } | undefined;
+  if (config.iotHttpPort !== undefined) {
+    const ingest = new HttpIngest(o);
+    const t = config.iotHttpTls;
+    const tls = t && { cert: readFileSync(t.certPath), key: readFileSync(t.keyPath) };
+    if (!tls && !['127.0.0.1', 'localhost', '::1'].includes(config.host))
+      platform.log.warn('device HTTP listener without TLS on a non-loopback address: set SHEQU_IOT_HTTP_CERT/KEY');
+    const r = await busyIsWarning(platform, 'SHEQU_IOT_HTTP_PORT', () =>
+      ingest.listen({ port: config.iotHttpPort!, host: config.host, tls }),
+    );
+    http = r && { ingest, ...r };
+  }
+  let coap: { ingest: CoapIngest; port: number } | undefined;
+  if (config.coapPort !== undefined) {
+    const ingest = new CoapIngest(o);
+    const r = await busyIsWarning(platform, 'SHEQU_COAP_PORT', () =>
+      ingest.listen({ port: config.coapPort!, host: config.host }),
+    );
+    coap = r && { ingest, ...r };
+  }
+  return { http, coap };
+}
+
+/**
+ * A device port another process holds (a second platform on a shared machine) leaves that transport off with a
+ * warning naming the variable: MQTT still serves devices, and tests start platforms side by side.
+ */
+async function busyIsWarning<T>(
+  platform: Platform,
+  variable: string,
+  listen: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await listen();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    platform.log.warn(`${variable}: the port is in use, this transport stays off (set another port, 0 or off)`);
+    return undefined;
+  }
+}
+
+/** The demo community's simulated devices, talking to this process's listeners like real devices would. */
+async function startSimulator(platform: Platform, iot: NonNullable<Awaited<ReturnType<typeof startIot>>>) {
+  const rate = platform.config.simulatorRate;
+  if (rate === undefined) return undefined;
+  try {
+    const { startDemoSimulator } = await import('@shequ/example-simulator');
+    return await startDemoSimulator({
+      database: platform.database,
+      deps: iot.iot.deps,
+      dataDir: platform.config.dataDir,
+      rate,
+      endpoints: {
+        mqttUrl: `mqtt://127.0.0.1:${iot.ports.port}`,
+        httpUrl: iot.http && !iot.http.tls ? `http://127.0.0.1:${iot.http.port}` : undefined,
+        coap: iot.coap && { host: '127.0.0.1', port: iot.coap.port },
+      },
+      log: platform.log,
+    });
+  } catch (err) {
+    // The demo's liveliness is never worth a failed start.
+    platform.log.warn({ err }, 'the device simulator did not start');
+    return undefined;
+  }
+}
+
+function printWelcome(config: Config, seeded: boolean, iot?: Awaited<ReturnType<typeof startIot>>) {
+  const mqtt = iot?.ports;
   const web = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
   console.log(`\nShequ 社区 is running`);
   console.log(
@@ -44,6 +122,9 @@ function printWelcome(config: Config, seeded: boolean, mqtt?: { port: number; tl
     console.log(
       `  mqtt     mqtt://${config.host}:${mqtt.port}${mqtt.tlsPort ? `, mqtts://${config.host}:${mqtt.tlsPort}` : ''}   (devices: Alink signing; see README)`,
     );
+  if (iot?.http)
+    console.log(`  http     ${iot.http.tls ? 'https' : 'http'}://${config.host}:${iot.http.port}/auth   (devices)`);
+  if (iot?.coap) console.log(`  coap     coap://${config.host}:${iot.coap.port}/auth   (devices, UDP)`);
   if (seeded) {
     console.log(
       `\nDemo community "demo" (示范社区, compound 示范小区) seeded. Demo accounts, password ${DEMO_PASSWORD}:`,
@@ -97,7 +178,12 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     });
   }
   platform.log.info({ role, db: platform.database.kind, bus: platform.bus.kind }, 'started');
-  printWelcome(config, platform.seeded, iot?.ports);
+  const simulator = iot ? await startSimulator(platform, iot) : undefined;
+  printWelcome(config, platform.seeded, iot);
+  if (simulator)
+    console.log(
+      `Device simulator: ${config.simulatorRate} message(s)/s in the demo community (SHEQU_SIMULATOR=off stops it)\n`,
+    );
   let stopping = false;
   const shutdown = async (code: number) => {
     if (stopping) return;
@@ -105,6 +191,9 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     web?.kill('SIGTERM');
     await server?.close();
     await plugins?.close();
+    await simulator?.stop();
+    await iot?.http?.ingest.close();
+    await iot?.coap?.ingest.close();
     await iot?.iot.stop();
     removeRuntime(config.dataDir, process.pid);
     await platform.close();
