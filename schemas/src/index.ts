@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import localizeZhModule from 'ajv-i18n/localize/zh/index.js';
 
 /** Data grades of the standard: L1 public … L4 sensitive personal; L3+ is encrypted at rest and masked by default. */
 export type Grade = 'L1' | 'L2' | 'L3' | 'L4';
@@ -33,6 +34,11 @@ const ajv = new Ajv2020({ allErrors: true, strict: true });
 ajv.addKeyword({ keyword: 'x-grade', schemaType: 'string' });
 ajv.addKeyword({ keyword: 'x-enumNames', schemaType: 'array' });
 
+// The CommonJS module's default export is the function (ESM interop gives it either way).
+const localizeZh = ((localizeZhModule as unknown as { default?: unknown }).default ?? localizeZhModule) as (
+  errors: ErrorObject[],
+) => void;
+
 const compiled = new Map<string, ValidateFunction>();
 
 /** A compiled validator for a schema (cached by $id). */
@@ -53,16 +59,24 @@ export function gradesOf(schema: JsonSchema): Record<string, Grade> {
   return out;
 }
 
-/** Ajv errors as `{ field: [message] }` keyed by JSON pointer without the leading slash. */
+/**
+ * Ajv errors as `{ field: [message] }` keyed by JSON pointer without the leading slash. Each message is "中文 / English"
+ * (Chinese from ajv-i18n), the form every field error of the platform takes, so screens can show either half.
+ */
 export function fieldErrors(errors: ErrorObject[] | null | undefined): Record<string, string[]> {
+  const list = errors ?? [];
+  // ajv-i18n rewrites messages in place: localise a copy, keep ajv's English on the originals.
+  const zh = list.map((e) => ({ ...e }));
+  localizeZh(zh);
   const out: Record<string, string[]> = {};
-  for (const e of errors ?? []) {
+  list.forEach((e, i) => {
     const field =
       e.keyword === 'required'
         ? (e.params as { missingProperty: string }).missingProperty
         : e.instancePath.replace(/^\//, '').replace(/\//g, '.') || '_';
-    out[field] = [...(out[field] ?? []), e.message ?? e.keyword];
-  }
+    const en = e.message ?? e.keyword;
+    out[field] = [...(out[field] ?? []), zh[i].message && zh[i].message !== en ? `${zh[i].message} / ${en}` : en];
+  });
   return out;
 }
 
