@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { buildServer, newAdminToken } from '@shequ/api';
 import { type Config, DEMO_PASSWORD, demoAccounts, openPlatform, type Platform, roles } from '@shequ/core';
-import { CoapIngest, HttpIngest, IotEngine } from '@shequ/iot';
+import { CoapIngest, followDeviceLifecycle, HttpIngest, IotEngine } from '@shequ/iot';
 import { openPluginRuntime, type PluginRuntime } from '@shequ/runtime';
 import { installDemoApps } from './demo-apps.ts';
 import { removeRuntime, writeRuntime } from './runtime-file.ts';
@@ -64,7 +64,18 @@ async function startDeviceListeners(platform: Platform, iot: IotEngine) {
     );
     coap = r && { ingest, ...r };
   }
-  return { http, coap };
+  const ingests = [http?.ingest.ingest, coap?.ingest.ingest].filter((i) => i !== undefined);
+  // Disabled or deleted devices lose their HTTP/CoAP tokens at once, whichever process made the change.
+  const lifecycle = ingests.length
+    ? await followDeviceLifecycle(
+        platform.bus,
+        `iot-devices-${hostname()}-${config.iotHttpPort ?? 'off'}-${config.coapPort ?? 'off'}`,
+        platform.database,
+        ingests,
+        platform.log,
+      )
+    : undefined;
+  return { http, coap, lifecycle };
 }
 
 /**
@@ -192,6 +203,7 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     await server?.close();
     await plugins?.close();
     await simulator?.stop();
+    await iot?.lifecycle?.stop();
     await iot?.http?.ingest.close();
     await iot?.coap?.ingest.close();
     await iot?.iot.stop();

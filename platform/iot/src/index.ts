@@ -6,6 +6,7 @@ export * from './downlink.ts';
 export * from './engine.ts';
 export * from './gateway/mqtt-gateway.ts';
 export * from './http/device-ingest.ts';
+export * from './http/device-lifecycle.ts';
 export * from './http/device-tokens.ts';
 export * from './http/http-ingest.ts';
 export * from './ingest/parse-post.ts';

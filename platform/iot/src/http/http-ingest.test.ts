@@ -6,6 +6,8 @@ import { auditLog, queryRows, testEngines } from '@shequ/db';
 import { eq, sql } from 'drizzle-orm';
 import { changeDevice } from '../registry/devices-service.ts';
 import { actor, iotFixture } from '../testing.ts';
+import { DeviceIngest } from './device-ingest.ts';
+import { followDeviceLifecycle } from './device-lifecycle.ts';
 import { HttpIngest } from './http-ingest.ts';
 import { authBody, type Dev } from './test-auth.ts';
 
@@ -26,6 +28,7 @@ for (const engine of testEngines()) {
         authLimit: { burst: 30, perSecond: 1 },
       });
       url = `http://127.0.0.1:${(await http.listen({ port: 0, host: '127.0.0.1' })).port}`;
+      await followDeviceLifecycle(f.bus, 'http-test-lifecycle', f.database, [http.ingest]);
       await f.bus.subscribe('http-test', 'shequ.iot.>', async (e) => {
         events.push(e);
       });
@@ -125,6 +128,30 @@ for (const engine of testEngines()) {
       assert.equal(await rows(), before);
     });
 
+    test('an /auth storm from one address is answered 429 before it reaches the database', async () => {
+      const [d] = f.devices;
+      const small = new HttpIngest({
+        database: f.database,
+        crypto: f.crypto,
+        writer: f.iot.writer,
+        authLimit: { burst: 3, perSecond: 0.1 },
+      });
+      const port = (await small.listen({ port: 0, host: '127.0.0.1' })).port;
+      try {
+        const codes: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          const r = await fetch(`http://127.0.0.1:${port}/auth`, {
+            method: 'POST',
+            body: JSON.stringify(authBody(d, { secret: 'storm' })),
+          });
+          codes.push(((await r.json()) as { code: number }).code);
+        }
+        assert.deepEqual(codes, [20000, 20000, 20000, 40000, 40000]);
+      } finally {
+        await small.close();
+      }
+    });
+
     test('an expired token is refused with its own code; a disabled device loses its tokens', async () => {
       const [, d] = f.devices;
       const t = await token(d);
@@ -135,12 +162,29 @@ for (const engine of testEngines()) {
       const r = await post(topic, { id: '1', params: { activePower: 1 } }, { password: t });
       assert.deepEqual([r.status, r.body.code], [401, 20001]);
       const t2 = await token(d);
+      // A listener without the lifecycle follower still notices at its next re-check of the device.
+      const unfollowed = new DeviceIngest({
+        database: f.database,
+        crypto: f.crypto,
+        writer: f.iot.writer,
+        transport: 'http',
+      });
+      const t3 = (await unfollowed.authenticate(authBody(d), '127.0.0.1')).session!.token;
       await changeDevice(f.iot.deps, f.scope, d.productKey, d.deviceName, 'disable', actor);
-      const s2 = http.ingest.tokens.check(t2);
-      assert.ok(s2.ok);
-      s2.session.checkedAt = 0; // as if the re-check interval had passed
+      // The follower ends the token as soon as the disable is on the bus.
+      const until = Date.now() + 5000;
+      while (http.ingest.tokens.check(t2).ok) {
+        assert.ok(Date.now() < until, 'the token of a disabled device ends');
+        await new Promise((res) => setTimeout(res, 20));
+      }
       const gone = await post(topic, { id: '2', params: { activePower: 1 } }, { password: t2 });
-      assert.equal(gone.status, 403);
+      assert.deepEqual([gone.status, gone.body.code], [401, 20003]);
+      const s3 = unfollowed.tokens.check(t3);
+      assert.ok(s3.ok);
+      s3.session.checkedAt = 0; // as if the re-check interval had passed
+      const rechecked = await unfollowed.session(t3);
+      assert.ok(!('ok' in rechecked));
+      assert.equal(rechecked.status, 403);
       const again = await post('/auth', authBody(d));
       assert.deepEqual([again.status, again.body.code], [403, 20004]);
       await changeDevice(f.iot.deps, f.scope, d.productKey, d.deviceName, 'enable', actor);
