@@ -3,7 +3,7 @@
 // her home (示范小区 7幢2单元302室), her and her daughter living there (the people import), the daughter's car and
 // a health-data-sharing consent — through the platform's admin API. She opens 我的家庭 from her home screen, sees
 // the address, her daughter and the consent; withdraws it after a confirm dialog that explains the effect; sees
-// 已撤回 with the time, and after a reload it is still withdrawn (the API agrees).
+// 已撤回 with the time, and after a reload it is still withdrawn (the API agrees); the page also reads in English.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { DEMO_PASSWORD } from '@shequ/core';
@@ -71,6 +71,10 @@ async function asResident(fn: (page: Page) => Promise<void>) {
   }
 }
 
+/** Waits until antd's transitions (switch, modal zoom) are over, so a screenshot shows the settled screen. */
+const settled = (page: Page) =>
+  page.waitForFunction("document.getAnimations().every((a) => a.playState !== 'running')");
+
 // A string, so the e2e typecheck needs no DOM types (as in the apps suite).
 const fontSize = (page: Page, selector: string) =>
   page.evaluate<number>(`parseFloat(getComputedStyle(document.querySelector(${JSON.stringify(selector)})).fontSize)`);
@@ -131,6 +135,9 @@ test('the office registers her home, her daughter, the car and a health-data con
 
 test('she opens 我的家庭 from her home screen: address, family, car and the consent, in large text', async () => {
   await asResident(async (page) => {
+    await page.getByTestId('my-apps').waitFor();
+    await settled(page);
+    await page.screenshot({ path: '/tmp/shequ-household-home.png' });
     await page.getByTestId('home-household-link').click();
     await page.waitForURL(/\/app\/me\/household$/);
     const home = page.getByTestId('household-home');
@@ -170,6 +177,8 @@ test('she withdraws the health-data consent after a confirm dialog; it stays wit
 
     await consent.getByTestId('consent-withdraw').click();
     await dialog.waitFor();
+    await settled(page);
+    await page.screenshot({ path: '/tmp/shequ-household-dialog.png' });
     await page.getByTestId('withdraw-confirm').click();
     await dialog.waitFor({ state: 'detached' });
     await consent.getByTestId('consent-state').getByText('已撤回').waitFor();
@@ -182,7 +191,17 @@ test('she withdraws the health-data consent after a confirm dialog; it stays wit
     await page.reload();
     await consent.getByTestId('consent-state').getByText('已撤回').waitFor();
     await consent.getByTestId('consent-withdrawn-at').waitFor();
-    await page.screenshot({ path: '/tmp/shequ-household.png', fullPage: true });
+    // The phone's own view of the record (a full-page shot would put the fixed tab bar over it).
+    await page.evaluate("document.querySelector('[data-testid=consent-item]').scrollIntoView({ block: 'center' })");
+    await page.screenshot({ path: '/tmp/shequ-household.png' });
+
+    // The same page reads in English too.
+    await page.getByTestId('lang-switch').getByText('English').click();
+    await page.getByTestId('household').getByText('My household').waitFor();
+    await page.getByTestId('household-address').getByText('示范小区, Building 7, Unit 2, Room 302').waitFor();
+    const item = page.getByTestId('consent-item').filter({ hasText: 'Sharing health data' });
+    await item.getByTestId('consent-state').getByText('Withdrawn').waitFor();
+    await item.getByText('Health, Identity').waitFor();
   });
 
   // The office's ledger agrees: the same record, now with the time it ended.
