@@ -62,7 +62,7 @@ export class CoapIngest {
 
   async #handle(req: IncomingMessage): Promise<IngestAnswer> {
     if (req.method !== 'POST') return { status: 405, body: { code: ingestCodes.BAD_REQUEST, message: 'POST only' } };
-    const path = decodeURIComponent(req.url.split('?')[0]);
+    const path = req.url.split('?')[0];
     const ip = req.rsinfo.address;
     if (path === '/auth') return this.#auth(req.payload, ip);
     if (!path.startsWith(`${TOPIC_PREFIX}/`))

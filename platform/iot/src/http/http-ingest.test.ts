@@ -88,6 +88,8 @@ for (const engine of testEngines()) {
       assert.deepEqual([noSign.status, noSign.body.code], [400, 10001]);
       const pipe = await post('/auth', authBody(d, { clientId: 'a|securemode=2' }));
       assert.deepEqual([pipe.status, pipe.body.code], [400, 10001]);
+      assert.equal((await fetch(`${url}/auth`)).status, 405);
+      assert.equal((await post('/elsewhere', {})).status, 404);
     });
 
     test('missing, forged and expired tokens, other devices’ topics and bad bodies: refused, nothing stored', async () => {
@@ -103,10 +105,15 @@ for (const engine of testEngines()) {
         password: t,
       });
       assert.deepEqual([foreign.status, foreign.body.code], [403, 30001]);
+      // An escaped '/' stays part of one topic level: never another device's topic in disguise.
+      const escaped = await post(`/topic/sys/${d.productKey}%2F${d.deviceName}/thing/event/property/post`, body, {
+        password: t,
+      });
+      assert.deepEqual([escaped.status, escaped.body.code], [403, 30001]);
       const denied = await f.database.db.select().from(auditLog).where(eq(auditLog.action, 'iot.http.publish'));
       assert.deepEqual(
         denied.map((a) => a.result),
-        ['denied'],
+        ['denied', 'denied'],
       );
       const setTopic = await post(`/topic/sys/${d.productKey}/${d.deviceName}/thing/service/property/set`, body, {
         password: t,

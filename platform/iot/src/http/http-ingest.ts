@@ -54,7 +54,8 @@ export class HttpIngest {
 
   async #handle(req: IncomingMessage): Promise<IngestAnswer> {
     if (req.method !== 'POST') return { status: 405, body: { code: ingestCodes.BAD_REQUEST, message: 'POST only' } };
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://device').pathname);
+    // Not percent-decoded: topic names are plain, and an escaped '/' must not become a topic level.
+    const path = new URL(req.url ?? '/', 'http://device').pathname;
     const ip = req.socket.remoteAddress ?? null;
     const body = await readBody(req, this.ingest.maxPayloadBytes);
     if (body === 'too-large')
