@@ -1,5 +1,5 @@
 // Smoke test: the simulated community provisions itself through the platform's services and its devices' data
-// arrives over MQTT, HTTP and CoAP (7.3.2.2.x device access; 7.3.2.4.2 CoAP symmetric encryption; 9.3.2.3 signing).
+// arrives over MQTT, HTTP and CoAP (7.3.2.2.5 several device protocols; 7.3.2.4.2 CoAP's encrypted channel).
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';

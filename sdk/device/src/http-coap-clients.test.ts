@@ -1,5 +1,5 @@
-// The SDK's HTTPS and CoAP clients against the platform's real listeners (7.3.2.2.x device access over HTTP and
-// CoAP; 7.3.2.4.2 secure transmission: TLS and the CoAP symmetric-encryption mode; 9.3.2.3 device authentication).
+// The SDK's HTTPS and CoAP clients against the platform's real listeners (7.3.2.2.3/7.3.2.2.5 device SDK for MQTT,
+// CoAP and HTTPS; 7.3.2.4.2 and 9.3.2.3 encrypted, integrity-protected channels: TLS, and CoAP's AES-GCM mode).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { testEngines } from '@shequ/db';

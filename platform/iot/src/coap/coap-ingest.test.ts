@@ -1,5 +1,5 @@
-// CoAP device access with the symmetric-encryption mode (7.3.2.2.x device access protocols; 7.3.2.4.2 secure
-// transmission; 9.3.2.3 device authentication and replay protection; 9.3.2.5 topic isolation).
+// CoAP device access with the symmetric-encryption mode (7.3.2.2.4/7.3.2.2.5 CoAP access; 7.3.2.4.2 and 9.3.2.3
+// encryption and integrity of the channel — AES-GCM in place of DTLS, replay refused; 9.3.2.5 topic isolation).
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { after, before, describe, test } from 'node:test';

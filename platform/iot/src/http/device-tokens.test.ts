@@ -1,4 +1,4 @@
-// Tokens and the CoAP replay window (9.3.2.3: authentication tokens expire; replayed requests are refused).
+// Tokens and the CoAP replay window (9.3.2.3 integrity of the CoAP channel: a replayed request is refused).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DeviceIdentity } from '../registry/devices-repo.ts';

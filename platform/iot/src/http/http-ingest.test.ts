@@ -1,4 +1,5 @@
-// HTTP device access (7.3.2.2.x device access protocols; 9.3.2.3 device authentication; 9.3.2.5 topic isolation).
+// HTTP device access (7.3.2.2.4/7.3.2.2.5 HTTP access; 9.3.2.2 one secret per device signs /auth; 9.3.2.5 topic
+// isolation). HTTPS itself (7.3.2.4.2, 9.3.2.3) is exercised in sdk/device/src/http-coap-clients.test.ts.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { EventEnvelope } from '@shequ/bus';
