@@ -148,6 +148,7 @@ test('she opens 我的家庭 from her home screen: address, family, car and the 
     await me.getByText('业主').waitFor();
     await me.getByTestId('household-member-me').getByText('我').waitFor();
     assert.equal(await members.filter({ hasText: DAUGHTER }).getByTestId('household-member-me').count(), 0);
+    assert.equal(await members.first().getAttribute('data-me'), 'yes', 'she is listed first');
     await home.getByTestId('household-vehicle').getByText(PLATE).waitFor();
 
     const consent = page.getByTestId('consent-item').filter({ hasText: '健康数据共享' });

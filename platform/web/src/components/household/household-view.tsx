@@ -65,33 +65,36 @@ function HomeCard({ home }: { home: Home }) {
       </div>
       <div style={{ marginTop: 16 }}>
         <SectionTitle icon={<TeamOutlined />}>{t('household.members')}</SectionTitle>
-        {home.members.map((m, i) => (
-          <div
-            // Names may repeat in a family; the order is the server's and stable.
-            // biome-ignore lint/suspicious/noArrayIndexKey: members carry no id on purpose (no personal ids leave the server).
-            key={i}
-            data-testid="household-member"
-            data-me={m.me ? 'yes' : 'no'}
-            style={{
-              display: 'flex',
-              alignItems: 'center',
-              gap: 8,
-              padding: '10px 0',
-              borderTop: i === 0 ? undefined : '1px solid #f0f0f0',
-              fontSize: token.fontSize,
-            }}
-          >
-            <span style={{ fontWeight: 600 }}>{m.name}</span>
-            <Tag color="blue" style={{ fontSize: token.fontSizeSM, marginInlineEnd: 0 }}>
-              {lang === 'en' ? m.roleName.en : m.roleName.zh}
-            </Tag>
-            {m.me ? (
-              <Tag color="gold" data-testid="household-member-me" style={{ fontSize: token.fontSizeSM }}>
-                {t('household.me')}
+        {/* The signed-in resident first, then the others in the order the office registered them. */}
+        {[...home.members]
+          .sort((a, b) => Number(b.me) - Number(a.me))
+          .map((m, i) => (
+            <div
+              // Names may repeat in a family; the order is the server's and stable.
+              // biome-ignore lint/suspicious/noArrayIndexKey: members carry no id on purpose (no personal ids leave the server).
+              key={i}
+              data-testid="household-member"
+              data-me={m.me ? 'yes' : 'no'}
+              style={{
+                display: 'flex',
+                alignItems: 'center',
+                gap: 8,
+                padding: '10px 0',
+                borderTop: i === 0 ? undefined : '1px solid #f0f0f0',
+                fontSize: token.fontSize,
+              }}
+            >
+              <span style={{ fontWeight: 600 }}>{m.name}</span>
+              <Tag color="blue" style={{ fontSize: token.fontSizeSM, marginInlineEnd: 0 }}>
+                {lang === 'en' ? m.roleName.en : m.roleName.zh}
               </Tag>
-            ) : null}
-          </div>
-        ))}
+              {m.me ? (
+                <Tag color="gold" data-testid="household-member-me" style={{ fontSize: token.fontSizeSM }}>
+                  {t('household.me')}
+                </Tag>
+              ) : null}
+            </div>
+          ))}
       </div>
       <div style={{ marginTop: 16 }}>
         <SectionTitle icon={<CarOutlined />}>{t('household.vehicles')}</SectionTitle>
