@@ -42,6 +42,7 @@ async function startDeviceListeners(platform: Platform, iot: IotEngine) {
     crypto: platform.crypto,
     writer: iot.writer,
     log: platform.log,
+    onStateCommitted: () => platform.relay.kick(),
     maxTimestampSkewMs: config.mqttMaxSkewSeconds === undefined ? null : config.mqttMaxSkewSeconds * 1000,
   };
   let http: { ingest: HttpIngest; port: number; tls: boolean } | undefined;

@@ -58,6 +58,7 @@ export class CoapIngest {
     const s = this.#socket;
     this.#socket = null;
     if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+    await this.ingest.close();
   }
 
   async #handle(req: IncomingMessage): Promise<IngestAnswer> {

@@ -4,6 +4,7 @@ import { type SignMethod, sign, signatureMatches } from '../alink/credentials.ts
 import { deviceMayUse, parseTopic } from '../alink/topics.ts';
 import { Authenticator } from '../gateway/authenticator.ts';
 import { ConnectLimiter, NegativeCache } from '../gateway/rate-limit.ts';
+import { DeviceStates } from '../gateway/states.ts';
 import { defaultLimits, type ParseLimits, parsePost } from '../ingest/parse-post.ts';
 import { type ReplyPayload, replyCodes } from '../ingest/reply.ts';
 import type { TelemetryWriter } from '../ingest/writer.ts';
@@ -56,6 +57,8 @@ export interface DeviceIngestOptions {
   /** Posts per device. */
   postLimit?: { burst: number; perSecond: number };
   maxPendingWrites?: number;
+  /** Called after an online/offline change was committed to the outbox (the platform kicks its relay). */
+  onStateCommitted?: () => void;
 }
 
 const fail = (status: number, code: number, message: string): IngestAnswer => ({ status, body: { code, message } });
@@ -97,10 +100,18 @@ export class DeviceIngest {
   readonly #authLimiter: ConnectLimiter;
   readonly #postLimiter: ConnectLimiter;
   readonly #limits: ParseLimits;
+  readonly #states: DeviceStates;
+  readonly #sweeper: NodeJS.Timeout;
 
   constructor(o: DeviceIngestOptions) {
     this.#o = o;
-    this.tokens = new DeviceTokens(o.tokenTtlMs ?? 3_600_000);
+    // A connectionless device is online while it holds a token: from /auth until the token ends.
+    this.#states = new DeviceStates(o.database, o.onStateCommitted);
+    this.tokens = new DeviceTokens(o.tokenTtlMs ?? 3_600_000, 100_000, (s, reason) => {
+      void this.#states.offline(s.identity, s, reason).catch((err) => o.log?.warn({ err }, 'marking offline failed'));
+    });
+    this.#sweeper = setInterval(() => this.tokens.sweep(), 30_000);
+    this.#sweeper.unref();
     this.#auth = new Authenticator(o.database.db, o.crypto, this.#negative, {
       maxTimestampSkewMs: o.maxTimestampSkewMs,
     });
@@ -116,6 +127,13 @@ export class DeviceIngest {
 
   get maxPayloadBytes(): number {
     return this.#limits.maxPayloadBytes;
+  }
+
+  /** Ends every token (its devices go offline) and waits for the state changes to be stored. */
+  async close(): Promise<void> {
+    clearInterval(this.#sweeper);
+    this.tokens.endAll(`${this.#o.transport} listener stopped`);
+    await this.#states.settle();
   }
 
   /** Forgets cached auth failures (after a secret rotation or an enable). */
@@ -161,6 +179,11 @@ export class DeviceIngest {
     const identity = r.session.identity;
     const extra = withKey ? withKey(this.#signingSecret(req, identity)) : {};
     const session = this.tokens.issue(identity, extra);
+    try {
+      await this.#states.online(identity, session, ip);
+    } catch (err) {
+      this.#o.log?.warn({ err }, `${this.#o.transport}: marking a device online failed`);
+    }
     return {
       session,
       answer: {

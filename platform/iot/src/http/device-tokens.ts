@@ -24,10 +24,18 @@ export class DeviceTokens {
   readonly #ttlMs: number;
   readonly #max: number;
   readonly #sessions = new Map<string, TokenSession>();
+  readonly #onEnd?: (s: TokenSession, reason: string) => void;
 
-  constructor(ttlMs: number, max = 100_000) {
+  /** @param onEnd called once when a token ends (expired, revoked, evicted): the device's online window closes */
+  constructor(ttlMs: number, max = 100_000, onEnd?: (s: TokenSession, reason: string) => void) {
     this.#ttlMs = ttlMs;
     this.#max = max;
+    this.#onEnd = onEnd;
+  }
+
+  #end(token: string, s: TokenSession, reason: string) {
+    this.#sessions.delete(token);
+    this.#onEnd?.(s, reason);
   }
 
   get size(): number {
@@ -35,11 +43,11 @@ export class DeviceTokens {
   }
 
   issue(identity: DeviceIdentity, extra: Pick<TokenSession, 'key' | 'replay'> = {}, now = Date.now()): TokenSession {
-    if (this.#sessions.size >= this.#max) this.#sweep(now);
+    if (this.#sessions.size >= this.#max) this.sweep(now);
     if (this.#sessions.size >= this.#max) {
       // Still full of live tokens: the oldest goes (Map keeps insertion order); its device authenticates again.
-      const first = this.#sessions.keys().next();
-      if (!first.done) this.#sessions.delete(first.value);
+      const first = this.#sessions.entries().next();
+      if (!first.done) this.#end(first.value[0], first.value[1], 'token evicted');
     }
     const token = randomBytes(24).toString('base64url');
     const s: TokenSession = { token, identity, expiresAt: now + this.#ttlMs, checkedAt: now, ...extra };
@@ -52,29 +60,36 @@ export class DeviceTokens {
     const s = this.#sessions.get(token);
     if (!s) return { ok: false, reason: 'unknown' };
     if (s.expiresAt <= now) {
-      this.#sessions.delete(token);
+      this.#end(token, s, 'token expired');
       return { ok: false, reason: 'expired' };
     }
     return { ok: true, session: s };
   }
 
-  revoke(token: string): void {
-    this.#sessions.delete(token);
+  revoke(token: string, reason = 'token revoked'): void {
+    const s = this.#sessions.get(token);
+    if (s) this.#end(token, s, reason);
   }
 
   /** Ends every token of a device (disabled, deleted, secret rotated). */
-  revokeDevice(deviceId: string): number {
+  revokeDevice(deviceId: string, reason = 'device no longer allowed'): number {
     let n = 0;
     for (const [t, s] of this.#sessions)
       if (s.identity.id === deviceId) {
-        this.#sessions.delete(t);
+        this.#end(t, s, reason);
         n++;
       }
     return n;
   }
 
-  #sweep(now: number) {
-    for (const [t, s] of this.#sessions) if (s.expiresAt <= now) this.#sessions.delete(t);
+  /** Ends expired tokens (run periodically, so a device that went quiet goes offline when its token ends). */
+  sweep(now = Date.now()): void {
+    for (const [t, s] of this.#sessions) if (s.expiresAt <= now) this.#end(t, s, 'token expired');
+  }
+
+  /** Ends every token (the listener stops). */
+  endAll(reason: string): void {
+    for (const [t, s] of this.#sessions) this.#end(t, s, reason);
   }
 }
 

@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import type { EventEnvelope } from '@shequ/bus';
 import { auditLog, queryRows, testEngines } from '@shequ/db';
 import { eq, sql } from 'drizzle-orm';
+import { getDeviceDetail } from '../registry/device-detail.ts';
 import { changeDevice } from '../registry/devices-service.ts';
 import { actor, iotFixture } from '../testing.ts';
 import { DeviceIngest } from './device-ingest.ts';
@@ -74,6 +75,30 @@ for (const engine of testEngines()) {
         await new Promise((res) => setTimeout(res, 20));
       }
       assert.ok(events.some((e) => e.subject.endsWith(`${d.id}.property`)));
+    });
+
+    test('a device holding a token is online; it goes offline when the token ends', async () => {
+      const [, d] = f.devices;
+      const t = await token(d);
+      let detail = await getDeviceDetail(f.iot.deps, f.scope, d.productKey, d.deviceName);
+      assert.equal(detail.online, true);
+      const s = http.ingest.tokens.check(t);
+      assert.ok(s.ok);
+      s.session.expiresAt = Date.now() - 1;
+      http.ingest.tokens.sweep();
+      const until = Date.now() + 5000;
+      do {
+        await new Promise((res) => setTimeout(res, 20));
+        detail = await getDeviceDetail(f.iot.deps, f.scope, d.productKey, d.deviceName);
+        assert.ok(Date.now() < until, 'the device goes offline');
+      } while (detail.online);
+      assert.deepEqual(
+        detail.history.slice(0, 2).map((h) => [h.state, h.reason]),
+        [
+          ['offline', 'token expired'],
+          ['online', null],
+        ],
+      );
     });
 
     test('bad signature, unknown device, malformed auth and skewed timestamps get clear codes', async () => {

@@ -47,9 +47,11 @@ export class HttpIngest {
   async close(): Promise<void> {
     const s = this.#server;
     this.#server = null;
-    if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    if (s) {
+      s.closeAllConnections();
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    }
+    await this.ingest.close();
   }
 
   async #handle(req: IncomingMessage): Promise<IngestAnswer> {
