@@ -22,6 +22,7 @@ export * from './identity/user-service.ts';
 export * from './logging.ts';
 export * from './messaging/channel.ts';
 export * from './platform.ts';
+export * from './points/ledger.ts';
 export * from './tenancy/regions-service.ts';
 export * from './tenancy/sample-data.ts';
 export * from './tenancy/seed.ts';

@@ -30,12 +30,42 @@ export interface AuditRecordArgs {
   detail?: Record<string, unknown>;
 }
 
+/** Arguments of `points.award` and `points.spend`. */
+export interface PointsMoveArgs {
+  /** A user of this community (UUID). */
+  userId: string;
+  /** Whole points, 1–1,000,000. */
+  amount: number;
+  /** Shown in the resident's points history (up to 200 characters). */
+  reason: string;
+  /** The app's idempotency key: a retry with the same key answers the first result and moves nothing again. */
+  key: string;
+}
+
+/** What a points transfer answers. */
+export interface PointsMoved {
+  transferId: string;
+  /** The resident's balance after the transfer. */
+  balance: number;
+  /** True when the key was used before and this is the first result again. */
+  replayed: boolean;
+}
+
 /** `ctx.services`: the shared services, by service and action. */
 export interface Services {
   /** Messages to residents and staff (permission `message: ['send']`). */
   readonly message: {
     /** Sends a bilingual message to one user of this community. */
     send(args: MessageSendArgs): Promise<{ sent: true }>;
+  };
+  /** The community's points ledger (permissions `points: ['balance' | 'award' | 'spend']`). */
+  readonly points: {
+    /** A resident's points balance. */
+    balance(args: { userId: string }): Promise<{ balance: number }>;
+    /** Awards points from the community pool to a resident (for attendance, volunteering, …). */
+    award(args: PointsMoveArgs): Promise<PointsMoved>;
+    /** Spends a resident's points; only in a call that resident made, never below zero (CONFLICT). */
+    spend(args: PointsMoveArgs): Promise<PointsMoved>;
   };
   /** The platform's tamper-evident audit log (permission `audit: ['record']`). */
   readonly audit: {

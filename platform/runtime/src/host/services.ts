@@ -5,8 +5,11 @@ import {
   communityStats,
   type MessageChannel,
   mapOf,
+  pointsOf,
   searchPeople,
+  transferPoints,
 } from '@shequ/core';
+
 import { roleAssignments } from '@shequ/db';
 import { capabilityCatalog } from '@shequ/schemas';
 import { and, eq } from 'drizzle-orm';
@@ -68,6 +71,15 @@ const peopleArgs = z
     limit: z.number().int().min(1).max(200).optional(),
   })
   .strict();
+const balanceArgs = z.object({ userId: z.uuid() }).strict();
+const moveArgs = z
+  .object({
+    userId: z.uuid(),
+    amount: z.number().int().min(1).max(1_000_000),
+    reason: z.string().trim().min(1).max(200),
+    key: z.string().regex(/^[\w:.-]{1,100}$/),
+  })
+  .strict();
 const mapArgs = z.object({ kind: z.enum(['building', 'space', 'facility', 'road', 'boundary']).optional() }).strict();
 
 /**
@@ -115,6 +127,63 @@ export function coreCapabilities(deps: CapabilityDeps): Capabilities {
           detail: { ...a.detail, plugin: call.plugin.id, version: call.plugin.version },
         });
         return { recorded: true };
+      },
+    ],
+    [
+      'points.balance',
+      async (call, args) => {
+        const a = parse(balanceArgs, args, 'points.balance');
+        return {
+          balance: (await pointsOf(deps.db, call.communityId, 'points', { type: 'user', id: a.userId })).balance,
+        };
+      },
+    ],
+    [
+      'points.award',
+      async (call, args) => {
+        const a = parse(moveArgs, args, 'points.award');
+        const r = await transferPoints(
+          deps.db,
+          {
+            communityId: call.communityId,
+            kind: 'points',
+            from: { type: 'pool', id: 'community' },
+            to: { type: 'user', id: a.userId },
+            amount: a.amount,
+            reason: a.reason,
+            // Keys are the app's own: namespaced so two apps cannot collide or replay each other's transfers.
+            idempotencyKey: `app:${call.plugin.id}:${a.key}`,
+          },
+          `plugin:${call.plugin.id}`,
+        );
+        return { transferId: r.id, balance: r.toBalance, replayed: r.replayed };
+      },
+    ],
+    [
+      'points.spend',
+      async (call, args) => {
+        const a = parse(moveArgs, args, 'points.spend');
+        // An app may spend a resident's points only in a call that resident made.
+        if (call.user?.id !== a.userId) {
+          throw new AppError('FORBIDDEN', {
+            zh: '只能在居民本人操作时扣减其积分',
+            en: "An app spends a resident's points only on that resident's own call",
+          });
+        }
+        const r = await transferPoints(
+          deps.db,
+          {
+            communityId: call.communityId,
+            kind: 'points',
+            from: { type: 'user', id: a.userId },
+            to: { type: 'shop', id: call.plugin.id },
+            amount: a.amount,
+            reason: a.reason,
+            idempotencyKey: `app:${call.plugin.id}:${a.key}`,
+          },
+          a.userId,
+        );
+        return { transferId: r.id, balance: r.fromBalance, replayed: r.replayed };
       },
     ],
   ]);

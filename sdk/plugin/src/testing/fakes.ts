@@ -49,6 +49,58 @@ export const defaultServiceFakes: Record<string, Fake> = {
   },
 };
 
+/**
+ * Fakes of the points service over an in-memory ledger (one per test host): the pool awards, a resident spends only
+ * on their own call and never below zero, and a repeated key answers the first result, as on the platform.
+ */
+export function pointsFakes(): Record<string, Fake> {
+  const balances = new Map<string, number>();
+  const done = new Map<string, unknown>();
+  const move = (args: unknown, what: string) => {
+    const a = (args ?? {}) as Record<string, unknown>;
+    if (typeof a.userId !== 'string' || !uuidRe.test(a.userId)) throw invalid(what, 'userId', 'must be a UUID');
+    if (!Number.isInteger(a.amount) || (a.amount as number) < 1 || (a.amount as number) > 1_000_000)
+      throw invalid(what, 'amount', 'must be a whole number from 1 to 1,000,000');
+    if (typeof a.reason !== 'string' || !a.reason.trim()) throw invalid(what, 'reason', 'is required');
+    if (typeof a.key !== 'string' || !/^[\w:.-]{1,100}$/.test(a.key))
+      throw invalid(what, 'key', 'must be 1–100 letters, digits, _ : . or -');
+    return a as { userId: string; amount: number; reason: string; key: string };
+  };
+  return {
+    'points.balance': (args) => {
+      const a = (args ?? {}) as Record<string, unknown>;
+      if (typeof a.userId !== 'string' || !uuidRe.test(a.userId))
+        throw invalid('points.balance', 'userId', 'must be a UUID');
+      return { balance: balances.get(a.userId) ?? 0 };
+    },
+    'points.award': (args) => {
+      const a = move(args, 'points.award');
+      if (done.has(a.key)) return { ...(done.get(a.key) as object), replayed: true };
+      const balance = (balances.get(a.userId) ?? 0) + a.amount;
+      balances.set(a.userId, balance);
+      const out = { transferId: `fake-${done.size + 1}`, balance, replayed: false };
+      done.set(a.key, out);
+      return out;
+    },
+    'points.spend': (args, call) => {
+      const a = move(args, 'points.spend');
+      if (call.user?.id !== a.userId)
+        throw new AppError('FORBIDDEN', {
+          zh: '只能在居民本人操作时扣减其积分',
+          en: "An app spends a resident's points only on that resident's own call",
+        });
+      if (done.has(a.key)) return { ...(done.get(a.key) as object), replayed: true };
+      const have = balances.get(a.userId) ?? 0;
+      if (have < a.amount)
+        throw new AppError('CONFLICT', { zh: `余额不足：现有 ${have}`, en: `Insufficient balance: ${have} available` });
+      balances.set(a.userId, have - a.amount);
+      const out = { transferId: `fake-${done.size + 1}`, balance: have - a.amount, replayed: false };
+      done.set(a.key, out);
+      return out;
+    },
+  };
+}
+
 /** Default data scopes: an empty community. */
 export const defaultDataFakes: Record<string, Fake> = {
   'people:read-masked': () => ({ items: [], nextCursor: null }),

@@ -17,7 +17,14 @@ import type { PluginManifest } from '@shequ/schemas';
 import { bundlePlugin } from '../bundle.ts';
 import type { PluginUser } from '../context.ts';
 import { formatProjectProblem, loadProject } from '../project.ts';
-import { defaultDataFakes, defaultServiceFakes, type Fake, fakeCapabilities, type RecordedCall } from './fakes.ts';
+import {
+  defaultDataFakes,
+  defaultServiceFakes,
+  type Fake,
+  fakeCapabilities,
+  pointsFakes,
+  type RecordedCall,
+} from './fakes.ts';
 
 /** What the operator granted the app in the test community; by default everything the manifest asks for. */
 export interface TestGrants {
@@ -131,7 +138,7 @@ export async function createTestHost(opts: TestHostOptions = {}): Promise<TestHo
   const audit: AuditEntry[] = [];
   const logs: LogLine[] = [];
   const capabilities = fakeCapabilities(
-    { ...defaultServiceFakes, ...opts.services },
+    { ...defaultServiceFakes, ...pointsFakes(), ...opts.services },
     { ...defaultDataFakes, ...opts.data },
     calls,
   );

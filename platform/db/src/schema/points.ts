@@ -1,0 +1,86 @@
+import { sql } from 'drizzle-orm';
+import { bigint, bigserial, check, index, integer, pgSchema, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+
+/**
+ * Points and the time bank (DB33 7.4.2) as a double-entry ledger: every transfer moves an amount from one account to
+ * another, writes two entries that sum to zero, and is never changed afterwards (corrections are reversing transfers).
+ */
+export const pointsSchema = pgSchema('points');
+
+export const ledgerKinds = ['points', 'time'] as const;
+export type LedgerKind = (typeof ledgerKinds)[number];
+
+/** An account per owner and kind in a community; the community's `pool` issues points and takes them back. */
+export const pointAccounts = pointsSchema.table(
+  'accounts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    communityId: uuid('community_id').notNull(),
+    kind: text('kind').$type<LedgerKind>().notNull(),
+    /** `user` (a platform account), `pool` (the community's issuer), `shop` (redemptions) … */
+    ownerType: text('owner_type').notNull(),
+    ownerId: text('owner_id').notNull(),
+    balance: bigint('balance', { mode: 'number' }).notNull().default(0),
+    /** How far below zero the account may go: 0 for people, the issuing limit for the pool. */
+    creditLimit: bigint('credit_limit', { mode: 'number' }).notNull().default(0),
+    version: integer('version').notNull().default(0),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique('accounts_owner_uq').on(t.communityId, t.kind, t.ownerType, t.ownerId),
+    check('accounts_kind_check', sql`${t.kind} in ('points','time')`),
+    // The database, not the service, guarantees that no account goes below its credit limit.
+    check('accounts_no_overdraft', sql`${t.balance} + ${t.creditLimit} >= 0`),
+    check('accounts_credit_nonnegative', sql`${t.creditLimit} >= 0`),
+  ],
+);
+
+export const pointTransfers = pointsSchema.table(
+  'transfers',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    communityId: uuid('community_id').notNull(),
+    kind: text('kind').$type<LedgerKind>().notNull(),
+    fromAccount: uuid('from_account')
+      .notNull()
+      .references(() => pointAccounts.id),
+    toAccount: uuid('to_account')
+      .notNull()
+      .references(() => pointAccounts.id),
+    amount: bigint('amount', { mode: 'number' }).notNull(),
+    reason: text('reason').notNull(),
+    /** The caller's key: a retry with the same key and request answers the first result. */
+    idempotencyKey: text('idempotency_key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    /** Set on a reversing transfer: the transfer it corrects (once). */
+    reverses: uuid('reverses').unique(),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique('transfers_idempotency_uq').on(t.communityId, t.idempotencyKey),
+    index('transfers_from_idx').on(t.fromAccount, t.createdAt),
+    index('transfers_to_idx').on(t.toAccount, t.createdAt),
+    check('transfers_amount_positive', sql`${t.amount} > 0`),
+    check('transfers_distinct_accounts', sql`${t.fromAccount} <> ${t.toAccount}`),
+  ],
+);
+
+/** Two per transfer (−amount, +amount), with the balance after: an account's history is its entries. */
+export const pointEntries = pointsSchema.table(
+  'entries',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    transferId: uuid('transfer_id')
+      .notNull()
+      .references(() => pointTransfers.id),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => pointAccounts.id),
+    communityId: uuid('community_id').notNull(),
+    amount: bigint('amount', { mode: 'number' }).notNull(),
+    balanceAfter: bigint('balance_after', { mode: 'number' }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('entries_account_idx').on(t.accountId, t.seq)],
+);
