@@ -3,6 +3,7 @@ import { authRouter } from './routers/auth.ts';
 import { baseRouter } from './routers/base.ts';
 import { iotRouter } from './routers/iot.ts';
 import { pluginsRouter } from './routers/plugins.ts';
+import { pointsRouter } from './routers/points.ts';
 import { tenancyRouter } from './routers/tenancy.ts';
 import { router } from './trpc.ts';
 
@@ -12,6 +13,7 @@ export const appRouter = router({
   admin: adminRouter,
   base: baseRouter,
   plugins: pluginsRouter,
+  points: pointsRouter,
   iot: iotRouter,
 });
 

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { DEMO_PASSWORD, loadConfig, openPlatform, type Platform } from '@shequ/core';
+import { users } from '@shequ/db';
+import { eq } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import { buildServer } from '../server.ts';
+
+describe('points API', () => {
+  let dir: string;
+  let platform: Platform;
+  let app: FastifyInstance;
+  const cookies: Record<string, string> = {};
+  const ids: Record<string, string> = {};
+  const call = async (who: string, path: string, input: unknown, method: 'GET' | 'POST' = 'POST') => {
+    const headers = { cookie: cookies[who] };
+    const res =
+      method === 'GET'
+        ? await app.inject({
+            method,
+            url: `/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`,
+            headers,
+          })
+        : await app.inject({ method, url: `/api/trpc/${path}`, payload: input as object, headers });
+    const body = res.json();
+    return { data: body.result?.data, error: body.error?.data };
+  };
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'shequ-points-api-'));
+    platform = await openPlatform(loadConfig({ SHEQU_DATA_DIR: dir, SHEQU_LOG_LEVEL: 'silent' }), { role: 'test' });
+    app = await buildServer(platform);
+    for (const u of ['resident', 'operator', 'property']) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/trpc/auth.login',
+        payload: { identifier: u, password: DEMO_PASSWORD },
+      });
+      cookies[u] = String(res.headers['set-cookie']).split(';')[0];
+      [{ id: ids[u] }] = await platform.database.db.select({ id: users.id }).from(users).where(eq(users.username, u));
+    }
+  });
+  after(async () => {
+    await app?.close();
+    await platform?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the community admin awards, property staff may not; the resident sees her balance and gives some away', async () => {
+    const award = {
+      community: 'demo',
+      userId: ids.resident,
+      amount: 20,
+      reason: '垃圾分类积分',
+      idempotencyKey: 'sort-1128',
+    };
+    assert.equal((await call('property', 'points.award', award)).error.appCode, 'FORBIDDEN');
+    assert.equal((await call('operator', 'points.award', award)).data.toBalance, 20);
+    assert.equal((await call('operator', 'points.award', award)).data.replayed, true);
+    const give = {
+      community: 'demo',
+      toUserId: ids.property,
+      amount: 5,
+      reason: '感谢帮忙',
+      idempotencyKey: 'thanks-1',
+    };
+    assert.equal((await call('resident', 'points.give', give)).data.fromBalance, 15);
+    const over = await call('resident', 'points.give', { ...give, amount: 100, idempotencyKey: 'thanks-2' });
+    assert.equal(over.error.appCode, 'CONFLICT');
+    assert.match(over.error.messageZh, /余额不足/);
+    const mine = await call('resident', 'points.mine', { community: 'demo' }, 'GET');
+    assert.deepEqual([mine.data.balance, mine.data.entries.map((e: { amount: number }) => e.amount)], [15, [-5, 20]]);
+    const check = await call('operator', 'points.check', { community: 'demo' }, 'GET');
+    assert.deepEqual(check.data, { balancesSum: 0, unbalancedTransfers: 0, overdrawnAccounts: 0, driftedAccounts: 0 });
+  });
+});
