@@ -62,7 +62,15 @@ const hashOf = (req: TransferRequest) =>
     .update(JSON.stringify([req.kind, req.from.type, req.from.id, req.to.type, req.to.id, req.amount, req.reason]))
     .digest('hex');
 
-async function accountFor(tx: Executor, communityId: string, kind: LedgerKind, ref: AccountRef) {
+// Account ids never change once created: keep them so a transfer needs no lookups (keyed per database).
+const accountIds = new WeakMap<object, Map<string, string>>();
+
+async function accountFor(tx: Executor, db: Executor, communityId: string, kind: LedgerKind, ref: AccountRef) {
+  const cache = accountIds.get(db) ?? new Map<string, string>();
+  accountIds.set(db, cache);
+  const key = `${communityId}|${kind}|${ref.type}|${ref.id}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
   await tx
     .insert(pointAccounts)
     .values({
@@ -84,8 +92,13 @@ async function accountFor(tx: Executor, communityId: string, kind: LedgerKind, r
         eq(pointAccounts.ownerId, ref.id),
       ),
     );
+  if (cache.size > 100_000) cache.clear();
+  cache.set(key, a.id);
   return a.id;
 }
+
+/** Thrown inside the transaction when the key was used before: the transaction rolls back and the first result is answered. */
+class Replay extends Error {}
 
 async function replay(tx: Executor, req: TransferRequest, hash: string): Promise<TransferResult | null> {
   const [t] = await tx
@@ -123,71 +136,71 @@ async function transferOnce(
   reverses?: string,
 ): Promise<TransferResult> {
   const hash = hashOf(req);
-  return withScope(db, { kind: 'communities', ids: [req.communityId] }, async (tx) => {
-    const earlier = await replay(tx, req, hash);
-    if (earlier) return earlier;
-    const from = await accountFor(tx, req.communityId, req.kind, req.from);
-    const to = await accountFor(tx, req.communityId, req.kind, req.to);
-    // Lock both accounts in one order (by id) so two opposite transfers cannot deadlock.
-    const locked = await tx
-      .select()
-      .from(pointAccounts)
-      .where(inArray(pointAccounts.id, [from, to]))
-      .orderBy(asc(pointAccounts.id))
-      .for('update');
-    const a = locked.find((x) => x.id === from);
-    const b = locked.find((x) => x.id === to);
-    if (!a || !b) throw new AppError('INTERNAL', { zh: '账户缺失', en: 'An account is missing', isPublic: false });
-    if (a.balance - req.amount + a.creditLimit < 0) {
-      throw new AppError('CONFLICT', {
-        zh: `余额不足：现有 ${a.balance}，需要 ${req.amount}`,
-        en: `Insufficient balance: ${a.balance} available, ${req.amount} needed`,
-      });
-    }
-    const fromBalance = a.balance - req.amount;
-    const toBalance = b.balance + req.amount;
-    await tx
-      .update(pointAccounts)
-      .set({ balance: fromBalance, version: a.version + 1 })
-      .where(eq(pointAccounts.id, from));
-    await tx
-      .update(pointAccounts)
-      .set({ balance: toBalance, version: b.version + 1 })
-      .where(eq(pointAccounts.id, to));
-    const [t] = await tx
-      .insert(pointTransfers)
-      .values({
-        communityId: req.communityId,
-        kind: req.kind,
-        fromAccount: from,
-        toAccount: to,
+  const scope = { kind: 'communities' as const, ids: [req.communityId] };
+  try {
+    return await withScope(db, scope, async (tx) => {
+      const from = await accountFor(tx, db, req.communityId, req.kind, req.from);
+      const to = await accountFor(tx, db, req.communityId, req.kind, req.to);
+      // Lock both accounts in one order (by id) so two opposite transfers cannot deadlock. NO KEY UPDATE, so the
+      // foreign-key checks of other transfers (KEY SHARE) never wait on it.
+      const locked = await tx
+        .select({ id: pointAccounts.id, balance: pointAccounts.balance, creditLimit: pointAccounts.creditLimit })
+        .from(pointAccounts)
+        .where(inArray(pointAccounts.id, [from, to]))
+        .orderBy(asc(pointAccounts.id))
+        .for('no key update');
+      const a = locked.find((x) => x.id === from);
+      const b = locked.find((x) => x.id === to);
+      if (!a || !b) throw new AppError('INTERNAL', { zh: '账户缺失', en: 'An account is missing', isPublic: false });
+      if (a.balance - req.amount + a.creditLimit < 0) {
+        throw new AppError('CONFLICT', {
+          zh: `余额不足：现有 ${a.balance}，需要 ${req.amount}`,
+          en: `Insufficient balance: ${a.balance} available, ${req.amount} needed`,
+        });
+      }
+      const fromBalance = a.balance - req.amount;
+      const toBalance = b.balance + req.amount;
+      await tx
+        .update(pointAccounts)
+        .set({
+          balance: sql`case when ${pointAccounts.id} = ${from}::uuid then ${fromBalance}::bigint else ${toBalance}::bigint end`,
+          version: sql`${pointAccounts.version} + 1`,
+        })
+        .where(inArray(pointAccounts.id, [from, to]));
+      // The transfer and its two entries in one statement; a used key inserts nothing and becomes a replay.
+      const [t] = await queryRows<{ id: string; created_at: string | Date }>(
+        tx,
+        sql`with t as (
+              insert into points.transfers
+                (community_id, kind, from_account, to_account, amount, reason, idempotency_key, request_hash, reverses, created_by)
+              values (${req.communityId}, ${req.kind}, ${from}, ${to}, ${req.amount}, ${req.reason.trim()},
+                      ${req.idempotencyKey}, ${hash}, ${reverses ?? null}, ${actor})
+              on conflict (community_id, idempotency_key) do nothing
+              returning id, created_at
+            ), e as (
+              insert into points.entries (transfer_id, account_id, community_id, amount, balance_after)
+              select t.id, x.account, ${req.communityId}::uuid, x.amount, x.after
+              from t, (values (${from}::uuid, ${-req.amount}::bigint, ${fromBalance}::bigint),
+                              (${to}::uuid, ${req.amount}::bigint, ${toBalance}::bigint)) as x(account, amount, after)
+            )
+            select id, created_at from t`,
+      );
+      if (!t) throw new Replay();
+      return {
+        id: t.id,
         amount: req.amount,
-        reason: req.reason.trim(),
-        idempotencyKey: req.idempotencyKey,
-        requestHash: hash,
-        reverses: reverses ?? null,
-        createdBy: actor,
-      })
-      .returning();
-    await tx.insert(pointEntries).values([
-      {
-        transferId: t.id,
-        accountId: from,
-        communityId: req.communityId,
-        amount: -req.amount,
-        balanceAfter: fromBalance,
-      },
-      { transferId: t.id, accountId: to, communityId: req.communityId, amount: req.amount, balanceAfter: toBalance },
-    ]);
-    return {
-      id: t.id,
-      amount: req.amount,
-      fromBalance,
-      toBalance,
-      createdAt: t.createdAt.toISOString(),
-      replayed: false,
-    };
-  });
+        fromBalance,
+        toBalance,
+        createdAt: new Date(t.created_at).toISOString(),
+        replayed: false,
+      };
+    });
+  } catch (err) {
+    if (!(err instanceof Replay)) throw err;
+    const earlier = await withScope(db, scope, (tx) => replay(tx, req, hash));
+    if (!earlier) throw new AppError('CONFLICT', { zh: '该转账已被冲正', en: 'That transfer was already reversed' });
+    return earlier;
+  }
 }
 
 /**
