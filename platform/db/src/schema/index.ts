@@ -4,4 +4,5 @@ export * from './bus.ts';
 export * from './identity.ts';
 export * from './iot.ts';
 export * from './plugin.ts';
+export * from './rules.ts';
 export * from './tenancy.ts';
