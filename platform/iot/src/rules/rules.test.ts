@@ -211,7 +211,7 @@ for (const engine of testEngines()) {
         tags: { building: '3' },
       });
       assert.equal(yes.wouldFire, true);
-      assert.deepEqual((yes.actions[1] as { targets: string[] }).targets.length, 2);
+      assert.deepEqual((yes.actions[1] as unknown as { targets: string[] }).targets.length, 2);
       const no = await rulesEngine.dryRun(f.communityId, def, { ...sample, params: { activePower: 60 } });
       assert.deepEqual([no.wouldFire, no.outcome], [false, 'condition_false']);
       const other = await rulesEngine.dryRun(f.communityId, def, { ...sample, kind: 'event', event: 'overload' });
