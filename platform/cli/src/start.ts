@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { buildServer, newAdminToken } from '@shequ/api';
 import { type Config, DEMO_PASSWORD, demoAccounts, openPlatform, type Platform, roles } from '@shequ/core';
-import { IotEngine } from '@shequ/iot';
+import { IotEngine, RuleEngine } from '@shequ/iot';
 import { openPluginRuntime, type PluginRuntime } from '@shequ/runtime';
 import { installDemoApps } from './demo-apps.ts';
 import { removeRuntime, writeRuntime } from './runtime-file.ts';
@@ -30,7 +30,16 @@ async function startIot(platform: Platform) {
     options: { cert: readFileSync(config.mqtts.certPath), key: readFileSync(config.mqtts.keyPath) },
   };
   const ports = await iot.start({ port: config.mqttPort, host: config.host, tls });
-  return { iot, ports };
+  // The rule consumer runs beside the gateway, so linkage commands reach devices directly. Every process shares one
+  // durable name: each event is evaluated once per rule (claims dedupe redeliveries).
+  const rules = await new RuleEngine({
+    database: platform.database,
+    channel: platform.channel,
+    iot,
+    log: platform.log,
+    onCommit: () => platform.relay.kick(),
+  }).start(platform.bus, 'iot-rules');
+  return { iot, ports, rules };
 }
 
 function printWelcome(config: Config, seeded: boolean, mqtt?: { port: number; tlsPort?: number }) {
@@ -105,6 +114,7 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     web?.kill('SIGTERM');
     await server?.close();
     await plugins?.close();
+    await iot?.rules.stop();
     await iot?.iot.stop();
     removeRuntime(config.dataDir, process.pid);
     await platform.close();
