@@ -222,6 +222,10 @@ for (const engine of testEngines()) {
       const changed = await updateRule(f.iot.deps, f.scope, saved.id, { ...def, debounceSeconds: 30 }, actor);
       assert.deepEqual([changed.version, changed.debounceSeconds], [2, 30]);
       assert.ok((await listRules(f.iot.deps, f.scope, f.communityId)).some((r) => r.id === saved.id));
+      // Row-level security: a scope over another community sees none of these rules, traces or dead letters.
+      const elsewhere = { kind: 'communities' as const, ids: [randomUUID()] };
+      assert.deepEqual(await listRules(f.iot.deps, elsewhere, f.communityId), []);
+      await assert.rejects(updateRule(f.iot.deps, elsewhere, saved.id, def, actor), /No rule/);
     });
   });
 }
