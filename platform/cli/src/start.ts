@@ -12,7 +12,7 @@ import { buildWeb, startWeb, webNeedsBuild } from './web.ts';
 export type Role = 'all' | 'api' | 'web' | 'worker' | 'iot';
 
 /** Starts the IoT engine (MQTT gateway, telemetry writer, downlink) inside this process. */
-async function startIot(platform: Platform) {
+async function startIot(platform: Platform, plugins: () => PluginRuntime | undefined) {
   const { config } = platform;
   const iot = new IotEngine({
     database: platform.database,
@@ -38,6 +38,14 @@ async function startIot(platform: Platform) {
     iot,
     log: platform.log,
     onCommit: () => platform.relay.kick(),
+    distributed: platform.bus.kind === 'nats',
+    // Apps start after the gateway (role api); a `plugin` action in a process without them is dead-lettered.
+    invokePlugin: async ({ communityId, pluginId, handler, input }) => {
+      const host = plugins()?.host;
+      if (!host) throw new Error('apps do not run in this process (start role api beside iot)');
+      const community = { id: communityId, code: await host.communityCode(communityId) };
+      return host.invoke({ community, pluginId, handler, input, user: null, via: 'system' });
+    },
   }).start(platform.bus, 'iot-rules');
   return { iot, ports, rules };
 }
@@ -86,7 +94,7 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
   let server: Awaited<ReturnType<typeof buildServer>> | undefined;
   let plugins: PluginRuntime | undefined;
   const adminToken = newAdminToken();
-  const iot = has('iot') ? await startIot(platform) : undefined;
+  const iot = has('iot') ? await startIot(platform, () => plugins) : undefined;
   if (has('api')) {
     plugins = await openPluginRuntime(platform, { purge: true, triggers: true });
     await installDemoApps(platform, plugins.host);

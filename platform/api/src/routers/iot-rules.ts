@@ -53,7 +53,7 @@ async function communityOfRow(ctx: Authed, table: 'rule' | 'deadLetter', id: str
 
 /** A rule engine for dry runs and retries in this process (the bus consumer runs beside the IoT gateway). */
 const enginesOf = new WeakMap<object, RuleEngine>();
-function rulesEngine(ctx: Pick<Context, 'platform' | 'iot'>) {
+function rulesEngine(ctx: Pick<Context, 'platform' | 'iot' | 'plugins'>) {
   let e = enginesOf.get(ctx.platform);
   if (!e) {
     e = new RuleEngine({
@@ -62,6 +62,12 @@ function rulesEngine(ctx: Pick<Context, 'platform' | 'iot'>) {
       iot: ctx.iot ?? null,
       onCommit: () => ctx.platform.relay.kick(),
       log: ctx.platform.log,
+      distributed: ctx.platform.bus.kind === 'nats',
+      invokePlugin: async ({ communityId, pluginId, handler, input }) => {
+        if (!ctx.plugins) throw new Error('apps do not run in this process');
+        const community = { id: communityId, code: await ctx.plugins.communityCode(communityId) };
+        return ctx.plugins.invoke({ community, pluginId, handler, input, user: null, via: 'system' });
+      },
     });
     enginesOf.set(ctx.platform, e);
   }

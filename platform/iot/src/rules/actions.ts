@@ -17,6 +17,13 @@ export interface ActionEnv {
   iot?: IotEngine | null;
   /** Called after a transaction enqueued events (the platform kicks its outbox relay). */
   onCommit?: () => void;
+  /**
+   * Several gateways share the devices (NATS bus): a device this gateway does not hold may be held by another, so
+   * its command is queued on the bus rather than reported as offline.
+   */
+  distributed?: boolean;
+  /** Calls an app's handler (the plugin runtime's invoke), in processes that run apps. */
+  invokePlugin?: (req: { communityId: string; pluginId: string; handler: string; input: unknown }) => Promise<unknown>;
 }
 
 export interface RuleRef {
@@ -104,6 +111,17 @@ export async function runAction(env: ActionEnv, rule: RuleRef, action: RuleActio
       return runDeviceAction(env, rule, action, f);
     case 'notify':
       return runNotify(env, rule, action, f);
+    case 'plugin': {
+      if (!env.invokePlugin)
+        throw new AppError('UNAVAILABLE', { zh: '本进程未运行应用', en: 'Apps do not run in this process' });
+      const out = await env.invokePlugin({
+        communityId: rule.communityId,
+        pluginId: action.pluginId,
+        handler: action.handler,
+        input: { rule: { id: rule.id, name: rule.name }, event: eventSummary(f) },
+      });
+      return { pluginId: action.pluginId, handler: action.handler, output: out ?? null };
+    }
   }
 }
 
@@ -165,7 +183,7 @@ async function runDeviceAction(env: ActionEnv, rule: RuleRef, action: DeviceActi
       if (cmd.kind === 'set') checkSet(d.thingModel, cmd.params);
       else checkService(d.thingModel, cmd.service, cmd.params);
       // A rule never waits for a device's answer: the command is sent (or queued) and the consumer moves on.
-      if (env.iot) {
+      if (env.iot && (env.iot.gateway.isOnline(d.id) || !env.distributed)) {
         if (cmd.kind === 'set') await storeDesired(env.database.db, d, cmd.params);
         const delivered = await env.iot.downlink.deliver(d, cmd);
         if (!delivered && cmd.kind === 'service') throw new Error('offline');

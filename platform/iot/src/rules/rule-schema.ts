@@ -75,6 +75,16 @@ export const actionSchema = z.discriminatedUnion('kind', [
     /** `{deviceName}`, `{productKey}`, `{event}`, `{rule}` and `{tags.<key>}` are filled in. */
     text,
   }),
+  z.object({
+    kind: z.literal('plugin'),
+    /** An app enabled in the community, and one of its handlers; it receives the rule and the event. */
+    pluginId: z
+      .string()
+      .min(3)
+      .max(64)
+      .regex(/^[a-z][a-z0-9]*(?:[.-][a-z0-9]+)*$/, 'an app id'),
+    handler: z.string().regex(/^[a-zA-Z][a-zA-Z0-9]{0,63}$/, 'a handler name of the app'),
+  }),
 ]);
 
 export const ruleInputSchema = z.object({

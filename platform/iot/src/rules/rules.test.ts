@@ -189,6 +189,34 @@ for (const engine of testEngines()) {
       await deleteRule(f.iot.deps, f.scope, rule.id, actor);
     });
 
+    test('plugin action: an app handler receives the rule and the event; without apps it is dead-lettered', async () => {
+      const [d1] = f.devices;
+      const calls: unknown[] = [];
+      const withApps = new RuleEngine({
+        database: f.database,
+        invokePlugin: async (req) => {
+          calls.push(req);
+          return { ok: true };
+        },
+      });
+      const rule = await create({
+        name: '交给应用',
+        trigger: { kind: 'property', productKey: f.productKey, identifier: 'energyTotal' },
+        actions: [{ kind: 'plugin', pluginId: 'org.shequ.energy', handler: 'onReading' }],
+      });
+      assert.equal(await withApps.handle(post(d1, { energyTotal: 5 })), 1);
+      assert.deepEqual(calls.length, 1);
+      const req = calls[0] as { pluginId: string; handler: string; input: { event: { params: unknown } } };
+      assert.deepEqual(
+        [req.pluginId, req.handler, req.input.event.params],
+        ['org.shequ.energy', 'onReading', { energyTotal: 5 }],
+      );
+      assert.equal(await rulesEngine.handle(post(d1, { energyTotal: 6 })), 1);
+      const [dl] = await deadLetters(f.iot.deps, f.scope, rule.id);
+      assert.match(dl.error, /Apps do not run/);
+      await deleteRule(f.iot.deps, f.scope, rule.id, actor);
+    });
+
     test('dry run answers why without running actions; updates are versioned', async () => {
       const [d1] = f.devices;
       const def = {
