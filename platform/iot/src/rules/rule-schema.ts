@@ -1,9 +1,10 @@
 import { AppError } from '@shequ/core';
 import { z } from 'zod';
+import { deviceNameRe } from '../registry/devices-service.ts';
 import { expressionProblem } from './expression.ts';
 
 const productKey = z.string().regex(/^[a-z0-9]{4,32}$/, 'a product key is 4–32 lowercase letters or digits');
-const deviceName = z.string().regex(/^[A-Za-z0-9_.:@-]{1,64}$/, 'a device name is 1–64 letters, digits or _.:@-');
+const deviceName = z.string().regex(deviceNameRe, 'a device name is 4–32 letters, digits or _.:@-');
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,49}$/, 'an identifier of the thing model');
 const condition = z
   .string()
@@ -122,4 +123,17 @@ export function parseRule(input: unknown): RuleDefinition {
     en: `Invalid rule: check ${fields}`,
     fieldErrors,
   });
+}
+
+/**
+ * The rule contract as JSON Schema (`schemas/iot/rule.schema.json`), generated from the zod schema so the two never
+ * drift; a test compares the committed file. The condition's grammar is checked by the parser, not the schema.
+ */
+export function ruleJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(ruleInputSchema, { io: 'input', unrepresentable: 'any' }),
+    $id: 'https://shequ.dev/schemas/iot/rule.schema.json',
+    title: 'Shequ IoT rule',
+    description: 'A rule of the IoT engine (DB33 7.3.2.5): trigger, condition expression, debounce and actions.',
+  };
 }
