@@ -10,6 +10,8 @@ export type Outcome = 'trigger_mismatch' | 'condition_false' | 'condition_error'
 export interface Bump {
   ruleId: string;
   communityId: string;
+  /** Evaluations counted by this bump (1 unless sampled trigger mismatches are flushed together). */
+  evaluated?: number;
   matched?: boolean;
   fired?: boolean;
   debounced?: boolean;
@@ -23,11 +25,12 @@ export async function bumpMetrics(ex: Executor, b: Bump): Promise<void> {
   const fi = b.fired ? 1 : 0;
   const d = b.debounced ? 1 : 0;
   const fa = b.failed ?? 0;
+  const ev = b.evaluated ?? 1;
   await ex.execute(sql`
     insert into iot.rule_metrics (rule_id, community_id, evaluated, matched, fired, debounced, failed, last_fired_at, last_error)
-    values (${b.ruleId}, ${b.communityId}, 1, ${m}, ${fi}, ${d}, ${fa}, ${fi ? sql`now()` : null}, ${b.lastError ?? null})
+    values (${b.ruleId}, ${b.communityId}, ${ev}, ${m}, ${fi}, ${d}, ${fa}, ${fi ? sql`now()` : null}, ${b.lastError ?? null})
     on conflict (rule_id) do update set
-      evaluated = iot.rule_metrics.evaluated + 1,
+      evaluated = iot.rule_metrics.evaluated + ${ev},
       matched = iot.rule_metrics.matched + ${m},
       fired = iot.rule_metrics.fired + ${fi},
       debounced = iot.rule_metrics.debounced + ${d},

@@ -3,7 +3,7 @@ import { AppError, type Logger } from '@shequ/core';
 import { type DataScope, deviceTags, processed, ruleDeadLetters, rules, withScope } from '@shequ/db';
 import { and, eq, sql } from 'drizzle-orm';
 import { type ActionEnv, type ActionResult, resolveTargets, runAction } from './actions.ts';
-import { type Facts, factsOf, judge } from './evaluate-rule.ts';
+import { type Facts, factsOf, judge, type Verdict } from './evaluate-rule.ts';
 import { addTrace, bumpMetrics } from './observe.ts';
 import { parseRule, type RuleAction } from './rule-schema.ts';
 import { type Rule, toRule } from './rules-service.ts';
@@ -12,6 +12,11 @@ export interface RuleEngineOptions extends ActionEnv {
   log?: Logger;
   /** How long a community's rule list is cached; changes made in this process invalidate it at once. */
   cacheMs?: number;
+  /**
+   * Trigger mismatches are frequent (every post of a product whose rule wants one device) and change nothing: they
+   * are counted and traced at most once per this many ms per rule, with the count since the last trace. Default 1000.
+   */
+  mismatchSampleMs?: number;
 }
 
 /** A sample message for a dry run: what a device of the trigger's product would send. */
@@ -33,6 +38,7 @@ export interface DrySample {
 export class RuleEngine {
   readonly #o: RuleEngineOptions;
   readonly #cache = new Map<string, { rules: Rule[]; until: number }>();
+  readonly #mismatches = new Map<string, { n: number; last: number }>();
 
   constructor(o: RuleEngineOptions) {
     this.#o = o;
@@ -110,15 +116,49 @@ export class RuleEngine {
     return list.length > 0;
   }
 
+  /** Counts a trigger mismatch; writes the count and a trace only once per sampling interval. */
+  async #mismatch(rule: Rule, f: Facts, reason: string): Promise<void> {
+    const m = this.#mismatches.get(rule.id) ?? { n: 0, last: 0 };
+    m.n++;
+    this.#mismatches.set(rule.id, m);
+    if (Date.now() - m.last < (this.#o.mismatchSampleMs ?? 1000)) return;
+    const count = m.n;
+    m.n = 0;
+    m.last = Date.now();
+    const { db } = this.#o.database;
+    const base = { ruleId: rule.id, communityId: rule.communityId, eventId: f.eventId, subject: f.subject };
+    await bumpMetrics(db, { ...base, evaluated: count });
+    await addTrace(db, { ...base, outcome: 'trigger_mismatch', detail: { deviceName: f.deviceName, reason, count } });
+  }
+
   async #evaluate(rule: Rule, f: Facts): Promise<boolean> {
     const { db } = this.#o.database;
-    if (f.eventId && !(await this.#claim(rule.id, f.eventId))) return false;
-    const base = { ruleId: rule.id, communityId: rule.communityId, eventId: f.eventId, subject: f.subject };
     const verdict = judge(rule, f);
+    if (verdict.outcome === 'trigger_mismatch') {
+      await this.#mismatch(rule, f, verdict.reason);
+      return false;
+    }
+    if (f.eventId && !(await this.#claim(rule.id, f.eventId))) return false;
+    try {
+      return await this.#decide(rule, f, verdict);
+    } catch (err) {
+      // Bookkeeping failed before any action ran: release the claim so a redelivery is evaluated again.
+      if (f.eventId)
+        await db
+          .delete(processed)
+          .where(and(eq(processed.consumer, `rule:${rule.id}`), eq(processed.eventId, f.eventId)))
+          .catch(() => {});
+      throw err;
+    }
+  }
+
+  async #decide(rule: Rule, f: Facts, verdict: Exclude<Verdict, { outcome: 'trigger_mismatch' }>): Promise<boolean> {
+    const { db } = this.#o.database;
+    const base = { ruleId: rule.id, communityId: rule.communityId, eventId: f.eventId, subject: f.subject };
     if (verdict.outcome !== 'match') {
       await bumpMetrics(db, {
         ...base,
-        matched: verdict.outcome !== 'trigger_mismatch',
+        matched: true,
         lastError: verdict.outcome === 'condition_error' ? verdict.error : undefined,
       });
       const { outcome, ...detail } = verdict;

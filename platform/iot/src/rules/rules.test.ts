@@ -18,7 +18,13 @@ for (const engine of testEngines()) {
     const busSeen: EventEnvelope[] = [];
     before(async () => {
       f = await iotFixture(engine);
-      rulesEngine = new RuleEngine({ database: f.database, channel, iot: f.iot, onCommit: () => f.relay.kick() });
+      rulesEngine = new RuleEngine({
+        database: f.database,
+        channel,
+        iot: f.iot,
+        onCommit: () => f.relay.kick(),
+        mismatchSampleMs: 0,
+      });
       await f.bus.subscribe('test-rules', 'shequ.>', async (e) => {
         if (!e.subject.startsWith('shequ.iot.')) busSeen.push(e);
       });
