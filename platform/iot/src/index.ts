@@ -23,4 +23,5 @@ export * from './rules/observe.ts';
 export * from './rules/rule-engine.ts';
 export * from './rules/rule-schema.ts';
 export * from './rules/rules-service.ts';
+export * from './rules/warehouse.ts';
 export * from './testing.ts';

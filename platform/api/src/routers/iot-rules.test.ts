@@ -115,6 +115,11 @@ describe('tRPC iot.rules router: RBAC, validation, dry run, metrics and trace', 
     assert.deepEqual(metrics.json().result.data.fired, 0);
     assert.deepEqual((await call('property', 'iot.rules.trace', { id }, 'query')).json().result.data, []);
     assert.deepEqual((await call('property', 'iot.rules.deadLetters', { id }, 'query')).json().result.data, []);
+    const alarmList = await call('property', 'iot.rules.alarms', { community: 'demo' }, 'query');
+    assert.deepEqual(alarmList.json().result.data, []);
+    assert.equal((await call('gov', 'iot.rules.alarms', { community: 'demo' }, 'query')).statusCode, 403);
+    const records = await call('property', 'iot.rules.records', { community: 'demo', table: 'smoke_events' }, 'query');
+    assert.deepEqual(records.json().result.data, []);
     const gone = await call('operator', 'iot.rules.delete', { id });
     assert.equal(gone.statusCode, 200);
   });

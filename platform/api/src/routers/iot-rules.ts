@@ -6,6 +6,8 @@ import {
   deleteRule,
   deviceNameRe,
   getRule,
+  listAlarms,
+  listRecords,
   listRules,
   RuleEngine,
   ruleInputSchema,
@@ -138,6 +140,28 @@ export const iotRulesRouter = router({
     await communityOfRow(ctx, 'deadLetter', input.id, 'iot.rules.write');
     return rulesEngine(ctx).retry(ctx.principal.scope, input.id);
   }),
+  alarms: authedProcedure
+    .input(
+      community.extend({
+        status: z.enum(['open', 'closed']).optional(),
+        limit: z.number().int().min(1).max(500).optional(),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'iot.rules.read');
+      return listAlarms(deps(ctx), ctx.principal.scope, c.id, input);
+    }),
+  records: authedProcedure
+    .input(
+      community.extend({
+        table: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/),
+        limit: z.number().int().min(1).max(500).optional(),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'iot.rules.read');
+      return listRecords(deps(ctx), ctx.principal.scope, c.id, input.table, input.limit);
+    }),
   setDeviceTags: authedProcedure
     .input(
       z.object({

@@ -9,6 +9,7 @@ import { actor, iotFixture } from '../testing.ts';
 import { deadLetters, ruleMetricsOf, ruleTrace } from './observe.ts';
 import { RuleEngine } from './rule-engine.ts';
 import { createRule, deleteRule, listRules, setDeviceTags, setRuleEnabled, updateRule } from './rules-service.ts';
+import { listAlarms, listRecords } from './warehouse.ts';
 
 for (const engine of testEngines()) {
   describe(`IoT rules: triggers, conditions, debounce, actions, dead letters, dry run (${engine})`, () => {
@@ -98,6 +99,11 @@ for (const engine of testEngines()) {
         rows.map((r) => [r.tableName, r.data]),
         [['high_power', { kw: 80, who: d1.deviceName }]],
       );
+      const stored = await listRecords(f.iot.deps, f.scope, f.communityId, 'high_power');
+      assert.deepEqual(
+        stored.map((r) => r.data),
+        [{ kw: 80, who: d1.deviceName }],
+      );
       await waitFor(() => busSeen.some((e) => e.subject === 'shequ.rules.power.high'));
       const fwd = busSeen.find((e) => e.subject === 'shequ.rules.power.high')!;
       assert.equal((fwd.data as { params: { activePower: number } }).params.activePower, 80);
@@ -133,6 +139,8 @@ for (const engine of testEngines()) {
         ['major', `${d1.deviceName} 功率过高`],
         ['major', `${d2.deviceName} 功率过高`],
       ]);
+      const open = await listAlarms(f.iot.deps, f.scope, f.communityId, { status: 'open' });
+      assert.equal(open.filter((a) => a.ruleId === rule.id).length, 2);
       await waitFor(() => busSeen.filter((e) => e.subject === 'shequ.alarms.raised').length >= 2);
       const m = await ruleMetricsOf(f.iot.deps, f.scope, rule.id);
       assert.deepEqual([m.fired, m.debounced], [2, 1]);
