@@ -19,6 +19,7 @@ export * from './registry/telemetry-query.ts';
 export * from './rules/actions.ts';
 export * from './rules/evaluate-rule.ts';
 export * from './rules/expression.ts';
+export * from './rules/expression-builtins.ts';
 export * from './rules/observe.ts';
 export * from './rules/rule-engine.ts';
 export * from './rules/rule-schema.ts';

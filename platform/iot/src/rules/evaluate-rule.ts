@@ -1,5 +1,6 @@
 import type { EventEnvelope } from '@shequ/bus';
-import { conditionHolds, ExpressionError } from './expression.ts';
+import { conditionHolds } from './expression.ts';
+import { ExpressionError } from './expression-builtins.ts';
 import type { RuleDefinition } from './rule-schema.ts';
 
 /** What an IoT bus event says, read from its subject `shequ.iot.<community>.<pk>.<deviceId>.<kind>` and data. */

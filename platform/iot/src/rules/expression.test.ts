@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { conditionHolds, ExpressionError, evaluate, expressionProblem, parseExpression } from './expression.ts';
+import { conditionHolds, evaluate, expressionProblem, parseExpression } from './expression.ts';
+import { ExpressionError } from './expression-builtins.ts';
 
 const vars = {
   params: { smokeDensity: 0.42, location: '7栋2单元', tags: ['a', 'b'] },
