@@ -1,5 +1,16 @@
 import { type Actor, AppError, appendAudit } from '@shequ/core';
-import { type DataScope, devices, deviceTags, type Executor, rules, withScope } from '@shequ/db';
+import {
+  type DataScope,
+  devices,
+  deviceTags,
+  type Executor,
+  ruleDeadLetters,
+  ruleFirings,
+  ruleMetrics,
+  rules,
+  ruleTraces,
+  withScope,
+} from '@shequ/db';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { auditActor, type IotDeps } from '../registry/deps.ts';
 import { parseRule, type RuleAction, type RuleDefinition, type RuleTrigger } from './rule-schema.ts';
@@ -44,6 +55,19 @@ async function audit(tx: Executor, actor: Actor, action: string, rule: Pick<Rule
 /** Changes to rules call this so a consumer in the same process sees them at once (others within seconds). */
 export type RulesChanged = (communityId: string) => void;
 
+async function assertNameFree(tx: Executor, communityId: string, name: string, except?: string) {
+  const [dup] = await tx
+    .select({ id: rules.id })
+    .from(rules)
+    .where(and(eq(rules.communityId, communityId), eq(rules.name, name)));
+  if (dup && dup.id !== except)
+    throw new AppError('CONFLICT', {
+      zh: `规则名“${name}”已存在`,
+      en: `A rule named ${name} exists`,
+      fieldErrors: { name: ['taken'] },
+    });
+}
+
 export async function listRules(d: IotDeps, scope: DataScope, communityId: string): Promise<Rule[]> {
   const rows = await withScope(d.db, scope, (tx) =>
     tx.select().from(rules).where(eq(rules.communityId, communityId)).orderBy(asc(rules.name)),
@@ -60,16 +84,7 @@ export async function getRule(d: IotDeps, scope: DataScope, id: string): Promise
 export async function createRule(d: IotDeps, scope: DataScope, communityId: string, input: unknown, actor: Actor) {
   const def = parseRule(input);
   return withScope(d.db, scope, async (tx) => {
-    const [dup] = await tx
-      .select({ id: rules.id })
-      .from(rules)
-      .where(and(eq(rules.communityId, communityId), eq(rules.name, def.name)));
-    if (dup)
-      throw new AppError('CONFLICT', {
-        zh: `规则名“${def.name}”已存在`,
-        en: `A rule named ${def.name} exists`,
-        fieldErrors: { name: ['taken'] },
-      });
+    await assertNameFree(tx, communityId, def.name);
     const [row] = await tx
       .insert(rules)
       .values({ ...def, description: def.description ?? null, communityId, createdBy: actor.subject })
@@ -83,6 +98,9 @@ export async function createRule(d: IotDeps, scope: DataScope, communityId: stri
 export async function updateRule(d: IotDeps, scope: DataScope, id: string, input: unknown, actor: Actor) {
   const def = parseRule(input);
   return withScope(d.db, scope, async (tx) => {
+    const [current] = await tx.select({ communityId: rules.communityId }).from(rules).where(eq(rules.id, id));
+    if (!current) throw notFound(id);
+    await assertNameFree(tx, current.communityId, def.name, id);
     const [row] = await tx
       .update(rules)
       .set({
@@ -114,6 +132,9 @@ export async function deleteRule(d: IotDeps, scope: DataScope, id: string, actor
   return withScope(d.db, scope, async (tx) => {
     const [row] = await tx.delete(rules).where(eq(rules.id, id)).returning();
     if (!row) throw notFound(id);
+    // Its bookkeeping goes with it; what it stored (records, alarms) stays as history.
+    for (const t of [ruleMetrics, ruleFirings, ruleDeadLetters]) await tx.delete(t).where(eq(t.ruleId, id));
+    await tx.delete(ruleTraces).where(eq(ruleTraces.ruleId, id));
     const rule = toRule(row);
     await audit(tx, actor, 'iot.rule.delete', rule);
     return { id: rule.id, communityId: rule.communityId };

@@ -263,6 +263,9 @@ for (const engine of testEngines()) {
       const saved = await create(def);
       const changed = await updateRule(f.iot.deps, f.scope, saved.id, { ...def, debounceSeconds: 30 }, actor);
       assert.deepEqual([changed.version, changed.debounceSeconds], [2, 30]);
+      await create({ ...def, name: '另一条' });
+      await assert.rejects(create({ ...def, name: '另一条' }), /exists/, 'names are unique on create');
+      await assert.rejects(updateRule(f.iot.deps, f.scope, saved.id, { ...def, name: '另一条' }, actor), /exists/);
       assert.ok((await listRules(f.iot.deps, f.scope, f.communityId)).some((r) => r.id === saved.id));
       // Row-level security: a scope over another community sees none of these rules, traces or dead letters.
       const elsewhere = { kind: 'communities' as const, ids: [randomUUID()] };
