@@ -32,7 +32,7 @@ async function startIot(platform: Platform, plugins: () => PluginRuntime | undef
   const ports = await iot.start({ port: config.mqttPort, host: config.host, tls });
   // The rule consumer runs beside the gateway, so linkage commands reach devices directly. Every process shares one
   // durable name: each event is evaluated once per rule (claims dedupe redeliveries).
-  const rules = await new RuleEngine({
+  const rules = new RuleEngine({
     database: platform.database,
     channel: platform.channel,
     iot,
@@ -46,8 +46,9 @@ async function startIot(platform: Platform, plugins: () => PluginRuntime | undef
       const community = { id: communityId, code: await host.communityCode(communityId) };
       return host.invoke({ community, pluginId, handler, input, user: null, via: 'system' });
     },
-  }).start(platform.bus, 'iot-rules');
-  return { iot, ports, rules };
+  });
+  const ruleSub = await rules.start(platform.bus, 'iot-rules');
+  return { iot, ports, rules, ruleSub };
 }
 
 function printWelcome(config: Config, seeded: boolean, mqtt?: { port: number; tlsPort?: number }) {
@@ -98,7 +99,7 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
   if (has('api')) {
     plugins = await openPluginRuntime(platform, { purge: true, triggers: true });
     await installDemoApps(platform, plugins.host);
-    server = await buildServer(platform, { adminToken, plugins: plugins.host, iot: iot?.iot });
+    server = await buildServer(platform, { adminToken, plugins: plugins.host, iot: iot?.iot, rules: iot?.rules });
     await server.listen({ port: config.apiPort, host: config.host });
     const address = server.server.address();
     const apiPort = typeof address === 'object' && address ? address.port : config.apiPort;
@@ -122,7 +123,7 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     web?.kill('SIGTERM');
     await server?.close();
     await plugins?.close();
-    await iot?.rules.stop();
+    await iot?.ruleSub.stop();
     await iot?.iot.stop();
     removeRuntime(config.dataDir, process.pid);
     await platform.close();

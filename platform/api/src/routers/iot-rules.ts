@@ -55,7 +55,8 @@ async function communityOfRow(ctx: Authed, table: 'rule' | 'deadLetter', id: str
 
 /** A rule engine for dry runs and retries in this process (the bus consumer runs beside the IoT gateway). */
 const enginesOf = new WeakMap<object, RuleEngine>();
-function rulesEngine(ctx: Pick<Context, 'platform' | 'iot' | 'plugins'>) {
+function rulesEngine(ctx: Pick<Context, 'platform' | 'iot' | 'plugins' | 'rules'>) {
+  if (ctx.rules) return ctx.rules;
   let e = enginesOf.get(ctx.platform);
   if (!e) {
     e = new RuleEngine({
@@ -74,6 +75,12 @@ function rulesEngine(ctx: Pick<Context, 'platform' | 'iot' | 'plugins'>) {
     enginesOf.set(ctx.platform, e);
   }
   return e;
+}
+
+/** A consumer in this process sees a rule change at once; consumers elsewhere within their cache time (2 s). */
+function changed<T extends { communityId: string }>(ctx: Pick<Context, 'rules'>, r: T): T {
+  ctx.rules?.invalidate(r.communityId);
+  return r;
 }
 
 const sample = z.object({
@@ -98,23 +105,23 @@ export const iotRulesRouter = router({
   }),
   create: authedProcedure.input(community.extend({ rule: ruleInputSchema })).mutation(async ({ ctx, input }) => {
     const c = await communityFor(ctx, input.community, 'iot.rules.write');
-    return createRule(deps(ctx), ctx.principal.scope, c.id, input.rule, actorOf(ctx));
+    return changed(ctx, await createRule(deps(ctx), ctx.principal.scope, c.id, input.rule, actorOf(ctx)));
   }),
   update: authedProcedure.input(ruleId.extend({ rule: ruleInputSchema })).mutation(async ({ ctx, input }) => {
     await communityOfRow(ctx, 'rule', input.id, 'iot.rules.write');
-    return updateRule(deps(ctx), ctx.principal.scope, input.id, input.rule, actorOf(ctx));
+    return changed(ctx, await updateRule(deps(ctx), ctx.principal.scope, input.id, input.rule, actorOf(ctx)));
   }),
   enable: authedProcedure.input(ruleId).mutation(async ({ ctx, input }) => {
     await communityOfRow(ctx, 'rule', input.id, 'iot.rules.write');
-    return setRuleEnabled(deps(ctx), ctx.principal.scope, input.id, true, actorOf(ctx));
+    return changed(ctx, await setRuleEnabled(deps(ctx), ctx.principal.scope, input.id, true, actorOf(ctx)));
   }),
   disable: authedProcedure.input(ruleId).mutation(async ({ ctx, input }) => {
     await communityOfRow(ctx, 'rule', input.id, 'iot.rules.write');
-    return setRuleEnabled(deps(ctx), ctx.principal.scope, input.id, false, actorOf(ctx));
+    return changed(ctx, await setRuleEnabled(deps(ctx), ctx.principal.scope, input.id, false, actorOf(ctx)));
   }),
   delete: authedProcedure.input(ruleId).mutation(async ({ ctx, input }) => {
     await communityOfRow(ctx, 'rule', input.id, 'iot.rules.write');
-    return deleteRule(deps(ctx), ctx.principal.scope, input.id, actorOf(ctx));
+    return changed(ctx, await deleteRule(deps(ctx), ctx.principal.scope, input.id, actorOf(ctx)));
   }),
   dryRun: authedProcedure.input(community.extend({ rule: definition, sample })).mutation(async ({ ctx, input }) => {
     const c = await communityFor(ctx, input.community, 'iot.rules.read');
