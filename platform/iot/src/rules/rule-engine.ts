@@ -139,11 +139,13 @@ export class RuleEngine {
       return false;
     }
     if (f.eventId && !(await this.#claim(rule.id, f.eventId))) return false;
+    const progress = { acting: false };
     try {
-      return await this.#decide(rule, f, verdict);
+      return await this.#decide(rule, f, verdict, progress);
     } catch (err) {
-      // Bookkeeping failed before any action ran: release the claim so a redelivery is evaluated again.
-      if (f.eventId)
+      // Bookkeeping failed before any action ran: release the claim so a redelivery is evaluated again. Once
+      // actions ran, the claim stays (a redelivery must not open the gates twice).
+      if (f.eventId && !progress.acting)
         await db
           .delete(processed)
           .where(and(eq(processed.consumer, `rule:${rule.id}`), eq(processed.eventId, f.eventId)))
@@ -152,7 +154,12 @@ export class RuleEngine {
     }
   }
 
-  async #decide(rule: Rule, f: Facts, verdict: Exclude<Verdict, { outcome: 'trigger_mismatch' }>): Promise<boolean> {
+  async #decide(
+    rule: Rule,
+    f: Facts,
+    verdict: Exclude<Verdict, { outcome: 'trigger_mismatch' }>,
+    progress: { acting: boolean },
+  ): Promise<boolean> {
     const { db } = this.#o.database;
     const base = { ruleId: rule.id, communityId: rule.communityId, eventId: f.eventId, subject: f.subject };
     if (verdict.outcome !== 'match') {
@@ -176,6 +183,7 @@ export class RuleEngine {
     }
     const results: Array<{ kind: string; ok: boolean; result?: ActionResult; error?: string }> = [];
     let lastError: string | undefined;
+    progress.acting = true;
     for (const [i, action] of rule.actions.entries()) {
       try {
         results.push({ kind: action.kind, ok: true, result: await runAction(this.#o, rule, action, f) });
