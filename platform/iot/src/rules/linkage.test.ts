@@ -19,12 +19,13 @@ for (const engine of testEngines()) {
   describe(`IoT linkage across devices: smoke alarm opens the building's gates (${engine})`, () => {
     let f: Awaited<ReturnType<typeof iotFixture>>;
     let sub: Subscription;
+    let rules: RuleEngine;
     const channel = new MemoryChannel();
     before(async () => {
       f = await iotFixture(engine);
       // No IoT engine handed to the rules: device commands take the queued path through the bus to the gateway,
       // as in a deployment where the rule consumer and the gateway run in different processes.
-      const rules = new RuleEngine({ database: f.database, channel, onCommit: () => f.relay.kick() });
+      rules = new RuleEngine({ database: f.database, channel, onCommit: () => f.relay.kick() });
       sub = await rules.start(f.bus, 'iot-rules-test');
     });
     after(async () => {
@@ -160,6 +161,40 @@ for (const engine of testEngines()) {
       const m = await ruleMetricsOf(f.iot.deps, f.scope, rule.id);
       assert.deepEqual([m.matched, m.fired, m.debounced, m.failed], [2, 1, 1, 0]);
       assert.equal(channel.sent.length, 1);
+    });
+
+    test('an online-state trigger: a meter that drops off raises an alarm for that meter only', async () => {
+      const [d1, d2] = f.devices;
+      const rule = await createRule(
+        f.iot.deps,
+        f.scope,
+        f.communityId,
+        {
+          name: '电表离线告警',
+          trigger: { kind: 'state', productKey: f.productKey, deviceName: d1.deviceName, state: 'offline' },
+          actions: [{ kind: 'alarm', severity: 'minor', title: '{deviceName} 离线' }],
+        },
+        actor,
+      );
+      rules.invalidate(f.communityId);
+      const c1 = await f.device(d1);
+      const c2 = await f.device(d2);
+      await c2.endAsync();
+      await c1.endAsync();
+      await f.iot.gateway.states.settle();
+      const until = Date.now() + 5000;
+      let raised: Array<{ title: string }> = [];
+      while (raised.length === 0) {
+        if (Date.now() > until) throw new Error('no alarm for the offline meter');
+        await new Promise((r) => setTimeout(r, 30));
+        raised = await f.database.db.select().from(alarms).where(eq(alarms.ruleId, rule.id));
+      }
+      assert.deepEqual(
+        raised.map((a) => a.title),
+        [`${d1.deviceName} 离线`],
+      );
+      const outcomes = (await ruleTrace(f.iot.deps, f.scope, rule.id)).map((t) => t.outcome);
+      assert.ok(outcomes.includes('fired'), outcomes.join());
     });
   });
 }
