@@ -2,7 +2,7 @@ import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { OidcLogin, type Platform, type Principal } from '@shequ/core';
-import type { IotEngine } from '@shequ/iot';
+import type { IotEngine, RuleEngine } from '@shequ/iot';
 import type { PluginHost } from '@shequ/runtime';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import { sql } from 'drizzle-orm';
@@ -22,6 +22,8 @@ export interface ServerOptions {
   plugins?: PluginHost;
   /** The IoT engine of this process, for device commands and ending sessions of disabled devices. */
   iot?: IotEngine;
+  /** The rule consumer of this process: rule changes made here reach it at once. */
+  rules?: RuleEngine;
 }
 
 const loginPaths = /\/api\/trpc\/[^?]*auth\.(login|loginWithCode|requestCode|verifyTotp)/;
@@ -137,6 +139,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
         platform,
         plugins: opts.plugins,
         iot: opts.iot ?? null,
+        rules: opts.rules,
         principal: await principalFor(platform, req, opts.adminToken),
         sessionToken: req.cookies[SESSION_COOKIE],
         meta: { ip: req.ip ?? null, userAgent: req.headers['user-agent'] ?? null, requestId: String(req.id) },

@@ -1,5 +1,5 @@
 import { AppError, type ErrorCode, hasPermission, type Platform, type Principal } from '@shequ/core';
-import type { IotEngine } from '@shequ/iot';
+import type { IotEngine, RuleEngine } from '@shequ/iot';
 import type { PluginHost } from '@shequ/runtime';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/unstable-core-do-not-import';
@@ -11,6 +11,8 @@ export interface Context {
   plugins?: PluginHost;
   /** The IoT engine when this process runs the gateway (roles all and iot). */
   iot?: IotEngine | null;
+  /** The rule consumer, in processes that run it beside the gateway. */
+  rules?: RuleEngine;
   principal: Principal | null;
   sessionToken: string | undefined;
   meta: { ip: string | null; userAgent: string | null; requestId: string };

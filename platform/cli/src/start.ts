@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { buildServer, newAdminToken } from '@shequ/api';
 import { type Config, DEMO_PASSWORD, demoAccounts, openPlatform, type Platform, roles } from '@shequ/core';
-import { CoapIngest, followDeviceLifecycle, HttpIngest, IotEngine } from '@shequ/iot';
+import { CoapIngest, followDeviceLifecycle, HttpIngest, IotEngine, RuleEngine } from '@shequ/iot';
 import { openPluginRuntime, type PluginRuntime } from '@shequ/runtime';
 import { installDemoApps } from './demo-apps.ts';
 import { removeRuntime, writeRuntime } from './runtime-file.ts';
@@ -12,7 +12,7 @@ import { buildWeb, startWeb, webNeedsBuild } from './web.ts';
 export type Role = 'all' | 'api' | 'web' | 'worker' | 'iot';
 
 /** Starts the IoT engine (MQTT gateway, telemetry writer, downlink) inside this process. */
-async function startIot(platform: Platform) {
+async function startIot(platform: Platform, plugins: () => PluginRuntime | undefined) {
   const { config } = platform;
   const iot = new IotEngine({
     database: platform.database,
@@ -30,8 +30,26 @@ async function startIot(platform: Platform) {
     options: { cert: readFileSync(config.mqtts.certPath), key: readFileSync(config.mqtts.keyPath) },
   };
   const ports = await iot.start({ port: config.mqttPort, host: config.host, tls });
+  // The rule consumer runs beside the gateway, so linkage commands reach devices directly. Every process shares one
+  // durable name: each event is evaluated once per rule (claims dedupe redeliveries).
+  const rules = new RuleEngine({
+    database: platform.database,
+    channel: platform.channel,
+    iot,
+    log: platform.log,
+    onCommit: () => platform.relay.kick(),
+    distributed: platform.bus.kind === 'nats',
+    // Apps start after the gateway (role api); a `plugin` action in a process without them is dead-lettered.
+    invokePlugin: async ({ communityId, pluginId, handler, input }) => {
+      const host = plugins()?.host;
+      if (!host) throw new Error('apps do not run in this process (start role api beside iot)');
+      const community = { id: communityId, code: await host.communityCode(communityId) };
+      return host.invoke({ community, pluginId, handler, input, user: null, via: 'system' });
+    },
+  });
+  const ruleSub = await rules.start(platform.bus, 'iot-rules');
   const devices = await startDeviceListeners(platform, iot);
-  return { iot, ports, ...devices };
+  return { iot, ports, rules, ruleSub, ...devices };
 }
 
 /** The device HTTP(S) and CoAP listeners, sharing the MQTT gateway's writer (same checks, same batches). */
@@ -170,11 +188,11 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
   let server: Awaited<ReturnType<typeof buildServer>> | undefined;
   let plugins: PluginRuntime | undefined;
   const adminToken = newAdminToken();
-  const iot = has('iot') ? await startIot(platform) : undefined;
+  const iot = has('iot') ? await startIot(platform, () => plugins) : undefined;
   if (has('api')) {
     plugins = await openPluginRuntime(platform, { purge: true, triggers: true });
     await installDemoApps(platform, plugins.host);
-    server = await buildServer(platform, { adminToken, plugins: plugins.host, iot: iot?.iot });
+    server = await buildServer(platform, { adminToken, plugins: plugins.host, iot: iot?.iot, rules: iot?.rules });
     await server.listen({ port: config.apiPort, host: config.host });
     const address = server.server.address();
     const apiPort = typeof address === 'object' && address ? address.port : config.apiPort;
@@ -204,6 +222,7 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     await server?.close();
     await plugins?.close();
     await simulator?.stop();
+    await iot?.ruleSub.stop();
     await iot?.lifecycle?.stop();
     await iot?.http?.ingest.close();
     await iot?.coap?.ingest.close();

@@ -21,6 +21,7 @@ import { z } from 'zod';
 import { actorOf, communityFor } from '../community.ts';
 import { engineOf, productFor } from '../iot-access.ts';
 import { authedProcedure, type Context, router } from '../trpc.ts';
+import { iotRulesRouter } from './iot-rules.ts';
 
 const community = z.object({ community: z.string().trim().min(1).max(64) });
 const productKey = z
@@ -32,8 +33,9 @@ const model = z.record(z.string(), z.unknown());
 const params = z.record(z.string(), z.unknown());
 const deps = (ctx: Pick<Context, 'platform'>) => ({ db: ctx.platform.database.db, crypto: ctx.platform.crypto });
 
-/** IoT engine (DB33 7.3.2): products, devices, commands and application accounts; rules live in the services. */
+/** IoT engine (DB33 7.3.2): products, devices, commands, application accounts and rules. */
 export const iotRouter = router({
+  rules: iotRulesRouter,
   products: router({
     list: authedProcedure.input(community).query(async ({ ctx, input }) => {
       const c = await communityFor(ctx, input.community, 'iot.products.read');

@@ -5,4 +5,5 @@ export * from './identity.ts';
 export * from './iot.ts';
 export * from './plugin.ts';
 export * from './points.ts';
+export * from './rules.ts';
 export * from './tenancy.ts';
