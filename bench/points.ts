@@ -2,16 +2,24 @@
 // moving 1 point between random pairs of them for 5 s, then the ledger invariants (balances sum to zero, every
 // transfer balanced, nothing overdrawn, balances equal to their entries). Goal (issue 7): ≥ 2,000 transfers/s.
 // Usage: node --no-node-snapshot bench/points.ts
-import { ledgerCheck, transferPoints } from '@shequ/core';
-import { demoFixture } from '@shequ/core/testing';
+import { randomBytes } from 'node:crypto';
+import { FieldCrypto, ledgerCheck, parseKeyring, seedDemo, transferPoints } from '@shequ/core';
+import { createTestDatabaseUrl, migrate, openPostgres, regions } from '@shequ/db';
+import { eq } from 'drizzle-orm';
 import { emit, round } from './common.ts';
 
 const HOT = 10;
 const CALLERS = 64;
 const SECONDS = 5;
 
-const fx = await demoFixture('postgres');
-const db = fx.database.db;
+// The platform's own pool size (openPostgres default, 10 connections), not the smaller pool of the test helpers.
+const target = await createTestDatabaseUrl();
+const database = await openPostgres(target.url, { max: Number(process.env.BENCH_POOL ?? 10) });
+await migrate(database);
+await seedDemo(database.db, new FieldCrypto(parseKeyring(randomBytes(32).toString('base64'))));
+const [demo] = await database.db.select().from(regions).where(eq(regions.code, 'demo'));
+const fx = { demo: demo.id };
+const db = database.db;
 const user = (i: number) => ({ type: 'user' as const, id: `hot-${i}` });
 for (let i = 0; i < HOT; i++) {
   await transferPoints(
@@ -78,7 +86,8 @@ emit('points', {
   refused,
   ...check,
 });
-await fx.database.close();
+await database.close();
+await target.drop();
 process.exit(
   check.balancesSum === 0 &&
     check.unbalancedTransfers === 0 &&
