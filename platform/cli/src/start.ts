@@ -220,9 +220,10 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     stopping = true;
     web?.kill('SIGTERM');
     await server?.close();
-    await plugins?.close();
+    // Devices and rules first: a rule may still call an app while it winds down.
     await simulator?.stop();
     await iot?.ruleSub.stop();
+    await plugins?.close();
     await iot?.lifecycle?.stop();
     await iot?.http?.ingest.close();
     await iot?.coap?.ingest.close();
