@@ -7,37 +7,20 @@ import { loadConfig, openPlatform, type Platform } from '@shequ/core';
 import { standardThingModels } from '@shequ/schemas';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../server.ts';
+import { apiTestClient } from '../testing.ts';
 
 describe('tRPC iot.rules router: RBAC, validation, dry run, metrics and trace', () => {
   let dir: string;
   let platform: Platform;
   let app: FastifyInstance;
-  const cookies: Record<string, string> = {};
-  const call = (who: string, path: string, input: unknown, kind: 'query' | 'mutation' = 'mutation') =>
-    kind === 'query'
-      ? app.inject({
-          url: `/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`,
-          cookies: { shequ_session: cookies[who] },
-        })
-      : app.inject({
-          method: 'POST',
-          url: `/api/trpc/${path}`,
-          payload: input as object,
-          cookies: { shequ_session: cookies[who] },
-        });
+  const client = apiTestClient(() => app);
+  const call = client.send;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'shequ-rules-api-'));
     platform = await openPlatform(loadConfig({ SHEQU_DATA_DIR: dir, SHEQU_LOG_LEVEL: 'silent' }), { role: 'test' });
     app = await buildServer(platform, {});
-    for (const who of ['operator', 'property', 'gov']) {
-      const res = await app.inject({
-        method: 'POST',
-        url: '/api/trpc/auth.login',
-        payload: { identifier: who, password: 'Shequ@2026' },
-      });
-      cookies[who] = res.cookies.find((c) => c.name === 'shequ_session')!.value;
-    }
+    await client.login(...['operator', 'property', 'gov']);
   });
   after(async () => {
     await app.close();

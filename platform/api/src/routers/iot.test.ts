@@ -9,6 +9,7 @@ import { standardThingModels } from '@shequ/schemas';
 import type { FastifyInstance } from 'fastify';
 import { connectAsync } from 'mqtt';
 import { buildServer } from '../server.ts';
+import { apiTestClient } from '../testing.ts';
 
 describe('tRPC iot router: RBAC, jurisdiction and a command through the API', () => {
   let dir: string;
@@ -16,20 +17,8 @@ describe('tRPC iot router: RBAC, jurisdiction and a command through the API', ()
   let iot: IotEngine;
   let port: number;
   let app: FastifyInstance;
-  const cookies: Record<string, string> = {};
-
-  const call = (who: string, path: string, input: unknown, kind: 'query' | 'mutation' = 'mutation') =>
-    kind === 'query'
-      ? app.inject({
-          url: `/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`,
-          cookies: { shequ_session: cookies[who] },
-        })
-      : app.inject({
-          method: 'POST',
-          url: `/api/trpc/${path}`,
-          payload: input as object,
-          cookies: { shequ_session: cookies[who] },
-        });
+  const client = apiTestClient(() => app);
+  const call = client.send;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'shequ-iot-api-'));
@@ -41,14 +30,7 @@ describe('tRPC iot router: RBAC, jurisdiction and a command through the API', ()
     });
     ({ port } = await iot.start({ port: 0, host: '127.0.0.1' }));
     app = await buildServer(platform, { iot });
-    for (const who of ['operator', 'property', 'gov']) {
-      const res = await app.inject({
-        method: 'POST',
-        url: '/api/trpc/auth.login',
-        payload: { identifier: who, password: 'Shequ@2026' },
-      });
-      cookies[who] = res.cookies.find((c) => c.name === 'shequ_session')!.value;
-    }
+    await client.login(...['operator', 'property', 'gov']);
   });
   after(async () => {
     await app.close();

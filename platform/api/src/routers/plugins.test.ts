@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { DEMO_PASSWORD, loadConfig, openPlatform, type Platform } from '@shequ/core';
+import { loadConfig, openPlatform, type Platform } from '@shequ/core';
 import { generatePublisherKey, openPluginRuntime, type PluginRuntime, packPlugin, signPackage } from '@shequ/runtime';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../server.ts';
+import { apiTestClient } from '../testing.ts';
 
 const manifest = {
   id: 'org.test.hello',
@@ -72,18 +73,9 @@ describe('plugins API', () => {
   let runtime: PluginRuntime;
   let app: FastifyInstance;
   const adminToken = 'test-admin-token-plugins-0123456789';
-  const cookies: Record<string, string> = {};
-
+  const client = apiTestClient(() => app, adminToken);
   const call = async (who: string, path: string, input: unknown, method: 'GET' | 'POST' = 'POST') => {
-    const headers = who === 'cli' ? { authorization: `Bearer ${adminToken}` } : { cookie: cookies[who] };
-    const res =
-      method === 'GET'
-        ? await app.inject({
-            method,
-            url: `/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`,
-            headers,
-          })
-        : await app.inject({ method, url: `/api/trpc/${path}`, payload: input as object, headers });
+    const res = await client.send(who, path, input, method === 'GET' ? 'query' : 'mutation');
     const body = res.json();
     return { status: res.statusCode, data: body.result?.data, error: body.error?.data };
   };
@@ -93,14 +85,7 @@ describe('plugins API', () => {
     platform = await openPlatform(loadConfig({ SHEQU_DATA_DIR: dir, SHEQU_LOG_LEVEL: 'silent' }), { role: 'test' });
     runtime = await openPluginRuntime(platform);
     app = await buildServer(platform, { adminToken, plugins: runtime.host });
-    for (const u of ['resident', 'operator', 'property', 'gov']) {
-      const res = await app.inject({
-        method: 'POST',
-        url: '/api/trpc/auth.login',
-        payload: { identifier: u, password: DEMO_PASSWORD },
-      });
-      cookies[u] = String(res.headers['set-cookie']).split(';')[0];
-    }
+    await client.login('resident', 'operator', 'property', 'gov');
   });
   after(async () => {
     await app?.close();

@@ -3,29 +3,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DEMO_PASSWORD, loadConfig, openPlatform, type Platform } from '@shequ/core';
+import { loadConfig, openPlatform, type Platform } from '@shequ/core';
 import { users } from '@shequ/db';
 import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../server.ts';
+import { apiTestClient } from '../testing.ts';
 
 describe('points API', () => {
   let dir: string;
   let platform: Platform;
   let app: FastifyInstance;
-  const cookies: Record<string, string> = {};
   const ids: Record<string, string> = {};
+  const client = apiTestClient(() => app);
   const call = async (who: string, path: string, input: unknown, method: 'GET' | 'POST' = 'POST') => {
-    const headers = { cookie: cookies[who] };
-    const res =
-      method === 'GET'
-        ? await app.inject({
-            method,
-            url: `/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`,
-            headers,
-          })
-        : await app.inject({ method, url: `/api/trpc/${path}`, payload: input as object, headers });
-    const body = res.json();
+    const body = (await client.send(who, path, input, method === 'GET' ? 'query' : 'mutation')).json();
     return { data: body.result?.data, error: body.error?.data };
   };
 
@@ -33,13 +25,8 @@ describe('points API', () => {
     dir = mkdtempSync(join(tmpdir(), 'shequ-points-api-'));
     platform = await openPlatform(loadConfig({ SHEQU_DATA_DIR: dir, SHEQU_LOG_LEVEL: 'silent' }), { role: 'test' });
     app = await buildServer(platform);
+    await client.login('resident', 'operator', 'property');
     for (const u of ['resident', 'operator', 'property']) {
-      const res = await app.inject({
-        method: 'POST',
-        url: '/api/trpc/auth.login',
-        payload: { identifier: u, password: DEMO_PASSWORD },
-      });
-      cookies[u] = String(res.headers['set-cookie']).split(';')[0];
       [{ id: ids[u] }] = await platform.database.db.select({ id: users.id }).from(users).where(eq(users.username, u));
     }
   });

@@ -1,24 +1,7 @@
 'use client';
 
-import { useParams } from 'next/navigation';
-import { Suspense } from 'react';
-import { AppHost } from '@/components/apps/app-host';
-import { WithCommunity } from '@/components/with-community';
+import { AppRoute } from '@/components/apps/app-route';
 
 export default function ResidentAppPage() {
-  const params = useParams<{ pluginId: string; page?: string[] }>();
-  return (
-    <WithCommunity>
-      {(community) => (
-        <Suspense>
-          <AppHost
-            community={community}
-            audience="resident"
-            pluginId={decodeURIComponent(params.pluginId)}
-            pageId={params.page?.[0] ? decodeURIComponent(params.page[0]) : undefined}
-          />
-        </Suspense>
-      )}
-    </WithCommunity>
-  );
+  return <AppRoute audience="resident" />;
 }
