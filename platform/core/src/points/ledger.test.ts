@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type Database, pointTransfers, testEngines } from '@shequ/db';
+import { type Database, pointTransfers, queryRows, testEngines, withScope } from '@shequ/db';
 import { eq, sql } from 'drizzle-orm';
 import { demoFixture } from '../basedata/testing.ts';
 import { AppError } from '../errors.ts';
@@ -117,25 +117,49 @@ for (const engine of testEngines()) {
 
     // PGlite has one connection, so concurrency is shown on PostgreSQL only.
     if (engine === 'postgres')
-      test('concurrent spends never overdraw: exactly what the balance allows succeeds', async () => {
-        await transferPoints(database.db, req({ to: user('frank'), amount: 10 }), 'operator');
-        const results = await Promise.allSettled(
-          Array.from({ length: 40 }, (_, i) =>
-            transferPoints(
-              database.db,
-              req({ from: user('frank'), to: user(`shop-${i % 3}`), amount: 1, idempotencyKey: `spend-${i}` }),
-              'frank',
-            ),
+      test('a transfer inside a platform-wide transaction leaves that transaction its role and scope', async () => {
+        const seen = await withScope(database.db, { kind: 'all' }, async (tx) => {
+          const who = async () => (await queryRows<{ u: string }>(tx, sql`select current_user as u`))[0].u;
+          const before = await who();
+          await transferPoints(tx, req({ to: user('gina'), amount: 3 }), 'operator');
+          return [before, await who()];
+        });
+        assert.notEqual(seen[1], 'shequ_app');
+        assert.equal(seen[0], seen[1]);
+        assert.equal((await pointsOf(database.db, demo, 'points', user('gina'))).balance, 3);
+      });
+
+    test('concurrent spends never overdraw: exactly what the balance allows succeeds', async () => {
+      await transferPoints(database.db, req({ to: user('frank'), amount: 10 }), 'operator');
+      const results = await Promise.allSettled(
+        Array.from({ length: 40 }, (_, i) =>
+          transferPoints(
+            database.db,
+            req({ from: user('frank'), to: user(`shop-${i % 3}`), amount: 1, idempotencyKey: `spend-${i}` }),
+            'frank',
+          ),
+        ),
+      );
+      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 10);
+      assert.equal((await pointsOf(database.db, demo, 'points', user('frank'))).balance, 0);
+      assert.deepEqual(await ledgerCheck(database.db, demo), {
+        balancesSum: 0,
+        unbalancedTransfers: 0,
+        overdrawnAccounts: 0,
+        driftedAccounts: 0,
+      });
+    });
+
+    if (engine === 'postgres')
+      test('one key sent ten times at once makes one transfer; the others replay it', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 10 }, () =>
+            transferPoints(database.db, req({ to: user('hana'), amount: 5, idempotencyKey: 'same-key' }), 'operator'),
           ),
         );
-        assert.equal(results.filter((r) => r.status === 'fulfilled').length, 10);
-        assert.equal((await pointsOf(database.db, demo, 'points', user('frank'))).balance, 0);
-        assert.deepEqual(await ledgerCheck(database.db, demo), {
-          balancesSum: 0,
-          unbalancedTransfers: 0,
-          overdrawnAccounts: 0,
-          driftedAccounts: 0,
-        });
+        assert.equal(new Set(results.map((r) => r.id)).size, 1);
+        assert.equal(results.filter((r) => !r.replayed).length, 1);
+        assert.equal((await pointsOf(database.db, demo, 'points', user('hana'))).balance, 5);
       });
   });
 }

@@ -65,40 +65,40 @@ const hashOf = (req: TransferRequest) =>
 // Account ids never change once created: keep them so a transfer needs no lookups (keyed per database).
 const accountIds = new WeakMap<object, Map<string, string>>();
 
-async function accountFor(tx: Executor, db: Executor, communityId: string, kind: LedgerKind, ref: AccountRef) {
+async function accountFor(db: Executor, communityId: string, kind: LedgerKind, ref: AccountRef) {
   const cache = accountIds.get(db) ?? new Map<string, string>();
   accountIds.set(db, cache);
   const key = `${communityId}|${kind}|${ref.type}|${ref.id}`;
   const hit = cache.get(key);
   if (hit) return hit;
-  await tx
-    .insert(pointAccounts)
-    .values({
-      communityId,
-      kind,
-      ownerType: ref.type,
-      ownerId: ref.id,
-      creditLimit: ref.type === 'pool' ? poolCreditLimit : 0,
-    })
-    .onConflictDoNothing();
-  const [a] = await tx
-    .select({ id: pointAccounts.id })
-    .from(pointAccounts)
-    .where(
-      and(
-        eq(pointAccounts.communityId, communityId),
-        eq(pointAccounts.kind, kind),
-        eq(pointAccounts.ownerType, ref.type),
-        eq(pointAccounts.ownerId, ref.id),
-      ),
-    );
+  const id = await withScope(db, { kind: 'communities', ids: [communityId] }, async (tx) => {
+    await tx
+      .insert(pointAccounts)
+      .values({
+        communityId,
+        kind,
+        ownerType: ref.type,
+        ownerId: ref.id,
+        creditLimit: ref.type === 'pool' ? poolCreditLimit : 0,
+      })
+      .onConflictDoNothing();
+    const [a] = await tx
+      .select({ id: pointAccounts.id })
+      .from(pointAccounts)
+      .where(
+        and(
+          eq(pointAccounts.communityId, communityId),
+          eq(pointAccounts.kind, kind),
+          eq(pointAccounts.ownerType, ref.type),
+          eq(pointAccounts.ownerId, ref.id),
+        ),
+      );
+    return a.id;
+  });
   if (cache.size > 100_000) cache.clear();
-  cache.set(key, a.id);
-  return a.id;
+  cache.set(key, id);
+  return id;
 }
-
-/** Thrown inside the transaction when the key was used before: the transaction rolls back and the first result is answered. */
-class Replay extends Error {}
 
 async function replay(tx: Executor, req: TransferRequest, hash: string): Promise<TransferResult | null> {
   const [t] = await tx
@@ -129,6 +129,14 @@ const isUniqueViolation = (err: unknown) => {
   return e?.code === '23505' || e?.cause?.code === '23505';
 };
 
+interface TransferRow {
+  outcome: 'ok' | 'replay' | 'insufficient' | 'missing';
+  transfer_id: string | null;
+  created_at: string | Date | null;
+  from_balance: number | string | null;
+  to_balance: number | string | null;
+}
+
 async function transferOnce(
   db: Executor,
   req: TransferRequest,
@@ -137,70 +145,37 @@ async function transferOnce(
 ): Promise<TransferResult> {
   const hash = hashOf(req);
   const scope = { kind: 'communities' as const, ids: [req.communityId] };
-  try {
-    return await withScope(db, scope, async (tx) => {
-      const from = await accountFor(tx, db, req.communityId, req.kind, req.from);
-      const to = await accountFor(tx, db, req.communityId, req.kind, req.to);
-      // Lock both accounts in one order (by id) so two opposite transfers cannot deadlock. NO KEY UPDATE, so the
-      // foreign-key checks of other transfers (KEY SHARE) never wait on it.
-      const locked = await tx
-        .select({ id: pointAccounts.id, balance: pointAccounts.balance, creditLimit: pointAccounts.creditLimit })
-        .from(pointAccounts)
-        .where(inArray(pointAccounts.id, [from, to]))
-        .orderBy(asc(pointAccounts.id))
-        .for('no key update');
-      const a = locked.find((x) => x.id === from);
-      const b = locked.find((x) => x.id === to);
-      if (!a || !b) throw new AppError('INTERNAL', { zh: '账户缺失', en: 'An account is missing', isPublic: false });
-      if (a.balance - req.amount + a.creditLimit < 0) {
-        throw new AppError('CONFLICT', {
-          zh: `余额不足：现有 ${a.balance}，需要 ${req.amount}`,
-          en: `Insufficient balance: ${a.balance} available, ${req.amount} needed`,
-        });
-      }
-      const fromBalance = a.balance - req.amount;
-      const toBalance = b.balance + req.amount;
-      await tx
-        .update(pointAccounts)
-        .set({
-          balance: sql`case when ${pointAccounts.id} = ${from}::uuid then ${fromBalance}::bigint else ${toBalance}::bigint end`,
-          version: sql`${pointAccounts.version} + 1`,
-        })
-        .where(inArray(pointAccounts.id, [from, to]));
-      // The transfer and its two entries in one statement; a used key inserts nothing and becomes a replay.
-      const [t] = await queryRows<{ id: string; created_at: string | Date }>(
-        tx,
-        sql`with t as (
-              insert into points.transfers
-                (community_id, kind, from_account, to_account, amount, reason, idempotency_key, request_hash, reverses, created_by)
-              values (${req.communityId}, ${req.kind}, ${from}, ${to}, ${req.amount}, ${req.reason.trim()},
-                      ${req.idempotencyKey}, ${hash}, ${reverses ?? null}, ${actor})
-              on conflict (community_id, idempotency_key) do nothing
-              returning id, created_at
-            ), e as (
-              insert into points.entries (transfer_id, account_id, community_id, amount, balance_after)
-              select t.id, x.account, ${req.communityId}::uuid, x.amount, x.after
-              from t, (values (${from}::uuid, ${-req.amount}::bigint, ${fromBalance}::bigint),
-                              (${to}::uuid, ${req.amount}::bigint, ${toBalance}::bigint)) as x(account, amount, after)
-            )
-            select id, created_at from t`,
-      );
-      if (!t) throw new Replay();
-      return {
-        id: t.id,
-        amount: req.amount,
-        fromBalance,
-        toBalance,
-        createdAt: new Date(t.created_at).toISOString(),
-        replayed: false,
-      };
-    });
-  } catch (err) {
-    if (!(err instanceof Replay)) throw err;
-    const earlier = await withScope(db, scope, (tx) => replay(tx, req, hash));
-    if (!earlier) throw new AppError('CONFLICT', { zh: '该转账已被冲正', en: 'That transfer was already reversed' });
-    return earlier;
+  const from = await accountFor(db, req.communityId, req.kind, req.from);
+  const to = await accountFor(db, req.communityId, req.kind, req.to);
+  // One statement, one round trip: points.transfer locks both accounts in id order, checks the balance, records the
+  // transfer and its entries under the community's row-level security (migration 0021).
+  const [r] = await queryRows<TransferRow>(
+    db,
+    sql`select * from points.transfer(${req.communityId}::uuid, ${req.kind}, ${from}::uuid, ${to}::uuid,
+          ${req.amount}::bigint, ${req.reason.trim()}, ${req.idempotencyKey}, ${hash}, ${reverses ?? null}::uuid, ${actor})`,
+  );
+  if (r.outcome === 'ok') {
+    return {
+      id: r.transfer_id as string,
+      amount: req.amount,
+      fromBalance: Number(r.from_balance),
+      toBalance: Number(r.to_balance),
+      createdAt: new Date(r.created_at as string).toISOString(),
+      replayed: false,
+    };
   }
+  if (r.outcome === 'insufficient') {
+    throw new AppError('CONFLICT', {
+      zh: `余额不足：现有 ${Number(r.from_balance)}，需要 ${req.amount}`,
+      en: `Insufficient balance: ${Number(r.from_balance)} available, ${req.amount} needed`,
+    });
+  }
+  if (r.outcome === 'missing') {
+    throw new AppError('INTERNAL', { zh: '账户缺失', en: 'An account is missing', isPublic: false });
+  }
+  const earlier = await withScope(db, scope, (tx) => replay(tx, req, hash));
+  if (!earlier) throw new AppError('CONFLICT', { zh: '该转账已被冲正', en: 'That transfer was already reversed' });
+  return earlier;
 }
 
 /**
@@ -213,11 +188,8 @@ export async function transferPoints(db: Executor, req: TransferRequest, actor: 
   try {
     return await transferOnce(db, req, actor, reverses);
   } catch (err) {
-    // Two requests with one key raced: the loser's insert hit the unique key; answer it as a replay.
+    // Only `reverses` is unique besides the idempotency key (which points.transfer answers as a replay).
     if (!isUniqueViolation(err)) throw err;
-    const hash = hashOf(req);
-    const again = await withScope(db, { kind: 'communities', ids: [req.communityId] }, (tx) => replay(tx, req, hash));
-    if (again) return again;
     throw new AppError('CONFLICT', { zh: '该转账已被冲正', en: 'That transfer was already reversed' });
   }
 }
