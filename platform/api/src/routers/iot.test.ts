@@ -41,6 +41,12 @@ describe('tRPC iot router: RBAC, jurisdiction and a command through the API', ()
 
   test('operators register products and devices; property staff may not; street officials see no device', async () => {
     const thingModel = standardThingModels()['people-gate'];
+    const catalog = (await call('operator', 'iot.products.standardModels', undefined, 'query')).json().result.data;
+    assert.equal(catalog.length, Object.keys(standardThingModels()).length);
+    assert.deepEqual(
+      catalog.find((m: { id: string }) => m.id === 'people-gate').model.properties,
+      thingModel.properties,
+    );
     const denied = await call('property', 'iot.products.create', { community: 'demo', name: '人行道闸', thingModel });
     assert.equal(denied.statusCode, 403);
     const bad = await call('operator', 'iot.products.create', {

@@ -17,6 +17,7 @@ import {
   setAccountEnabled,
   updateThingModel,
 } from '@shequ/iot';
+import { standardThingModels } from '@shequ/schemas';
 import { z } from 'zod';
 import { actorOf, communityFor } from '../community.ts';
 import { engineOf, productFor } from '../iot-access.ts';
@@ -31,12 +32,28 @@ const productKey = z
 const device = z.object({ productKey, deviceName: z.string().regex(deviceNameRe) });
 const model = z.record(z.string(), z.unknown());
 const params = z.record(z.string(), z.unknown());
+// Read once: the files ship with the platform and do not change while it runs.
+let models: ReturnType<typeof standardThingModels> | undefined;
+const standardModels = () => {
+  models ??= standardThingModels();
+  return models;
+};
 const deps = (ctx: Pick<Context, 'platform'>) => ({ db: ctx.platform.database.db, crypto: ctx.platform.crypto });
 
 /** IoT engine (DB33 7.3.2): products, devices, commands, application accounts and rules. */
 export const iotRouter = router({
   rules: iotRulesRouter,
   products: router({
+    /** The standard thing models of DB33 6.2 (smoke detector, people gate, meters, …) to start a product from. */
+    standardModels: authedProcedure.query(() =>
+      Object.entries(standardModels()).map(([id, model]) => ({
+        id,
+        name: model.profile?.name ?? id,
+        category: model.profile?.category ?? '',
+        clause: model.profile?.clause ?? '',
+        model,
+      })),
+    ),
     list: authedProcedure.input(community).query(async ({ ctx, input }) => {
       const c = await communityFor(ctx, input.community, 'iot.products.read');
       return listProducts(deps(ctx), ctx.principal.scope, c.id);

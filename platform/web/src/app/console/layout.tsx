@@ -1,6 +1,7 @@
 'use client';
 
 import {
+  ApiOutlined,
   AppstoreOutlined,
   AuditOutlined,
   CloudUploadOutlined,
@@ -16,6 +17,7 @@ const nav: NavItem[] = [
   { href: '/console/people', labelKey: 'nav.people', icon: <TeamOutlined /> },
   { href: '/console/import', labelKey: 'nav.import', icon: <CloudUploadOutlined /> },
   { href: '/console/apps', labelKey: 'nav.apps', icon: <AppstoreOutlined /> },
+  { href: '/console/devices', labelKey: 'nav.devices', icon: <ApiOutlined /> },
   { href: '/console/audit', labelKey: 'nav.audit', icon: <AuditOutlined /> },
 ];
 

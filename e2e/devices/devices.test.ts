@@ -1,0 +1,119 @@
+// 设备管理 end to end: the community operator starts a product from the standard smoke-detector model, registers
+// the smoke detector of 7幢2单元302室 and is shown its secret once. A real MQTT device (the device SDK, Alink
+// signing) connects with that secret and reports an alarm; the console shows it online with 报警 and the battery in
+// per cent. The operator mutes it from a form generated from the thing model (bounded by the model's range) and
+// the device receives the call. When the device goes away the console shows it offline.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { DEMO_PASSWORD } from '@shequ/core';
+import { connectDevice, type DeviceClient } from '@shequ/device-sdk';
+import type { Page } from 'playwright-core';
+import { openMenu, text } from '../base-data/console-steps.ts';
+import { openBrowser } from '../support/browser.ts';
+import { type RunningPlatform, startPlatform } from '../support/platform.ts';
+
+const UI_TIMEOUT = 20_000;
+const DEVICE = 'smoke-7-2-302';
+
+let platform: RunningPlatform;
+
+before(
+  async () => {
+    platform = await startPlatform();
+  },
+  { timeout: 240_000 },
+);
+
+after(async () => {
+  await platform?.stop();
+});
+
+async function asOperator(fn: (page: Page) => Promise<void>) {
+  const session = await openBrowser();
+  session.page.setDefaultTimeout(UI_TIMEOUT);
+  try {
+    const page = session.page;
+    await page.goto(`${platform.webUrl}/login`);
+    await page.getByTestId('login-identifier').fill('operator');
+    await page.getByTestId('login-password').fill(DEMO_PASSWORD);
+    await page.getByTestId('login-submit').click();
+    await page.waitForURL(/\/console$/);
+    await page.getByTestId('shell-title').waitFor();
+    await fn(page);
+  } finally {
+    await session.close();
+  }
+}
+
+test('an operator registers a smoke detector, a real device reports an alarm, and the operator mutes it', async () => {
+  assert.ok(platform.mqttPort, 'the platform runs its MQTT gateway');
+  let device: DeviceClient | undefined;
+  try {
+    await asOperator(async (page) => {
+      await openMenu(page, '设备管理', /\/console\/devices$/);
+      await page.getByTestId('product-add').click();
+      const models = page.getByTestId('product-standard-model');
+      await models.click();
+      await models.locator('input').fill('烟感');
+      await page.locator('.ant-select-item-option').filter({ hasText: '烟感探测器' }).click();
+      assert.equal(await page.getByTestId('product-name').inputValue(), '烟感探测器');
+      assert.match(await page.getByTestId('product-tsl').inputValue(), /"smokeDensity"/);
+      await page.getByTestId('product-name').fill('7幢烟感');
+      await page.getByTestId('product-submit').click();
+      await page.waitForURL(/\/console\/devices\/[a-z0-9]+$/);
+      const productKey = await text(page.getByTestId('product-key'));
+
+      // Register the device: the secret is shown once.
+      await page.getByTestId('device-add').click();
+      await page.getByTestId('device-name').fill('x');
+      await page.getByTestId('device-register-submit').click();
+      await page.getByText('4–32 位字母、数字或 - _ . : @').first().waitFor();
+      await page.getByTestId('device-name').fill(DEVICE);
+      await page.getByTestId('device-register-submit').click();
+      const deviceSecret = await text(page.getByTestId('device-secret'));
+      assert.match(deviceSecret, /^[0-9a-f]{32}$/);
+      await page.getByTestId('device-secret-done').click();
+      await page.getByTestId('device-secret').waitFor({ state: 'detached' });
+      assert.equal(await text(page.getByTestId(`device-status-${DEVICE}`)), '未激活');
+      assert.ok(!(await page.content()).includes(deviceSecret), 'the secret is gone once the dialog closes');
+
+      // The real device connects with the secret and reports an alarm.
+      const muted: Record<string, unknown>[] = [];
+      device = await connectDevice({
+        url: `mqtt://127.0.0.1:${platform.mqttPort}`,
+        device: { productKey, deviceName: DEVICE, deviceSecret },
+        timestamp: true,
+      });
+      await device.onService('mute', (params) => {
+        muted.push(params);
+        return {};
+      });
+      const posted = await device.postProperties({ smokeDensity: 3.25, battery: 88, alarmState: 1 });
+      assert.equal(posted.code, 200);
+      await page.getByTestId(`device-status-${DEVICE}`).getByText('在线').waitFor();
+
+      await page.getByRole('link', { name: DEVICE }).click();
+      await page.waitForURL(new RegExp(`/console/devices/${productKey}/${DEVICE}$`));
+      await page.getByTestId('device-status').getByText('在线').waitFor();
+      await page.getByTestId('property-alarmState').getByText('报警', { exact: true }).waitFor();
+      await page.getByTestId('property-battery').getByText('88 %').waitFor();
+
+      // Mute it for 5 minutes from the form the thing model generates (its 1–60 range bounds the number box).
+      const minutes = page.getByTestId('device-commands').getByRole('spinbutton');
+      assert.equal(await minutes.getAttribute('aria-valuemax'), '60');
+      await minutes.fill('5');
+      await page.getByTestId('command-service-send').click();
+      await page.getByTestId('command-outcome').getByText('已下发到设备').waitFor();
+      const deadline = Date.now() + 10_000;
+      while (muted.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(muted, [{ minutes: 5 }]);
+
+      // The device goes away; the console follows.
+      await device.close();
+      device = undefined;
+      await page.getByTestId('device-status').getByText('离线').waitFor();
+    });
+  } finally {
+    await device?.close();
+  }
+});
