@@ -23,6 +23,7 @@ export * from './logging.ts';
 export * from './messaging/channel.ts';
 export * from './platform.ts';
 export * from './points/ledger.ts';
+export * from './points/shop.ts';
 export * from './tenancy/regions-service.ts';
 export * from './tenancy/sample-data.ts';
 export * from './tenancy/seed.ts';

@@ -1,5 +1,17 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, check, index, integer, pgSchema, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  check,
+  index,
+  integer,
+  pgSchema,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 /**
  * Points and the time bank (DB33 7.4.2) as a double-entry ledger: every transfer moves an amount from one account to
@@ -83,4 +95,62 @@ export const pointEntries = pointsSchema.table(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('entries_account_idx').on(t.accountId, t.seq)],
+);
+
+/** The community's points shop (积分商城): what residents may redeem their points for, with a stock that never goes negative. */
+export const pointShopItems = pointsSchema.table(
+  'shop_items',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    communityId: uuid('community_id').notNull(),
+    name: text('name').notNull(),
+    nameEn: text('name_en'),
+    description: text('description').notNull().default(''),
+    price: bigint('price', { mode: 'number' }).notNull(),
+    stock: integer('stock').notNull(),
+    active: boolean('active').notNull().default(true),
+    version: integer('version').notNull().default(0),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('shop_items_community_idx').on(t.communityId, t.active),
+    check('shop_items_price_positive', sql`${t.price} > 0`),
+    check('shop_items_stock_nonnegative', sql`${t.stock} >= 0`),
+  ],
+);
+
+export const redemptionStates = ['placed', 'fulfilled', 'cancelled'] as const;
+export type RedemptionState = (typeof redemptionStates)[number];
+
+/** One redemption: the stock taken, the points paid (a ledger transfer to the shop) and a pickup code. */
+export const pointRedemptions = pointsSchema.table(
+  'redemptions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    communityId: uuid('community_id').notNull(),
+    itemId: uuid('item_id')
+      .notNull()
+      .references(() => pointShopItems.id),
+    userId: text('user_id').notNull(),
+    quantity: integer('quantity').notNull(),
+    amount: bigint('amount', { mode: 'number' }).notNull(),
+    transferId: uuid('transfer_id')
+      .notNull()
+      .unique()
+      .references(() => pointTransfers.id),
+    /** Six digits the resident shows at the service desk. */
+    pickupCode: text('pickup_code').notNull(),
+    state: text('state').$type<RedemptionState>().notNull().default('placed'),
+    idempotencyKey: text('idempotency_key').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+    closedBy: text('closed_by'),
+  },
+  (t) => [
+    unique('redemptions_idempotency_uq').on(t.communityId, t.userId, t.idempotencyKey),
+    unique('redemptions_pickup_uq').on(t.communityId, t.pickupCode),
+    index('redemptions_user_idx').on(t.communityId, t.userId, t.createdAt),
+    check('redemptions_quantity_range', sql`${t.quantity} between 1 and 10`),
+    check('redemptions_state_check', sql`${t.state} in ('placed','fulfilled','cancelled')`),
+  ],
 );
