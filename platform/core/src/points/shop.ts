@@ -162,7 +162,7 @@ export async function redeemItem(db: Executor, req: RedeemRequest) {
       .select()
       .from(pointShopItems)
       .where(and(eq(pointShopItems.id, req.itemId), eq(pointShopItems.communityId, req.communityId)));
-    if (!item || !item.active) throw new AppError('NOT_FOUND', { zh: '该商品已下架', en: 'That item is not on sale' });
+    if (!item?.active) throw new AppError('NOT_FOUND', { zh: '该商品已下架', en: 'That item is not on sale' });
     // The stock is taken first with a guarded update: two residents racing for the last one cannot both get it.
     const [taken] = await tx
       .update(pointShopItems)
