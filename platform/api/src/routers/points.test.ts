@@ -63,4 +63,36 @@ describe('points API', () => {
     const check = await call('operator', 'points.check', { community: 'demo' }, 'GET');
     assert.deepEqual(check.data, { balancesSum: 0, unbalancedTransfers: 0, overdrawnAccounts: 0, driftedAccounts: 0 });
   });
+
+  test('the shop: staff stock it, the resident redeems and shows her code, the desk hands it over', async () => {
+    const item = { community: 'demo', name: '环保购物袋', price: 10, stock: 1 };
+    assert.equal((await call('resident', 'points.shop.save', item)).error.appCode, 'FORBIDDEN');
+    const bad = await call('operator', 'points.shop.save', { ...item, price: 0 });
+    assert.equal(bad.error.appCode, 'INVALID_INPUT');
+    const saved = (await call('operator', 'points.shop.save', item)).data;
+    const items = (await call('resident', 'points.shop.items', { community: 'demo' }, 'GET')).data;
+    assert.deepEqual(
+      items.map((i: { name: string; stock: number }) => [i.name, i.stock]),
+      [['环保购物袋', 1]],
+    );
+    const r = (
+      await call('resident', 'points.shop.redeem', { community: 'demo', itemId: saved.id, idempotencyKey: 'bag-1' })
+    ).data;
+    assert.match(r.pickupCode, /^\d{6}$/);
+    const soldOut = await call('resident', 'points.shop.redeem', {
+      community: 'demo',
+      itemId: saved.id,
+      idempotencyKey: 'bag-2',
+    });
+    assert.match(soldOut.error.messageZh, /已兑完/);
+    assert.equal((await call('resident', 'points.shop.mine', { community: 'demo' }, 'GET')).data[0].state, 'placed');
+    const close = { community: 'demo', pickupCode: r.pickupCode, outcome: 'fulfilled' };
+    assert.equal((await call('resident', 'points.shop.close', close)).error.appCode, 'FORBIDDEN');
+    assert.equal((await call('operator', 'points.shop.close', close)).data.state, 'fulfilled');
+    const desk = (await call('operator', 'points.shop.redemptions', { community: 'demo' }, 'GET')).data;
+    assert.deepEqual(
+      desk.map((x: { state: string; userId: string }) => [x.state, x.userId]),
+      [['fulfilled', ids.resident]],
+    );
+  });
 });

@@ -1,12 +1,97 @@
-import { leaderboard, ledgerCheck, pointsOf, reverseTransfer, transferPoints } from '@shequ/core';
+import {
+  closeRedemption,
+  leaderboard,
+  ledgerCheck,
+  listRedemptions,
+  listShopItems,
+  myRedemptions,
+  pointsOf,
+  redeemItem,
+  reverseTransfer,
+  saveShopItem,
+  transferPoints,
+} from '@shequ/core';
 import { z } from 'zod';
-import { communityFor } from '../community.ts';
+import { actorOf, communityFor } from '../community.ts';
 import { authedProcedure, router } from '../trpc.ts';
 
 const community = z.object({ community: z.string().trim().min(1).max(64) });
 const kind = z.enum(['points', 'time']).default('points');
+const shopActor = (ctx: Parameters<typeof actorOf>[0]) => {
+  const a = actorOf(ctx);
+  return { userId: a.subject, role: a.role, ip: a.ip, requestId: a.requestId };
+};
+
+/** 积分商城: items, redemptions by residents, hand-over and cancellation at the service desk. */
+const shopRouter = router({
+  items: authedProcedure.input(community.extend({ all: z.boolean().optional() })).query(async ({ ctx, input }) => {
+    const c = await communityFor(ctx, input.community, input.all ? 'points.manage' : 'profile.read');
+    return listShopItems(ctx.platform.database.db, c.id, { all: input.all });
+  }),
+  save: authedProcedure
+    .input(
+      community.extend({
+        id: z.uuid().optional(),
+        version: z.number().int().min(0).optional(),
+        name: z.string().trim().min(1).max(60),
+        nameEn: z.string().trim().max(60).nullish(),
+        description: z.string().trim().max(300).optional(),
+        price: z.number().int().min(1).max(1_000_000),
+        stock: z.number().int().min(0).max(1_000_000),
+        active: z.boolean().optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'points.manage');
+      const { community: _, ...item } = input;
+      return saveShopItem(ctx.platform.database.db, c.id, item, shopActor(ctx));
+    }),
+  redeem: authedProcedure
+    .input(
+      community.extend({
+        itemId: z.uuid(),
+        quantity: z.number().int().min(1).max(10).default(1),
+        idempotencyKey: z.string().regex(/^[\w:.-]{1,100}$/),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'profile.read');
+      return redeemItem(ctx.platform.database.db, {
+        communityId: c.id,
+        userId: ctx.principal.userId,
+        itemId: input.itemId,
+        quantity: input.quantity,
+        idempotencyKey: input.idempotencyKey,
+      });
+    }),
+  mine: authedProcedure.input(community).query(async ({ ctx, input }) => {
+    const c = await communityFor(ctx, input.community, 'profile.read');
+    return myRedemptions(ctx.platform.database.db, c.id, ctx.principal.userId);
+  }),
+  redemptions: authedProcedure
+    .input(community.extend({ state: z.enum(['placed', 'fulfilled', 'cancelled']).optional() }))
+    .query(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'points.manage');
+      return listRedemptions(ctx.platform.database.db, c.id, input.state);
+    }),
+  close: authedProcedure
+    .input(
+      community.extend({
+        pickupCode: z
+          .string()
+          .trim()
+          .regex(/^\d{6}$/),
+        outcome: z.enum(['fulfilled', 'cancelled']),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'points.manage');
+      return closeRedemption(ctx.platform.database.db, c.id, input.pickupCode, input.outcome, shopActor(ctx));
+    }),
+});
 
 export const pointsRouter = router({
+  shop: shopRouter,
   /** The signed-in user's balance and latest entries in a community (积分 or 时间银行). */
   mine: authedProcedure
     .input(community.extend({ kind, before: z.number().int().positive().optional() }))
