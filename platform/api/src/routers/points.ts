@@ -11,11 +11,16 @@ import {
   saveShopItem,
   transferPoints,
 } from '@shequ/core';
+import { users } from '@shequ/db';
+import { inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { actorOf, communityFor } from '../community.ts';
 import { authedProcedure, router } from '../trpc.ts';
 
 const community = z.object({ community: z.string().trim().min(1).max(64) });
+const uuidRe = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** 王秀英 → 王**: residents see who leads, not who exactly. */
+const maskName = (name: string) => `${[...name][0] ?? ''}**`;
 const kind = z.enum(['points', 'time']).default('points');
 const shopActor = (ctx: Parameters<typeof actorOf>[0]) => {
   const a = actorOf(ctx);
@@ -105,9 +110,24 @@ export const pointsRouter = router({
         { before: input.before },
       );
     }),
+  /** The top balances with names masked for residents (王**), and which row is the caller's. */
   leaderboard: authedProcedure.input(community.extend({ kind })).query(async ({ ctx, input }) => {
     const c = await communityFor(ctx, input.community, 'profile.read');
-    return leaderboard(ctx.platform.database.db, c.id, input.kind);
+    const rows = await leaderboard(ctx.platform.database.db, c.id, input.kind);
+    const ids = rows.map((r) => r.userId).filter((id) => uuidRe.test(id));
+    const names = ids.length
+      ? await ctx.platform.database.db
+          .select({ id: users.id, name: users.displayName })
+          .from(users)
+          .where(inArray(users.id, ids))
+      : [];
+    const nameOf = new Map(names.map((n) => [n.id, n.name]));
+    return rows.map((r, i) => ({
+      rank: i + 1,
+      name: maskName(nameOf.get(r.userId) ?? '居民'),
+      balance: r.balance,
+      me: r.userId === ctx.principal.userId,
+    }));
   }),
   /** Staff award points from the community pool (an idempotency key makes a retry safe). */
   award: authedProcedure

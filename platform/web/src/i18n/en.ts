@@ -1,12 +1,14 @@
 import { appsEn } from './apps-en';
 import { householdEn } from './household-en';
 import { iotEn } from './iot-en';
+import { pointsEn } from './points-en';
 import type { Messages } from './zh-CN';
 
 export const en: Messages = {
   ...appsEn,
   ...householdEn,
   ...iotEn,
+  ...pointsEn,
   'app.name': 'Shequ',
   'app.fullName': 'Shequ · Future Community Platform',
   'lang.switch': 'Language',

@@ -3,11 +3,13 @@
 import { appsZhCN } from './apps-zh-CN';
 import { householdZhCN } from './household-zh-CN';
 import { iotZhCN } from './iot-zh-CN';
+import { pointsZhCN } from './points-zh-CN';
 
 export const zhCN = {
   ...appsZhCN,
   ...householdZhCN,
   ...iotZhCN,
+  ...pointsZhCN,
   'app.name': '社区',
   'app.fullName': '社区 · 未来社区数字化平台',
   'lang.switch': '语言',

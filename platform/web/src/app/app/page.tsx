@@ -2,15 +2,17 @@
 
 import { MyApps } from '@/components/apps/my-apps';
 import { HouseholdEntry } from '@/components/household/household-entry';
+import { PointsEntry } from '@/components/points/points-entry';
 import { WithCommunity } from '@/components/with-community';
 
-/** The resident's home: her household at a tap, then the apps the community has enabled, by scenario. */
+/** The resident's home: her household and her points at a tap, then the apps the community has enabled, by scenario. */
 export default function ResidentHome() {
   return (
     <WithCommunity>
       {(community) => (
         <>
           <HouseholdEntry testId="home-household-link" />
+          <PointsEntry community={community} testId="home-points-link" />
           <MyApps community={community} />
         </>
       )}

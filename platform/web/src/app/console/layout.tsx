@@ -6,6 +6,7 @@ import {
   AuditOutlined,
   CloudUploadOutlined,
   DashboardOutlined,
+  GiftOutlined,
   TeamOutlined,
 } from '@ant-design/icons';
 import type { ReactNode } from 'react';
@@ -18,6 +19,7 @@ const nav: NavItem[] = [
   { href: '/console/import', labelKey: 'nav.import', icon: <CloudUploadOutlined /> },
   { href: '/console/apps', labelKey: 'nav.apps', icon: <AppstoreOutlined /> },
   { href: '/console/devices', labelKey: 'nav.devices', icon: <ApiOutlined /> },
+  { href: '/console/points', labelKey: 'nav.points', icon: <GiftOutlined /> },
   { href: '/console/audit', labelKey: 'nav.audit', icon: <AuditOutlined /> },
 ];
 
