@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { loadConfig, openPlatform, type Platform } from '@shequ/core';
 import { generatePublisherKey, openPluginRuntime, type PluginRuntime, packPlugin, signPackage } from '@shequ/runtime';
 import type { FastifyInstance } from 'fastify';
@@ -210,5 +212,51 @@ describe('market API', () => {
       assert.equal(streamed.status, 400);
       assert.match(JSON.parse(streamed.body).error.messageEn, /refused while streaming|over the 8 MB limit/);
     }
+  });
+
+  test('shequ-plugin publish uploads; shequ market review|approve|kill act on it', async () => {
+    const run = (script: string, args: string[]) =>
+      new Promise<{ code: number; out: string; err: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          ['--no-node-snapshot', fileURLToPath(new URL(script, import.meta.url)), ...args],
+          { env: { ...process.env, SHEQU_DATA_DIR: dir, SHEQU_LOG_LEVEL: 'silent' } },
+          (err, out, errText) => resolve({ code: err ? Number(err.code ?? 1) : 0, out, err: errText }),
+        );
+      });
+    const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const file = join(dir, 'hello-2.0.0.shequ');
+    writeFileSync(file, archive('2.0.0'));
+    const pub = await run('../../../../sdk/plugin/src/cli/main.ts', [
+      'publish',
+      file,
+      '--url',
+      url,
+      '--token',
+      adminToken,
+    ]);
+    assert.equal(pub.code, 0, pub.err);
+    const id = pub.out.match(/submission ([0-9a-f-]{36})/)?.[1];
+    assert.ok(id, pub.out);
+    const shequ = (...args: string[]) => run('../../../cli/src/bin.ts', [...args, '--url', url, '--token', adminToken]);
+    const queue = await shequ('market', 'review');
+    assert.equal(queue.code, 0, queue.err);
+    assert.match(queue.out, new RegExp(`${id}\\s+org\\.acme\\.hello@2\\.0\\.0`));
+    const ok = await shequ('market', 'approve', id as string, '--shelve');
+    assert.equal(ok.code, 0, ok.err);
+    assert.match(ok.out, /on_shelf/);
+    const kill = await shequ('market', 'kill', 'org.acme.hello@2.0.0', '--reason', 'test');
+    assert.equal(kill.code, 0, kill.err);
+    assert.match(kill.out, /killed org\.acme\.hello@2\.0\.0: 0 install/);
+    const again = await run('../../../../sdk/plugin/src/cli/main.ts', [
+      'publish',
+      file,
+      '--url',
+      url,
+      '--token',
+      adminToken,
+    ]);
+    assert.equal(again.code, 1);
+    assert.match(again.err, /already submitted/);
   });
 });
