@@ -2,10 +2,12 @@
 // provide exactly these keys (see `Messages` below).
 import { appsZhCN } from './apps-zh-CN';
 import { householdZhCN } from './household-zh-CN';
+import { marketZhCN } from './market-zh-CN';
 
 export const zhCN = {
   ...appsZhCN,
   ...householdZhCN,
+  ...marketZhCN,
   'app.name': '社区',
   'app.fullName': '社区 · 未来社区数字化平台',
   'lang.switch': '语言',
