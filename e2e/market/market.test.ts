@@ -68,8 +68,9 @@ async function residentSees(expect: boolean) {
     const tile = page.getByTestId(`my-app-${PLUGIN_ID}`);
     if (expect) await tile.first().waitFor();
     else {
-      // The home has loaded its app list (or its empty state) before we look for the tile.
-      await page.waitForLoadState('networkidle');
+      // The home has loaded its app list (some other app's tile, or the empty state) before we look for the tile.
+      const mine = page.getByTestId('my-apps');
+      await mine.getByText('本社区还没有启用应用').or(mine.locator('[data-testid^="my-app-"]')).first().waitFor();
       assert.equal(await tile.count(), 0, 'the resident does not see the app');
     }
   });
