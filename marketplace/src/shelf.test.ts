@@ -176,5 +176,36 @@ for (const engine of testEngines()) {
       });
       assert.equal(up.to, '1.1.0');
     });
+
+    if (engine === 'postgres') {
+      test('two reviewers acting at once: one wins, the other is told the state; one upload of a version wins', async () => {
+        const r = await submit('2.0.0');
+        const both = await Promise.allSettled([
+          moveSubmission(fx.market, reviewer, r.submissionId, 'claim'),
+          moveSubmission(fx.market, { subject: 'second-reviewer' }, r.submissionId, 'claim'),
+        ]);
+        assert.deepEqual(both.map((b) => b.status).sort(), ['fulfilled', 'rejected']);
+        const lost = both.find((b) => b.status === 'rejected') as PromiseRejectedResult;
+        assert.equal((lost.reason as AppError).code, 'CONFLICT');
+        const uploads = await Promise.allSettled([
+          submitPackage(fx.market, publisher, signedArchive(key.privateKeyPem, '2.1.0')),
+          submitPackage(
+            fx.market,
+            publisher,
+            signedArchive(key.privateKeyPem, '2.1.0', { description: { zh: '另一份', en: 'Other' } }),
+          ),
+          submitPackage(fx.market, publisher, signedArchive(key.privateKeyPem, '2.0.5')),
+        ]);
+        const ok = uploads.filter((u) => u.status === 'fulfilled');
+        assert.ok(ok.length >= 1 && ok.length <= 2, `${ok.length} uploads succeeded`);
+        for (const u of uploads)
+          if (u.status === 'rejected') assert.ok(['CONFLICT', 'INVALID_INPUT'].includes((u.reason as AppError).code));
+        const versions = await fx.database.db
+          .select({ version: marketSubmissions.version })
+          .from(marketSubmissions)
+          .where(eq(marketSubmissions.pluginId, 'org.acme.board'));
+        assert.equal(versions.filter((v) => v.version === '2.1.0').length <= 1, true, 'one 2.1.0 at most');
+      });
+    }
   });
 }
