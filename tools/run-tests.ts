@@ -10,6 +10,7 @@ const suites: Record<string, string[]> = {
     'sdk/*/src/**/*.test.ts',
     'examples/*/test/**/*.test.ts',
     'schemas/src/**/*.test.ts',
+    'marketplace/src/**/*.test.ts',
     'tools/**/*.test.ts',
   ],
   e2e: ['e2e/**/*.test.ts'],

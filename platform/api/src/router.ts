@@ -2,6 +2,7 @@ import { adminRouter } from './routers/admin.ts';
 import { authRouter } from './routers/auth.ts';
 import { baseRouter } from './routers/base.ts';
 import { iotRouter } from './routers/iot.ts';
+import { marketRouter } from './routers/market.ts';
 import { pluginsRouter } from './routers/plugins.ts';
 import { pointsRouter } from './routers/points.ts';
 import { tenancyRouter } from './routers/tenancy.ts';
@@ -15,6 +16,7 @@ export const appRouter = router({
   plugins: pluginsRouter,
   points: pointsRouter,
   iot: iotRouter,
+  market: marketRouter,
 });
 
 export type AppRouter = typeof appRouter;

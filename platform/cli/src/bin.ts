@@ -14,6 +14,7 @@ import { callApi } from './api-client.ts';
 import { parseArgs, str } from './args.ts';
 import { importCommand, peopleCount } from './base-commands.ts';
 import { deviceCreate, deviceImport, deviceShow, mqttAccountCreate, productCreate } from './iot-commands.ts';
+import { marketCommand, marketUsage } from './market-commands.ts';
 import { pluginCommand, pluginUsage } from './plugin-commands.ts';
 import { type Role, start } from './start.ts';
 
@@ -34,6 +35,7 @@ const usage = `shequ — Shequ 社区 platform CLI
   shequ mqtt-account create --name N --community CODE --topics 'PATTERN,…' [--json]
   shequ user create --name N [--username U] [--phone P] [--password PW] --role ROLE [--region CODE]
 ${pluginUsage}
+${marketUsage}
 
 Admin commands talk to the running platform (found via SHEQU_DATA_DIR) or to --url with --token.`;
 
@@ -144,6 +146,8 @@ async function main(): Promise<number> {
       break;
     case 'plugin':
       return pluginCommand(config, flags, sub, positionals[2]);
+    case 'market':
+      return marketCommand(config, flags, sub, positionals[2]);
     case 'product':
       if (sub === 'create') return productCreate(config, flags);
       break;

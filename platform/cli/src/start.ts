@@ -2,8 +2,10 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { buildServer, newAdminToken } from '@shequ/api';
+import type { Subscription } from '@shequ/bus';
 import { type Config, DEMO_PASSWORD, demoAccounts, openPlatform, type Platform, roles } from '@shequ/core';
 import { CoapIngest, followDeviceLifecycle, HttpIngest, IotEngine, RuleEngine } from '@shequ/iot';
+import { listenForKills } from '@shequ/marketplace';
 import { openPluginRuntime, type PluginRuntime } from '@shequ/runtime';
 import { installDemoApps } from './demo-apps.ts';
 import { removeRuntime, writeRuntime } from './runtime-file.ts';
@@ -187,6 +189,7 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
   let web: ChildProcess | undefined;
   let server: Awaited<ReturnType<typeof buildServer>> | undefined;
   let plugins: PluginRuntime | undefined;
+  let killListener: Subscription | undefined;
   const adminToken = newAdminToken();
   const iot = has('iot') ? await startIot(platform, () => plugins) : undefined;
   if (has('api')) {
@@ -197,6 +200,8 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     const address = server.server.address();
     const apiPort = typeof address === 'object' && address ? address.port : config.apiPort;
     const apiUrl = `http://127.0.0.1:${apiPort}`;
+    // Every API process hears marketplace kills (its own durable: a stable name per host and port).
+    killListener = await listenForKills(platform.bus, plugins.host, platform.log, `${hostname()}-${apiPort}`);
     if (has('web')) web = startWeb(config.port, config.host, apiUrl);
     writeRuntime(config.dataDir, {
       pid: process.pid,
@@ -223,6 +228,7 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     // Devices and rules first: a rule may still call an app while it winds down.
     await simulator?.stop();
     await iot?.ruleSub.stop();
+    await killListener?.stop();
     await plugins?.close();
     await iot?.lifecycle?.stop();
     await iot?.http?.ingest.close();

@@ -17,6 +17,8 @@ export {
   coreCapabilities,
   missingCapabilities,
 } from './host/services.ts';
+export { installPluginMany } from './install-many.ts';
+export { assertNotKilled } from './killed.ts';
 export * from './lifecycle.ts';
 export type { Actor } from './lifecycle-events.ts';
 export {

@@ -5,6 +5,7 @@ import { checkManifest, compileAuthorSchema, fieldErrors, formatProblem, type Pl
 import { and, asc, eq, lt, sql } from 'drizzle-orm';
 import semver from 'semver';
 import type { InstallRow, PluginHost, PluginPackage } from './host/plugin-host.ts';
+import { assertNotKilled } from './killed.ts';
 import { appendLifecycle } from './lifecycle-events.ts';
 import { cronProblem } from './triggers.ts';
 
@@ -156,6 +157,7 @@ export async function installPlugin(
   checkSettings(pkg.manifest, settings);
   const state = opts.enable === false ? 'disabled' : 'enabled';
   await scoped(host, communityId, async (tx) => {
+    await assertNotKilled(tx, pluginId, version);
     const row = await current(tx, communityId, pluginId);
     if (row && row.state !== 'uninstalled') {
       throw new AppError('CONFLICT', {
@@ -198,6 +200,7 @@ export async function setPluginEnabled(
     const row = await current(tx, communityId, pluginId);
     if (!row || row.state === 'uninstalled') throw notInstalled(pluginId);
     if (row.state === state) return;
+    if (enabled) await assertNotKilled(tx, pluginId, row.version);
     await tx
       .update(pluginInstalls)
       .set({ state, updatedAt: new Date(), revision: sql`${pluginInstalls.revision} + 1` })

@@ -4,6 +4,7 @@ import { compileAuthorSchema, type PluginManifest } from '@shequ/schemas';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import semver from 'semver';
 import type { PluginHost, PluginPackage } from './host/plugin-host.ts';
+import { assertNotKilled } from './killed.ts';
 import { type Actor, requestedGrants } from './lifecycle.ts';
 import { appendLifecycle } from './lifecycle-events.ts';
 
@@ -140,7 +141,7 @@ export async function upgradePlugin(
   pluginId: string,
   toVersion: string,
   actor: Actor,
-  opts: { dryRun?: boolean; grants?: PluginGrants } = {},
+  opts: { dryRun?: boolean; grants?: PluginGrants; rollback?: boolean } = {},
 ): Promise<UpgradeReport> {
   const pkg = await host.package(pluginId, toVersion);
   if (!pkg) throw new AppError('NOT_FOUND', { zh: '应用版本不存在', en: `No package ${pluginId}@${toVersion}` });
@@ -158,12 +159,17 @@ export async function upgradePlugin(
           en: `The app ${pluginId} is not installed in this community`,
         });
       }
-      if (!semver.gt(toVersion, row.version)) {
+      if (opts.rollback ? !semver.lt(toVersion, row.version) : !semver.gt(toVersion, row.version)) {
         throw new AppError('INVALID_INPUT', {
-          zh: `只能升级到更高的版本（当前 ${row.version}）`,
-          en: `An upgrade goes to a newer version; ${pluginId} is at ${row.version}`,
+          zh: opts.rollback
+            ? `只能回退到更低的版本（当前 ${row.version}）`
+            : `只能升级到更高的版本（当前 ${row.version}）`,
+          en: opts.rollback
+            ? `A rollback goes to an older version; ${pluginId} is at ${row.version}`
+            : `An upgrade goes to a newer version; ${pluginId} is at ${row.version}`,
         });
       }
+      await assertNotKilled(tx, pluginId, toVersion);
       const previous = await host.package(pluginId, row.version);
       const escalation = escalationOf(pkg.manifest, previous?.manifest, row.grants);
       report = {
@@ -195,7 +201,7 @@ export async function upgradePlugin(
         .update(pluginInstalls)
         .set({ version: toVersion, grants, updatedAt: new Date(), revision: sql`${pluginInstalls.revision} + 1` })
         .where(eq(pluginInstalls.id, row.id));
-      await appendLifecycle(tx, 'upgraded', communityId, pluginId, toVersion, actor, {
+      await appendLifecycle(tx, opts.rollback ? 'rolled-back' : 'upgraded', communityId, pluginId, toVersion, actor, {
         from: row.version,
         migrated: report.migrated,
       });

@@ -96,6 +96,7 @@ export const authRouter = router({
         regionLevel: g.regionLevel,
       })),
       shells: p.shells,
+      permissions: [...new Set(p.grants.flatMap((g) => roles[g.role].permissions))].sort(),
     };
   }),
 });

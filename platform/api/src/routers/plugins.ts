@@ -1,4 +1,5 @@
 import { AppError, hasPermission } from '@shequ/core';
+import { permissionList } from '@shequ/marketplace';
 import {
   installPlugin,
   listInstalls,
@@ -9,7 +10,7 @@ import {
   uninstallPlugin,
   upgradePlugin,
 } from '@shequ/runtime';
-import { capabilityCatalog, type Page } from '@shequ/schemas';
+import type { Page } from '@shequ/schemas';
 import { z } from 'zod';
 import { actorOf, communityFor } from '../community.ts';
 import { authedProcedure, type Context, permitted, router } from '../trpc.ts';
@@ -40,31 +41,6 @@ function hostOf(ctx: Pick<Context, 'plugins'>): PluginHost {
     });
   }
   return ctx.plugins;
-}
-
-/** Plain-language permission list of a manifest, for install and upgrade screens. */
-function permissionList(m: {
-  permissions?: { services?: Record<string, string[]>; data?: string[] };
-  http?: { hosts?: string[] };
-}) {
-  const services = Object.entries(m.permissions?.services ?? {}).flatMap(([s, actions]) =>
-    actions.map((a) => ({
-      kind: 'service' as const,
-      id: `${s}.${a}`,
-      title: capabilityCatalog.services[s]?.actions[a]?.title ?? { zh: `${s}.${a}`, en: `${s}.${a}` },
-    })),
-  );
-  const data = (m.permissions?.data ?? []).map((d) => ({
-    kind: 'data' as const,
-    id: d,
-    title: capabilityCatalog.dataScopes[d] ?? { zh: d, en: d },
-  }));
-  const hosts = (m.http?.hosts ?? []).map((h) => ({
-    kind: 'host' as const,
-    id: h,
-    title: { zh: `访问外部地址 ${h}`, en: `Call ${h}` },
-  }));
-  return [...services, ...data, ...hosts];
 }
 
 type Audience = Page['audience'];

@@ -133,3 +133,11 @@ for (const engine of testEngines()) {
     });
   });
 }
+
+test('marketplace: reviewers and publishers are distinct roles; operators install, residents do neither', () => {
+  const has = (role: string, p: string) => matrix.roles[role].permissions.includes(p);
+  assert.ok(has('service_provider', 'market.publish') && !has('service_provider', 'market.review'));
+  assert.ok(has('market_reviewer', 'market.review') && !has('market_reviewer', 'market.publish'));
+  assert.ok(has('community_admin', 'market.operate') && !has('community_admin', 'market.review'));
+  assert.ok(!has('resident', 'market.operate') && !has('resident', 'market.browse'));
+});

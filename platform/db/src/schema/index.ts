@@ -3,6 +3,7 @@ export * from './base.ts';
 export * from './bus.ts';
 export * from './identity.ts';
 export * from './iot.ts';
+export * from './market.ts';
 export * from './plugin.ts';
 export * from './points.ts';
 export * from './rules.ts';

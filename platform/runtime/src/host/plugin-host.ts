@@ -201,7 +201,7 @@ export class PluginHost {
 
   async invoke(req: InvokeInput): Promise<unknown> {
     const install = await this.install(req.community.id, req.pluginId);
-    if (!install || install.state !== 'enabled') {
+    if (install?.state !== 'enabled') {
       throw new AppError('NOT_FOUND', {
         zh: '本社区没有启用该应用',
         en: `The app ${req.pluginId} is not enabled in this community`,

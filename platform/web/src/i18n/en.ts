@@ -1,6 +1,7 @@
 import { appsEn } from './apps-en';
 import { householdEn } from './household-en';
 import { iotEn } from './iot-en';
+import { marketEn } from './market-en';
 import { pointsEn } from './points-en';
 import type { Messages } from './zh-CN';
 
@@ -9,6 +10,7 @@ export const en: Messages = {
   ...householdEn,
   ...iotEn,
   ...pointsEn,
+  ...marketEn,
   'app.name': 'Shequ',
   'app.fullName': 'Shequ · Future Community Platform',
   'lang.switch': 'Language',

@@ -3,6 +3,7 @@
 import { appsZhCN } from './apps-zh-CN';
 import { householdZhCN } from './household-zh-CN';
 import { iotZhCN } from './iot-zh-CN';
+import { marketZhCN } from './market-zh-CN';
 import { pointsZhCN } from './points-zh-CN';
 
 export const zhCN = {
@@ -10,6 +11,7 @@ export const zhCN = {
   ...householdZhCN,
   ...iotZhCN,
   ...pointsZhCN,
+  ...marketZhCN,
   'app.name': '社区',
   'app.fullName': '社区 · 未来社区数字化平台',
   'lang.switch': '语言',

@@ -1,7 +1,13 @@
 'use client';
 
-import { EmptyState } from '@/components/empty-state';
+import { Catalog } from '@/components/market/catalog';
+import { PageHeading } from '@/components/page-heading';
 
 export default function MarketHome() {
-  return <EmptyState />;
+  return (
+    <>
+      <PageHeading titleKey="market.nav.catalog" />
+      <Catalog />
+    </>
+  );
 }

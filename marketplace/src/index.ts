@@ -1,0 +1,34 @@
+export { appDetail, type BrowseQuery, browse } from './catalog.ts';
+export { type Market, type MarketActor, pgCode } from './context.ts';
+export {
+  communityInstalls,
+  installFromShelf,
+  pin,
+  reviewedVersions,
+  rollback,
+  rollbackDepth,
+  shelfVersions,
+  upgradeFromShelf,
+} from './installs.ts';
+export { killSubject, killVersion, listenForKills } from './kill.ts';
+export { permissionList } from './permissions.ts';
+export { canonicalJson, loadPlatformKey, type PlatformKey } from './platform-key.ts';
+export {
+  addMember,
+  addPublisherKey,
+  assertMember,
+  createPublisher,
+  listPublishers,
+  publisherBySlug,
+  revokePublisherKey,
+} from './publishers.ts';
+export { automatedReview, type ReviewReportBody, signReport, verifyReport } from './review.ts';
+export {
+  defaultBudgets,
+  flatPermissions,
+  permissionEscalation,
+  type ReviewBudgets,
+  schemaComplexity,
+} from './review-checks.ts';
+export { maxUploadBytes, submitPackage } from './submit.ts';
+export { listSubmissions, type Move, moveSubmission, reportFor, resubmit, transitions } from './workflow.ts';

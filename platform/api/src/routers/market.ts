@@ -1,0 +1,216 @@
+import { AppError, hasPermission } from '@shequ/core';
+import { marketListings, marketPublishers } from '@shequ/db';
+import {
+  addPublisherKey,
+  appDetail,
+  browse,
+  communityInstalls,
+  createPublisher,
+  installFromShelf,
+  killVersion,
+  listPublishers,
+  listSubmissions,
+  type Market,
+  moveSubmission,
+  pin,
+  reportFor,
+  resubmit,
+  revokePublisherKey,
+  rollback,
+  upgradeFromShelf,
+} from '@shequ/marketplace';
+import { setPluginEnabled, uninstallPlugin } from '@shequ/runtime';
+import { scenarios } from '@shequ/schemas';
+import { eq, inArray } from 'drizzle-orm';
+import { z } from 'zod';
+import { actorOf, communityFor } from '../community.ts';
+import { authedProcedure, type Context, permitted, router } from '../trpc.ts';
+
+const pluginId = z
+  .string()
+  .regex(/^[a-z][a-z0-9]*(?:[.-][a-z0-9]+)*$/)
+  .max(64);
+const version = z
+  .string()
+  .regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/)
+  .max(64);
+const text = z.object({ zh: z.string().trim().min(1).max(500), en: z.string().trim().min(1).max(500) });
+const grants = z
+  .object({
+    services: z.record(z.string(), z.array(z.string().max(64)).max(32)),
+    data: z.array(z.string().max(64)).max(32),
+    hosts: z.array(z.string().max(255)).max(16),
+  })
+  .strict();
+const code = z.string().trim().min(1).max(64);
+const submission = z.object({ id: z.uuid() });
+const states = z.enum(['submitted', 'in_review', 'approved', 'rejected', 'on_shelf', 'off_shelf', 'withdrawn']);
+
+type Authed = Context & { principal: NonNullable<Context['principal']> };
+
+const marketOf = (ctx: Context): Market => ({
+  database: ctx.platform.database,
+  crypto: ctx.platform.crypto,
+  host: ctx.plugins,
+});
+
+/** Platform administrators (and the CLI token) act for any publisher. */
+const actor = (ctx: Authed) => ({
+  ...actorOf(ctx),
+  admin: ctx.principal.userId === 'cli' || ctx.principal.grants.some((g) => g.role === 'platform_admin'),
+});
+
+const move = (name: 'claim' | 'approve' | 'shelve' | 'unshelve') =>
+  permitted('market.review')
+    .input(submission.extend({ note: z.string().max(2000).optional() }))
+    .mutation(({ ctx, input }) => moveSubmission(marketOf(ctx), actor(ctx), input.id, name, { note: input.note }));
+
+/** Plugin ids of the publishers the caller belongs to. */
+async function ownPluginIds(ctx: Authed) {
+  const pubs = await listPublishers(marketOf(ctx), actor(ctx));
+  const slugs = pubs.map((p) => p.slug);
+  if (slugs.length === 0) return [];
+  const rows = await ctx.platform.database.db
+    .select({ id: marketListings.pluginId })
+    .from(marketListings)
+    .innerJoin(marketPublishers, eq(marketPublishers.id, marketListings.publisherId))
+    .where(inArray(marketPublishers.slug, slugs));
+  return rows.map((r) => r.id);
+}
+
+export const marketRouter = router({
+  // Catalog (operators and everyone in the market shell).
+  browse: permitted('market.browse')
+    .input(
+      z
+        .object({
+          q: z.string().max(100).optional(),
+          scenario: z.enum(scenarios as [string, ...string[]]).optional(),
+          limit: z.number().int().min(1).max(100).optional(),
+          offset: z.number().int().min(0).max(100_000).optional(),
+        })
+        .optional(),
+    )
+    .query(({ ctx, input }) => browse(marketOf(ctx), input ?? {})),
+  app: permitted('market.browse')
+    .input(z.object({ pluginId }))
+    .query(({ ctx, input }) => appDetail(marketOf(ctx), input.pluginId)),
+
+  // Publishers.
+  publishers: permitted('market.publish').query(({ ctx }) => listPublishers(marketOf(ctx), actor(ctx))),
+  createPublisher: permitted('market.publish')
+    .input(z.object({ slug: z.string().max(48), name: text }))
+    .mutation(async ({ ctx, input }) => {
+      const p = await createPublisher(marketOf(ctx), actor(ctx), input);
+      return { id: p.id, slug: p.slug };
+    }),
+  addKey: permitted('market.publish')
+    .input(
+      z.object({
+        publisher: z.string().max(48),
+        publicKey: z.string().max(4000),
+        keyId: z.string().max(64).optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      addPublisherKey(marketOf(ctx), actor(ctx), input.publisher, input.publicKey, input.keyId),
+    ),
+  revokeKey: permitted('market.publish')
+    .input(z.object({ publisher: z.string().max(48), keyId: z.string().max(64), reason: z.string().max(200) }))
+    .mutation(({ ctx, input }) =>
+      revokePublisherKey(marketOf(ctx), actor(ctx), input.publisher, input.keyId, input.reason),
+    ),
+  mySubmissions: permitted('market.publish').query(async ({ ctx }) =>
+    listSubmissions(marketOf(ctx), { pluginIds: await ownPluginIds(ctx) }),
+  ),
+  withdraw: permitted('market.publish')
+    .input(submission)
+    .mutation(({ ctx, input }) => moveSubmission(marketOf(ctx), actor(ctx), input.id, 'withdraw')),
+  resubmit: permitted('market.publish')
+    .input(submission)
+    .mutation(({ ctx, input }) => resubmit(marketOf(ctx), actor(ctx), input.id)),
+
+  // Review (reviewers: distinct from publishers).
+  queue: permitted('market.review')
+    .input(z.object({ states: z.array(states).max(7).optional() }).optional())
+    .query(({ ctx, input }) =>
+      listSubmissions(marketOf(ctx), { states: input?.states ?? ['submitted', 'in_review', 'approved', 'on_shelf'] }),
+    ),
+  report: authedProcedure.input(submission).query(async ({ ctx, input }) => {
+    const report = await reportFor(marketOf(ctx), input.id);
+    const reviewer = hasPermission(ctx.principal.grants, 'market.review');
+    if (!reviewer && !(await ownPluginIds(ctx)).includes(report.pluginId))
+      throw new AppError('FORBIDDEN', {
+        zh: '您只能查看自己应用的审核报告',
+        en: 'You may only read the reports of your own apps',
+      });
+    return report;
+  }),
+  claim: move('claim'),
+  approve: move('approve'),
+  shelve: move('shelve'),
+  unshelve: move('unshelve'),
+  reject: permitted('market.review')
+    .input(submission.extend({ reasons: z.array(text).min(1).max(20) }))
+    .mutation(({ ctx, input }) =>
+      moveSubmission(marketOf(ctx), actor(ctx), input.id, 'reject', { reasons: input.reasons }),
+    ),
+  kill: permitted('market.review')
+    .input(z.object({ pluginId, version, reason: z.string().trim().min(1).max(500) }))
+    .mutation(({ ctx, input }) => killVersion(marketOf(ctx), actor(ctx), input.pluginId, input.version, input.reason)),
+
+  // Installs (operators, per community in their jurisdiction).
+  install: authedProcedure
+    .input(
+      z.object({
+        pluginId,
+        version: version.optional(),
+        communities: z.array(code).min(1).max(5000),
+        grants: grants.optional(),
+        enable: z.boolean().optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const ids = [];
+      for (const c of input.communities) ids.push((await communityFor(ctx, c, 'market.operate')).id);
+      return installFromShelf(marketOf(ctx), actor(ctx), { ...input, communityIds: ids });
+    }),
+  installs: authedProcedure.input(z.object({ community: code })).query(async ({ ctx, input }) => {
+    const c = await communityFor(ctx, input.community, 'market.operate');
+    return communityInstalls(marketOf(ctx), c.id);
+  }),
+  setEnabled: authedProcedure
+    .input(z.object({ community: code, pluginId, enabled: z.boolean() }))
+    .mutation(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'market.operate');
+      const m = marketOf(ctx);
+      if (!m.host)
+        throw new AppError('UNAVAILABLE', { zh: '应用运行环境未启动', en: 'The app runtime is not running here' });
+      return setPluginEnabled(m.host, c.id, input.pluginId, input.enabled, actorOf(ctx));
+    }),
+  uninstall: authedProcedure.input(z.object({ community: code, pluginId })).mutation(async ({ ctx, input }) => {
+    const c = await communityFor(ctx, input.community, 'market.operate');
+    const m = marketOf(ctx);
+    if (!m.host)
+      throw new AppError('UNAVAILABLE', { zh: '应用运行环境未启动', en: 'The app runtime is not running here' });
+    return uninstallPlugin(m.host, c.id, input.pluginId, actorOf(ctx));
+  }),
+  upgrade: authedProcedure
+    .input(z.object({ community: code, pluginId, version, grants: grants.optional(), dryRun: z.boolean().optional() }))
+    .mutation(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'market.operate');
+      return upgradeFromShelf(marketOf(ctx), actor(ctx), { ...input, communityId: c.id });
+    }),
+  rollback: authedProcedure
+    .input(z.object({ community: code, pluginId, version, dryRun: z.boolean().optional() }))
+    .mutation(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'market.operate');
+      return rollback(marketOf(ctx), actor(ctx), { ...input, communityId: c.id });
+    }),
+  pin: authedProcedure
+    .input(z.object({ community: code, pluginId, version: version.nullable() }))
+    .mutation(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'market.operate');
+      return pin(marketOf(ctx), actor(ctx), c.id, input.pluginId, input.version);
+    }),
+});

@@ -1,0 +1,77 @@
+import { AppError, hasPermission, type Platform, type Principal } from '@shequ/core';
+import { maxUploadBytes, submitPackage } from '@shequ/marketplace';
+import type { PluginHost } from '@shequ/runtime';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { sendError } from './send-error.ts';
+
+const tooLarge = () =>
+  new AppError('INVALID_INPUT', {
+    zh: `安装包超过 ${maxUploadBytes / 1024 / 1024} MB 上限，已停止接收`,
+    en: `The upload is over the ${maxUploadBytes / 1024 / 1024} MB limit; it was refused while streaming`,
+  });
+
+/**
+ * `POST /api/market/packages` with a signed `.shequ` archive as the raw body: a publisher submits a version to the
+ * marketplace. The caller is checked before the body is read, and the body limit is enforced while it streams (a
+ * declared or actual size over the limit is refused without buffering it). Answers the submission and its review.
+ */
+export function registerMarketPackageRoute(
+  app: FastifyInstance,
+  platform: Platform,
+  host: PluginHost | undefined,
+  principalOf: (req: FastifyRequest) => Promise<Principal | null>,
+) {
+  const principals = new WeakMap<FastifyRequest, Principal>();
+  app.post(
+    '/api/market/packages',
+    {
+      bodyLimit: maxUploadBytes,
+      onRequest: async (req, reply) => {
+        try {
+          const principal = await principalOf(req);
+          if (!principal) throw new AppError('UNAUTHENTICATED', { zh: '请先登录', en: 'Please sign in first' });
+          if (!hasPermission(principal.grants, 'market.publish'))
+            throw new AppError('FORBIDDEN', {
+              zh: '您没有发布应用的权限',
+              en: 'You lack the permission market.publish',
+            });
+          const declared = Number(req.headers['content-length'] ?? 0);
+          if (declared > maxUploadBytes) throw tooLarge();
+          principals.set(req, principal);
+        } catch (err) {
+          reply.header('connection', 'close');
+          return sendError(reply, err, String(req.id));
+        }
+      },
+      errorHandler: (err, req, reply) => {
+        const code = (err as { code?: string }).code;
+        if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+          reply.header('connection', 'close');
+          return sendError(reply, tooLarge(), String(req.id));
+        }
+        return reply.send(err);
+      },
+    },
+    async (req, reply) => {
+      try {
+        const principal = principals.get(req);
+        if (!principal) throw new AppError('UNAUTHENTICATED', { zh: '请先登录', en: 'Please sign in first' });
+        if (!Buffer.isBuffer(req.body))
+          throw new AppError('INVALID_INPUT', {
+            zh: '请以 application/octet-stream 上传 .shequ 安装包',
+            en: 'Send the .shequ archive as the request body (application/octet-stream)',
+          });
+        const actor = {
+          subject: principal.userId,
+          role: principal.grants[0]?.role ?? null,
+          ip: req.ip ?? null,
+          requestId: String(req.id),
+          admin: principal.userId === 'cli' || principal.grants.some((g) => g.role === 'platform_admin'),
+        };
+        return await submitPackage({ database: platform.database, crypto: platform.crypto, host }, actor, req.body);
+      } catch (err) {
+        return sendError(reply, err, String(req.id));
+      }
+    },
+  );
+}

@@ -1,0 +1,114 @@
+import type { Config } from '@shequ/core';
+import { callApi } from './api-client.ts';
+import { str } from './args.ts';
+
+type Flags = Record<string, string | true>;
+
+export const marketUsage = `  shequ market review [--state S[,S…]] [--json]       the reviewer queue (default: submitted, in review,
+                                            approved, on shelf)
+  shequ market report SUBMISSION [--json]   the signed automated review report
+  shequ market approve SUBMISSION [--shelve]           claim (if needed) and approve; --shelve puts it on the shelf
+  shequ market reject SUBMISSION --reason TEXT [--reason-en TEXT]
+  shequ market shelve|unshelve SUBMISSION
+  shequ market kill ID@VERSION --reason TEXT           disable every install of the version everywhere`;
+
+interface Submission {
+  id: string;
+  pluginId: string;
+  version: string;
+  state: string;
+  stateName: { zh: string; en: string };
+  createdAt: string;
+}
+
+interface ReviewItem {
+  id: string;
+  level: string;
+  zh: string;
+  en: string;
+}
+
+const mark = { pass: '✔', warn: '!', fail: '✖' } as Record<string, string>;
+
+/** `shequ market …`: what reviewers and platform administrators do from a terminal. */
+export async function marketCommand(config: Config, flags: Flags, sub: string | undefined, arg: string | undefined) {
+  const needArg = sub !== 'review';
+  if (!sub || (needArg && !arg)) {
+    console.error(`usage:\n${marketUsage}`);
+    return 2;
+  }
+  switch (sub) {
+    case 'review': {
+      const states = str(flags.state)?.split(',');
+      const rows = await callApi<Submission[]>(config, flags, 'query', 'market.queue', states ? { states } : {});
+      if (flags.json) console.log(JSON.stringify(rows));
+      else if (rows.length === 0) console.log('the review queue is empty');
+      else
+        for (const r of rows)
+          console.log(
+            `${r.id}  ${`${r.pluginId}@${r.version}`.padEnd(40)} ${r.stateName.zh} (${r.state})  ${r.createdAt}`,
+          );
+      return 0;
+    }
+    case 'report': {
+      const r = await callApi<{
+        pluginId: string;
+        version: string;
+        passed: boolean;
+        items: ReviewItem[];
+        keyId: string;
+      }>(config, flags, 'query', 'market.report', { id: arg });
+      if (flags.json) console.log(JSON.stringify(r));
+      else {
+        console.log(`${r.pluginId}@${r.version}: ${r.passed ? '通过 passed' : '未通过 failed'} (signed by ${r.keyId})`);
+        for (const i of r.items) console.log(`  ${mark[i.level] ?? '?'} ${i.zh}\n    ${i.en}`);
+      }
+      return 0;
+    }
+    case 'approve': {
+      const queue = await callApi<Submission[]>(config, flags, 'query', 'market.queue', {});
+      const s = queue.find((q) => q.id === arg);
+      if (s?.state === 'submitted') await callApi(config, flags, 'mutation', 'market.claim', { id: arg });
+      let r = await callApi<{ state: string }>(config, flags, 'mutation', 'market.approve', { id: arg });
+      if (flags.shelve) r = await callApi<{ state: string }>(config, flags, 'mutation', 'market.shelve', { id: arg });
+      console.log(`${arg}: ${r.state}`);
+      return 0;
+    }
+    case 'reject': {
+      const zh = str(flags.reason);
+      if (!zh) {
+        console.error('reject needs --reason (and optionally --reason-en)');
+        return 2;
+      }
+      const r = await callApi<{ state: string }>(config, flags, 'mutation', 'market.reject', {
+        id: arg,
+        reasons: [{ zh, en: str(flags['reason-en']) ?? zh }],
+      });
+      console.log(`${arg}: ${r.state}`);
+      return 0;
+    }
+    case 'shelve':
+    case 'unshelve': {
+      const r = await callApi<{ state: string }>(config, flags, 'mutation', `market.${sub}`, { id: arg });
+      console.log(`${arg}: ${r.state}`);
+      return 0;
+    }
+    case 'kill': {
+      const [pluginId, version] = (arg as string).split('@');
+      const reason = str(flags.reason);
+      if (!pluginId || !version || !reason) {
+        console.error('kill needs ID@VERSION and --reason');
+        return 2;
+      }
+      const r = await callApi<{ disabledInstalls: number }>(config, flags, 'mutation', 'market.kill', {
+        pluginId,
+        version,
+        reason,
+      });
+      console.log(`killed ${pluginId}@${version}: ${r.disabledInstalls} install(s) disabled in every community`);
+      return 0;
+    }
+  }
+  console.error(`unknown market command: ${sub}\n${marketUsage}`);
+  return 2;
+}

@@ -1,0 +1,209 @@
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  check,
+  index,
+  integer,
+  json,
+  jsonb,
+  pgSchema,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+/**
+ * The marketplace catalog (DB33 7.3.4.3, 7.5.2.3): publishers and their signing keys, app listings, immutable
+ * versions, submissions through review onto the shelf, signed review reports and kill switches. The catalog is
+ * platform-wide (not community data); per-community install preferences (pins) are community data under RLS.
+ */
+export const market = pgSchema('market');
+
+interface Text {
+  zh: string;
+  en: string;
+}
+
+/** A service-provider organisation that publishes apps. */
+export const marketPublishers = market.table('publishers', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  /** Short stable name, e.g. `org.example`; app ids of the publisher start with it. */
+  slug: text('slug').notNull().unique(),
+  name: jsonb('name').$type<Text>().notNull(),
+  /** Platform accounts that may publish for it (user ids, or `cli`). */
+  members: jsonb('members').$type<string[]>().notNull().default([]),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Publisher ed25519 keys. Rotation adds a key; revocation stops the key from signing new submissions. */
+export const marketPublisherKeys = market.table(
+  'publisher_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    publisherId: uuid('publisher_id')
+      .notNull()
+      .references(() => marketPublishers.id),
+    keyId: text('key_id').notNull(),
+    /** SPKI DER, base64. */
+    publicKey: text('public_key').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    revokedReason: text('revoked_reason'),
+  },
+  (t) => [unique('publisher_keys_key_uq').on(t.keyId), unique('publisher_keys_public_uq').on(t.publicKey)],
+);
+
+/** One app in the catalog, owned by one publisher. `source` is `local` or, later, an upstream catalog's id. */
+export const marketListings = market.table('listings', {
+  pluginId: text('plugin_id').primaryKey(),
+  publisherId: uuid('publisher_id')
+    .notNull()
+    .references(() => marketPublishers.id),
+  name: jsonb('name').$type<Text>().notNull(),
+  description: jsonb('description').$type<Text>().notNull(),
+  scenario: text('scenario').notNull(),
+  source: text('source').notNull().default('local'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * Immutable versions: the signed archive as uploaded. A trigger refuses updates, deletes and any version not above
+ * every earlier version of the app (no overwrite, no downgrade).
+ */
+export const marketVersions = market.table(
+  'versions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    pluginId: text('plugin_id')
+      .notNull()
+      .references(() => marketListings.pluginId),
+    version: text('version').notNull(),
+    major: integer('major').notNull(),
+    minor: integer('minor').notNull(),
+    patch: integer('patch').notNull(),
+    prerelease: text('prerelease'),
+    /** `json`: the author's key order matters (pages, menus). */
+    manifest: json('manifest').notNull(),
+    /** The `.shequ` archive, base64. */
+    archive: text('archive').notNull(),
+    archiveSha256: text('archive_sha256').notNull(),
+    archiveBytes: integer('archive_bytes').notNull(),
+    keyId: text('key_id').notNull(),
+    uploadedBy: text('uploaded_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique('versions_plugin_version_uq').on(t.pluginId, t.version),
+    check('versions_parts_nonnegative', sql`${t.major} >= 0 and ${t.minor} >= 0 and ${t.patch} >= 0`),
+    check(
+      'versions_text_matches_parts',
+      sql`${t.version} = ${t.major}::text || '.' || ${t.minor}::text || '.' || ${t.patch}::text || coalesce('-' || ${t.prerelease}, '')`,
+    ),
+  ],
+);
+
+export const submissionStates = [
+  'submitted',
+  'in_review',
+  'approved',
+  'rejected',
+  'on_shelf',
+  'off_shelf',
+  'withdrawn',
+] as const;
+export type SubmissionState = (typeof submissionStates)[number];
+
+/** A version's way through review and the shelf. A version has at most one live submission; resubmitting opens a new one. */
+export const marketSubmissions = market.table(
+  'submissions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    versionId: uuid('version_id')
+      .notNull()
+      .references(() => marketVersions.id),
+    pluginId: text('plugin_id').notNull(),
+    version: text('version').notNull(),
+    state: text('state').$type<SubmissionState>().notNull().default('submitted'),
+    submittedBy: text('submitted_by').notNull(),
+    reviewer: text('reviewer'),
+    reasons: jsonb('reasons').$type<Text[]>().notNull().default([]),
+    note: text('note'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    revision: integer('revision').notNull().default(1),
+  },
+  (t) => [
+    check(
+      'submissions_state_check',
+      sql`${t.state} in ('submitted','in_review','approved','rejected','on_shelf','off_shelf','withdrawn')`,
+    ),
+    check('submissions_rejected_has_reasons', sql`${t.state} <> 'rejected' or jsonb_array_length(${t.reasons}) > 0`),
+    uniqueIndex('submissions_live_uq').on(t.versionId).where(sql`${t.state} not in ('rejected','withdrawn')`),
+    index('submissions_state_idx').on(t.state, t.createdAt),
+    index('submissions_plugin_idx').on(t.pluginId, t.createdAt),
+  ],
+);
+
+export interface ReviewItem {
+  id: string;
+  level: 'pass' | 'warn' | 'fail';
+  zh: string;
+  en: string;
+}
+
+/** The automated review of a version, signed by the platform review key (ed25519 over the canonical JSON). */
+export const marketReviewReports = market.table(
+  'review_reports',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    versionId: uuid('version_id')
+      .notNull()
+      .references(() => marketVersions.id),
+    passed: boolean('passed').notNull(),
+    items: jsonb('items').$type<ReviewItem[]>().notNull(),
+    escalation: jsonb('escalation').$type<string[]>().notNull().default([]),
+    body: text('body').notNull(),
+    keyId: text('key_id').notNull(),
+    signature: text('signature').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('review_reports_version_idx').on(t.versionId, t.createdAt)],
+);
+
+/** A killed version: every install disabled everywhere; it never goes back on the shelf. */
+export const marketKills = market.table('kills', {
+  versionId: uuid('version_id')
+    .primaryKey()
+    .references(() => marketVersions.id),
+  pluginId: text('plugin_id').notNull(),
+  version: text('version').notNull(),
+  reason: text('reason').notNull(),
+  killedBy: text('killed_by').notNull(),
+  disabledInstalls: integer('disabled_installs').notNull().default(0),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** The platform's own signing keys (review reports), the private key encrypted with the field key. */
+export const marketPlatformKeys = market.table('platform_keys', {
+  keyId: text('key_id').primaryKey(),
+  publicKey: text('public_key').notNull(),
+  privateKeyEnc: text('private_key_enc').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Community choices about a marketplace app: a pinned version is left alone by bulk upgrades. Community data (RLS). */
+export const marketInstallPrefs = market.table(
+  'install_prefs',
+  {
+    communityId: uuid('community_id').notNull(),
+    pluginId: text('plugin_id').notNull(),
+    pinnedVersion: text('pinned_version'),
+    updatedBy: text('updated_by').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.communityId, t.pluginId], name: 'install_prefs_pk' })],
+);
