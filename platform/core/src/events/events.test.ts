@@ -182,7 +182,7 @@ for (const engine of testEngines()) {
       });
       const fake = `data:image/png;base64,${Buffer.from('not an image').toString('base64')}`;
       await assert.rejects(report({ photos: [fake] }), (err: AppError) => /内容与类型不符/.test(err.messageZh));
-      await assert.rejects(report({ photos: Array(7).fill(png) }), (err) => code(err) === 'INVALID_INPUT');
+      await assert.rejects(report({ photos: Array(4).fill(png) }), (err) => code(err) === 'INVALID_INPUT');
       await assert.rejects(report({ title: '  ' }), (err) => code(err) === 'INVALID_INPUT');
       await assert.rejects(report({ location: { lon: 200, lat: 10 } }), (err) => code(err) === 'INVALID_INPUT');
       assert.equal((await listEvents(database.db, demo, { limit: 200 })).items.length, before);

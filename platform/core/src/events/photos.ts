@@ -1,8 +1,8 @@
 import { AppError } from '../errors.ts';
 
-/** A photo may be at most 2 MB (decoded), an event at most 6 photos. */
+/** A photo may be at most 2 MB (decoded), an event at most 3 photos (the API takes 8 MB a request). */
 export const maxPhotoBytes = 2 * 1024 * 1024;
-export const maxPhotos = 6;
+export const maxPhotos = 3;
 
 export interface StoredPhoto {
   contentType: 'image/jpeg' | 'image/png' | 'image/webp';

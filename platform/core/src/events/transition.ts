@@ -170,3 +170,29 @@ const stale = (current: number) =>
     zh: `事件已被他人更新（当前版本 ${current}），请刷新后重试`,
     en: `The event was changed by someone else (now version ${current}); reload and try again`,
   });
+
+/** People who may be assigned events of a community: active users with a handling role over it. */
+export async function eventWorkers(db: Executor, communityId: string) {
+  const rows = await db
+    .selectDistinct({ id: users.id, displayName: users.displayName, role: roleAssignments.role })
+    .from(roleAssignments)
+    .innerJoin(users, eq(users.id, roleAssignments.userId))
+    .innerJoin(regions, eq(regions.id, roleAssignments.regionId))
+    .where(
+      and(
+        eq(users.status, 'active'),
+        inArray(roleAssignments.role, [...handlerRoles]),
+        sql`(select path from tenancy.regions where id = ${communityId}::uuid) like ${regions.path} || '%'`,
+      ),
+    )
+    .orderBy(users.displayName);
+  return rows;
+}
+
+/** Display names of the people named in events (reporters, assignees, history actors); others stay ids. */
+export async function displayNames(db: Executor, ids: readonly string[]): Promise<Record<string, string>> {
+  const uuids = [...new Set(ids)].filter((x) => /^[0-9a-f-]{36}$/i.test(x));
+  if (uuids.length === 0) return {};
+  const rows = await db.select({ id: users.id, name: users.displayName }).from(users).where(inArray(users.id, uuids));
+  return Object.fromEntries(rows.map((r) => [r.id, r.name]));
+}
