@@ -1,10 +1,12 @@
 import { appsEn } from './apps-en';
+import { eventsEn } from './events-en';
 import { householdEn } from './household-en';
 import type { Messages } from './zh-CN';
 
 export const en: Messages = {
   ...appsEn,
   ...householdEn,
+  ...eventsEn,
   'app.name': 'Shequ',
   'app.fullName': 'Shequ · Future Community Platform',
   'lang.switch': 'Language',

@@ -1,11 +1,13 @@
 // The Chinese dictionary is the source of truth for message keys: every other language must
 // provide exactly these keys (see `Messages` below).
 import { appsZhCN } from './apps-zh-CN';
+import { eventsZhCN } from './events-zh-CN';
 import { householdZhCN } from './household-zh-CN';
 
 export const zhCN = {
   ...appsZhCN,
   ...householdZhCN,
+  ...eventsZhCN,
   'app.name': '社区',
   'app.fullName': '社区 · 未来社区数字化平台',
   'lang.switch': '语言',

@@ -1,6 +1,7 @@
 'use client';
 
 import { MyApps } from '@/components/apps/my-apps';
+import { EventsEntry } from '@/components/events/events-entry';
 import { HouseholdEntry } from '@/components/household/household-entry';
 import { WithCommunity } from '@/components/with-community';
 
@@ -11,6 +12,7 @@ export default function ResidentHome() {
       {(community) => (
         <>
           <HouseholdEntry testId="home-household-link" />
+          <EventsEntry testId="home-events-link" />
           <MyApps community={community} />
         </>
       )}

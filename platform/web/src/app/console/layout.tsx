@@ -1,6 +1,7 @@
 'use client';
 
 import {
+  AlertOutlined,
   AppstoreOutlined,
   AuditOutlined,
   CloudUploadOutlined,
@@ -14,6 +15,7 @@ import { ShellGuard } from '@/components/shell/shell-guard';
 const nav: NavItem[] = [
   { href: '/console', labelKey: 'shell.workbench', icon: <DashboardOutlined /> },
   { href: '/console/people', labelKey: 'nav.people', icon: <TeamOutlined /> },
+  { href: '/console/events', labelKey: 'nav.events', icon: <AlertOutlined /> },
   { href: '/console/import', labelKey: 'nav.import', icon: <CloudUploadOutlined /> },
   { href: '/console/apps', labelKey: 'nav.apps', icon: <AppstoreOutlined /> },
   { href: '/console/audit', labelKey: 'nav.audit', icon: <AuditOutlined /> },

@@ -1,6 +1,7 @@
 'use client';
 
 import { Descriptions, List } from 'antd';
+import { EventsEntry } from '@/components/events/events-entry';
 import { HouseholdEntry } from '@/components/household/household-entry';
 import { useShell } from '@/components/shell/shell-context';
 import { translateDynamic } from '@/i18n/lang';
@@ -21,6 +22,7 @@ export default function ResidentMe() {
         items={[{ key: 'name', label: t('me.displayName'), children: me.user.displayName }]}
       />
       {community ? <HouseholdEntry testId="me-household-link" /> : null}
+      {community ? <EventsEntry testId="me-events-link" /> : null}
       <List
         style={{ marginTop: 16 }}
         header={t('me.roles')}
