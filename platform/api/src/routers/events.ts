@@ -65,7 +65,7 @@ export const eventsRouter = router({
     .mutation(async ({ ctx, input }) => {
       const c = await communityFor(ctx, input.community, 'events.report');
       const roles = rolesIn(ctx, c.path);
-      return reportEvent(
+      const e = await reportEvent(
         ctx.platform.database.db,
         {
           communityId: c.id,
@@ -79,6 +79,9 @@ export const eventsRouter = router({
         },
         { id: ctx.principal.userId, roles },
       );
+      // The cockpit feed and workers' clients follow the bus: publish now rather than at the relay's next poll.
+      ctx.platform.relay.kick();
+      return e;
     }),
   /** The caller's own reports, newest first. */
   mine: authedProcedure
@@ -145,7 +148,7 @@ export const eventsRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const c = await communityFor(ctx, input.community, 'events.report');
-      return transitionEvent(
+      const e = await transitionEvent(
         ctx.platform.database.db,
         {
           communityId: c.id,
@@ -159,6 +162,8 @@ export const eventsRouter = router({
         },
         { id: ctx.principal.userId, roles: rolesIn(ctx, c.path) },
       );
+      ctx.platform.relay.kick();
+      return e;
     }),
   history: authedProcedure.input(community.extend({ id: z.uuid() })).query(async ({ ctx, input }) => {
     const c = await communityFor(ctx, input.community, 'events.handle');
