@@ -116,7 +116,7 @@ results.memory = m;
 failed ||= m.over1s > 0;
 let nats: NatsBus | undefined;
 try {
-  nats = await NatsBus.connect(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', {
+  nats = await NatsBus.connect('nats://127.0.0.1:4222', {
     stream: 'SHEQU_BENCH_EVENTS',
     prefix: `bench${process.pid}.`,
   });
