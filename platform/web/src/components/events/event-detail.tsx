@@ -103,9 +103,7 @@ export function EventDetail({ community, id, desk }: { community: string; id: st
           </div>
         ) : null}
       </Card>
-      <Card style={{ marginTop: 16 }} styles={{ body: { padding: 16 } }}>
-        <EventActions community={community} id={e.id} version={e.version} allowed={allowed} desk={desk} />
-      </Card>
+      <EventActions community={community} id={e.id} version={e.version} allowed={allowed} desk={desk} />
       <Card style={{ marginTop: 16 }} title={t('events.history')} styles={{ body: { padding: 16 } }}>
         <Timeline
           data-testid="event-history"
