@@ -1,6 +1,7 @@
 import { adminRouter } from './routers/admin.ts';
 import { authRouter } from './routers/auth.ts';
 import { baseRouter } from './routers/base.ts';
+import { eventsRouter } from './routers/events.ts';
 import { iotRouter } from './routers/iot.ts';
 import { marketRouter } from './routers/market.ts';
 import { pluginsRouter } from './routers/plugins.ts';
@@ -15,6 +16,7 @@ export const appRouter = router({
   base: baseRouter,
   plugins: pluginsRouter,
   points: pointsRouter,
+  events: eventsRouter,
   iot: iotRouter,
   market: marketRouter,
 });

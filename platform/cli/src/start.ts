@@ -3,7 +3,16 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { buildServer, newAdminToken } from '@shequ/api';
 import type { Subscription } from '@shequ/bus';
-import { type Config, DEMO_PASSWORD, demoAccounts, openPlatform, type Platform, roles } from '@shequ/core';
+import {
+  type Config,
+  DEMO_PASSWORD,
+  demoAccounts,
+  followAlarms,
+  openPlatform,
+  type Platform,
+  roles,
+  startSlaPoller,
+} from '@shequ/core';
 import { CoapIngest, followDeviceLifecycle, HttpIngest, IotEngine, RuleEngine } from '@shequ/iot';
 import { listenForKills } from '@shequ/marketplace';
 import { openPluginRuntime, type PluginRuntime } from '@shequ/runtime';
@@ -192,7 +201,17 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
   let killListener: Subscription | undefined;
   const adminToken = newAdminToken();
   const iot = has('iot') ? await startIot(platform, () => plugins) : undefined;
+  let eventLoop: { alarms: { stop(): Promise<void> }; sla: { stop(): Promise<void> } } | undefined;
   if (has('api')) {
+    // The event closed loop: IoT alarms open events (one durable for all processes) and SLA timers are polled with
+    // SKIP LOCKED, so every API process can run both.
+    eventLoop = {
+      alarms: await followAlarms(platform.bus, platform.database, { onCommit: () => platform.relay.kick() }),
+      sla: startSlaPoller(platform.database, {
+        onFired: () => platform.relay.kick(),
+        onError: (err) => platform.log.warn({ err }, 'event SLA poller failed, will retry'),
+      }),
+    };
     plugins = await openPluginRuntime(platform, { purge: true, triggers: true });
     await installDemoApps(platform, plugins.host);
     server = await buildServer(platform, { adminToken, plugins: plugins.host, iot: iot?.iot, rules: iot?.rules });
@@ -229,6 +248,8 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     await simulator?.stop();
     await iot?.ruleSub.stop();
     await killListener?.stop();
+    await eventLoop?.alarms.stop();
+    await eventLoop?.sla.stop();
     await plugins?.close();
     await iot?.lifecycle?.stop();
     await iot?.http?.ingest.close();

@@ -14,6 +14,7 @@ export * from './basedata/validate/index.ts';
 export * from './config.ts';
 export * from './crypto/index.ts';
 export * from './errors.ts';
+export * from './events/index.ts';
 export * from './identity/auth-service.ts';
 export * from './identity/oidc.ts';
 export * from './identity/passwords.ts';

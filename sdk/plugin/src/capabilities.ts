@@ -51,6 +51,85 @@ export interface PointsMoved {
   replayed: boolean;
 }
 
+/** Severity of an event: `critical` goes to the top of the desk. */
+export type EventSeverity = 'low' | 'normal' | 'high' | 'critical';
+
+/** Where an event happened: a house, a public space, a facility (UUIDs of base data) or a WGS-84 point. */
+export interface EventLocation {
+  houseId?: string;
+  spaceId?: string;
+  facilityId?: string;
+  lon?: number;
+  lat?: number;
+  /** Free text, up to 200 characters (`3 幢 2 单元门口`). */
+  text?: string;
+}
+
+/**
+ * A workflow an app declares as data: states (one `final`), transitions with the roles that may take them
+ * (`resident`, `property_staff`, `grid_worker`, `community_admin`, or `reporter` / `assignee` of the event) and an
+ * SLA per state in minutes. Declaring the same workflow again reuses it; a changed one becomes a new version.
+ */
+export interface EventWorkflow {
+  /** Lower-case letters, digits, `.` or `-` (1–50), unique within the app. */
+  key: string;
+  name: Text;
+  initial: string;
+  states: { name: string; zh: string; en: string; final?: boolean; slaMinutes?: number | null }[];
+  transitions: {
+    event: string;
+    from: string[];
+    to: string;
+    roles: string[];
+    /** The transition names a worker (`assigneeId`), like the platform's `assign`. */
+    needsAssignee?: boolean;
+    /** The transition carries a 1–5 rating, like the platform's `rate`. */
+    needsRating?: boolean;
+  }[];
+}
+
+/** Arguments of `events.report`. */
+export interface EventReportArgs {
+  /** The app's idempotency key: reporting again with the same key answers the event it opened. */
+  key: string;
+  /** A short code, lower-case (`parcel`, `repair`, `iot.smoke`). */
+  type: string;
+  /** Up to 100 characters. */
+  title: string;
+  /** Up to 2,000 characters. */
+  description?: string;
+  severity?: EventSeverity;
+  location?: EventLocation;
+  /** Data URLs of JPEG, PNG or WebP photos: 2 MB each, 3 at most (INVALID_INPUT otherwise). */
+  photos?: string[];
+  /** The app's own workflow; without it the platform's (reported → accepted → assigned → … → closed). */
+  workflow?: EventWorkflow;
+}
+
+/** What `events.report` answers. */
+export interface EventReported {
+  id: string;
+  /** The workflow's initial state (`reported` for the platform's). */
+  state: string;
+  version: number;
+  createdAt: string;
+}
+
+/** An event the app opened, as `events.get` answers it, with its history oldest first. */
+export interface EventSummary {
+  id: string;
+  type: string;
+  title: string;
+  severity: EventSeverity;
+  state: string;
+  version: number;
+  /** The reporter's 1–5 rating, once given. */
+  rating: number | null;
+  createdAt: string;
+  updatedAt: string;
+  history: { action: string; from: string | null; to: string | null; at: string }[];
+}
+
 /** `ctx.services`: the shared services, by service and action. */
 export interface Services {
   /** Messages to residents and staff (permission `message: ['send']`). */
@@ -66,6 +145,13 @@ export interface Services {
     award(args: PointsMoveArgs): Promise<PointsMoved>;
     /** Spends a resident's points; only in a call that resident made, never below zero (CONFLICT). */
     spend(args: PointsMoveArgs): Promise<PointsMoved>;
+  };
+  /** The event closed loop (permissions `events: ['report' | 'get']`). */
+  readonly events: {
+    /** Opens an event (source `plugin`) on the community's event desk, once per key. */
+    report(args: EventReportArgs): Promise<EventReported>;
+    /** Reads an event this app opened; other events are NOT_FOUND. */
+    get(args: { id: string }): Promise<EventSummary>;
   };
   /** The platform's tamper-evident audit log (permission `audit: ['record']`). */
   readonly audit: {

@@ -1,6 +1,7 @@
 export * from './audit.ts';
 export * from './base.ts';
 export * from './bus.ts';
+export * from './events.ts';
 export * from './identity.ts';
 export * from './iot.ts';
 export * from './market.ts';

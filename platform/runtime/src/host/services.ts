@@ -14,6 +14,7 @@ import { roleAssignments } from '@shequ/db';
 import { capabilityCatalog } from '@shequ/schemas';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { eventCapabilities } from './events-bridge.ts';
 
 /** Who is calling through the bridge: one plugin version, in one community, maybe on behalf of a signed-in user. */
 export interface BridgeCall {
@@ -186,6 +187,7 @@ export function coreCapabilities(deps: CapabilityDeps): Capabilities {
         return { transferId: r.id, balance: r.fromBalance, replayed: r.replayed };
       },
     ],
+    ...eventCapabilities(deps, parse),
   ]);
   const data = new Map<string, CapabilityAction>([
     [

@@ -1,4 +1,5 @@
 import { appsEn } from './apps-en';
+import { eventsEn } from './events-en';
 import { householdEn } from './household-en';
 import { iotEn } from './iot-en';
 import { marketEn } from './market-en';
@@ -11,6 +12,7 @@ export const en: Messages = {
   ...iotEn,
   ...pointsEn,
   ...marketEn,
+  ...eventsEn,
   'app.name': 'Shequ',
   'app.fullName': 'Shequ · Future Community Platform',
   'lang.switch': 'Language',

@@ -1,6 +1,7 @@
 // The Chinese dictionary is the source of truth for message keys: every other language must
 // provide exactly these keys (see `Messages` below).
 import { appsZhCN } from './apps-zh-CN';
+import { eventsZhCN } from './events-zh-CN';
 import { householdZhCN } from './household-zh-CN';
 import { iotZhCN } from './iot-zh-CN';
 import { marketZhCN } from './market-zh-CN';
@@ -12,6 +13,7 @@ export const zhCN = {
   ...iotZhCN,
   ...pointsZhCN,
   ...marketZhCN,
+  ...eventsZhCN,
   'app.name': '社区',
   'app.fullName': '社区 · 未来社区数字化平台',
   'lang.switch': '语言',

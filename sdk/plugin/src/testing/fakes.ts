@@ -101,6 +101,57 @@ export function pointsFakes(): Record<string, Fake> {
   };
 }
 
+/**
+ * Fakes of the event service (one per test host): `events.report` checks the arguments as the platform does, opens
+ * an event in the workflow's initial state once per key, and `events.get` reads back only events reported here.
+ */
+export function eventsFakes(): Record<string, Fake> {
+  const byKey = new Map<string, { id: string; state: string; version: number; createdAt: string }>();
+  const byId = new Map<string, Record<string, unknown>>();
+  return {
+    'events.report': (args) => {
+      const a = (args ?? {}) as Record<string, unknown>;
+      if (typeof a.key !== 'string' || !/^[\w:.-]{1,100}$/.test(a.key))
+        throw invalid('events.report', 'key', 'must be 1–100 letters, digits, _ : . or -');
+      if (typeof a.type !== 'string' || !/^[a-z][a-z0-9._-]{0,39}$/.test(a.type))
+        throw invalid('events.report', 'type', 'must be 1–40 lower-case letters, digits, . _ or -');
+      if (typeof a.title !== 'string' || !a.title.trim() || a.title.length > 100)
+        throw invalid('events.report', 'title', 'must be 1–100 characters');
+      const photos = (a.photos ?? []) as unknown[];
+      if (!Array.isArray(photos) || photos.length > 3) throw invalid('events.report', 'photos', 'at most 3');
+      for (const p of photos)
+        if (typeof p !== 'string' || !/^data:image\/(jpeg|png|webp);base64,/.test(p) || p.length > 2_796_300)
+          throw invalid('events.report', 'photos', 'JPEG, PNG or WebP data URLs of at most 2 MB');
+      const hit = byKey.get(a.key);
+      if (hit) return hit;
+      const wf = a.workflow as { initial?: string } | undefined;
+      const out = {
+        id: `00000000-0000-4000-8000-${String(byKey.size + 1).padStart(12, '0')}`,
+        state: wf?.initial ?? 'reported',
+        version: 0,
+        createdAt: new Date().toISOString(),
+      };
+      byKey.set(a.key, out);
+      byId.set(out.id, {
+        ...out,
+        type: a.type,
+        title: a.title,
+        severity: a.severity ?? 'normal',
+        rating: null,
+        updatedAt: out.createdAt,
+        history: [{ action: 'report', from: null, to: out.state, at: out.createdAt }],
+      });
+      return out;
+    },
+    'events.get': (args) => {
+      const id = (args as { id?: unknown } | null)?.id;
+      const e = typeof id === 'string' ? byId.get(id) : undefined;
+      if (!e) throw new AppError('NOT_FOUND', { zh: '本应用没有该事件', en: 'No such event of this app' });
+      return e;
+    },
+  };
+}
+
 /** Default data scopes: an empty community. */
 export const defaultDataFakes: Record<string, Fake> = {
   'people:read-masked': () => ({ items: [], nextCursor: null }),

@@ -20,6 +20,7 @@ import { formatProjectProblem, loadProject } from '../project.ts';
 import {
   defaultDataFakes,
   defaultServiceFakes,
+  eventsFakes,
   type Fake,
   fakeCapabilities,
   pointsFakes,
@@ -138,7 +139,7 @@ export async function createTestHost(opts: TestHostOptions = {}): Promise<TestHo
   const audit: AuditEntry[] = [];
   const logs: LogLine[] = [];
   const capabilities = fakeCapabilities(
-    { ...defaultServiceFakes, ...pointsFakes(), ...opts.services },
+    { ...defaultServiceFakes, ...pointsFakes(), ...eventsFakes(), ...opts.services },
     { ...defaultDataFakes, ...opts.data },
     calls,
   );

@@ -1,6 +1,7 @@
 'use client';
 
 import { MyApps } from '@/components/apps/my-apps';
+import { EventsEntry } from '@/components/events/events-entry';
 import { HouseholdEntry } from '@/components/household/household-entry';
 import { PointsEntry } from '@/components/points/points-entry';
 import { WithCommunity } from '@/components/with-community';
@@ -13,6 +14,7 @@ export default function ResidentHome() {
         <>
           <HouseholdEntry testId="home-household-link" />
           <PointsEntry community={community} testId="home-points-link" />
+          <EventsEntry testId="home-events-link" />
           <MyApps community={community} />
         </>
       )}

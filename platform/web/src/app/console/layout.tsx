@@ -1,6 +1,7 @@
 'use client';
 
 import {
+  AlertOutlined,
   ApiOutlined,
   AppstoreOutlined,
   AuditOutlined,
@@ -16,6 +17,7 @@ import { ShellGuard } from '@/components/shell/shell-guard';
 const nav: NavItem[] = [
   { href: '/console', labelKey: 'shell.workbench', icon: <DashboardOutlined /> },
   { href: '/console/people', labelKey: 'nav.people', icon: <TeamOutlined /> },
+  { href: '/console/events', labelKey: 'nav.events', icon: <AlertOutlined /> },
   { href: '/console/import', labelKey: 'nav.import', icon: <CloudUploadOutlined /> },
   { href: '/console/apps', labelKey: 'nav.apps', icon: <AppstoreOutlined /> },
   { href: '/console/devices', labelKey: 'nav.devices', icon: <ApiOutlined /> },

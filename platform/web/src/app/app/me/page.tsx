@@ -1,6 +1,7 @@
 'use client';
 
 import { Descriptions, List } from 'antd';
+import { EventsEntry } from '@/components/events/events-entry';
 import { HouseholdEntry } from '@/components/household/household-entry';
 import { PointsEntry } from '@/components/points/points-entry';
 import { useShell } from '@/components/shell/shell-context';
@@ -23,6 +24,7 @@ export default function ResidentMe() {
       />
       {community ? <HouseholdEntry testId="me-household-link" /> : null}
       {community ? <PointsEntry community={community} testId="me-points-link" /> : null}
+      {community ? <EventsEntry testId="me-events-link" /> : null}
       <List
         style={{ marginTop: 16 }}
         header={t('me.roles')}
