@@ -115,19 +115,17 @@ for (const engine of testEngines()) {
       assert.equal(top[0].userId, 'alice');
     });
 
-    // PGlite has one connection, so concurrency is shown on PostgreSQL only.
-    if (engine === 'postgres')
-      test('a transfer inside a platform-wide transaction leaves that transaction its role and scope', async () => {
-        const seen = await withScope(database.db, { kind: 'all' }, async (tx) => {
-          const who = async () => (await queryRows<{ u: string }>(tx, sql`select current_user as u`))[0].u;
-          const before = await who();
-          await transferPoints(tx, req({ to: user('gina'), amount: 3 }), 'operator');
-          return [before, await who()];
-        });
-        assert.notEqual(seen[1], 'shequ_app');
-        assert.equal(seen[0], seen[1]);
-        assert.equal((await pointsOf(database.db, demo, 'points', user('gina'))).balance, 3);
+    test('a transfer inside a platform-wide transaction leaves that transaction its role and scope', async () => {
+      const seen = await withScope(database.db, { kind: 'all' }, async (tx) => {
+        const who = async () => (await queryRows<{ u: string }>(tx, sql`select current_user as u`))[0].u;
+        const before = await who();
+        await transferPoints(tx, req({ to: user('gina'), amount: 3 }), 'operator');
+        return [before, await who()];
       });
+      assert.notEqual(seen[1], 'shequ_app');
+      assert.equal(seen[0], seen[1]);
+      assert.equal((await pointsOf(database.db, demo, 'points', user('gina'))).balance, 3);
+    });
 
     test('concurrent spends never overdraw: exactly what the balance allows succeeds', async () => {
       await transferPoints(database.db, req({ to: user('frank'), amount: 10 }), 'operator');
