@@ -11,6 +11,7 @@ export * from './basedata/people-service.ts';
 export * from './basedata/person-record.ts';
 export * from './basedata/stats-service.ts';
 export * from './basedata/validate/index.ts';
+export * from './booking/index.ts';
 export * from './config.ts';
 export * from './crypto/index.ts';
 export * from './errors.ts';

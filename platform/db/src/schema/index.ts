@@ -1,5 +1,6 @@
 export * from './audit.ts';
 export * from './base.ts';
+export * from './booking.ts';
 export * from './bus.ts';
 export * from './identity.ts';
 export * from './iot.ts';
