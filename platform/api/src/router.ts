@@ -1,6 +1,7 @@
 import { adminRouter } from './routers/admin.ts';
 import { authRouter } from './routers/auth.ts';
 import { baseRouter } from './routers/base.ts';
+import { bookingRouter } from './routers/booking.ts';
 import { iotRouter } from './routers/iot.ts';
 import { pluginsRouter } from './routers/plugins.ts';
 import { pointsRouter } from './routers/points.ts';
@@ -14,6 +15,7 @@ export const appRouter = router({
   base: baseRouter,
   plugins: pluginsRouter,
   points: pointsRouter,
+  booking: bookingRouter,
   iot: iotRouter,
 });
 

@@ -2,7 +2,15 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { buildServer, newAdminToken } from '@shequ/api';
-import { type Config, DEMO_PASSWORD, demoAccounts, openPlatform, type Platform, roles } from '@shequ/core';
+import {
+  type Config,
+  DEMO_PASSWORD,
+  demoAccounts,
+  openPlatform,
+  type Platform,
+  roles,
+  startHoldExpiry,
+} from '@shequ/core';
 import { CoapIngest, followDeviceLifecycle, HttpIngest, IotEngine, RuleEngine } from '@shequ/iot';
 import { openPluginRuntime, type PluginRuntime } from '@shequ/runtime';
 import { installDemoApps } from './demo-apps.ts';
@@ -207,6 +215,13 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
       startedAt: new Date().toISOString(),
     });
   }
+  // Booking holds expire and missed bookings become no-shows by a polled job (SKIP LOCKED: safe in every process).
+  const bookingSweep =
+    has('api') || has('worker')
+      ? startHoldExpiry(platform.database.db, {
+          onError: (err) => platform.log.warn({ err }, 'booking hold expiry failed; will retry'),
+        })
+      : undefined;
   platform.log.info({ role, db: platform.database.kind, bus: platform.bus.kind }, 'started');
   const simulator = iot ? await startSimulator(platform, iot) : undefined;
   printWelcome(config, platform.seeded, iot);
@@ -220,6 +235,7 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     stopping = true;
     web?.kill('SIGTERM');
     await server?.close();
+    await bookingSweep?.stop();
     // Devices and rules first: a rule may still call an app while it winds down.
     await simulator?.stop();
     await iot?.ruleSub.stop();

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { enqueue } from '@shequ/bus';
 import { bookings, type Executor, withScope } from '@shequ/db';
-import { eq } from 'drizzle-orm';
+import { and, eq, gte, inArray, lte } from 'drizzle-orm';
 import { appendAudit } from '../audit/audit-service.ts';
 import type { FieldCrypto } from '../crypto/field-crypto.ts';
 import { AppError, notFound } from '../errors.ts';
@@ -46,6 +46,33 @@ export function checkInCode(crypto: FieldCrypto, b: Pick<BookingRow, 'id' | 'sta
 
 const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
+/** Finds the confirmed booking, open for check-in now, whose short code this is (a typed code needs no id). */
+async function bookingByCode(d: { db: Executor; crypto: FieldCrypto }, communityId: string, code: string, now: Date) {
+  const early = new Date(now.getTime() + checkInEarlyMinutes * 60_000);
+  const candidates = await withScope(d.db, { kind: 'communities', ids: [communityId] }, (tx) =>
+    tx
+      .select({ id: bookings.id, startsAt: bookings.startsAt, endsAt: bookings.endsAt })
+      .from(bookings)
+      .where(
+        and(
+          eq(bookings.communityId, communityId),
+          inArray(bookings.status, ['confirmed', 'checked_in']),
+          lte(bookings.startsAt, early),
+          gte(bookings.endsAt, now),
+        ),
+      )
+      .limit(5000),
+  );
+  const hit = candidates.find((b) => same(checkInCode(d.crypto, b), code));
+  if (!hit) {
+    throw new AppError('NOT_FOUND', {
+      zh: '没有找到此签到码对应的、当前可签到的预约',
+      en: 'No booking open for check-in now has this code',
+    });
+  }
+  return hit.id;
+}
+
 /**
  * Checks a booker in by the QR token (or the short code with the booking id): the signature, the validity window
  * and the state are verified; a used code is refused.
@@ -76,10 +103,9 @@ export async function checkIn(
     }
     if (t > to) throw new AppError('CONFLICT', { zh: '签到码已过期', en: 'The check-in code has expired' });
   } else {
-    if (!input.bookingId || !input.code) throw invalidCode();
-    const m = codeRe.exec(input.code.trim().toUpperCase());
+    const m = codeRe.exec((input.code ?? '').trim().toUpperCase());
     if (!m) throw invalidCode();
-    id = input.bookingId;
+    id = input.bookingId ?? (await bookingByCode(d, communityId, `${m[1]}-${m[2]}`, now));
   }
   const { db } = d;
   return withScope(db, { kind: 'communities', ids: [communityId] }, async (tx) => {
