@@ -1,8 +1,11 @@
 import {
   AppError,
   appendAudit,
+  availability,
   type BaseDeps,
   communityStats,
+  holdSlot,
+  listBookableSpaces,
   type MessageChannel,
   mapOf,
   pointsOf,
@@ -79,6 +82,10 @@ const moveArgs = z
     reason: z.string().trim().min(1).max(200),
     key: z.string().regex(/^[\w:.-]{1,100}$/),
   })
+  .strict();
+const availabilityArgs = z.object({ spaceId: z.uuid(), day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }).strict();
+const holdArgs = z
+  .object({ spaceId: z.uuid(), start: z.iso.datetime({ offset: true }), note: z.string().max(200).optional() })
   .strict();
 const mapArgs = z.object({ kind: z.enum(['building', 'space', 'facility', 'road', 'boundary']).optional() }).strict();
 
@@ -184,6 +191,64 @@ export function coreCapabilities(deps: CapabilityDeps): Capabilities {
           a.userId,
         );
         return { transferId: r.id, balance: r.fromBalance, replayed: r.replayed };
+      },
+    ],
+    [
+      'booking.spaces',
+      async (call) =>
+        (await listBookableSpaces(deps.db, call.communityId, true)).map((s) => ({
+          spaceId: s.spaceId,
+          name: s.name,
+          useType: s.useType,
+          location: s.location,
+          slotMinutes: s.settings?.slotMinutes ?? null,
+          capacity: s.settings?.capacity ?? null,
+          feeFen: s.settings?.feeFen ?? 0,
+          rules: s.settings?.rules ?? null,
+        })),
+    ],
+    [
+      'booking.availability',
+      async (call, args) => {
+        const a = parse(availabilityArgs, args, 'booking.availability');
+        return availability(deps.db, call.communityId, a.spaceId, a.day);
+      },
+    ],
+    [
+      'booking.hold',
+      async (call, args) => {
+        const a = parse(holdArgs, args, 'booking.hold');
+        // An app holds a slot only for the resident who is calling; the resident confirms in the booking page.
+        if (!call.user) {
+          throw new AppError('FORBIDDEN', {
+            zh: '只能在居民本人操作时为其保留时段',
+            en: 'An app holds a slot only on a signed-in resident’s own call',
+          });
+        }
+        const roles = await deps.db
+          .select({ role: roleAssignments.role })
+          .from(roleAssignments)
+          .where(and(eq(roleAssignments.userId, call.user.id), eq(roleAssignments.regionId, call.communityId)));
+        const held = await holdSlot(
+          deps.db,
+          call.communityId,
+          a.spaceId,
+          new Date(a.start),
+          {
+            subject: call.user.id,
+            role: roles[0]?.role ?? null,
+            userId: call.user.id,
+            roles: roles.map((r) => r.role),
+          },
+          a.note,
+        );
+        return {
+          bookingId: held.id,
+          start: held.start,
+          end: held.end,
+          holdExpiresAt: held.holdExpiresAt,
+          feeFen: held.feeFen,
+        };
       },
     ],
   ]);
