@@ -62,14 +62,15 @@ export interface Slot {
 /** The slots of one day: each opening window cut into whole slots from its opening time. */
 export function slotsOfDay(hours: OpeningHours, slotMinutes: number, day: DateTime): Slot[] {
   const windows = hours[day.weekday - 1] ?? [];
+  // Asia/Shanghai has had no daylight saving since 1991: wall-clock minutes from midnight are elapsed minutes, so
+  // plain millisecond arithmetic from the day's start is exact (and far cheaper than a time-zone library per slot).
+  const midnight = day.toMillis();
+  const step = slotMinutes * 60_000;
   const out: Slot[] = [];
   for (const w of windows) {
-    const close = day.plus({ minutes: minutesOf(w.close) });
-    // Wall-clock minutes from midnight; Asia/Shanghai has no daylight saving, so this is also elapsed time.
-    for (let s = day.plus({ minutes: minutesOf(w.open) }); s.plus({ minutes: slotMinutes }) <= close; ) {
-      const e = s.plus({ minutes: slotMinutes });
-      out.push({ start: s.toJSDate(), end: e.toJSDate() });
-      s = e;
+    const close = midnight + minutesOf(w.close) * 60_000;
+    for (let s = midnight + minutesOf(w.open) * 60_000; s + step <= close; s += step) {
+      out.push({ start: new Date(s), end: new Date(s + step) });
     }
   }
   return out;
@@ -79,15 +80,21 @@ export function slotsOfDay(hours: OpeningHours, slotMinutes: number, day: DateTi
 export function slotAt(hours: OpeningHours, slotMinutes: number, start: Date): Slot {
   const local = DateTime.fromJSDate(start, { zone: bookingZone });
   if (!local.isValid) throw invalid('开始时间无效', 'The start time is not valid', 'start');
-  const slot = slotsOfDay(hours, slotMinutes, local.startOf('day')).find((s) => s.start.getTime() === start.getTime());
-  if (!slot) {
+  const day = local.startOf('day');
+  const offset = start.getTime() - day.toMillis();
+  const fits = (hours[day.weekday - 1] ?? []).some((w) => {
+    const open = minutesOf(w.open) * 60_000;
+    const close = minutesOf(w.close) * 60_000;
+    return offset >= open && offset + slotMinutes * 60_000 <= close && (offset - open) % (slotMinutes * 60_000) === 0;
+  });
+  if (!fits) {
     throw invalid(
       `${local.toFormat('M月d日 HH:mm')} 不是该场地的可预约时段`,
       `${local.toFormat('yyyy-MM-dd HH:mm')} is not a slot of this space`,
       'start',
     );
   }
-  return slot;
+  return { start, end: new Date(start.getTime() + slotMinutes * 60_000) };
 }
 
 /** Monday 00:00 to next Monday 00:00 (Asia/Shanghai) of the week that contains `at`. */
