@@ -45,7 +45,7 @@ function bookerOf(ctx: Authed, communityPath: string): Booker {
 }
 
 /** A booking with its check-in QR token and short code (only ever shown to its booker). */
-const withCodes = (ctx: Authed, b: { id: string; start: string; end: string; status: string }) => {
+const withCodes = <T extends { id: string; start: string; end: string; status: string }>(ctx: Authed, b: T) => {
   const row = { id: b.id, startsAt: new Date(b.start), endsAt: new Date(b.end) };
   const show = b.status === 'confirmed';
   return {

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { enqueue } from '@shequ/bus';
-import { bookings, type Executor, withScope } from '@shequ/db';
+import { bookings, type Executor, spaces, withScope } from '@shequ/db';
 import { and, eq, gte, inArray, lte } from 'drizzle-orm';
 import { appendAudit } from '../audit/audit-service.ts';
 import type { FieldCrypto } from '../crypto/field-crypto.ts';
@@ -169,6 +169,7 @@ export async function checkIn(
       communityId: b.communityId,
       data: { id, spaceId: b.spaceId, userId: b.userId },
     });
-    return bookingView(row);
+    const [space] = await tx.select({ name: spaces.name }).from(spaces).where(eq(spaces.id, b.spaceId));
+    return bookingView(row, space?.name);
   });
 }

@@ -1,9 +1,11 @@
 import { appsEn } from './apps-en';
+import { bookingEn } from './booking-en';
 import { householdEn } from './household-en';
 import type { Messages } from './zh-CN';
 
 export const en: Messages = {
   ...appsEn,
+  ...bookingEn,
   ...householdEn,
   'app.name': 'Shequ',
   'app.fullName': 'Shequ · Future Community Platform',

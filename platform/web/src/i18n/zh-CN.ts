@@ -1,10 +1,13 @@
 // The Chinese dictionary is the source of truth for message keys: every other language must
 // provide exactly these keys (see `Messages` below).
+
 import { appsZhCN } from './apps-zh-CN';
+import { bookingZhCN } from './booking-zh-CN';
 import { householdZhCN } from './household-zh-CN';
 
 export const zhCN = {
   ...appsZhCN,
+  ...bookingZhCN,
   ...householdZhCN,
   'app.name': '社区',
   'app.fullName': '社区 · 未来社区数字化平台',

@@ -3,6 +3,7 @@
 import {
   AppstoreOutlined,
   AuditOutlined,
+  CalendarOutlined,
   CloudUploadOutlined,
   DashboardOutlined,
   TeamOutlined,
@@ -15,6 +16,7 @@ const nav: NavItem[] = [
   { href: '/console', labelKey: 'shell.workbench', icon: <DashboardOutlined /> },
   { href: '/console/people', labelKey: 'nav.people', icon: <TeamOutlined /> },
   { href: '/console/import', labelKey: 'nav.import', icon: <CloudUploadOutlined /> },
+  { href: '/console/spaces', labelKey: 'nav.spaces', icon: <CalendarOutlined /> },
   { href: '/console/apps', labelKey: 'nav.apps', icon: <AppstoreOutlined /> },
   { href: '/console/audit', labelKey: 'nav.audit', icon: <AuditOutlined /> },
 ];
