@@ -21,7 +21,7 @@ export * from './identity/passwords.ts';
 export * from './identity/permissions.ts';
 export * from './identity/user-service.ts';
 export * from './logging.ts';
-export * from './messaging/channel.ts';
+export * from './messaging/index.ts';
 export * from './platform.ts';
 export * from './points/ledger.ts';
 export * from './tenancy/regions-service.ts';

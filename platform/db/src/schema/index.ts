@@ -4,6 +4,7 @@ export * from './booking.ts';
 export * from './bus.ts';
 export * from './identity.ts';
 export * from './iot.ts';
+export * from './message.ts';
 export * from './plugin.ts';
 export * from './points.ts';
 export * from './rules.ts';
