@@ -3,6 +3,7 @@ import { authRouter } from './routers/auth.ts';
 import { baseRouter } from './routers/base.ts';
 import { bookingRouter } from './routers/booking.ts';
 import { iotRouter } from './routers/iot.ts';
+import { messageRouter } from './routers/message.ts';
 import { pluginsRouter } from './routers/plugins.ts';
 import { pointsRouter } from './routers/points.ts';
 import { tenancyRouter } from './routers/tenancy.ts';
@@ -16,6 +17,7 @@ export const appRouter = router({
   plugins: pluginsRouter,
   points: pointsRouter,
   booking: bookingRouter,
+  message: messageRouter,
   iot: iotRouter,
 });
 

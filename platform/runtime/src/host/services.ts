@@ -1,15 +1,21 @@
 import {
   AppError,
   appendAudit,
+  appMessagesLastHour,
   availability,
   type BaseDeps,
   communityStats,
+  defaultMessagePolicy,
+  devSinks,
   holdSlot,
   listBookableSpaces,
   type MessageChannel,
+  type MessageDeps,
+  type MessagePolicy,
   mapOf,
   pointsOf,
   searchPeople,
+  sendMessages,
   transferPoints,
 } from '@shequ/core';
 
@@ -37,7 +43,11 @@ export interface Capabilities {
 }
 
 export interface CapabilityDeps extends BaseDeps {
-  channel: MessageChannel;
+  /** Kept for callers that pass one; messages go through the message service and its adapters. */
+  channel?: MessageChannel;
+  /** The outside channels' adapters (default: development sinks that record and call nobody). */
+  adapters?: MessageDeps['adapters'];
+  messagePolicy?: MessagePolicy;
 }
 
 function parse<T>(schema: z.ZodType<T>, args: unknown, what: string): T {
@@ -94,6 +104,7 @@ const mapArgs = z.object({ kind: z.enum(['building', 'space', 'facility', 'road'
  * one here (a test checks it); later services register more entries and the bridge does not change.
  */
 export function coreCapabilities(deps: CapabilityDeps): Capabilities {
+  const messageAdapters = deps.adapters ?? devSinks();
   const scope = (call: BridgeCall) => ({ kind: 'communities' as const, ids: [call.communityId] });
   const services = new Map<string, CapabilityAction>([
     [
@@ -111,12 +122,31 @@ export function coreCapabilities(deps: CapabilityDeps): Capabilities {
             en: 'The recipient is not a user of this community',
           });
         }
-        await deps.channel.send({
-          userId: a.userId,
-          template: a.template ?? `plugin:${call.plugin.id}`,
-          vars: {},
-          text: `${a.text.zh}\n${a.text.en}`,
-        });
+        // Through the message service: the resident's inbox and an app push, with its quiet hours and limits.
+        const policy = deps.messagePolicy ?? defaultMessagePolicy;
+        const sender = `plugin:${call.plugin.id}`;
+        if ((await appMessagesLastHour(deps.db, call.communityId, sender, a.userId)) >= policy.appPerHour) {
+          throw new AppError('RATE_LIMITED', {
+            zh: `应用每小时最多给同一人发送 ${policy.appPerHour} 条消息`,
+            en: `An app sends one person at most ${policy.appPerHour} messages an hour`,
+          });
+        }
+        await sendMessages(
+          { db: deps.db, adapters: messageAdapters, crypto: deps.crypto, policy },
+          {
+            communityId: call.communityId,
+            userIds: [a.userId],
+            content: {
+              titleZh: a.text.zh.slice(0, 60),
+              titleEn: a.text.en.slice(0, 120),
+              bodyZh: a.text.zh,
+              bodyEn: a.text.en,
+            },
+            channels: ['in_app', 'app_push'],
+            sender,
+            templateCode: a.template ?? `plugin:${call.plugin.id}`,
+          },
+        );
         return { sent: true };
       },
     ],
