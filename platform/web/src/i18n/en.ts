@@ -1,12 +1,14 @@
 import { appsEn } from './apps-en';
 import { bookingEn } from './booking-en';
 import { householdEn } from './household-en';
+import { messageEn } from './message-en';
 import type { Messages } from './zh-CN';
 
 export const en: Messages = {
   ...appsEn,
   ...bookingEn,
   ...householdEn,
+  ...messageEn,
   'app.name': 'Shequ',
   'app.fullName': 'Shequ · Future Community Platform',
   'lang.switch': 'Language',

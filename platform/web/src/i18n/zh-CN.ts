@@ -4,11 +4,13 @@
 import { appsZhCN } from './apps-zh-CN';
 import { bookingZhCN } from './booking-zh-CN';
 import { householdZhCN } from './household-zh-CN';
+import { messageZhCN } from './message-zh-CN';
 
 export const zhCN = {
   ...appsZhCN,
   ...bookingZhCN,
   ...householdZhCN,
+  ...messageZhCN,
   'app.name': '社区',
   'app.fullName': '社区 · 未来社区数字化平台',
   'lang.switch': '语言',

@@ -6,6 +6,7 @@ import {
   CalendarOutlined,
   CloudUploadOutlined,
   DashboardOutlined,
+  NotificationOutlined,
   TeamOutlined,
 } from '@ant-design/icons';
 import type { ReactNode } from 'react';
@@ -17,6 +18,7 @@ const nav: NavItem[] = [
   { href: '/console/people', labelKey: 'nav.people', icon: <TeamOutlined /> },
   { href: '/console/import', labelKey: 'nav.import', icon: <CloudUploadOutlined /> },
   { href: '/console/spaces', labelKey: 'nav.spaces', icon: <CalendarOutlined /> },
+  { href: '/console/messages', labelKey: 'nav.messages', icon: <NotificationOutlined /> },
   { href: '/console/apps', labelKey: 'nav.apps', icon: <AppstoreOutlined /> },
   { href: '/console/audit', labelKey: 'nav.audit', icon: <AuditOutlined /> },
 ];

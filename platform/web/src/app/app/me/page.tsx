@@ -2,6 +2,7 @@
 
 import { Descriptions, List } from 'antd';
 import { HouseholdEntry } from '@/components/household/household-entry';
+import { InboxEntry } from '@/components/message/inbox-entry';
 import { useShell } from '@/components/shell/shell-context';
 import { translateDynamic } from '@/i18n/lang';
 import { useLang, useT } from '@/i18n/lang-provider';
@@ -21,6 +22,7 @@ export default function ResidentMe() {
         items={[{ key: 'name', label: t('me.displayName'), children: me.user.displayName }]}
       />
       {community ? <HouseholdEntry testId="me-household-link" /> : null}
+      {community ? <InboxEntry /> : null}
       <List
         style={{ marginTop: 16 }}
         header={t('me.roles')}
