@@ -113,7 +113,11 @@ export interface BookingHeld {
 export interface Services {
   /** Messages to residents and staff (permission `message: ['send']`). */
   readonly message: {
-    /** Sends a bilingual message to one user of this community. */
+    /**
+     * Sends a bilingual message to one user of this community through the platform's message service: it lands in
+     * their inbox (我的消息) and goes out as an app push (held until 07:00 during quiet hours, 22:00–07:00). One app
+     * may send one person at most 20 messages an hour; more are refused with RATE_LIMITED.
+     */
     send(args: MessageSendArgs): Promise<{ sent: true }>;
   };
   /** The community's points ledger (permissions `points: ['balance' | 'award' | 'spend']`). */

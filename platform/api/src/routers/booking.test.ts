@@ -75,6 +75,9 @@ describe('booking API', () => {
     const booked = await call('resident', 'booking.book', { community: 'demo', spaceId, start });
     assert.equal(booked.data.status, 'confirmed');
     assert.match(booked.data.checkInToken, /^SQB1\./);
+    const inbox = await call('resident', 'message.inbox', { community: 'demo' }, 'GET');
+    assert.equal(inbox.data.items[0].titleZh, '预约成功');
+    assert.match(inbox.data.items[0].bodyZh, /邻里活动室/);
 
     const second = await call('property', 'booking.book', { community: 'demo', spaceId, start });
     assert.equal(second.status, 409);

@@ -8,11 +8,13 @@ import {
   checkInCode,
   checkInToken,
   confirmBooking,
+  formatLocal,
   holdSlot,
   listBookableSpaces,
   listBookings,
   myBookings,
   saveSpaceSettings,
+  sendMessages,
 } from '@shequ/core';
 import { z } from 'zod';
 import { actorOf, communityFor } from '../community.ts';
@@ -60,6 +62,31 @@ const withCodes = <T extends { id: string; start: string; end: string; status: s
   };
 };
 
+/** A confirmation in the booker's inbox (站内信); a failure here never undoes the booking. */
+async function notifyBooked(
+  ctx: Authed,
+  communityId: string,
+  b: { spaceName: string | null; start: string; end: string },
+) {
+  const when = `${formatLocal(new Date(b.start), 'yyyy-MM-dd HH:mm')}–${formatLocal(new Date(b.end), 'HH:mm')}`;
+  await sendMessages(
+    { db: ctx.platform.database.db, adapters: ctx.platform.messageAdapters, crypto: ctx.platform.crypto },
+    {
+      communityId,
+      userIds: [ctx.principal.userId],
+      content: {
+        titleZh: '预约成功',
+        titleEn: 'Booking confirmed',
+        bodyZh: `您已预约 ${b.spaceName ?? '场地'}，时间 ${when}。请凭签到码到场签到。`,
+        bodyEn: `You booked ${b.spaceName ?? 'a space'} for ${when}. Check in with your code on arrival.`,
+      },
+      channels: ['in_app'],
+      sender: 'system',
+      templateCode: 'booking.confirmed',
+    },
+  ).catch((err) => ctx.platform.log.warn({ err }, 'booking confirmation message failed'));
+}
+
 export const bookingRouter = router({
   /** Bookable public spaces of the community (for residents: only enabled ones). */
   spaces: authedProcedure.input(community).query(async ({ ctx, input }) => {
@@ -101,6 +128,7 @@ export const bookingRouter = router({
         bookerOf(ctx, c.path),
         input.note,
       );
+      await notifyBooked(ctx, c.id, b);
       return withCodes(ctx, b);
     }),
   cancel: authedProcedure
