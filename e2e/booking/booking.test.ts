@@ -105,7 +105,7 @@ test('the office imports a public space and makes it bookable', async () => {
   });
 });
 
-test('she books 09:00 tomorrow; 10:00, taken meanwhile by a neighbour, is refused clearly; she cancels', async () => {
+test('she books 09:00 tomorrow; 10:00, taken meanwhile by a neighbour, is refused clearly; she cancels; the confirmation is in her inbox', async () => {
   await asResident(async (page) => {
     await page.locator('nav a[href="/app/bookings"]').click();
     await page.waitForURL(/\/app\/bookings$/);
@@ -140,7 +140,6 @@ test('she books 09:00 tomorrow; 10:00, taken meanwhile by a neighbour, is refuse
     const error = page.getByTestId('booking-error');
     await error.waitFor();
     assert.match((await error.textContent()) ?? '', /该时段（.*10:00）已被预约，请选择其他时段/);
-    await page.keyboard.press('Escape');
     // Only her 09:00 booking exists; the page now shows 10:00 as taken.
     await page.locator('[data-testid="booking-slot"][data-status="taken"]').waitFor();
     assert.equal(await mine.count(), 1);
@@ -151,6 +150,17 @@ test('she books 09:00 tomorrow; 10:00, taken meanwhile by a neighbour, is refuse
     await page.getByTestId('booking-cancel-ok').click();
     await mine.first().getByTestId('my-booking-status').getByText('已取消').waitFor();
     await page.locator('[data-testid="booking-slot"][data-status="free"]').first().waitFor();
+
+    // The confirmation is in her inbox (我的消息), sent through the message service.
+    await page.locator('nav a[href="/app/me"]').click();
+    await page.getByTestId('me-inbox-link').click();
+    await page.waitForURL(/\/app\/me\/inbox$/);
+    const item = page.getByTestId('inbox-item').first();
+    await item.getByText('预约成功').waitFor();
+    assert.equal(await item.getAttribute('data-read'), 'no');
+    await item.click();
+    await page.locator('[data-testid="inbox-item"][data-read="yes"]').first().waitFor();
+    await page.screenshot({ path: '/tmp/shequ-booking-inbox.png', fullPage: true });
   });
   const list = await admin.query<{ status: string; start: string }[]>('booking.list', {
     community: COMMUNITY,

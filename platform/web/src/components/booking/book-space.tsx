@@ -89,7 +89,11 @@ export function BookSpace({ community, onBooked }: { community: string; onBooked
         message.success(t('booking.done'));
         onBooked();
       },
-      onError: (e) => setError(errorMessage(e, lang, t('common.networkError'))),
+      onError: (e) => {
+        // Close the dialog so the reason (for example 已被预约) shows above the refreshed slots.
+        setPicked(null);
+        setError(errorMessage(e, lang, t('common.networkError')));
+      },
       onSettled: () => queryClient.invalidateQueries({ queryKey: availabilityOptions.queryKey }),
     }),
   );

@@ -145,21 +145,17 @@ export function BroadcastForm({ community, onSent }: { community: string; onSent
           options={(templates.data ?? []).map((x) => ({ value: x.code, label: `${x.name} (${x.code})` }))}
         />
       </Form.Item>
-      {template ? (
-        template.variables.map((v) => (
-          <Form.Item key={v} name={['vars', v]} label={`${t('msg.vars')}: ${v}`} rules={[{ required: true }]}>
-            <Input />
-          </Form.Item>
-        ))
-      ) : (
-        <>
-          {(['titleZh', 'titleEn', 'bodyZh', 'bodyEn'] as const).map((f) => (
+      {template
+        ? template.variables.map((v) => (
+            <Form.Item key={v} name={['vars', v]} label={`${t('msg.vars')}: ${v}`} rules={[{ required: true }]}>
+              <Input />
+            </Form.Item>
+          ))
+        : (['titleZh', 'titleEn', 'bodyZh', 'bodyEn'] as const).map((f) => (
             <Form.Item key={f} name={f} label={t(`msg.${f}` as MessageKey)} rules={[{ required: true }]}>
               {f.startsWith('body') ? <Input.TextArea rows={3} /> : <Input />}
             </Form.Item>
           ))}
-        </>
-      )}
       <Form.Item name="channels" label={t('msg.channels')} rules={[{ required: true }]}>
         <Checkbox.Group options={channels.map((c) => ({ value: c, label: t(`msg.channel.${c}` as MessageKey) }))} />
       </Form.Item>
