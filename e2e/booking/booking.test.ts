@@ -141,7 +141,9 @@ test('she books 09:00 tomorrow; 10:00, taken meanwhile by a neighbour, is refuse
     await error.waitFor();
     assert.match((await error.textContent()) ?? '', /该时段（.*10:00）已被预约，请选择其他时段/);
     // Only her 09:00 booking exists; the page now shows 10:00 as taken.
-    await page.locator('[data-testid="booking-slot"][data-status="taken"]').waitFor();
+    await page.waitForFunction(
+      `document.querySelectorAll('[data-testid="booking-slot"]')[1]?.getAttribute('data-status') === 'taken'`,
+    );
     assert.equal(await mine.count(), 1);
     await page.screenshot({ path: '/tmp/shequ-booking-refused.png', fullPage: true });
 

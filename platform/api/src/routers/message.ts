@@ -22,7 +22,7 @@ const audience = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('building'),
     compound: z.string().trim().min(1).max(64),
-    building: z.string().trim().min(1).max(16),
+    buildings: z.array(z.string().trim().min(1).max(16)).min(1).max(200),
   }),
   z.object({ kind: z.literal('tag'), tag: z.string().trim().min(1).max(32) }),
 ]);
@@ -84,7 +84,7 @@ export const messageRouter = router({
   preview: authedProcedure.input(community.extend({ audience })).query(async ({ ctx, input }) => {
     const c = await communityFor(ctx, input.community, 'message.manage');
     const p = await previewAudience(ctx.platform.database.db, c.id, input.audience);
-    return { count: p.count, sample: p.sample };
+    return { count: p.count, households: p.households, sample: p.sample };
   }),
   /** Sends a broadcast; `expectedCount` is the preview's count (a changed audience is refused). */
   broadcast: authedProcedure

@@ -27,7 +27,14 @@ function audienceQuery(communityId: string, a: Audience): SQL {
             join tenancy.compounds c on c.id = h.compound_id
             where p.community_id = ${communityId} and p.phone_index is not null
               and (c.name = ${a.compound} or c.code = ${a.compound})
-              ${a.kind === 'building' ? sql`and h.building = ${a.building}` : sql``}`;
+              ${
+                a.kind === 'building'
+                  ? sql`and h.building in (${sql.join(
+                      a.buildings.map((b) => sql`${b}`),
+                      sql`, `,
+                    )})`
+                  : sql``
+              }`;
   return sql`select distinct u.id as user_id from identity.users u
              where u.phone_index in (${people}) and u.id in (${members})`;
 }
@@ -36,7 +43,11 @@ function checkAudience(a: Audience) {
   const bad = (zh: string, en: string) => new AppError('INVALID_INPUT', { zh, en, fieldErrors: { audience: [en] } });
   if (a.kind === 'compound' || a.kind === 'building') {
     if (!a.compound?.trim()) throw bad('请选择小区', 'Choose a compound');
-    if (a.kind === 'building' && !a.building?.trim()) throw bad('请填写楼栋', 'Give the building');
+    if (
+      a.kind === 'building' &&
+      (!a.buildings?.length || a.buildings.some((b) => !b.trim()) || a.buildings.length > 200)
+    )
+      throw bad('请填写楼栋（1–200 栋）', 'Give the buildings (1 to 200)');
   }
   if (a.kind === 'tag' && !a.tag?.trim()) throw bad('请填写标签', 'Give the tag');
 }
@@ -55,7 +66,32 @@ export async function previewAudience(db: Executor, communityId: string, audienc
           )}) order by display_name`,
         )
       : [];
-    return { count: ids.length, sample: sample.map((s) => s.display_name), userIds: ids.map((r) => r.user_id) };
+    // For compounds and buildings, also how many households (houses with a current occupant) the notice concerns.
+    const households =
+      audience.kind === 'compound' || audience.kind === 'building'
+        ? await queryRows<{ n: number }>(
+            tx,
+            sql`select count(distinct h.id)::int as n from base.houses h
+                join tenancy.compounds c on c.id = h.compound_id
+                join base.occupancies o on o.house_id = h.id and (o.valid_to is null or o.valid_to >= current_date)
+                where h.community_id = ${communityId}
+                  and (c.name = ${audience.compound} or c.code = ${audience.compound})
+                  ${
+                    audience.kind === 'building'
+                      ? sql`and h.building in (${sql.join(
+                          audience.buildings.map((b) => sql`${b}`),
+                          sql`, `,
+                        )})`
+                      : sql``
+                  }`,
+          )
+        : null;
+    return {
+      count: ids.length,
+      households: households ? Number(households[0]?.n ?? 0) : null,
+      sample: sample.map((s) => s.display_name),
+      userIds: ids.map((r) => r.user_id),
+    };
   });
 }
 

@@ -208,18 +208,19 @@ for (const engine of testEngines()) {
       const building = await previewAudience(database.db, demo, {
         kind: 'building',
         compound: '示范小区',
-        building: '7',
+        buildings: ['7'],
       });
-      assert.deepEqual([building.count, building.sample], [1, ['王秀英']]);
+      assert.deepEqual([building.count, building.households, building.sample], [1, 1, ['王秀英']]);
       assert.equal(
-        (await previewAudience(database.db, demo, { kind: 'building', compound: '示范小区', building: '9' })).count,
+        (await previewAudience(database.db, demo, { kind: 'building', compound: '示范小区', buildings: ['8', '9'] }))
+          .count,
         0,
       );
       assert.equal((await previewAudience(database.db, demo, { kind: 'tag', tag: '独居老人' })).count, 1);
       assert.equal((await previewAudience(database.db, demo, { kind: 'compound', compound: '示范小区' })).count, 1);
       const req = {
         communityId: demo,
-        audience: { kind: 'building' as const, compound: '示范小区', building: '7' },
+        audience: { kind: 'building' as const, compound: '示范小区', buildings: ['7', '8'] },
         template: { code: 'water.cut', vars: { building: '7', time: '11月29日 9:00' } },
         channels: ['in_app' as const, 'sms' as const],
       };

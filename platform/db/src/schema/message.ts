@@ -36,11 +36,11 @@ export const messageTemplates = messageSchema.table(
   (t) => [unique('templates_code_uq').on(t.communityId, t.code)],
 );
 
-/** Who a broadcast goes to: the whole community, a compound, one building of a compound, or people with a tag. */
+/** Who a broadcast goes to: the whole community, a compound, some buildings of a compound, or people with a tag. */
 export type Audience =
   | { kind: 'community' }
   | { kind: 'compound'; compound: string }
-  | { kind: 'building'; compound: string; building: string }
+  | { kind: 'building'; compound: string; buildings: string[] }
   | { kind: 'tag'; tag: string };
 
 export const broadcasts = messageSchema.table(

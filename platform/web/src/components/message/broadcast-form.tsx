@@ -28,13 +28,25 @@ interface Values {
   urgent: boolean;
 }
 
+/** `3-5`, `3,4,5` or `3、4、5` → ['3', '4', '5']. */
+export function buildingList(text: string): string[] {
+  const out: string[] = [];
+  for (const part of text.split(/[,，、\s]+/).filter(Boolean)) {
+    const range = /^(\d+)\s*[-–~]\s*(\d+)$/.exec(part);
+    if (range && Number(range[2]) >= Number(range[1]) && Number(range[2]) - Number(range[1]) < 200) {
+      for (let b = Number(range[1]); b <= Number(range[2]); b++) out.push(String(b));
+    } else out.push(part);
+  }
+  return [...new Set(out)];
+}
+
 const audienceOf = (v: Values) =>
   v.kind === 'community'
     ? { kind: 'community' as const }
     : v.kind === 'compound'
       ? { kind: 'compound' as const, compound: v.compound ?? '' }
       : v.kind === 'building'
-        ? { kind: 'building' as const, compound: v.compound ?? '', building: v.building ?? '' }
+        ? { kind: 'building' as const, compound: v.compound ?? '', buildings: buildingList(v.building ?? '') }
         : { kind: 'tag' as const, tag: v.tag ?? '' };
 
 /** Compose a broadcast: audience, template or text, channels; preview the count, then send that count. */
@@ -49,7 +61,12 @@ export function BroadcastForm({ community, onSent }: { community: string; onSent
   const templateCode = Form.useWatch('template', form);
   const templates = useQuery(trpc.message.templates.queryOptions({ community }));
   const template = templates.data?.find((x) => x.code === templateCode);
-  const [preview, setPreview] = useState<{ count: number; sample: string[]; key: string } | null>(null);
+  const [preview, setPreview] = useState<{
+    count: number;
+    households: number | null;
+    sample: string[];
+    key: string;
+  } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const send = useMutation(
     trpc.message.broadcast.mutationOptions({
@@ -130,7 +147,7 @@ export function BroadcastForm({ community, onSent }: { community: string; onSent
       ) : null}
       {kind === 'building' ? (
         <Form.Item name="building" label={t('msg.building')} rules={[{ required: true }]}>
-          <Input placeholder="7" />
+          <Input placeholder="3-5" />
         </Form.Item>
       ) : null}
       {kind === 'tag' ? (
@@ -169,7 +186,11 @@ export function BroadcastForm({ community, onSent }: { community: string; onSent
         <Alert
           data-testid="msg-preview"
           type="success"
-          title={t('msg.preview.count', { n: preview.count })}
+          title={
+            preview.households === null
+              ? t('msg.preview.count', { n: preview.count })
+              : `${t('msg.preview.count', { n: preview.count })}${t('msg.preview.households', { n: preview.households })}`
+          }
           description={
             preview.sample.length ? t('msg.preview.sample', { names: preview.sample.join('、') }) : undefined
           }

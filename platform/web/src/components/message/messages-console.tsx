@@ -22,7 +22,7 @@ function HistoryTab({ community }: { community: string }) {
       : a.kind === 'compound'
         ? `${t('msg.audience.compound')} ${a.compound}`
         : a.kind === 'building'
-          ? `${a.compound} ${a.building}${lang === 'en' ? '' : '幢'}`
+          ? `${a.compound} ${a.buildings.join(', ')}${lang === 'en' ? '' : '幢'}`
           : `${t('msg.audience.tag')} ${a.tag}`;
   return (
     <Table<Broadcast>
