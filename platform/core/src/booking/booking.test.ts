@@ -15,6 +15,7 @@ import {
   expireHolds,
   holdSlot,
   myBookings,
+  settleBookingPayment,
 } from './bookings.ts';
 import { checkIn, checkInCode, checkInToken } from './checkin.ts';
 import { listBookableSpaces, type SpaceSettingsInput, saveSpaceSettings } from './settings.ts';
@@ -209,10 +210,16 @@ for (const engine of testEngines()) {
       assert.equal((await cancelBooking(database.db, demo, mine.id, user(1))).status, 'cancelled');
     });
 
-    test('a fee is stored and the booking waits for payment (payment service not built yet)', async () => {
+    test('a fee is stored and the booking waits for payment; the payment seam settles it (pending → paid → refunded)', async () => {
       const id = await space('篮球场', { feeFen: 2000 });
       const b = await bookSlot(database.db, demo, id, at(9), user(1));
       assert.deepEqual([b.feeFen, b.paymentStatus], [2000, 'pending']);
+      await assert.rejects(
+        settleBookingPayment(database.db, demo, b.id, 'refunded', staff),
+        (e) => code(e) === 'CONFLICT',
+      );
+      assert.equal((await settleBookingPayment(database.db, demo, b.id, 'paid', staff)).paymentStatus, 'paid');
+      assert.equal((await settleBookingPayment(database.db, demo, b.id, 'refunded', staff)).paymentStatus, 'refunded');
     });
 
     test('check-in by signed QR token or short code, inside the window, once', async () => {

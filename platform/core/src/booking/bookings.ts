@@ -349,6 +349,34 @@ export async function cancelBooking(
   });
 }
 
+/**
+ * The seam for the payment service (not built yet): when it captures, refunds or waives a booking's fee it calls
+ * this. Until then a booking with a fee stays `pending` and staff collect the fee at check-in. Only these moves
+ * are allowed: pending → paid | waived, paid → refunded.
+ */
+export async function settleBookingPayment(
+  db: Executor,
+  communityId: string,
+  id: string,
+  to: 'paid' | 'refunded' | 'waived',
+  actor: Actor,
+) {
+  return withScope(db, scopeOf(communityId), async (tx) => {
+    const b = await lockBooking(tx, id);
+    const allowed =
+      (b.paymentStatus === 'pending' && to !== 'refunded') || (b.paymentStatus === 'paid' && to === 'refunded');
+    if (!allowed) {
+      throw new AppError('CONFLICT', {
+        zh: `预约费用状态为“${b.paymentStatus}”，不能改为“${to}”`,
+        en: `The booking's payment is ${b.paymentStatus}; it cannot become ${to}`,
+      });
+    }
+    const [row] = await tx.update(bookings).set({ paymentStatus: to }).where(eq(bookings.id, id)).returning();
+    await audit(tx, actor, `payment_${to}`, row, { feeFen: row.feeFen });
+    return bookingView(row);
+  });
+}
+
 /** The user's bookings in a community, upcoming first then the past (newest first). */
 export async function myBookings(db: Executor, communityId: string, userId: string) {
   return withScope(db, scopeOf(communityId), async (tx) => {
