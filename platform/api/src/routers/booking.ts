@@ -107,7 +107,9 @@ export const bookingRouter = router({
     }),
   confirm: authedProcedure.input(community.extend({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
     const c = await communityFor(ctx, input.community, 'booking.use');
-    return withCodes(ctx, await confirmBooking(ctx.platform.database.db, c.id, input.id, bookerOf(ctx, c.path)));
+    const b = await confirmBooking(ctx.platform.database.db, c.id, input.id, bookerOf(ctx, c.path));
+    if (!('repeated' in b)) await notifyBooked(ctx, c.id, b);
+    return withCodes(ctx, b);
   }),
   /** Hold and confirm in one step. */
   book: authedProcedure

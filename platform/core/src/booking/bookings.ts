@@ -271,7 +271,8 @@ export async function confirmBooking(db: Executor, communityId: string, id: stri
   return withScope(db, scopeOf(communityId), async (tx) => {
     const b = await lockBooking(tx, id);
     if (b.userId !== booker.userId) throw forbidden('confirming another person’s booking');
-    if (b.status === 'confirmed') return bookingView(b);
+    // A repeated confirm answers the booking again (and the caller sends no second notice).
+    if (b.status === 'confirmed') return { ...bookingView(b), repeated: true };
     if (b.status !== 'held' || !b.holdExpiresAt || b.holdExpiresAt.getTime() <= Date.now()) {
       throw new AppError('CONFLICT', {
         zh: '保留时间已过，请重新预约',
@@ -284,7 +285,7 @@ export async function confirmBooking(db: Executor, communityId: string, id: stri
       .where(eq(bookings.id, id))
       .returning();
     await audit(tx, booker, 'confirmed', row, { feeFen: row.feeFen, paymentStatus: row.paymentStatus });
-    return bookingView(row);
+    return bookingView(row, (await settingsIn(tx, row.spaceId)).name);
   });
 }
 

@@ -32,7 +32,17 @@ export function slotText(b: { start: string; end: string }, lang: Lang) {
   return `${d.format(new Date(b.start))} ${h.format(new Date(b.start))}–${h.format(new Date(b.end))}`;
 }
 
-function BookingCard({ b, onCode, onCancel }: { b: Booking; onCode: () => void; onCancel: () => void }) {
+function BookingCard({
+  b,
+  onCode,
+  onCancel,
+  onConfirm,
+}: {
+  b: Booking;
+  onCode: () => void;
+  onCancel: () => void;
+  onConfirm: () => void;
+}) {
   const t = useT();
   const { lang } = useLang();
   const { token } = theme.useToken();
@@ -58,6 +68,11 @@ function BookingCard({ b, onCode, onCancel }: { b: Booking; onCode: () => void; 
       ) : null}
       {active ? (
         <div style={{ display: 'flex', gap: 8, marginTop: 12 }}>
+          {b.status === 'held' ? (
+            <Button size="large" type="primary" onClick={onConfirm} data-testid="booking-confirm-held">
+              {t('booking.confirm.ok')}
+            </Button>
+          ) : null}
           {b.checkInToken ? (
             <Button size="large" type="primary" icon={<QrcodeOutlined />} onClick={onCode} data-testid="booking-code">
               {t('booking.showCode')}
@@ -89,6 +104,16 @@ export function MyBookings({ community }: { community: string }) {
       onError: (e) => message.error(errorMessage(e, lang, t('common.networkError'))),
     }),
   );
+  // A slot an app held for her (through the booking bridge) is confirmed here, before the hold expires.
+  const confirm = useMutation(
+    trpc.booking.confirm.mutationOptions({
+      onSuccess: () => {
+        message.success(t('booking.done'));
+        void mine.refetch();
+      },
+      onError: (e) => message.error(errorMessage(e, lang, t('common.networkError'))),
+    }),
+  );
   if (mine.isPending) return <PageLoading />;
   if (mine.error) return <PageError error={mine.error} onRetry={() => mine.refetch()} />;
   return (
@@ -102,6 +127,7 @@ export function MyBookings({ community }: { community: string }) {
           key={b.id}
           b={b}
           onCode={() => setCode(b)}
+          onConfirm={() => confirm.mutate({ community, id: b.id })}
           onCancel={() =>
             modal.confirm({
               title: t('booking.cancel.confirm'),
