@@ -100,5 +100,18 @@ describe('booking API', () => {
       (await call('property', 'booking.book', { community: 'demo', spaceId, start })).data.status,
       'confirmed',
     );
+
+    // Hold, then confirm (what a resident does after an app held a slot for her); a repeated confirm sends no second notice.
+    const later = avail.data.slots[1].start;
+    const held = await call('resident', 'booking.hold', { community: 'demo', spaceId, start: later });
+    assert.equal(held.data.status, 'held');
+    assert.equal((await call('property', 'booking.confirm', { community: 'demo', id: held.data.id })).status, 403);
+    assert.equal(
+      (await call('resident', 'booking.confirm', { community: 'demo', id: held.data.id })).data.status,
+      'confirmed',
+    );
+    await call('resident', 'booking.confirm', { community: 'demo', id: held.data.id });
+    const box = await call('resident', 'message.inbox', { community: 'demo' }, 'GET');
+    assert.equal(box.data.items.filter((m: { titleZh: string }) => m.titleZh === '预约成功').length, 2);
   });
 });
