@@ -1,9 +1,11 @@
 import { adminRouter } from './routers/admin.ts';
 import { authRouter } from './routers/auth.ts';
 import { baseRouter } from './routers/base.ts';
+import { bookingRouter } from './routers/booking.ts';
 import { eventsRouter } from './routers/events.ts';
 import { iotRouter } from './routers/iot.ts';
 import { marketRouter } from './routers/market.ts';
+import { messageRouter } from './routers/message.ts';
 import { pluginsRouter } from './routers/plugins.ts';
 import { pointsRouter } from './routers/points.ts';
 import { tenancyRouter } from './routers/tenancy.ts';
@@ -17,6 +19,8 @@ export const appRouter = router({
   plugins: pluginsRouter,
   points: pointsRouter,
   events: eventsRouter,
+  booking: bookingRouter,
+  message: messageRouter,
   iot: iotRouter,
   market: marketRouter,
 });

@@ -11,6 +11,8 @@ import {
   openPlatform,
   type Platform,
   roles,
+  startDeliveryDispatcher,
+  startHoldExpiry,
   startSlaPoller,
 } from '@shequ/core';
 import { CoapIngest, followDeviceLifecycle, HttpIngest, IotEngine, RuleEngine } from '@shequ/iot';
@@ -231,6 +233,21 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
       startedAt: new Date().toISOString(),
     });
   }
+  // Booking holds expire and missed bookings become no-shows by a polled job (SKIP LOCKED: safe in every process).
+  const bookingSweep =
+    has('api') || has('worker')
+      ? startHoldExpiry(platform.database.db, {
+          onError: (err) => platform.log.warn({ err }, 'booking hold expiry failed; will retry'),
+        })
+      : undefined;
+  // Message deliveries deferred by quiet hours, and retries, go out from a polled dispatcher (SKIP LOCKED).
+  const messageDispatch =
+    has('api') || has('worker')
+      ? startDeliveryDispatcher(
+          { db: platform.database.db, adapters: platform.messageAdapters, crypto: platform.crypto },
+          { onError: (err) => platform.log.warn({ err }, 'message dispatch failed; will retry') },
+        )
+      : undefined;
   platform.log.info({ role, db: platform.database.kind, bus: platform.bus.kind }, 'started');
   const simulator = iot ? await startSimulator(platform, iot) : undefined;
   printWelcome(config, platform.seeded, iot);
@@ -244,6 +261,8 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     stopping = true;
     web?.kill('SIGTERM');
     await server?.close();
+    await bookingSweep?.stop();
+    await messageDispatch?.stop();
     // Devices and rules first: a rule may still call an app while it winds down.
     await simulator?.stop();
     await iot?.ruleSub.stop();

@@ -7,7 +7,13 @@ import { FieldCrypto } from './crypto/field-crypto.ts';
 import { type Keyring, loadOrCreateLocalKey, parseKeyring } from './crypto/keyring.ts';
 import { AuthService } from './identity/auth-service.ts';
 import { createLogger, flushLogger, type Logger } from './logging.ts';
-import { LogChannel, type MessageChannel } from './messaging/channel.ts';
+import {
+  type ChannelAdapter,
+  type ChannelKind,
+  devSinks,
+  LogChannel,
+  type MessageChannel,
+} from './messaging/channel.ts';
 import { seedDemo } from './tenancy/seed.ts';
 
 export const version: string = JSON.parse(
@@ -25,6 +31,8 @@ export interface Platform {
   keyring: Keyring;
   crypto: FieldCrypto;
   channel: MessageChannel;
+  /** Adapters of the message service's outside channels (development sinks unless providers are configured). */
+  messageAdapters: Record<Exclude<ChannelKind, 'in_app'>, ChannelAdapter>;
   auth: AuthService;
   seeded: boolean;
   close(): Promise<void>;
@@ -35,6 +43,7 @@ export interface OpenOptions {
   seed?: boolean;
   /** Injected for tests. */
   channel?: MessageChannel;
+  messageAdapters?: Record<Exclude<ChannelKind, 'in_app'>, ChannelAdapter>;
 }
 
 function keyringFor(config: Config, log: Logger): Keyring {
@@ -83,7 +92,23 @@ export async function openPlatform(config: Config, opts: OpenOptions = {}): Prom
       for (const c of closers.reverse()) await c();
       flushLogger(log);
     };
-    return { config, version, log, database, bus, relay, keyring, crypto, channel, auth, seeded, close };
+    // No SMS or push provider is configured yet: every outside channel goes to a development sink.
+    const messageAdapters = opts.messageAdapters ?? devSinks();
+    return {
+      config,
+      version,
+      log,
+      database,
+      bus,
+      relay,
+      keyring,
+      crypto,
+      channel,
+      messageAdapters,
+      auth,
+      seeded,
+      close,
+    };
   } catch (err) {
     for (const c of closers.reverse()) await Promise.resolve(c()).catch(() => {});
     throw err;

@@ -30,7 +30,12 @@ export async function openPluginRuntime(
   const host = new PluginHost(
     platform.database,
     pool,
-    coreCapabilities({ db: platform.database.db, crypto: platform.crypto, channel: platform.channel }),
+    coreCapabilities({
+      db: platform.database.db,
+      crypto: platform.crypto,
+      channel: platform.channel,
+      adapters: platform.messageAdapters,
+    }),
     log,
   );
   const subscriptions = opts.triggers ? await startSubscriptions(host, platform.bus, log) : undefined;

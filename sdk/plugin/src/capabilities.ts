@@ -128,13 +128,73 @@ export interface EventSummary {
   createdAt: string;
   updatedAt: string;
   history: { action: string; from: string | null; to: string | null; at: string }[];
+/** A public space residents may book (`booking.spaces`). */
+export interface BookableSpace {
+  spaceId: string;
+  name: string;
+  /** The base warehouse's use type, for example 活动室. */
+  useType: string;
+  location: string | null;
+  slotMinutes: number | null;
+  /** How many bookings one slot takes at once. */
+  capacity: number | null;
+  /** Fee per slot in integer fen (分); 0 when free. */
+  feeFen: number;
+  rules: string | null;
+}
+
+/** One slot of a day (`booking.availability`); times are ISO 8601 instants, labels in Asia/Shanghai. */
+export interface BookingSlot {
+  start: string;
+  end: string;
+  /** For example `09:00–10:00`. */
+  label: string;
+  /** Units still free and units taken (a hold past its expiry no longer counts). */
+  free: number;
+  taken: number;
+  /** `closed`: past, or further ahead than the space allows. */
+  status: 'free' | 'taken' | 'closed';
+}
+
+/** A day of a space's slots. */
+export interface BookingDay {
+  spaceId: string;
+  name: string;
+  /** `yyyy-MM-dd`. */
+  day: string;
+  capacity: number;
+  feeFen: number;
+  rules: string | null;
+  slots: BookingSlot[];
+}
+
+/** Arguments of `booking.hold`. */
+export interface BookingHoldArgs {
+  spaceId: string;
+  /** The slot's start exactly as `availability` answered it. */
+  start: string;
+  /** Shown to staff with the booking (up to 200 characters). */
+  note?: string;
+}
+
+/** A hold: the slot is kept for the resident until `holdExpiresAt`; they confirm it in the booking page (预约). */
+export interface BookingHeld {
+  bookingId: string;
+  start: string;
+  end: string;
+  holdExpiresAt: string;
+  feeFen: number;
 }
 
 /** `ctx.services`: the shared services, by service and action. */
 export interface Services {
   /** Messages to residents and staff (permission `message: ['send']`). */
   readonly message: {
-    /** Sends a bilingual message to one user of this community. */
+    /**
+     * Sends a bilingual message to one user of this community through the platform's message service: it lands in
+     * their inbox (我的消息) and goes out as an app push (held until 07:00 during quiet hours, 22:00–07:00). One app
+     * may send one person at most 20 messages an hour; more are refused with RATE_LIMITED.
+     */
     send(args: MessageSendArgs): Promise<{ sent: true }>;
   };
   /** The community's points ledger (permissions `points: ['balance' | 'award' | 'spend']`). */
@@ -152,6 +212,17 @@ export interface Services {
     report(args: EventReportArgs): Promise<EventReported>;
     /** Reads an event this app opened; other events are NOT_FOUND. */
     get(args: { id: string }): Promise<EventSummary>;
+  /** Space booking (permissions `booking: ['spaces' | 'availability' | 'hold']`). */
+  readonly booking: {
+    /** The community's bookable public spaces. */
+    spaces(args?: Record<string, never>): Promise<BookableSpace[]>;
+    /** A space's slots of one day (`yyyy-MM-dd`, Asia/Shanghai) with what is free; NOT_FOUND for a space that is not bookable. */
+    availability(args: { spaceId: string; day: string }): Promise<BookingDay>;
+    /**
+     * Holds a slot for the signed-in resident (only on their own call: FORBIDDEN otherwise). A slot someone else has
+     * is refused with CONFLICT (已被预约); the space's rules (who may book, how often a week, how far ahead) apply.
+     */
+    hold(args: BookingHoldArgs): Promise<BookingHeld>;
   };
   /** The platform's tamper-evident audit log (permission `audit: ['record']`). */
   readonly audit: {

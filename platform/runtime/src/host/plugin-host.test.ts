@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { after, before, describe, test } from 'node:test';
-import { type AppError, createLogger, listAudit, MemoryChannel } from '@shequ/core';
+import { type AppError, createLogger, inboxOf, listAudit, MemoryChannel } from '@shequ/core';
 import { demoFixture } from '@shequ/core/testing';
 import {
   outbox,
@@ -340,7 +340,9 @@ for (const engine of testEngines()) {
         .limit(1);
       assert.ok(member, 'the demo seed has users in the demo community');
       await call('notify', { userId: member.id });
-      assert.equal(channel.sent.at(-1)?.userId, member.id);
+      // Through the message service: it is in the member's inbox, sent by the app.
+      const box = await inboxOf(fx.database.db, fx.demo, member.id);
+      assert.deepEqual([box.items[0].bodyZh, box.items[0].sender], ['通知', 'plugin:org.test.board']);
       await assert.rejects(
         call('notify', { userId: '00000000-0000-4000-8000-00000000dead' }),
         (e: AppError) => e.code === 'NOT_FOUND',

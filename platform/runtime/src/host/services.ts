@@ -1,12 +1,21 @@
 import {
   AppError,
   appendAudit,
+  appMessagesLastHour,
+  availability,
   type BaseDeps,
   communityStats,
+  defaultMessagePolicy,
+  devSinks,
+  holdSlot,
+  listBookableSpaces,
   type MessageChannel,
+  type MessageDeps,
+  type MessagePolicy,
   mapOf,
   pointsOf,
   searchPeople,
+  sendMessages,
   transferPoints,
 } from '@shequ/core';
 
@@ -35,7 +44,11 @@ export interface Capabilities {
 }
 
 export interface CapabilityDeps extends BaseDeps {
-  channel: MessageChannel;
+  /** Kept for callers that pass one; messages go through the message service and its adapters. */
+  channel?: MessageChannel;
+  /** The outside channels' adapters (default: development sinks that record and call nobody). */
+  adapters?: MessageDeps['adapters'];
+  messagePolicy?: MessagePolicy;
 }
 
 function parse<T>(schema: z.ZodType<T>, args: unknown, what: string): T {
@@ -81,6 +94,10 @@ const moveArgs = z
     key: z.string().regex(/^[\w:.-]{1,100}$/),
   })
   .strict();
+const availabilityArgs = z.object({ spaceId: z.uuid(), day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }).strict();
+const holdArgs = z
+  .object({ spaceId: z.uuid(), start: z.iso.datetime({ offset: true }), note: z.string().max(200).optional() })
+  .strict();
 const mapArgs = z.object({ kind: z.enum(['building', 'space', 'facility', 'road', 'boundary']).optional() }).strict();
 
 /**
@@ -88,6 +105,7 @@ const mapArgs = z.object({ kind: z.enum(['building', 'space', 'facility', 'road'
  * one here (a test checks it); later services register more entries and the bridge does not change.
  */
 export function coreCapabilities(deps: CapabilityDeps): Capabilities {
+  const messageAdapters = deps.adapters ?? devSinks();
   const scope = (call: BridgeCall) => ({ kind: 'communities' as const, ids: [call.communityId] });
   const services = new Map<string, CapabilityAction>([
     [
@@ -105,12 +123,31 @@ export function coreCapabilities(deps: CapabilityDeps): Capabilities {
             en: 'The recipient is not a user of this community',
           });
         }
-        await deps.channel.send({
-          userId: a.userId,
-          template: a.template ?? `plugin:${call.plugin.id}`,
-          vars: {},
-          text: `${a.text.zh}\n${a.text.en}`,
-        });
+        // Through the message service: the resident's inbox and an app push, with its quiet hours and limits.
+        const policy = deps.messagePolicy ?? defaultMessagePolicy;
+        const sender = `plugin:${call.plugin.id}`;
+        if ((await appMessagesLastHour(deps.db, call.communityId, sender, a.userId)) >= policy.appPerHour) {
+          throw new AppError('RATE_LIMITED', {
+            zh: `应用每小时最多给同一人发送 ${policy.appPerHour} 条消息`,
+            en: `An app sends one person at most ${policy.appPerHour} messages an hour`,
+          });
+        }
+        await sendMessages(
+          { db: deps.db, adapters: messageAdapters, crypto: deps.crypto, policy },
+          {
+            communityId: call.communityId,
+            userIds: [a.userId],
+            content: {
+              titleZh: a.text.zh.slice(0, 60),
+              titleEn: a.text.en.slice(0, 120),
+              bodyZh: a.text.zh,
+              bodyEn: a.text.en,
+            },
+            channels: ['in_app', 'app_push'],
+            sender,
+            templateCode: a.template ?? `plugin:${call.plugin.id}`,
+          },
+        );
         return { sent: true };
       },
     ],
@@ -188,6 +225,64 @@ export function coreCapabilities(deps: CapabilityDeps): Capabilities {
       },
     ],
     ...eventCapabilities(deps, parse),
+    [
+      'booking.spaces',
+      async (call) =>
+        (await listBookableSpaces(deps.db, call.communityId, true)).map((s) => ({
+          spaceId: s.spaceId,
+          name: s.name,
+          useType: s.useType,
+          location: s.location,
+          slotMinutes: s.settings?.slotMinutes ?? null,
+          capacity: s.settings?.capacity ?? null,
+          feeFen: s.settings?.feeFen ?? 0,
+          rules: s.settings?.rules ?? null,
+        })),
+    ],
+    [
+      'booking.availability',
+      async (call, args) => {
+        const a = parse(availabilityArgs, args, 'booking.availability');
+        return availability(deps.db, call.communityId, a.spaceId, a.day);
+      },
+    ],
+    [
+      'booking.hold',
+      async (call, args) => {
+        const a = parse(holdArgs, args, 'booking.hold');
+        // An app holds a slot only for the resident who is calling; the resident confirms in the booking page.
+        if (!call.user) {
+          throw new AppError('FORBIDDEN', {
+            zh: '只能在居民本人操作时为其保留时段',
+            en: 'An app holds a slot only on a signed-in resident’s own call',
+          });
+        }
+        const roles = await deps.db
+          .select({ role: roleAssignments.role })
+          .from(roleAssignments)
+          .where(and(eq(roleAssignments.userId, call.user.id), eq(roleAssignments.regionId, call.communityId)));
+        const held = await holdSlot(
+          deps.db,
+          call.communityId,
+          a.spaceId,
+          new Date(a.start),
+          {
+            subject: call.user.id,
+            role: roles[0]?.role ?? null,
+            userId: call.user.id,
+            roles: roles.map((r) => r.role),
+          },
+          a.note,
+        );
+        return {
+          bookingId: held.id,
+          start: held.start,
+          end: held.end,
+          holdExpiresAt: held.holdExpiresAt,
+          feeFen: held.feeFen,
+        };
+      },
+    ],
   ]);
   const data = new Map<string, CapabilityAction>([
     [

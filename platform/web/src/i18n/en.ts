@@ -1,18 +1,22 @@
 import { appsEn } from './apps-en';
+import { bookingEn } from './booking-en';
 import { eventsEn } from './events-en';
-import { householdEn } from './household-en';
+import { householdEn, householdEn } from './household-en';
 import { iotEn } from './iot-en';
 import { marketEn } from './market-en';
+import { messageEn } from './message-en';
 import { pointsEn } from './points-en';
 import type { Messages } from './zh-CN';
 
 export const en: Messages = {
   ...appsEn,
+  ...bookingEn,
   ...householdEn,
   ...iotEn,
   ...pointsEn,
   ...marketEn,
   ...eventsEn,
+  ...messageEn,
   'app.name': 'Shequ',
   'app.fullName': 'Shequ · Future Community Platform',
   'lang.switch': 'Language',

@@ -1,19 +1,24 @@
 // The Chinese dictionary is the source of truth for message keys: every other language must
 // provide exactly these keys (see `Messages` below).
+
 import { appsZhCN } from './apps-zh-CN';
+import { bookingZhCN } from './booking-zh-CN';
 import { eventsZhCN } from './events-zh-CN';
-import { householdZhCN } from './household-zh-CN';
+import { householdZhCN, householdZhCN } from './household-zh-CN';
 import { iotZhCN } from './iot-zh-CN';
 import { marketZhCN } from './market-zh-CN';
+import { messageZhCN } from './message-zh-CN';
 import { pointsZhCN } from './points-zh-CN';
 
 export const zhCN = {
   ...appsZhCN,
+  ...bookingZhCN,
   ...householdZhCN,
   ...iotZhCN,
   ...pointsZhCN,
   ...marketZhCN,
   ...eventsZhCN,
+  ...messageZhCN,
   'app.name': '社区',
   'app.fullName': '社区 · 未来社区数字化平台',
   'lang.switch': '语言',

@@ -148,6 +148,75 @@ export function eventsFakes(): Record<string, Fake> {
       const e = typeof id === 'string' ? byId.get(id) : undefined;
       if (!e) throw new AppError('NOT_FOUND', { zh: '本应用没有该事件', en: 'No such event of this app' });
       return e;
+ * Fakes of the booking service: one bookable space (`00000000-0000-4000-8000-0000000000b1`, 活动室) open 08:00–20:00
+ * in hourly slots of capacity 1. A held slot is refused to the next caller with CONFLICT, as on the platform.
+ */
+export function bookingFakes(): Record<string, Fake> {
+  const spaceId = '00000000-0000-4000-8000-0000000000b1';
+  const held = new Map<string, string>();
+  const dayRe = /^\d{4}-\d{2}-\d{2}$/;
+  const slotsOf = (day: string) =>
+    Array.from({ length: 12 }, (_, i) => {
+      const start = new Date(`${day}T${String(8 + i).padStart(2, '0')}:00:00+08:00`);
+      const end = new Date(start.getTime() + 3_600_000);
+      const label = `${String(8 + i).padStart(2, '0')}:00–${String(9 + i).padStart(2, '0')}:00`;
+      return { start: start.toISOString(), end: end.toISOString(), label };
+    });
+  const space = (id: unknown, what: string) => {
+    if (typeof id !== 'string' || !uuidRe.test(id)) throw invalid(what, 'spaceId', 'must be a UUID');
+    if (id !== spaceId) throw new AppError('NOT_FOUND', { zh: '可预约场地不存在', en: 'Bookable space not found' });
+  };
+  return {
+    'booking.spaces': () => [
+      {
+        spaceId,
+        name: '活动室',
+        useType: '活动室',
+        location: null,
+        slotMinutes: 60,
+        capacity: 1,
+        feeFen: 0,
+        rules: null,
+      },
+    ],
+    'booking.availability': (args) => {
+      const a = (args ?? {}) as Record<string, unknown>;
+      space(a.spaceId, 'booking.availability');
+      if (typeof a.day !== 'string' || !dayRe.test(a.day)) throw invalid('booking.availability', 'day', 'yyyy-MM-dd');
+      const slots = slotsOf(a.day).map((s) => {
+        const taken = held.has(s.start) ? 1 : 0;
+        return { ...s, free: 1 - taken, taken, status: taken ? 'taken' : 'free' };
+      });
+      return { spaceId, name: '活动室', day: a.day, capacity: 1, feeFen: 0, rules: null, slots };
+    },
+    'booking.hold': (args, call) => {
+      const a = (args ?? {}) as Record<string, unknown>;
+      space(a.spaceId, 'booking.hold');
+      if (!call.user)
+        throw new AppError('FORBIDDEN', {
+          zh: '只能在居民本人操作时为其保留时段',
+          en: 'An app holds a slot only on a signed-in resident’s own call',
+        });
+      const start = typeof a.start === 'string' ? new Date(a.start) : null;
+      const slot =
+        start && !Number.isNaN(start.getTime())
+          ? slotsOf(start.toISOString().slice(0, 10)).find((s) => s.start === start.toISOString())
+          : undefined;
+      if (!slot) throw invalid('booking.hold', 'start', 'is not a slot of this space');
+      if (held.has(slot.start))
+        throw new AppError('CONFLICT', {
+          zh: `该时段（${slot.label}）已被预约，请选择其他时段`,
+          en: `This slot (${slot.label}) is already booked; choose another one`,
+        });
+      const bookingId = `fake-booking-${held.size + 1}`;
+      held.set(slot.start, bookingId);
+      return {
+        bookingId,
+        start: slot.start,
+        end: slot.end,
+        holdExpiresAt: new Date(Date.now() + 600_000).toISOString(),
+        feeFen: 0,
+      };
     },
   };
 }

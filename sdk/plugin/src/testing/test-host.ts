@@ -18,6 +18,7 @@ import { bundlePlugin } from '../bundle.ts';
 import type { PluginUser } from '../context.ts';
 import { formatProjectProblem, loadProject } from '../project.ts';
 import {
+  bookingFakes,
   defaultDataFakes,
   defaultServiceFakes,
   eventsFakes,
@@ -139,7 +140,7 @@ export async function createTestHost(opts: TestHostOptions = {}): Promise<TestHo
   const audit: AuditEntry[] = [];
   const logs: LogLine[] = [];
   const capabilities = fakeCapabilities(
-    { ...defaultServiceFakes, ...pointsFakes(), ...eventsFakes(), ...opts.services },
+    { ...defaultServiceFakes, ...pointsFakes(), ...eventsFakes(), ...bookingFakes(), ...opts.services },
     { ...defaultDataFakes, ...opts.data },
     calls,
   );

@@ -5,9 +5,11 @@ import {
   ApiOutlined,
   AppstoreOutlined,
   AuditOutlined,
+  CalendarOutlined,
   CloudUploadOutlined,
   DashboardOutlined,
   GiftOutlined,
+  NotificationOutlined,
   TeamOutlined,
 } from '@ant-design/icons';
 import type { ReactNode } from 'react';
@@ -19,6 +21,8 @@ const nav: NavItem[] = [
   { href: '/console/people', labelKey: 'nav.people', icon: <TeamOutlined /> },
   { href: '/console/events', labelKey: 'nav.events', icon: <AlertOutlined /> },
   { href: '/console/import', labelKey: 'nav.import', icon: <CloudUploadOutlined /> },
+  { href: '/console/spaces', labelKey: 'nav.spaces', icon: <CalendarOutlined /> },
+  { href: '/console/messages', labelKey: 'nav.messages', icon: <NotificationOutlined /> },
   { href: '/console/apps', labelKey: 'nav.apps', icon: <AppstoreOutlined /> },
   { href: '/console/devices', labelKey: 'nav.devices', icon: <ApiOutlined /> },
   { href: '/console/points', labelKey: 'nav.points', icon: <GiftOutlined /> },

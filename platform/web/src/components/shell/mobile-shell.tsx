@@ -1,6 +1,6 @@
 'use client';
 
-import { HomeOutlined, UserOutlined } from '@ant-design/icons';
+import { CalendarOutlined, HomeOutlined, UserOutlined } from '@ant-design/icons';
 import { ConfigProvider, Switch, Typography } from 'antd';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
@@ -13,6 +13,7 @@ import { UserBadge } from './user-badge';
 
 const tabs: Array<{ href: string; labelKey: MessageKey; icon: ReactNode }> = [
   { href: '/app', labelKey: 'shell.home', icon: <HomeOutlined /> },
+  { href: '/app/bookings', labelKey: 'nav.bookings', icon: <CalendarOutlined /> },
   { href: '/app/me', labelKey: 'shell.me', icon: <UserOutlined /> },
 ];
 

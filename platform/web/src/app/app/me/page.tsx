@@ -3,6 +3,7 @@
 import { Descriptions, List } from 'antd';
 import { EventsEntry } from '@/components/events/events-entry';
 import { HouseholdEntry } from '@/components/household/household-entry';
+import { InboxEntry } from '@/components/message/inbox-entry';
 import { PointsEntry } from '@/components/points/points-entry';
 import { useShell } from '@/components/shell/shell-context';
 import { translateDynamic } from '@/i18n/lang';
@@ -25,6 +26,7 @@ export default function ResidentMe() {
       {community ? <HouseholdEntry testId="me-household-link" /> : null}
       {community ? <PointsEntry community={community} testId="me-points-link" /> : null}
       {community ? <EventsEntry testId="me-events-link" /> : null}
+      {community ? <InboxEntry /> : null}
       <List
         style={{ marginTop: 16 }}
         header={t('me.roles')}

@@ -1,0 +1,4 @@
+export * from './broadcast.ts';
+export * from './channel.ts';
+export * from './send.ts';
+export * from './templates.ts';
