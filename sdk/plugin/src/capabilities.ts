@@ -128,6 +128,8 @@ export interface EventSummary {
   createdAt: string;
   updatedAt: string;
   history: { action: string; from: string | null; to: string | null; at: string }[];
+}
+
 /** A public space residents may book (`booking.spaces`). */
 export interface BookableSpace {
   spaceId: string;
@@ -212,6 +214,7 @@ export interface Services {
     report(args: EventReportArgs): Promise<EventReported>;
     /** Reads an event this app opened; other events are NOT_FOUND. */
     get(args: { id: string }): Promise<EventSummary>;
+  };
   /** Space booking (permissions `booking: ['spaces' | 'availability' | 'hold']`). */
   readonly booking: {
     /** The community's bookable public spaces. */

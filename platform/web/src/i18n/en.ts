@@ -1,7 +1,7 @@
 import { appsEn } from './apps-en';
 import { bookingEn } from './booking-en';
 import { eventsEn } from './events-en';
-import { householdEn, householdEn } from './household-en';
+import { householdEn } from './household-en';
 import { iotEn } from './iot-en';
 import { marketEn } from './market-en';
 import { messageEn } from './message-en';

@@ -4,7 +4,7 @@
 import { appsZhCN } from './apps-zh-CN';
 import { bookingZhCN } from './booking-zh-CN';
 import { eventsZhCN } from './events-zh-CN';
-import { householdZhCN, householdZhCN } from './household-zh-CN';
+import { householdZhCN } from './household-zh-CN';
 import { iotZhCN } from './iot-zh-CN';
 import { marketZhCN } from './market-zh-CN';
 import { messageZhCN } from './message-zh-CN';

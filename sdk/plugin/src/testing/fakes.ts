@@ -148,6 +148,11 @@ export function eventsFakes(): Record<string, Fake> {
       const e = typeof id === 'string' ? byId.get(id) : undefined;
       if (!e) throw new AppError('NOT_FOUND', { zh: '本应用没有该事件', en: 'No such event of this app' });
       return e;
+    },
+  };
+}
+
+/**
  * Fakes of the booking service: one bookable space (`00000000-0000-4000-8000-0000000000b1`, 活动室) open 08:00–20:00
  * in hourly slots of capacity 1. A held slot is refused to the next caller with CONFLICT, as on the platform.
  */
