@@ -8,6 +8,7 @@ import {
   CalendarOutlined,
   CloudUploadOutlined,
   DashboardOutlined,
+  DeploymentUnitOutlined,
   GiftOutlined,
   NotificationOutlined,
   TeamOutlined,
@@ -25,6 +26,7 @@ const nav: NavItem[] = [
   { href: '/console/messages', labelKey: 'nav.messages', icon: <NotificationOutlined /> },
   { href: '/console/apps', labelKey: 'nav.apps', icon: <AppstoreOutlined /> },
   { href: '/console/devices', labelKey: 'nav.devices', icon: <ApiOutlined /> },
+  { href: '/console/rules', labelKey: 'nav.rules', icon: <DeploymentUnitOutlined /> },
   { href: '/console/points', labelKey: 'nav.points', icon: <GiftOutlined /> },
   { href: '/console/audit', labelKey: 'nav.audit', icon: <AuditOutlined /> },
 ];

@@ -23,3 +23,4 @@ export function stamp(value: string | number | Date | null | undefined, lang: st
   if (value === null || value === undefined) return '—';
   return new Intl.DateTimeFormat(lang, { dateStyle: 'short', timeStyle: 'medium' }).format(new Date(value));
 }
+export type RuleRow = inferOutput<Api['iot']['rules']['list']>[number];
