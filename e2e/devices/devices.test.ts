@@ -91,6 +91,7 @@ test('an operator registers a smoke detector, a real device reports an alarm, an
       const posted = await device.postProperties({ smokeDensity: 3.25, battery: 88, alarmState: 1 });
       assert.equal(posted.code, 200);
       await page.getByTestId(`device-status-${DEVICE}`).getByText('在线').waitFor();
+      await page.getByTestId('device-count').getByText('共 1 台，在线 1 台').waitFor();
 
       await page.getByRole('link', { name: DEVICE }).click();
       await page.waitForURL(new RegExp(`/console/devices/${productKey}/${DEVICE}$`));

@@ -1,5 +1,6 @@
 import {
   changeDevice,
+  countDevices,
   createAccount,
   createDevice,
   createProduct,
@@ -94,9 +95,29 @@ export const iotRouter = router({
       }),
   }),
   devices: router({
-    list: authedProcedure.input(z.object({ productKey })).query(async ({ ctx, input }) => {
+    /** A page of a product's devices by name (keyset: `after` is the last name of the previous page). */
+    list: authedProcedure
+      .input(
+        z.object({
+          productKey,
+          after: z.string().regex(deviceNameRe).optional(),
+          prefix: z
+            .string()
+            .regex(/^[A-Za-z0-9_.:@-]{1,32}$/)
+            .optional(),
+          limit: z.number().int().min(1).max(500).optional(),
+        }),
+      )
+      .query(async ({ ctx, input }) => {
+        await productFor(ctx, input.productKey, 'iot.devices.read');
+        const { productKey: pk, ...page } = input;
+        const limit = page.limit ?? 200;
+        const items = await listDevices(deps(ctx), ctx.principal.scope, pk, { ...page, limit });
+        return { items, nextCursor: items.length === limit ? items[items.length - 1].deviceName : null };
+      }),
+    count: authedProcedure.input(z.object({ productKey })).query(async ({ ctx, input }) => {
       await productFor(ctx, input.productKey, 'iot.devices.read');
-      return listDevices(deps(ctx), ctx.principal.scope, input.productKey);
+      return countDevices(deps(ctx), ctx.principal.scope, input.productKey);
     }),
     get: authedProcedure.input(device).query(async ({ ctx, input }) => {
       await productFor(ctx, input.productKey, 'iot.devices.read');

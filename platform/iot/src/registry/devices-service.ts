@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError, appendAudit, notFound } from '@shequ/core';
 import { type DataScope, devices, products, type Tx, withScope } from '@shequ/db';
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { type Actor, auditActor, type IotDeps } from './deps.ts';
 import { deviceLifecycle } from './lifecycle-events.ts';
 
@@ -212,12 +212,48 @@ export async function linkSubDevice(
   });
 }
 
-/** Devices of a product, with their lifecycle state (`disabled` overrides the connection state). */
-export async function listDevices(d: IotDeps, scope: DataScope, productKey: string) {
+export interface DevicePage {
+  /** Names after this one (keyset on the product's unique device names). */
+  after?: string;
+  /** Only names starting with this. */
+  prefix?: string;
+  /** At most 500; 200 when absent. */
+  limit?: number;
+}
+
+/** Devices of a product by name, a page at a time, with their lifecycle state (`disabled` overrides the connection state). */
+export async function listDevices(d: IotDeps, scope: DataScope, productKey: string, page: DevicePage = {}) {
+  const limit = Math.min(Math.max(page.limit ?? 200, 1), 500);
+  const like = page.prefix ? `${page.prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
   const rows = await withScope(d.db, scope, (tx) =>
-    tx.select().from(devices).where(eq(devices.productKey, productKey)).orderBy(asc(devices.deviceName)),
+    tx
+      .select()
+      .from(devices)
+      .where(
+        and(
+          eq(devices.productKey, productKey),
+          page.after ? gt(devices.deviceName, page.after) : undefined,
+          like ? sql`${devices.deviceName} like ${like}` : undefined,
+        ),
+      )
+      .orderBy(asc(devices.deviceName))
+      .limit(limit),
   );
   return rows.map(publicDevice);
+}
+
+/** How many devices a product has, and how many are online now. */
+export async function countDevices(d: IotDeps, scope: DataScope, productKey: string) {
+  const [c] = await withScope(d.db, scope, (tx) =>
+    tx
+      .select({
+        total: sql<number>`count(*)::int`,
+        online: sql<number>`(count(*) filter (where ${devices.enabled} and ${devices.state} = 'online'))::int`,
+      })
+      .from(devices)
+      .where(eq(devices.productKey, productKey)),
+  );
+  return { total: Number(c?.total ?? 0), online: Number(c?.online ?? 0) };
 }
 
 export function publicDevice(r: typeof devices.$inferSelect) {

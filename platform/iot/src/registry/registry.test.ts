@@ -8,7 +8,14 @@ import { connectAsync } from 'mqtt';
 import { actor, closed, deviceCredentials, iotFixture } from '../testing.ts';
 import { readDeviceCsv, registerDevicesFromCsv } from './csv-register.ts';
 import { getDeviceDetail } from './device-detail.ts';
-import { changeDevice, createDevice, linkSubDevice, listDevices, secretContext } from './devices-service.ts';
+import {
+  changeDevice,
+  countDevices,
+  createDevice,
+  linkSubDevice,
+  listDevices,
+  secretContext,
+} from './devices-service.ts';
 import { createProduct, getProduct, listProducts } from './products-service.ts';
 
 test('device CSV: every bad row is reported with its row number', () => {
@@ -82,6 +89,21 @@ for (const engine of testEngines()) {
       assert.equal(row.state, 'inactive');
       const audits = await f.database.db.select().from(auditLog).where(eq(auditLog.action, 'iot.device.create'));
       assert.ok(audits.length >= 4);
+    });
+
+    test('devices come a page at a time by name, filtered by a name prefix; the count covers the product', async () => {
+      const names = async (page: Parameters<typeof listDevices>[3]) =>
+        (await listDevices(f.iot.deps, f.scope, f.productKey, page)).map((x) => x.deviceName);
+      const all = await names({});
+      assert.ok(all.length >= 4);
+      const first = await names({ limit: 2 });
+      assert.deepEqual(first, all.slice(0, 2));
+      assert.deepEqual(await names({ limit: 2, after: first[1] }), all.slice(2, 4));
+      assert.deepEqual(await names({ prefix: 'meter-01' }), ['meter-0101', 'meter-0102']);
+      assert.deepEqual(await names({ prefix: 'meter-_1' }), [], 'LIKE wildcards in a prefix are literal');
+      const c = await countDevices(f.iot.deps, f.scope, f.productKey);
+      assert.equal(c.total, all.length);
+      assert.ok(c.online >= 0 && c.online <= c.total);
     });
 
     test('another community sees no product or device of this one (row-level security)', async () => {

@@ -1,17 +1,31 @@
 'use client';
 
 import { LeftOutlined, PlusOutlined } from '@ant-design/icons';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, App, Button, Descriptions, Popconfirm, Space, Table, type TableColumnsType, Tag } from 'antd';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  Alert,
+  App,
+  Button,
+  Descriptions,
+  Input,
+  Popconfirm,
+  Space,
+  Table,
+  type TableColumnsType,
+  Tag,
+  Typography,
+} from 'antd';
 import Link from 'next/link';
 import { useState } from 'react';
 import { PageError, PageLoading } from '@/components/apps/page-state';
 import { useLang, useT } from '@/i18n/lang-provider';
 import { errorMessage } from '@/lib/app-error';
-import { useTRPC } from '@/lib/trpc';
+import { useTRPC, useTRPCClient } from '@/lib/trpc';
 import { DeviceRegisterModal } from './device-register-modal';
 import { DeviceSecretModal, type Triple } from './device-secret-modal';
 import { type DeviceRow, stamp, statusColor } from './use-iot';
+
+const PAGE_SIZE = 100;
 
 /** One product: its thing model at a glance and its devices with their live state. */
 export function DevicesView({ productKey }: { productKey: string }) {
@@ -23,9 +37,30 @@ export function DevicesView({ productKey }: { productKey: string }) {
   const [registering, setRegistering] = useState(false);
   const [triple, setTriple] = useState<Triple | null>(null);
   const product = useQuery(trpc.iot.products.get.queryOptions({ productKey }));
-  const devicesKey = trpc.iot.devices.list.queryOptions({ productKey });
-  const devices = useQuery({ ...devicesKey, refetchInterval: 5000 });
-  const refresh = () => qc.invalidateQueries({ queryKey: devicesKey.queryKey });
+  const client = useTRPCClient();
+  const [prefix, setPrefix] = useState('');
+  // A page of 100 names at a time (keyset), refreshed every 5 s for live states; the count covers the whole product.
+  const devicesKey = ['iot.devices.pages', productKey, prefix];
+  const devices = useInfiniteQuery({
+    queryKey: devicesKey,
+    queryFn: ({ pageParam }) =>
+      client.iot.devices.list.query({
+        productKey,
+        prefix: prefix || undefined,
+        after: pageParam ?? undefined,
+        limit: PAGE_SIZE,
+      }),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+    refetchInterval: 5000,
+  });
+  const count = useQuery({ ...trpc.iot.devices.count.queryOptions({ productKey }), refetchInterval: 5000 });
+  const rows = devices.data?.pages.flatMap((p) => p.items) ?? [];
+  const refresh = () =>
+    Promise.all([
+      qc.invalidateQueries({ queryKey: ['iot.devices.pages', productKey] }),
+      qc.invalidateQueries({ queryKey: trpc.iot.devices.count.queryKey({ productKey }) }),
+    ]);
   const fail = (e: unknown) => message.error(errorMessage(e, lang, t('common.unknownError')));
   const setEnabled = useMutation(trpc.iot.devices.setEnabled.mutationOptions({ onSuccess: refresh, onError: fail }));
   const rotate = useMutation(
@@ -126,7 +161,17 @@ export function DevicesView({ productKey }: { productKey: string }) {
           ))}
         </Descriptions.Item>
       </Descriptions>
-      <Space style={{ width: '100%', justifyContent: 'flex-end' }}>
+      <Space style={{ width: '100%', justifyContent: 'space-between' }} wrap>
+        <Input.Search
+          allowClear
+          placeholder={t('iot.devices.search')}
+          onSearch={(v) => setPrefix(v.trim())}
+          style={{ width: 320 }}
+          data-testid="device-search"
+        />
+        <Typography.Text type="secondary" data-testid="device-count">
+          {count.data ? t('iot.devices.count', { total: count.data.total, online: count.data.online }) : ''}
+        </Typography.Text>
         <Button type="primary" icon={<PlusOutlined />} onClick={() => setRegistering(true)} data-testid="device-add">
           {t('iot.devices.add')}
         </Button>
@@ -139,12 +184,23 @@ export function DevicesView({ productKey }: { productKey: string }) {
           rowKey="deviceName"
           size="middle"
           columns={columns}
-          dataSource={devices.data ?? []}
+          dataSource={rows}
           loading={devices.isLoading}
           locale={{ emptyText: t('iot.devices.empty') }}
-          pagination={{ pageSize: 50, hideOnSinglePage: true }}
+          pagination={false}
         />
       </div>
+      {devices.hasNextPage ? (
+        <div style={{ textAlign: 'center' }}>
+          <Button
+            onClick={() => devices.fetchNextPage()}
+            loading={devices.isFetchingNextPage}
+            data-testid="device-more"
+          >
+            {t('iot.devices.more')}
+          </Button>
+        </div>
+      ) : null}
       <DeviceRegisterModal
         productKey={productKey}
         open={registering}

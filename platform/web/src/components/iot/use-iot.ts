@@ -6,7 +6,7 @@ import type { useTRPC } from '@/lib/trpc';
 type Api = ReturnType<typeof useTRPC>;
 export type ProductRow = inferOutput<Api['iot']['products']['list']>[number];
 export type Product = inferOutput<Api['iot']['products']['get']>;
-export type DeviceRow = inferOutput<Api['iot']['devices']['list']>[number];
+export type DeviceRow = inferOutput<Api['iot']['devices']['list']>['items'][number];
 export type DeviceDetail = inferOutput<Api['iot']['devices']['get']>;
 export type StandardModel = inferOutput<Api['iot']['products']['standardModels']>[number];
 export type DeviceStatus = DeviceRow['status'];
