@@ -1,37 +1,19 @@
 'use client';
 
-import { HomeOutlined, RightOutlined } from '@ant-design/icons';
-import { theme } from 'antd';
-import Link from 'next/link';
+import { HomeOutlined } from '@ant-design/icons';
+import { EntryCard } from '@/components/shell/entry-card';
 import { useT } from '@/i18n/lang-provider';
 
 /** A big tap target leading to 我的家庭, on the resident home and on "我的". */
 export function HouseholdEntry({ testId }: { testId: string }) {
   const t = useT();
-  const { token } = theme.useToken();
   return (
-    <Link
+    <EntryCard
       href="/app/me/household"
-      data-testid={testId}
-      style={{
-        display: 'flex',
-        alignItems: 'center',
-        gap: 12,
-        marginTop: 16,
-        padding: '14px 16px',
-        minHeight: 64,
-        borderRadius: 12,
-        background: '#f5f8ff',
-        color: 'inherit',
-        textDecoration: 'none',
-      }}
-    >
-      <HomeOutlined style={{ fontSize: token.fontSize * 1.6, color: token.colorPrimary }} />
-      <span style={{ flex: 1, display: 'flex', flexDirection: 'column' }}>
-        <span style={{ fontWeight: 600, fontSize: token.fontSize * 1.1 }}>{t('household.entry')}</span>
-        <span style={{ color: token.colorTextSecondary, fontSize: token.fontSizeSM }}>{t('household.entry.hint')}</span>
-      </span>
-      <RightOutlined style={{ color: token.colorTextTertiary }} />
-    </Link>
+      testId={testId}
+      icon={(token) => <HomeOutlined style={{ fontSize: token.fontSize * 1.6, color: token.colorPrimary }} />}
+      title={t('household.entry')}
+      hint={t('household.entry.hint')}
+    />
   );
 }

@@ -1,9 +1,8 @@
 'use client';
 
-import { GiftOutlined, RightOutlined } from '@ant-design/icons';
+import { GiftOutlined } from '@ant-design/icons';
 import { useQuery } from '@tanstack/react-query';
-import { theme } from 'antd';
-import Link from 'next/link';
+import { EntryCard } from '@/components/shell/entry-card';
 import { useT } from '@/i18n/lang-provider';
 import { useTRPC } from '@/lib/trpc';
 
@@ -11,33 +10,16 @@ import { useTRPC } from '@/lib/trpc';
 export function PointsEntry({ community, testId }: { community: string; testId: string }) {
   const t = useT();
   const trpc = useTRPC();
-  const { token } = theme.useToken();
   const mine = useQuery(trpc.points.mine.queryOptions({ community, kind: 'points' }));
   return (
-    <Link
+    <EntryCard
       href="/app/me/points"
-      data-testid={testId}
-      style={{
-        display: 'flex',
-        alignItems: 'center',
-        gap: 12,
-        marginTop: 16,
-        padding: '14px 16px',
-        minHeight: 64,
-        borderRadius: 12,
-        background: '#fff7e6',
-        color: 'inherit',
-        textDecoration: 'none',
-      }}
-    >
-      <GiftOutlined style={{ fontSize: token.fontSize * 1.6, color: token.colorWarning }} />
-      <span style={{ flex: 1, display: 'flex', flexDirection: 'column' }}>
-        <span style={{ fontWeight: 600, fontSize: token.fontSize * 1.1 }}>{t('points.entry')}</span>
-        <span style={{ color: token.colorTextSecondary, fontSize: token.fontSizeSM }} data-testid={`${testId}-balance`}>
-          {t('points.entry.hint', { balance: mine.data?.balance ?? '…' })}
-        </span>
-      </span>
-      <RightOutlined style={{ color: token.colorTextTertiary }} />
-    </Link>
+      testId={testId}
+      tone="orange"
+      icon={(token) => <GiftOutlined style={{ fontSize: token.fontSize * 1.6, color: token.colorWarning }} />}
+      title={t('points.entry')}
+      hint={t('points.entry.hint', { balance: mine.data?.balance ?? '…' })}
+      hintTestId={`${testId}-balance`}
+    />
   );
 }
