@@ -91,11 +91,11 @@ test('a resident redeems her points for a reward and collects it at the service 
   await phone.getByTestId('points-balance').getByText('70').waitFor();
   await bag.getByTestId('shop-redeem').getByText('已兑完').waitFor();
   assert.equal(await bag.getByTestId('shop-redeem').isDisabled(), true);
-  await phone.getByRole('tab', { name: '我的兑换' }).click();
+  await phone.getByRole('tab', { name: '已兑换' }).click();
   const mine = phone.getByTestId('redemption').first();
   assert.equal(await mine.getAttribute('data-state'), 'placed');
   await mine.getByText(code).waitFor();
-  await phone.getByRole('tab', { name: '积分明细' }).click();
+  await phone.getByRole('tab', { name: '明细', exact: true }).click();
   await phone.getByTestId('points-history').getByText('-50').waitFor();
 
   // The desk hands it over by code, once.
@@ -107,6 +107,6 @@ test('a resident redeems her points for a reward and collects it at the service 
   await desk.getByTestId('desk-outcome').getByText('该兑换已领取').waitFor();
 
   await phone.reload();
-  await phone.getByRole('tab', { name: '我的兑换' }).click();
+  await phone.getByRole('tab', { name: '已兑换' }).click();
   await phone.locator('[data-testid="redemption"][data-state="fulfilled"]').getByText('已领取').waitFor();
 });

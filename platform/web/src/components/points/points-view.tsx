@@ -44,6 +44,8 @@ export function PointsView({ community }: { community: string }) {
       <Tabs
         style={{ marginTop: 8 }}
         size="large"
+        // Four short labels fit a 390 px phone in large text; a tab hidden in an overflow menu is lost on older users.
+        tabBarGutter={16}
         items={[
           {
             key: 'shop',
