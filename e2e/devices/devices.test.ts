@@ -5,14 +5,12 @@
 // the device receives the call. When the device goes away the console shows it offline.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { DEMO_PASSWORD } from '@shequ/core';
 import { connectDevice, type DeviceClient } from '@shequ/device-sdk';
 import type { Page } from 'playwright-core';
 import { openMenu, text } from '../base-data/console-steps.ts';
-import { openBrowser } from '../support/browser.ts';
 import { type RunningPlatform, startPlatform } from '../support/platform.ts';
+import { signIn } from '../support/sign-in.ts';
 
-const UI_TIMEOUT = 20_000;
 const DEVICE = 'smoke-7-2-302';
 
 let platform: RunningPlatform;
@@ -29,16 +27,8 @@ after(async () => {
 });
 
 async function asOperator(fn: (page: Page) => Promise<void>) {
-  const session = await openBrowser();
-  session.page.setDefaultTimeout(UI_TIMEOUT);
+  const { session, page } = await signIn(platform, 'operator', /\/console$/);
   try {
-    const page = session.page;
-    await page.goto(`${platform.webUrl}/login`);
-    await page.getByTestId('login-identifier').fill('operator');
-    await page.getByTestId('login-password').fill(DEMO_PASSWORD);
-    await page.getByTestId('login-submit').click();
-    await page.waitForURL(/\/console$/);
-    await page.getByTestId('shell-title').waitFor();
     await fn(page);
   } finally {
     await session.close();

@@ -5,14 +5,13 @@
 // her code and hands the bag over; a second hand-over of the same code is refused. Her redemption then reads 已领取.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { DEMO_PASSWORD } from '@shequ/core';
 import type { Page } from 'playwright-core';
 import { openMenu, text } from '../base-data/console-steps.ts';
 import { type AdminApi, adminApi } from '../support/admin-api.ts';
-import { type BrowserSession, openBrowser } from '../support/browser.ts';
+import type { BrowserSession } from '../support/browser.ts';
 import { type RunningPlatform, startPlatform } from '../support/platform.ts';
+import { signIn } from '../support/sign-in.ts';
 
-const UI_TIMEOUT = 20_000;
 const PHONE = { width: 390, height: 844 };
 
 let platform: RunningPlatform;
@@ -32,17 +31,9 @@ after(async () => {
   await platform?.stop();
 });
 
-async function signIn(who: 'operator' | 'resident', landing: RegExp, viewport?: { width: number; height: number }) {
-  const session = await openBrowser(viewport ? { viewport } : {});
+async function open(who: 'operator' | 'resident', landing: RegExp, viewport?: { width: number; height: number }) {
+  const { session, page } = await signIn(platform, who, landing, { viewport });
   sessions.push(session);
-  const page = session.page;
-  page.setDefaultTimeout(UI_TIMEOUT);
-  await page.goto(`${platform.webUrl}/login`);
-  await page.getByTestId('login-identifier').fill(who);
-  await page.getByTestId('login-password').fill(DEMO_PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.waitForURL(landing);
-  await page.getByTestId('shell-title').waitFor();
   return page;
 }
 
@@ -54,7 +45,7 @@ async function myUserId(page: Page) {
 
 test('a resident redeems her points for a reward and collects it at the service desk', async () => {
   // The operator stocks the shop.
-  const desk = await signIn('operator', /\/console$/);
+  const desk = await open('operator', /\/console$/);
   await openMenu(desk, '积分商城', /\/console\/points$/);
   await desk.getByTestId('shop-add').click();
   await desk.getByTestId('shop-name').fill('环保购物袋');
@@ -64,7 +55,7 @@ test('a resident redeems her points for a reward and collects it at the service 
   await desk.getByTestId('shop-items').getByText('环保购物袋').waitFor();
 
   // She is awarded 120 points and sees them on her home screen, with large text on.
-  const phone = await signIn('resident', /\/app$/, PHONE);
+  const phone = await open('resident', /\/app$/, PHONE);
   await phone.getByRole('switch').click();
   await phone.waitForFunction("document.documentElement.classList.contains('shequ-large-text')");
   await admin.mutate('points.award', {
