@@ -98,6 +98,28 @@ test('the office registers her home, her daughter, the car and a health-data con
     community: COMMUNITY,
     house: { compound: '示范小区', building: '7', unit: '2', floor: '3', room: '302' },
   });
+  // The office draws building 7 on the community map: its houses take the building's Beidou grid code.
+  const compounds = await admin.query<Array<{ id: string; name: string }>>('tenancy.compounds', undefined);
+  const compound = compounds.find((c) => c.name === '示范小区');
+  assert.ok(compound);
+  await admin.mutate('base.map.create', {
+    community: COMMUNITY,
+    kind: 'building',
+    name: '7',
+    refId: compound.id,
+    geometry: {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [120.1502, 30.2586],
+          [120.1506, 30.2586],
+          [120.1506, 30.25874],
+          [120.1502, 30.25874],
+          [120.1502, 30.2586],
+        ],
+      ],
+    },
+  });
   const people = [
     PEOPLE_HEADER,
     `${HER},居民身份证,${HER_ID},${HER_PHONE},示范小区,7,2,3,302,业主`,
@@ -142,6 +164,7 @@ test('she opens 我的家庭 from her home screen: address, family, car and the 
     await page.waitForURL(/\/app\/me\/household$/);
     const home = page.getByTestId('household-home');
     await home.getByTestId('household-address').getByText(ADDRESS).waitFor();
+    assert.match((await home.getByTestId('household-grid-code').textContent()) ?? '', /^北斗网格码N51H[0-9A-F]{16}$/);
     const members = home.getByTestId('household-member');
     await members.filter({ hasText: DAUGHTER }).getByText('家庭成员').waitFor();
     const me = members.filter({ hasText: HER });

@@ -1,4 +1,5 @@
 export * from './audit/index.ts';
+export * from './basedata/beidou-grid.ts';
 export * from './basedata/consent-service.ts';
 export * from './basedata/data-entry.ts';
 export * from './basedata/export-service.ts';

@@ -69,6 +69,8 @@ export async function myHousehold(d: BaseDeps, communityId: string, userId: stri
       return {
         houseId: house.id,
         address: { compound, building: house.building, unit: house.unit, floor: house.floor, room: house.room },
+        /** Beidou grid location code (GB/T 39409) of the building, once the building is on the community map. */
+        gridCode: house.gridCode,
         members: here.map((m) => ({
           name: m.name,
           role: m.role,

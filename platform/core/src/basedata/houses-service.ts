@@ -1,10 +1,11 @@
 import { enqueue } from '@shequ/bus';
-import { compounds, type DataScope, type Executor, houses, type Tx, withScope } from '@shequ/db';
+import { compounds, type DataScope, type Executor, houses, mapFeatures, type Tx, withScope } from '@shequ/db';
 import { baseSchemas, fieldErrors, validatorFor } from '@shequ/schemas';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, ne, or } from 'drizzle-orm';
 import { appendAudit } from '../audit/audit-service.ts';
 import { AppError } from '../errors.ts';
 import type { Actor } from '../identity/user-service.ts';
+import { BeidouGridError, beidouGridCode, representativePoint } from './beidou-grid.ts';
 import { assertMayEnter } from './data-entry.ts';
 import { recordChange } from './people-repo.ts';
 import type { BaseDeps, Checked } from './people-service.ts';
@@ -146,6 +147,7 @@ export async function createHouse(
         en: 'This house already exists (same compound, building, unit, floor and room)',
       });
     const id = await insertHouse(tx, communityId, compoundId, h, actor);
+    await assignHouseGridCodes(tx, communityId);
     await appendAudit(tx, {
       subject: actor.subject,
       subjectRole: actor.role,
@@ -160,4 +162,46 @@ export async function createHouse(
     await enqueue(tx, { subject: 'shequ.base.house_created', communityId, data: { id } });
     return { id };
   });
+}
+
+/**
+ * Gives every house the Beidou grid location code (GB/T 39409, level 10) of its building. A building is a map
+ * feature of kind `building` whose `refId` is the compound and whose name is the building label the houses carry
+ * (`3` for 3幢); the code is taken at the centroid of its outline. Runs after houses or buildings are written, in the
+ * same transaction, and touches only houses whose code changes.
+ */
+export async function assignHouseGridCodes(tx: Executor, communityId: string): Promise<number> {
+  const buildings = await tx
+    .select({ refId: mapFeatures.refId, name: mapFeatures.name, geometry: mapFeatures.geometry })
+    .from(mapFeatures)
+    .where(
+      and(eq(mapFeatures.communityId, communityId), eq(mapFeatures.kind, 'building'), isNotNull(mapFeatures.refId)),
+    );
+  let changed = 0;
+  for (const b of buildings) {
+    const at = representativePoint(b.geometry as { type: string; coordinates: unknown });
+    if (!at) continue;
+    let code: string;
+    try {
+      code = beidouGridCode(at[0], at[1]);
+    } catch (e) {
+      // A building outside the encoded hemisphere keeps no code; the map itself still shows it.
+      if (e instanceof BeidouGridError) continue;
+      throw e;
+    }
+    const rows = await tx
+      .update(houses)
+      .set({ gridCode: code })
+      .where(
+        and(
+          eq(houses.communityId, communityId),
+          eq(houses.compoundId, b.refId as string),
+          eq(houses.building, b.name),
+          or(isNull(houses.gridCode), ne(houses.gridCode, code)),
+        ),
+      )
+      .returning({ id: houses.id });
+    changed += rows.length;
+  }
+  return changed;
 }

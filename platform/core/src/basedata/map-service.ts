@@ -4,6 +4,7 @@ import { appendAudit } from '../audit/audit-service.ts';
 import { AppError } from '../errors.ts';
 import type { Actor } from '../identity/user-service.ts';
 import { assertMayEnter } from './data-entry.ts';
+import { assignHouseGridCodes, compoundsByName } from './houses-service.ts';
 import type { BaseDeps } from './people-service.ts';
 
 export const mapFeatureKinds = ['building', 'space', 'facility', 'road', 'boundary'] as const;
@@ -80,6 +81,16 @@ export async function createMapFeature(
     });
   }
   return withScope(d.db, scope, async (tx) => {
+    if (f.kind === 'building' && f.refId) {
+      const ids = new Set((await compoundsByName(tx, communityId)).values());
+      if (!ids.has(f.refId)) {
+        throw new AppError('INVALID_INPUT', {
+          zh: '楼栋要素须关联本社区的小区',
+          en: "A building feature's refId must be a compound of this community",
+          fieldErrors: { refId: ['不是本社区的小区 / not a compound of this community'] },
+        });
+      }
+    }
     const [row] = await tx
       .insert(mapFeatures)
       .values({
@@ -93,6 +104,7 @@ export async function createMapFeature(
         updatedBy: actor.subject,
       })
       .returning({ id: mapFeatures.id });
+    if (f.kind === 'building') await assignHouseGridCodes(tx, communityId);
     await appendAudit(tx, {
       subject: actor.subject,
       subjectRole: actor.role,

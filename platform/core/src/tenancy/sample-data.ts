@@ -1,6 +1,7 @@
-import { type Executor, regions } from '@shequ/db';
-import { eq } from 'drizzle-orm';
+import { compounds, type Executor, mapFeatures, regions } from '@shequ/db';
+import { and, eq, sql } from 'drizzle-orm';
 import { type ImportReport, importBatch } from '../basedata/import/import-service.ts';
+import { createMapFeature } from '../basedata/map-service.ts';
 import { idCheckChar } from '../basedata/validate/index.ts';
 import type { FieldCrypto } from '../crypto/field-crypto.ts';
 
@@ -108,6 +109,35 @@ export function sampleFiles(size: SampleSize, seed = 20261128): { houses: string
   };
 }
 
+/**
+ * Outlines of the sample's ten buildings per compound, laid out in two rows of five by the West Lake, so the demo map
+ * has buildings and every sample house a Beidou grid code. 40 m × 15 m blocks, 60 m apart.
+ */
+export function sampleBuildings(): Array<{ compound: string; name: string; ring: [number, number][] }> {
+  const origins: Record<string, [number, number]> = { 示范小区: [120.1502, 30.2586], 和园: [120.1562, 30.2586] };
+  const out: Array<{ compound: string; name: string; ring: [number, number][] }> = [];
+  for (const [compound, [x0, y0]] of Object.entries(origins)) {
+    for (let b = 0; b < 10; b++) {
+      const x = Number((x0 + (b % 5) * 0.0011).toFixed(6));
+      const y = Number((y0 + Math.floor(b / 5) * 0.0006).toFixed(6));
+      const w = 0.0004;
+      const h = 0.00014;
+      out.push({
+        compound,
+        name: String(b + 1),
+        ring: [
+          [x, y],
+          [Number((x + w).toFixed(6)), y],
+          [Number((x + w).toFixed(6)), Number((y + h).toFixed(6))],
+          [x, Number((y + h).toFixed(6))],
+          [x, y],
+        ],
+      });
+    }
+  }
+  return out;
+}
+
 /** Loads the sample into the demo community through the import path; running it twice changes nothing. */
 export async function seedSample(
   ex: Executor,
@@ -120,6 +150,30 @@ export async function seedSample(
   const d = { db: ex, crypto };
   const scope = { kind: 'communities' as const, ids: [demo.id] };
   const out: Record<string, ImportReport> = {};
+  const drawn = await ex
+    .select({ n: sql<number>`count(*)::int` })
+    .from(mapFeatures)
+    .where(and(eq(mapFeatures.communityId, demo.id), eq(mapFeatures.kind, 'building')));
+  if (drawn[0].n === 0) {
+    const ids = new Map(
+      (await ex.select().from(compounds).where(eq(compounds.communityId, demo.id))).map((c) => [c.name, c.id]),
+    );
+    for (const b of sampleBuildings()) {
+      await createMapFeature(
+        d,
+        scope,
+        demo.id,
+        {
+          kind: 'building',
+          name: b.name,
+          refId: ids.get(b.compound),
+          geometry: { type: 'Polygon', coordinates: [b.ring] },
+          properties: { floors: 25 },
+        },
+        { subject: 'system:seed' },
+      );
+    }
+  }
   for (const kind of ['houses', 'people', 'vehicles'] as const) {
     const r = await importBatch(d, scope, {
       kind,

@@ -7,6 +7,7 @@ export const householdEn: Record<keyof typeof householdZhCN, string> = {
   'household.back': 'Back to "Me"',
   'household.hello': 'Hello, {name}',
   'household.address': '{compound}, Building {building}, Unit {unit}, Room {room}',
+  'household.gridCode': 'Beidou grid code',
   'household.members': 'Household members',
   'household.me': 'Me',
   'household.vehicles': 'Household vehicles',

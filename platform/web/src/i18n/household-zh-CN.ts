@@ -6,6 +6,7 @@ export const householdZhCN = {
   'household.back': '返回“我的”',
   'household.hello': '{name}，您好',
   'household.address': '{compound}{building}幢{unit}单元{room}室',
+  'household.gridCode': '北斗网格码',
   'household.members': '家庭成员',
   'household.me': '我',
   'household.vehicles': '家庭车辆',

@@ -63,6 +63,12 @@ function HomeCard({ home }: { home: Home }) {
         <HomeOutlined />
         <span>{addressText(home.address, t)}</span>
       </div>
+      {home.gridCode ? (
+        <div data-testid="household-grid-code" style={{ marginTop: 6, color: token.colorTextSecondary }}>
+          {t('household.gridCode')}
+          <span style={{ fontFamily: 'monospace', marginInlineStart: 8, wordBreak: 'break-all' }}>{home.gridCode}</span>
+        </div>
+      ) : null}
       <div style={{ marginTop: 16 }}>
         <SectionTitle icon={<TeamOutlined />}>{t('household.members')}</SectionTitle>
         {/* The signed-in resident first, then the others in the order the office registered them. */}

@@ -1,5 +1,12 @@
 import { houses } from '@shequ/db';
-import { checkHouse, type HouseRecord, houseColumns, houseKey, housesByKey } from '../../houses-service.ts';
+import {
+  assignHouseGridCodes,
+  checkHouse,
+  type HouseRecord,
+  houseColumns,
+  houseKey,
+  housesByKey,
+} from '../../houses-service.ts';
 import { bilingual, insertWithHistory, type PlannerFactory } from '../kind.ts';
 
 export const housesPlanner: PlannerFactory = async (ctx) => {
@@ -27,14 +34,18 @@ export const housesPlanner: PlannerFactory = async (ctx) => {
       fresh = planned.filter((h) => !stored.has(houseKey(h.house, h.compoundId)));
       return planned.length - fresh.length;
     },
-    write: () =>
-      insertWithHistory(
+    async write() {
+      const created = await insertWithHistory(
         ctx,
         houses,
         'house',
         fresh.map(({ house, compoundId }) =>
           houseColumns(ctx.req.communityId, compoundId, house, ctx.req.actor.subject),
         ),
-      ),
+      );
+      // Houses of buildings already on the map get their grid code in the same transaction.
+      if (created > 0) await assignHouseGridCodes(ctx.tx, ctx.req.communityId);
+      return created;
+    },
   };
 };
