@@ -9,6 +9,7 @@ import {
   withScope,
 } from '@shequ/db';
 import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import { AppError } from '../errors.ts';
 
 /** Who holds an account: a platform user, the community's issuing pool, the points shop, … */
@@ -137,23 +138,133 @@ interface TransferRow {
   to_balance: number | string | null;
 }
 
+interface Prepared {
+  req: TransferRequest;
+  hash: string;
+  from: string;
+  to: string;
+  reverses: string | null;
+  actor: string;
+}
+
+async function prepare(db: Executor, req: TransferRequest, actor: string, reverses?: string): Promise<Prepared> {
+  return {
+    req,
+    hash: hashOf(req),
+    from: await accountFor(db, req.communityId, req.kind, req.from),
+    to: await accountFor(db, req.communityId, req.kind, req.to),
+    reverses: reverses ?? null,
+    actor,
+  };
+}
+
+/** One transfer in one statement, one round trip: see points.transfer (migration 0021). */
+async function runOne(db: Executor, p: Prepared): Promise<TransferRow> {
+  const { req } = p;
+  const [r] = await queryRows<TransferRow>(
+    db,
+    sql`select * from points.transfer(${req.communityId}::uuid, ${req.kind}, ${p.from}::uuid, ${p.to}::uuid,
+          ${req.amount}::bigint, ${req.reason.trim()}, ${req.idempotencyKey}, ${p.hash}, ${p.reverses}::uuid, ${p.actor})`,
+  );
+  return r;
+}
+
+/**
+ * Group commit: the transfers waiting while the previous batch was in the database go in as one transaction, so a
+ * burst of transfers on a few hot accounts shares one WAL flush instead of queueing each behind the other's commit
+ * with the rows locked. The batch first locks every account it touches in id order (the order points.transfer locks
+ * its two), so batches from several processes and single transfers inside other transactions never deadlock; each
+ * transfer still gets its own outcome (ok, replay, insufficient), because points.transfer answers rather than raises.
+ */
+async function runBatch(db: Executor, batch: Prepared[]): Promise<TransferRow[]> {
+  const ids = [...new Set(batch.flatMap((p) => [p.from, p.to]))].sort();
+  const rows = batch.map((p, i) => ({
+    i,
+    c: p.req.communityId,
+    k: p.req.kind,
+    f: p.from,
+    t: p.to,
+    a: p.req.amount,
+    r: p.req.reason.trim(),
+    key: p.req.idempotencyKey,
+    h: p.hash,
+    who: p.actor,
+  }));
+  return db.transaction(async (tx) => {
+    await tx.execute(
+      sql`select 1 from points.accounts where id = any(${`{${ids.join(',')}}`}::uuid[]) order by id for no key update`,
+    );
+    const out = await queryRows<TransferRow & { i: number }>(
+      tx,
+      sql`select x.i, t.* from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+            as x(i int, c uuid, k text, f uuid, t uuid, a bigint, r text, key text, h text, who text)
+          cross join lateral points.transfer(x.c, x.k, x.f, x.t, x.a, x.r, x.key, x.h, null::uuid, x.who) t
+          order by x.i`,
+    );
+    return out.sort((a, b) => a.i - b.i);
+  });
+}
+
+const MAX_BATCH = 256;
+
+/** Per database: transfers queued behind the batch in flight. */
+const queues = new WeakMap<
+  object,
+  { waiting: Array<{ p: Prepared; done: (r: Promise<TransferRow>) => void }>; busy: boolean }
+>();
+
+function enqueue(db: Executor, p: Prepared): Promise<TransferRow> {
+  let q = queues.get(db);
+  if (!q) {
+    q = { waiting: [], busy: false };
+    queues.set(db, q);
+  }
+  const queue = q;
+  const result = new Promise<TransferRow>((resolve) => queue.waiting.push({ p, done: resolve }));
+  const drain = async () => {
+    if (queue.busy) return;
+    queue.busy = true;
+    try {
+      while (queue.waiting.length > 0) {
+        const batch = queue.waiting.splice(0, MAX_BATCH);
+        if (batch.length === 1) {
+          const one = runOne(db, batch[0].p);
+          batch[0].done(one);
+          await one.catch(() => undefined);
+          continue;
+        }
+        try {
+          const rows = await runBatch(
+            db,
+            batch.map((b) => b.p),
+          );
+          for (const [i, b] of batch.entries()) b.done(Promise.resolve(rows[i]));
+        } catch {
+          // The batch rolled back as a whole (a lost connection, a statement error): each transfer goes on its own,
+          // so one bad request cannot fail the others and each caller sees its own error.
+          const each = batch.map((b) => runOne(db, b.p));
+          for (const [i, b] of batch.entries()) b.done(each[i]);
+          await Promise.allSettled(each);
+        }
+      }
+    } finally {
+      queue.busy = false;
+    }
+  };
+  void drain();
+  return result;
+}
+
 async function transferOnce(
   db: Executor,
   req: TransferRequest,
   actor: string,
   reverses?: string,
 ): Promise<TransferResult> {
-  const hash = hashOf(req);
-  const scope = { kind: 'communities' as const, ids: [req.communityId] };
-  const from = await accountFor(db, req.communityId, req.kind, req.from);
-  const to = await accountFor(db, req.communityId, req.kind, req.to);
-  // One statement, one round trip: points.transfer locks both accounts in id order, checks the balance, records the
-  // transfer and its entries under the community's row-level security (migration 0021).
-  const [r] = await queryRows<TransferRow>(
-    db,
-    sql`select * from points.transfer(${req.communityId}::uuid, ${req.kind}, ${from}::uuid, ${to}::uuid,
-          ${req.amount}::bigint, ${req.reason.trim()}, ${req.idempotencyKey}, ${hash}, ${reverses ?? null}::uuid, ${actor})`,
-  );
+  const p = await prepare(db, req, actor, reverses);
+  // Inside a caller's transaction the transfer joins it; on its own it may share a commit with others (a reversal
+  // goes alone: its uniqueness on `reverses` raises, which would roll back a whole batch).
+  const r = db instanceof PgTransaction || reverses ? await runOne(db, p) : await enqueue(db, p);
   if (r.outcome === 'ok') {
     return {
       id: r.transfer_id as string,
@@ -173,7 +284,8 @@ async function transferOnce(
   if (r.outcome === 'missing') {
     throw new AppError('INTERNAL', { zh: '账户缺失', en: 'An account is missing', isPublic: false });
   }
-  const earlier = await withScope(db, scope, (tx) => replay(tx, req, hash));
+  const scope = { kind: 'communities' as const, ids: [req.communityId] };
+  const earlier = await withScope(db, scope, (tx) => replay(tx, req, p.hash));
   if (!earlier) throw new AppError('CONFLICT', { zh: '该转账已被冲正', en: 'That transfer was already reversed' });
   return earlier;
 }
