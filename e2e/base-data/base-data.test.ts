@@ -154,6 +154,42 @@ test('importing houses, then people: bad rows are pinpointed, the fixed file com
   });
 });
 
+test('a re-import with a changed mobile number proposes a merge; the operator accepts it and the person changes', async () => {
+  const changed = join(filesDir, '人员-新号码.csv');
+  await writeFile(changed, peopleCsv([], { 2: '13700000002' }));
+
+  await asOperator(async (page) => {
+    await openMenu(page, '数据导入', /\/console\/import$/);
+    await importFile(page, '人员', changed);
+    assert.match(await text(page.getByTestId('import-proposals')), /1 行与已登记记录信息不一致/);
+    await page.getByTestId('import-ok').waitFor();
+    await commitImport(page);
+    assert.match(await text(page.getByTestId('import-result')), /新增 0 条.*已生成 1 条合并建议/);
+    await page.getByTestId('import-to-merges').click();
+    await page.waitForURL(/\/console\/merges$/);
+
+    const row = tableRows(page, 'merge-table').filter({ hasText: importedName(2) });
+    await row.waitFor();
+    assert.equal(await tableRows(page, 'merge-table').count(), 1);
+    assert.match(await text(row.getByTestId('merge-change')), /^手机号码：139\*{4}0001 → 137\*{4}0002$/);
+    assert.match(await text(row), /人员-新号码\.csv 第 3 行/);
+    await page.screenshot({ path: '/tmp/shequ-merges.png', fullPage: true });
+
+    await row.getByTestId('merge-accept').click();
+    await page.getByTestId('merge-note').fill('本人来电核实');
+    await page.getByTestId('merge-confirm').click();
+    await page.getByText('没有待处理的合并建议').waitFor();
+    await page.getByTestId('merge-status').getByText('已采纳').click();
+    const decided = tableRows(page, 'merge-table').filter({ hasText: importedName(2) });
+    await decided.getByText('本人来电核实').waitFor();
+
+    await openMenu(page, '人员管理', /\/console\/people$/);
+    await searchPeople(page, importedName(2));
+    const person = tableRows(page, 'people-table').filter({ hasText: importedName(2) });
+    await person.getByText('137****0002').waitFor();
+  });
+});
+
 test('revealing an ID number needs a reason, and the read is audited with it', async () => {
   await asOperator(async (page) => {
     await openPerson(page, '测试老人');

@@ -18,14 +18,17 @@ export function housesCsv(): string {
   return `\uFEFF${[HOUSES_HEADER, ...rows].join('\r\n')}\r\n`;
 }
 
-/** Six people in building 8; `badRows` are spreadsheet row numbers (the header is row 1). */
-export function peopleCsv(badRows: number[]): string {
+/**
+ * Six people in building 8; `badRows` are spreadsheet row numbers (the header is row 1); `phones` gives some of
+ * them (by 1-based person number) another mobile number than the one first imported.
+ */
+export function peopleCsv(badRows: number[], phones: Record<number, string> = {}): string {
   const rows = Array.from({ length: 6 }, (_, i) => {
     const first17 = `33010619800101${String(101 + i)}`;
     const id = badRows.includes(i + 2) ? wrongCheck(first17) : validId(first17);
     const floor = (i % 5) + 1;
     const role = i < 5 ? '业主' : '家属';
-    return `${importedName(i + 1)},居民身份证,${id},1390000000${i},示范小区,8,1,${floor},${floor}01,${role}`;
+    return `${importedName(i + 1)},居民身份证,${id},${phones[i + 1] ?? `1390000000${i}`},示范小区,8,1,${floor},${floor}01,${role}`;
   });
   return `\uFEFF${[PEOPLE_HEADER, ...rows].join('\r\n')}\r\n`;
 }

@@ -8,6 +8,7 @@ export * from './basedata/houses-service.ts';
 export * from './basedata/import/import-service.ts';
 export * from './basedata/import/templates.ts';
 export * from './basedata/map-service.ts';
+export * from './basedata/merge-proposals.ts';
 export * from './basedata/people-service.ts';
 export * from './basedata/person-record.ts';
 export * from './basedata/stats-service.ts';

@@ -9,10 +9,12 @@ import {
   createHouse,
   createMapFeature,
   createPerson,
+  decideProposal,
   entryStatus,
   getPerson,
   grantConsent,
   listConsents,
+  listProposals,
   mapFeatureKinds,
   mapOf,
   myHousehold,
@@ -83,6 +85,42 @@ export const baseRouter = router({
       .mutation(async ({ ctx, input }) => {
         await communityFor(ctx, input.community, 'base.people.reveal');
         return revealPerson(baseDeps(ctx), ctx.principal.scope, input.id, input.fields, input.reason, actorOf(ctx));
+      }),
+  }),
+  /** Merge proposals (DB33 7.2.1): imports that named stored records with other data, for an operator to decide. */
+  merges: router({
+    list: authedProcedure
+      .input(
+        community.extend({
+          status: z.enum(['pending', 'accepted', 'rejected', 'superseded']).optional(),
+          before: z.iso.datetime().optional(),
+          limit: z.number().int().min(1).max(200).optional(),
+        }),
+      )
+      .query(async ({ ctx, input }) => {
+        const c = await communityFor(ctx, input.community, 'base.people.write');
+        const { community: _, ...q } = input;
+        return listProposals(baseDeps(ctx), ctx.principal.scope, c.id, q);
+      }),
+    decide: authedProcedure
+      .input(
+        community.extend({
+          id: z.uuid(),
+          decision: z.enum(['accept', 'reject']),
+          note: z.string().trim().max(500).nullable().optional(),
+        }),
+      )
+      .mutation(async ({ ctx, input }) => {
+        const c = await communityFor(ctx, input.community, 'base.people.write');
+        return decideProposal(
+          baseDeps(ctx),
+          ctx.principal.scope,
+          c.id,
+          input.id,
+          input.decision,
+          input.note || null,
+          actorOf(ctx),
+        );
       }),
   }),
   houses: router({

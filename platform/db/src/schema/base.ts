@@ -13,6 +13,7 @@ import {
   text,
   timestamp,
   unique,
+  uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
 
@@ -122,6 +123,42 @@ export const changes = base.table(
     diff: jsonb('diff').notNull(),
   },
   (t) => [index('changes_entity_idx').on(t.entity, t.entityId, t.seq)],
+);
+
+/**
+ * Clean-layer deduplication (DB33 7.2.1): an import row that names a stored record (same ID number, same house key,
+ * same plate + colour) with different data becomes a proposal an operator accepts or rejects; the stored record is
+ * never overwritten silently. The incoming values may be L3/L4 data, so they are kept encrypted; their blind index
+ * stops the same file from proposing the same change twice.
+ */
+export const mergeProposals = base.table(
+  'merge_proposals',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    communityId: uuid('community_id').notNull(),
+    entity: text('entity').notNull(),
+    targetId: uuid('target_id').notNull(),
+    /** The stored record's version when the proposal was made: accepting it after another change is a conflict. */
+    targetVersion: integer('target_version').notNull(),
+    fields: text('fields').array().notNull(),
+    incomingCipher: text('incoming_cipher').notNull(),
+    incomingIndex: text('incoming_index').notNull(),
+    source: text('source').notNull(),
+    sourceRow: integer('source_row'),
+    status: text('status').notNull().default('pending'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdBy: text('created_by').notNull(),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    decidedBy: text('decided_by'),
+    note: text('note'),
+  },
+  (t) => [
+    index('merge_proposals_pending_idx').on(t.communityId, t.status, t.createdAt),
+    uniqueIndex('merge_proposals_once_uq').on(t.targetId, t.incomingIndex).where(sql`${t.status} = 'pending'`),
+    check('merge_proposals_entity_check', sql`${t.entity} in ('person','house','vehicle')`),
+    check('merge_proposals_status_check', sql`${t.status} in ('pending','accepted','rejected','superseded')`),
+    check('merge_proposals_decided_check', sql`(${t.status} = 'pending') = (${t.decidedAt} is null)`),
+  ],
 );
 
 /** The raw layer: an import batch kept as received, with its row-level report. */

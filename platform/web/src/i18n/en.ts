@@ -4,6 +4,7 @@ import { eventsEn } from './events-en';
 import { householdEn } from './household-en';
 import { iotEn } from './iot-en';
 import { marketEn } from './market-en';
+import { mergesEn } from './merges-en';
 import { messageEn } from './message-en';
 import { pointsEn } from './points-en';
 import type { Messages } from './zh-CN';
@@ -17,6 +18,7 @@ export const en: Messages = {
   ...marketEn,
   ...eventsEn,
   ...messageEn,
+  ...mergesEn,
   'app.name': 'Shequ',
   'app.fullName': 'Shequ · Future Community Platform',
   'lang.switch': 'Language',

@@ -7,6 +7,7 @@ import { eventsZhCN } from './events-zh-CN';
 import { householdZhCN } from './household-zh-CN';
 import { iotZhCN } from './iot-zh-CN';
 import { marketZhCN } from './market-zh-CN';
+import { mergesZhCN } from './merges-zh-CN';
 import { messageZhCN } from './message-zh-CN';
 import { pointsZhCN } from './points-zh-CN';
 
@@ -19,6 +20,7 @@ export const zhCN = {
   ...marketZhCN,
   ...eventsZhCN,
   ...messageZhCN,
+  ...mergesZhCN,
   'app.name': '社区',
   'app.fullName': '社区 · 未来社区数字化平台',
   'lang.switch': '语言',

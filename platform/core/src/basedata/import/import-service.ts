@@ -6,6 +6,7 @@ import { appendAudit } from '../../audit/audit-service.ts';
 import { AppError } from '../../errors.ts';
 import { assertMayEnter } from '../data-entry.ts';
 import { compoundsByName } from '../houses-service.ts';
+import { type MergeEntity, type ProposalDraft, recordProposals } from '../merge-proposals.ts';
 import type { BaseDeps } from '../people-service.ts';
 import type { ImportRequest, PlannerFactory } from './kind.ts';
 import { housesPlanner } from './kinds/houses.ts';
@@ -32,6 +33,10 @@ export interface ImportReport {
   committed: boolean;
   created: number;
   unchanged: number;
+  /** Rows naming a stored record with other data: each becomes a merge proposal (stored when the import commits). */
+  proposals: Array<{ row: number; entity: MergeEntity; fields: string[] }>;
+  /** Proposals stored by this import (a change already proposed is not proposed again). */
+  proposed: number;
 }
 
 const planners: Record<ImportKind, PlannerFactory> = {
@@ -71,7 +76,8 @@ async function readOrRefuse(data: Buffer) {
 /**
  * Validates every row, then writes all of them in one transaction or none: a dry run or any row error writes only
  * the raw batch (the file as received, gzipped and encrypted) with its report. Rows equal to what is stored change
- * nothing, so importing the same file twice is harmless; a row contradicting a stored record is an error.
+ * nothing, so importing the same file twice is harmless; a row naming a stored record with other data becomes a merge
+ * proposal for an operator (never a silent overwrite).
  */
 export async function importBatch(d: BaseDeps, scope: DataScope, req: ImportRequest): Promise<ImportReport> {
   await assertMayEnter(d.db, req.actor, kindGrade[req.kind]);
@@ -92,7 +98,8 @@ export async function importBatch(d: BaseDeps, scope: DataScope, req: ImportRequ
     const errors: RowError[] = [];
     const add = (row: number, field: string, reason: string) => errors.push({ row, column: headerOf(field), reason });
     const compounds = await compoundsByName(tx, req.communityId);
-    const planner = await planners[req.kind]({ tx, d, req, compounds, add });
+    const drafts: ProposalDraft[] = [];
+    const planner = await planners[req.kind]({ tx, d, req, compounds, add, propose: (p) => drafts.push(p) });
     for (const r of table.rows) {
       for (const p of r.cellProblems)
         errors.push({ row: r.row, column: table.headers[p.col] ?? `#${p.col + 1}`, reason: `${p.zh} / ${p.en}` });
@@ -105,6 +112,9 @@ export async function importBatch(d: BaseDeps, scope: DataScope, req: ImportRequ
     errors.sort((a, b) => a.row - b.row);
     const committed = !req.dryRun && errors.length === 0;
     const created = committed ? await planner.write() : 0;
+    const proposed = committed
+      ? await recordProposals(tx, d, req.communityId, req.fileName, req.actor.subject, drafts)
+      : 0;
     const errorRows = new Set(errors.map((e) => e.row));
     const report: Omit<ImportReport, 'batchId'> = {
       kind: req.kind,
@@ -114,6 +124,10 @@ export async function importBatch(d: BaseDeps, scope: DataScope, req: ImportRequ
       committed,
       created,
       unchanged,
+      proposals: drafts
+        .map((p) => ({ row: p.sourceRow, entity: p.entity, fields: Object.keys(p.incoming).sort() }))
+        .sort((a, b) => a.row - b.row),
+      proposed,
     };
     const [batch] = await tx
       .insert(importBatches)

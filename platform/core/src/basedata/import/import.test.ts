@@ -75,7 +75,7 @@ for (const engine of testEngines()) {
       assert.equal(Number(n2), 10);
     });
 
-    test('GBK text is detected; unknown houses, duplicate rows and contradicting records are row errors', async () => {
+    test('GBK text is detected; unknown houses and duplicate rows are row errors; a contradicting record is a proposal', async () => {
       const text = [
         'name,idType,idNumber,phone,compound,building,unit,floor,room,role',
         `新人,居民身份证,${idFor('19700101', 300)},,示范小区,9,9,9,999,业主`,
@@ -87,7 +87,9 @@ for (const engine of testEngines()) {
       assert.throws(() => new TextDecoder('utf-8', { fatal: true }).decode(gbk), 'the file really is not UTF-8');
       const r = await run('people', gbk, true);
       const byRow = Object.fromEntries(r.errors.map((e) => [e.row, e.column]));
-      assert.deepEqual(byRow, { 2: 'room', 4: 'idNumber', 5: 'idNumber' });
+      assert.deepEqual(byRow, { 2: 'room', 4: 'idNumber' });
+      assert.deepEqual(r.proposals, [{ row: 5, entity: 'person', fields: ['name'] }]);
+      assert.equal(r.proposed, 0, 'a dry run stores no proposal');
     });
 
     test('XLSX: formulas and numbers that lost digits are row errors; a missing column is a file error', async () => {

@@ -2,6 +2,7 @@ import type { Tx } from '@shequ/db';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Actor } from '../../identity/user-service.ts';
 import { bulkRecordChanges } from '../bulk.ts';
+import type { ProposalDraft } from '../merge-proposals.ts';
 import type { BaseDeps } from '../people-service.ts';
 import type { ImportKind } from './templates.ts';
 
@@ -21,6 +22,8 @@ export interface KindContext {
   req: ImportRequest;
   compounds: Map<string, string>;
   add(row: number, field: string, reason: string): void;
+  /** A row naming a stored record with other data: proposes the change instead of writing it. */
+  propose(draft: ProposalDraft): void;
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   DashboardOutlined,
   DeploymentUnitOutlined,
   GiftOutlined,
+  MergeCellsOutlined,
   NotificationOutlined,
   TeamOutlined,
 } from '@ant-design/icons';
@@ -22,6 +23,7 @@ const nav: NavItem[] = [
   { href: '/console/people', labelKey: 'nav.people', icon: <TeamOutlined /> },
   { href: '/console/events', labelKey: 'nav.events', icon: <AlertOutlined /> },
   { href: '/console/import', labelKey: 'nav.import', icon: <CloudUploadOutlined /> },
+  { href: '/console/merges', labelKey: 'nav.merges', icon: <MergeCellsOutlined /> },
   { href: '/console/spaces', labelKey: 'nav.spaces', icon: <CalendarOutlined /> },
   { href: '/console/messages', labelKey: 'nav.messages', icon: <NotificationOutlined /> },
   { href: '/console/apps', labelKey: 'nav.apps', icon: <AppstoreOutlined /> },

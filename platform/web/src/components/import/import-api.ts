@@ -11,6 +11,8 @@ export type ImportReport = {
   committed: boolean;
   created: number;
   unchanged: number;
+  proposals: { row: number; entity: 'person' | 'house' | 'vehicle'; fields: string[] }[];
+  proposed: number;
 };
 
 export type ChosenFile = { name: string; data: ArrayBuffer };

@@ -35,6 +35,15 @@ export function ImportReportView({ report }: { report: ImportReport }) {
           </span>
         </Col>
       </Row>
+      {report.proposals.length > 0 ? (
+        <Alert
+          type="info"
+          showIcon
+          title={t('import.proposals', { count: report.proposals.length })}
+          style={{ marginBottom: 16 }}
+          data-testid="import-proposals"
+        />
+      ) : null}
       {report.errors.length === 0 ? (
         <Alert type="success" showIcon title={t('import.noErrors')} data-testid="import-ok" />
       ) : (

@@ -3,6 +3,7 @@
 import { DownloadOutlined, InboxOutlined } from '@ant-design/icons';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Alert, Button, Radio, Result, Space, Steps, Typography, Upload } from 'antd';
+import Link from 'next/link';
 import { useState } from 'react';
 import { useLang, useT } from '@/i18n/lang-provider';
 import { isUndertakingMissing, useEntryGuard } from '../entry/use-entry-guard';
@@ -161,12 +162,20 @@ export function ImportWizard({ community }: { community: string }) {
           subTitle={
             <span data-testid="import-result">
               {t('import.result', { created: report.created, unchanged: report.unchanged })}
+              {report.proposed > 0 ? `；${t('import.proposed', { count: report.proposed })}` : ''}
             </span>
           }
           extra={
-            <Button type="primary" onClick={restart} data-testid="import-again">
-              {t('import.again')}
-            </Button>
+            <Space>
+              {report.proposed > 0 ? (
+                <Link href="/console/merges" data-testid="import-to-merges">
+                  <Button>{t('import.toMerges')}</Button>
+                </Link>
+              ) : null}
+              <Button type="primary" onClick={restart} data-testid="import-again">
+                {t('import.again')}
+              </Button>
+            </Space>
           }
         />
       ) : null}

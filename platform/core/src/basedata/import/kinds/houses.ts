@@ -1,4 +1,5 @@
 import { houses } from '@shequ/db';
+import { inArray } from 'drizzle-orm';
 import {
   assignHouseGridCodes,
   checkHouse,
@@ -32,7 +33,33 @@ export const housesPlanner: PlannerFactory = async (ctx) => {
     },
     async reconcile() {
       fresh = planned.filter((h) => !stored.has(houseKey(h.house, h.compoundId)));
-      return planned.length - fresh.length;
+      const known = planned.filter((h) => stored.has(houseKey(h.house, h.compoundId)));
+      if (known.length === 0) return 0;
+      const ids = known.map((h) => stored.get(houseKey(h.house, h.compoundId)) as string);
+      const rows: Array<typeof houses.$inferSelect> = [];
+      for (let i = 0; i < ids.length; i += 5000) {
+        rows.push(
+          ...(await ctx.tx
+            .select()
+            .from(houses)
+            .where(inArray(houses.id, ids.slice(i, i + 5000)))),
+        );
+      }
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      let unchanged = 0;
+      for (const h of known) {
+        const s = byId.get(stored.get(houseKey(h.house, h.compoundId)) as string);
+        if (!s) continue;
+        // Only the attributes the row carries are compared; a stored house is never overwritten by an import.
+        const incoming: Record<string, unknown> = {};
+        for (const f of ['layout', 'area', 'ownership', 'buildingCode'] as const) {
+          const v = h.house[f];
+          if (v !== undefined && v !== null && String(s[f] ?? '') !== String(v)) incoming[f] = v;
+        }
+        if (Object.keys(incoming).length === 0) unchanged++;
+        else ctx.propose({ entity: 'house', targetId: s.id, targetVersion: s.version, sourceRow: h.row, incoming });
+      }
+      return unchanged;
     },
     async write() {
       const created = await insertWithHistory(

@@ -48,7 +48,8 @@ export const peoplePlanner: PlannerFactory = async (ctx) => {
       else seen.set(key, row);
       if (houseId && role) planned.push({ row, person: checked.value, houseId, role });
     },
-    // Identical rows are skipped; a row contradicting a stored person is an error (merging is a person's call).
+    // Identical rows are skipped; a row contradicting a stored person proposes a merge (an operator's call) and its
+    // occupancy is still recorded against the stored person.
     async reconcile() {
       if (planned.length === 0) return 0;
       const byIndex = new Map(planned.map((p) => [d.crypto.blindIndex('id_number', p.person.idNumber), p]));
@@ -69,16 +70,17 @@ export const peoplePlanner: PlannerFactory = async (ctx) => {
         const pick = (x: PersonRecord) =>
           ({ name: x.name, idType: x.idType, idNumber: x.idNumber, phone: x.phone }) as PersonRecord;
         const diff = changedFields(pick(stored), pick(p.person));
+        p.existingId = e.id;
         if (diff.length) {
-          ctx.add(
-            p.row,
-            'idNumber',
-            `该证件号码已登记且信息不一致（${diff.join(', ')}），请在人员详情中核对 / registered with different data: reconcile in the console`,
-          );
-        } else {
-          unchanged++;
-          p.existingId = e.id;
-        }
+          const incoming = pick(p.person) as unknown as Record<string, unknown>;
+          ctx.propose({
+            entity: 'person',
+            targetId: e.id,
+            targetVersion: e.version,
+            sourceRow: p.row,
+            incoming: Object.fromEntries(diff.map((f) => [f, incoming[f] ?? null])),
+          });
+        } else unchanged++;
       }
       return unchanged;
     },

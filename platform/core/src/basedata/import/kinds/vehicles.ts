@@ -59,15 +59,16 @@ export const vehiclesPlanner: PlannerFactory = async (ctx) => {
         }
         const s = storedByKey.get(keyOf(p.vehicle));
         if (!s) continue;
-        const same =
-          s.kind === p.vehicle.kind &&
-          (s.ownerPersonId ?? undefined) === p.ownerId &&
-          (s.compoundId ?? undefined) === p.compoundId &&
-          (s.parkingSpace ?? undefined) === p.vehicle.parkingSpace;
-        if (same) {
-          p.stored = true;
-          unchanged++;
-        } else ctx.add(p.row, 'plate', '该车牌已登记且信息不一致，请在车辆详情中核对 / registered with different data');
+        // The stored vehicle is never overwritten: other values in the fields the row carries become a proposal.
+        p.stored = true;
+        const incoming: Record<string, unknown> = {};
+        if (s.kind !== p.vehicle.kind) incoming.kind = p.vehicle.kind;
+        if (p.ownerId !== undefined && s.ownerPersonId !== p.ownerId) incoming.ownerPersonId = p.ownerId;
+        if (p.compoundId !== undefined && s.compoundId !== p.compoundId) incoming.compoundId = p.compoundId;
+        if (p.vehicle.parkingSpace !== undefined && s.parkingSpace !== p.vehicle.parkingSpace)
+          incoming.parkingSpace = p.vehicle.parkingSpace;
+        if (Object.keys(incoming).length === 0) unchanged++;
+        else ctx.propose({ entity: 'vehicle', targetId: s.id, targetVersion: s.version, sourceRow: p.row, incoming });
       }
       return unchanged;
     },
