@@ -36,6 +36,7 @@ async function startIot(platform: Platform, plugins: () => PluginRuntime | undef
     bus: { bus: platform.bus, durable: `iot-gateway-${hostname()}-${config.mqttPort}` },
     gateway: {
       maxTimestampSkewMs: config.mqttMaxSkewSeconds === undefined ? null : config.mqttMaxSkewSeconds * 1000,
+      offlineDebounceMs: config.mqttOfflineDebounceSeconds * 1000,
     },
   });
   const tls = config.mqtts && {

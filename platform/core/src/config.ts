@@ -20,6 +20,8 @@ export interface Config {
   mqttPort: number;
   /** Refuse device credentials whose signed timestamp is further than this from the platform clock (off when unset). */
   mqttMaxSkewSeconds?: number;
+  /** Seconds a device may be gone before it counts as offline (reconnects within it do not flap). */
+  mqttOfflineDebounceSeconds: number;
   /** MQTT over TLS, when a port, certificate and key are all configured. */
   mqtts?: { port: number; certPath: string; keyPath: string };
   /** Device HTTP(S) listener (`/auth`, `/topic/…`); undefined when `off`. */
@@ -158,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pluginWorkers: count(env, 'SHEQU_PLUGIN_WORKERS', 2, 1, 32),
     mqttPort: port(env, 'SHEQU_MQTT_PORT', 1884),
     mqttMaxSkewSeconds: positive(env, 'SHEQU_MQTT_MAX_SKEW_SECONDS'),
+    mqttOfflineDebounceSeconds: count(env, 'SHEQU_MQTT_OFFLINE_DEBOUNCE_SECONDS', 5, 0, 600),
     mqtts,
     iotHttpPort: optionalPort(env, 'SHEQU_IOT_HTTP_PORT', 1886),
     iotHttpTls: iotHttpTls(env, mqtts),

@@ -35,6 +35,8 @@ export interface GatewayOptions {
   onOnline?: (s: DeviceSession) => void;
   onReply?: (s: DeviceSession, topic: string, payload: Buffer) => void;
   onStateCommitted?: () => void;
+  /** How long a disconnect is held back before the device counts as offline (0: at once). */
+  offlineDebounceMs?: number;
 }
 
 interface ConnectMeta {
@@ -81,7 +83,7 @@ export class MqttGateway {
       rejected: this.#rejected,
       reply: (client, topic, payload) => this.#replyTo(client, topic, payload),
     });
-    this.states = new DeviceStates(o.database, o.onStateCommitted);
+    this.states = new DeviceStates(o.database, o.onStateCommitted, o.offlineDebounceMs ?? 0);
     this.#live = new LiveSessions(this.states, o.log);
   }
 

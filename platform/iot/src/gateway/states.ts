@@ -2,22 +2,30 @@ import { enqueue } from '@shequ/bus';
 import type { Database } from '@shequ/db';
 import { iotSubject } from '../ingest/writer.ts';
 import type { DeviceIdentity } from '../registry/devices-repo.ts';
-import { markOffline, markOnline } from '../registry/devices-repo.ts';
+import { markOffline, markOnline, resumeOnline } from '../registry/devices-repo.ts';
 
 /**
  * Online/offline bookkeeping (7.3.2.3.2). Changes of one device run one after another, each session carries the
  * epoch it was given at connect, and an offline only applies to its own epoch: a kicked session that disconnects
  * after its successor connected leaves the device online. Every change is stored and published on the bus.
+ *
+ * Debounce: with `offlineDebounceMs` > 0 a disconnect is held back that long. A device that reconnects within it
+ * (a flaky link, a firmware reboot) never went offline: its new session takes a new epoch and nothing is stored or
+ * published, so rules on `offline` and the online history do not flap. Otherwise the offline is stored and
+ * published with the time of the disconnect, not of the end of the wait.
  */
 export class DeviceStates {
   readonly #database: Database;
   readonly #onCommit?: () => void;
+  readonly #debounceMs: number;
   readonly #chains = new Map<string, Promise<void>>();
   readonly #epochs = new WeakMap<object, number>();
+  readonly #pending = new Map<string, { timer: NodeJS.Timeout; fire: () => void }>();
 
-  constructor(database: Database, onCommit?: () => void) {
+  constructor(database: Database, onCommit?: () => void, offlineDebounceMs = 0) {
     this.#database = database;
     this.#onCommit = onCommit;
+    this.#debounceMs = offlineDebounceMs;
   }
 
   #then(deviceId: string, step: () => Promise<void>): Promise<void> {
@@ -31,6 +39,15 @@ export class DeviceStates {
   }
 
   online(d: DeviceIdentity, session: object, ip: string | null): Promise<void> {
+    const held = this.#pending.get(d.id);
+    if (held) {
+      // Back within the debounce window: the held offline is dropped and the device stays online.
+      clearTimeout(held.timer);
+      this.#pending.delete(d.id);
+      return this.#then(d.id, async () => {
+        this.#epochs.set(session, await resumeOnline(this.#database.db, d.id, ip));
+      });
+    }
     return this.#then(d.id, async () => {
       await this.#database.db.transaction(async (tx) => {
         const epoch = await markOnline(tx, d.id, ip);
@@ -46,25 +63,46 @@ export class DeviceStates {
   }
 
   offline(d: DeviceIdentity, session: object, reason: string): Promise<void> {
-    return this.#then(d.id, async () => {
-      const epoch = this.#epochs.get(session);
-      if (epoch === undefined) return;
-      this.#epochs.delete(session);
-      const changed = await this.#database.db.transaction(async (tx) => {
-        if (!(await markOffline(tx, d.id, epoch, reason))) return false;
-        await enqueue(tx, {
-          subject: iotSubject(sender(d), 'state'),
-          communityId: d.communityId,
-          data: { ...names(d), state: 'offline', epoch, reason, time: Date.now() },
+    const at = new Date();
+    const apply = () =>
+      this.#then(d.id, async () => {
+        const epoch = this.#epochs.get(session);
+        if (epoch === undefined) return;
+        this.#epochs.delete(session);
+        const changed = await this.#database.db.transaction(async (tx) => {
+          if (!(await markOffline(tx, d.id, epoch, reason, at))) return false;
+          await enqueue(tx, {
+            subject: iotSubject(sender(d), 'state'),
+            communityId: d.communityId,
+            data: { ...names(d), state: 'offline', epoch, reason, time: at.getTime() },
+          });
+          return true;
         });
-        return true;
+        if (changed) this.#onCommit?.();
       });
-      if (changed) this.#onCommit?.();
+    if (this.#debounceMs <= 0 || !this.#epochs.has(session)) return apply();
+    return new Promise<void>((resolve, reject) => {
+      const fire = () => {
+        this.#pending.delete(d.id);
+        apply().then(resolve, reject);
+      };
+      const previous = this.#pending.get(d.id);
+      if (previous) {
+        clearTimeout(previous.timer);
+        previous.fire();
+      }
+      const timer = setTimeout(fire, this.#debounceMs);
+      timer.unref();
+      this.#pending.set(d.id, { timer, fire });
     });
   }
 
-  /** Waits for every pending change (on shutdown and in tests). */
+  /** Applies held offlines now and waits for every pending change (on shutdown and in tests). */
   async settle(): Promise<void> {
+    for (const [, p] of this.#pending) {
+      clearTimeout(p.timer);
+      p.fire();
+    }
     while (this.#chains.size) await Promise.all(this.#chains.values());
   }
 }

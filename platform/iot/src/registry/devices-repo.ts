@@ -57,17 +57,36 @@ export async function markOnline(ex: Executor, deviceId: string, ip: string | nu
   return Number(row.epoch);
 }
 
+/**
+ * A device back within the offline debounce window: its new session takes a new epoch (so the old session's late
+ * offline cannot apply), and the device was never recorded offline, so no history row is written.
+ */
+export async function resumeOnline(ex: Executor, deviceId: string, ip: string | null): Promise<number> {
+  const [row] = await queryRows<{ epoch: number }>(
+    ex,
+    sql`update iot.devices set state = 'online', epoch = epoch + 1, last_ip = ${ip}
+        where id = ${deviceId} returning epoch`,
+  );
+  return Number(row.epoch);
+}
+
 /** Marks a device offline if `epoch` is still its current session; false when a newer session owns it. */
-export async function markOffline(ex: Executor, deviceId: string, epoch: number, reason: string): Promise<boolean> {
+export async function markOffline(
+  ex: Executor,
+  deviceId: string,
+  epoch: number,
+  reason: string,
+  at: Date = new Date(),
+): Promise<boolean> {
   const rows = await queryRows<{ community_id: string }>(
     ex,
-    sql`update iot.devices set state = 'offline', last_offline_at = now()
+    sql`update iot.devices set state = 'offline', last_offline_at = ${at.toISOString()}::timestamptz
         where id = ${deviceId} and epoch = ${epoch} returning community_id`,
   );
   if (rows.length === 0) return false;
   await ex.execute(
     sql`insert into iot.device_sessions (community_id, device_id, epoch, state, at, reason)
-        values (${rows[0].community_id}, ${deviceId}, ${epoch}, 'offline', now(), ${reason})`,
+        values (${rows[0].community_id}, ${deviceId}, ${epoch}, 'offline', ${at.toISOString()}::timestamptz, ${reason})`,
   );
   return true;
 }
