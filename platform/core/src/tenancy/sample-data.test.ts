@@ -5,7 +5,7 @@ import { createTestDatabase, queryRows } from '@shequ/db';
 import { sql } from 'drizzle-orm';
 import { FieldCrypto } from '../crypto/field-crypto.ts';
 import { parseKeyring } from '../crypto/keyring.ts';
-import { sampleSizes, seedSample } from './sample-data.ts';
+import { sampleCommunityCode, sampleFiles, sampleSizes, seedSample } from './sample-data.ts';
 import { seedDemo } from './seed.ts';
 
 test('the small sample imports through the validating import path and re-seeding changes nothing', async () => {
@@ -35,6 +35,46 @@ test('the small sample imports through the validating import path and re-seeding
       [Number(grid[0].buildings), Number(grid[0].coded), Number(grid[0].codes)],
       [20, size.households, 20],
     );
+  } finally {
+    await database.close();
+  }
+});
+
+test('the large set: every one of its 200 communities gets its own ID numbers, none repeated within one', () => {
+  const { large } = sampleSizes;
+  assert.equal(large.people * large.communities, 1_000_000);
+  for (let n = 0; n < large.communities; n++) {
+    const files = sampleFiles(large, n === 0 ? 20261128 : 20261128 + n);
+    const ids = files.people
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(',')[2]);
+    assert.equal(new Set(ids).size, large.people, `community ${n} repeats an ID number`);
+  }
+});
+
+test('a multi-community sample adds communities under the demo street, each loaded once', async () => {
+  const database = await createTestDatabase('pglite');
+  try {
+    const crypto = new FieldCrypto(parseKeyring(randomBytes(32).toString('base64')));
+    await seedDemo(database.db, crypto);
+    const size = { households: 20, people: 50, vehicles: 10, communities: 3 };
+    const seen: number[] = [];
+    const r = await seedSample(database.db, crypto, size, (n) => seen.push(n));
+    assert.deepEqual(seen, [1, 2, 3]);
+    assert.equal(r.people.created, 150);
+    const rows = await queryRows<{ code: string; parent: string; people: number }>(
+      database.db,
+      sql`select r.code, p.code as parent, (select count(*)::int from base.people x where x.community_id = r.id) as people
+            from tenancy.regions r join tenancy.regions p on p.id = r.parent_id
+           where r.level = 'community' order by r.code`,
+    );
+    assert.deepEqual(
+      rows.map((x) => [x.code, x.parent, x.people]),
+      [0, 1, 2].map((n) => [sampleCommunityCode(n), '330106001', 50]).sort(),
+    );
+    const again = await seedSample(database.db, crypto, size);
+    assert.equal(again.people.created, 0);
   } finally {
     await database.close();
   }

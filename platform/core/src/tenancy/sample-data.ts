@@ -33,7 +33,11 @@ export interface SampleSize {
   people: number;
   vehicles: number;
 }
-export const sampleSizes: Record<'small', SampleSize> = { small: { households: 2000, people: 5000, vehicles: 1500 } };
+export const sampleSizes: Record<'small' | 'large', SampleSize & { communities: number }> = {
+  small: { households: 2000, people: 5000, vehicles: 1500, communities: 1 },
+  /** The benchmark set: the small sample in the demo community and 199 more under the same street, 1,000,000 people. */
+  large: { households: 2000, people: 5000, vehicles: 1500, communities: 200 },
+};
 
 /** CSV files in the import templates' format: the sample goes through the same validation as a real import. */
 export function sampleFiles(size: SampleSize, seed = 20261128): { houses: string; people: string; vehicles: string } {
@@ -60,12 +64,19 @@ export function sampleFiles(size: SampleSize, seed = 20261128): { houses: string
   }
   const people: string[][] = [];
   const owners: string[] = [];
+  const ids = new Set<string>();
   for (let i = 0; i < size.people; i++) {
     const house = houses[i % size.households];
     const year = 1935 + Math.floor(r() * 85);
     const month = String(1 + Math.floor(r() * 12)).padStart(2, '0');
     const day = String(1 + Math.floor(r() * 28)).padStart(2, '0');
-    const body = `330106${year}${month}${day}${String(i % 1000).padStart(3, '0')}`;
+    let body = `330106${year}${month}${day}${String(i % 1000).padStart(3, '0')}`;
+    // Another seed can draw a birth date twice for one sequence number: move to the next day until the number is new.
+    for (let bump = 1; ids.has(body); bump++) {
+      const next = new Date(Date.UTC(year, Number(month) - 1, Number(day) + bump)).toISOString().slice(0, 10);
+      body = `330106${next.replaceAll('-', '')}${String(i % 1000).padStart(3, '0')}`;
+    }
+    ids.add(body);
     const id = body + idCheckChar(body);
     const role = i < size.households ? '业主' : pick(['家属', '家属', '租户']);
     if (i < size.households) owners.push(id);
@@ -138,15 +149,78 @@ export function sampleBuildings(): Array<{ compound: string; name: string; ring:
   return out;
 }
 
-/** Loads the sample into the demo community through the import path; running it twice changes nothing. */
+/** The code of the n-th sample community (0 is the demo community itself). */
+export const sampleCommunityCode = (n: number) => (n === 0 ? 'demo' : `sample${String(n).padStart(3, '0')}`);
+
+/** A further community beside the demo one, under the same street, with the sample's two compounds. */
+async function ensureSampleCommunity(ex: Executor, n: number) {
+  const code = sampleCommunityCode(n);
+  const [found] = await ex.select().from(regions).where(eq(regions.code, code));
+  if (found) return found;
+  const [demo] = await ex.select().from(regions).where(eq(regions.code, 'demo'));
+  const [street] = await ex
+    .select()
+    .from(regions)
+    .where(eq(regions.id, demo.parentId as string));
+  return ex.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(regions)
+      .values({
+        level: 'community',
+        code,
+        name: `样本社区${String(n).padStart(3, '0')}`,
+        nameEn: `Sample Community ${n}`,
+        parentId: street.id,
+        path: 'pending',
+      })
+      .returning();
+    const path = `${street.path}${row.id}/`;
+    await tx.update(regions).set({ path }).where(eq(regions.id, row.id));
+    await tx.insert(compounds).values([
+      { communityId: row.id, code: 'sfxq', name: '示范小区', nameEn: 'Demo Compound', buildingCount: 10 },
+      { communityId: row.id, code: 'hyy', name: '和园', nameEn: 'He Yuan', buildingCount: 10 },
+    ]);
+    return { ...row, path };
+  });
+}
+
+/**
+ * Loads the sample through the import path: into the demo community, and for the large set into 199 more communities
+ * (each its own people, ID numbers and plates). Running it twice changes nothing.
+ */
 export async function seedSample(
   ex: Executor,
   crypto: FieldCrypto,
-  size: SampleSize,
+  size: SampleSize & { communities?: number },
+  progress?: (n: number, total: number, reports: Record<string, ImportReport>) => void,
 ): Promise<Record<string, ImportReport>> {
   const [demo] = await ex.select().from(regions).where(eq(regions.code, 'demo'));
   if (!demo) throw new Error('seed the demo community first');
-  const files = sampleFiles(size);
+  const total = size.communities ?? 1;
+  const sum: Record<string, ImportReport> = {};
+  for (let n = 0; n < total; n++) {
+    const community = n === 0 ? demo : await ensureSampleCommunity(ex, n);
+    const reports = await seedCommunity(ex, crypto, size, community.id, n === 0 ? 20261128 : 20261128 + n);
+    for (const [kind, r] of Object.entries(reports)) {
+      const s = sum[kind];
+      sum[kind] = s
+        ? { ...s, rows: s.rows + r.rows, created: s.created + r.created, unchanged: s.unchanged + r.unchanged }
+        : r;
+    }
+    progress?.(n + 1, total, reports);
+  }
+  return sum;
+}
+
+async function seedCommunity(
+  ex: Executor,
+  crypto: FieldCrypto,
+  size: SampleSize,
+  communityId: string,
+  seed: number,
+): Promise<Record<string, ImportReport>> {
+  const demo = { id: communityId };
+  const files = sampleFiles(size, seed);
   const d = { db: ex, crypto };
   const scope = { kind: 'communities' as const, ids: [demo.id] };
   const out: Record<string, ImportReport> = {};
