@@ -27,6 +27,14 @@ export const manifest = {
   scenario: 'building',
   sdk: '^0.1.0',
   permissions: { services: { message: ['send'], audit: ['record'] }, data: ['stats:read'] },
+  settings: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      contact: { type: 'string', title: '物业报修电话', maxLength: 20 },
+      reminderHours: { type: 'integer', title: '超时提醒（小时）', minimum: 1, maximum: 72, default: 24 },
+    },
+  },
   collections: {
     repairs: {
       schema: {

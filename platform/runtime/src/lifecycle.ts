@@ -211,6 +211,34 @@ export async function setPluginEnabled(
   return { pluginId, state };
 }
 
+/** 应用设置: changes an installed app's settings in one community, checked against the version's settings schema. */
+export async function updatePluginSettings(
+  host: PluginHost,
+  communityId: string,
+  pluginId: string,
+  settings: Record<string, unknown>,
+  actor: Actor,
+) {
+  await scoped(host, communityId, async (tx) => {
+    const row = await current(tx, communityId, pluginId);
+    if (!row || row.state === 'uninstalled') throw notInstalled(pluginId);
+    const pkg = await host.package(pluginId, row.version);
+    if (!pkg?.manifest.settings) {
+      throw invalid('该应用没有可设置的项目', `${pluginId}@${row.version} declares no settings`, {});
+    }
+    checkSettings(pkg.manifest, settings);
+    await tx
+      .update(pluginInstalls)
+      .set({ settings, updatedAt: new Date(), revision: sql`${pluginInstalls.revision} + 1` })
+      .where(eq(pluginInstalls.id, row.id));
+    await appendLifecycle(tx, 'settings-changed', communityId, pluginId, row.version, actor, {
+      keys: Object.keys(settings).sort(),
+    });
+  });
+  host.forget(communityId, pluginId);
+  return { pluginId, settings };
+}
+
 /** Uninstalls: the app stops at once; its records stay for `retentionDays`, then the purge job deletes them. */
 export async function uninstallPlugin(
   host: PluginHost,
@@ -288,6 +316,8 @@ export async function listInstalls(host: PluginHost, communityId: string) {
         state: r.state,
         grants: r.grants,
         settings: r.settings,
+        /** The installed version's settings schema (JSON Schema), when it has settings an operator may change. */
+        settingsSchema: (pkg?.manifest.settings as Record<string, unknown> | undefined) ?? null,
         installedAt: r.installedAt.toISOString(),
         purgeAfter: r.purgeAfter?.toISOString() ?? null,
         name: pkg?.manifest.name ?? { zh: r.pluginId, en: r.pluginId },

@@ -50,6 +50,22 @@ function narrow(next: PluginManifest, granted: PluginGrants): PluginGrants {
   };
 }
 
+/** Adds the new permissions the operator granted (named as `service.action`, a data scope or a host). */
+function withNew(base: PluginGrants, next: PluginManifest, granted: string[]): PluginGrants {
+  const asked = requestedGrants(next);
+  const yes = new Set(granted);
+  const services: Record<string, string[]> = { ...base.services };
+  for (const [s, actions] of Object.entries(asked.services)) {
+    const add = actions.filter((a) => yes.has(`${s}.${a}`) && !(services[s] ?? []).includes(a));
+    if (add.length) services[s] = [...(services[s] ?? []), ...add];
+  }
+  return {
+    services,
+    data: [...new Set([...base.data, ...asked.data.filter((d) => yes.has(d))])],
+    hosts: [...new Set([...base.hosts, ...asked.hosts.filter((h) => yes.has(h))])],
+  };
+}
+
 async function migrateRecords(
   host: PluginHost,
   tx: Executor,
@@ -141,7 +157,16 @@ export async function upgradePlugin(
   pluginId: string,
   toVersion: string,
   actor: Actor,
-  opts: { dryRun?: boolean; grants?: PluginGrants; rollback?: boolean } = {},
+  opts: {
+    dryRun?: boolean;
+    grants?: PluginGrants;
+    rollback?: boolean;
+    /**
+     * The operator's answer to the escalation: which of the new permissions (as the report names them) to grant.
+     * The grants the new version still asks for carry over; new ones not listed stay ungranted.
+     */
+    grantNew?: string[];
+  } = {},
 ): Promise<UpgradeReport> {
   const pkg = await host.package(pluginId, toVersion);
   if (!pkg) throw new AppError('NOT_FOUND', { zh: '应用版本不存在', en: `No package ${pluginId}@${toVersion}` });
@@ -181,8 +206,21 @@ export async function upgradePlugin(
         failures: [],
         escalation,
       };
-      const grants = opts.grants ?? narrow(pkg.manifest, row.grants);
-      if (!opts.dryRun && !opts.grants && escalation.length) {
+      if (opts.grantNew) {
+        const unknown = opts.grantNew.filter((p) => !escalation.includes(p));
+        if (unknown.length) {
+          throw new AppError('INVALID_INPUT', {
+            zh: `这些不是新版本新增的权限：${unknown.join('、')}`,
+            en: `Not new permissions of this version: ${unknown.join(', ')}`,
+          });
+        }
+      }
+      const grants =
+        opts.grants ??
+        (opts.grantNew
+          ? withNew(narrow(pkg.manifest, row.grants), pkg.manifest, opts.grantNew)
+          : narrow(pkg.manifest, row.grants));
+      if (!opts.dryRun && !opts.grants && !opts.grantNew && escalation.length) {
         throw new AppError('CONFLICT', {
           zh: `新版本申请了新的权限，需要重新授权：${escalation.join('、')}`,
           en: `The new version asks for new permissions that need a grant: ${escalation.join(', ')}`,

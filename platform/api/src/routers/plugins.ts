@@ -8,6 +8,7 @@ import {
   registerPackage,
   setPluginEnabled,
   uninstallPlugin,
+  updatePluginSettings,
   upgradePlugin,
 } from '@shequ/runtime';
 import type { Page } from '@shequ/schemas';
@@ -89,7 +90,10 @@ export const pluginsRouter = router({
     }),
   installed: authedProcedure.input(community).query(async ({ ctx, input }) => {
     const c = await communityFor(ctx, input.community, 'plugins.read');
-    return listInstalls(hostOf(ctx), c.id);
+    const [installs, packages] = await Promise.all([listInstalls(hostOf(ctx), c.id), listPackages(hostOf(ctx))]);
+    // The newest stored version beside each install: the console offers an upgrade when it is newer.
+    const latest = new Map(packages.map((p) => [p.pluginId, p.version]));
+    return installs.map((i) => ({ ...i, latestVersion: latest.get(i.pluginId) ?? i.version }));
   }),
   install: authedProcedure
     .input(
@@ -112,8 +116,21 @@ export const pluginsRouter = router({
     const c = await communityFor(ctx, input.community, 'plugins.manage');
     return uninstallPlugin(hostOf(ctx), c.id, input.pluginId, actorOf(ctx));
   }),
+  settings: authedProcedure
+    .input(target.extend({ settings: z.record(z.string(), z.unknown()) }))
+    .mutation(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'plugins.manage');
+      return updatePluginSettings(hostOf(ctx), c.id, input.pluginId, input.settings, actorOf(ctx));
+    }),
   upgrade: authedProcedure
-    .input(target.extend({ version, dryRun: z.boolean().optional(), grants: grants.optional() }))
+    .input(
+      target.extend({
+        version,
+        dryRun: z.boolean().optional(),
+        grants: grants.optional(),
+        grantNew: z.array(z.string().min(1).max(300)).max(100).optional(),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       const c = await communityFor(ctx, input.community, 'plugins.manage');
       return upgradePlugin(hostOf(ctx), c.id, input.pluginId, input.version, actorOf(ctx), input);

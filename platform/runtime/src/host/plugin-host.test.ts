@@ -28,6 +28,7 @@ import {
   SandboxPool,
   setPluginEnabled,
   uninstallPlugin,
+  updatePluginSettings,
   upgradePlugin,
 } from '../index.ts';
 
@@ -72,6 +73,7 @@ const bundle = `globalThis.__shequPlugin = { plugin: { handlers: {
   call: async (input, ctx) => (await ctx.http.fetch(input.url)).body,
   peek: (input, ctx) => ctx.collections.secrets.find({}),
   upgradeTitle: ({ record }) => ({ title: record.title.toUpperCase(), likes: 0 }),
+  settingsOf: (input, ctx) => ctx.settings,
 } } };`;
 
 for (const engine of testEngines()) {
@@ -347,6 +349,41 @@ for (const engine of testEngines()) {
         call('notify', { userId: '00000000-0000-4000-8000-00000000dead' }),
         (e: AppError) => e.code === 'NOT_FOUND',
       );
+    });
+
+    test('an upgrade grants just the new permissions ticked; settings are checked and reach ctx.settings', async () => {
+      const m = manifest('1.5.0', {
+        permissions: { services: { message: ['send'], points: ['balance'] }, data: ['stats:read'] },
+        handlers: { ...manifest().handlers, settingsOf: { roles: ['operator'] } },
+        settings: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { reminderHours: { type: 'integer', minimum: 1, maximum: 72 } },
+        },
+      });
+      await registerPackage(host, m, bundle);
+      const dry = await upgradePlugin(host, fx.demo, 'org.test.board', '1.5.0', actor, { dryRun: true });
+      assert.deepEqual(dry.escalation, ['points.balance']);
+      await assert.rejects(
+        upgradePlugin(host, fx.demo, 'org.test.board', '1.5.0', actor, { grantNew: ['audit.record'] }),
+        (e: AppError) => e.code === 'INVALID_INPUT' && /audit\.record/.test(e.messageEn),
+      );
+      await upgradePlugin(host, fx.demo, 'org.test.board', '1.5.0', actor, { grantNew: ['points.balance'] });
+      const [install] = await listInstalls(host, fx.demo);
+      assert.equal(install.version, '1.5.0');
+      assert.deepEqual(install.grants, { services: { message: ['send'], points: ['balance'] }, data: [], hosts: [] });
+      assert.equal((install.settingsSchema as { type: string } | null)?.type, 'object');
+
+      await assert.rejects(
+        updatePluginSettings(host, fx.demo, 'org.test.board', { reminderHours: 100 }, actor),
+        (e: AppError) =>
+          e.code === 'INVALID_INPUT' && Object.keys(e.fieldErrors ?? {}).some((k) => k.includes('reminderHours')),
+      );
+      assert.deepEqual(await call('settingsOf'), {}, 'a refused change leaves the settings as they were');
+      await updatePluginSettings(host, fx.demo, 'org.test.board', { reminderHours: 12 }, actor);
+      assert.deepEqual(await call('settingsOf'), { reminderHours: 12 });
+      const audit = await listAudit(fx.database.db, { objectId: 'org.test.board', limit: 200 });
+      assert.equal(audit.filter((a) => a.action === 'plugin.settings-changed').length, 1);
     });
 
     test('uninstall keeps the data until the purge date, then the purge job deletes it', async () => {

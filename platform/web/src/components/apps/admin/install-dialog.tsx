@@ -4,9 +4,10 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Alert, App, Checkbox, Modal, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { useLang, useT } from '@/i18n/lang-provider';
-import { errorMessage } from '@/lib/app-error';
+import { appErrorData, errorMessage } from '@/lib/app-error';
 import { useTRPC } from '@/lib/trpc';
 import { type PackageInfo, pick } from '../app-types';
+import { SettingsForm } from './settings-form';
 
 const kindKey = { service: 'apps.perm.service', data: 'apps.perm.data', host: 'apps.perm.host' } as const;
 
@@ -36,6 +37,8 @@ export function InstallDialog(props: { community: string; pkg: PackageInfo; onCl
   const all = pkg.permissionList.map((p) => `${p.kind}:${p.id}`);
   const [ticked, setTicked] = useState(() => new Set(all));
   const [enable, setEnable] = useState(true);
+  const [settings, setSettings] = useState<Record<string, unknown>>({});
+  const settingsSchema = (pkg.manifest as { settings?: unknown }).settings;
   const name = pick(pkg.manifest.name, lang);
 
   const install = useMutation(
@@ -71,6 +74,7 @@ export function InstallDialog(props: { community: string; pkg: PackageInfo; onCl
           version: pkg.version,
           grants: grantsOf(pkg, ticked),
           enable,
+          ...(settingsSchema ? { settings } : {}),
         })
       }
     >
@@ -108,6 +112,18 @@ export function InstallDialog(props: { community: string; pkg: PackageInfo; onCl
         ) : (
           <Typography.Paragraph>{t('apps.admin.install.none')}</Typography.Paragraph>
         )}
+        {settingsSchema ? (
+          <>
+            <Typography.Paragraph strong>{t('apps.admin.settings.install')}</Typography.Paragraph>
+            <SettingsForm
+              schema={settingsSchema}
+              value={settings}
+              onChange={setSettings}
+              fieldErrors={appErrorData(install.error)?.fieldErrors}
+              disabled={install.isPending}
+            />
+          </>
+        ) : null}
         <Checkbox checked={enable} onChange={(e) => setEnable(e.target.checked)} data-testid="install-enable">
           {t('apps.admin.install.enable')}
         </Checkbox>

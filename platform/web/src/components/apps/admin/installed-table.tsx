@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { App, Button, Space, Table, type TableColumnsType, Tag, Typography } from 'antd';
 import Link from 'next/link';
+import { useState } from 'react';
 import { useLang, useT } from '@/i18n/lang-provider';
 import { errorMessage } from '@/lib/app-error';
 import { useTRPC } from '@/lib/trpc';
@@ -10,6 +11,8 @@ import { AppIcon } from '../app-icon';
 import { type Installed, pageHref, pick } from '../app-types';
 import { PageError } from '../page-state';
 import { scenarioKey } from '../scenarios';
+import { SettingsDialog } from './settings-dialog';
+import { UpgradeDialog } from './upgrade-dialog';
 
 const stateColor = { enabled: 'green', disabled: 'default', uninstalled: 'red' } as const;
 
@@ -21,6 +24,7 @@ export function InstalledTable({ community }: { community: string }) {
   const t = useT();
   const { message, modal } = App.useApp();
   const installed = useQuery(trpc.plugins.installed.queryOptions({ community }));
+  const [dialog, setDialog] = useState<{ kind: 'settings' | 'upgrade'; app: Installed } | null>(null);
   // Which apps have console pages, and where each one's home is.
   const consoleApps = useQuery(trpc.plugins.apps.queryOptions({ community, audience: 'operator' }));
   const homeOf = new Map((consoleApps.data ?? []).map((a) => [a.pluginId, a.home]));
@@ -116,6 +120,26 @@ export function InstalledTable({ community }: { community: string }) {
             >
               {t(r.state === 'enabled' ? 'apps.admin.disable' : 'apps.admin.enable')}
             </Button>
+            {r.settingsSchema ? (
+              <Button
+                size="small"
+                onClick={() => setDialog({ kind: 'settings', app: r })}
+                data-testid={`app-settings-${r.pluginId}`}
+              >
+                {t('apps.admin.settings')}
+              </Button>
+            ) : null}
+            {r.latestVersion !== r.version ? (
+              <Button
+                size="small"
+                type="primary"
+                ghost
+                onClick={() => setDialog({ kind: 'upgrade', app: r })}
+                data-testid={`app-upgrade-${r.pluginId}`}
+              >
+                {t('apps.admin.upgrade', { version: r.latestVersion })}
+              </Button>
+            ) : null}
             <Button size="small" danger onClick={() => confirmUninstall(r)} data-testid={`app-uninstall-${r.pluginId}`}>
               {t('apps.admin.uninstall')}
             </Button>
@@ -136,6 +160,12 @@ export function InstalledTable({ community }: { community: string }) {
         pagination={false}
         locale={{ emptyText: t('apps.admin.noInstalled') }}
       />
+      {dialog?.kind === 'settings' ? (
+        <SettingsDialog community={community} app={dialog.app} onClose={() => setDialog(null)} />
+      ) : null}
+      {dialog?.kind === 'upgrade' ? (
+        <UpgradeDialog community={community} app={dialog.app} onClose={() => setDialog(null)} />
+      ) : null}
     </div>
   );
 }
