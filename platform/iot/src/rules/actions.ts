@@ -1,5 +1,5 @@
 import { enqueue } from '@shequ/bus';
-import { AppError, appendAudit, type MessageChannel } from '@shequ/core';
+import { AppError, appendAudit, type MessageChannel, transferPoints } from '@shequ/core';
 import { alarms, type Database, devices, deviceTags, products, roleAssignments, ruleRecords, users } from '@shequ/db';
 import type { ThingModel } from '@shequ/schemas';
 import { and, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
@@ -111,6 +111,8 @@ export async function runAction(env: ActionEnv, rule: RuleRef, action: RuleActio
       return runDeviceAction(env, rule, action, f);
     case 'notify':
       return runNotify(env, rule, action, f);
+    case 'points':
+      return runPoints(env, rule, action, f);
     case 'plugin': {
       if (!env.invokePlugin)
         throw new AppError('UNAVAILABLE', { zh: '本进程未运行应用', en: 'Apps do not run in this process' });
@@ -123,6 +125,46 @@ export async function runAction(env: ActionEnv, rule: RuleRef, action: RuleActio
       return { pluginId: action.pluginId, handler: action.handler, output: out ?? null };
     }
   }
+}
+
+type PointsAction = Extract<RuleAction, { kind: 'points' }>;
+
+/**
+ * Awards points for a device event to the resident it names. The resident must hold a role in the rule's community;
+ * the award's idempotency key is the rule and the event, so a redelivered event never pays twice.
+ */
+async function runPoints(env: ActionEnv, rule: RuleRef, action: PointsAction, f: Facts): Promise<ActionResult> {
+  const vars = variablesOf(f);
+  const userId = evaluate(parseExpression(action.user), vars);
+  if (typeof userId !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(userId)) {
+    throw new Error(`the event names no resident: ${action.user} gave ${JSON.stringify(userId ?? null)}`);
+  }
+  const raw = typeof action.amount === 'number' ? action.amount : evaluate(parseExpression(action.amount), vars);
+  const amount = Number(raw);
+  if (!Number.isSafeInteger(amount) || amount < 1 || amount > 10_000) {
+    throw new Error(`the amount must be a whole number from 1 to 10000, got ${JSON.stringify(raw ?? null)}`);
+  }
+  const [member] = await env.database.db
+    .select({ id: users.id })
+    .from(users)
+    .innerJoin(roleAssignments, eq(roleAssignments.userId, users.id))
+    .where(and(eq(users.id, userId), eq(roleAssignments.regionId, rule.communityId)))
+    .limit(1);
+  if (!member) throw new Error(`user ${userId} is not a member of this community`);
+  const t = await transferPoints(
+    env.database.db,
+    {
+      communityId: rule.communityId,
+      kind: action.ledger,
+      from: { type: 'pool', id: 'community' },
+      to: { type: 'user', id: userId },
+      amount,
+      reason: fillTemplate(action.reason, f, rule.name).slice(0, 200),
+      idempotencyKey: `rule:${rule.id}:${f.eventId}`,
+    },
+    `rule:${rule.id}`,
+  );
+  return { transferId: t.id, userId, amount, replayed: t.replayed };
 }
 
 type DeviceAction = Extract<RuleAction, { kind: 'device' }>;

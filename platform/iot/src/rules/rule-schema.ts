@@ -77,6 +77,19 @@ export const actionSchema = z.discriminatedUnion('kind', [
     text,
   }),
   z.object({
+    kind: z.literal('points'),
+    /**
+     * Earning rule (DB33 7.4.2): awards points (or time-bank minutes) from the community pool to the resident an
+     * expression over the event names by platform user id, e.g. `params.personRef` of a waste-sorting drop.
+     */
+    user: condition,
+    /** Whole points per event, or an expression over it (e.g. `params.weight * 5`). */
+    amount: z.union([z.number().int().min(1).max(10_000), condition]),
+    ledger: z.enum(['points', 'time']).default('points'),
+    /** The reason on the resident's history; `{deviceName}`, `{event}`, `{rule}` are filled in. */
+    reason: z.string().min(1).max(200),
+  }),
+  z.object({
     kind: z.literal('plugin'),
     /** An app enabled in the community, and one of its handlers; it receives the rule and the event. */
     pluginId: z

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { EventEnvelope } from '@shequ/bus';
-import { MemoryChannel } from '@shequ/core';
-import { alarms, ruleRecords, testEngines } from '@shequ/db';
+import { MemoryChannel, pointsOf } from '@shequ/core';
+import { alarms, ruleRecords, testEngines, users } from '@shequ/db';
 import { eq } from 'drizzle-orm';
 import { actor, iotFixture } from '../testing.ts';
 import { deadLetters, ruleMetricsOf, ruleTrace } from './observe.ts';
@@ -228,6 +228,45 @@ for (const engine of testEngines()) {
       assert.equal(await rulesEngine.handle(post(d1, { energyTotal: 6 })), 1);
       const [dl] = await deadLetters(f.iot.deps, f.scope, rule.id);
       assert.match(dl.error, /Apps do not run/);
+      await deleteRule(f.iot.deps, f.scope, rule.id, actor);
+    });
+
+    test('earning rule: a correct waste-sorting drop awards the resident it names, once per event', async () => {
+      const [d1] = f.devices;
+      const [resident] = await f.database.db.select({ id: users.id }).from(users).where(eq(users.username, 'resident'));
+      const rule = await create({
+        name: '垃圾分类积分',
+        trigger: { kind: 'event', productKey: f.productKey, identifier: 'drop' },
+        condition: 'params.correct == true',
+        actions: [
+          { kind: 'points', user: 'params.personRef', amount: 'params.weight * 5', reason: '垃圾分类投放正确' },
+        ],
+      });
+      const drop = (value: Record<string, unknown>): EventEnvelope => ({
+        id: randomUUID(),
+        subject: `shequ.iot.${f.communityId}.${f.productKey}.${d1.id}.event`,
+        time: new Date().toISOString(),
+        communityId: f.communityId,
+        data: { deviceName: d1.deviceName, deviceId: d1.id, event: 'drop', value, time: Date.now() },
+      });
+      const good = drop({ personRef: resident.id, weight: 2, correct: true });
+      assert.equal(await rulesEngine.handle(good), 1);
+      const balance = () => pointsOf(f.database.db, f.communityId, 'points', { type: 'user', id: resident.id });
+      assert.equal((await balance()).balance, 10);
+      assert.equal((await balance()).entries[0].reason, '垃圾分类投放正确');
+      // The same event again (a redelivery) is evaluated once; a wrong drop earns nothing.
+      await rulesEngine.handle(good);
+      await rulesEngine.handle(drop({ personRef: resident.id, weight: 3, correct: false }));
+      assert.equal((await balance()).balance, 10);
+      // A person the community does not know, or no person at all, is a dead letter; nothing is paid.
+      await rulesEngine.handle(drop({ personRef: randomUUID(), weight: 1, correct: true }));
+      await rulesEngine.handle(drop({ weight: 1, correct: true }));
+      const letters = await deadLetters(f.iot.deps, f.scope, rule.id);
+      assert.deepEqual(
+        letters.map((l) => /not a member|names no resident/.test(l.error)),
+        [true, true],
+      );
+      assert.equal((await balance()).balance, 10);
       await deleteRule(f.iot.deps, f.scope, rule.id, actor);
     });
 
