@@ -223,11 +223,14 @@ test('a new version: the operator tries the upgrade, grants its new permission, 
     await page.getByTestId(`app-settings-${PLUGIN_ID}`).click();
     const settings = page.getByTestId('settings-dialog');
     const hours = settings.locator('#root_reminderHours');
+    const contact = settings.locator('#root_contact');
     assert.equal(await hours.inputValue(), '12');
-    await hours.fill('100');
+    // The server checks the settings against the app's schema: a bad phone number stays in the dialog, marked.
+    await contact.fill('物业办公室');
     await page.getByTestId('settings-save').click();
     await page.getByTestId('settings-error').waitFor();
-    await fieldError(page, 'root_reminderHours').first().waitFor();
+    await fieldError(page, 'root_contact').first().waitFor();
+    await contact.fill('0571-88881111');
     await hours.fill('6');
     await page.getByTestId('settings-save').click();
     await settings.waitFor({ state: 'detached' });
@@ -239,7 +242,7 @@ test('a new version: the operator tries the upgrade, grants its new permission, 
     data: ['stats:read'],
     hosts: [],
   });
-  assert.deepEqual(mine?.settings, { contact: '0571-88880000', reminderHours: 6 });
+  assert.deepEqual(mine?.settings, { contact: '0571-88881111', reminderHours: 6 });
 });
 
 test('the operator disables the app; the resident no longer sees it', async () => {

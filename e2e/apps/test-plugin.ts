@@ -31,7 +31,7 @@ export const manifest = {
     type: 'object',
     additionalProperties: false,
     properties: {
-      contact: { type: 'string', title: '物业报修电话', maxLength: 20 },
+      contact: { type: 'string', title: '物业报修电话', pattern: '^[0-9-]{7,20}$' },
       reminderHours: { type: 'integer', title: '超时提醒（小时）', minimum: 1, maximum: 72, default: 24 },
     },
   },
