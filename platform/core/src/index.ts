@@ -3,6 +3,7 @@ export * from './basedata/beidou-grid.ts';
 export * from './basedata/consent-service.ts';
 export * from './basedata/data-entry.ts';
 export * from './basedata/export-service.ts';
+export * from './basedata/house-detail.ts';
 export * from './basedata/household-service.ts';
 export * from './basedata/houses-service.ts';
 export * from './basedata/import/import-service.ts';

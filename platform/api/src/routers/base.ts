@@ -11,9 +11,11 @@ import {
   createPerson,
   decideProposal,
   entryStatus,
+  getHouse,
   getPerson,
   grantConsent,
   listConsents,
+  listHouses,
   listProposals,
   mapFeatureKinds,
   mapOf,
@@ -21,6 +23,7 @@ import {
   revealableFields,
   revealPerson,
   searchPeople,
+  updateHouse,
   updatePerson,
   withdrawConsent,
   withdrawMyConsent,
@@ -124,6 +127,31 @@ export const baseRouter = router({
       }),
   }),
   houses: router({
+    list: authedProcedure
+      .input(
+        community.extend({
+          compound: z.string().trim().max(64).optional(),
+          building: z.string().trim().max(16).optional(),
+          unit: z.string().trim().max(16).optional(),
+          after: z.string().max(600).optional(),
+          limit: z.number().int().min(1).max(200).optional(),
+        }),
+      )
+      .query(async ({ ctx, input }) => {
+        const c = await communityFor(ctx, input.community, 'base.houses.read');
+        const { community: _, ...q } = input;
+        return listHouses(baseDeps(ctx), ctx.principal.scope, { ...q, communityId: c.id });
+      }),
+    get: authedProcedure.input(community.extend({ id: z.uuid() })).query(async ({ ctx, input }) => {
+      await communityFor(ctx, input.community, 'base.houses.read');
+      return getHouse(baseDeps(ctx), ctx.principal.scope, input.id);
+    }),
+    update: authedProcedure
+      .input(community.extend({ id: z.uuid(), version: z.number().int().min(1), patch: record }))
+      .mutation(async ({ ctx, input }) => {
+        await communityFor(ctx, input.community, 'base.houses.write');
+        return updateHouse(baseDeps(ctx), ctx.principal.scope, input.id, input.version, input.patch, actorOf(ctx));
+      }),
     create: authedProcedure.input(community.extend({ house: record })).mutation(async ({ ctx, input }) => {
       const c = await communityFor(ctx, input.community, 'base.houses.write');
       return createHouse(baseDeps(ctx), ctx.principal.scope, c.id, input.house, actorOf(ctx));
