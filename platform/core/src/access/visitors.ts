@@ -262,3 +262,16 @@ export async function checkVisitorCode(
     .returning();
   return { pass: row, refusal: null };
 }
+
+/**
+ * Staff at a manned gate check a visitor's QR token or code: an admitted entry is counted and audited; a refused
+ * one throws its reason and changes nothing.
+ */
+export async function verifyVisitorCode(d: AccessDeps, communityId: string, credential: string, actor: Actor) {
+  return withScope(d.db, accessScope(communityId), async (tx) => {
+    const r = await checkVisitorCode(tx, d.crypto, communityId, credential, 'in', new Date());
+    if (r.refusal || !r.pass) throw refusalError(r.refusal ?? 'invalid');
+    await audit(tx, actor, 'admitted', r.pass, { entries: r.pass.entries, by: 'staff' });
+    return visitorPassView(r.pass);
+  });
+}
