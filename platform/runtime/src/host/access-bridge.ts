@@ -18,7 +18,7 @@ const passesArgs = z
   .strict();
 
 const residentOnly = (call: BridgeCall, zh: string, en: string) => {
-  if (!call.user || call.user.role !== 'resident') throw new AppError('FORBIDDEN', { zh, en });
+  if (call.user?.role !== 'resident') throw new AppError('FORBIDDEN', { zh, en });
   return call.user;
 };
 

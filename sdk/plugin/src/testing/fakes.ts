@@ -238,7 +238,7 @@ export function accessFakes(
   return {
     'access.invite': (args, call) => {
       const a = (args ?? {}) as Record<string, unknown>;
-      if (!call.user || call.user.role !== 'resident')
+      if (call.user?.role !== 'resident')
         throw new AppError('FORBIDDEN', {
           zh: '只能在居民本人操作时为其邀请访客',
           en: 'An app invites a visitor only on a signed-in resident’s own call',

@@ -23,10 +23,10 @@ const statusColour: Record<string, string> = {
 
 /** Today in Asia/Shanghai as YYYY-MM-DD. */
 const today = () => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
-/** The next full hour in Asia/Shanghai as HH:mm. */
-const nextHour = (plus = 0) => {
-  const h = (new Date(Date.now() + 8 * 3_600_000).getUTCHours() + 1 + plus) % 24;
-  return `${String(h).padStart(2, '0')}:00`;
+/** The current hour in Asia/Shanghai plus `plus` hours as HH:mm, kept within today (23:59 at the latest). */
+const hourFromNow = (plus = 0) => {
+  const h = new Date(Date.now() + 8 * 3_600_000).getUTCHours() + plus;
+  return h > 23 ? '23:59' : `${String(h).padStart(2, '0')}:00`;
 };
 
 export function windowText(p: { validFrom: string; validUntil: string }, lang: Lang) {
@@ -118,7 +118,7 @@ export function VisitorsPage({ community }: { community: string }) {
         form={form}
         layout="vertical"
         onFinish={submit}
-        initialValues={{ day: today(), from: nextHour(-1), until: nextHour(2), maxEntries: 1 }}
+        initialValues={{ day: today(), from: hourFromNow(0), until: hourFromNow(3), maxEntries: 1 }}
         data-testid="invite-form"
       >
         <Form.Item
