@@ -90,7 +90,7 @@ describe('access API', () => {
     const day = new Date(Date.now() + 8 * h).toISOString().slice(0, 10);
     const stats = await call('operator', 'access.stats', { community: 'demo', day }, 'GET');
     assert.equal(stats.data.vehiclesInside, 0);
-    const passes = await call('operator', 'access.passes', { community: 'demo', limit: 10 }, 'GET');
+    const passes = await call('operator', 'access.passes', { community: 'demo', limit: 10, cursor: null }, 'GET');
     assert.deepEqual(passes.data, { items: [], nextCursor: null });
   });
 });

@@ -83,14 +83,15 @@ export const accessRouter = router({
   passes: authedProcedure
     .input(
       community.extend({
-        direction: z.enum(['in', 'out']).optional(),
+        // Not `direction`: tRPC's infinite queries send their own (`forward`/`backward`) in the input.
+        passDirection: z.enum(['in', 'out']).optional(),
         subjectKind: z.enum(['person', 'vehicle', 'visitor', 'unknown']).optional(),
         deviceId: z.uuid().optional(),
         plate: z.string().trim().min(1).max(16).optional(),
         admitted: z.boolean().optional(),
         from: at.optional(),
         to: at.optional(),
-        cursor: z.string().max(200).optional(),
+        cursor: z.string().max(200).nullish(),
         limit: z.number().int().min(1).max(200).optional(),
       }),
     )
@@ -100,7 +101,7 @@ export const accessRouter = router({
         ctx.platform.database.db,
         c.id,
         {
-          direction: input.direction,
+          direction: input.passDirection,
           subjectKind: input.subjectKind,
           deviceId: input.deviceId,
           plate: input.plate,
@@ -108,7 +109,7 @@ export const accessRouter = router({
           from: input.from ? new Date(input.from) : undefined,
           to: input.to ? new Date(input.to) : undefined,
         },
-        { cursor: input.cursor, limit: input.limit },
+        { cursor: input.cursor ?? undefined, limit: input.limit },
       );
     }),
   parkingSessions: authedProcedure
