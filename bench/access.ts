@@ -48,7 +48,7 @@ for (let i = 0; i < VISITORS; i++) {
     { subject: id, userId: id },
     {
       visitorName: `访客${i}`,
-      validFrom: new Date(Date.now() - 3_600_000),
+      validFrom: new Date(Date.now() - 4 * 3_600_000),
       validUntil: new Date(Date.now() + 6 * 3_600_000),
       maxEntries: 5,
     },

@@ -251,6 +251,14 @@ for (const engine of testEngines()) {
       assert.equal(sessions.length, 0);
     });
 
+    test('an exit delivered before its entry leaves no session open', async () => {
+      const t0 = Date.now() - 2 * h;
+      await gatePass('vehicle', passEvent(carGate, { plate: { number: '苏E00001' }, direction: 1 }, t0 + h));
+      await gatePass('vehicle', passEvent(carGate, { plate: { number: '苏E00001' }, direction: 0 }, t0));
+      const open = await listParkingSessions(database.db, demo, { open: true });
+      assert.ok(!open.some((s) => s.plate === '苏E00001'));
+    });
+
     test('pass records are append-only', async () => {
       const r = await gatePass('people', passEvent(peopleGate, { personRef: 'c1', direction: 0, mode: 1 }));
       await assert.rejects(

@@ -11,7 +11,7 @@ import {
   vehicles,
   withScope,
 } from '@shequ/db';
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, lte, sql } from 'drizzle-orm';
 import { appendAudit } from '../audit/audit-service.ts';
 import { defaultFeeRule, parkingFee } from './fees.ts';
 import { type AccessDeps, accessScope, checkVisitorCode, type Refusal, refusalText } from './visitors.ts';
@@ -76,11 +76,17 @@ async function feeRuleIn(tx: Tx, communityId: string) {
     : { ...defaultFeeRule };
 }
 
-/** Opens the plate's parking session on entry (a second entry without an exit keeps the first one). */
+/**
+ * Opens the plate's parking session on entry (a second entry without an exit keeps the first one). An entry that
+ * arrives after a later exit of the same plate (events out of order) opens nothing: the car has left.
+ */
 async function enterParking(tx: Tx, communityId: string, plate: string, at: Date, recordId: string) {
   await tx.execute(sql`
     insert into access.parking_sessions (community_id, plate, entered_at, entry_record_id)
-    values (${communityId}, ${plate}, ${at.toISOString()}, ${recordId})
+    select ${communityId}, ${plate}, ${at.toISOString()}, ${recordId}
+    where not exists (
+      select 1 from access.pass_records r
+      where r.community_id = ${communityId} and r.plate = ${plate} and r.direction = 'out' and r.passed_at > ${at.toISOString()})
     on conflict (community_id, plate) where exited_at is null do nothing`);
 }
 
@@ -94,11 +100,12 @@ async function exitParking(tx: Tx, communityId: string, plate: string, at: Date,
         eq(parkingSessions.communityId, communityId),
         eq(parkingSessions.plate, plate),
         isNull(parkingSessions.exitedAt),
+        lte(parkingSessions.enteredAt, at),
       ),
     )
     .for('update');
   if (!open) return null;
-  const exitedAt = at < open.enteredAt ? open.enteredAt : at;
+  const exitedAt = at;
   const rule = await feeRuleIn(tx, communityId);
   const feeFen = parkingFee(rule, open.enteredAt, exitedAt);
   const [row] = await tx
@@ -169,6 +176,8 @@ export async function recordGatePass(d: AccessDeps, communityId: string, kind: G
       const raw = (v.plate as { number?: unknown } | undefined)?.number;
       plate = typeof raw === 'string' && raw.trim() ? normalisePlate(raw).slice(0, 16) : null;
       if (plate) {
+        // One plate at a time: an entry and an exit delivered together cannot both miss each other.
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`access:${communityId}:${plate}`}, 0))`);
         const [car] = await tx
           .select({ id: vehicles.id, kind: vehicles.kind })
           .from(vehicles)
