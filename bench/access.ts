@@ -18,12 +18,12 @@ import { createTestDatabaseUrl, migrate, openPostgres, queryRows, regions } from
 import { eq, sql } from 'drizzle-orm';
 import { emit, round } from './common.ts';
 
-const N = Number(process.env.BENCH_PASSES ?? 6000);
-const C = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const N = 6000;
+const C = 8;
 const VISITORS = 300;
 
 const target = await createTestDatabaseUrl();
-const database = await openPostgres(target.url, { max: Number(process.env.BENCH_POOL ?? 10) });
+const database = await openPostgres(target.url, { max: 10 });
 await migrate(database);
 const crypto = new FieldCrypto(parseKeyring(randomBytes(32).toString('base64')));
 await seedDemo(database.db, crypto);
