@@ -92,5 +92,16 @@ describe('access API', () => {
     assert.equal(stats.data.vehiclesInside, 0);
     const passes = await call('operator', 'access.passes', { community: 'demo', limit: 10, cursor: null }, 'GET');
     assert.deepEqual(passes.data, { items: [], nextCursor: null });
+    const unknown = await call('operator', 'access.waiveParkingFee', {
+      community: 'demo',
+      id: '00000000-0000-4000-8000-000000000001',
+    });
+    assert.equal(unknown.error.appCode, 'NOT_FOUND');
+    const badPerson = await call('operator', 'access.linkPersonRef', {
+      community: 'demo',
+      ref: 'card-1',
+      personId: '00000000-0000-4000-8000-000000000001',
+    });
+    assert.equal(badPerson.error.appCode, 'INVALID_INPUT');
   });
 });

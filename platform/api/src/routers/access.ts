@@ -4,6 +4,7 @@ import {
   getFeeRule,
   type Inviter,
   inviteVisitor,
+  linkPersonRef,
   listParkingSessions,
   listParkingSpaces,
   listPassRecords,
@@ -11,6 +12,7 @@ import {
   revokeInvitation,
   saveFeeRule,
   saveParkingSpace,
+  settleParkingPayment,
   trafficStats,
   verifyVisitorCode,
 } from '@shequ/core';
@@ -168,6 +170,18 @@ export const accessRouter = router({
         actorOf(ctx),
         input.expectedVersion,
       );
+    }),
+  /** Staff waive a pending parking fee (payment itself is the payment service's, through the same seam). */
+  waiveParkingFee: authedProcedure.input(community.extend({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
+    const c = await communityFor(ctx, input.community, 'access.manage');
+    return settleParkingPayment(ctx.platform.database.db, c.id, input.id, 'waived', actorOf(ctx));
+  }),
+  /** Staff link what a gate reports for a resident (a face template id, a card number) to the person. */
+  linkPersonRef: authedProcedure
+    .input(community.extend({ ref: z.string().trim().min(1).max(64), personId: z.uuid() }))
+    .mutation(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'access.manage');
+      return linkPersonRef(ctx.platform.database.db, c.id, input.ref, input.personId, actorOf(ctx));
     }),
   /** Traffic of a local day for the cockpit: per hour, gate, kind and direction; vehicles inside now. */
   stats: authedProcedure

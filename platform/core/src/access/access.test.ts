@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { MemoryBus } from '@shequ/bus';
 import {
   type Database,
   outbox,
   parkingSessions,
   passRecords,
+  people,
+  products,
   queryRows,
   testEngines,
   vehicles,
@@ -17,10 +20,17 @@ import { demoFixture } from '../basedata/testing.ts';
 import type { FieldCrypto } from '../crypto/field-crypto.ts';
 import { AppError } from '../errors.ts';
 import { parkingFee } from './fees.ts';
-import { gateKindOf, passFromDeviceEvent } from './follow.ts';
+import { followGatePasses, gateKindOf, passFromDeviceEvent } from './follow.ts';
 import { type DeviceEvent, type GateKind, recordGatePass } from './gate.ts';
 import { listParkingSessions, listPassRecords, settleParkingPayment } from './records.ts';
-import { deleteParkingSpace, getFeeRule, listParkingSpaces, saveFeeRule, saveParkingSpace } from './settings.ts';
+import {
+  deleteParkingSpace,
+  getFeeRule,
+  linkPersonRef,
+  listParkingSpaces,
+  saveFeeRule,
+  saveParkingSpace,
+} from './settings.ts';
 import { trafficStats } from './stats.ts';
 import { type Inviter, inviteVisitor, myInvitations, revokeInvitation, visitorToken } from './visitors.ts';
 
@@ -259,6 +269,30 @@ for (const engine of testEngines()) {
       assert.ok(!open.some((s) => s.plate === '苏E00001'));
     });
 
+    test('a face ref linked to a person makes her passes a person’s', async () => {
+      const idNumber = '330106199001010011';
+      const [person] = await withScope(database.db, { kind: 'communities', ids: [demo] }, (tx) =>
+        tx
+          .insert(people)
+          .values({
+            communityId: demo,
+            name: '张三',
+            idType: 'resident_id',
+            idNumberCipher: crypto.encrypt(idNumber, 'base.people.id_number'),
+            idNumberIndex: crypto.blindIndex('base.people.id_number', idNumber),
+            idNumberMasked: '3301**********0011',
+            category: 'registered',
+            createdBy: 't',
+            updatedBy: 't',
+          })
+          .returning({ id: people.id }),
+      );
+      await linkPersonRef(database.db, demo, 'face-0042', person.id, staff);
+      const r = await gatePass('people', passEvent(peopleGate, { personRef: 'face-0042', direction: 0, mode: 0 }));
+      assert.equal(r.subjectKind, 'person');
+      assert.equal((await passRow(r.id)).personId, person.id);
+    });
+
     test('pass records are append-only', async () => {
       const r = await gatePass('people', passEvent(peopleGate, { personRef: 'c1', direction: 0, mode: 1 }));
       await assert.rejects(
@@ -324,6 +358,49 @@ for (const engine of testEngines()) {
         saveFeeRule(database.db, demo, { freeMinutes: 0, perHourFen: 5000, dailyCapFen: 1000 }, staff),
         (e) => code(e) === 'INVALID_INPUT',
       );
+    });
+
+    test('followGatePasses: a people gate product on the bus becomes a record, other products do not', async () => {
+      const { readFile } = await import('node:fs/promises');
+      const model = JSON.parse(
+        await readFile(new URL('../../../../schemas/iot/models/people-gate.json', import.meta.url), 'utf8'),
+      );
+      await withScope(database.db, { kind: 'communities', ids: [demo] }, (tx) =>
+        tx.insert(products).values([
+          {
+            communityId: demo,
+            productKey: 'busgate',
+            name: '人行闸',
+            thingModel: model,
+            createdBy: 't',
+          },
+          {
+            communityId: demo,
+            productKey: 'bussmoke',
+            name: '烟感',
+            thingModel: { events: [] },
+            createdBy: 't',
+          },
+        ]),
+      );
+      const bus = new MemoryBus();
+      const sub = await followGatePasses(bus, database, crypto, { durable: 'test-passes' });
+      const gate = { productKey: 'busgate', deviceName: 'bus-1', deviceId: randomUUID() };
+      const publish = (g: typeof gate, data: DeviceEvent) =>
+        bus.publish({
+          id: randomUUID(),
+          subject: `shequ.iot.${demo}.${g.productKey}.${g.deviceId}.event`,
+          communityId: demo,
+          time: new Date().toISOString(),
+          data,
+        } as never);
+      await publish(gate, passEvent(gate, { personRef: 'bus-face', direction: 0, mode: 0 }));
+      const other = { ...gate, productKey: 'bussmoke', deviceId: randomUUID() };
+      await publish(other, passEvent(other, { personRef: 'x', direction: 0 }));
+      await sub.stop();
+      const byDevice = async (id: string) => (await listPassRecords(database.db, demo, { deviceId: id })).items.length;
+      assert.equal(await byDevice(gate.deviceId), 1);
+      assert.equal(await byDevice(other.deviceId), 0);
     });
 
     test('the bus consumer records gate passes only', async () => {
