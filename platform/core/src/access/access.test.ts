@@ -293,6 +293,22 @@ for (const engine of testEngines()) {
       assert.equal((await passRow(r.id)).personId, person.id);
     });
 
+    test('another community sees none of these rows (row-level security)', async () => {
+      const other = { kind: 'communities' as const, ids: ['00000000-0000-4000-8000-0000000000aa'] };
+      const seen = await withScope(database.db, other, async (tx) => ({
+        passes: (await tx.select({ id: passRecords.id }).from(passRecords)).length,
+        visitors: (await tx.select({ id: visitorPasses.id }).from(visitorPasses)).length,
+        sessions: (await tx.select({ id: parkingSessions.id }).from(parkingSessions)).length,
+      }));
+      assert.deepEqual(seen, { passes: 0, visitors: 0, sessions: 0 });
+      const mine = await withScope(
+        database.db,
+        { kind: 'communities', ids: [demo] },
+        async (tx) => (await tx.select({ id: passRecords.id }).from(passRecords)).length,
+      );
+      assert.ok(mine > 0);
+    });
+
     test('pass records are append-only', async () => {
       const r = await gatePass('people', passEvent(peopleGate, { personRef: 'c1', direction: 0, mode: 1 }));
       await assert.rejects(
