@@ -1,3 +1,4 @@
+import { accessRouter } from './routers/access.ts';
 import { adminRouter } from './routers/admin.ts';
 import { authRouter } from './routers/auth.ts';
 import { baseRouter } from './routers/base.ts';
@@ -20,6 +21,7 @@ export const appRouter = router({
   points: pointsRouter,
   events: eventsRouter,
   booking: bookingRouter,
+  access: accessRouter,
   message: messageRouter,
   iot: iotRouter,
   market: marketRouter,

@@ -8,6 +8,7 @@ import {
   DEMO_PASSWORD,
   demoAccounts,
   followAlarms,
+  followGatePasses,
   openPlatform,
   type Platform,
   roles,
@@ -204,12 +205,18 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
   let killListener: Subscription | undefined;
   const adminToken = newAdminToken();
   const iot = has('iot') ? await startIot(platform, () => plugins) : undefined;
-  let eventLoop: { alarms: { stop(): Promise<void> }; sla: { stop(): Promise<void> } } | undefined;
+  let eventLoop:
+    | { alarms: { stop(): Promise<void> }; passes: { stop(): Promise<void> }; sla: { stop(): Promise<void> } }
+    | undefined;
   if (has('api')) {
     // The event closed loop: IoT alarms open events (one durable for all processes) and SLA timers are polled with
     // SKIP LOCKED, so every API process can run both.
     eventLoop = {
       alarms: await followAlarms(platform.bus, platform.database, { onCommit: () => platform.relay.kick() }),
+      // Gate passes become access records; an admitted visitor code queues the gate's open command.
+      passes: await followGatePasses(platform.bus, platform.database, platform.crypto, {
+        onCommit: () => platform.relay.kick(),
+      }),
       sla: startSlaPoller(platform.database, {
         onFired: () => platform.relay.kick(),
         onError: (err) => platform.log.warn({ err }, 'event SLA poller failed, will retry'),
@@ -269,6 +276,7 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     await iot?.ruleSub.stop();
     await killListener?.stop();
     await eventLoop?.alarms.stop();
+    await eventLoop?.passes.stop();
     await eventLoop?.sla.stop();
     await plugins?.close();
     await iot?.lifecycle?.stop();

@@ -1,3 +1,4 @@
+export * from './access/index.ts';
 export * from './audit/index.ts';
 export * from './basedata/beidou-grid.ts';
 export * from './basedata/consent-service.ts';

@@ -188,6 +188,48 @@ export interface BookingHeld {
   feeFen: number;
 }
 
+/** Arguments of `access.invite`: the visitor and the validity window (ISO 8601 instants, at most 7 days long). */
+export interface AccessInviteArgs {
+  visitorName: string;
+  /** A mainland mobile number; only its mask is kept. */
+  visitorPhone?: string;
+  validFrom: string;
+  validUntil: string;
+  /** How many entries the pass allows (1–20, default 1). */
+  maxEntries?: number;
+  note?: string;
+}
+
+/**
+ * A visitor pass (访客通行证): `token` is what the QR code carries (the gate checks it with the platform), `code` the
+ * 8-digit number typed when the QR code cannot be scanned. The pass is the resident's: she sees and may revoke it
+ * in 访客邀请.
+ */
+export interface AccessPass {
+  passId: string;
+  token: string;
+  code: string;
+  validFrom: string;
+  validUntil: string;
+  maxEntries: number;
+}
+
+/** One gate pass (`access.passes`): no ids of people or vehicles of the base warehouse. */
+export interface AccessPassRecord {
+  id: string;
+  gate: string;
+  direction: 'in' | 'out';
+  passedAt: string;
+  subjectKind: 'person' | 'vehicle' | 'visitor' | 'unknown';
+  visitorPassId: string | null;
+  visitorName: string | null;
+  plate: string | null;
+  method: 'face' | 'card' | 'qr' | 'password' | 'remote' | 'plate';
+  /** False when the platform refused the code (expired, used up, revoked); `refusal` says why. */
+  admitted: boolean;
+  refusal: string | null;
+}
+
 /** `ctx.services`: the shared services, by service and action. */
 export interface Services {
   /** Messages to residents and staff (permission `message: ['send']`). */
@@ -226,6 +268,23 @@ export interface Services {
      * is refused with CONFLICT (已被预约); the space's rules (who may book, how often a week, how far ahead) apply.
      */
     hold(args: BookingHoldArgs): Promise<BookingHeld>;
+  };
+  /** People and vehicle access (permissions `access: ['invite' | 'passes']`). */
+  readonly access: {
+    /**
+     * Invites a visitor for the signed-in resident (only on her own call: FORBIDDEN otherwise) and answers the pass
+     * with its QR token and 8-digit code. A window that has passed, is longer than 7 days or starts more than 30 days
+     * ahead is refused with INVALID_INPUT. The gate refuses the code outside the window or once its entries are used.
+     */
+    invite(args: AccessInviteArgs): Promise<AccessPass>;
+    /**
+     * Gate passes, newest first: on a resident's call the passes of her own visitors, on an operator's call the
+     * community's (paged with `cursor`). Without a signed-in user: FORBIDDEN.
+     */
+    passes(args?: {
+      cursor?: string;
+      limit?: number;
+    }): Promise<{ items: AccessPassRecord[]; nextCursor: string | null }>;
   };
   /** The platform's tamper-evident audit log (permission `audit: ['record']`). */
   readonly audit: {

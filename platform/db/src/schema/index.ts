@@ -1,3 +1,4 @@
+export * from './access.ts';
 export * from './audit.ts';
 export * from './base.ts';
 export * from './booking.ts';

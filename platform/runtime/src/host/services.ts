@@ -23,6 +23,7 @@ import { roleAssignments } from '@shequ/db';
 import { capabilityCatalog } from '@shequ/schemas';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { accessCapabilities } from './access-bridge.ts';
 import { eventCapabilities } from './events-bridge.ts';
 
 /** Who is calling through the bridge: one plugin version, in one community, maybe on behalf of a signed-in user. */
@@ -225,6 +226,7 @@ export function coreCapabilities(deps: CapabilityDeps): Capabilities {
       },
     ],
     ...eventCapabilities(deps, parse),
+    ...accessCapabilities(deps, parse),
     [
       'booking.spaces',
       async (call) =>

@@ -1,3 +1,4 @@
+import { accessEn } from './access-en';
 import { appsEn } from './apps-en';
 import { bookingEn } from './booking-en';
 import { eventsEn } from './events-en';
@@ -10,6 +11,7 @@ import { pointsEn } from './points-en';
 import type { Messages } from './zh-CN';
 
 export const en: Messages = {
+  ...accessEn,
   ...appsEn,
   ...bookingEn,
   ...householdEn,

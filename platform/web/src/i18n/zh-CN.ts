@@ -1,6 +1,7 @@
 // The Chinese dictionary is the source of truth for message keys: every other language must
 // provide exactly these keys (see `Messages` below).
 
+import { accessZhCN } from './access-zh-CN';
 import { appsZhCN } from './apps-zh-CN';
 import { bookingZhCN } from './booking-zh-CN';
 import { eventsZhCN } from './events-zh-CN';
@@ -12,6 +13,7 @@ import { messageZhCN } from './message-zh-CN';
 import { pointsZhCN } from './points-zh-CN';
 
 export const zhCN = {
+  ...accessZhCN,
   ...appsZhCN,
   ...bookingZhCN,
   ...householdZhCN,

@@ -226,6 +226,59 @@ export function bookingFakes(): Record<string, Fake> {
   };
 }
 
+/**
+ * Fakes of the access service: `access.invite` issues passes in memory with the platform's checks (the resident's
+ * own call, a window in the future of at most 7 days); `access.passes` answers `records` (gate passes a test sets
+ * up), a resident only those of her own passes, as on the platform.
+ */
+export function accessFakes(
+  records: { visitorPassId: string | null; [k: string]: unknown }[] = [],
+): Record<string, Fake> {
+  const owners = new Map<string, string>();
+  return {
+    'access.invite': (args, call) => {
+      const a = (args ?? {}) as Record<string, unknown>;
+      if (call.user?.role !== 'resident')
+        throw new AppError('FORBIDDEN', {
+          zh: '只能在居民本人操作时为其邀请访客',
+          en: 'An app invites a visitor only on a signed-in resident’s own call',
+        });
+      if (typeof a.visitorName !== 'string' || !a.visitorName.trim())
+        throw invalid('access.invite', 'visitorName', 'is required');
+      const from = Date.parse(String(a.validFrom));
+      const until = Date.parse(String(a.validUntil));
+      if (Number.isNaN(from)) throw invalid('access.invite', 'validFrom', 'must be an ISO 8601 instant');
+      if (Number.isNaN(until)) throw invalid('access.invite', 'validUntil', 'must be an ISO 8601 instant');
+      if (until <= from || until <= Date.now() || until - from > 7 * 86_400_000)
+        throw new AppError('INVALID_INPUT', { zh: '有效期不正确', en: 'The validity window is not valid' });
+      const n = owners.size + 1;
+      const passId = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+      owners.set(passId, call.user.id);
+      return {
+        passId,
+        token: `SQV1.fake-${n}`,
+        code: String(10_000_000 + n),
+        validFrom: new Date(from).toISOString(),
+        validUntil: new Date(until).toISOString(),
+        maxEntries: typeof a.maxEntries === 'number' ? a.maxEntries : 1,
+      };
+    },
+    'access.passes': (args, call) => {
+      const a = (args ?? {}) as { limit?: number };
+      const user = call.user;
+      if (!user)
+        throw new AppError('FORBIDDEN', {
+          zh: '只能在用户本人操作时读取通行记录',
+          en: 'An app reads pass records only on a signed-in user’s own call',
+        });
+      const visible = records.filter(
+        (r) => user.role === 'operator' || (r.visitorPassId !== null && owners.get(r.visitorPassId) === user.id),
+      );
+      return { items: visible.slice(0, a.limit ?? 50), nextCursor: null };
+    },
+  };
+}
+
 /** Default data scopes: an empty community. */
 export const defaultDataFakes: Record<string, Fake> = {
   'people:read-masked': () => ({ items: [], nextCursor: null }),

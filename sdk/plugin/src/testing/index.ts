@@ -1,5 +1,5 @@
 export type { Fake, RecordedCall } from './fakes.ts';
-export { bookingFakes, defaultDataFakes, defaultServiceFakes, eventsFakes, pointsFakes } from './fakes.ts';
+export { accessFakes, bookingFakes, defaultDataFakes, defaultServiceFakes, eventsFakes, pointsFakes } from './fakes.ts';
 export {
   type CallOptions,
   createTestHost,

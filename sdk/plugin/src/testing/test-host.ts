@@ -18,6 +18,7 @@ import { bundlePlugin } from '../bundle.ts';
 import type { PluginUser } from '../context.ts';
 import { formatProjectProblem, loadProject } from '../project.ts';
 import {
+  accessFakes,
   bookingFakes,
   defaultDataFakes,
   defaultServiceFakes,
@@ -140,7 +141,14 @@ export async function createTestHost(opts: TestHostOptions = {}): Promise<TestHo
   const audit: AuditEntry[] = [];
   const logs: LogLine[] = [];
   const capabilities = fakeCapabilities(
-    { ...defaultServiceFakes, ...pointsFakes(), ...eventsFakes(), ...bookingFakes(), ...opts.services },
+    {
+      ...defaultServiceFakes,
+      ...pointsFakes(),
+      ...eventsFakes(),
+      ...bookingFakes(),
+      ...accessFakes(),
+      ...opts.services,
+    },
     { ...defaultDataFakes, ...opts.data },
     calls,
   );

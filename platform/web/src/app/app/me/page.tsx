@@ -1,6 +1,7 @@
 'use client';
 
 import { Descriptions, List } from 'antd';
+import { VisitorsEntry } from '@/components/access/visitors-entry';
 import { EventsEntry } from '@/components/events/events-entry';
 import { HouseholdEntry } from '@/components/household/household-entry';
 import { InboxEntry } from '@/components/message/inbox-entry';
@@ -26,6 +27,7 @@ export default function ResidentMe() {
       {community ? <HouseholdEntry testId="me-household-link" /> : null}
       {community ? <PointsEntry community={community} testId="me-points-link" /> : null}
       {community ? <EventsEntry testId="me-events-link" /> : null}
+      {community ? <VisitorsEntry testId="me-visitors-link" /> : null}
       {community ? <InboxEntry /> : null}
       <List
         style={{ marginTop: 16 }}

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { loadConfig, openPlatform, type Platform } from '@shequ/core';
+import type { FastifyInstance } from 'fastify';
+import { buildServer } from '../server.ts';
+import { apiTestClient } from '../testing.ts';
+
+describe('access API', () => {
+  let dir: string;
+  let platform: Platform;
+  let app: FastifyInstance;
+  const client = apiTestClient(() => app);
+  const call = async (who: string, path: string, input: unknown, method: 'GET' | 'POST' = 'POST') => {
+    const res = await client.send(who, path, input, method === 'GET' ? 'query' : 'mutation');
+    const body = res.json();
+    return { status: res.statusCode, data: body.result?.data, error: body.error?.data };
+  };
+  const h = 3_600_000;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'shequ-access-api-'));
+    platform = await openPlatform(loadConfig({ SHEQU_DATA_DIR: dir, SHEQU_LOG_LEVEL: 'silent' }), { role: 'test' });
+    app = await buildServer(platform);
+    await client.login('resident', 'operator', 'property');
+  });
+  after(async () => {
+    await app?.close();
+    await platform?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a resident invites a visitor, sees the QR token, and revokes; staff verify codes', async () => {
+    const now = Date.now();
+    const invite = {
+      community: 'demo',
+      visitorName: '王五',
+      visitorPhone: '13800138000',
+      validFrom: new Date(now - h).toISOString(),
+      validUntil: new Date(now + 2 * h).toISOString(),
+      maxEntries: 2,
+    };
+    const p = await call('resident', 'access.invite', invite);
+    assert.match(p.data.token, /^SQV1\./);
+    assert.equal(p.data.visitorPhoneMasked, '138****8000');
+    const bad = await call('resident', 'access.invite', { ...invite, validUntil: new Date(now - 2 * h).toISOString() });
+    assert.equal(bad.error.appCode, 'INVALID_INPUT');
+    const mine = await call('resident', 'access.myInvitations', { community: 'demo' }, 'GET');
+    assert.equal(mine.data.length, 1);
+    assert.equal(mine.data[0].token, p.data.token);
+    // Residents do not read the gate records or check codes.
+    assert.equal((await call('resident', 'access.passes', { community: 'demo' }, 'GET')).error.appCode, 'FORBIDDEN');
+    assert.equal(
+      (await call('resident', 'access.verify', { community: 'demo', credential: p.data.code })).error.appCode,
+      'FORBIDDEN',
+    );
+    const ok = await call('operator', 'access.verify', { community: 'demo', credential: p.data.token });
+    assert.equal(ok.data.entries, 1);
+    assert.equal(
+      (await call('resident', 'access.revoke', { community: 'demo', id: p.data.id })).data.status,
+      'revoked',
+    );
+    const refused = await call('operator', 'access.verify', { community: 'demo', credential: p.data.code });
+    assert.equal(refused.error.appCode, 'CONFLICT');
+    assert.match(refused.error.messageZh ?? JSON.stringify(refused.error), /撤销|revoked/);
+  });
+
+  test('staff keep the fee rule and parking spaces; stats and pages answer', async () => {
+    const rule = await call('operator', 'access.saveFeeRule', {
+      community: 'demo',
+      freeMinutes: 20,
+      perHourFen: 400,
+      dailyCapFen: 3000,
+      expectedVersion: 0,
+    });
+    assert.equal(rule.data.version, 1);
+    const neg = await call('operator', 'access.saveFeeRule', {
+      community: 'demo',
+      freeMinutes: -1,
+      perHourFen: 400,
+      dailyCapFen: 3000,
+    });
+    assert.equal(neg.error.appCode, 'INVALID_INPUT');
+    const s = await call('operator', 'access.saveParkingSpace', { community: 'demo', code: 'A-001', kind: 'public' });
+    assert.equal(s.data.code, 'A-001');
+    const list = await call('operator', 'access.parkingSpaces', { community: 'demo' }, 'GET');
+    assert.equal(list.data.length, 1);
+    const day = new Date(Date.now() + 8 * h).toISOString().slice(0, 10);
+    const stats = await call('operator', 'access.stats', { community: 'demo', day }, 'GET');
+    assert.equal(stats.data.vehiclesInside, 0);
+    const passes = await call('operator', 'access.passes', { community: 'demo', limit: 10, cursor: null }, 'GET');
+    assert.deepEqual(passes.data, { items: [], nextCursor: null });
+    const unknown = await call('operator', 'access.waiveParkingFee', {
+      community: 'demo',
+      id: '00000000-0000-4000-8000-000000000001',
+    });
+    assert.equal(unknown.error.appCode, 'NOT_FOUND');
+    const badPerson = await call('operator', 'access.linkPersonRef', {
+      community: 'demo',
+      ref: 'card-1',
+      personId: '00000000-0000-4000-8000-000000000001',
+    });
+    assert.equal(badPerson.error.appCode, 'INVALID_INPUT');
+  });
+});

@@ -1,0 +1,193 @@
+import {
+  AppError,
+  deleteParkingSpace,
+  getFeeRule,
+  type Inviter,
+  inviteVisitor,
+  linkPersonRef,
+  listParkingSessions,
+  listParkingSpaces,
+  listPassRecords,
+  myInvitations,
+  revokeInvitation,
+  saveFeeRule,
+  saveParkingSpace,
+  settleParkingPayment,
+  trafficStats,
+  verifyVisitorCode,
+} from '@shequ/core';
+import { z } from 'zod';
+import { actorOf, baseDeps, communityFor } from '../community.ts';
+import { authedProcedure, type Context, router } from '../trpc.ts';
+
+const community = z.object({ community: z.string().trim().min(1).max(64) });
+const at = z.iso.datetime({ offset: true });
+
+type Authed = Pick<Context, 'platform' | 'meta'> & { principal: NonNullable<Context['principal']> };
+
+/** The caller as an inviter: only a signed-in person (not the CLI's admin token) invites visitors. */
+function inviterOf(ctx: Authed): Inviter {
+  if (!/^[0-9a-f-]{36}$/i.test(ctx.principal.userId)) {
+    throw new AppError('FORBIDDEN', { zh: '只有登录的用户才能邀请访客', en: 'Only a signed-in person can invite' });
+  }
+  return { ...actorOf(ctx), userId: ctx.principal.userId };
+}
+
+export const accessRouter = router({
+  /** A resident invites a visitor: answers the pass with its QR token and 8-digit code. */
+  invite: authedProcedure
+    .input(
+      community.extend({
+        visitorName: z.string().trim().min(1).max(40),
+        visitorPhone: z.string().trim().max(20).optional(),
+        houseId: z.uuid().optional(),
+        validFrom: at,
+        validUntil: at,
+        maxEntries: z.number().int().min(1).max(20).optional(),
+        note: z.string().trim().max(200).optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'access.invite');
+      return inviteVisitor(baseDeps(ctx), c.id, inviterOf(ctx), {
+        visitorName: input.visitorName,
+        visitorPhone: input.visitorPhone,
+        houseId: input.houseId,
+        validFrom: new Date(input.validFrom),
+        validUntil: new Date(input.validUntil),
+        maxEntries: input.maxEntries,
+        note: input.note,
+      });
+    }),
+  /** The caller's invitations, newest first, with the QR token of active ones. */
+  myInvitations: authedProcedure.input(community).query(async ({ ctx, input }) => {
+    const c = await communityFor(ctx, input.community, 'access.invite');
+    return myInvitations(baseDeps(ctx), c.id, ctx.principal.userId);
+  }),
+  revoke: authedProcedure.input(community.extend({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
+    const c = await communityFor(ctx, input.community, 'access.invite');
+    return revokeInvitation(baseDeps(ctx), c.id, input.id, inviterOf(ctx));
+  }),
+  /** Staff revoke any active invitation. */
+  revokeAsStaff: authedProcedure.input(community.extend({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
+    const c = await communityFor(ctx, input.community, 'access.manage');
+    const staff = { ...actorOf(ctx), userId: ctx.principal.userId };
+    return revokeInvitation(baseDeps(ctx), c.id, input.id, staff, { asStaff: true });
+  }),
+  /** Staff at a manned gate check a visitor's QR token or code; a refusal answers its reason. */
+  verify: authedProcedure
+    .input(community.extend({ credential: z.string().trim().min(1).max(64) }))
+    .mutation(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'access.manage');
+      return verifyVisitorCode(baseDeps(ctx), c.id, input.credential, actorOf(ctx));
+    }),
+  /** Pass records, newest first, paged by keyset (`cursor` from the previous page). */
+  passes: authedProcedure
+    .input(
+      community.extend({
+        // Not `direction`: tRPC's infinite queries send their own (`forward`/`backward`) in the input.
+        passDirection: z.enum(['in', 'out']).optional(),
+        subjectKind: z.enum(['person', 'vehicle', 'visitor', 'unknown']).optional(),
+        deviceId: z.uuid().optional(),
+        plate: z.string().trim().min(1).max(16).optional(),
+        admitted: z.boolean().optional(),
+        from: at.optional(),
+        to: at.optional(),
+        cursor: z.string().max(200).nullish(),
+        limit: z.number().int().min(1).max(200).optional(),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'access.read');
+      return listPassRecords(
+        ctx.platform.database.db,
+        c.id,
+        {
+          direction: input.passDirection,
+          subjectKind: input.subjectKind,
+          deviceId: input.deviceId,
+          plate: input.plate,
+          admitted: input.admitted,
+          from: input.from ? new Date(input.from) : undefined,
+          to: input.to ? new Date(input.to) : undefined,
+        },
+        { cursor: input.cursor ?? undefined, limit: input.limit },
+      );
+    }),
+  parkingSessions: authedProcedure
+    .input(community.extend({ open: z.boolean().optional(), from: at.optional() }))
+    .query(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'access.read');
+      return listParkingSessions(ctx.platform.database.db, c.id, {
+        open: input.open,
+        from: input.from ? new Date(input.from) : undefined,
+      });
+    }),
+  parkingSpaces: authedProcedure.input(community).query(async ({ ctx, input }) => {
+    const c = await communityFor(ctx, input.community, 'access.read');
+    return listParkingSpaces(ctx.platform.database.db, c.id);
+  }),
+  saveParkingSpace: authedProcedure
+    .input(
+      community.extend({
+        id: z.uuid().optional(),
+        code: z.string().trim().min(1).max(32),
+        kind: z.enum(['owned', 'rented', 'public']),
+        vehicleId: z.uuid().nullable().optional(),
+        location: z.string().trim().max(100).nullable().optional(),
+        expectedVersion: z.number().int().min(1).optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'access.manage');
+      const { community: _, ...space } = input;
+      return saveParkingSpace(ctx.platform.database.db, c.id, space, actorOf(ctx));
+    }),
+  deleteParkingSpace: authedProcedure.input(community.extend({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
+    const c = await communityFor(ctx, input.community, 'access.manage');
+    return deleteParkingSpace(ctx.platform.database.db, c.id, input.id, actorOf(ctx));
+  }),
+  feeRule: authedProcedure.input(community).query(async ({ ctx, input }) => {
+    const c = await communityFor(ctx, input.community, 'access.read');
+    return getFeeRule(ctx.platform.database.db, c.id);
+  }),
+  saveFeeRule: authedProcedure
+    .input(
+      community.extend({
+        freeMinutes: z.number().int().min(0).max(1440),
+        perHourFen: z.number().int().min(0).max(100_000),
+        dailyCapFen: z.number().int().min(0).max(10_000_000),
+        expectedVersion: z.number().int().min(0).optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'access.manage');
+      const { freeMinutes, perHourFen, dailyCapFen } = input;
+      return saveFeeRule(
+        ctx.platform.database.db,
+        c.id,
+        { freeMinutes, perHourFen, dailyCapFen },
+        actorOf(ctx),
+        input.expectedVersion,
+      );
+    }),
+  /** Staff waive a pending parking fee (payment itself is the payment service's, through the same seam). */
+  waiveParkingFee: authedProcedure.input(community.extend({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
+    const c = await communityFor(ctx, input.community, 'access.manage');
+    return settleParkingPayment(ctx.platform.database.db, c.id, input.id, 'waived', actorOf(ctx));
+  }),
+  /** Staff link what a gate reports for a resident (a face template id, a card number) to the person. */
+  linkPersonRef: authedProcedure
+    .input(community.extend({ ref: z.string().trim().min(1).max(64), personId: z.uuid() }))
+    .mutation(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'access.manage');
+      return linkPersonRef(ctx.platform.database.db, c.id, input.ref, input.personId, actorOf(ctx));
+    }),
+  /** Traffic of a local day for the cockpit: per hour, gate, kind and direction; vehicles inside now. */
+  stats: authedProcedure
+    .input(community.extend({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }))
+    .query(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'access.stats');
+      return trafficStats(ctx.platform.database.db, c.id, input.day);
+    }),
+});

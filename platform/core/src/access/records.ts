@@ -1,0 +1,180 @@
+import { enqueue } from '@shequ/bus';
+import {
+  type Executor,
+  type PassDirection,
+  parkingSessions,
+  passRecords,
+  type SubjectKind,
+  vehicles,
+  visitorPasses,
+  withScope,
+} from '@shequ/db';
+import { and, desc, eq, gte, isNull, lt, or, type SQL } from 'drizzle-orm';
+import { appendAudit } from '../audit/audit-service.ts';
+import { AppError, notFound } from '../errors.ts';
+import type { Actor } from '../identity/user-service.ts';
+import { openGate } from './gate.ts';
+import { accessScope } from './visitors.ts';
+
+export interface PassFilter {
+  direction?: PassDirection;
+  subjectKind?: SubjectKind;
+  deviceId?: string;
+  plate?: string;
+  admitted?: boolean;
+  from?: Date;
+  to?: Date;
+}
+
+/** Keyset cursor of the pass list: the last row's time and id. */
+const encodeCursor = (at: Date, id: string) => Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
+function decodeCursor(c: string) {
+  const [at, id] = Buffer.from(c, 'base64url').toString().split('|');
+  const t = new Date(at ?? '');
+  if (Number.isNaN(t.getTime()) || !/^[0-9a-f-]{36}$/.test(id ?? '')) {
+    throw new AppError('INVALID_INPUT', { zh: '翻页游标无效', en: 'The page cursor is not valid' });
+  }
+  return { at: t, id };
+}
+
+/** Pass records newest first, paged by keyset (time, id), with the visitor's name and the vehicle's plate. */
+export async function listPassRecords(
+  db: Executor,
+  communityId: string,
+  f: PassFilter = {},
+  page: { cursor?: string; limit?: number } = {},
+) {
+  const limit = Math.min(Math.max(page.limit ?? 50, 1), 200);
+  const conds: SQL[] = [eq(passRecords.communityId, communityId)];
+  if (f.direction) conds.push(eq(passRecords.direction, f.direction));
+  if (f.subjectKind) conds.push(eq(passRecords.subjectKind, f.subjectKind));
+  if (f.deviceId) conds.push(eq(passRecords.deviceId, f.deviceId));
+  if (f.plate) conds.push(eq(passRecords.plate, f.plate));
+  if (f.admitted !== undefined) conds.push(eq(passRecords.admitted, f.admitted));
+  if (f.from) conds.push(gte(passRecords.passedAt, f.from));
+  if (f.to) conds.push(lt(passRecords.passedAt, f.to));
+  if (page.cursor) {
+    const c = decodeCursor(page.cursor);
+    conds.push(
+      or(lt(passRecords.passedAt, c.at), and(eq(passRecords.passedAt, c.at), lt(passRecords.id, c.id))) as SQL,
+    );
+  }
+  return withScope(db, accessScope(communityId), async (tx) => {
+    const rows = await tx
+      .select({ r: passRecords, visitorName: visitorPasses.visitorName })
+      .from(passRecords)
+      .leftJoin(visitorPasses, eq(visitorPasses.id, passRecords.visitorPassId))
+      .where(and(...conds))
+      .orderBy(desc(passRecords.passedAt), desc(passRecords.id))
+      .limit(limit + 1);
+    const items = rows.slice(0, limit).map(({ r, visitorName }) => ({
+      id: r.id,
+      deviceId: r.deviceId,
+      deviceName: r.deviceName,
+      productKey: r.productKey,
+      gateKind: r.gateKind,
+      direction: r.direction,
+      passedAt: r.passedAt.toISOString(),
+      subjectKind: r.subjectKind,
+      personId: r.personId,
+      vehicleId: r.vehicleId,
+      visitorPassId: r.visitorPassId,
+      visitorName,
+      plate: r.plate,
+      method: r.method,
+      admitted: r.admitted,
+      refusal: r.refusal,
+    }));
+    const last = rows[limit - 1];
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.r.passedAt, last.r.id) : null };
+  });
+}
+
+type SessionRow = typeof parkingSessions.$inferSelect;
+export const parkingSessionView = (s: SessionRow) => ({
+  id: s.id,
+  plate: s.plate,
+  enteredAt: s.enteredAt.toISOString(),
+  exitedAt: s.exitedAt?.toISOString() ?? null,
+  feeFen: s.feeFen,
+  rule: s.rule,
+  paymentStatus: s.paymentStatus,
+});
+
+/** Parking sessions of temporary vehicles, newest first: open ones (`open: true`) or from a time on. */
+export async function listParkingSessions(db: Executor, communityId: string, f: { open?: boolean; from?: Date } = {}) {
+  return withScope(db, accessScope(communityId), async (tx) => {
+    const conds: SQL[] = [eq(parkingSessions.communityId, communityId)];
+    if (f.open) conds.push(isNull(parkingSessions.exitedAt));
+    if (f.from) conds.push(gte(parkingSessions.enteredAt, f.from));
+    const rows = await tx
+      .select()
+      .from(parkingSessions)
+      .where(and(...conds))
+      .orderBy(desc(parkingSessions.enteredAt))
+      .limit(500);
+    return rows.map(parkingSessionView);
+  });
+}
+
+/**
+ * The payment service's seam (like booking's `settleBookingPayment`): a pending parking fee becomes paid or
+ * waived. When it is paid within ten minutes of the exit, the exit gate is told to raise the barrier.
+ */
+export async function settleParkingPayment(
+  db: Executor,
+  communityId: string,
+  id: string,
+  to: 'paid' | 'waived',
+  actor: Actor,
+) {
+  return withScope(db, accessScope(communityId), async (tx) => {
+    const [s] = await tx.select().from(parkingSessions).where(eq(parkingSessions.id, id)).for('update');
+    if (!s || s.communityId !== communityId) throw notFound('parking session', '停车记录');
+    if (s.paymentStatus !== 'pending') {
+      throw new AppError('CONFLICT', {
+        zh: `停车费状态为“${s.paymentStatus}”，不能改为“${to}”`,
+        en: `The parking fee is ${s.paymentStatus}; it cannot become ${to}`,
+      });
+    }
+    const [row] = await tx
+      .update(parkingSessions)
+      .set({ paymentStatus: to })
+      .where(eq(parkingSessions.id, id))
+      .returning();
+    await appendAudit(tx, {
+      subject: actor.subject,
+      subjectRole: actor.role,
+      action: `access.parking.payment_${to}`,
+      objectType: 'access.parking_session',
+      objectId: id,
+      communityId,
+      result: 'success',
+      sourceIp: actor.ip,
+      requestId: actor.requestId,
+      detail: { plate: s.plate, feeFen: s.feeFen },
+    });
+    await enqueue(tx, {
+      subject: `shequ.access.parking.${to}`,
+      communityId,
+      data: { id, plate: s.plate, feeFen: s.feeFen },
+    });
+    if (s.exitRecordId && s.exitedAt && Date.now() - s.exitedAt.getTime() < 10 * 60_000) {
+      const [gate] = await tx.select().from(passRecords).where(eq(passRecords.id, s.exitRecordId));
+      if (gate) await openGate(tx, communityId, gate, 'vehicle', { parkingSessionId: id });
+    }
+    return parkingSessionView(row);
+  });
+}
+
+/** Plates of the base warehouse, for linking a parking space (a small helper for the console's picker). */
+export async function vehicleByPlate(db: Executor, communityId: string, plate: string) {
+  return withScope(db, accessScope(communityId), async (tx) => {
+    const [v] = await tx
+      .select({ id: vehicles.id, plate: vehicles.plate, kind: vehicles.kind })
+      .from(vehicles)
+      .where(and(eq(vehicles.communityId, communityId), eq(vehicles.plate, plate)))
+      .limit(1);
+    return v ?? null;
+  });
+}
