@@ -154,6 +154,46 @@ test('importing houses, then people: bad rows are pinpointed, the fixed file com
   });
 });
 
+test('房屋管理: the imported houses of building 8 in order; one shows who lives there, and an edit is versioned', async () => {
+  await asOperator(async (page) => {
+    await openMenu(page, '房屋管理', /\/console\/houses$/);
+    await page.getByTestId('houses-building').locator('input').fill('8');
+    await page.getByTestId('houses-building').locator('input').press('Enter');
+    const rows = tableRows(page, 'houses-table');
+    await rows.filter({ hasText: '8幢1单元501室' }).waitFor();
+    assert.deepEqual(
+      (await rows.getByTestId('house-link').allTextContents()).map((x) => x.trim()),
+      [1, 2, 3, 4, 5].map((f) => `示范小区 8幢1单元${f}01室`),
+    );
+    await rows.getByTestId('house-link').first().click();
+    await page.waitForURL(/\/console\/houses\/[0-9a-f-]{36}$/);
+    assert.equal(await text(page.getByTestId('house-address')), '示范小区 8幢1单元101室');
+    const occupants = page.getByTestId('house-occupants');
+    await occupants
+      .locator('tr', { hasText: importedName(1) })
+      .getByText('业主')
+      .waitFor();
+    await occupants
+      .locator('tr', { hasText: importedName(6) })
+      .getByText('家属')
+      .waitFor();
+    assert.match(await text(occupants.locator('tr', { hasText: importedName(1) })), /330106\*{8}\d{3}[\dX]/);
+
+    await page.getByTestId('house-edit').click();
+    await acceptUndertakingIfShown(page, page.getByTestId('house-edit-drawer'));
+    const area = page.getByTestId('house-edit-drawer').locator('#root_area');
+    await area.fill('95');
+    await page.getByTestId('house-save').click();
+    await page.getByTestId('house-area').getByText('95 ㎡').waitFor();
+    await page
+      .getByTestId('house-history-entry')
+      .filter({ hasText: 'v2 · update' })
+      .getByText(/建筑面积/)
+      .waitFor();
+    await page.screenshot({ path: '/tmp/shequ-house.png', fullPage: true });
+  });
+});
+
 test('a re-import with a changed mobile number proposes a merge; the operator accepts it and the person changes', async () => {
   const changed = join(filesDir, '人员-新号码.csv');
   await writeFile(changed, peopleCsv([], { 2: '13700000002' }));

@@ -3,6 +3,7 @@ import { appsEn } from './apps-en';
 import { bookingEn } from './booking-en';
 import { eventsEn } from './events-en';
 import { householdEn } from './household-en';
+import { housesEn } from './houses-en';
 import { iotEn } from './iot-en';
 import { marketEn } from './market-en';
 import { mergesEn } from './merges-en';
@@ -15,6 +16,7 @@ export const en: Messages = {
   ...appsEn,
   ...bookingEn,
   ...householdEn,
+  ...housesEn,
   ...iotEn,
   ...pointsEn,
   ...marketEn,

@@ -6,6 +6,7 @@ import { appsZhCN } from './apps-zh-CN';
 import { bookingZhCN } from './booking-zh-CN';
 import { eventsZhCN } from './events-zh-CN';
 import { householdZhCN } from './household-zh-CN';
+import { housesZhCN } from './houses-zh-CN';
 import { iotZhCN } from './iot-zh-CN';
 import { marketZhCN } from './market-zh-CN';
 import { mergesZhCN } from './merges-zh-CN';
@@ -17,6 +18,7 @@ export const zhCN = {
   ...appsZhCN,
   ...bookingZhCN,
   ...householdZhCN,
+  ...housesZhCN,
   ...iotZhCN,
   ...pointsZhCN,
   ...marketZhCN,

@@ -11,6 +11,7 @@ import {
   DashboardOutlined,
   DeploymentUnitOutlined,
   GiftOutlined,
+  HomeOutlined,
   MergeCellsOutlined,
   NotificationOutlined,
   TeamOutlined,
@@ -22,6 +23,7 @@ import { ShellGuard } from '@/components/shell/shell-guard';
 const nav: NavItem[] = [
   { href: '/console', labelKey: 'shell.workbench', icon: <DashboardOutlined /> },
   { href: '/console/people', labelKey: 'nav.people', icon: <TeamOutlined /> },
+  { href: '/console/houses', labelKey: 'nav.houses', icon: <HomeOutlined /> },
   { href: '/console/events', labelKey: 'nav.events', icon: <AlertOutlined /> },
   { href: '/console/import', labelKey: 'nav.import', icon: <CloudUploadOutlined /> },
   { href: '/console/merges', labelKey: 'nav.merges', icon: <MergeCellsOutlined /> },

@@ -1,0 +1,205 @@
+'use client';
+
+import { ArrowLeftOutlined, EditOutlined } from '@ant-design/icons';
+import Form from '@rjsf/antd';
+import type { ErrorSchema } from '@rjsf/utils';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  Alert,
+  App,
+  Button,
+  Card,
+  Descriptions,
+  Drawer,
+  Skeleton,
+  Space,
+  Table,
+  Tag,
+  Timeline,
+  Typography,
+} from 'antd';
+import Link from 'next/link';
+import { useMemo, useState } from 'react';
+import { rjsfStrings } from '@/components/apps/rjsf-zh';
+import { type PersonData, toErrorSchema, validators } from '@/components/people/person-form-shared';
+import { useLang, useT } from '@/i18n/lang-provider';
+import { appErrorData, errorMessage } from '@/lib/app-error';
+import {
+  HOUSE_EDITABLE,
+  houseEditSchema,
+  houseEditUiSchema,
+  houseFieldTitle,
+  ownershipLabel,
+} from '@/lib/house-schema';
+import { useTRPC } from '@/lib/trpc';
+import { useEntryGuard } from '../entry/use-entry-guard';
+
+const roleColour: Record<string, string> = { owner: 'gold', family: 'blue', tenant: 'green', other: 'default' };
+
+/** One house: address, attributes and Beidou grid code; who lives there (masked); their vehicles; history; edit. */
+export function HouseDetail({ community, id }: { community: string; id: string }) {
+  const t = useT();
+  const { lang } = useLang();
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const { message } = App.useApp();
+  const house = useQuery(trpc.base.houses.get.queryOptions({ community, id }));
+  const [editing, setEditing] = useState(false);
+  const [formData, setFormData] = useState<PersonData>({});
+  const [extraErrors, setExtraErrors] = useState<ErrorSchema<PersonData> | undefined>();
+  const entry = useEntryGuard();
+  const update = useMutation(trpc.base.houses.update.mutationOptions());
+  const uiSchema = useMemo(() => houseEditUiSchema(t('houses.save')), [t]);
+
+  if (house.error) {
+    return <Alert type="error" showIcon title={errorMessage(house.error, lang, t('common.networkError'))} />;
+  }
+  const h = house.data;
+  if (!h) return <Skeleton active />;
+
+  const open = () =>
+    entry.guard(() => {
+      setExtraErrors(undefined);
+      setFormData(Object.fromEntries(HOUSE_EDITABLE.filter((k) => h[k] != null && h[k] !== '').map((k) => [k, h[k]])));
+      setEditing(true);
+    });
+  const save = async (data: PersonData) => {
+    setExtraErrors(undefined);
+    const patch = Object.fromEntries(HOUSE_EDITABLE.map((k) => [k, data[k] ?? null]));
+    try {
+      await update.mutateAsync({ community, id, version: h.version, patch });
+      message.success(t('houses.saved'));
+      setEditing(false);
+      await qc.invalidateQueries({ queryKey: trpc.base.houses.pathKey() });
+    } catch (e) {
+      const fields = appErrorData(e)?.fieldErrors;
+      if (fields && Object.keys(fields).length) setExtraErrors(toErrorSchema(fields, lang));
+      else message.error(errorMessage(e, lang, t('common.unknownError')));
+    }
+  };
+
+  return (
+    <Space orientation="vertical" size={16} style={{ width: '100%' }}>
+      <Link href="/console/houses">
+        <ArrowLeftOutlined /> {t('houses.back')}
+      </Link>
+      <Card
+        title={
+          <span data-testid="house-address">
+            {t('houses.address', { compound: h.compound, building: h.building, unit: h.unit, room: h.room })}
+          </span>
+        }
+        extra={
+          <Button icon={<EditOutlined />} onClick={open} data-testid="house-edit">
+            {t('houses.edit')}
+          </Button>
+        }
+      >
+        <Descriptions column={2} bordered size="small">
+          <Descriptions.Item label={t('houses.col.layout')}>
+            <span data-testid="house-layout">{h.layout ?? ''}</span>
+          </Descriptions.Item>
+          <Descriptions.Item label={t('houses.col.area')}>
+            <span data-testid="house-area">{h.area == null ? '' : `${h.area} ㎡`}</span>
+          </Descriptions.Item>
+          <Descriptions.Item label={t('houses.col.ownership')}>{ownershipLabel(h.ownership, lang)}</Descriptions.Item>
+          <Descriptions.Item label={t('houses.col.buildingCode')}>{h.buildingCode ?? ''}</Descriptions.Item>
+          <Descriptions.Item label={t('houses.col.gridCode')} span={2}>
+            {h.gridCode ? <code data-testid="house-grid-code">{h.gridCode}</code> : t('houses.noGridCode')}
+          </Descriptions.Item>
+        </Descriptions>
+      </Card>
+      <Card title={t('houses.occupants')}>
+        <div data-testid="house-occupants">
+          <Table
+            rowKey={(o) => `${o.personId}/${o.role}`}
+            size="small"
+            pagination={false}
+            dataSource={h.occupants}
+            locale={{ emptyText: t('houses.noOccupants') }}
+            columns={[
+              {
+                title: t('people.col.name'),
+                key: 'name',
+                render: (_, o) => <Link href={`/console/people/${o.personId}`}>{o.name}</Link>,
+              },
+              {
+                title: t('houses.col.role'),
+                dataIndex: 'role',
+                render: (r: string) => (
+                  <Tag color={roleColour[r] ?? 'default'}>{t(`houses.role.${r}` as 'houses.role.owner')}</Tag>
+                ),
+              },
+              { title: t('people.col.idNumber'), dataIndex: 'idNumber', render: (v: string) => <code>{v}</code> },
+              { title: t('people.col.phone'), dataIndex: 'phone', render: (v: string | null) => v ?? '' },
+              { title: t('houses.col.since'), dataIndex: 'validFrom' },
+            ]}
+          />
+        </div>
+      </Card>
+      <Card title={t('houses.vehicles')}>
+        <div data-testid="house-vehicles">
+          <Table
+            rowKey="id"
+            size="small"
+            pagination={false}
+            dataSource={h.vehicles}
+            locale={{ emptyText: t('houses.noVehicles') }}
+            columns={[
+              { title: t('houses.col.plate'), dataIndex: 'plate' },
+              { title: t('houses.col.plateColour'), dataIndex: 'plateColour' },
+              { title: t('houses.col.owner'), dataIndex: 'owner' },
+              { title: t('houses.col.parking'), dataIndex: 'parkingSpace' },
+            ]}
+          />
+        </div>
+      </Card>
+      <Card title={t('people.history')}>
+        <Timeline
+          data-testid="house-history"
+          items={h.history.map((x) => ({
+            key: x.version,
+            content: (
+              <div data-testid="house-history-entry">
+                <Typography.Text strong>
+                  v{x.version} · {x.action}
+                </Typography.Text>{' '}
+                <Typography.Text type="secondary">{new Date(x.at).toLocaleString(lang)}</Typography.Text>
+                {x.fields.length ? (
+                  <div>
+                    <Typography.Text type="secondary">
+                      {t('people.history.fields')}: {x.fields.map(houseFieldTitle).join('、')}
+                    </Typography.Text>
+                  </div>
+                ) : null}
+              </div>
+            ),
+          }))}
+        />
+      </Card>
+      <Drawer
+        open={editing}
+        onClose={() => setEditing(false)}
+        title={t('houses.edit')}
+        size="large"
+        destroyOnHidden
+        data-testid="house-edit-drawer"
+      >
+        <Form
+          schema={houseEditSchema}
+          uiSchema={uiSchema}
+          validator={validators[lang]}
+          translateString={rjsfStrings(lang)}
+          formData={formData}
+          onChange={(e) => setFormData(e.formData ?? {})}
+          extraErrors={extraErrors}
+          noHtml5Validate
+          showErrorList={false}
+          disabled={update.isPending}
+          onSubmit={(e) => void save(e.formData ?? {})}
+        />
+      </Drawer>
+      {entry.modal}
+    </Space>
+  );
+}
