@@ -90,6 +90,20 @@ test('a resident reports an event with a photo and the place, on her phone with 
   await page.screenshot({ path: '/tmp/shequ-events-reported.png', fullPage: true });
 });
 
+test("the street official's cockpit shows the new event in its feed within seconds, with no one's name", async () => {
+  const session = await signIn('gov', /\/gov$/);
+  const page = session.page;
+  await page.getByTestId('cockpit-board').waitFor();
+  const item = page.getByTestId('cockpit-feed-item').filter({ hasText: TITLE });
+  const started = Date.now();
+  await item.waitFor({ timeout: 5000 });
+  assert.ok(Date.now() - started < 5000);
+  await item.getByText('已上报').waitFor();
+  assert.doesNotMatch((await item.textContent()) ?? '', /王秀英/, 'the feed names no reporter');
+  assert.match((await page.getByTestId('cockpit-event-totals').textContent()) ?? '', /今日 1.*未关闭 1/);
+  await page.screenshot({ path: '/tmp/shequ-cockpit.png', fullPage: true });
+});
+
 test('the administrator accepts and dispatches to the grid worker; a stale tab is refused clearly', async () => {
   const session = await signIn('operator', /\/console$/);
   const page = session.page;

@@ -1,6 +1,7 @@
 import {
   AppError,
   displayNames,
+  eventFeed,
   eventHistoryOf,
   eventWorkers,
   getEvent,
@@ -109,6 +110,13 @@ export const eventsRouter = router({
     ]);
     return { ...r, names };
   }),
+  /** The cockpit's feed (government roles and the community office): counts and the newest events, no people. */
+  feed: authedProcedure
+    .input(community.extend({ limit: z.number().int().min(1).max(100).optional() }))
+    .query(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'events.feed');
+      return eventFeed(ctx.platform.database.db, c.id, input.limit);
+    }),
   /** The event desk: a community's events filtered by state, severity, overdue or the caller's own queue. */
   list: authedProcedure
     .input(

@@ -142,3 +142,45 @@ export async function slaBoard(db: Executor, communityId: string) {
     return { counts: { ok: count('ok'), warning: count('warning'), overdue: count('overdue') }, items };
   });
 }
+
+/**
+ * The cockpit's event feed for a community: counts by state and severity, how many are past their SLA, and the
+ * newest events — type, title, severity, state and times only; no reporter, assignee, description or photo.
+ */
+export async function eventFeed(db: Executor, communityId: string, limit = 20) {
+  return withScope(db, scopeOf(communityId), async (tx) => {
+    const byState = await queryRows<{ state: string; n: number }>(
+      tx,
+      sql`select state, count(*)::int as n from events.events where community_id = ${communityId} group by 1 order by 1`,
+    );
+    const [totals] = await queryRows<{ today: number; overdue: number; open: number }>(
+      tx,
+      sql`select count(*) filter (where created_at >= date_trunc('day', now() at time zone 'Asia/Shanghai') at time zone 'Asia/Shanghai')::int as today,
+                 count(*) filter (where sla_due_at < now())::int as overdue,
+                 count(*) filter (where state not in ('closed'))::int as open
+            from events.events where community_id = ${communityId}`,
+    );
+    const rows = await tx
+      .select()
+      .from(events)
+      .where(eq(events.communityId, communityId))
+      .orderBy(desc(events.createdAt))
+      .limit(Math.min(Math.max(limit, 1), 100));
+    const now = Date.now();
+    return {
+      totals,
+      byState,
+      items: rows.map((e) => ({
+        id: e.id,
+        type: e.type,
+        title: e.title,
+        severity: e.severity as EventSeverity,
+        source: e.source,
+        state: e.state,
+        createdAt: e.createdAt.toISOString(),
+        slaDueAt: e.slaDueAt?.toISOString() ?? null,
+        overdue: !!e.slaDueAt && e.slaDueAt.getTime() < now,
+      })),
+    };
+  });
+}

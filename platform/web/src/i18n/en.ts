@@ -1,6 +1,7 @@
 import { accessEn } from './access-en';
 import { appsEn } from './apps-en';
 import { bookingEn } from './booking-en';
+import { cockpitEn } from './cockpit-en';
 import { eventsEn } from './events-en';
 import { householdEn } from './household-en';
 import { housesEn } from './houses-en';
@@ -15,6 +16,7 @@ export const en: Messages = {
   ...accessEn,
   ...appsEn,
   ...bookingEn,
+  ...cockpitEn,
   ...householdEn,
   ...housesEn,
   ...iotEn,

@@ -4,6 +4,7 @@
 import { accessZhCN } from './access-zh-CN';
 import { appsZhCN } from './apps-zh-CN';
 import { bookingZhCN } from './booking-zh-CN';
+import { cockpitZhCN } from './cockpit-zh-CN';
 import { eventsZhCN } from './events-zh-CN';
 import { householdZhCN } from './household-zh-CN';
 import { housesZhCN } from './houses-zh-CN';
@@ -17,6 +18,7 @@ export const zhCN = {
   ...accessZhCN,
   ...appsZhCN,
   ...bookingZhCN,
+  ...cockpitZhCN,
   ...householdZhCN,
   ...housesZhCN,
   ...iotZhCN,

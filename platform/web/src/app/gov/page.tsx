@@ -1,7 +1,7 @@
 'use client';
 
 import { Card, Descriptions } from 'antd';
-import { EmptyState } from '@/components/empty-state';
+import { Cockpit } from '@/components/cockpit/cockpit';
 import { useShell } from '@/components/shell/shell-context';
 import { translateDynamic } from '@/i18n/lang';
 import { useLang, useT } from '@/i18n/lang-provider';
@@ -26,7 +26,7 @@ export default function GovCockpit() {
           },
         ]}
       />
-      <EmptyState description={t('gov.cockpit.hint')} />
+      <Cockpit regionId={role?.regionId ?? null} />
     </Card>
   );
 }
