@@ -1,3 +1,4 @@
+export * from './booking-orders.ts';
 export * from './clock.ts';
 export * from './deps.ts';
 export * from './idempotency.ts';
@@ -8,5 +9,6 @@ export * from './orders.ts';
 export * from './providers/index.ts';
 export * from './reconcile.ts';
 export * from './refunds.ts';
+export * from './setup.ts';
 export * from './states.ts';
 export * from './views.ts';
