@@ -5,6 +5,7 @@ import { householdEn } from './household-en';
 import { iotEn } from './iot-en';
 import { marketEn } from './market-en';
 import { messageEn } from './message-en';
+import { paymentEn } from './payment-en';
 import { pointsEn } from './points-en';
 import type { Messages } from './zh-CN';
 
@@ -13,6 +14,7 @@ export const en: Messages = {
   ...bookingEn,
   ...householdEn,
   ...iotEn,
+  ...paymentEn,
   ...pointsEn,
   ...marketEn,
   ...eventsEn,

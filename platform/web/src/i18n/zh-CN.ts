@@ -8,6 +8,7 @@ import { householdZhCN } from './household-zh-CN';
 import { iotZhCN } from './iot-zh-CN';
 import { marketZhCN } from './market-zh-CN';
 import { messageZhCN } from './message-zh-CN';
+import { paymentZhCN } from './payment-zh-CN';
 import { pointsZhCN } from './points-zh-CN';
 
 export const zhCN = {
@@ -15,6 +16,7 @@ export const zhCN = {
   ...bookingZhCN,
   ...householdZhCN,
   ...iotZhCN,
+  ...paymentZhCN,
   ...pointsZhCN,
   ...marketZhCN,
   ...eventsZhCN,

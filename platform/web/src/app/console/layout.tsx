@@ -12,6 +12,7 @@ import {
   GiftOutlined,
   NotificationOutlined,
   TeamOutlined,
+  WalletOutlined,
 } from '@ant-design/icons';
 import type { ReactNode } from 'react';
 import { DesktopShell, type NavItem } from '@/components/shell/desktop-shell';
@@ -28,6 +29,7 @@ const nav: NavItem[] = [
   { href: '/console/devices', labelKey: 'nav.devices', icon: <ApiOutlined /> },
   { href: '/console/rules', labelKey: 'nav.rules', icon: <DeploymentUnitOutlined /> },
   { href: '/console/points', labelKey: 'nav.points', icon: <GiftOutlined /> },
+  { href: '/console/payments', labelKey: 'nav.payments', icon: <WalletOutlined /> },
   { href: '/console/audit', labelKey: 'nav.audit', icon: <AuditOutlined /> },
 ];
 
