@@ -24,6 +24,7 @@ import {
   eventsFakes,
   type Fake,
   fakeCapabilities,
+  paymentFakes,
   pointsFakes,
   type RecordedCall,
 } from './fakes.ts';
@@ -140,7 +141,14 @@ export async function createTestHost(opts: TestHostOptions = {}): Promise<TestHo
   const audit: AuditEntry[] = [];
   const logs: LogLine[] = [];
   const capabilities = fakeCapabilities(
-    { ...defaultServiceFakes, ...pointsFakes(), ...eventsFakes(), ...bookingFakes(), ...opts.services },
+    {
+      ...defaultServiceFakes,
+      ...pointsFakes(),
+      ...eventsFakes(),
+      ...bookingFakes(),
+      ...paymentFakes(),
+      ...opts.services,
+    },
     { ...defaultDataFakes, ...opts.data },
     calls,
   );
