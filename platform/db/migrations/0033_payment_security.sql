@@ -64,3 +64,44 @@ $$;
 CREATE TRIGGER intents_community BEFORE INSERT ON payment.intents FOR EACH ROW EXECUTE FUNCTION payment.check_community();
 --> statement-breakpoint
 CREATE TRIGGER refunds_community BEFORE INSERT ON payment.refunds FOR EACH ROW EXECUTE FUNCTION payment.check_community();
+--> statement-breakpoint
+-- The intent state machine as data (the same table as `intentTransitions` in platform/core/src/payment/states.ts; a
+-- test compares them): a status change that is not listed here is refused by the database, whoever writes it.
+CREATE TABLE payment.intent_transitions (
+  from_state text NOT NULL,
+  to_state text NOT NULL,
+  PRIMARY KEY (from_state, to_state)
+);
+--> statement-breakpoint
+INSERT INTO payment.intent_transitions (from_state, to_state) VALUES
+  ('created', 'pending'),
+  ('created', 'cancelled'),
+  ('created', 'failed'),
+  ('pending', 'authorized'),
+  ('pending', 'succeeded'),
+  ('pending', 'cancelled'),
+  ('pending', 'failed'),
+  ('authorized', 'succeeded'),
+  ('authorized', 'cancelled'),
+  ('authorized', 'failed'),
+  ('succeeded', 'partially_refunded'),
+  ('succeeded', 'refunded'),
+  ('partially_refunded', 'partially_refunded'),
+  ('partially_refunded', 'refunded');
+--> statement-breakpoint
+GRANT SELECT ON payment.intent_transitions TO shequ_app;
+--> statement-breakpoint
+CREATE FUNCTION payment.check_intent_transition() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.status IS DISTINCT FROM OLD.status AND NOT EXISTS (
+    SELECT 1 FROM payment.intent_transitions t WHERE t.from_state = OLD.status AND t.to_state = NEW.status
+  ) THEN
+    RAISE EXCEPTION 'payment.intents: % cannot become %', OLD.status, NEW.status USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END;
+$$;
+--> statement-breakpoint
+CREATE TRIGGER intents_transition BEFORE UPDATE OF status ON payment.intents
+  FOR EACH ROW EXECUTE FUNCTION payment.check_intent_transition();

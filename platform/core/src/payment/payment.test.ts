@@ -71,6 +71,25 @@ for (const engine of testEngines()) {
       for (const t of ['refunded', 'cancelled', 'failed'] as const) assert.deepEqual(intentTransitions[t], []);
     });
 
+    test('the database holds the same state machine and refuses a status change it does not list', async () => {
+      const rows = await queryRows<{ from_state: string; to_state: string }>(
+        database.db,
+        sql`select from_state, to_state from payment.intent_transitions order by 1, 2`,
+      );
+      const fromCode = Object.entries(intentTransitions)
+        .flatMap(([from, tos]) => tos.map((to) => `${from}>${to}`))
+        .sort();
+      assert.deepEqual(rows.map((r) => `${r.from_state}>${r.to_state}`).sort(), fromCode);
+      const { intent } = await paid(300);
+      await assert.rejects(
+        withScope(database.db, { kind: 'communities', ids: [demo] }, (tx) =>
+          tx.update(intents).set({ status: 'pending' }).where(eq(intents.id, intent.id)),
+        ),
+      );
+      const [row] = await database.db.select().from(intents).where(eq(intents.id, intent.id));
+      assert.equal(row.status, 'succeeded');
+    });
+
     test('pay in the sandbox: the signed, encrypted notification captures; the ledger balances', async () => {
       const { order, intent } = await paid(1234);
       assert.equal(intent.status, 'pending');
@@ -311,6 +330,26 @@ for (const engine of testEngines()) {
       const mine = await myOrders(deps, demo, user(7).userId);
       assert.equal(mine.length, 2);
       await assert.rejects(getOrder(deps, demo, o.id, user(8)), (e) => code(e) === 'NOT_FOUND');
+    });
+
+    test('row-level security: another community sees none of these rows and cannot write into this one', async () => {
+      const other = '00000000-0000-4000-8000-0000000c0de2';
+      const seen = await withScope(database.db, { kind: 'communities', ids: [other] }, async (tx) => ({
+        orders: (await tx.select().from(orders)).length,
+        intents: (await tx.select().from(intents)).length,
+        ledger: (await tx.select().from(ledgerEntries)).length,
+      }));
+      assert.deepEqual(seen, { orders: 0, intents: 0, ledger: 0 });
+      await assert.rejects(
+        withScope(database.db, { kind: 'communities', ids: [other] }, (tx) =>
+          tx
+            .insert(orders)
+            .values({ communityId: demo, userId: user(1).userId, subject: 'x', amountFen: 1, createdBy: 't' }),
+        ),
+      );
+      await assert.rejects(
+        withScope(database.db, { kind: 'communities', ids: [demo] }, (tx) => tx.delete(ledgerEntries)),
+      );
     });
 
     if (engine === 'postgres') {
