@@ -98,7 +98,7 @@ export async function openPlatform(config: Config, opts: OpenOptions = {}): Prom
     };
     // No SMS or push provider is configured yet: every outside channel goes to a development sink.
     const messageAdapters = opts.messageAdapters ?? devSinks();
-    const payment = createPaymentDeps(database.db);
+    const payment = createPaymentDeps(database.db, { sandbox: config.paymentSandbox, publicUrl: config.publicUrl });
     // Daily at 10:00 Beijing time: yesterday's provider bills against the ledger; differences are logged as warnings.
     closers.push(
       startReconciliationJob(payment, (r) =>

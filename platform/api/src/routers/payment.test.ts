@@ -87,6 +87,8 @@ describe('payment API', () => {
     assert.equal(rec.data.balanced, true);
     assert.equal(rec.data.bill.capturedFen, 5_000);
     assert.equal(rec.data.bill.refundedFen, 1_500);
+    const denied = await call('resident', 'payment.reconciliation', { community: 'demo', day }, 'GET');
+    assert.equal(denied.error.appCode, 'FORBIDDEN');
   });
 
   test('WeChat Pay without credentials refuses clearly and stores nothing', async () => {

@@ -8,11 +8,11 @@ import { UnionPayProvider } from './providers/unionpay.ts';
 import { WechatPayProvider } from './providers/wechat.ts';
 
 /**
- * The payment service of a running platform: the sandbox (its notifications delivered in-process to the same
+ * The payment service of a running platform: the sandbox unless switched off (its notifications delivered in-process to the same
  * handler the notify route uses) and the WeChat Pay, Alipay and UnionPay adapters, unconfigured until credentials
  * are provided — every call to them refuses with a clear "not configured" error.
  */
-export function createPaymentDeps(db: Executor, opts: { clock?: Clock; publicUrl?: string } = {}) {
+export function createPaymentDeps(db: Executor, opts: { clock?: Clock; publicUrl?: string; sandbox?: boolean } = {}) {
   const clock = opts.clock ?? systemClock;
   const sandbox = new SandboxProvider({ clock });
   const deps: PaymentDeps & { sandbox: SandboxProvider } = {
@@ -20,7 +20,8 @@ export function createPaymentDeps(db: Executor, opts: { clock?: Clock; publicUrl
     clock,
     sandbox,
     providers: {
-      sandbox,
+      // Off in production: a sandbox payment moves no money.
+      ...(opts.sandbox === false ? {} : { sandbox }),
       wechat: new WechatPayProvider(),
       alipay: new AlipayProvider(),
       unionpay: new UnionPayProvider(),
