@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadConfig, type NotifyRequest, openPlatform, type Platform, payOrder } from '@shequ/core';
+import { loadConfig, type NotifyRequest, openPlatform, type Platform, payOrder, SandboxProvider } from '@shequ/core';
 import { ledgerEntries, regions } from '@shequ/db';
 import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
@@ -156,5 +156,52 @@ describe('payment API', () => {
       (await app.inject({ method: 'POST', url: '/api/payment/notify/nobody', payload: 'x' })).statusCode,
       404,
     );
+  });
+
+  test('an Alipay-style form notification through the route is answered with exactly `success`', async () => {
+    const ali = new SandboxProvider({ style: 'alipay' });
+    const sent: NotifyRequest[] = [];
+    ali.connect(async (req) => {
+      sent.push(req);
+      return { status: 200, contentType: 'text/plain', body: 'fail' };
+    });
+    const original = platform.payment.providers.sandbox;
+    platform.payment.providers.sandbox = ali;
+    try {
+      const order = await call('resident', 'payment.createOrder', {
+        community: 'demo',
+        subject: '维修费',
+        amountFen: 1_234,
+      });
+      const started = await payOrder(
+        platform.payment,
+        demo,
+        order.data.id,
+        { provider: 'sandbox' },
+        {
+          subject: order.data.userId,
+          userId: order.data.userId,
+        },
+      );
+      ali.pay(started.intent.outTradeNo);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(sent.length, 1);
+      const post = (body: string) =>
+        app.inject({
+          method: 'POST',
+          url: '/api/payment/notify/sandbox',
+          headers: { 'content-type': sent[0].headers['content-type'] as string },
+          payload: body,
+        });
+      const forged = await post(sent[0].body.replace('total_amount=12.34', 'total_amount=0.01'));
+      assert.notEqual(forged.body, 'success');
+      const ok = await post(sent[0].body);
+      assert.equal(ok.statusCode, 200);
+      assert.equal(ok.body, 'success');
+      const status = await call('resident', 'payment.status', { community: 'demo', orderId: order.data.id }, 'GET');
+      assert.equal(status.data.paidFen, 1_234);
+    } finally {
+      platform.payment.providers.sandbox = original;
+    }
   });
 });
