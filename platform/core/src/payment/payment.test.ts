@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type Database, intents, ledgerEntries, orders, queryRows, refunds, testEngines, withScope } from '@shequ/db';
+import {
+  auditLog,
+  type Database,
+  intents,
+  ledgerEntries,
+  orders,
+  queryRows,
+  refunds,
+  testEngines,
+  withScope,
+} from '@shequ/db';
 import { eq, sql } from 'drizzle-orm';
 import { demoFixture } from '../basedata/testing.ts';
 import { AppError } from '../errors.ts';
@@ -109,6 +119,50 @@ for (const engine of testEngines()) {
         0,
       );
       assert.ok((await ledgerSums()).every((r) => Number(r.total) === 0));
+    });
+
+    test('each step is audited and published through the outbox', async () => {
+      const { order } = await paid(4_321);
+      await refundOrder(deps, demo, order.id, { amountFen: 321 }, staff);
+      const audited = await database.db
+        .select({ action: auditLog.action })
+        .from(auditLog)
+        .where(eq(auditLog.objectId, order.id));
+      assert.deepEqual(audited.map((a) => a.action).sort(), [
+        'payment.intent_created',
+        'payment.order_created',
+        'payment.paid',
+        'payment.refunded',
+      ]);
+      const events = await queryRows<{ subject: string }>(
+        database.db,
+        sql`select subject from bus.outbox where data->>'orderId' = ${order.id} order by subject`,
+      );
+      assert.deepEqual(
+        events.map((e) => e.subject),
+        ['shequ.payment.intent_created', 'shequ.payment.order_created', 'shequ.payment.paid', 'shequ.payment.refunded'],
+      );
+    });
+
+    test('an unacknowledged notification is resent on the whole WeChat schedule, then given up', async () => {
+      sandbox.connect(async (req) => sandbox.reply(req, false));
+      const o = await createOrder(
+        deps,
+        demo,
+        { userId: user(12).userId, subject: '无人应答', amountFen: 100 },
+        user(12),
+      );
+      const { intent } = await payOrder(deps, demo, o.id, { provider: 'sandbox' }, user(12));
+      sandbox.pay(intent.outTradeNo);
+      const start = clock.now();
+      await clock.advance(2 * 24 * 3600_000);
+      const n = sandbox.sent.find((x) => x.outTradeNo === intent.outTradeNo);
+      assert.ok(n);
+      const gaps = n.attempts.slice(1).map((a, i) => (a.at - n.attempts[i].at) / 1000);
+      assert.deepEqual(gaps, [15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600]);
+      assert.equal(n.attempts[0].at, start);
+      assert.ok(!n.done);
+      sandbox.connect(async (req) => (await handleNotification(deps, 'sandbox', req)).reply);
     });
 
     test('bad amounts are refused with a clear error and nothing is stored', async () => {
