@@ -72,8 +72,12 @@ export class SandboxProvider implements PaymentProvider {
   readonly appId = 'sandbox-app';
   readonly serial = randomBytes(20).toString('hex').toUpperCase();
   readonly apiV3Key = randomBytes(32);
-  /** The provider's signing key pair; the verifier holds only the public half. */
-  private readonly platform = rsa();
+  /** The provider's signing key pair, made on first use (keeps platform start-up fast); verifiers use the public half. */
+  private keys?: ReturnType<typeof rsa>;
+  private get platform() {
+    this.keys ??= rsa();
+    return this.keys;
+  }
   private readonly trades = new Map<string, Trade>();
   private readonly billLines: BillLine[] = [];
   readonly sent: SentNotification[] = [];
