@@ -15,6 +15,7 @@ const all = [
   'events',
   'booking',
   'access',
+  'payment',
 ];
 const CAP_MS = 10 * 60_000;
 const picked = process.argv.slice(2).filter((a) => all.includes(a));

@@ -7,6 +7,7 @@ import { eventsRouter } from './routers/events.ts';
 import { iotRouter } from './routers/iot.ts';
 import { marketRouter } from './routers/market.ts';
 import { messageRouter } from './routers/message.ts';
+import { paymentRouter } from './routers/payment.ts';
 import { pluginsRouter } from './routers/plugins.ts';
 import { pointsRouter } from './routers/points.ts';
 import { tenancyRouter } from './routers/tenancy.ts';
@@ -23,6 +24,7 @@ export const appRouter = router({
   booking: bookingRouter,
   access: accessRouter,
   message: messageRouter,
+  payment: paymentRouter,
   iot: iotRouter,
   market: marketRouter,
 });

@@ -11,6 +11,7 @@ import { type AppRouter, appRouter } from './router.ts';
 import { registerExportRoute, registerImportRoute } from './routes/base-files.ts';
 import { registerMarketPackageRoute } from './routes/market-packages.ts';
 import { registerOidcRoutes } from './routes/oidc.ts';
+import { registerPaymentNotifyRoute } from './routes/payment-notify.ts';
 import { registerPluginPackageRoute } from './routes/plugin-packages.ts';
 import { SESSION_COOKIE, setSessionCookie } from './session-cookie.ts';
 import type { Context } from './trpc.ts';
@@ -125,6 +126,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
       : undefined,
   );
 
+  registerPaymentNotifyRoute(app, platform);
   registerImportRoute(app, platform, (req) => principalFor(platform, req, opts.adminToken));
   registerExportRoute(app, platform, (req) => principalFor(platform, req, opts.adminToken));
   registerPluginPackageRoute(app, opts.plugins, (req) => principalFor(platform, req, opts.adminToken));

@@ -77,3 +77,9 @@ test('a second owner of a PGlite data dir is refused with the holder PID', () =>
   acquireDataDirLock(dir).release();
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('the sandbox payment provider: on by default, off in production, a bad value names the variable', () => {
+  assert.equal(loadConfig({}).paymentSandbox, true);
+  assert.equal(loadConfig({ SHEQU_PAYMENT_SANDBOX: 'off' }).paymentSandbox, false);
+  assert.throws(() => loadConfig({ SHEQU_PAYMENT_SANDBOX: 'yes' }), /SHEQU_PAYMENT_SANDBOX/);
+});

@@ -32,6 +32,8 @@ export interface Config {
   coapPort?: number;
   /** The demo community's simulated devices, in messages per second over all devices; undefined when off. */
   simulatorRate?: number;
+  /** The sandbox payment provider (payments without real money, for demos and tests); `SHEQU_PAYMENT_SANDBOX=off` in production. */
+  paymentSandbox: boolean;
 }
 
 export class ConfigError extends Error {
@@ -92,6 +94,13 @@ function simulatorRate(env: NodeJS.ProcessEnv): number | undefined {
   const rate = positive(env, 'SHEQU_SIMULATOR_RATE') ?? 1;
   if (rate > 1000) throw new ConfigError('SHEQU_SIMULATOR_RATE', `must be at most 1000 messages per second`);
   return rate;
+}
+
+function paymentSandbox(env: NodeJS.ProcessEnv): boolean {
+  const mode = env.SHEQU_PAYMENT_SANDBOX || 'on';
+  if (mode !== 'on' && mode !== 'off')
+    throw new ConfigError('SHEQU_PAYMENT_SANDBOX', `must be on or off, got "${mode}"`);
+  return mode === 'on';
 }
 
 function iotHttpTls(env: NodeJS.ProcessEnv, mqtts: Config['mqtts']): Config['iotHttpTls'] {
@@ -166,5 +175,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     iotHttpTls: iotHttpTls(env, mqtts),
     coapPort: optionalPort(env, 'SHEQU_COAP_PORT', 5683),
     simulatorRate: simulatorRate(env),
+    paymentSandbox: paymentSandbox(env),
   };
 }

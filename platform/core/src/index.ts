@@ -27,6 +27,7 @@ export * from './identity/permissions.ts';
 export * from './identity/user-service.ts';
 export * from './logging.ts';
 export * from './messaging/index.ts';
+export * from './payment/index.ts';
 export * from './platform.ts';
 export * from './points/ledger.ts';
 export * from './points/shop.ts';

@@ -14,6 +14,8 @@ import {
   LogChannel,
   type MessageChannel,
 } from './messaging/channel.ts';
+import { startReconciliationJob } from './payment/reconcile.ts';
+import { createPaymentDeps, type PlatformPayment } from './payment/setup.ts';
 import { seedDemo } from './tenancy/seed.ts';
 
 export const version: string = JSON.parse(
@@ -34,6 +36,8 @@ export interface Platform {
   /** Adapters of the message service's outside channels (development sinks unless providers are configured). */
   messageAdapters: Record<Exclude<ChannelKind, 'in_app'>, ChannelAdapter>;
   auth: AuthService;
+  /** The payment service: sandbox and provider adapters (unconfigured unless credentials are given). */
+  payment: PlatformPayment;
   seeded: boolean;
   close(): Promise<void>;
 }
@@ -94,6 +98,15 @@ export async function openPlatform(config: Config, opts: OpenOptions = {}): Prom
     };
     // No SMS or push provider is configured yet: every outside channel goes to a development sink.
     const messageAdapters = opts.messageAdapters ?? devSinks();
+    const payment = createPaymentDeps(database.db, { sandbox: config.paymentSandbox, publicUrl: config.publicUrl });
+    // Daily at 10:00 Beijing time: yesterday's provider bills against the ledger; differences are logged as warnings.
+    closers.push(
+      startReconciliationJob(payment, (r) =>
+        r.balanced
+          ? log.info({ report: r }, 'payment reconciliation balanced')
+          : log.warn({ report: r }, 'payment reconciliation found differences'),
+      ),
+    );
     return {
       config,
       version,
@@ -106,6 +119,7 @@ export async function openPlatform(config: Config, opts: OpenOptions = {}): Prom
       channel,
       messageAdapters,
       auth,
+      payment,
       seeded,
       close,
     };

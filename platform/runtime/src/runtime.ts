@@ -35,6 +35,7 @@ export async function openPluginRuntime(
       crypto: platform.crypto,
       channel: platform.channel,
       adapters: platform.messageAdapters,
+      payment: platform.payment,
     }),
     log,
   );

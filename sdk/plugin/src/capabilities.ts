@@ -230,6 +230,31 @@ export interface AccessPassRecord {
   refusal: string | null;
 }
 
+/** Arguments of `payment.createOrder`. Money is always integer fen (分): ¥12.34 is `1234`. */
+export interface PaymentOrderArgs {
+  /** What the resident pays for, shown on the order (1–128 characters). */
+  subject: string;
+  /** A positive whole number of fen, at most 10,000,000,000 (¥100,000,000.00). */
+  amountFen: number;
+  /**
+   * The app's own id of what is paid for (1–128 characters). One live order per reference: calling again with the
+   * same reference answers the same order instead of charging twice.
+   */
+  reference: string;
+}
+
+/** An order as an app sees it. */
+export interface PaymentOrder {
+  orderId: string;
+  subject: string;
+  amountFen: number;
+  /** What was captured and what was refunded so far, in fen. */
+  paidFen: number;
+  refundedFen: number;
+  /** `open` (unpaid), `paid`, `partially_refunded`, `refunded` or `cancelled`. */
+  status: 'open' | 'paid' | 'partially_refunded' | 'refunded' | 'cancelled';
+}
+
 /** `ctx.services`: the shared services, by service and action. */
 export interface Services {
   /** Messages to residents and staff (permission `message: ['send']`). */
@@ -285,6 +310,17 @@ export interface Services {
       cursor?: string;
       limit?: number;
     }): Promise<{ items: AccessPassRecord[]; nextCursor: string | null }>;
+  };
+  /** Payment (permissions `payment: ['createOrder' | 'status']`). */
+  readonly payment: {
+    /**
+     * Raises an order for the signed-in resident (only on their own call: FORBIDDEN otherwise). The resident pays it
+     * in 我的订单; the app never handles money or payment credentials. A zero, negative, fractional or too large
+     * amount is refused with INVALID_INPUT.
+     */
+    createOrder(args: PaymentOrderArgs): Promise<PaymentOrder>;
+    /** The current state of an order this app raised; any other order is NOT_FOUND. */
+    status(args: { orderId: string }): Promise<PaymentOrder>;
   };
   /** The platform's tamper-evident audit log (permission `audit: ['record']`). */
   readonly audit: {

@@ -351,9 +351,9 @@ export async function cancelBooking(
 }
 
 /**
- * The seam for the payment service (not built yet): when it captures, refunds or waives a booking's fee it calls
- * this. Until then a booking with a fee stays `pending` and staff collect the fee at check-in. Only these moves
- * are allowed: pending → paid | waived, paid → refunded.
+ * The seam for the payment service: when it captures or fully refunds a booking's order (`orderForBooking`) it calls
+ * this in the payment's transaction; staff may waive a fee. Only these moves are allowed: pending → paid | waived,
+ * paid → refunded.
  */
 export async function settleBookingPayment(
   db: Executor,

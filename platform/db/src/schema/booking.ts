@@ -34,7 +34,7 @@ export type BookingState = (typeof bookingStates)[number];
 /** States that occupy a slot: the exclusion constraint applies to them. */
 export const activeBookingStates = ['held', 'confirmed', 'checked_in'] as const;
 
-/** Payment is not built yet: a booking with a fee waits in `pending` until the payment service settles it. */
+/** A booking with a fee waits in `pending` until the payment service settles its order (paid, then maybe refunded). */
 export const paymentStates = ['not_required', 'pending', 'paid', 'refunded', 'waived'] as const;
 export type PaymentState = (typeof paymentStates)[number];
 

@@ -8,6 +8,7 @@ export * from './identity.ts';
 export * from './iot.ts';
 export * from './market.ts';
 export * from './message.ts';
+export * from './payment.ts';
 export * from './plugin.ts';
 export * from './points.ts';
 export * from './rules.ts';

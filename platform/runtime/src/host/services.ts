@@ -5,14 +5,17 @@ import {
   availability,
   type BaseDeps,
   communityStats,
+  createOrder,
   defaultMessagePolicy,
   devSinks,
+  getOrder,
   holdSlot,
   listBookableSpaces,
   type MessageChannel,
   type MessageDeps,
   type MessagePolicy,
   mapOf,
+  type PaymentDeps,
   pointsOf,
   searchPeople,
   sendMessages,
@@ -50,6 +53,8 @@ export interface CapabilityDeps extends BaseDeps {
   /** The outside channels' adapters (default: development sinks that record and call nobody). */
   adapters?: MessageDeps['adapters'];
   messagePolicy?: MessagePolicy;
+  /** The payment service (sandbox and provider adapters); without it payment.* answers UNAVAILABLE. */
+  payment?: PaymentDeps;
 }
 
 function parse<T>(schema: z.ZodType<T>, args: unknown, what: string): T {
@@ -227,6 +232,7 @@ export function coreCapabilities(deps: CapabilityDeps): Capabilities {
     ],
     ...eventCapabilities(deps, parse),
     ...accessCapabilities(deps, parse),
+    ...paymentCapabilities(deps),
     [
       'booking.spaces',
       async (call) =>
@@ -306,4 +312,84 @@ export function missingCapabilities(c: Capabilities): string[] {
       if (!c.services.has(`${service}.${action}`)) out.push(`${service}.${action}`);
   for (const scope of Object.keys(capabilityCatalog.dataScopes)) if (!c.data.has(scope)) out.push(scope);
   return out;
+}
+
+const orderArgs = z
+  .object({
+    subject: z.string().trim().min(1).max(128),
+    amountFen: z.number().int().positive().max(10_000_000_000),
+    /** The app's own id of what is paid for: one live order per reference (a retry answers the same order). */
+    reference: z.string().trim().min(1).max(128),
+  })
+  .strict();
+const orderStatusArgs = z.object({ orderId: z.uuid() }).strict();
+
+/**
+ * payment.createOrder / payment.status: an app raises an order for the resident who is calling (they pay it in
+ * 我的订单) and reads the state of orders it raised; orders of other apps or services are NOT_FOUND to it.
+ */
+function paymentCapabilities(deps: CapabilityDeps): [string, CapabilityAction][] {
+  const payment = () => {
+    if (!deps.payment)
+      throw new AppError('UNAVAILABLE', { zh: '支付服务未启用', en: 'The payment service is not enabled' });
+    return deps.payment;
+  };
+  const sourceOf = (call: BridgeCall) => `app:${call.plugin.id}`;
+  const summary = (o: {
+    id: string;
+    subject: string;
+    amountFen: number;
+    paidFen: number;
+    refundedFen: number;
+    status: string;
+  }) => ({
+    orderId: o.id,
+    subject: o.subject,
+    amountFen: o.amountFen,
+    paidFen: o.paidFen,
+    refundedFen: o.refundedFen,
+    status: o.status,
+  });
+  return [
+    [
+      'payment.createOrder',
+      async (call, args) => {
+        const a = parse(orderArgs, args, 'payment.createOrder');
+        if (!call.user) {
+          throw new AppError('FORBIDDEN', {
+            zh: '只能在居民本人操作时为其创建订单',
+            en: 'An app creates an order only on a signed-in resident’s own call',
+          });
+        }
+        const o = await createOrder(
+          payment(),
+          call.communityId,
+          {
+            userId: call.user.id,
+            subject: a.subject,
+            amountFen: a.amountFen,
+            sourceType: sourceOf(call),
+            sourceId: a.reference,
+          },
+          { subject: call.user.id, role: call.user.role, userId: call.user.id },
+        );
+        return summary(o);
+      },
+    ],
+    [
+      'payment.status',
+      async (call, args) => {
+        const a = parse(orderStatusArgs, args, 'payment.status');
+        const o = await getOrder(payment(), call.communityId, a.orderId, {
+          subject: `app:${call.plugin.id}`,
+          userId: call.user?.id ?? '',
+          staff: true,
+        }).catch(() => null);
+        if (!o || o.sourceType !== sourceOf(call)) {
+          throw new AppError('NOT_FOUND', { zh: '订单不存在', en: 'Order not found' });
+        }
+        return summary(o);
+      },
+    ],
+  ];
 }

@@ -9,6 +9,7 @@ import { iotEn } from './iot-en';
 import { marketEn } from './market-en';
 import { mergesEn } from './merges-en';
 import { messageEn } from './message-en';
+import { paymentEn } from './payment-en';
 import { pointsEn } from './points-en';
 import type { Messages } from './zh-CN';
 
@@ -20,6 +21,7 @@ export const en: Messages = {
   ...householdEn,
   ...housesEn,
   ...iotEn,
+  ...paymentEn,
   ...pointsEn,
   ...marketEn,
   ...eventsEn,

@@ -12,6 +12,7 @@ import { iotZhCN } from './iot-zh-CN';
 import { marketZhCN } from './market-zh-CN';
 import { mergesZhCN } from './merges-zh-CN';
 import { messageZhCN } from './message-zh-CN';
+import { paymentZhCN } from './payment-zh-CN';
 import { pointsZhCN } from './points-zh-CN';
 
 export const zhCN = {
@@ -22,6 +23,7 @@ export const zhCN = {
   ...householdZhCN,
   ...housesZhCN,
   ...iotZhCN,
+  ...paymentZhCN,
   ...pointsZhCN,
   ...marketZhCN,
   ...eventsZhCN,

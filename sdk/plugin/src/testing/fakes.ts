@@ -318,3 +318,95 @@ export function fakeCapabilities(
     data: new Map(Object.entries(data).map(([scope, fn]) => [scope, wrap(fn)])),
   };
 }
+
+/**
+ * Fakes of the payment service over in-memory orders (one set per test host): `payment.createOrder` only on a
+ * resident's own call, integer fen, one order per reference; `payment.status` answers only this app's orders. A test
+ * moves an order on with `pay(orderId)` / `refund(orderId, fen)` (what the resident and the operator do on the
+ * platform). `paymentFakes()` is the fakes alone, as the test host installs them.
+ */
+export function createPaymentFakes(): {
+  fakes: Record<string, Fake>;
+  pay(orderId: string): void;
+  refund(orderId: string, fen: number): void;
+} {
+  type Order = {
+    orderId: string;
+    subject: string;
+    amountFen: number;
+    paidFen: number;
+    refundedFen: number;
+    status: string;
+    app: string;
+  };
+  const orders = new Map<string, Order>();
+  const byRef = new Map<string, string>();
+  const view = ({ app: _app, ...o }: Order) => ({ ...o });
+  const find = (orderId: string) => {
+    const o = orders.get(orderId);
+    if (!o) throw new AppError('NOT_FOUND', { zh: '订单不存在', en: 'Order not found' });
+    return o;
+  };
+  const fakes: Record<string, Fake> = {
+    'payment.createOrder': (args, call) => {
+      const a = (args ?? {}) as Record<string, unknown>;
+      if (typeof a.subject !== 'string' || a.subject.trim() === '' || a.subject.length > 128)
+        throw invalid('payment.createOrder', 'subject', '1–128 characters');
+      if (
+        typeof a.amountFen !== 'number' ||
+        !Number.isSafeInteger(a.amountFen) ||
+        a.amountFen <= 0 ||
+        a.amountFen > 10_000_000_000
+      )
+        throw invalid('payment.createOrder', 'amountFen', 'a positive whole number of fen, at most 10000000000');
+      if (typeof a.reference !== 'string' || a.reference.trim() === '' || a.reference.length > 128)
+        throw invalid('payment.createOrder', 'reference', '1–128 characters');
+      if (!call.user)
+        throw new AppError('FORBIDDEN', {
+          zh: '只能在居民本人操作时为其创建订单',
+          en: 'An app creates an order only on a signed-in resident’s own call',
+        });
+      const key = `${call.plugin.id}:${a.reference}`;
+      const seen = byRef.get(key);
+      if (seen) return view(find(seen));
+      const orderId = `00000000-0000-4000-8000-${String(orders.size + 1).padStart(12, '0')}`;
+      const o = {
+        orderId,
+        subject: a.subject.trim(),
+        amountFen: a.amountFen,
+        paidFen: 0,
+        refundedFen: 0,
+        status: 'open',
+        app: call.plugin.id,
+      };
+      orders.set(orderId, o);
+      byRef.set(key, orderId);
+      return view(o);
+    },
+    'payment.status': (args, call) => {
+      const a = (args ?? {}) as Record<string, unknown>;
+      if (typeof a.orderId !== 'string' || !uuidRe.test(a.orderId))
+        throw invalid('payment.status', 'orderId', 'must be a UUID');
+      const o = orders.get(a.orderId);
+      if (!o || o.app !== call.plugin.id) throw new AppError('NOT_FOUND', { zh: '订单不存在', en: 'Order not found' });
+      return view(o);
+    },
+  };
+  return {
+    fakes,
+    pay(orderId) {
+      const o = find(orderId);
+      o.paidFen = o.amountFen;
+      o.status = 'paid';
+    },
+    refund(orderId, fen) {
+      const o = find(orderId);
+      if (fen <= 0 || o.refundedFen + fen > o.paidFen) throw new Error('refund above what was paid');
+      o.refundedFen += fen;
+      o.status = o.refundedFen === o.paidFen ? 'refunded' : 'partially_refunded';
+    },
+  };
+}
+
+/** The payment fakes without their controls (what the test host installs by default). */
+export const paymentFakes = (): Record<string, Fake> => createPaymentFakes().fakes;

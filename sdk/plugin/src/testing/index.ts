@@ -1,5 +1,14 @@
 export type { Fake, RecordedCall } from './fakes.ts';
-export { accessFakes, bookingFakes, defaultDataFakes, defaultServiceFakes, eventsFakes, pointsFakes } from './fakes.ts';
+export {
+  accessFakes,
+  bookingFakes,
+  createPaymentFakes,
+  defaultDataFakes,
+  defaultServiceFakes,
+  eventsFakes,
+  paymentFakes,
+  pointsFakes,
+} from './fakes.ts';
 export {
   type CallOptions,
   createTestHost,

@@ -25,6 +25,7 @@ import {
   eventsFakes,
   type Fake,
   fakeCapabilities,
+  paymentFakes,
   pointsFakes,
   type RecordedCall,
 } from './fakes.ts';
@@ -147,6 +148,7 @@ export async function createTestHost(opts: TestHostOptions = {}): Promise<TestHo
       ...eventsFakes(),
       ...bookingFakes(),
       ...accessFakes(),
+      ...paymentFakes(),
       ...opts.services,
     },
     { ...defaultDataFakes, ...opts.data },

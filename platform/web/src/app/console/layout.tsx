@@ -15,6 +15,7 @@ import {
   MergeCellsOutlined,
   NotificationOutlined,
   TeamOutlined,
+  WalletOutlined,
 } from '@ant-design/icons';
 import type { ReactNode } from 'react';
 import { DesktopShell, type NavItem } from '@/components/shell/desktop-shell';
@@ -34,6 +35,7 @@ const nav: NavItem[] = [
   { href: '/console/devices', labelKey: 'nav.devices', icon: <ApiOutlined /> },
   { href: '/console/rules', labelKey: 'nav.rules', icon: <DeploymentUnitOutlined /> },
   { href: '/console/points', labelKey: 'nav.points', icon: <GiftOutlined /> },
+  { href: '/console/payments', labelKey: 'nav.payments', icon: <WalletOutlined /> },
   { href: '/console/audit', labelKey: 'nav.audit', icon: <AuditOutlined /> },
 ];
 

@@ -5,6 +5,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import type { inferOutput } from '@trpc/tanstack-react-query';
 import type { ButtonProps } from 'antd';
 import { App, Button, Card, Empty, Modal, QRCode, Tag, Typography, theme } from 'antd';
+import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { PageError, PageLoading } from '@/components/apps/page-state';
 import type { Lang, MessageKey } from '@/i18n/lang';
@@ -37,11 +38,13 @@ function BookingCard({
   onCode,
   onCancel,
   onConfirm,
+  onPay,
 }: {
   b: Booking;
   onCode: () => void;
   onCancel: () => void;
   onConfirm: () => void;
+  onPay: () => void;
 }) {
   const t = useT();
   const { lang } = useLang();
@@ -64,6 +67,11 @@ function BookingCard({
       {b.paymentStatus === 'pending' ? (
         <div style={{ color: token.colorWarning, marginTop: 4 }}>
           {t('booking.payment.pending', { yuan: yuan(b.feeFen) })}
+          {b.status === 'confirmed' ? (
+            <Button type="link" onClick={onPay} data-testid="booking-pay">
+              {t('payment.bookingPay')}
+            </Button>
+          ) : null}
         </div>
       ) : null}
       {active ? (
@@ -95,6 +103,14 @@ export function MyBookings({ community }: { community: string }) {
   const { message, modal } = App.useApp();
   const mine = useQuery(trpc.booking.mine.queryOptions({ community }));
   const [code, setCode] = useState<Booking | null>(null);
+  const router = useRouter();
+  // The fee is paid through the payment service: its order (one per booking) waits in 我的订单.
+  const payFee = useMutation(
+    trpc.payment.orderForBooking.mutationOptions({
+      onSuccess: () => router.push('/app/me/orders'),
+      onError: (e) => message.error(errorMessage(e, lang, t('common.networkError'))),
+    }),
+  );
   const cancel = useMutation(
     trpc.booking.cancel.mutationOptions({
       onSuccess: () => {
@@ -128,6 +144,7 @@ export function MyBookings({ community }: { community: string }) {
           b={b}
           onCode={() => setCode(b)}
           onConfirm={() => confirm.mutate({ community, id: b.id })}
+          onPay={() => payFee.mutate({ community, bookingId: b.id })}
           onCancel={() =>
             modal.confirm({
               title: t('booking.cancel.confirm'),

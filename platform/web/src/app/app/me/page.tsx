@@ -5,6 +5,7 @@ import { VisitorsEntry } from '@/components/access/visitors-entry';
 import { EventsEntry } from '@/components/events/events-entry';
 import { HouseholdEntry } from '@/components/household/household-entry';
 import { InboxEntry } from '@/components/message/inbox-entry';
+import { OrdersEntry } from '@/components/payment/orders-entry';
 import { PointsEntry } from '@/components/points/points-entry';
 import { useShell } from '@/components/shell/shell-context';
 import { translateDynamic } from '@/i18n/lang';
@@ -26,6 +27,7 @@ export default function ResidentMe() {
       />
       {community ? <HouseholdEntry testId="me-household-link" /> : null}
       {community ? <PointsEntry community={community} testId="me-points-link" /> : null}
+      {community ? <OrdersEntry testId="me-orders-link" /> : null}
       {community ? <EventsEntry testId="me-events-link" /> : null}
       {community ? <VisitorsEntry testId="me-visitors-link" /> : null}
       {community ? <InboxEntry /> : null}
