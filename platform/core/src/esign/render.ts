@@ -1,5 +1,5 @@
 import fontkit from '@pdf-lib/fontkit';
-import { PDFDocument, type PDFFont, type PDFPage, rgb } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, type PDFFont, PDFName, type PDFPage, PDFRef, rgb } from 'pdf-lib';
 import { contractFontFor } from './font.ts';
 
 /** A template body with `{{key}}` placeholders filled from `values`; unknown keys are left visible as `{{key}}`. */
@@ -10,6 +10,27 @@ export function fillTemplate(body: string, values: Record<string, string>): stri
 /** The `{{key}}` names used by a template body, in order of first use. */
 export function templateKeys(body: string): string[] {
   return [...new Set([...body.matchAll(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g)].map((m) => m[1]))];
+}
+
+/**
+ * pdf-lib labels every custom font TrueType (CIDFontType2 + FontFile2), but the contract font is CFF-based OpenType.
+ * Embed it now and relabel it as PDF 1.6 expects (CIDFontType0 + FontFile3 /Subtype /OpenType), so strict viewers
+ * don't reject it. Call after all text is drawn: drawing more text would make pdf-lib embed the font again.
+ */
+export async function embedAsOpenTypeCff(doc: PDFDocument, font: PDFFont): Promise<void> {
+  await font.embed();
+  const type0 = doc.context.lookup(font.ref, PDFDict);
+  const descendant = doc.context.lookup(type0.lookup(PDFName.of('DescendantFonts'), PDFArray).get(0), PDFDict);
+  const descriptor = descendant.lookup(PDFName.of('FontDescriptor'), PDFDict);
+  const file = descriptor.get(PDFName.of('FontFile2'));
+  if (!(file instanceof PDFRef)) return;
+  const stream = doc.context.lookup(file);
+  if (!stream || !('dict' in stream)) return;
+  (stream.dict as PDFDict).set(PDFName.of('Subtype'), PDFName.of('OpenType'));
+  descriptor.delete(PDFName.of('FontFile2'));
+  descriptor.set(PDFName.of('FontFile3'), file);
+  descendant.set(PDFName.of('Subtype'), PDFName.of('CIDFontType0'));
+  descendant.delete(PDFName.of('CIDToGIDMap'));
 }
 
 const A4: [number, number] = [595.28, 841.89];
@@ -83,10 +104,14 @@ export async function renderContract(input: RenderInput): Promise<Buffer> {
   doc.setTitle(input.title);
   doc.setProducer('Shequ e-signature');
   doc.setCreator('Shequ');
-  const font = await doc.embedFont(await contractFontFor(`${input.title}${text}${input.footer}`), { subset: false });
+  const font = await doc.embedFont(await contractFontFor(`${input.title}${text}${input.footer}`), {
+    subset: false,
+    features: { liga: false, clig: false },
+  });
   const flow = new TextFlow(doc, font);
   flow.write(input.title, 18, { center: true, gap: 12 });
   flow.write(text, 11);
   flow.write(input.footer, 8, { gap: 0, grey: true });
+  await embedAsOpenTypeCff(doc, font);
   return Buffer.from(await doc.save({ useObjectStreams: false }));
 }

@@ -4,7 +4,7 @@ import { PDFArray, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFString } fr
 import * as pkijs from 'pkijs';
 import { contractFontFor } from './font.ts';
 import { type KeyedCert, OID, pkiCrypto, sha256, signingCertificateV2 } from './pki.ts';
-import { TextFlow } from './render.ts';
+import { embedAsOpenTypeCff, TextFlow } from './render.ts';
 import { timeStampRequest, tokenOf } from './tsa.ts';
 
 /** Bytes reserved for the CMS signature in /Contents (hex-encoded it takes twice as much). */
@@ -69,10 +69,12 @@ export async function signPdf(input: SignInput): Promise<Buffer> {
   const lines = completionLines(input.completion);
   const font = await doc.embedFont(await contractFontFor(`签署完成证明 Certificate of Completion${lines.join('')}`), {
     subset: false,
+    features: { liga: false, clig: false },
   });
   const flow = new TextFlow(doc, font);
   flow.write('签署完成证明 Certificate of Completion', 16, { center: true, gap: 10 });
   for (const l of lines) flow.write(l, 9);
+  await embedAsOpenTypeCff(doc, font);
 
   const ctx = doc.context;
   const byteRange = PDFArray.withContext(ctx);
