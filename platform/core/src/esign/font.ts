@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import subsetFont from 'subset-font';
 
 /**
  * The contract font: Noto Sans Hans (Simplified Chinese, SIL OFL) shipped as a whole OTF by `@embedpdf/fonts-sc`.
@@ -13,6 +12,14 @@ import subsetFont from 'subset-font';
  * glyphs, so the subset's charset is rewritten to the identity (CID n = glyph n) before embedding.
  */
 let fontBytes: Buffer | undefined;
+
+type SubsetFont = (
+  font: Uint8Array,
+  text: string,
+  options?: { targetFormat?: 'sfnt' | 'woff' | 'woff2' },
+) => Promise<Buffer>;
+// subset-font (CommonJS) ships no typings; loaded through require so the web app's type check needs no ambient module.
+const subsetFont = createRequire(import.meta.url)('subset-font') as SubsetFont;
 export function contractFontFile(): Buffer {
   if (!fontBytes) {
     const entry = createRequire(import.meta.url).resolve('@embedpdf/fonts-sc');

@@ -105,7 +105,8 @@ describe('e-signature PDF', async () => {
     assert.equal(fonts.length, 1);
     const font = fontkit.create(fonts[0]);
     // The CFF charset is the identity, so the CID a viewer reads is the glyph fontkit and pdf-lib used.
-    const charset = font['CFF '].topDict.charset;
+    const charset = (font as unknown as { 'CFF ': { topDict: { charset: { ranges: { first: number }[] } } } })['CFF ']
+      .topDict.charset;
     assert.equal(charset.ranges[0].first, 1);
     for (const ch of `${title}张三年月日业主`) {
       const gid = font.glyphForCodePoint(ch.codePointAt(0)!).id;

@@ -6,8 +6,11 @@ import * as pkijs from 'pkijs';
  * The platform PKI in memory: ECDSA P-256 keys, X.509 certificates for the root, the issuing CA, the time-stamp
  * authority and one organisation certificate per community. Storage (keys encrypted) is in ca.ts.
  */
-const crypto = webcrypto as unknown as Crypto;
-pkijs.setEngine('shequ-node', new pkijs.CryptoEngine({ name: 'shequ-node', crypto }));
+/** The private key type pkijs signs with (the DOM CryptoKey, which Node's webcrypto keys are at run time). */
+export type CryptoKey = Parameters<pkijs.Certificate['sign']>[0];
+type CryptoKeyPair = { publicKey: CryptoKey; privateKey: CryptoKey };
+const crypto = webcrypto;
+pkijs.setEngine('shequ-node', new pkijs.CryptoEngine({ name: 'shequ-node', crypto: crypto as never }));
 export const pkiCrypto = () => pkijs.getCrypto(true);
 
 export const OID = {
@@ -45,13 +48,15 @@ export const sha256 = (data: Uint8Array | ArrayBuffer) =>
     .update(data instanceof ArrayBuffer ? new Uint8Array(data) : data)
     .digest();
 
-export const certFromDer = (der: Uint8Array) => pkijs.Certificate.fromBER(der);
+export const certFromDer = (der: Uint8Array) => pkijs.Certificate.fromBER(new Uint8Array(der));
 
 export async function exportKey(key: CryptoKey): Promise<Buffer> {
-  return Buffer.from(await crypto.subtle.exportKey('pkcs8', key));
+  return Buffer.from(await crypto.subtle.exportKey('pkcs8', key as unknown as webcrypto.CryptoKey));
 }
 export async function importKey(pkcs8: Uint8Array): Promise<CryptoKey> {
-  return crypto.subtle.importKey('pkcs8', pkcs8, ecParams, true, ['sign']);
+  return (await crypto.subtle.importKey('pkcs8', new Uint8Array(pkcs8), ecParams, true, [
+    'sign',
+  ])) as unknown as CryptoKey;
 }
 
 export const commonNameOf = (name: pkijs.RelativeDistinguishedNames) =>
@@ -91,7 +96,7 @@ export interface IssueInput {
 
 /** Issues a certificate for a fresh key pair: CA roles get basicConstraints cA, the TSA a critical timeStamping EKU. */
 export async function issueCertificate(input: IssueInput): Promise<KeyedCert> {
-  const pair = (await crypto.subtle.generateKey(ecParams, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const pair = (await crypto.subtle.generateKey(ecParams, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
   const cert = new pkijs.Certificate();
   cert.version = 2;
   const serial = randomBytes(16);

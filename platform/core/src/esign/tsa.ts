@@ -20,7 +20,7 @@ export class TimeStampAuthority {
   async respond(requestDer: Uint8Array, now = new Date()): Promise<Buffer> {
     let req: pkijs.TimeStampReq;
     try {
-      req = pkijs.TimeStampReq.fromBER(requestDer);
+      req = pkijs.TimeStampReq.fromBER(new Uint8Array(requestDer));
     } catch {
       return reject(2, 'badDataFormat');
     }
@@ -113,7 +113,7 @@ export function timeStampRequest(data: Uint8Array): { der: Buffer; nonce: Buffer
 
 /** The TimeStampToken (a CMS ContentInfo) of a granted response whose nonce matches; throws otherwise. */
 export function tokenOf(responseDer: Uint8Array, nonce: Uint8Array): pkijs.ContentInfo {
-  const resp = pkijs.TimeStampResp.fromBER(responseDer);
+  const resp = pkijs.TimeStampResp.fromBER(new Uint8Array(responseDer));
   if (resp.status.status > 1 || !resp.timeStampToken) {
     const why = resp.status.statusStrings?.map((s) => s.valueBlock.value).join('; ') ?? `status ${resp.status.status}`;
     throw new Error(`time-stamp authority refused the request: ${why}`);
