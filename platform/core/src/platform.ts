@@ -5,6 +5,7 @@ import { acquireDataDirLock, type Database, type DataDirLock, migrate, openPglit
 import type { Config } from './config.ts';
 import { FieldCrypto } from './crypto/field-crypto.ts';
 import { type Keyring, loadOrCreateLocalKey, parseKeyring } from './crypto/keyring.ts';
+import { type PlatformCa, platformCa } from './esign/ca.ts';
 import { AuthService } from './identity/auth-service.ts';
 import { createLogger, flushLogger, type Logger } from './logging.ts';
 import {
@@ -34,6 +35,8 @@ export interface Platform {
   /** Adapters of the message service's outside channels (development sinks unless providers are configured). */
   messageAdapters: Record<Exclude<ChannelKind, 'in_app'>, ChannelAdapter>;
   auth: AuthService;
+  /** The e-signature certificate authority and time-stamp authority (created at first start, then loaded). */
+  esignCa: () => Promise<PlatformCa>;
   seeded: boolean;
   close(): Promise<void>;
 }
@@ -94,6 +97,10 @@ export async function openPlatform(config: Config, opts: OpenOptions = {}): Prom
     };
     // No SMS or push provider is configured yet: every outside channel goes to a development sink.
     const messageAdapters = opts.messageAdapters ?? devSinks();
+    // The CA is created on the first start (an advisory lock keeps two processes from both creating it).
+    const ca = platformCa(database.db, crypto);
+    await ca;
+    const esignCa = () => ca;
     return {
       config,
       version,
@@ -106,6 +113,7 @@ export async function openPlatform(config: Config, opts: OpenOptions = {}): Prom
       channel,
       messageAdapters,
       auth,
+      esignCa,
       seeded,
       close,
     };
