@@ -15,6 +15,8 @@ import {
   signDocument,
   verifyUpload,
 } from '@shequ/core';
+import { users } from '@shequ/db';
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { actorOf, communityFor } from '../community.ts';
 import { authedProcedure, type Context, publicProcedure, router } from '../trpc.ts';
@@ -92,8 +94,10 @@ export const esignRouter = router({
     .input(
       community.extend({
         templateId: z.uuid(),
-        signerUserId: z.uuid(),
-        signerName: z.string().trim().min(1).max(100),
+        /** The signer by user id or by username (the console types a username). */
+        signerUserId: z.uuid().optional(),
+        signerUsername: z.string().trim().min(1).max(64).optional(),
+        signerName: z.string().trim().min(1).max(100).optional(),
         values: z.record(z.string().max(64), z.string().max(2000)),
         title: z.string().trim().min(1).max(200).optional(),
         send: z.boolean().optional(),
@@ -101,8 +105,19 @@ export const esignRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const c = await communityFor(ctx, input.community, 'esign.manage');
-      const { community: _, ...rest } = input;
-      return createDocument(deps(ctx), c.id, rest, actorOf(ctx));
+      const { community: _, signerUserId, signerUsername, signerName, ...rest } = input;
+      const [u] = await ctx.platform.database.db
+        .select({ id: users.id, displayName: users.displayName })
+        .from(users)
+        .where(signerUserId ? eq(users.id, signerUserId) : eq(users.username, signerUsername ?? ''))
+        .limit(1);
+      if (!u) throw new AppError('NOT_FOUND', { zh: '找不到该签署人账号', en: 'No such signer account' });
+      return createDocument(
+        deps(ctx),
+        c.id,
+        { ...rest, signerUserId: u.id, signerName: signerName ?? u.displayName ?? signerUsername ?? u.id },
+        actorOf(ctx),
+      );
     }),
   send: authedProcedure.input(community.extend({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
     const c = await communityFor(ctx, input.community, 'esign.manage');

@@ -1,5 +1,6 @@
 import { appsEn } from './apps-en';
 import { bookingEn } from './booking-en';
+import { esignEn } from './esign-en';
 import { eventsEn } from './events-en';
 import { householdEn } from './household-en';
 import { iotEn } from './iot-en';
@@ -17,6 +18,7 @@ export const en: Messages = {
   ...marketEn,
   ...eventsEn,
   ...messageEn,
+  ...esignEn,
   'app.name': 'Shequ',
   'app.fullName': 'Shequ · Future Community Platform',
   'lang.switch': 'Language',

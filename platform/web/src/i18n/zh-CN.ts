@@ -3,6 +3,7 @@
 
 import { appsZhCN } from './apps-zh-CN';
 import { bookingZhCN } from './booking-zh-CN';
+import { esignZhCN } from './esign-zh-CN';
 import { eventsZhCN } from './events-zh-CN';
 import { householdZhCN } from './household-zh-CN';
 import { iotZhCN } from './iot-zh-CN';
@@ -19,6 +20,7 @@ export const zhCN = {
   ...marketZhCN,
   ...eventsZhCN,
   ...messageZhCN,
+  ...esignZhCN,
   'app.name': '社区',
   'app.fullName': '社区 · 未来社区数字化平台',
   'lang.switch': '语言',

@@ -1,6 +1,7 @@
 'use client';
 
 import { Descriptions, List } from 'antd';
+import { ContractsEntry } from '@/components/esign/contracts-entry';
 import { EventsEntry } from '@/components/events/events-entry';
 import { HouseholdEntry } from '@/components/household/household-entry';
 import { InboxEntry } from '@/components/message/inbox-entry';
@@ -27,6 +28,7 @@ export default function ResidentMe() {
       {community ? <PointsEntry community={community} testId="me-points-link" /> : null}
       {community ? <EventsEntry testId="me-events-link" /> : null}
       {community ? <InboxEntry /> : null}
+      {community ? <ContractsEntry /> : null}
       <List
         style={{ marginTop: 16 }}
         header={t('me.roles')}
