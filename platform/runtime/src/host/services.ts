@@ -13,6 +13,7 @@ import {
   type MessageDeps,
   type MessagePolicy,
   mapOf,
+  type PlatformCa,
   pointsOf,
   searchPeople,
   sendMessages,
@@ -23,6 +24,7 @@ import { roleAssignments } from '@shequ/db';
 import { capabilityCatalog } from '@shequ/schemas';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { esignCapabilities } from './esign-bridge.ts';
 import { eventCapabilities } from './events-bridge.ts';
 
 /** Who is calling through the bridge: one plugin version, in one community, maybe on behalf of a signed-in user. */
@@ -49,6 +51,8 @@ export interface CapabilityDeps extends BaseDeps {
   /** The outside channels' adapters (default: development sinks that record and call nobody). */
   adapters?: MessageDeps['adapters'];
   messagePolicy?: MessagePolicy;
+  /** The platform's e-signature CA (default: loaded, or created, from the database on first use). */
+  esignCa?: () => Promise<PlatformCa>;
 }
 
 function parse<T>(schema: z.ZodType<T>, args: unknown, what: string): T {
@@ -225,6 +229,7 @@ export function coreCapabilities(deps: CapabilityDeps): Capabilities {
       },
     ],
     ...eventCapabilities(deps, parse),
+    ...esignCapabilities({ ...deps, adapters: messageAdapters }, parse),
     [
       'booking.spaces',
       async (call) =>

@@ -1,5 +1,13 @@
 export type { Fake, RecordedCall } from './fakes.ts';
-export { bookingFakes, defaultDataFakes, defaultServiceFakes, eventsFakes, pointsFakes } from './fakes.ts';
+export {
+  bookingFakes,
+  defaultDataFakes,
+  defaultServiceFakes,
+  EsignFakeStore,
+  esignFakes,
+  eventsFakes,
+  pointsFakes,
+} from './fakes.ts';
 export {
   type CallOptions,
   createTestHost,

@@ -21,6 +21,7 @@ import {
   bookingFakes,
   defaultDataFakes,
   defaultServiceFakes,
+  esignFakes,
   eventsFakes,
   type Fake,
   fakeCapabilities,
@@ -140,7 +141,14 @@ export async function createTestHost(opts: TestHostOptions = {}): Promise<TestHo
   const audit: AuditEntry[] = [];
   const logs: LogLine[] = [];
   const capabilities = fakeCapabilities(
-    { ...defaultServiceFakes, ...pointsFakes(), ...eventsFakes(), ...bookingFakes(), ...opts.services },
+    {
+      ...defaultServiceFakes,
+      ...pointsFakes(),
+      ...eventsFakes(),
+      ...bookingFakes(),
+      ...esignFakes(),
+      ...opts.services,
+    },
     { ...defaultDataFakes, ...opts.data },
     calls,
   );

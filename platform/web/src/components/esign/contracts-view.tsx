@@ -7,7 +7,7 @@ import { useState } from 'react';
 import { PageError, PageLoading } from '@/components/apps/page-state';
 import type { MessageKey } from '@/i18n/lang';
 import { useLang, useT } from '@/i18n/lang-provider';
-import { errorMessage } from '@/lib/app-error';
+import { appErrorData, errorMessage } from '@/lib/app-error';
 import { useTRPC } from '@/lib/trpc';
 import { downloadPdf, pdfUrl } from './pdf-files';
 
@@ -33,7 +33,14 @@ function ContractCard({ community, doc, onChange }: { community: string; doc: Do
   const [codeSent, setCodeSent] = useState(false);
   const fail = (e: unknown) => void message.error(errorMessage(e, lang, String(e)));
   const requestCode = useMutation(
-    trpc.esign.requestCode.mutationOptions({ onSuccess: () => setCodeSent(true), onError: fail }),
+    trpc.esign.requestCode.mutationOptions({
+      onSuccess: () => setCodeSent(true),
+      onError: (e) => {
+        // A code sent within the last minute is still good: keep the code field open.
+        if (appErrorData(e)?.appCode === 'RATE_LIMITED') setCodeSent(true);
+        fail(e);
+      },
+    }),
   );
   const sign = useMutation(
     trpc.esign.sign.mutationOptions({
