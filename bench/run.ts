@@ -2,7 +2,20 @@
 // `BENCH <name> <json>` lines. Usage: npm run bench [-- startup http audit import search]
 import { spawn } from 'node:child_process';
 
-const all = ['startup', 'http', 'audit', 'import', 'search', 'plugins', 'iot', 'points', 'market', 'events', 'booking'];
+const all = [
+  'startup',
+  'http',
+  'audit',
+  'import',
+  'search',
+  'plugins',
+  'iot',
+  'points',
+  'market',
+  'events',
+  'booking',
+  'esign',
+];
 const CAP_MS = 10 * 60_000;
 const picked = process.argv.slice(2).filter((a) => all.includes(a));
 const names = picked.length ? picked : all;

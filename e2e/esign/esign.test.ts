@@ -55,7 +55,7 @@ test('the operator writes a template and sends a contract to the resident', asyn
 
     await page.getByRole('tab', { name: '发送合同' }).click();
     await page.getByTestId('esign-send-template').click();
-    await page.getByRole('option', { name: TEMPLATE }).click();
+    await page.locator('.ant-select-dropdown .ant-select-item-option', { hasText: TEMPLATE }).first().click();
     await page.getByTestId('esign-send-signer').fill('resident');
     await page.getByTestId('esign-send-var-name').fill('王秀英');
     await page.getByTestId('esign-send-var-slot').fill('B2-017');

@@ -39,14 +39,28 @@ const margin = 56;
 /** Lines of `text` that fit `width`, wrapping per character (CJK has no spaces) and keeping explicit line breaks. */
 export function wrap(text: string, font: PDFFont, size: number, width: number): string[] {
   const out: string[] = [];
+  // Widths add up per character (no kerning in the contract font's CJK), so a line is measured once, not per try.
+  const widths = new Map<string, number>();
+  const w = (ch: string) => {
+    const known = widths.get(ch);
+    if (known !== undefined) return known;
+    const v = font.widthOfTextAtSize(ch, size);
+    widths.set(ch, v);
+    return v;
+  };
   for (const para of text.split(/\r?\n/)) {
     let line = '';
+    let lineWidth = 0;
     for (const ch of para) {
-      const next = line + ch;
-      if (line && font.widthOfTextAtSize(next, size) > width) {
+      const cw = w(ch);
+      if (line && lineWidth + cw > width) {
         out.push(line);
         line = ch === ' ' ? '' : ch;
-      } else line = next;
+        lineWidth = ch === ' ' ? 0 : cw;
+      } else {
+        line += ch;
+        lineWidth += cw;
+      }
     }
     out.push(line);
   }
