@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadConfig, openPlatform, type Platform } from '@shequ/core';
+import { loadConfig, openPlatform, type Platform, timeStampRequest, tokenOf } from '@shequ/core';
 import { users } from '@shequ/db';
 import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
@@ -95,6 +95,45 @@ describe('e-signature API', () => {
     pdf[1000] ^= 1;
     const flipped = await call('anonymous', 'esign.verify', { pdf: pdf.toString('base64') });
     assert.equal(flipped.data.valid, false);
+
+    // The same over plain HTTP: the PDF as the body, a plain-text report back (what curl or the CLI shows).
+    const original = Buffer.from(file.data.base64, 'base64');
+    const text = await app.inject({
+      method: 'POST',
+      url: '/api/esign/verify',
+      headers: { 'content-type': 'application/pdf' },
+      payload: original,
+    });
+    assert.equal(text.statusCode, 200);
+    assert.match(text.body, /^验证通过/);
+    const textEn = await app.inject({
+      method: 'POST',
+      url: '/api/esign/verify?lang=en',
+      headers: { 'content-type': 'application/pdf' },
+      payload: Buffer.concat([original, Buffer.from('x')]),
+    });
+    assert.match(
+      textEn.body,
+      /^Verification failed\.\n- 1 bytes were appended after signing: the file has been modified/,
+    );
+    const empty = await app.inject({
+      method: 'POST',
+      url: '/api/esign/verify',
+      headers: { 'content-type': 'application/pdf' },
+      payload: Buffer.alloc(0),
+    });
+    assert.equal(empty.statusCode, 400);
+
+    // The built-in time-stamp authority answers RFC 3161 requests over HTTP.
+    const req = timeStampRequest(Buffer.from('hello'));
+    const tsr = await app.inject({
+      method: 'POST',
+      url: '/api/esign/tsa',
+      headers: { 'content-type': 'application/timestamp-query' },
+      payload: req.der,
+    });
+    assert.equal(tsr.headers['content-type'], 'application/timestamp-reply');
+    assert.ok(tokenOf(tsr.rawPayload, req.nonce));
 
     const trail = await call('operator', 'esign.document', { community: 'demo', id: doc.data.id }, 'GET');
     assert.deepEqual(
