@@ -6,10 +6,11 @@ import {
   esignCodes,
   esignDocuments,
   esignTrail,
+  queryRows,
   type Tx,
   withScope,
 } from '@shequ/db';
-import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { appendAudit } from '../audit/audit-service.ts';
 import type { FieldCrypto } from '../crypto/field-crypto.ts';
 import { AppError, forbidden, notFound } from '../errors.ts';
@@ -401,24 +402,66 @@ export async function declineDocument(d: EsignDeps, communityId: string, id: str
   });
 }
 
-/** Marks sent documents past their deadline expired (the periodic job). */
-export async function expireDocuments(d: EsignDeps, communityId: string) {
-  const now = d.now?.() ?? new Date();
-  return withScope(d.db, esignScope(communityId), async (tx) => {
-    const rows = await tx
-      .update(esignDocuments)
-      .set({ status: 'expired' })
-      .where(
-        and(
-          eq(esignDocuments.communityId, communityId),
-          eq(esignDocuments.status, 'sent'),
-          lt(esignDocuments.expiresAt, now),
-        ),
-      )
-      .returning();
-    for (const r of rows) await trail(tx, r, 'system', 'expired', {});
+/**
+ * Marks sent contracts past their deadline `expired`, across communities, a batch at a time (SKIP LOCKED: several
+ * processes may sweep at once), with a trail entry and a `shequ.esign.expired` event each.
+ */
+export async function expireDueDocuments(db: Executor, limit = 500): Promise<number> {
+  return withScope(db, { kind: 'all' }, async (tx) => {
+    const rows = await queryRows<{ id: string; community_id: string; template_id: string; signer_user_id: string }>(
+      tx,
+      sql`with due as (
+            select id from esign.documents
+            where status = 'sent' and expires_at <= now()
+            order by expires_at
+            limit ${limit}
+            for update skip locked
+          )
+          update esign.documents d set status = 'expired'
+          from due where d.id = due.id
+          returning d.id, d.community_id, d.template_id, d.signer_user_id`,
+    );
+    if (rows.length === 0) return 0;
+    await tx.insert(esignTrail).values(
+      rows.map((r) => ({
+        communityId: r.community_id,
+        documentId: r.id,
+        actor: 'system',
+        action: 'expired',
+        detail: {},
+      })),
+    );
+    await enqueue(
+      tx,
+      rows.map((r) => ({
+        subject: 'shequ.esign.expired',
+        communityId: r.community_id,
+        data: { id: r.id, templateId: r.template_id, signerUserId: r.signer_user_id, status: 'expired' },
+      })),
+    );
     return rows.length;
   });
+}
+
+/** Polls for contracts past their deadline every `intervalMs` until stopped. */
+export function startContractExpiry(
+  db: Executor,
+  opts: { intervalMs?: number; onError?: (err: unknown) => void } = {},
+) {
+  let stopped = false;
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    if (stopped) return;
+    running = running.then(() => expireDueDocuments(db).catch((err) => opts.onError?.(err)));
+  }, opts.intervalMs ?? 60_000);
+  timer.unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
 }
 
 export async function listDocuments(

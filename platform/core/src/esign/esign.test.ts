@@ -22,6 +22,7 @@ import {
   declineDocument,
   documentPdf,
   type EsignDeps,
+  expireDueDocuments,
   getDocument,
   listDocuments,
   requestCode,
@@ -240,6 +241,16 @@ for (const engine of testEngines()) {
         (e) => code(e) === 'CONFLICT' && /期限/.test((e as AppError).messageZh),
       );
       clock = Date.now();
+      // The sweep uses the database clock: move the deadline into the past, then sweep.
+      await database.db
+        .update(esignDocuments)
+        .set({ expiresAt: new Date(Date.now() - 1000) })
+        .where(eq(esignDocuments.id, doc.id));
+      assert.equal(await expireDueDocuments(database.db), 1);
+      const expired = await getDocument(database.db, demo, doc.id);
+      assert.equal(expired.status, 'expired');
+      assert.equal(expired.trail.at(-1)?.action, 'expired');
+      assert.equal(await expireDueDocuments(database.db), 0);
 
       const other = await createDocument(
         d,
