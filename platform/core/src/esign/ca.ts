@@ -23,6 +23,7 @@ export interface PlatformCa {
 
 const ctx = (kind: CaKind) => `esign.key.${kind}`;
 
+/** Stores a certificate and its encrypted key; false when another process stored one of that kind first. */
 async function store(
   tx: Tx,
   crypto: FieldCrypto,
@@ -31,16 +32,21 @@ async function store(
   communityId: string | null,
   subject: string,
 ) {
-  await tx.insert(esignCertificates).values({
-    kind,
-    communityId,
-    subject,
-    serial: Buffer.from(kc.cert.serialNumber.valueBlock.valueHexView).toString('hex'),
-    certDer: kc.der,
-    keyEnvelope: crypto.encrypt((await exportKey(kc.key)).toString('base64'), ctx(kind)),
-    notBefore: kc.cert.notBefore.value,
-    notAfter: kc.cert.notAfter.value,
-  });
+  const rows = await tx
+    .insert(esignCertificates)
+    .values({
+      kind,
+      communityId,
+      subject,
+      serial: Buffer.from(kc.cert.serialNumber.valueBlock.valueHexView).toString('hex'),
+      certDer: kc.der,
+      keyEnvelope: crypto.encrypt((await exportKey(kc.key)).toString('base64'), ctx(kind)),
+      notBefore: kc.cert.notBefore.value,
+      notAfter: kc.cert.notAfter.value,
+    })
+    .onConflictDoNothing()
+    .returning({ id: esignCertificates.id });
+  return rows.length > 0;
 }
 
 async function load(crypto: FieldCrypto, row: typeof esignCertificates.$inferSelect): Promise<KeyedCert> {
@@ -106,6 +112,7 @@ export async function organisationCert(
       .where(and(eq(esignCertificates.communityId, communityId), eq(esignCertificates.kind, 'organisation')));
   const [row] = await find();
   if (row && row.notAfter.getTime() > Date.now()) return load(crypto, row);
+  if (row) throw new Error(`esign: the organisation certificate of ${communityId} has expired`);
   const [region] = await tx.select({ name: regions.name }).from(regions).where(eq(regions.id, communityId));
   const name = region?.name ?? communityId;
   const kc = await issueCertificate({
@@ -115,9 +122,11 @@ export async function organisationCert(
     years: 3,
     issuer: ca.issuing,
   });
-  if (row) throw new Error(`esign: the organisation certificate of ${communityId} has expired`);
-  await store(tx, crypto, 'organisation', kc, communityId, name);
-  return kc;
+  // Two first signings of a community at once: one certificate wins (unique index), the other signing uses it.
+  const stored = await store(tx, crypto, 'organisation', kc, communityId, name);
+  if (stored) return kc;
+  const [winner] = await find();
+  return load(crypto, winner);
 }
 
 /** The organisation certificate in the community's scope (what the signing path uses). */

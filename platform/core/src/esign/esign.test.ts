@@ -9,7 +9,7 @@ import {
   testEngines,
   withScope,
 } from '@shequ/db';
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { demoFixture } from '../basedata/testing.ts';
 import type { FieldCrypto } from '../crypto/field-crypto.ts';
 import { AppError } from '../errors.ts';
@@ -207,6 +207,30 @@ for (const engine of testEngines()) {
       assert.ok(Buffer.compare(again.pdf, file.pdf) === 0);
     });
 
+    if (engine === 'postgres') {
+      test('two sign requests with the same code at once: exactly one signs, the other is refused', async () => {
+        const t = await saveContractTemplate(database.db, demo, { ...template, name: '并发签署' }, operator);
+        const values = { name: '赵六', slot: 'D-4', term: '一年' };
+        const doc = await createDocument(
+          d,
+          demo,
+          { templateId: t.id, signerUserId: resident(5).userId, signerName: '赵六', values },
+          operator,
+        );
+        await requestCode(d, demo, doc.id, resident(5));
+        const good = await lastCode(resident(5));
+        const results = await Promise.allSettled([
+          signDocument(d, demo, doc.id, good, resident(5)),
+          signDocument(d, demo, doc.id, good, resident(5)),
+        ]);
+        assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+        const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+        assert.ok(['CONFLICT', 'INVALID_INPUT'].includes(code(refused.reason)), String(refused.reason));
+        const trail = (await getDocument(database.db, demo, doc.id)).trail.map((e) => e.action);
+        assert.equal(trail.filter((a) => a === 'signed').length, 1);
+      });
+    }
+
     test('too many wrong codes kill the code; an expired code or document cannot sign; decline', async () => {
       const t = await saveContractTemplate(database.db, demo, { ...template, name: '装修协议' }, operator);
       const values = { name: '李四', slot: 'C-3', term: '三个月' };
@@ -264,8 +288,9 @@ for (const engine of testEngines()) {
       const [n] = await database.db
         .select({ n: sql<number>`count(*)::int` })
         .from(esignDocuments)
-        .where(eq(esignDocuments.status, 'signed'));
-      assert.equal(Number(n.n), 1);
+        .where(and(eq(esignDocuments.status, 'signed'), eq(esignDocuments.templateId, t.id)));
+      // Neither contract of this template got signed: one expired, one declined.
+      assert.equal(Number(n.n), 0);
     });
   });
 }
