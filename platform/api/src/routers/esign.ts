@@ -33,8 +33,8 @@ const templateInput = z.object({
   variables: z.array(variable).max(50),
   validDays: z.number().int().min(1).max(365),
 });
-/** A PDF as base64: at most 20 MB of file. */
-const pdfBase64 = z.string().min(8).max(28_000_000);
+/** A PDF as base64, within the API's 8 MB body limit (larger files: POST the PDF itself to /api/esign/verify). */
+const pdfBase64 = z.string().min(8).max(8_000_000);
 
 type Authed = Pick<Context, 'platform' | 'meta'> & { principal: NonNullable<Context['principal']> };
 

@@ -5,25 +5,36 @@ import type { inferOutput } from '@trpc/tanstack-react-query';
 import { Alert, App, Button, Descriptions, Upload } from 'antd';
 import { useState } from 'react';
 import { useLang, useT } from '@/i18n/lang-provider';
+import type { AppErrorData } from '@/lib/app-error';
 import { errorMessage } from '@/lib/app-error';
-import { useTRPC } from '@/lib/trpc';
-import { fileBase64 } from './pdf-files';
+import type { useTRPC } from '@/lib/trpc';
 
 type Report = inferOutput<ReturnType<typeof useTRPC>['esign']['verify']>;
 
+/** The PDF as the raw body of the public verify route (files up to 20 MB; no base64 inflation). */
+async function postVerify(file: Blob): Promise<Report> {
+  const res = await fetch('/api/esign/verify?format=json', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/pdf' },
+    body: file,
+  });
+  const body = (await res.json().catch(() => null)) as (Report & { error?: AppErrorData }) | null;
+  if (!res.ok || !body || body.error) throw { data: body?.error ?? null };
+  return body;
+}
+
 /** Upload a PDF and get a plain report: signature, chain to the platform root, timestamp, whole-file coverage. */
 export function VerifyPanel() {
-  const trpc = useTRPC();
   const t = useT();
   const { lang } = useLang();
   const { message } = App.useApp();
   const [report, setReport] = useState<Report | null>(null);
-  const verify = useMutation(
-    trpc.esign.verify.mutationOptions({
-      onSuccess: setReport,
-      onError: (e) => void message.error(errorMessage(e, lang, String(e))),
-    }),
-  );
+  const verify = useMutation({
+    mutationFn: postVerify,
+    onSuccess: setReport,
+    onError: (e) => void message.error(errorMessage(e, lang, t('esign.verify.invalid'))),
+  });
   const yes = (b: boolean) => (b ? t('esign.verify.yes') : t('esign.verify.no'));
   return (
     <div data-testid="esign-verify">
@@ -32,7 +43,7 @@ export function VerifyPanel() {
         showUploadList={false}
         beforeUpload={async (file) => {
           setReport(null);
-          verify.mutate({ pdf: await fileBase64(file) });
+          verify.mutate(file);
           return false;
         }}
       >
