@@ -17,7 +17,6 @@ import { devSinks } from '../messaging/channel.ts';
 import { inboxOf } from '../messaging/send.ts';
 import { type PlatformCa, platformCa } from './ca.ts';
 import {
-  CODE_MAX_ATTEMPTS,
   createDocument,
   declineDocument,
   documentPdf,
@@ -25,12 +24,11 @@ import {
   expireDueDocuments,
   getDocument,
   listDocuments,
-  requestCode,
   type Signer,
-  signDocument,
   verifyUpload,
 } from './documents.ts';
 import { hasCriticalTimestampingEku } from './pki.ts';
+import { CODE_MAX_ATTEMPTS, requestCode, signDocument } from './signing.ts';
 import { archiveContractTemplate, type ContractTemplateInput, saveContractTemplate } from './templates.ts';
 
 const code = (e: unknown) => (e instanceof AppError ? e.code : String(e));
