@@ -92,6 +92,11 @@ describe('e-signature PDF', async () => {
     assert.equal(hasCriticalTimestampingEku(org.cert), false);
   });
 
+  test('names are three single-valued RDNs (C, O, CN), not one multi-valued RDN', () => {
+    const rdns = org.cert.subject.toSchema().valueBlock.value;
+    assert.equal(rdns.length, 3);
+  });
+
   test('the TSA refuses a non-SHA-256 imprint and its token carries the request nonce', async () => {
     const req = timeStampRequest(Buffer.from('x'));
     assert.ok(tokenOf(await tsa.respond(req.der), req.nonce));

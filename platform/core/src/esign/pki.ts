@@ -62,18 +62,22 @@ export async function importKey(pkcs8: Uint8Array): Promise<CryptoKey> {
 export const commonNameOf = (name: pkijs.RelativeDistinguishedNames) =>
   String(name.typesAndValues.find((t) => t.type === OID.commonName)?.value.valueBlock.value ?? '');
 
+/**
+ * C=CN, O=org, CN=cn as three single-valued RDNs. pkijs writes every attribute of a name into one SET (a
+ * multi-valued RDN, shown as `C=CN+O=…+CN=…`), so the name is built as DER and parsed back: pkijs then re-emits
+ * the parsed bytes unchanged.
+ */
 function dn(cn: string, org: string): pkijs.RelativeDistinguishedNames {
-  const rdn = new pkijs.RelativeDistinguishedNames();
-  rdn.typesAndValues.push(
-    new pkijs.AttributeTypeAndValue({ type: OID.country, value: new asn1js.PrintableString({ value: 'CN' }) }),
-  );
-  rdn.typesAndValues.push(
-    new pkijs.AttributeTypeAndValue({ type: OID.organisation, value: new asn1js.Utf8String({ value: org }) }),
-  );
-  rdn.typesAndValues.push(
-    new pkijs.AttributeTypeAndValue({ type: OID.commonName, value: new asn1js.Utf8String({ value: cn }) }),
-  );
-  return rdn;
+  const atv = (type: string, value: asn1js.AsnType) =>
+    new asn1js.Set({ value: [new pkijs.AttributeTypeAndValue({ type, value: value as never }).toSchema()] });
+  const name = new asn1js.Sequence({
+    value: [
+      atv(OID.country, new asn1js.PrintableString({ value: 'CN' })),
+      atv(OID.organisation, new asn1js.Utf8String({ value: org })),
+      atv(OID.commonName, new asn1js.Utf8String({ value: cn })),
+    ],
+  });
+  return pkijs.RelativeDistinguishedNames.fromBER(name.toBER(false));
 }
 
 const ext = (extnID: string, critical: boolean, value: { toSchema(): asn1js.AsnType } | asn1js.AsnType) =>
