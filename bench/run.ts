@@ -16,6 +16,7 @@ const all = [
   'booking',
   'access',
   'payment',
+  'esign',
 ];
 const CAP_MS = 10 * 60_000;
 const picked = process.argv.slice(2).filter((a) => all.includes(a));

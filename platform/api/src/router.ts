@@ -3,6 +3,7 @@ import { adminRouter } from './routers/admin.ts';
 import { authRouter } from './routers/auth.ts';
 import { baseRouter } from './routers/base.ts';
 import { bookingRouter } from './routers/booking.ts';
+import { esignRouter } from './routers/esign.ts';
 import { eventsRouter } from './routers/events.ts';
 import { iotRouter } from './routers/iot.ts';
 import { marketRouter } from './routers/market.ts';
@@ -25,6 +26,7 @@ export const appRouter = router({
   access: accessRouter,
   message: messageRouter,
   payment: paymentRouter,
+  esign: esignRouter,
   iot: iotRouter,
   market: marketRouter,
 });

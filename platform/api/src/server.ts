@@ -9,6 +9,7 @@ import { sql } from 'drizzle-orm';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { type AppRouter, appRouter } from './router.ts';
 import { registerExportRoute, registerImportRoute } from './routes/base-files.ts';
+import { registerEsignRoutes } from './routes/esign.ts';
 import { registerMarketPackageRoute } from './routes/market-packages.ts';
 import { registerOidcRoutes } from './routes/oidc.ts';
 import { registerPaymentNotifyRoute } from './routes/payment-notify.ts';
@@ -128,6 +129,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
 
   registerPaymentNotifyRoute(app, platform);
   registerImportRoute(app, platform, (req) => principalFor(platform, req, opts.adminToken));
+  registerEsignRoutes(app, platform);
   registerExportRoute(app, platform, (req) => principalFor(platform, req, opts.adminToken));
   registerPluginPackageRoute(app, opts.plugins, (req) => principalFor(platform, req, opts.adminToken));
   registerMarketPackageRoute(app, platform, opts.plugins, (req) => principalFor(platform, req, opts.adminToken));

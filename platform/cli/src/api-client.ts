@@ -49,6 +49,22 @@ export async function postFile<T>(
   return { status: res.status, body: (await res.json()) as T };
 }
 
+/** Posts a raw body with its content type to a route of the running platform; answers the status and the text. */
+export async function postBody(
+  config: Config,
+  flags: Record<string, string | true>,
+  path: string,
+  data: Buffer,
+  contentType: string,
+): Promise<{ status: number; text: string }> {
+  const res = await send(config, flags, path, {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body: new Uint8Array(data),
+  });
+  return { status: res.status, text: await res.text() };
+}
+
 /** Calls a tRPC procedure of the running platform over HTTP with the admin bearer token. */
 export async function callApi<T>(
   config: Config,

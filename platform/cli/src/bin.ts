@@ -13,6 +13,7 @@ import { acquireDataDirLock, migrate, openPglite, openPostgres } from '@shequ/db
 import { callApi } from './api-client.ts';
 import { parseArgs, str } from './args.ts';
 import { importCommand, peopleCount } from './base-commands.ts';
+import { esignCommand, esignUsage } from './esign-commands.ts';
 import { deviceCreate, deviceImport, deviceShow, mqttAccountCreate, productCreate } from './iot-commands.ts';
 import { marketCommand, marketUsage } from './market-commands.ts';
 import { pluginCommand, pluginUsage } from './plugin-commands.ts';
@@ -35,6 +36,7 @@ const usage = `shequ — Shequ 社区 platform CLI
   shequ device show PK DN [--json]                        state, latest properties, shadow
   shequ mqtt-account create --name N --community CODE --topics 'PATTERN,…' [--json]
   shequ user create --name N [--username U] [--phone P] [--password PW] --role ROLE [--region CODE]
+${esignUsage}
 ${pluginUsage}
 ${marketUsage}
 
@@ -146,6 +148,8 @@ async function main(): Promise<number> {
     case 'people':
       if (sub === 'count') return peopleCount(config, flags);
       break;
+    case 'esign':
+      return esignCommand(config, flags, sub, positionals[2]);
     case 'plugin':
       return pluginCommand(config, flags, sub, positionals[2]);
     case 'market':

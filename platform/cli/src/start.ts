@@ -12,6 +12,7 @@ import {
   openPlatform,
   type Platform,
   roles,
+  startContractExpiry,
   startDeliveryDispatcher,
   startHoldExpiry,
   startSlaPoller,
@@ -248,6 +249,13 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
           onError: (err) => platform.log.warn({ err }, 'booking hold expiry failed; will retry'),
         })
       : undefined;
+  // Contracts not signed by their deadline expire by a polled job (SKIP LOCKED).
+  const contractSweep =
+    has('api') || has('worker')
+      ? startContractExpiry(platform.database.db, {
+          onError: (err) => platform.log.warn({ err }, 'contract expiry failed; will retry'),
+        })
+      : undefined;
   // Message deliveries deferred by quiet hours, and retries, go out from a polled dispatcher (SKIP LOCKED).
   const messageDispatch =
     has('api') || has('worker')
@@ -270,6 +278,7 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     web?.kill('SIGTERM');
     await server?.close();
     await bookingSweep?.stop();
+    await contractSweep?.stop();
     await messageDispatch?.stop();
     // Devices and rules first: a rule may still call an app while it winds down.
     await simulator?.stop();

@@ -19,6 +19,7 @@ export * from './booking/index.ts';
 export * from './config.ts';
 export * from './crypto/index.ts';
 export * from './errors.ts';
+export * from './esign/index.ts';
 export * from './events/index.ts';
 export * from './identity/auth-service.ts';
 export * from './identity/oidc.ts';

@@ -5,6 +5,7 @@ import { acquireDataDirLock, type Database, type DataDirLock, migrate, openPglit
 import type { Config } from './config.ts';
 import { FieldCrypto } from './crypto/field-crypto.ts';
 import { type Keyring, loadOrCreateLocalKey, parseKeyring } from './crypto/keyring.ts';
+import { type PlatformCa, platformCa } from './esign/ca.ts';
 import { AuthService } from './identity/auth-service.ts';
 import { createLogger, flushLogger, type Logger } from './logging.ts';
 import {
@@ -38,6 +39,8 @@ export interface Platform {
   auth: AuthService;
   /** The payment service: sandbox and provider adapters (unconfigured unless credentials are given). */
   payment: PlatformPayment;
+  /** The e-signature certificate authority and time-stamp authority (created at first start, then loaded). */
+  esignCa: () => Promise<PlatformCa>;
   seeded: boolean;
   close(): Promise<void>;
 }
@@ -107,6 +110,10 @@ export async function openPlatform(config: Config, opts: OpenOptions = {}): Prom
           : log.warn({ report: r }, 'payment reconciliation found differences'),
       ),
     );
+    // The CA is created on the first start (an advisory lock keeps two processes from both creating it).
+    const ca = platformCa(database.db, crypto);
+    await ca;
+    const esignCa = () => ca;
     return {
       config,
       version,
@@ -120,6 +127,7 @@ export async function openPlatform(config: Config, opts: OpenOptions = {}): Prom
       messageAdapters,
       auth,
       payment,
+      esignCa,
       seeded,
       close,
     };

@@ -255,6 +255,30 @@ export interface PaymentOrder {
   status: 'open' | 'paid' | 'partially_refunded' | 'refunded' | 'cancelled';
 }
 
+/** Arguments of `esign.createDocument`. */
+export interface EsignCreateArgs {
+  /** A contract template of this community (合同模板, kept by the operators in the console). */
+  templateId: string;
+  /** The resident who signs: the calling resident, or anyone in the community on an operator's call. */
+  signerUserId: string;
+  /** A value for each `{{key}}` of the template; required ones must not be empty (INVALID_INPUT). */
+  values: Record<string, string>;
+  /** The contract's title; the template's name when absent. */
+  title?: string;
+}
+
+/** A contract's signing state (`esign.status`). */
+export interface EsignStatus {
+  documentId: string;
+  /** `sent`: waiting for the resident; `expired`: past its deadline unsigned. */
+  status: 'draft' | 'sent' | 'signed' | 'declined' | 'expired';
+  sentAt: string | null;
+  expiresAt: string | null;
+  signedAt: string | null;
+  /** SHA-256 (hex) of the signed PDF: what a verifier of the file will report. */
+  signedSha256: string | null;
+}
+
 /** `ctx.services`: the shared services, by service and action. */
 export interface Services {
   /** Messages to residents and staff (permission `message: ['send']`). */
@@ -321,6 +345,19 @@ export interface Services {
     createOrder(args: PaymentOrderArgs): Promise<PaymentOrder>;
     /** The current state of an order this app raised; any other order is NOT_FOUND. */
     status(args: { orderId: string }): Promise<PaymentOrder>;
+  };
+  /** Electronic contracts (permissions `esign: ['createDocument' | 'status']`). */
+  readonly esign: {
+    /**
+     * Renders a community contract template with `values` and sends it to the resident, who reads it and signs it
+     * with a one-time code in 待签合同 (an app never sees the code). Only on the signing resident's own call or an
+     * operator's call (FORBIDDEN otherwise); NOT_FOUND for a signer outside the community or an unknown template.
+     */
+    createDocument(
+      args: EsignCreateArgs,
+    ): Promise<{ documentId: string; status: 'draft' | 'sent'; expiresAt: string | null }>;
+    /** The signing state of a contract this app created; other contracts are NOT_FOUND. */
+    status(args: { documentId: string }): Promise<EsignStatus>;
   };
   /** The platform's tamper-evident audit log (permission `audit: ['record']`). */
   readonly audit: {

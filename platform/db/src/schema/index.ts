@@ -3,6 +3,7 @@ export * from './audit.ts';
 export * from './base.ts';
 export * from './booking.ts';
 export * from './bus.ts';
+export * from './esign.ts';
 export * from './events.ts';
 export * from './identity.ts';
 export * from './iot.ts';

@@ -16,6 +16,7 @@ import {
   type MessagePolicy,
   mapOf,
   type PaymentDeps,
+  type PlatformCa,
   pointsOf,
   searchPeople,
   sendMessages,
@@ -27,6 +28,7 @@ import { capabilityCatalog } from '@shequ/schemas';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { accessCapabilities } from './access-bridge.ts';
+import { esignCapabilities } from './esign-bridge.ts';
 import { eventCapabilities } from './events-bridge.ts';
 
 /** Who is calling through the bridge: one plugin version, in one community, maybe on behalf of a signed-in user. */
@@ -55,6 +57,8 @@ export interface CapabilityDeps extends BaseDeps {
   messagePolicy?: MessagePolicy;
   /** The payment service (sandbox and provider adapters); without it payment.* answers UNAVAILABLE. */
   payment?: PaymentDeps;
+  /** The platform's e-signature CA (default: loaded, or created, from the database on first use). */
+  esignCa?: () => Promise<PlatformCa>;
 }
 
 function parse<T>(schema: z.ZodType<T>, args: unknown, what: string): T {
@@ -233,6 +237,7 @@ export function coreCapabilities(deps: CapabilityDeps): Capabilities {
     ...eventCapabilities(deps, parse),
     ...accessCapabilities(deps, parse),
     ...paymentCapabilities(deps),
+    ...esignCapabilities({ ...deps, adapters: messageAdapters }, parse),
     [
       'booking.spaces',
       async (call) =>

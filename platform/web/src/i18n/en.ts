@@ -2,6 +2,7 @@ import { accessEn } from './access-en';
 import { appsEn } from './apps-en';
 import { bookingEn } from './booking-en';
 import { cockpitEn } from './cockpit-en';
+import { esignEn } from './esign-en';
 import { eventsEn } from './events-en';
 import { householdEn } from './household-en';
 import { housesEn } from './houses-en';
@@ -27,6 +28,7 @@ export const en: Messages = {
   ...eventsEn,
   ...messageEn,
   ...mergesEn,
+  ...esignEn,
   'app.name': 'Shequ',
   'app.fullName': 'Shequ · Future Community Platform',
   'lang.switch': 'Language',

@@ -5,6 +5,7 @@ import { accessZhCN } from './access-zh-CN';
 import { appsZhCN } from './apps-zh-CN';
 import { bookingZhCN } from './booking-zh-CN';
 import { cockpitZhCN } from './cockpit-zh-CN';
+import { esignZhCN } from './esign-zh-CN';
 import { eventsZhCN } from './events-zh-CN';
 import { householdZhCN } from './household-zh-CN';
 import { housesZhCN } from './houses-zh-CN';
@@ -29,6 +30,7 @@ export const zhCN = {
   ...eventsZhCN,
   ...messageZhCN,
   ...mergesZhCN,
+  ...esignZhCN,
   'app.name': '社区',
   'app.fullName': '社区 · 未来社区数字化平台',
   'lang.switch': '语言',

@@ -279,6 +279,80 @@ export function accessFakes(
   };
 }
 
+/**
+ * The fake e-signature service's contracts. `sign(documentId)` plays the resident signing in 待签合同 (an app never
+ * signs), so a test can check what the app does once a contract is signed.
+ */
+export class EsignFakeStore {
+  readonly docs = new Map<
+    string,
+    { plugin: string; status: string; sentAt: string; expiresAt: string; signedAt: string | null }
+  >();
+  sign(documentId: string): void {
+    const d = this.docs.get(documentId);
+    if (!d) throw new Error(`no fake contract ${documentId}`);
+    d.status = 'signed';
+    d.signedAt = new Date().toISOString();
+  }
+}
+
+/**
+ * Fakes of the e-signature service: one contract template (`00000000-0000-4000-8000-0000000000e1`, variable `name`
+ * required). Contracts start `sent`. The same call rules as the platform: the signing resident's own call or an
+ * operator's; `status` answers only for contracts this app created.
+ */
+export function esignFakes(store = new EsignFakeStore()): Record<string, Fake> {
+  const templateId = '00000000-0000-4000-8000-0000000000e1';
+  const docs = store.docs;
+  return {
+    'esign.createDocument': (args, call) => {
+      const a = (args ?? {}) as Record<string, unknown>;
+      if (typeof a.signerUserId !== 'string' || !uuidRe.test(a.signerUserId)) {
+        throw invalid('esign.createDocument', 'signerUserId', 'must be a UUID');
+      }
+      if (!call.user || (call.user.role !== 'operator' && call.user.id !== a.signerUserId)) {
+        throw new AppError('FORBIDDEN', {
+          zh: '应用只能在居民本人或工作人员操作时发送合同',
+          en: 'An app sends a contract only on the signing resident’s own call or an operator’s call',
+        });
+      }
+      if (a.templateId !== templateId)
+        throw new AppError('NOT_FOUND', { zh: '合同模板不存在', en: 'Contract template not found' });
+      const values = (a.values ?? {}) as Record<string, unknown>;
+      if (typeof values.name !== 'string' || !values.name.trim()) {
+        throw new AppError('INVALID_INPUT', {
+          zh: '请填写：name',
+          en: 'Please fill in: name',
+          fieldErrors: { values: ['name'] },
+        });
+      }
+      const documentId = `00000000-0000-4000-8000-${String(docs.size + 1).padStart(12, '0')}`;
+      const sentAt = new Date().toISOString();
+      const expiresAt = new Date(Date.now() + 14 * 86_400_000).toISOString();
+      docs.set(documentId, { plugin: call.plugin.id, status: 'sent', sentAt, expiresAt, signedAt: null });
+      return { documentId, status: 'sent', expiresAt };
+    },
+    'esign.status': (args, call) => {
+      const id = (args as { documentId?: unknown } | null)?.documentId;
+      const d = typeof id === 'string' ? docs.get(id) : undefined;
+      if (!d || d.plugin !== call.plugin.id) {
+        throw new AppError('NOT_FOUND', {
+          zh: '合同不存在或不是本应用创建的',
+          en: 'No such contract created by this app',
+        });
+      }
+      return {
+        documentId: id,
+        status: d.status,
+        sentAt: d.sentAt,
+        expiresAt: d.expiresAt,
+        signedAt: d.signedAt,
+        signedSha256: d.signedAt ? 'f'.repeat(64) : null,
+      };
+    },
+  };
+}
+
 /** Default data scopes: an empty community. */
 export const defaultDataFakes: Record<string, Fake> = {
   'people:read-masked': () => ({ items: [], nextCursor: null }),

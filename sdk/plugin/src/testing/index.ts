@@ -5,6 +5,8 @@ export {
   createPaymentFakes,
   defaultDataFakes,
   defaultServiceFakes,
+  EsignFakeStore,
+  esignFakes,
   eventsFakes,
   paymentFakes,
   pointsFakes,

@@ -2,6 +2,7 @@
 
 import { Descriptions, List } from 'antd';
 import { VisitorsEntry } from '@/components/access/visitors-entry';
+import { ContractsEntry } from '@/components/esign/contracts-entry';
 import { EventsEntry } from '@/components/events/events-entry';
 import { HouseholdEntry } from '@/components/household/household-entry';
 import { InboxEntry } from '@/components/message/inbox-entry';
@@ -31,6 +32,7 @@ export default function ResidentMe() {
       {community ? <EventsEntry testId="me-events-link" /> : null}
       {community ? <VisitorsEntry testId="me-visitors-link" /> : null}
       {community ? <InboxEntry /> : null}
+      {community ? <ContractsEntry /> : null}
       <List
         style={{ marginTop: 16 }}
         header={t('me.roles')}
