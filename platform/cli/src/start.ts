@@ -64,8 +64,10 @@ async function startIot(platform: Platform, plugins: () => PluginRuntime | undef
     },
   });
   const ruleSub = await rules.start(platform.bus, 'iot-rules');
+  // Schedule triggers: judged at every minute; each rule, device and minute is claimed once across processes.
+  const schedules = rules.startSchedules();
   const devices = await startDeviceListeners(platform, iot);
-  return { iot, ports, rules, ruleSub, ...devices };
+  return { iot, ports, rules, ruleSub, schedules, ...devices };
 }
 
 /** The device HTTP(S) and CoAP listeners, sharing the MQTT gateway's writer (same checks, same batches). */
@@ -282,6 +284,7 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     await messageDispatch?.stop();
     // Devices and rules first: a rule may still call an app while it winds down.
     await simulator?.stop();
+    iot?.schedules.stop();
     await iot?.ruleSub.stop();
     await killListener?.stop();
     await eventLoop?.alarms.stop();

@@ -11,8 +11,8 @@ export interface Facts {
   productKey: string;
   deviceId: string;
   deviceName: string;
-  kind: 'property' | 'event' | 'state';
-  /** Property values, or the event's output data. */
+  kind: 'property' | 'event' | 'state' | 'schedule';
+  /** Property values (for a schedule: the device's latest), or the event's output data. */
   params: Record<string, unknown>;
   /** The event identifier, for events. */
   event?: string;

@@ -1,12 +1,22 @@
 import type { Bus, EventEnvelope, Subscription } from '@shequ/bus';
 import { AppError, type Logger } from '@shequ/core';
-import { type DataScope, deviceTags, processed, ruleDeadLetters, rules, withScope } from '@shequ/db';
-import { and, eq, sql } from 'drizzle-orm';
+import {
+  type DataScope,
+  deviceProperties,
+  devices,
+  deviceTags,
+  processed,
+  ruleDeadLetters,
+  rules,
+  withScope,
+} from '@shequ/db';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { type ActionEnv, type ActionResult, resolveTargets, runAction } from './actions.ts';
 import { type Facts, factsOf, judge, type Verdict } from './evaluate-rule.ts';
 import { addTrace, bumpMetrics } from './observe.ts';
 import { parseRule, type RuleAction } from './rule-schema.ts';
 import { type Rule, toRule } from './rules-service.ts';
+import { scheduleEventId, scheduleMatches } from './schedule.ts';
 
 export interface RuleEngineOptions extends ActionEnv {
   log?: Logger;
@@ -86,12 +96,96 @@ export class RuleEngine {
   async handle(e: EventEnvelope): Promise<number> {
     const bare = factsOf(e);
     if (!bare) return 0;
-    const candidates = (await this.#rulesOf(bare.communityId)).filter((r) => r.trigger.productKey === bare.productKey);
+    const candidates = (await this.#rulesOf(bare.communityId)).filter(
+      (r) => r.trigger.kind !== 'schedule' && r.trigger.productKey === bare.productKey,
+    );
     if (candidates.length === 0) return 0;
     const f = { ...bare, tags: await this.#tagsOf(bare.deviceId) };
     let fired = 0;
     for (const rule of candidates) if (await this.#evaluate(rule, f)) fired++;
     return fired;
+  }
+
+  /**
+   * Judges the schedule rules due in the minute holding `minute`, across communities: once per enabled device the
+   * trigger selects, with the device's latest property values as `params`. Each rule, device and minute is claimed
+   * first, so with several processes (or a late second tick) it is judged once. Answers how many rules fired.
+   */
+  async runSchedules(minute: Date): Promise<number> {
+    const { db } = this.#o.database;
+    const due = (await db.select().from(rules).where(eq(rules.enabled, true)))
+      .map(toRule)
+      .filter((r) => r.trigger.kind === 'schedule' && r.trigger.cron && scheduleMatches(r.trigger.cron, minute));
+    let fired = 0;
+    for (const rule of due) {
+      const t = rule.trigger;
+      const targets = await db
+        .select({ id: devices.id, deviceName: devices.deviceName })
+        .from(devices)
+        .where(
+          and(
+            eq(devices.communityId, rule.communityId),
+            eq(devices.productKey, t.productKey),
+            eq(devices.enabled, true),
+            t.deviceName ? eq(devices.deviceName, t.deviceName) : undefined,
+          ),
+        );
+      if (targets.length === 0) continue;
+      const latest = await db
+        .select()
+        .from(deviceProperties)
+        .where(
+          inArray(
+            deviceProperties.deviceId,
+            targets.map((d) => d.id),
+          ),
+        );
+      for (const d of targets) {
+        const params = Object.fromEntries(
+          latest.filter((p) => p.deviceId === d.id).map((p) => [p.identifier, p.value as unknown]),
+        );
+        const f: Facts = {
+          eventId: scheduleEventId(rule.id, d.id, minute),
+          subject: `schedule:${t.cron}`,
+          communityId: rule.communityId,
+          productKey: t.productKey,
+          deviceId: d.id,
+          deviceName: d.deviceName,
+          kind: 'schedule',
+          params,
+          time: Math.floor(minute.getTime() / 60_000) * 60_000,
+          data: { cron: t.cron },
+          tags: await this.#tagsOf(d.id),
+        };
+        if (await this.#evaluate(rule, f)) fired++;
+      }
+    }
+    return fired;
+  }
+
+  /** Ticks at the start of every minute and judges the schedule rules due then. */
+  startSchedules(): { stop(): void } {
+    let timer: NodeJS.Timeout | undefined;
+    let stopped = false;
+    const tick = () => {
+      if (stopped) return;
+      timer = setTimeout(
+        () => {
+          void this.runSchedules(new Date())
+            .catch((err) => this.#o.log?.error({ err }, 'schedule rules failed'))
+            .finally(tick);
+        },
+        60_000 - (Date.now() % 60_000) + 50,
+      );
+      timer.unref();
+    };
+    tick();
+    return {
+      stop() {
+        stopped = true;
+        clearTimeout(timer);
+      },
+    };
   }
 
   async #claim(ruleId: string, eventId: string): Promise<boolean> {

@@ -2,6 +2,7 @@ import { AppError } from '@shequ/core';
 import { z } from 'zod';
 import { deviceNameRe } from '../registry/devices-service.ts';
 import { expressionProblem } from './expression.ts';
+import { scheduleProblem } from './schedule.ts';
 
 const productKey = z.string().regex(/^[a-z0-9]{4,32}$/, 'a product key is 4–32 lowercase letters or digits');
 const deviceName = z.string().regex(deviceNameRe, 'a device name is 4–32 letters, digits or _.:@-');
@@ -15,16 +16,30 @@ const condition = z
   });
 const tagMap = z.record(z.string().regex(/^[a-z][a-z0-9_]{0,31}$/), z.string().max(64));
 
-export const triggerSchema = z.object({
-  kind: z.enum(['property', 'event', 'state']),
-  productKey,
-  /** One device; absent: every device of the product. */
-  deviceName: deviceName.optional(),
-  /** A property (any of the post) or an event identifier; absent: any. */
-  identifier: identifier.optional(),
-  /** For `state` triggers: online, offline, or either. */
-  state: z.enum(['online', 'offline']).optional(),
-});
+export const triggerSchema = z
+  .object({
+    kind: z.enum(['property', 'event', 'state', 'schedule']),
+    productKey,
+    /** One device; absent: every device of the product. */
+    deviceName: deviceName.optional(),
+    /** A property (any of the post) or an event identifier; absent: any. */
+    identifier: identifier.optional(),
+    /** For `state` triggers: online, offline, or either. */
+    state: z.enum(['online', 'offline']).optional(),
+    /**
+     * For `schedule` triggers: five cron fields read in Asia/Shanghai (`0 8 * * *` is 08:00 daily). At each matching
+     * minute the rule is judged once for every enabled device the trigger selects, with its latest property values.
+     */
+    cron: z.string().max(100).optional(),
+  })
+  .superRefine((t, ctx) => {
+    if (t.kind === 'schedule') {
+      const problem = t.cron ? scheduleProblem(t.cron) : 'a schedule trigger needs a cron expression';
+      if (problem) ctx.addIssue({ code: 'custom', path: ['cron'], message: problem });
+    } else if (t.cron !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['cron'], message: 'only a schedule trigger takes a cron expression' });
+    }
+  });
 
 /** Devices a `device` action addresses: listed, or selected by product and tags in the rule's community. */
 export const targetSchema = z

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { EventEnvelope } from '@shequ/bus';
 import { MemoryChannel, pointsOf } from '@shequ/core';
-import { alarms, ruleRecords, testEngines, users } from '@shequ/db';
+import { alarms, deviceProperties, ruleRecords, testEngines, users } from '@shequ/db';
 import { eq } from 'drizzle-orm';
 import { actor, iotFixture } from '../testing.ts';
 import { deadLetters, ruleMetricsOf, ruleTrace } from './observe.ts';
@@ -267,6 +267,59 @@ for (const engine of testEngines()) {
         [true, true],
       );
       assert.equal((await balance()).balance, 10);
+      await deleteRule(f.iot.deps, f.scope, rule.id, actor);
+    });
+
+    test('schedule trigger: at 08:00 each device is judged on its latest values, once per minute', async () => {
+      const [d1, d2] = f.devices;
+      for (const [d, v] of [
+        [d1, 42],
+        [d2, 3],
+      ] as const) {
+        await f.database.db
+          .insert(deviceProperties)
+          .values({
+            deviceId: d.id,
+            communityId: f.communityId,
+            identifier: 'energyTotal',
+            value: v,
+            time: new Date().toISOString(),
+          })
+          .onConflictDoUpdate({
+            target: [deviceProperties.deviceId, deviceProperties.identifier],
+            set: { value: v },
+          });
+      }
+      const field = async (trigger: Record<string, unknown>) =>
+        (
+          await create({ name: 'x', trigger, actions: [{ kind: 'forward', subject: 'x' }] }).catch((e) => e.fieldErrors)
+        )['trigger.cron']?.[0] ?? null;
+      assert.match(await field({ kind: 'schedule', productKey: f.productKey }), /needs a cron/);
+      assert.match(await field({ kind: 'schedule', productKey: f.productKey, cron: '61 * * * *' }), /.+/);
+      assert.match(
+        await field({ kind: 'schedule', productKey: f.productKey, cron: '0 0 8 * * *' }),
+        /five cron fields/,
+      );
+      assert.match(await field({ kind: 'event', productKey: f.productKey, cron: '0 8 * * *' }), /only a schedule/);
+
+      const rule = await create({
+        name: '早八巡检',
+        trigger: { kind: 'schedule', productKey: f.productKey, cron: '0 8 * * *' },
+        condition: 'params.energyTotal > 10',
+        actions: [{ kind: 'store', table: 'morning_check' }],
+      });
+      // 08:00:30 in Hangzhou is 00:00:30 UTC.
+      const eight = new Date('2026-11-29T00:00:30Z');
+      assert.equal(await rulesEngine.runSchedules(eight), 1);
+      const stored = await listRecords(f.iot.deps, f.scope, f.communityId, 'morning_check');
+      assert.deepEqual(
+        stored.map((r) => [(r.data as { deviceName: string }).deviceName, (r.data as { params: object }).params]),
+        [[d1.deviceName, { energyTotal: 42 }]],
+      );
+      assert.equal(await rulesEngine.runSchedules(new Date('2026-11-29T00:00:59Z')), 0, 'the minute is claimed');
+      assert.equal(await rulesEngine.runSchedules(new Date('2026-11-29T00:01:00Z')), 0, '08:01 is not due');
+      // A live post of the product does not set off a schedule rule.
+      assert.equal(await rulesEngine.handle(post(d1, { energyTotal: 50 })), 0);
       await deleteRule(f.iot.deps, f.scope, rule.id, actor);
     });
 

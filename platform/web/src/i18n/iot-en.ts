@@ -94,5 +94,6 @@ export const iotEn: Record<keyof typeof iotZhCN, string> = {
   'rules.saved': 'Rule saved',
   'rules.trigger.property': 'Property post',
   'rules.trigger.event': 'Event',
+  'rules.trigger.schedule': 'Schedule',
   'rules.trigger.state': 'Online state',
 };

@@ -91,5 +91,6 @@ export const iotZhCN = {
   'rules.saved': '规则已保存',
   'rules.trigger.property': '属性上报',
   'rules.trigger.event': '事件',
+  'rules.trigger.schedule': '定时',
   'rules.trigger.state': '上下线',
 } as const;

@@ -35,7 +35,11 @@ export function RulesView({ community }: { community: string }) {
       render: (_: unknown, r) => (
         <span>
           <Tag>{t(`rules.trigger.${r.trigger.kind}` as MessageKey)}</Tag>
-          <code>{[r.trigger.productKey, r.trigger.deviceName, r.trigger.identifier].filter(Boolean).join(' / ')}</code>
+          <code>
+            {[r.trigger.productKey, r.trigger.deviceName, r.trigger.identifier, r.trigger.cron]
+              .filter(Boolean)
+              .join(' / ')}
+          </code>
         </span>
       ),
     },
