@@ -17,7 +17,14 @@ import {
   startHoldExpiry,
   startSlaPoller,
 } from '@shequ/core';
-import { CoapIngest, followDeviceLifecycle, HttpIngest, IotEngine, RuleEngine } from '@shequ/iot';
+import {
+  CoapIngest,
+  followDeviceLifecycle,
+  HttpIngest,
+  IotEngine,
+  RuleEngine,
+  startTelemetryMaintenance,
+} from '@shequ/iot';
 import { listenForKills } from '@shequ/marketplace';
 import { openPluginRuntime, type PluginRuntime } from '@shequ/runtime';
 import { installDemoApps } from './demo-apps.ts';
@@ -66,8 +73,13 @@ async function startIot(platform: Platform, plugins: () => PluginRuntime | undef
   const ruleSub = await rules.start(platform.bus, 'iot-rules');
   // Schedule triggers: judged at every minute; each rule, device and minute is claimed once across processes.
   const schedules = rules.startSchedules();
+  // The IoT warehouse: hourly and daily roll-ups of numeric properties; raw telemetry kept SHEQU_IOT_RAW_RETENTION_DAYS.
+  const maintenance = startTelemetryMaintenance(platform.database.db, {
+    retentionDays: config.iotRawRetentionDays,
+    log: platform.log,
+  });
   const devices = await startDeviceListeners(platform, iot);
-  return { iot, ports, rules, ruleSub, schedules, ...devices };
+  return { iot, ports, rules, ruleSub, schedules, maintenance, ...devices };
 }
 
 /** The device HTTP(S) and CoAP listeners, sharing the MQTT gateway's writer (same checks, same batches). */
@@ -285,6 +297,7 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     // Devices and rules first: a rule may still call an app while it winds down.
     await simulator?.stop();
     iot?.schedules.stop();
+    iot?.maintenance.stop();
     await iot?.ruleSub.stop();
     await killListener?.stop();
     await eventLoop?.alarms.stop();

@@ -22,6 +22,8 @@ export interface Config {
   mqttMaxSkewSeconds?: number;
   /** Seconds a device may be gone before it counts as offline (reconnects within it do not flap). */
   mqttOfflineDebounceSeconds: number;
+  /** Days raw IoT telemetry is kept; hourly and daily roll-ups stay. */
+  iotRawRetentionDays: number;
   /** MQTT over TLS, when a port, certificate and key are all configured. */
   mqtts?: { port: number; certPath: string; keyPath: string };
   /** Device HTTP(S) listener (`/auth`, `/topic/…`); undefined when `off`. */
@@ -170,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mqttPort: port(env, 'SHEQU_MQTT_PORT', 1884),
     mqttMaxSkewSeconds: positive(env, 'SHEQU_MQTT_MAX_SKEW_SECONDS'),
     mqttOfflineDebounceSeconds: count(env, 'SHEQU_MQTT_OFFLINE_DEBOUNCE_SECONDS', 5, 0, 600),
+    iotRawRetentionDays: count(env, 'SHEQU_IOT_RAW_RETENTION_DAYS', 90, 1, 3650),
     mqtts,
     iotHttpPort: optionalPort(env, 'SHEQU_IOT_HTTP_PORT', 1886),
     iotHttpTls: iotHttpTls(env, mqtts),

@@ -11,6 +11,7 @@ import {
   listAccounts,
   listDevices,
   listProducts,
+  queryRollups,
   queryTelemetry,
   queueCommand,
   registerDevicesFromCsv,
@@ -123,6 +124,26 @@ export const iotRouter = router({
       await productFor(ctx, input.productKey, 'iot.devices.read');
       return getDeviceDetail(deps(ctx), ctx.principal.scope, input.productKey, input.deviceName);
     }),
+    /** Hourly or daily roll-ups (count, average, minimum, maximum) of a device's numeric properties. */
+    rollups: authedProcedure
+      .input(
+        device.extend({
+          grain: z.enum(['hour', 'day']),
+          identifier: z.string().max(50).optional(),
+          from: z.iso.datetime({ offset: true }).optional(),
+          to: z.iso.datetime({ offset: true }).optional(),
+          limit: z.number().int().min(1).max(5000).optional(),
+        }),
+      )
+      .query(async ({ ctx, input }) => {
+        await productFor(ctx, input.productKey, 'iot.devices.read');
+        const { productKey, deviceName, from, to, ...q } = input;
+        return queryRollups(deps(ctx), ctx.principal.scope, productKey, deviceName, {
+          ...q,
+          from: from ? new Date(from) : undefined,
+          to: to ? new Date(to) : undefined,
+        });
+      }),
     telemetry: authedProcedure
       .input(
         device.extend({

@@ -3,6 +3,7 @@ import {
   bigserial,
   boolean,
   check,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -115,6 +116,32 @@ export const telemetry = iot.table(
     receivedAt: timestamp('received_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
   },
   (t) => [index('telemetry_device_time_idx').on(t.deviceId, t.identifier, t.time)],
+);
+
+/**
+ * Roll-ups of numeric property values (the IoT warehouse's kept layer, 7.2.2): per device, property and hour or day
+ * (days in Asia/Shanghai), the count, sum, minimum and maximum. Raw telemetry is pruned after its retention period;
+ * these stay.
+ */
+export const telemetryRollups = iot.table(
+  'telemetry_rollups',
+  {
+    communityId: uuid('community_id').notNull(),
+    deviceId: uuid('device_id').notNull(),
+    identifier: text('identifier').notNull(),
+    grain: text('grain').$type<'hour' | 'day'>().notNull(),
+    bucket: timestamp('bucket', { withTimezone: true, mode: 'string' }).notNull(),
+    n: integer('n').notNull(),
+    sum: doublePrecision('sum').notNull(),
+    min: doublePrecision('min').notNull(),
+    max: doublePrecision('max').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.deviceId, t.identifier, t.grain, t.bucket] }),
+    index('telemetry_rollups_community_idx').on(t.communityId, t.grain, t.bucket),
+    check('telemetry_rollups_grain_check', sql`${t.grain} in ('hour','day')`),
+  ],
 );
 
 /** Online/offline history with session epochs (7.3.2.3.2). */
