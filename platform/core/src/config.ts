@@ -24,6 +24,8 @@ export interface Config {
   mqttOfflineDebounceSeconds: number;
   /** Days raw IoT telemetry is kept; hourly and daily roll-ups stay. */
   iotRawRetentionDays: number;
+  /** Months points stay valid; 0 keeps them for ever. */
+  pointsExpiryMonths: number;
   /** MQTT over TLS, when a port, certificate and key are all configured. */
   mqtts?: { port: number; certPath: string; keyPath: string };
   /** Device HTTP(S) listener (`/auth`, `/topic/…`); undefined when `off`. */
@@ -173,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mqttMaxSkewSeconds: positive(env, 'SHEQU_MQTT_MAX_SKEW_SECONDS'),
     mqttOfflineDebounceSeconds: count(env, 'SHEQU_MQTT_OFFLINE_DEBOUNCE_SECONDS', 5, 0, 600),
     iotRawRetentionDays: count(env, 'SHEQU_IOT_RAW_RETENTION_DAYS', 90, 1, 3650),
+    pointsExpiryMonths: count(env, 'SHEQU_POINTS_EXPIRY_MONTHS', 24, 0, 600),
     mqtts,
     iotHttpPort: optionalPort(env, 'SHEQU_IOT_HTTP_PORT', 1886),
     iotHttpTls: iotHttpTls(env, mqtts),

@@ -17,6 +17,7 @@ import {
 } from './messaging/channel.ts';
 import { startReconciliationJob } from './payment/reconcile.ts';
 import { createPaymentDeps, type PlatformPayment } from './payment/setup.ts';
+import { startPointsExpiry } from './points/expiry.ts';
 import { seedDemo } from './tenancy/seed.ts';
 
 export const version: string = JSON.parse(
@@ -110,6 +111,9 @@ export async function openPlatform(config: Config, opts: OpenOptions = {}): Prom
           : log.warn({ report: r }, 'payment reconciliation found differences'),
       ),
     );
+    // Daily at 03:00 Hangzhou time: points unspent past their validity lapse back to the community pool (idempotent).
+    const expiry = startPointsExpiry(database.db, config.pointsExpiryMonths, log);
+    closers.push(() => expiry.stop());
     // The CA is created on the first start (an advisory lock keeps two processes from both creating it).
     const ca = platformCa(database.db, crypto);
     await ca;
