@@ -242,3 +242,47 @@ test('she withdraws the health-data consent after a confirm dialog; it stays wit
   assert.equal(ledger[0].active, false);
   assert.ok(ledger[0].withdrawnAt);
 });
+
+test('时间银行: her banked volunteer hours, and 1.5 hours given to her daughter after a plain confirm', async () => {
+  // The daughter gets an account with the phone on her resident record.
+  await admin.mutate('admin.createUser', {
+    username: 'limei',
+    displayName: DAUGHTER,
+    phone: '13900000077',
+    password: DEMO_PASSWORD,
+    roles: [{ role: 'resident', regionCode: COMMUNITY }],
+  });
+  await asResident(async (page) => {
+    const res = await page.request.get(`${platform.webUrl}/api/trpc/auth.me`);
+    const me = ((await res.json()) as { result: { data: { user: { id: string } } } }).result.data.user.id;
+    // Three hours of volunteering, banked by the office (the time bank counts minutes).
+    await admin.mutate('points.award', {
+      community: COMMUNITY,
+      kind: 'time',
+      userId: me,
+      amount: 180,
+      reason: '社区助老志愿服务',
+      idempotencyKey: 'e2e-volunteer-1',
+    });
+    await page.locator('nav a[href="/app/me"]').click();
+    await page.waitForURL(/\/app\/me$/);
+    await page.getByTestId('me-timebank-link').click();
+    await page.waitForURL(/\/app\/me\/timebank$/);
+    await page.getByTestId('timebank-balance').getByText('3 小时').waitFor();
+    await page.getByTestId('timebank-to').click();
+    await page
+      .locator('.ant-select-dropdown .ant-select-item-option', { hasText: `${DAUGHTER}（家庭成员）` })
+      .first()
+      .click();
+    await page
+      .locator('[data-testid="timebank-amount"] input, input[data-testid="timebank-amount"]')
+      .first()
+      .fill('1.5');
+    await page.getByTestId('timebank-submit').click();
+    await page.getByTestId('timebank-confirm').click();
+    await page.getByTestId('timebank-done').getByText(`已把 1.5 小时转给${DAUGHTER}`).waitFor();
+    await page.getByTestId('timebank-balance').getByText('1.5 小时').waitFor();
+    await page.getByTestId('timebank-history').getByText('社区助老志愿服务').waitFor();
+    await page.screenshot({ path: '/tmp/shequ-timebank.png', fullPage: true });
+  });
+});

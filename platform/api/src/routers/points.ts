@@ -1,5 +1,6 @@
 import {
   closeRedemption,
+  householdAccounts,
   leaderboard,
   ledgerCheck,
   listRedemptions,
@@ -156,6 +157,11 @@ export const pointsRouter = router({
         ctx.principal.userId,
       );
     }),
+  /** 时间银行: the family members (same house, with a platform account) the resident can give hours to. */
+  family: authedProcedure.input(community).query(async ({ ctx, input }) => {
+    const c = await communityFor(ctx, input.community, 'profile.read');
+    return householdAccounts({ db: ctx.platform.database.db, crypto: ctx.platform.crypto }, c.id, ctx.principal.userId);
+  }),
   /** Residents give points or time-bank hours to someone else in the community (family, neighbours). */
   give: authedProcedure
     .input(

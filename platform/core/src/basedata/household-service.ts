@@ -104,3 +104,48 @@ export async function withdrawMyConsent(
   const channel: ConsentChannel = 'app';
   return withdrawConsent(d, scope, consentId, channel, actor);
 }
+
+/**
+ * The signed-in resident's family with platform accounts: the other people of the houses she lives in now whose
+ * phone matches a user. What the time bank's "give to family" offers; names and relation only.
+ */
+export async function householdAccounts(d: BaseDeps, communityId: string, userId: string) {
+  const mine = await myPeople(d, communityId, userId);
+  if (mine.length === 0) return [];
+  const ids = mine.map((p) => p.id);
+  const today = new Date().toISOString().slice(0, 10);
+  const current = and(
+    or(isNull(occupancies.validTo), gte(occupancies.validTo, today)),
+    sql`${occupancies.validFrom} <= ${today}`,
+  );
+  const members = await withScope(d.db, { kind: 'communities', ids: [communityId] }, async (tx) => {
+    const own = await tx
+      .select({ houseId: occupancies.houseId })
+      .from(occupancies)
+      .where(and(inArray(occupancies.personId, ids), current));
+    const houseIds = [...new Set(own.map((o) => o.houseId))];
+    if (houseIds.length === 0) return [];
+    return tx
+      .selectDistinct({ name: people.name, role: occupancies.role, phoneIndex: people.phoneIndex })
+      .from(occupancies)
+      .innerJoin(people, eq(people.id, occupancies.personId))
+      .where(
+        and(inArray(occupancies.houseId, houseIds), current, sql`${people.id} <> all(${`{${ids.join(',')}}`}::uuid[])`),
+      );
+  });
+  const indexes = members.flatMap((m) => (m.phoneIndex ? [m.phoneIndex] : []));
+  if (indexes.length === 0) return [];
+  const accounts = await d.db
+    .select({ id: users.id, phoneIndex: users.phoneIndex })
+    .from(users)
+    .where(inArray(users.phoneIndex, indexes));
+  const byIndex = new Map(accounts.map((a) => [a.phoneIndex, a.id]));
+  return members
+    .filter((m) => m.phoneIndex && byIndex.has(m.phoneIndex) && byIndex.get(m.phoneIndex) !== userId)
+    .map((m) => ({
+      userId: byIndex.get(m.phoneIndex as string) as string,
+      name: m.name,
+      role: m.role,
+      roleName: roleNames[m.role] ?? roleNames.other,
+    }));
+}

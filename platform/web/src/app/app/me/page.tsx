@@ -8,6 +8,7 @@ import { HouseholdEntry } from '@/components/household/household-entry';
 import { InboxEntry } from '@/components/message/inbox-entry';
 import { OrdersEntry } from '@/components/payment/orders-entry';
 import { PointsEntry } from '@/components/points/points-entry';
+import { TimeBankEntry } from '@/components/points/timebank-view';
 import { useShell } from '@/components/shell/shell-context';
 import { translateDynamic } from '@/i18n/lang';
 import { useLang, useT } from '@/i18n/lang-provider';
@@ -28,6 +29,7 @@ export default function ResidentMe() {
       />
       {community ? <HouseholdEntry testId="me-household-link" /> : null}
       {community ? <PointsEntry community={community} testId="me-points-link" /> : null}
+      {community ? <TimeBankEntry community={community} /> : null}
       {community ? <OrdersEntry testId="me-orders-link" /> : null}
       {community ? <EventsEntry testId="me-events-link" /> : null}
       {community ? <VisitorsEntry testId="me-visitors-link" /> : null}
