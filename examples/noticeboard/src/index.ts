@@ -12,7 +12,7 @@ import {
   savePost,
   unpinPost,
 } from './operator.ts';
-import { addComment, getPost, listPosts } from './resident.ts';
+import { addComment, getPost, listPosts, reportPost } from './resident.ts';
 
 /** The noticeboard's handlers; shequ.plugin.json says who may call each one. */
 export const plugin = definePlugin<Board>({
@@ -20,6 +20,7 @@ export const plugin = definePlugin<Board>({
     listPosts,
     getPost,
     addComment,
+    reportPost,
     savePost,
     listAllPosts,
     pinPost,

@@ -38,7 +38,23 @@ export const pages = definePages({
       field('body', text('正文', 'Text'), 'long-text'),
       field('commentCount', text('评论数', 'Comments'), 'number'),
     ],
-    actions: [action('comment', text('我要评论', 'Comment'), { page: 'comment' })],
+    actions: [
+      action('comment', text('我要评论', 'Comment'), { page: 'comment' }),
+      action('report', text('举报', 'Report'), { page: 'report' }),
+    ],
+  }),
+  report: formPage({
+    audience: 'resident',
+    title: text('举报不当内容', 'Report this post'),
+    schema: {
+      type: 'object',
+      required: ['reason'],
+      properties: {
+        reason: { type: 'string', title: '举报原因 Why', minLength: 2, maxLength: 500 },
+      },
+    },
+    uiSchema: { reason: { 'ui:widget': 'textarea', 'ui:placeholder': '例如：虚假广告、人身攻击' } },
+    submit: { handler: 'reportPost', label: text('提交举报', 'Report'), next: 'board' },
   }),
   comment: formPage({
     audience: 'resident',

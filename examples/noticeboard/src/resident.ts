@@ -59,3 +59,37 @@ export async function addComment(input: { postId?: string; id?: string; body: st
   ctx.log.info('comment added', { post: post.id, comment: comment.id });
   return comment;
 }
+
+/**
+ * A resident reports a post as improper: it goes to the community's event desk through the event closed loop
+ * (`events.report`), once per resident and post — reporting again answers the same event.
+ */
+export async function reportPost(input: { postId?: string; id?: string; reason: string }, ctx: Ctx) {
+  const postId = input.postId ?? input.id;
+  if (!postId) {
+    throw new PluginError('INVALID_INPUT', {
+      zh: '请先选择要举报的公告',
+      en: 'Choose the post to report',
+      fieldErrors: { postId: ['必填 / required'] },
+    });
+  }
+  if (!ctx.user) throw new PluginError('FORBIDDEN', { zh: '请先登录', en: 'Sign in first' });
+  const post = await findPost(ctx, postId, false);
+  const reason = input.reason?.trim() ?? '';
+  if (reason.length < 2 || reason.length > 500) {
+    throw new PluginError('INVALID_INPUT', {
+      zh: '请用 2 到 500 字说明举报原因',
+      en: 'Say why in 2 to 500 characters',
+      fieldErrors: { reason: ['2–500 字 / 2–500 characters'] },
+    });
+  }
+  const event = await ctx.services.events.report({
+    key: `post-report.${post.id}.${ctx.user.id}`,
+    type: 'neighbourhood.report',
+    title: `公告板举报：${post.title}`.slice(0, 100),
+    description: reason,
+    severity: 'low',
+  });
+  ctx.log.info('post reported', { post: post.id, event: event.id });
+  return { eventId: event.id, state: event.state };
+}

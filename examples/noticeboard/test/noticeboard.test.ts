@@ -105,6 +105,28 @@ describe('noticeboard', () => {
     assert.equal(asStaff.status, 'hidden');
   });
 
+  test('a resident reports a post: one event on the desk per resident and post; a blank reason is refused', async () => {
+    const first = await host.call<{ eventId: string; state: string }>('reportPost', {
+      id: ids.water,
+      reason: '内容与实际停水时间不符',
+    });
+    assert.equal(first.state, 'reported');
+    const again = await host.call<{ eventId: string }>('reportPost', { postId: ids.water, reason: '再次举报' });
+    assert.equal(again.eventId, first.eventId, 'the same resident reporting the same post again opens no second event');
+    const reported = host.calls.filter((c) => c.service === 'events' && c.action === 'report');
+    assert.equal(reported.length, 2);
+    const args = reported[0].args as { type: string; title: string; description: string };
+    assert.deepEqual(
+      [args.type, args.title, args.description],
+      ['neighbourhood.report', '公告板举报：周三上午停水通知', '内容与实际停水时间不符'],
+    );
+    await assert.rejects(
+      host.call('reportPost', { id: ids.water, reason: ' ' }),
+      (e: { code: string; fieldErrors?: object }) => e.code === 'INVALID_INPUT' && 'reason' in (e.fieldErrors ?? {}),
+    );
+    await assert.rejects(host.call('reportPost', { id: ids.spam, reason: '广告' }), { code: 'NOT_FOUND' });
+  });
+
   test('a resident comments; empty, oversize and misplaced comments are refused', async () => {
     const c = await host.call<Comment & { authorId: string }>('addComment', {
       postId: ids.water,

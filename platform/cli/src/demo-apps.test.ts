@@ -31,7 +31,7 @@ test('the example noticeboard is built, installed in the demo community with its
   const installs = await listInstalls(runtime.host, demo.id);
   assert.deepEqual(
     installs.map((i) => [i.pluginId, i.state, i.grants.services]),
-    [['org.shequ.noticeboard', 'enabled', { message: ['send'], audit: ['record'] }]],
+    [['org.shequ.noticeboard', 'enabled', { message: ['send'], audit: ['record'], events: ['report'] }]],
   );
   const posts = (await runtime.host.invoke({
     community: { id: demo.id, code: 'demo' },
