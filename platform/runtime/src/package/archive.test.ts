@@ -112,10 +112,10 @@ test('duplicates, oversize entries, oversize archives and truncation are refused
 
 test('a package without a bundle or with an invalid manifest is refused', () => {
   refused(archive(good()[0]), /no bundle\.js/);
-  const m = JSON.stringify({ ...manifest, permissions: { services: { payment: ['charge'] } } });
+  const m = JSON.stringify({ ...manifest, permissions: { services: { teleport: ['beam'] } } });
   refused(
     archive(rawEntry('shequ.plugin.json', Buffer.from(m)), good()[1]),
-    /#\/permissions\/services\/payment: unknown service/,
+    /#\/permissions\/services\/teleport: unknown service/,
   );
   refused(writeTar([{ name: 'bundle.js', data: Buffer.from('x') }]), /no shequ\.plugin\.json/);
 });

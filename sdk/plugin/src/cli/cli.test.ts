@@ -115,10 +115,10 @@ describe('validate', () => {
     const r = cli(dir, 'validate');
     assert.equal(r.code, 1);
     assert.match(r.err, /^shequ\.plugin\.json#\/colour: unknown field "colour" \(line 1\)$/m);
-    writeFileSync(manifestPath, JSON.stringify({ ...m, permissions: { services: { payment: ['charge'] } } }, null, 2));
+    writeFileSync(manifestPath, JSON.stringify({ ...m, permissions: { services: { teleport: ['beam'] } } }, null, 2));
     assert.match(
       cli(dir, 'validate').err,
-      /shequ\.plugin\.json#\/permissions\/services\/payment: unknown service .* \(line 16\)/,
+      /shequ\.plugin\.json#\/permissions\/services\/teleport: unknown service .* \(line 16\)/,
     );
     writeFileSync(manifestPath, '{ "id": "x", }');
     assert.match(cli(dir, 'validate').err, /shequ\.plugin\.json#\/: not valid JSON: .*line 1/);
