@@ -1,5 +1,20 @@
 export { appDetail, type BrowseQuery, browse } from './catalog.ts';
-export { type Market, type MarketActor, pgCode } from './context.ts';
+export { type CatalogSettings, type Market, type MarketActor, pgCode } from './context.ts';
+export {
+  addUpstream,
+  catalogPackage,
+  checkUpstreamUrl,
+  federationActor,
+  issueIndex,
+  listUpstreams,
+  parsePinnedKey,
+  removeUpstream,
+  type SyncResult,
+  startUpstreamSync,
+  syncAll,
+  syncUpstream,
+  verifyIndex,
+} from './federation.ts';
 export {
   communityInstalls,
   installFromShelf,
@@ -10,7 +25,7 @@ export {
   shelfVersions,
   upgradeFromShelf,
 } from './installs.ts';
-export { killSubject, killVersion, listenForKills } from './kill.ts';
+export { killInTx, killSubject, killVersion, listenForKills } from './kill.ts';
 export { permissionList } from './permissions.ts';
 export { canonicalJson, loadPlatformKey, type PlatformKey } from './platform-key.ts';
 export {

@@ -1,7 +1,7 @@
 import type { Bus, Subscription } from '@shequ/bus';
 import { enqueue } from '@shequ/bus';
 import { appendAudit, type Logger } from '@shequ/core';
-import { marketKills, marketSubmissions, marketVersions, pluginInstalls, withScope } from '@shequ/db';
+import { type Executor, marketKills, marketSubmissions, marketVersions, pluginInstalls, withScope } from '@shequ/db';
 import type { PluginHost } from '@shequ/runtime';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { conflict, invalid, type Market, type MarketActor, notFound } from './context.ts';
@@ -16,7 +16,25 @@ export const killSubject = 'shequ.market.killed';
 export async function killVersion(m: Market, actor: MarketActor, pluginId: string, version: string, reason: string) {
   if (!reason.trim() || reason.length > 500)
     throw invalid('请写明紧急停用的原因（500 字以内）', 'Give the reason for the kill (at most 500 characters)');
-  const result = await withScope(m.database.db, { kind: 'all' }, async (tx) => {
+  const result = await withScope(m.database.db, { kind: 'all' }, (tx) =>
+    killInTx(tx, actor, pluginId, version, reason),
+  );
+  if (m.host) for (const c of result.communities) m.host.forget(c, pluginId);
+  return {
+    pluginId: result.pluginId,
+    version: result.version,
+    reason: result.reason,
+    disabledInstalls: result.disabledInstalls,
+  };
+}
+
+/**
+ * The kill inside a caller's platform-scoped transaction (the federation sync kills what its upstream killed in the
+ * same transaction as the rest of the sync). Answers the communities whose installs were disabled; the caller drops
+ * their cached installs after commit.
+ */
+export async function killInTx(tx: Executor, actor: MarketActor, pluginId: string, version: string, reason: string) {
+  {
     const [v] = await tx
       .select({ id: marketVersions.id })
       .from(marketVersions)
@@ -85,14 +103,7 @@ export async function killVersion(m: Market, actor: MarketActor, pluginId: strin
     ]);
     await enqueue(tx, { subject: killSubject, data: { pluginId, version, reason, communities } });
     return { pluginId, version, reason, disabledInstalls: communities.length, communities };
-  });
-  if (m.host) for (const c of result.communities) m.host.forget(c, pluginId);
-  return {
-    pluginId: result.pluginId,
-    version: result.version,
-    reason: result.reason,
-    disabledInstalls: result.disabledInstalls,
-  };
+  }
 }
 
 /**
