@@ -9,7 +9,7 @@ import { sql } from 'drizzle-orm';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { type AppRouter, appRouter } from './router.ts';
 import { registerExportRoute, registerImportRoute } from './routes/base-files.ts';
-import { registerMarketPackageRoute } from './routes/market-packages.ts';
+import { registerCatalogRoutes, registerMarketPackageRoute } from './routes/market-packages.ts';
 import { registerOidcRoutes } from './routes/oidc.ts';
 import { registerPluginPackageRoute } from './routes/plugin-packages.ts';
 import { SESSION_COOKIE, setSessionCookie } from './session-cookie.ts';
@@ -129,6 +129,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   registerExportRoute(app, platform, (req) => principalFor(platform, req, opts.adminToken));
   registerPluginPackageRoute(app, opts.plugins, (req) => principalFor(platform, req, opts.adminToken));
   registerMarketPackageRoute(app, platform, opts.plugins, (req) => principalFor(platform, req, opts.adminToken));
+  registerCatalogRoutes(app, platform, opts.plugins);
 
   const secure = platform.config.publicUrl?.startsWith('https:') ?? false;
   await app.register(fastifyTRPCPlugin, {
