@@ -2,11 +2,13 @@
 // and approved at the province reaches a community's residents two levels down; a kill at the province disables it
 // there after the syncs.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { loadConfig, openPlatform, type Platform } from '@shequ/core';
 import { marketListings } from '@shequ/db';
 import { loadPlatformKey } from '@shequ/marketplace';
@@ -202,5 +204,48 @@ describe('federation: province → city → community', () => {
       enabled: true,
     });
     assert.equal(again.error?.appCode, 'CONFLICT');
+  });
+
+  test('CLI: shequ market key | follow --key | upstreams | sync | unfollow, with an upstream that is down', async () => {
+    const shequ = (i: Instance, ...args: string[]) =>
+      new Promise<{ code: number; out: string; err: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [
+            '--no-node-snapshot',
+            fileURLToPath(new URL('../../cli/src/bin.ts', import.meta.url)),
+            ...args,
+            '--url',
+            i.url,
+            '--token',
+            adminToken,
+          ],
+          { env: { ...process.env, SHEQU_DATA_DIR: i.dir, SHEQU_LOG_LEVEL: 'silent' } },
+          (err, out, errText) => resolve({ code: err ? Number(err.code ?? 1) : 0, out, err: errText }),
+        );
+      });
+    const key = await shequ(city, 'market', 'key', '--json');
+    assert.equal(key.code, 0, key.err);
+    const k = JSON.parse(key.out);
+    assert.equal(k.catalogId, 'hz-city');
+    assert.equal(`platform-${k.fingerprint}`, await city.keyId());
+    const sync = await shequ(community, 'market', 'sync');
+    assert.equal(sync.code, 0, sync.err);
+    assert.match(sync.out, /synced hz-city serial \d+/);
+    // Following a catalog that is down: added (the key is pinned), the first sync fails with the reason, kept.
+    const follow = await shequ(community, 'market', 'follow', 'http://127.0.0.1:9', '--key', k.fingerprint);
+    assert.equal(follow.code, 0, follow.err);
+    assert.match(follow.err, /cannot be reached/);
+    const list = await shequ(community, 'market', 'upstreams');
+    assert.match(list.out, /hz-city/);
+    assert.match(list.out, /无法连接/);
+    const id = /^(\S+)\s+http:\/\/127\.0\.0\.1:9\b/m.exec(list.out)?.[1];
+    assert.ok(id, list.out);
+    const failed = await shequ(community, 'market', 'sync', id);
+    assert.equal(failed.code, 1);
+    const off = await shequ(community, 'market', 'unfollow', id);
+    assert.equal(off.code, 0, off.err);
+    const noKey = await shequ(community, 'market', 'follow', 'http://127.0.0.1:9');
+    assert.equal(noKey.code, 2);
   });
 });

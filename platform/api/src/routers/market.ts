@@ -12,6 +12,7 @@ import {
   listPublishers,
   listSubmissions,
   listUpstreams,
+  loadPlatformKey,
   type Market,
   moveSubmission,
   pin,
@@ -23,7 +24,7 @@ import {
   syncUpstream,
   upgradeFromShelf,
 } from '@shequ/marketplace';
-import { setPluginEnabled, uninstallPlugin } from '@shequ/runtime';
+import { keyFingerprint, setPluginEnabled, uninstallPlugin } from '@shequ/runtime';
 import { scenarios } from '@shequ/schemas';
 import { eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
@@ -163,6 +164,16 @@ export const marketRouter = router({
   // Federation (DB33 8.1.1): upstream catalogs this catalog follows (platform administrators).
   upstreams: router({
     list: permitted('market.federate').query(({ ctx }) => listUpstreams(marketOf(ctx))),
+    /** This catalog's id and signing key: what the operators of following catalogs pin. */
+    catalogKey: permitted('market.federate').query(async ({ ctx }) => {
+      const key = await loadPlatformKey(ctx.platform.database.db, ctx.platform.crypto);
+      return {
+        catalogId: ctx.platform.config.catalogId,
+        keyId: key.keyId,
+        fingerprint: keyFingerprint(key.publicKey),
+        publicKey: key.publicKey,
+      };
+    }),
     add: permitted('market.federate')
       .input(z.object({ url: z.url().max(500), key: z.string().trim().min(16).max(2000) }))
       .mutation(({ ctx, input }) => addUpstream(marketOf(ctx), actor(ctx), input)),
