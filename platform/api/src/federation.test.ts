@@ -3,6 +3,7 @@
 // there after the syncs.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { loadConfig, openPlatform, type Platform } from '@shequ/core';
 import { marketListings } from '@shequ/db';
 import { loadPlatformKey } from '@shequ/marketplace';
 import { generatePublisherKey, openPluginRuntime, type PluginRuntime, packPlugin, signPackage } from '@shequ/runtime';
+import { catalogIndexProblems } from '@shequ/schemas';
 import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from './server.ts';
@@ -138,6 +140,17 @@ describe('federation: province → city → community', () => {
     const id = up.json().submissionId;
     for (const step of ['claim', 'approve', 'shelve'])
       assert.ok((await province.call('cli', `market.${step}`, { id })).data, step);
+
+    // The province serves its signed index (valid against the JSON Schema) and the archives it names, without sign-in.
+    const served = await province.app.inject({ url: '/api/market/index' });
+    assert.equal(served.statusCode, 200);
+    assert.deepEqual(catalogIndexProblems(served.json()), []);
+    assert.equal(served.json().index.catalogId, 'zj-province');
+    const v = served.json().index.apps[0].versions[0];
+    assert.deepEqual([v.version, v.state, v.killed], ['1.0.0', 'on_shelf', false]);
+    const archive = await province.app.inject({ url: '/api/market/packages/org.zj.hello/1.0.0' });
+    assert.equal(createHash('sha256').update(archive.rawPayload).digest('hex'), v.sha256);
+    assert.equal((await province.app.inject({ url: '/api/market/packages/org.zj.hello/9.9.9' })).statusCode, 404);
 
     // The city follows the province, pinning the province's catalog key (its id carries the fingerprint).
     const followCity = await city.call('cli', 'market.upstreams.add', {

@@ -88,7 +88,9 @@ export function registerCatalogRoutes(app: FastifyInstance, platform: Platform, 
     host,
     catalog: { id: platform.config.catalogId, upstreamHosts: platform.config.upstreamHosts },
   });
-  app.get('/api/market/index', { logLevel: 'warn' }, async (req, reply) => {
+  // Each index takes a new serial (a row update): bounded per client so the open endpoint cannot be used to churn it.
+  const limitIndex = app.rateLimit({ max: 120, timeWindow: '1 minute' });
+  app.get('/api/market/index', { logLevel: 'warn', onRequest: limitIndex }, async (req, reply) => {
     try {
       reply.header('cache-control', 'no-store');
       return await issueIndex(market());
