@@ -310,5 +310,24 @@ for (const engine of testEngines()) {
       const audits = await fx.database.db.select().from(auditLog).where(eq(auditLog.action, 'market.upstream.sync'));
       assert.ok(audits.some((a) => a.result === 'failure') && audits.some((a) => a.result === 'success'));
     });
+
+    test('two syncs at once (two API processes): one version stored once, no error recorded', async () => {
+      upstream.publish('1.2.0');
+      const both = await Promise.allSettled([
+        syncUpstream(fx.market, admin, upstreamId),
+        syncUpstream(fx.market, admin, upstreamId),
+      ]);
+      assert.ok(both.some((b) => b.status === 'fulfilled'));
+      for (const b of both) if (b.status === 'rejected') is('CONFLICT', /concurrent sync/)(b.reason);
+      const added = both.flatMap((b) => (b.status === 'fulfilled' ? b.value.added : []));
+      assert.deepEqual(added, ['org.acme.board@1.2.0']);
+      const rows = await fx.database.db
+        .select()
+        .from(marketSubmissions)
+        .where(and(eq(marketSubmissions.pluginId, 'org.acme.board'), eq(marketSubmissions.version, '1.2.0')));
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0].state, 'on_shelf');
+      assert.equal(await lastError(), null);
+    });
   });
 }

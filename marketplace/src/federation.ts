@@ -437,6 +437,8 @@ export interface SyncResult {
   ms: number;
 }
 
+const superseded = Symbol('superseded by a concurrent sync');
+
 /** The actor of scheduled syncs. */
 export const federationActor: MarketActor = { subject: 'system:federation', admin: true };
 
@@ -458,6 +460,7 @@ export async function syncUpstream(m: Market, actor: MarketActor, upstreamId: st
     return { ...result, ms: Date.now() - started };
   } catch (err) {
     const e = err as AppError;
+    if (e instanceof AppError && e.cause === superseded) throw err;
     const lastError =
       e instanceof AppError
         ? { zh: e.messageZh, en: e.messageEn }
@@ -477,6 +480,7 @@ export async function syncUpstream(m: Market, actor: MarketActor, upstreamId: st
 async function syncOnce(m: Market, actor: MarketActor, up: Upstream) {
   const settings = settingsOf(m);
   const timeoutMs = settings.timeoutMs ?? 10_000;
+  const fetchedAt = nowOf(m);
   const base = checkUpstreamUrl(up.url, settings.upstreamHosts);
   const body = await fetchBytes(`${base}/api/market/index`, timeoutMs, maxIndexBytes);
   let raw: unknown;
@@ -573,6 +577,13 @@ async function syncOnce(m: Market, actor: MarketActor, up: Upstream) {
   const done = await withScope(m.database.db, { kind: 'all' }, async (tx) => {
     const [locked] = await tx.select().from(marketUpstreams).where(eq(marketUpstreams.id, up.id)).for('update');
     if (!locked.active) throw conflict('该上游目录已停止跟随', 'This upstream is no longer followed');
+    // Another process's sync of this upstream committed a newer index after this one was fetched: not an error.
+    if (index.serial <= locked.lastSerial && locked.lastSyncAt && locked.lastSyncAt >= fetchedAt)
+      throw new AppError('CONFLICT', {
+        zh: '另一个同步刚刚采用了更新的上游索引，本次同步无需再采用',
+        en: 'A concurrent sync just applied a newer upstream index; this one was not needed',
+        cause: superseded,
+      });
     if (index.serial <= locked.lastSerial)
       throw invalid(
         `上游目录索引序号 ${index.serial} 不大于已接受的 ${locked.lastSerial}（并发同步或重放），已拒绝`,
@@ -588,6 +599,12 @@ async function syncOnce(m: Market, actor: MarketActor, up: Upstream) {
 
     for (const f of fetched) {
       const { app, entry } = f;
+      // A concurrent sync (another process) may have stored it since it was fetched: the row lock orders us after it.
+      const [held] = await tx
+        .select({ id: marketVersions.id })
+        .from(marketVersions)
+        .where(and(eq(marketVersions.pluginId, app.appId), eq(marketVersions.version, entry.version)));
+      if (held) continue;
       const [pub] = await tx.select().from(marketPublishers).where(eq(marketPublishers.slug, app.publisher.slug));
       let publisherId = pub?.id;
       if (pub && pub.source !== source)
@@ -660,7 +677,9 @@ async function syncOnce(m: Market, actor: MarketActor, up: Upstream) {
       });
     }
 
-    for (const l of local) {
+    // States as they are now, under the lock (not as read before fetching): versions just added are on the shelf.
+    const current = (await localVersionsOf(tx, up.id)).filter((l) => !added.includes(`${l.pluginId}@${l.version}`));
+    for (const l of current) {
       const name = `${l.pluginId}@${l.version}`;
       const e = entries.get(name);
       const upstreamKilled = e?.killed ?? false;
