@@ -381,7 +381,6 @@ interface LocalVersion {
   killed: boolean;
   shelf: 'on_shelf' | 'off_shelf' | null;
   submissionId: string | null;
-  archive: string;
   keyId: string;
 }
 
@@ -396,13 +395,12 @@ async function localVersionsOf(ex: Executor, upstreamId: string): Promise<LocalV
     killed: boolean;
     shelf: 'on_shelf' | 'off_shelf' | null;
     submission_id: string | null;
-    archive: string;
     key_id: string;
   }>(
     ex,
     sql`select fv.version_id, v.plugin_id, v.version, fv.upstream_state, fv.upstream_killed, fv.local_hold,
                exists (select 1 from market.kills k where k.version_id = v.id) as killed,
-               s.state as shelf, s.id as submission_id, v.archive, v.key_id
+               s.state as shelf, s.id as submission_id, v.key_id
         from market.federated_versions fv
         join market.versions v on v.id = fv.version_id
         left join lateral (select id, state from market.submissions s
@@ -420,7 +418,6 @@ async function localVersionsOf(ex: Executor, upstreamId: string): Promise<LocalV
     killed: r.killed,
     shelf: r.shelf,
     submissionId: r.submission_id,
-    archive: r.archive,
     keyId: r.key_id,
   }));
 }
@@ -568,7 +565,11 @@ async function syncOnce(m: Market, actor: MarketActor, up: Upstream) {
   for (const l of local) {
     const e = entries.get(`${l.pluginId}@${l.version}`);
     if (e && e.state === 'on_shelf' && !e.killed && l.shelf === 'off_shelf' && !l.localHold && !l.killed) {
-      const pkg = unpackPlugin(Buffer.from(l.archive, 'base64'), { maxBytes: maxPackageBytes });
+      const [v] = await m.database.db
+        .select({ archive: marketVersions.archive })
+        .from(marketVersions)
+        .where(eq(marketVersions.id, l.versionId));
+      const pkg = unpackPlugin(Buffer.from(v.archive, 'base64'), { maxBytes: maxPackageBytes });
       await registerPackage(hostOf(m), pkg.manifest, pkg.bundle, `market:${source}:${l.keyId}`);
     }
   }
