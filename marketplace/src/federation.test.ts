@@ -313,10 +313,18 @@ for (const engine of testEngines()) {
 
     test('two syncs at once (two API processes): one version stored once, no error recorded', async () => {
       upstream.publish('1.2.0');
+      // The second "process": its own plugin host and sandbox on the same database.
+      const other = { ...fx.market, host: fx.newHost() };
       const both = await Promise.allSettled([
+        syncUpstream(fx.market, admin, upstreamId),
+        syncUpstream(other, admin, upstreamId),
+      ]);
+      // Within one process, syncs of an upstream queue up instead.
+      const queued = await Promise.all([
         syncUpstream(fx.market, admin, upstreamId),
         syncUpstream(fx.market, admin, upstreamId),
       ]);
+      assert.notEqual(queued[1].serial, queued[0].serial, 'both ran, one after the other, neither refused');
       assert.ok(both.some((b) => b.status === 'fulfilled'));
       for (const b of both) if (b.status === 'rejected') is('CONFLICT', /concurrent sync/)(b.reason);
       const added = both.flatMap((b) => (b.status === 'fulfilled' ? b.value.added : []));

@@ -20,7 +20,16 @@ import {
 } from '@shequ/schemas';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import semver from 'semver';
-import { type CatalogSettings, conflict, hostOf, invalid, type Market, type MarketActor, notFound } from './context.ts';
+import {
+  type CatalogSettings,
+  conflict,
+  hostOf,
+  invalid,
+  type Market,
+  type MarketActor,
+  notFound,
+  pgCode,
+} from './context.ts';
 import { killInTx } from './kill.ts';
 import { canonicalJson, loadPlatformKey, signBody, verifyBody } from './platform-key.ts';
 
@@ -452,6 +461,26 @@ export async function syncUpstream(m: Market, actor: MarketActor, upstreamId: st
   const db = m.database.db;
   const [up] = await db.select().from(marketUpstreams).where(eq(marketUpstreams.id, upstreamId));
   if (!up?.active) throw notFound('没有这个上游目录', `No followed upstream ${upstreamId}`);
+  // One sync of an upstream at a time in this process (the job and a "sync now" share the sandbox); other processes
+  // are ordered by the upstream's row lock in the transaction.
+  const key = m.host ?? m.database;
+  const running = inProcess.get(key) ?? new Map<string, Promise<unknown>>();
+  inProcess.set(key, running);
+  const previous = running.get(upstreamId) ?? Promise.resolve();
+  const mine = previous.catch(() => undefined).then(() => syncLogged(m, actor, up, started));
+  running.set(upstreamId, mine);
+  try {
+    return await mine;
+  } finally {
+    if (running.get(upstreamId) === mine) running.delete(upstreamId);
+  }
+}
+
+const inProcess = new WeakMap<object, Map<string, Promise<unknown>>>();
+
+async function syncLogged(m: Market, actor: MarketActor, up: Upstream, started: number): Promise<SyncResult> {
+  const db = m.database.db;
+  const upstreamId = up.id;
   try {
     const result = await syncOnce(m, actor, up);
     return { ...result, ms: Date.now() - started };
@@ -553,7 +582,7 @@ async function syncOnce(m: Market, actor: MarketActor, up: Upstream) {
           `安装包内容（${pkg.manifest.id}@${pkg.manifest.version}）与索引条目 ${app.appId}@${entry.version} 不符`,
           `The package holds ${pkg.manifest.id}@${pkg.manifest.version}, not ${app.appId}@${entry.version} as indexed`,
         );
-      await registerPackage(hostOf(m), pkg.manifest, pkg.bundle, `market:${source}:${entry.signedBy}`);
+      await register(m, pkg, `market:${source}:${entry.signedBy}`);
       fetched.push({ app, entry, archive, sha });
       newest = entry.version;
     }
@@ -570,7 +599,7 @@ async function syncOnce(m: Market, actor: MarketActor, up: Upstream) {
         .from(marketVersions)
         .where(eq(marketVersions.id, l.versionId));
       const pkg = unpackPlugin(Buffer.from(v.archive, 'base64'), { maxBytes: maxPackageBytes });
-      await registerPackage(hostOf(m), pkg.manifest, pkg.bundle, `market:${source}:${l.keyId}`);
+      await register(m, pkg, `market:${source}:${l.keyId}`);
     }
   }
 
@@ -756,6 +785,16 @@ async function syncOnce(m: Market, actor: MarketActor, up: Upstream) {
     onShelf: done.onShelf,
     skipped,
   };
+}
+
+/** Puts a checked package into the runtime's store; a concurrent sync registering the same package is not an error. */
+async function register(m: Market, pkg: ReturnType<typeof unpackPlugin>, source: string) {
+  try {
+    await registerPackage(hostOf(m), pkg.manifest, pkg.bundle, source);
+  } catch (err) {
+    if (pgCode(err) !== '23505') throw err;
+    await registerPackage(hostOf(m), pkg.manifest, pkg.bundle, source);
+  }
 }
 
 async function moveShelf(tx: Executor, submissionId: string, state: 'on_shelf' | 'off_shelf', now: Date) {
