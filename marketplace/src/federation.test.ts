@@ -18,14 +18,9 @@ import { generatePublisherKey, keyFingerprint, publicKeyText } from '@shequ/runt
 import type { CatalogIndex, CatalogIndexVersion } from '@shequ/schemas';
 import { and, eq } from 'drizzle-orm';
 import { browse } from './catalog.ts';
-import {
-  addUpstream,
-  checkUpstreamUrl,
-  issueIndex,
-  listUpstreams,
-  parsePinnedKey,
-  syncUpstream,
-} from './federation.ts';
+import { issueIndex } from './federation-index.ts';
+import { syncUpstream } from './federation-sync.ts';
+import { addUpstream, checkUpstreamUrl, listUpstreams, parsePinnedKey } from './federation-upstreams.ts';
 import { installFromShelf } from './installs.ts';
 import { canonicalJson, signBody } from './platform-key.ts';
 import { marketFixture, signedArchive } from './testing.ts';

@@ -1,20 +1,21 @@
 export { appDetail, type BrowseQuery, browse } from './catalog.ts';
 export { type CatalogSettings, type Market, type MarketActor, pgCode } from './context.ts';
+export { catalogPackage, issueIndex } from './federation-index.ts';
 export {
-  addUpstream,
-  catalogPackage,
-  checkUpstreamUrl,
   federationActor,
-  issueIndex,
-  listUpstreams,
-  parsePinnedKey,
-  removeUpstream,
   type SyncResult,
   startUpstreamSync,
   syncAll,
   syncUpstream,
   verifyIndex,
-} from './federation.ts';
+} from './federation-sync.ts';
+export {
+  addUpstream,
+  checkUpstreamUrl,
+  listUpstreams,
+  parsePinnedKey,
+  removeUpstream,
+} from './federation-upstreams.ts';
 export {
   communityInstalls,
   installFromShelf,

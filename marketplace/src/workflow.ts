@@ -16,7 +16,7 @@ import type { PluginManifest } from '@shequ/schemas';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import semver from 'semver';
 import { conflict, hostOf, invalid, type Market, type MarketActor, notFound, pgCode } from './context.ts';
-import { federatedShelfCheck } from './federation.ts';
+import { federatedShelfCheck } from './federation-upstreams.ts';
 import { loadPlatformKey } from './platform-key.ts';
 import { assertMember } from './publishers.ts';
 import { automatedReview, signReport } from './review.ts';

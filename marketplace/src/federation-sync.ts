@@ -1,4 +1,5 @@
-import { createHash, createPublicKey } from 'node:crypto';
+// Federation (DB33 8.1.1), syncing: fetch, verify, and apply an upstream's index in one transaction; the job.
+import { createHash } from 'node:crypto';
 import { AppError, type AuditEntry, appendAudit } from '@shequ/core';
 import {
   type Executor,
@@ -11,275 +12,28 @@ import {
   queryRows,
   withScope,
 } from '@shequ/db';
-import { keyFingerprint, publicKeyText, registerPackage, unpackPlugin, verifyPackage } from '@shequ/runtime';
+import { keyFingerprint, registerPackage, unpackPlugin, verifyPackage } from '@shequ/runtime';
 import {
   type CatalogIndex,
   type CatalogIndexVersion,
   catalogIndexProblems,
   type SignedCatalogIndex,
 } from '@shequ/schemas';
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import semver from 'semver';
-import {
-  type CatalogSettings,
-  conflict,
-  hostOf,
-  invalid,
-  type Market,
-  type MarketActor,
-  notFound,
-  pgCode,
-} from './context.ts';
+import { conflict, hostOf, invalid, type Market, type MarketActor, notFound, pgCode } from './context.ts';
+import { nowOf, settingsOf } from './federation-index.ts';
+import { checkUpstreamUrl, upstreamAudit } from './federation-upstreams.ts';
 import { killInTx } from './kill.ts';
-import { canonicalJson, loadPlatformKey, signBody, verifyBody } from './platform-key.ts';
+import { canonicalJson, verifyBody } from './platform-key.ts';
+
+type Upstream = typeof marketUpstreams.$inferSelect;
 
 type Text = { zh: string; en: string };
 
-const defaultTtlMs = 60 * 60 * 1000;
+const unavailable = (zh: string, en: string) => new AppError('UNAVAILABLE', { zh, en });
 const maxPackageBytes = 16 * 1024 * 1024;
 const maxIndexBytes = 16 * 1024 * 1024;
-const loopback = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-
-const settingsOf = (m: Market): CatalogSettings => m.catalog ?? { id: 'local', upstreamHosts: [] };
-const nowOf = (m: Market) => settingsOf(m).now?.() ?? new Date();
-
-// ---------------------------------------------------------------------------------------------------------------
-// Serving: the signed index and the packages it names.
-
-interface IndexRow {
-  plugin_id: string;
-  name: Text;
-  description: Text;
-  scenario: string;
-  slug: string;
-  publisher_name: Text;
-  version: string;
-  sha: string;
-  bytes: number;
-  key_id: string;
-  publisher_key: string | null;
-  on_shelf: boolean;
-  kill_reason: string | null;
-}
-
-/**
- * Issues this catalog's signed index: every reviewed or killed version of every app with its archive's sha256, the
- * package signer's key, the local shelf state and kill flag; a new serial each time (persisted, only ever up), an
- * expiry, and an ed25519 signature by the platform key over the canonical JSON.
- */
-export async function issueIndex(m: Market): Promise<SignedCatalogIndex> {
-  const db = m.database.db;
-  const settings = settingsOf(m);
-  const key = await loadPlatformKey(db, m.crypto);
-  const rows = await queryRows<IndexRow>(
-    db,
-    sql`
-      select l.plugin_id, l.name, l.description, l.scenario, p.slug, p.name as publisher_name,
-             v.version, v.archive_sha256 as sha, v.archive_bytes as bytes, v.key_id,
-             coalesce(fv.publisher_key, pk.public_key) as publisher_key,
-             exists (select 1 from market.submissions s where s.version_id = v.id and s.state = 'on_shelf') as on_shelf,
-             k.reason as kill_reason
-      from market.versions v
-      join market.listings l on l.plugin_id = v.plugin_id
-      join market.publishers p on p.id = l.publisher_id
-      left join market.publisher_keys pk on pk.key_id = v.key_id
-      left join market.federated_versions fv on fv.version_id = v.id
-      left join market.kills k on k.version_id = v.id
-      where k.version_id is not null
-         or exists (select 1 from market.submissions s where s.version_id = v.id
-                    and s.state in ('approved', 'on_shelf', 'off_shelf'))
-      order by l.plugin_id, v.major, v.minor, v.patch, (v.prerelease is null), v.prerelease`,
-  );
-  const apps = new Map<string, CatalogIndex['apps'][number]>();
-  for (const r of rows) {
-    if (!r.publisher_key) continue;
-    let app = apps.get(r.plugin_id);
-    if (!app) {
-      app = {
-        appId: r.plugin_id,
-        name: r.name,
-        description: r.description,
-        scenario: r.scenario,
-        publisher: { slug: r.slug, name: r.publisher_name },
-        versions: [],
-      };
-      apps.set(r.plugin_id, app);
-    }
-    const killed = r.kill_reason !== null;
-    app.versions.push({
-      version: r.version,
-      sha256: r.sha,
-      bytes: Number(r.bytes),
-      signedBy: r.key_id,
-      publisherKey: r.publisher_key,
-      state: r.on_shelf && !killed ? 'on_shelf' : 'off_shelf',
-      killed,
-      ...(killed ? { killReason: (r.kill_reason ?? '').slice(0, 500) } : {}),
-    });
-  }
-  const [{ serial }] = await queryRows<{ serial: number | string }>(
-    db,
-    sql`insert into market.catalog_state (id, serial) values ('self', 1)
-        on conflict (id) do update set serial = market.catalog_state.serial + 1, updated_at = now()
-        returning serial`,
-  );
-  const issuedAt = nowOf(m);
-  const index: CatalogIndex = {
-    format: 'shequ-catalog-index/1',
-    catalogId: settings.id,
-    keyId: key.keyId,
-    publicKey: key.publicKey,
-    serial: Number(serial),
-    issuedAt: issuedAt.toISOString(),
-    expiresAt: new Date(issuedAt.getTime() + (settings.indexTtlMs ?? defaultTtlMs)).toISOString(),
-    apps: [...apps.values()],
-  };
-  return { index, signature: signBody(key, canonicalJson(index)) };
-}
-
-/** The signed `.shequ` archive of a version the index names (reviewed or killed), for followers to fetch. */
-export async function catalogPackage(m: Market, pluginId: string, version: string) {
-  const rows = await queryRows<{ archive: string; sha: string }>(
-    m.database.db,
-    sql`select v.archive, v.archive_sha256 as sha from market.versions v
-        where v.plugin_id = ${pluginId} and v.version = ${version}
-          and (exists (select 1 from market.kills k where k.version_id = v.id)
-               or exists (select 1 from market.submissions s where s.version_id = v.id
-                          and s.state in ('approved', 'on_shelf', 'off_shelf')))`,
-  );
-  if (!rows[0]) throw notFound('目录中没有该应用版本', `No reviewed version ${pluginId}@${version} in this catalog`);
-  return { archive: Buffer.from(rows[0].archive, 'base64'), sha256: rows[0].sha };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Following: upstreams with pinned keys.
-
-const unavailable = (zh: string, en: string) => new AppError('UNAVAILABLE', { zh, en });
-
-/** Checks an upstream URL against the allow-list: HTTPS (plain HTTP only to loopback), a listed host, no secrets. */
-export function checkUpstreamUrl(raw: string, hosts: string[]): string {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    throw invalid(`上游目录地址 ${raw} 无效`, `The upstream URL ${raw} is not a valid URL`);
-  }
-  const host = u.hostname.toLowerCase();
-  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback.has(host)))
-    throw invalid('上游目录必须使用 HTTPS', `The upstream catalog must be reached over HTTPS (got ${u.protocol})`);
-  if (u.username || u.password || u.search || u.hash)
-    throw invalid(
-      '上游目录地址不能包含账号、查询参数或片段',
-      'The upstream URL must not carry credentials, a query or a fragment',
-    );
-  const allowed =
-    hosts.includes(host) || hosts.includes(u.host.toLowerCase()) || (hosts.includes('*') && u.protocol === 'https:');
-  if (!allowed)
-    throw invalid(
-      `上游主机 ${host} 不在允许列表中（SHEQU_UPSTREAM_HOSTS）`,
-      `The upstream host ${host} is not in the allow-list (SHEQU_UPSTREAM_HOSTS)`,
-    );
-  return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
-}
-
-/** The pinned key as given by the operator: a fingerprint (16 hex digits, optionally `platform-…`) or the key itself. */
-export function parsePinnedKey(given: string): { fingerprint: string; publicKey: string | null } {
-  const t = given.trim();
-  const fp = /^(?:platform-)?([0-9a-f]{16})$/i.exec(t);
-  if (fp) return { fingerprint: fp[1].toLowerCase(), publicKey: null };
-  try {
-    const key = t.includes('-----BEGIN')
-      ? createPublicKey(t)
-      : createPublicKey({ key: Buffer.from(t, 'base64'), format: 'der', type: 'spki' });
-    if (key.asymmetricKeyType !== 'ed25519') throw new Error('not ed25519');
-    return { fingerprint: keyFingerprint(key), publicKey: publicKeyText(key) };
-  } catch {
-    throw invalid(
-      '目录公钥无效：请给出上游目录的 ed25519 公钥（PEM 或 base64）或其 16 位指纹',
-      "The catalog key is not valid: give the upstream's ed25519 public key (PEM or base64) or its 16-hex fingerprint",
-    );
-  }
-}
-
-const audit = (actor: MarketActor, action: string, objectId: string, detail: Record<string, unknown>): AuditEntry => ({
-  subject: actor.subject,
-  subjectRole: actor.role ?? null,
-  sourceIp: actor.ip ?? null,
-  requestId: actor.requestId ?? null,
-  result: 'success',
-  action,
-  objectType: 'market_upstream',
-  objectId,
-  detail,
-});
-
-/** Follows an upstream catalog: the URL must be allowed, the key pinned now (fingerprint or full key). */
-export async function addUpstream(m: Market, actor: MarketActor, input: { url: string; key: string }) {
-  const url = checkUpstreamUrl(input.url, settingsOf(m).upstreamHosts);
-  const pinned = parsePinnedKey(input.key);
-  return withScope(m.database.db, { kind: 'all' }, async (tx) => {
-    const [existing] = await tx.select().from(marketUpstreams).where(eq(marketUpstreams.url, url));
-    if (existing?.active) throw conflict(`已在跟随 ${url}`, `${url} is already followed`);
-    if (existing && existing.keyFingerprint !== pinned.fingerprint)
-      throw conflict(
-        `${url} 曾以另一把目录密钥跟随；请确认密钥`,
-        `${url} was followed before with another catalog key; check the key`,
-      );
-    const [row] = existing
-      ? await tx
-          .update(marketUpstreams)
-          .set({ active: true, publicKey: pinned.publicKey ?? existing.publicKey, lastError: null })
-          .where(eq(marketUpstreams.id, existing.id))
-          .returning()
-      : await tx
-          .insert(marketUpstreams)
-          .values({
-            url,
-            keyFingerprint: pinned.fingerprint,
-            publicKey: pinned.publicKey,
-            addedBy: actor.subject,
-          })
-          .returning();
-    await appendAudit(tx, audit(actor, 'market.upstream.added', row.id, { url, fingerprint: pinned.fingerprint }));
-    return view(row);
-  });
-}
-
-/** Stops following an upstream. Its versions stay (immutable) with their current shelf state; no more syncs. */
-export async function removeUpstream(m: Market, actor: MarketActor, id: string) {
-  return withScope(m.database.db, { kind: 'all' }, async (tx) => {
-    const [row] = await tx
-      .update(marketUpstreams)
-      .set({ active: false })
-      .where(and(eq(marketUpstreams.id, id), eq(marketUpstreams.active, true)))
-      .returning();
-    if (!row) throw notFound('没有这个上游目录', `No followed upstream ${id}`);
-    await appendAudit(tx, audit(actor, 'market.upstream.removed', row.id, { url: row.url }));
-    return view(row);
-  });
-}
-
-function view(r: typeof marketUpstreams.$inferSelect) {
-  return {
-    id: r.id,
-    url: r.url,
-    catalogId: r.catalogId,
-    keyFingerprint: r.keyFingerprint,
-    active: r.active,
-    lastSerial: r.lastSerial,
-    lastSyncAt: r.lastSyncAt?.toISOString() ?? null,
-    lastAttemptAt: r.lastAttemptAt?.toISOString() ?? null,
-    lastError: r.lastError ?? null,
-  };
-}
-
-export async function listUpstreams(m: Market) {
-  const rows = await m.database.db.select().from(marketUpstreams).orderBy(asc(marketUpstreams.createdAt));
-  return rows.map(view);
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Syncing.
 
 async function fetchBytes(url: string, timeoutMs: number, limit: number): Promise<Buffer> {
   let res: Response;
@@ -315,8 +69,6 @@ async function fetchBytes(url: string, timeoutMs: number, limit: number): Promis
     throw invalid(`上游返回的内容超过 ${limit} 字节`, `The upstream answer is over ${limit} bytes`);
   return buf;
 }
-
-type Upstream = typeof marketUpstreams.$inferSelect;
 
 /**
  * Checks a fetched index: the schema, the catalog key against the pinned one, the signature, the catalog id, the
@@ -496,7 +248,7 @@ async function syncLogged(m: Market, actor: MarketActor, up: Upstream, started: 
       .set({ lastError, lastAttemptAt: nowOf(m) })
       .where(eq(marketUpstreams.id, upstreamId));
     await appendAudit(db, {
-      ...audit(actor, 'market.upstream.sync', up.id, { error: lastError.en }),
+      ...upstreamAudit(actor, 'market.upstream.sync', up.id, { error: lastError.en }),
       result: 'failure',
     });
     throw err;
@@ -702,7 +454,7 @@ async function syncOnce(m: Market, actor: MarketActor, up: Upstream) {
       });
       added.push(`${app.appId}@${entry.version}`);
       audits.push({
-        ...audit(actor, 'market.upstream.listed', app.appId, { upstream: source, version: entry.version }),
+        ...upstreamAudit(actor, 'market.upstream.listed', app.appId, { upstream: source, version: entry.version }),
         objectType: 'plugin',
       });
     }
@@ -742,12 +494,18 @@ async function syncOnce(m: Market, actor: MarketActor, up: Upstream) {
     }
     for (const n of offShelf)
       audits.push({
-        ...audit(actor, 'market.upstream.unshelved', n.split('@')[0], { upstream: source, version: n.split('@')[1] }),
+        ...upstreamAudit(actor, 'market.upstream.unshelved', n.split('@')[0], {
+          upstream: source,
+          version: n.split('@')[1],
+        }),
         objectType: 'plugin',
       });
     for (const n of onShelf)
       audits.push({
-        ...audit(actor, 'market.upstream.shelved', n.split('@')[0], { upstream: source, version: n.split('@')[1] }),
+        ...upstreamAudit(actor, 'market.upstream.shelved', n.split('@')[0], {
+          upstream: source,
+          version: n.split('@')[1],
+        }),
         objectType: 'plugin',
       });
     await tx
@@ -762,7 +520,7 @@ async function syncOnce(m: Market, actor: MarketActor, up: Upstream) {
       })
       .where(eq(marketUpstreams.id, up.id));
     audits.push(
-      audit(actor, 'market.upstream.sync', up.id, {
+      upstreamAudit(actor, 'market.upstream.sync', up.id, {
         upstream: source,
         serial: index.serial,
         added,
@@ -850,25 +608,4 @@ export function startUpstreamSync(m: Market, opts: { intervalMs: number; onError
       await running;
     },
   };
-}
-
-/**
- * The layer of local decisions over an upstream's: a federated version goes (back) on this shelf only while the
- * upstream lists it and has not killed it; taking it off here holds it off whatever the upstream does later.
- */
-export async function federatedShelfCheck(ex: Executor, versionId: string, move: string) {
-  if (move !== 'shelve' && move !== 'unshelve') return;
-  const [fv] = await ex.select().from(marketFederatedVersions).where(eq(marketFederatedVersions.versionId, versionId));
-  if (!fv) return;
-  if (move === 'shelve' && (fv.upstreamKilled || fv.upstreamState !== 'on_shelf'))
-    throw conflict(
-      fv.upstreamKilled ? '上游目录已紧急停用该版本，本目录不能上架' : '上游目录已下架该版本，本目录不能上架',
-      fv.upstreamKilled
-        ? 'The upstream catalog killed this version; it cannot be listed here'
-        : 'The upstream catalog took this version off its shelf; it cannot be listed here',
-    );
-  await ex
-    .update(marketFederatedVersions)
-    .set({ localHold: move === 'unshelve', updatedAt: new Date() })
-    .where(eq(marketFederatedVersions.versionId, versionId));
 }
