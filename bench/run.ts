@@ -12,6 +12,7 @@ const all = [
   'iot',
   'points',
   'market',
+  'federation',
   'events',
   'booking',
   'access',

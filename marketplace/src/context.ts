@@ -9,6 +9,21 @@ export interface Market {
   crypto: FieldCrypto;
   host?: PluginHost;
   budgets?: Partial<ReviewBudgets>;
+  /** Federation (DB33 8.1.1): this catalog's id and which upstream hosts it may follow. */
+  catalog?: CatalogSettings;
+}
+
+export interface CatalogSettings {
+  /** This catalog's id in the indexes it issues (`SHEQU_CATALOG_ID`). */
+  id: string;
+  /** Hosts that may be followed (`SHEQU_UPSTREAM_HOSTS`); `*` allows any HTTPS host. */
+  upstreamHosts: string[];
+  /** How long an issued index is valid (default one hour). */
+  indexTtlMs?: number;
+  /** Time limit of each upstream request (default 10 s). */
+  timeoutMs?: number;
+  /** For tests: the clock. */
+  now?: () => Date;
 }
 
 /** Who acts: `admin` acts for any publisher (platform administrators, the CLI token). */

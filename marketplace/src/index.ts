@@ -1,5 +1,21 @@
 export { appDetail, type BrowseQuery, browse } from './catalog.ts';
-export { type Market, type MarketActor, pgCode } from './context.ts';
+export { type CatalogSettings, type Market, type MarketActor, pgCode } from './context.ts';
+export { catalogPackage, issueIndex } from './federation-index.ts';
+export {
+  federationActor,
+  type SyncResult,
+  startUpstreamSync,
+  syncAll,
+  syncUpstream,
+  verifyIndex,
+} from './federation-sync.ts';
+export {
+  addUpstream,
+  checkUpstreamUrl,
+  listUpstreams,
+  parsePinnedKey,
+  removeUpstream,
+} from './federation-upstreams.ts';
 export {
   communityInstalls,
   installFromShelf,
@@ -10,7 +26,7 @@ export {
   shelfVersions,
   upgradeFromShelf,
 } from './installs.ts';
-export { killSubject, killVersion, listenForKills } from './kill.ts';
+export { killInTx, killSubject, killVersion, listenForKills } from './kill.ts';
 export { permissionList } from './permissions.ts';
 export { canonicalJson, loadPlatformKey, type PlatformKey } from './platform-key.ts';
 export {

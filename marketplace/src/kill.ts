@@ -1,7 +1,7 @@
 import type { Bus, Subscription } from '@shequ/bus';
 import { enqueue } from '@shequ/bus';
 import { appendAudit, type Logger } from '@shequ/core';
-import { marketKills, marketSubmissions, marketVersions, pluginInstalls, withScope } from '@shequ/db';
+import { type Executor, marketKills, marketSubmissions, marketVersions, pluginInstalls, withScope } from '@shequ/db';
 import type { PluginHost } from '@shequ/runtime';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { conflict, invalid, type Market, type MarketActor, notFound } from './context.ts';
@@ -16,76 +16,9 @@ export const killSubject = 'shequ.market.killed';
 export async function killVersion(m: Market, actor: MarketActor, pluginId: string, version: string, reason: string) {
   if (!reason.trim() || reason.length > 500)
     throw invalid('请写明紧急停用的原因（500 字以内）', 'Give the reason for the kill (at most 500 characters)');
-  const result = await withScope(m.database.db, { kind: 'all' }, async (tx) => {
-    const [v] = await tx
-      .select({ id: marketVersions.id })
-      .from(marketVersions)
-      .where(and(eq(marketVersions.pluginId, pluginId), eq(marketVersions.version, version)));
-    if (!v) throw notFound('应用版本不存在', `No version ${pluginId}@${version} in the catalog`);
-    const [already] = await tx
-      .select({ v: marketKills.versionId })
-      .from(marketKills)
-      .where(eq(marketKills.versionId, v.id))
-      .for('update');
-    if (already) throw conflict('该版本已被紧急停用', `${pluginId}@${version} was already killed`);
-    const now = new Date();
-    await tx
-      .update(marketSubmissions)
-      .set({ state: 'off_shelf', updatedAt: now, revision: sql`${marketSubmissions.revision} + 1` })
-      .where(and(eq(marketSubmissions.versionId, v.id), inArray(marketSubmissions.state, ['on_shelf', 'approved'])));
-    await tx
-      .update(marketSubmissions)
-      .set({
-        state: 'rejected',
-        reviewer: actor.subject,
-        reasons: [{ zh: `版本被紧急停用：${reason}`, en: `Version killed: ${reason}` }],
-        updatedAt: now,
-        revision: sql`${marketSubmissions.revision} + 1`,
-      })
-      .where(and(eq(marketSubmissions.versionId, v.id), inArray(marketSubmissions.state, ['submitted', 'in_review'])));
-    const disabled = await tx
-      .update(pluginInstalls)
-      .set({ state: 'disabled', updatedAt: now, revision: sql`${pluginInstalls.revision} + 1` })
-      .where(
-        and(
-          eq(pluginInstalls.pluginId, pluginId),
-          eq(pluginInstalls.version, version),
-          eq(pluginInstalls.state, 'enabled'),
-        ),
-      )
-      .returning({ communityId: pluginInstalls.communityId });
-    const communities = disabled.map((d) => d.communityId);
-    // Inserted after the installs are disabled (the row is append-only, so it is written once with its count); the
-    // primary key makes a concurrent second kill of the same version fail here and roll back.
-    await tx.insert(marketKills).values({
-      versionId: v.id,
-      pluginId,
-      version,
-      reason,
-      killedBy: actor.subject,
-      disabledInstalls: communities.length,
-    });
-    const base = {
-      subject: actor.subject,
-      subjectRole: actor.role ?? null,
-      sourceIp: actor.ip ?? null,
-      requestId: actor.requestId ?? null,
-      result: 'success' as const,
-      objectType: 'plugin',
-      objectId: pluginId,
-    };
-    await appendAudit(tx, [
-      { ...base, action: 'market.killed', detail: { version, reason, disabledInstalls: communities.length } },
-      ...communities.map((communityId) => ({
-        ...base,
-        action: 'plugin.disabled',
-        communityId,
-        detail: { version, killed: true, reason },
-      })),
-    ]);
-    await enqueue(tx, { subject: killSubject, data: { pluginId, version, reason, communities } });
-    return { pluginId, version, reason, disabledInstalls: communities.length, communities };
-  });
+  const result = await withScope(m.database.db, { kind: 'all' }, (tx) =>
+    killInTx(tx, actor, pluginId, version, reason),
+  );
   if (m.host) for (const c of result.communities) m.host.forget(c, pluginId);
   return {
     pluginId: result.pluginId,
@@ -93,6 +26,82 @@ export async function killVersion(m: Market, actor: MarketActor, pluginId: strin
     reason: result.reason,
     disabledInstalls: result.disabledInstalls,
   };
+}
+
+/**
+ * The kill inside a caller's platform-scoped transaction (the federation sync kills what its upstream killed in the
+ * same transaction as the rest of the sync). Answers the communities whose installs were disabled; the caller drops
+ * their cached installs after commit.
+ */
+export async function killInTx(tx: Executor, actor: MarketActor, pluginId: string, version: string, reason: string) {
+  const [v] = await tx
+    .select({ id: marketVersions.id })
+    .from(marketVersions)
+    .where(and(eq(marketVersions.pluginId, pluginId), eq(marketVersions.version, version)));
+  if (!v) throw notFound('应用版本不存在', `No version ${pluginId}@${version} in the catalog`);
+  const [already] = await tx
+    .select({ v: marketKills.versionId })
+    .from(marketKills)
+    .where(eq(marketKills.versionId, v.id))
+    .for('update');
+  if (already) throw conflict('该版本已被紧急停用', `${pluginId}@${version} was already killed`);
+  const now = new Date();
+  await tx
+    .update(marketSubmissions)
+    .set({ state: 'off_shelf', updatedAt: now, revision: sql`${marketSubmissions.revision} + 1` })
+    .where(and(eq(marketSubmissions.versionId, v.id), inArray(marketSubmissions.state, ['on_shelf', 'approved'])));
+  await tx
+    .update(marketSubmissions)
+    .set({
+      state: 'rejected',
+      reviewer: actor.subject,
+      reasons: [{ zh: `版本被紧急停用：${reason}`, en: `Version killed: ${reason}` }],
+      updatedAt: now,
+      revision: sql`${marketSubmissions.revision} + 1`,
+    })
+    .where(and(eq(marketSubmissions.versionId, v.id), inArray(marketSubmissions.state, ['submitted', 'in_review'])));
+  const disabled = await tx
+    .update(pluginInstalls)
+    .set({ state: 'disabled', updatedAt: now, revision: sql`${pluginInstalls.revision} + 1` })
+    .where(
+      and(
+        eq(pluginInstalls.pluginId, pluginId),
+        eq(pluginInstalls.version, version),
+        eq(pluginInstalls.state, 'enabled'),
+      ),
+    )
+    .returning({ communityId: pluginInstalls.communityId });
+  const communities = disabled.map((d) => d.communityId);
+  // Inserted after the installs are disabled (the row is append-only, so it is written once with its count); the
+  // primary key makes a concurrent second kill of the same version fail here and roll back.
+  await tx.insert(marketKills).values({
+    versionId: v.id,
+    pluginId,
+    version,
+    reason,
+    killedBy: actor.subject,
+    disabledInstalls: communities.length,
+  });
+  const base = {
+    subject: actor.subject,
+    subjectRole: actor.role ?? null,
+    sourceIp: actor.ip ?? null,
+    requestId: actor.requestId ?? null,
+    result: 'success' as const,
+    objectType: 'plugin',
+    objectId: pluginId,
+  };
+  await appendAudit(tx, [
+    { ...base, action: 'market.killed', detail: { version, reason, disabledInstalls: communities.length } },
+    ...communities.map((communityId) => ({
+      ...base,
+      action: 'plugin.disabled',
+      communityId,
+      detail: { version, killed: true, reason },
+    })),
+  ]);
+  await enqueue(tx, { subject: killSubject, data: { pluginId, version, reason, communities } });
+  return { pluginId, version, reason, disabledInstalls: communities.length, communities };
 }
 
 /**

@@ -85,14 +85,21 @@ export function hostileArchive(files: Record<string, string | Buffer>) {
 /** The demo database with a second community (`other`), a plugin host on one sandbox process, and a Market. */
 export async function marketFixture(engine: TestEngine) {
   const fx = await demoFixture(engine);
-  const pool = new SandboxPool({ size: 1 });
-  const host = new PluginHost(
-    fx.database,
-    pool,
-    coreCapabilities({ ...fx.d, channel: new MemoryChannel() }),
-    createLogger(tmpdir(), 'silent'),
-    { installTtlMs: 0 },
-  );
+  const hosts: { host: PluginHost; pool: SandboxPool }[] = [];
+  /** A plugin host on its own sandbox process: what one API process has (tests of several processes take more). */
+  const newHost = () => {
+    const pool = new SandboxPool({ size: 1 });
+    const host = new PluginHost(
+      fx.database,
+      pool,
+      coreCapabilities({ ...fx.d, channel: new MemoryChannel() }),
+      createLogger(tmpdir(), 'silent'),
+      { installTtlMs: 0 },
+    );
+    hosts.push({ host, pool });
+    return host;
+  };
+  const host = newHost();
   const [demo] = await fx.database.db.select().from(regions).where(eq(regions.id, fx.demo));
   const extra = async (code: string) => {
     const [row] = await fx.database.db
@@ -113,9 +120,12 @@ export async function marketFixture(engine: TestEngine) {
     market,
     other,
     extra,
+    newHost,
     async close() {
-      await host.close();
-      await pool.close();
+      for (const h of hosts) {
+        await h.host.close();
+        await h.pool.close();
+      }
       await fx.database.close();
     },
   };

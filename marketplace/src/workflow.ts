@@ -16,6 +16,7 @@ import type { PluginManifest } from '@shequ/schemas';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import semver from 'semver';
 import { conflict, hostOf, invalid, type Market, type MarketActor, notFound, pgCode } from './context.ts';
+import { federatedShelfCheck } from './federation-upstreams.ts';
 import { loadPlatformKey } from './platform-key.ts';
 import { assertMember } from './publishers.ts';
 import { automatedReview, signReport } from './review.ts';
@@ -80,6 +81,7 @@ export async function moveSubmission(
   if (move === 'shelve') await registerForInstall(m, sub.versionId);
   const updated = await db
     .transaction(async (tx) => {
+      await federatedShelfCheck(tx, sub.versionId, move);
       const [row] = await tx
         .update(marketSubmissions)
         .set({

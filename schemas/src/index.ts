@@ -80,6 +80,7 @@ export function fieldErrors(errors: ErrorObject[] | null | undefined): Record<st
   return out;
 }
 
+export * from './catalog-index.ts';
 export * from './plugin.ts';
 export * from './thing-model.ts';
 export * from './thing-models.ts';

@@ -10,7 +10,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequ
 import { type AppRouter, appRouter } from './router.ts';
 import { registerExportRoute, registerImportRoute } from './routes/base-files.ts';
 import { registerEsignRoutes } from './routes/esign.ts';
-import { registerMarketPackageRoute } from './routes/market-packages.ts';
+import { registerCatalogRoutes, registerMarketPackageRoute } from './routes/market-packages.ts';
 import { registerOidcRoutes } from './routes/oidc.ts';
 import { registerPaymentNotifyRoute } from './routes/payment-notify.ts';
 import { registerPluginPackageRoute } from './routes/plugin-packages.ts';
@@ -133,6 +133,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   registerExportRoute(app, platform, (req) => principalFor(platform, req, opts.adminToken));
   registerPluginPackageRoute(app, opts.plugins, (req) => principalFor(platform, req, opts.adminToken));
   registerMarketPackageRoute(app, platform, opts.plugins, (req) => principalFor(platform, req, opts.adminToken));
+  registerCatalogRoutes(app, platform, opts.plugins);
 
   const secure = platform.config.publicUrl?.startsWith('https:') ?? false;
   await app.register(fastifyTRPCPlugin, {

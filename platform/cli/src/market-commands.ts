@@ -10,7 +10,33 @@ export const marketUsage = `  shequ market review [--state S[,S…]] [--json]   
   shequ market approve SUBMISSION [--shelve]           claim (if needed) and approve; --shelve puts it on the shelf
   shequ market reject SUBMISSION --reason TEXT [--reason-en TEXT]
   shequ market shelve|unshelve SUBMISSION
-  shequ market kill ID@VERSION --reason TEXT           disable every install of the version everywhere`;
+  shequ market kill ID@VERSION --reason TEXT           disable every install of the version everywhere
+  shequ market key [--json]                 this catalog's id and signing key (give it to followers)
+  shequ market follow URL --key KEY         follow an upstream catalog; KEY is its public key or fingerprint
+  shequ market upstreams [--json]           followed catalogs with their last sync and last error
+  shequ market sync [UPSTREAM]              sync now (every followed catalog, or one)
+  shequ market unfollow UPSTREAM            stop following (its versions stay, no more syncs)`;
+
+interface Upstream {
+  id: string;
+  url: string;
+  catalogId: string | null;
+  keyFingerprint: string;
+  active: boolean;
+  lastSerial: number;
+  lastSyncAt: string | null;
+  lastError: { zh: string; en: string } | null;
+}
+
+interface Synced {
+  catalogId: string;
+  serial: number;
+  added: string[];
+  killed: string[];
+  offShelf: string[];
+  onShelf: string[];
+  ms: number;
+}
 
 interface Submission {
   id: string;
@@ -32,7 +58,7 @@ const mark = { pass: '✔', warn: '!', fail: '✖' } as Record<string, string>;
 
 /** `shequ market …`: what reviewers and platform administrators do from a terminal. */
 export async function marketCommand(config: Config, flags: Flags, sub: string | undefined, arg: string | undefined) {
-  const needArg = sub !== 'review';
+  const needArg = !['review', 'key', 'upstreams', 'sync'].includes(sub ?? '');
   if (!sub || (needArg && !arg)) {
     console.error(`usage:\n${marketUsage}`);
     return 2;
@@ -108,7 +134,82 @@ export async function marketCommand(config: Config, flags: Flags, sub: string | 
       console.log(`killed ${pluginId}@${version}: ${r.disabledInstalls} install(s) disabled in every community`);
       return 0;
     }
+    case 'key': {
+      const k = await callApi<{ catalogId: string; keyId: string; fingerprint: string; publicKey: string }>(
+        config,
+        flags,
+        'query',
+        'market.upstreams.catalogKey',
+        undefined,
+      );
+      if (flags.json) console.log(JSON.stringify(k));
+      else console.log(`catalog ${k.catalogId}\nkey ${k.keyId} (fingerprint ${k.fingerprint})\n${k.publicKey}`);
+      return 0;
+    }
+    case 'follow': {
+      const key = str(flags.key);
+      if (!key) {
+        console.error(
+          'follow needs --key: the upstream catalog key or its fingerprint (trust on first use is not enough)',
+        );
+        return 2;
+      }
+      const u = await callApi<Upstream>(config, flags, 'mutation', 'market.upstreams.add', { url: arg, key });
+      console.log(`following ${u.url} (key ${u.keyFingerprint}) as ${u.id}`);
+      const r = await callApi<Synced>(config, flags, 'mutation', 'market.upstreams.syncNow', { id: u.id }).catch(
+        (err: Error) => {
+          console.error(`first sync failed (will retry on the interval): ${err.message}`);
+          return null;
+        },
+      );
+      if (r) printSync(r);
+      return 0;
+    }
+    case 'upstreams': {
+      const rows = await callApi<Upstream[]>(config, flags, 'query', 'market.upstreams.list', undefined);
+      if (flags.json) console.log(JSON.stringify(rows));
+      else if (rows.length === 0) console.log('no upstream catalogs followed');
+      else
+        for (const u of rows)
+          console.log(
+            `${u.id}  ${u.url}  ${u.catalogId ?? '?'}  key ${u.keyFingerprint}  serial ${u.lastSerial}  ` +
+              `${u.active ? `last sync ${u.lastSyncAt ?? 'never'}` : 'unfollowed'}` +
+              (u.lastError ? `\n    ✖ ${u.lastError.zh}\n      ${u.lastError.en}` : ''),
+          );
+      return 0;
+    }
+    case 'sync': {
+      const ids = arg
+        ? [arg]
+        : (await callApi<Upstream[]>(config, flags, 'query', 'market.upstreams.list', undefined))
+            .filter((u) => u.active)
+            .map((u) => u.id);
+      let failed = 0;
+      for (const id of ids) {
+        try {
+          printSync(await callApi<Synced>(config, flags, 'mutation', 'market.upstreams.syncNow', { id }));
+        } catch (err) {
+          failed += 1;
+          console.error(`${id}: ${(err as Error).message}`);
+        }
+      }
+      if (ids.length === 0) console.log('no upstream catalogs followed');
+      return failed ? 1 : 0;
+    }
+    case 'unfollow': {
+      const u = await callApi<Upstream>(config, flags, 'mutation', 'market.upstreams.remove', { id: arg });
+      console.log(`stopped following ${u.url}`);
+      return 0;
+    }
   }
   console.error(`unknown market command: ${sub}\n${marketUsage}`);
   return 2;
+}
+
+function printSync(r: Synced) {
+  const list = (xs: string[]) => (xs.length ? xs.join(', ') : '-');
+  console.log(
+    `synced ${r.catalogId} serial ${r.serial} in ${r.ms} ms: added ${list(r.added)}; killed ${list(r.killed)}; ` +
+      `off shelf ${list(r.offShelf)}; back on shelf ${list(r.onShelf)}`,
+  );
 }

@@ -25,7 +25,7 @@ import {
   RuleEngine,
   startTelemetryMaintenance,
 } from '@shequ/iot';
-import { listenForKills } from '@shequ/marketplace';
+import { listenForKills, startUpstreamSync } from '@shequ/marketplace';
 import { openPluginRuntime, type PluginRuntime } from '@shequ/runtime';
 import { installDemoApps } from './demo-apps.ts';
 import { removeRuntime, writeRuntime } from './runtime-file.ts';
@@ -218,6 +218,7 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
   let server: Awaited<ReturnType<typeof buildServer>> | undefined;
   let plugins: PluginRuntime | undefined;
   let killListener: Subscription | undefined;
+  let upstreamSync: ReturnType<typeof startUpstreamSync> | undefined;
   const adminToken = newAdminToken();
   const iot = has('iot') ? await startIot(platform, () => plugins) : undefined;
   let eventLoop:
@@ -246,6 +247,20 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     // Every API process hears marketplace kills (its own durable: a stable name per host and port).
     killListener = await listenForKills(platform.bus, plugins.host, platform.log, `${hostname()}-${apiPort}`);
+    // Federation (DB33 8.1.1): followed upstream catalogs are synced on an interval (SHEQU_UPSTREAM_SYNC_SECONDS).
+    if (config.upstreamSyncSeconds > 0)
+      upstreamSync = startUpstreamSync(
+        {
+          database: platform.database,
+          crypto: platform.crypto,
+          host: plugins.host,
+          catalog: { id: config.catalogId, upstreamHosts: config.upstreamHosts },
+        },
+        {
+          intervalMs: config.upstreamSyncSeconds * 1000,
+          onError: (err) => platform.log.warn({ err }, 'upstream catalog sync failed; will retry'),
+        },
+      );
     if (has('web')) web = startWeb(config.port, config.host, apiUrl);
     writeRuntime(config.dataDir, {
       pid: process.pid,
@@ -299,6 +314,7 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     iot?.schedules.stop();
     iot?.maintenance.stop();
     await iot?.ruleSub.stop();
+    await upstreamSync?.stop();
     await killListener?.stop();
     await eventLoop?.alarms.stop();
     await eventLoop?.passes.stop();

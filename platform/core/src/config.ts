@@ -38,6 +38,19 @@ export interface Config {
   simulatorRate?: number;
   /** The sandbox payment provider (payments without real money, for demos and tests); `SHEQU_PAYMENT_SANDBOX=off` in production. */
   paymentSandbox: boolean;
+  /** This instance's marketplace catalog id in federation indexes (`SHEQU_CATALOG_ID`, e.g. `zj-province`). */
+  catalogId: string;
+  /** Hosts a catalog may follow (`SHEQU_UPSTREAM_HOSTS`, comma separated; `*` allows any HTTPS host). */
+  upstreamHosts: string[];
+  /** Seconds between upstream catalog syncs (`SHEQU_UPSTREAM_SYNC_SECONDS`, 0 turns the job off). */
+  upstreamSyncSeconds: number;
+}
+
+function catalogId(env: NodeJS.ProcessEnv): string {
+  const raw = env.SHEQU_CATALOG_ID || 'local';
+  if (!/^[a-z0-9][a-z0-9.-]{0,62}$/.test(raw))
+    throw new ConfigError('SHEQU_CATALOG_ID', `must be lowercase letters, digits, dots and dashes, got "${raw}"`);
+  return raw;
 }
 
 export class ConfigError extends Error {
@@ -182,5 +195,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     coapPort: optionalPort(env, 'SHEQU_COAP_PORT', 5683),
     simulatorRate: simulatorRate(env),
     paymentSandbox: paymentSandbox(env),
+    catalogId: catalogId(env),
+    upstreamHosts: (env.SHEQU_UPSTREAM_HOSTS || '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
+    upstreamSyncSeconds: count(env, 'SHEQU_UPSTREAM_SYNC_SECONDS', 60, 0, 86400),
   };
 }

@@ -2,6 +2,7 @@ import { AppError, hasPermission } from '@shequ/core';
 import { marketListings, marketPublishers } from '@shequ/db';
 import {
   addPublisherKey,
+  addUpstream,
   appDetail,
   browse,
   communityInstalls,
@@ -10,16 +11,20 @@ import {
   killVersion,
   listPublishers,
   listSubmissions,
+  listUpstreams,
+  loadPlatformKey,
   type Market,
   moveSubmission,
   pin,
+  removeUpstream,
   reportFor,
   resubmit,
   revokePublisherKey,
   rollback,
+  syncUpstream,
   upgradeFromShelf,
 } from '@shequ/marketplace';
-import { setPluginEnabled, uninstallPlugin } from '@shequ/runtime';
+import { keyFingerprint, setPluginEnabled, uninstallPlugin } from '@shequ/runtime';
 import { scenarios } from '@shequ/schemas';
 import { eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
@@ -52,6 +57,7 @@ const marketOf = (ctx: Context): Market => ({
   database: ctx.platform.database,
   crypto: ctx.platform.crypto,
   host: ctx.plugins,
+  catalog: { id: ctx.platform.config.catalogId, upstreamHosts: ctx.platform.config.upstreamHosts },
 });
 
 /** Platform administrators (and the CLI token) act for any publisher. */
@@ -155,6 +161,30 @@ export const marketRouter = router({
     .mutation(({ ctx, input }) =>
       moveSubmission(marketOf(ctx), actor(ctx), input.id, 'reject', { reasons: input.reasons }),
     ),
+  // Federation (DB33 8.1.1): upstream catalogs this catalog follows (platform administrators).
+  upstreams: router({
+    list: permitted('market.federate').query(({ ctx }) => listUpstreams(marketOf(ctx))),
+    /** This catalog's id and signing key: what the operators of following catalogs pin. */
+    catalogKey: permitted('market.federate').query(async ({ ctx }) => {
+      const key = await loadPlatformKey(ctx.platform.database.db, ctx.platform.crypto);
+      return {
+        catalogId: ctx.platform.config.catalogId,
+        keyId: key.keyId,
+        fingerprint: keyFingerprint(key.publicKey),
+        publicKey: key.publicKey,
+      };
+    }),
+    add: permitted('market.federate')
+      .input(z.object({ url: z.url().max(500), key: z.string().trim().min(16).max(2000) }))
+      .mutation(({ ctx, input }) => addUpstream(marketOf(ctx), actor(ctx), input)),
+    remove: permitted('market.federate')
+      .input(z.object({ id: z.uuid() }))
+      .mutation(({ ctx, input }) => removeUpstream(marketOf(ctx), actor(ctx), input.id)),
+    syncNow: permitted('market.federate')
+      .input(z.object({ id: z.uuid() }))
+      .mutation(({ ctx, input }) => syncUpstream(marketOf(ctx), actor(ctx), input.id)),
+  }),
+
   kill: permitted('market.review')
     .input(z.object({ pluginId, version, reason: z.string().trim().min(1).max(500) }))
     .mutation(({ ctx, input }) => killVersion(marketOf(ctx), actor(ctx), input.pluginId, input.version, input.reason)),

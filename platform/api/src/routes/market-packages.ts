@@ -1,5 +1,5 @@
 import { AppError, hasPermission, type Platform, type Principal } from '@shequ/core';
-import { maxUploadBytes, submitPackage } from '@shequ/marketplace';
+import { catalogPackage, issueIndex, type Market, maxUploadBytes, submitPackage } from '@shequ/marketplace';
 import type { PluginHost } from '@shequ/runtime';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sendError } from './send-error.ts';
@@ -69,6 +69,49 @@ export function registerMarketPackageRoute(
           admin: principal.userId === 'cli' || principal.grants.some((g) => g.role === 'platform_admin'),
         };
         return await submitPackage({ database: platform.database, crypto: platform.crypto, host }, actor, req.body);
+      } catch (err) {
+        return sendError(reply, err, String(req.id));
+      }
+    },
+  );
+}
+
+/**
+ * Federation (DB33 8.1.1): every catalog serves its signed index and the signed archives it names, without sign-in
+ * (the index is signed by the catalog key; followers pin that key). `GET /api/market/index` issues a fresh index with
+ * the next serial; `GET /api/market/packages/:appId/:version` answers the `.shequ` archive with its sha256.
+ */
+export function registerCatalogRoutes(app: FastifyInstance, platform: Platform, host: PluginHost | undefined) {
+  const market = (): Market => ({
+    database: platform.database,
+    crypto: platform.crypto,
+    host,
+    catalog: { id: platform.config.catalogId, upstreamHosts: platform.config.upstreamHosts },
+  });
+  // Each index takes a new serial (a row update): bounded per client so the open endpoint cannot be used to churn it.
+  const limitIndex = app.rateLimit({ max: 120, timeWindow: '1 minute' });
+  app.get('/api/market/index', { logLevel: 'warn', onRequest: limitIndex }, async (req, reply) => {
+    try {
+      reply.header('cache-control', 'no-store');
+      return await issueIndex(market());
+    } catch (err) {
+      return sendError(reply, err, String(req.id));
+    }
+  });
+  app.get<{ Params: { appId: string; version: string } }>(
+    '/api/market/packages/:appId/:version',
+    { logLevel: 'warn' },
+    async (req, reply) => {
+      try {
+        const { appId, version } = req.params;
+        if (!/^[a-z0-9.-]{1,100}$/.test(appId) || !/^[0-9A-Za-z.+-]{1,64}$/.test(version))
+          throw new AppError('INVALID_INPUT', { zh: '应用标识或版本号无效', en: 'The app id or version is not valid' });
+        const pkg = await catalogPackage(market(), appId, version);
+        return reply
+          .header('content-type', 'application/octet-stream')
+          .header('x-content-sha256', pkg.sha256)
+          .header('cache-control', 'public, max-age=31536000, immutable')
+          .send(pkg.archive);
       } catch (err) {
         return sendError(reply, err, String(req.id));
       }

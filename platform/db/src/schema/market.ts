@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
   check,
   index,
@@ -35,6 +36,8 @@ export const marketPublishers = market.table('publishers', {
   name: jsonb('name').$type<Text>().notNull(),
   /** Platform accounts that may publish for it (user ids, or `cli`). */
   members: jsonb('members').$type<string[]>().notNull().default([]),
+  /** `local`, or the id of the upstream catalog the publisher was learned from (federation, DB33 8.1.1). */
+  source: text('source').notNull().default('local'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
@@ -206,4 +209,66 @@ export const marketInstallPrefs = market.table(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.communityId, t.pluginId], name: 'install_prefs_pk' })],
+);
+
+/**
+ * Federation (DB33 8.1.1): this catalog's own index serial. Every issued index takes the next serial, so followers can
+ * refuse replayed older indexes. One row (`id` = `self`).
+ */
+export const marketCatalogState = market.table('catalog_state', {
+  id: text('id').primaryKey(),
+  serial: bigint('serial', { mode: 'number' }).notNull().default(0),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * Upstream catalogs this catalog follows. The operator pins the upstream's catalog key (its fingerprint, or the full
+ * key) when adding it: no trust on first use. `lastSerial` only goes up; `lastError` says why the last sync failed.
+ */
+export const marketUpstreams = market.table(
+  'upstreams',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    url: text('url').notNull(),
+    /** The upstream's catalog id, learned from its first verified index (then fixed). */
+    catalogId: text('catalog_id'),
+    /** The pinned key fingerprint (first 16 hex digits of SHA-256 over the SPKI DER). */
+    keyFingerprint: text('key_fingerprint').notNull(),
+    /** The pinned key itself (SPKI DER base64): given by the operator, or taken from the first index matching the fingerprint. */
+    publicKey: text('public_key'),
+    active: boolean('active').notNull().default(true),
+    lastSerial: bigint('last_serial', { mode: 'number' }).notNull().default(0),
+    lastSyncAt: timestamp('last_sync_at', { withTimezone: true }),
+    lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true }),
+    lastError: jsonb('last_error').$type<Text>(),
+    addedBy: text('added_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [unique('upstreams_url_uq').on(t.url), unique('upstreams_catalog_uq').on(t.catalogId)],
+);
+
+/**
+ * Versions taken from an upstream: what the upstream last said about each (shelf state, kill) and the local hold (a
+ * local administrator took it off this shelf; upstream listing it again does not put it back).
+ */
+export const marketFederatedVersions = market.table(
+  'federated_versions',
+  {
+    versionId: uuid('version_id')
+      .primaryKey()
+      .references(() => marketVersions.id),
+    upstreamId: uuid('upstream_id')
+      .notNull()
+      .references(() => marketUpstreams.id),
+    /** The publisher key the upstream's signed index named for this version (SPKI DER base64). */
+    publisherKey: text('publisher_key').notNull(),
+    upstreamState: text('upstream_state').$type<'on_shelf' | 'off_shelf'>().notNull(),
+    upstreamKilled: boolean('upstream_killed').notNull().default(false),
+    localHold: boolean('local_hold').notNull().default(false),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check('federated_versions_state_check', sql`${t.upstreamState} in ('on_shelf','off_shelf')`),
+    index('federated_versions_upstream_idx').on(t.upstreamId),
+  ],
 );

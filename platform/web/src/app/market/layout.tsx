@@ -1,6 +1,12 @@
 'use client';
 
-import { AppstoreOutlined, AuditOutlined, CloudUploadOutlined, ShopOutlined } from '@ant-design/icons';
+import {
+  AppstoreOutlined,
+  AuditOutlined,
+  CloudUploadOutlined,
+  DeploymentUnitOutlined,
+  ShopOutlined,
+} from '@ant-design/icons';
 import type { ReactNode } from 'react';
 import { DesktopShell, type NavItem } from '@/components/shell/desktop-shell';
 import { useShell } from '@/components/shell/shell-context';
@@ -21,6 +27,12 @@ const nav: Array<NavItem & { permission: string }> = [
     permission: 'market.publish',
   },
   { href: '/market/review', labelKey: 'market.nav.review', icon: <AuditOutlined />, permission: 'market.review' },
+  {
+    href: '/market/upstreams',
+    labelKey: 'market.nav.upstreams',
+    icon: <DeploymentUnitOutlined />,
+    permission: 'market.federate',
+  },
 ];
 
 /** Each role sees the parts of the marketplace it may use: operators, publishers and reviewers differ. */

@@ -1,0 +1,264 @@
+// Federation (DB33 8.1.1) across three running platforms on loopback: province → city → community. An app published
+// and approved at the province reaches a community's residents two levels down; a kill at the province disables it
+// there after the syncs.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, openPlatform, type Platform } from '@shequ/core';
+import { marketListings } from '@shequ/db';
+import { loadPlatformKey } from '@shequ/marketplace';
+import { generatePublisherKey, openPluginRuntime, type PluginRuntime, packPlugin, signPackage } from '@shequ/runtime';
+import { catalogIndexProblems } from '@shequ/schemas';
+import { eq } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import { buildServer } from './server.ts';
+import { apiTestClient } from './testing.ts';
+
+const adminToken = 'test-admin-token-federation-0123456789';
+
+const manifest = (version: string) => ({
+  id: 'org.zj.hello',
+  version,
+  name: { zh: '浙里问候', en: 'Zhejiang hello' },
+  description: { zh: '省级目录发布的问候应用', en: 'A greeting app from the provincial catalog' },
+  scenario: 'services',
+  sdk: '^0.1.0',
+  handlers: { hello: { roles: ['resident', 'operator'] } },
+  pages: {
+    home: {
+      type: 'list',
+      audience: 'resident',
+      menu: true,
+      title: { zh: '问候', en: 'Hello' },
+      source: { handler: 'hello' },
+      columns: [{ field: 'text', title: { zh: '内容', en: 'Text' } }],
+    },
+  },
+});
+const bundle = 'globalThis.__shequPlugin = { plugin: { handlers: { hello: () => [{ text: "省里问好" }] } } };';
+
+/** Answers of tRPC calls: untyped JSON, as in the other API suites. */
+type Json = ReturnType<typeof JSON.parse>;
+
+interface Instance {
+  name: string;
+  dir: string;
+  platform: Platform;
+  runtime: PluginRuntime;
+  app: FastifyInstance;
+  url: string;
+  client: ReturnType<typeof apiTestClient>;
+  call(who: string, path: string, input: unknown, kind?: 'query' | 'mutation'): Promise<{ data: Json; error: Json }>;
+  keyId(): Promise<string>;
+  close(): Promise<void>;
+}
+
+async function startInstance(catalogId: string): Promise<Instance> {
+  const dir = mkdtempSync(join(tmpdir(), `shequ-fed-${catalogId}-`));
+  const platform = await openPlatform(
+    loadConfig({
+      SHEQU_DATA_DIR: dir,
+      SHEQU_LOG_LEVEL: 'silent',
+      SHEQU_CATALOG_ID: catalogId,
+      SHEQU_UPSTREAM_HOSTS: '127.0.0.1',
+    }),
+    { role: 'test' },
+  );
+  const runtime = await openPluginRuntime(platform);
+  const app = await buildServer(platform, { adminToken, plugins: runtime.host });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const client = apiTestClient(() => app, adminToken);
+  return {
+    name: catalogId,
+    dir,
+    platform,
+    runtime,
+    app,
+    url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
+    client,
+    async call(who, path, input, kind = 'mutation') {
+      const res = await client.send(who, path, input, kind);
+      const body = res.json();
+      return { data: body.result?.data, error: body.error?.data };
+    },
+    async keyId() {
+      return (await loadPlatformKey(platform.database.db, platform.crypto)).keyId;
+    },
+    async close() {
+      await app.close();
+      await runtime.close();
+      await platform.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe('federation: province → city → community', () => {
+  let province: Instance;
+  let city: Instance;
+  let community: Instance;
+  const key = generatePublisherKey();
+  const upstreamOf: Record<string, string> = {};
+
+  before(async () => {
+    province = await startInstance('zj-province');
+    city = await startInstance('hz-city');
+    community = await startInstance('xh-community');
+    await community.client.login('operator', 'resident');
+  });
+  after(async () => {
+    for (const i of [community, city, province]) await i?.close();
+  });
+
+  const sync = async (i: Instance) => {
+    const r = await i.call('cli', 'market.upstreams.syncNow', { id: upstreamOf[i.name] });
+    assert.ok(r.data, `${i.name} sync: ${JSON.stringify(r.error)}`);
+    return r.data as { added: string[]; killed: string[]; serial: number; ms: number };
+  };
+  const invoke = (i: Instance) =>
+    i.call('resident', 'plugins.invoke', { community: 'demo', pluginId: 'org.zj.hello', handler: 'hello', input: {} });
+
+  test('published at the province, the app reaches a resident of a community that follows the city', async () => {
+    // The province: a publisher submits, a reviewer approves and shelves.
+    await province.call('cli', 'market.createPublisher', { slug: 'org.zj', name: { zh: '浙江', en: 'Zhejiang' } });
+    await province.call('cli', 'market.addKey', { publisher: 'org.zj', publicKey: key.publicKeyPem, keyId: key.keyId });
+    const up = await province.app.inject({
+      method: 'POST',
+      url: '/api/market/packages',
+      payload: packPlugin(
+        signPackage({ 'shequ.plugin.json': JSON.stringify(manifest('1.0.0')), 'bundle.js': bundle }, key.privateKeyPem),
+      ),
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/octet-stream' },
+    });
+    assert.equal(up.statusCode, 200, up.body);
+    const id = up.json().submissionId;
+    for (const step of ['claim', 'approve', 'shelve'])
+      assert.ok((await province.call('cli', `market.${step}`, { id })).data, step);
+
+    // The province serves its signed index (valid against the JSON Schema) and the archives it names, without sign-in.
+    const served = await province.app.inject({ url: '/api/market/index' });
+    assert.equal(served.statusCode, 200);
+    assert.deepEqual(catalogIndexProblems(served.json()), []);
+    assert.equal(served.json().index.catalogId, 'zj-province');
+    const v = served.json().index.apps[0].versions[0];
+    assert.deepEqual([v.version, v.state, v.killed], ['1.0.0', 'on_shelf', false]);
+    const archive = await province.app.inject({ url: '/api/market/packages/org.zj.hello/1.0.0' });
+    assert.equal(createHash('sha256').update(archive.rawPayload).digest('hex'), v.sha256);
+    assert.equal((await province.app.inject({ url: '/api/market/packages/org.zj.hello/9.9.9' })).statusCode, 404);
+
+    // The city follows the province, pinning the province's catalog key (its id carries the fingerprint).
+    const followCity = await city.call('cli', 'market.upstreams.add', {
+      url: province.url,
+      key: await province.keyId(),
+    });
+    assert.ok(followCity.data, JSON.stringify(followCity.error));
+    upstreamOf[city.name] = followCity.data.id;
+    assert.deepEqual((await sync(city)).added, ['org.zj.hello@1.0.0']);
+
+    // The community follows the city (the city's own key: it re-signs what it follows).
+    const followCommunity = await community.call('cli', 'market.upstreams.add', {
+      url: city.url,
+      key: await city.keyId(),
+    });
+    upstreamOf[community.name] = followCommunity.data.id;
+    const r = await sync(community);
+    assert.deepEqual(r.added, ['org.zj.hello@1.0.0']);
+    const [listing] = await community.platform.database.db
+      .select()
+      .from(marketListings)
+      .where(eq(marketListings.pluginId, 'org.zj.hello'));
+    assert.equal(listing.source, 'hz-city');
+    const list = await community.call('cli', 'market.upstreams.list', undefined, 'query');
+    assert.equal(list.data[0].catalogId, 'hz-city');
+    assert.equal(list.data[0].lastError, null);
+
+    // Installed into the demo community there; a resident calls it through the API.
+    const inst = await community.call('operator', 'market.install', {
+      pluginId: 'org.zj.hello',
+      communities: ['demo'],
+    });
+    assert.equal(inst.data?.communities, 1, JSON.stringify(inst.error));
+    const called = await invoke(community);
+    assert.deepEqual(called.data, [{ text: '省里问好' }], JSON.stringify(called.error));
+    // Residents may not manage upstreams.
+    const denied = await community.call('resident', 'market.upstreams.list', undefined, 'query');
+    assert.equal(denied.error.appCode, 'FORBIDDEN');
+  });
+
+  test('a kill at the province disables the install two levels down after the syncs', async () => {
+    const kill = await province.call('cli', 'market.kill', {
+      pluginId: 'org.zj.hello',
+      version: '1.0.0',
+      reason: '发现安全问题',
+    });
+    assert.ok(kill.data, JSON.stringify(kill.error));
+    const started = Date.now();
+    assert.deepEqual((await sync(city)).killed, ['org.zj.hello@1.0.0']);
+    assert.deepEqual((await sync(community)).killed, ['org.zj.hello@1.0.0']);
+    const ms = Date.now() - started;
+    console.log(`federation: kill at the province reached the community in ${ms} ms (two syncs)`);
+    const called = await invoke(community);
+    assert.ok(called.error, 'the resident can no longer call the killed app');
+    const apps = await community.call('resident', 'plugins.apps', { community: 'demo', audience: 'resident' }, 'query');
+    assert.ok(!apps.data.some((a: { pluginId: string }) => a.pluginId === 'org.zj.hello'));
+    const installs = await community.call('operator', 'market.installs', { community: 'demo' }, 'query');
+    const row = (installs.data ?? []).find((a: { pluginId: string }) => a.pluginId === 'org.zj.hello');
+    if (row) assert.notEqual(row.state, 'enabled');
+    // The community's admin cannot list the killed version again.
+    const again = await community.call('operator', 'market.setEnabled', {
+      community: 'demo',
+      pluginId: 'org.zj.hello',
+      enabled: true,
+    });
+    assert.equal(again.error?.appCode, 'CONFLICT');
+  });
+
+  test('CLI: shequ market key | follow --key | upstreams | sync | unfollow, with an upstream that is down', async () => {
+    const shequ = (i: Instance, ...args: string[]) =>
+      new Promise<{ code: number; out: string; err: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [
+            '--no-node-snapshot',
+            fileURLToPath(new URL('../../cli/src/bin.ts', import.meta.url)),
+            ...args,
+            '--url',
+            i.url,
+            '--token',
+            adminToken,
+          ],
+          { env: { ...process.env, SHEQU_DATA_DIR: i.dir, SHEQU_LOG_LEVEL: 'silent' } },
+          (err, out, errText) => resolve({ code: err ? Number(err.code ?? 1) : 0, out, err: errText }),
+        );
+      });
+    const key = await shequ(city, 'market', 'key', '--json');
+    assert.equal(key.code, 0, key.err);
+    const k = JSON.parse(key.out);
+    assert.equal(k.catalogId, 'hz-city');
+    assert.equal(`platform-${k.fingerprint}`, await city.keyId());
+    const sync = await shequ(community, 'market', 'sync');
+    assert.equal(sync.code, 0, sync.err);
+    assert.match(sync.out, /synced hz-city serial \d+/);
+    // Following a catalog that is down: added (the key is pinned), the first sync fails with the reason, kept.
+    const follow = await shequ(community, 'market', 'follow', 'http://127.0.0.1:9', '--key', k.fingerprint);
+    assert.equal(follow.code, 0, follow.err);
+    assert.match(follow.err, /cannot be reached/);
+    const list = await shequ(community, 'market', 'upstreams');
+    assert.match(list.out, /hz-city/);
+    assert.match(list.out, /无法连接/);
+    const id = /^(\S+)\s+http:\/\/127\.0\.0\.1:9\b/m.exec(list.out)?.[1];
+    assert.ok(id, list.out);
+    const failed = await shequ(community, 'market', 'sync', id);
+    assert.equal(failed.code, 1);
+    const off = await shequ(community, 'market', 'unfollow', id);
+    assert.equal(off.code, 0, off.err);
+    const noKey = await shequ(community, 'market', 'follow', 'http://127.0.0.1:9');
+    assert.equal(noKey.code, 2);
+  });
+});

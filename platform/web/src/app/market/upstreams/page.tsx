@@ -1,0 +1,13 @@
+'use client';
+
+import { Upstreams } from '@/components/market/upstreams';
+import { PageHeading } from '@/components/page-heading';
+
+export default function MarketUpstreamsPage() {
+  return (
+    <>
+      <PageHeading titleKey="market.nav.upstreams" />
+      <Upstreams />
+    </>
+  );
+}
