@@ -12,7 +12,7 @@ const noticeboard = fileURLToPath(new URL('../../../../examples/noticeboard', im
 test('a plugin folder builds in memory into the files of its package', async () => {
   const built = await buildPlugin(noticeboard);
   assert.equal(built.manifest.id, 'org.shequ.noticeboard');
-  assert.equal(Object.keys(built.manifest.pages ?? {}).length, 8);
+  assert.equal(Object.keys(built.manifest.pages ?? {}).length, 9);
   assert.match(built.bundle, /__shequPlugin/);
   const files = packageFiles(built);
   assert.deepEqual(Object.keys(files).sort(), ['README.md', 'bundle.js', 'shequ.plugin.json']);
