@@ -15,6 +15,8 @@ import {
   startContractExpiry,
   startDeliveryDispatcher,
   startHoldExpiry,
+  startPointsExpiry,
+  startReconciliationJob,
   startSlaPoller,
 } from '@shequ/core';
 import {
@@ -293,6 +295,20 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
           { onError: (err) => platform.log.warn({ err }, 'message dispatch failed; will retry') },
         )
       : undefined;
+  // Daily jobs of the api and worker roles, not of every process that opens the platform (CLI commands, tests):
+  // yesterday's provider bills against the payment ledger at 10:00, and points past their validity lapsing at 03:00.
+  // Both are idempotent, so several processes running them change nothing twice.
+  const daily =
+    has('api') || has('worker')
+      ? [
+          startReconciliationJob(platform.payment, (r) =>
+            r.balanced
+              ? platform.log.info({ report: r }, 'payment reconciliation balanced')
+              : platform.log.warn({ report: r }, 'payment reconciliation found differences'),
+          ),
+          startPointsExpiry(platform.database.db, config.pointsExpiryMonths, platform.log).stop,
+        ]
+      : [];
   platform.log.info({ role, db: platform.database.kind, bus: platform.bus.kind }, 'started');
   const simulator = iot ? await startSimulator(platform, iot) : undefined;
   printWelcome(config, platform.seeded, iot);
@@ -309,6 +325,7 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     await bookingSweep?.stop();
     await contractSweep?.stop();
     await messageDispatch?.stop();
+    for (const stop of daily) await stop();
     // Devices and rules first: a rule may still call an app while it winds down.
     await simulator?.stop();
     iot?.schedules.stop();

@@ -15,9 +15,7 @@ import {
   LogChannel,
   type MessageChannel,
 } from './messaging/channel.ts';
-import { startReconciliationJob } from './payment/reconcile.ts';
 import { createPaymentDeps, type PlatformPayment } from './payment/setup.ts';
-import { startPointsExpiry } from './points/expiry.ts';
 import { seedDemo } from './tenancy/seed.ts';
 
 export const version: string = JSON.parse(
@@ -103,17 +101,6 @@ export async function openPlatform(config: Config, opts: OpenOptions = {}): Prom
     // No SMS or push provider is configured yet: every outside channel goes to a development sink.
     const messageAdapters = opts.messageAdapters ?? devSinks();
     const payment = createPaymentDeps(database.db, { sandbox: config.paymentSandbox, publicUrl: config.publicUrl });
-    // Daily at 10:00 Beijing time: yesterday's provider bills against the ledger; differences are logged as warnings.
-    closers.push(
-      startReconciliationJob(payment, (r) =>
-        r.balanced
-          ? log.info({ report: r }, 'payment reconciliation balanced')
-          : log.warn({ report: r }, 'payment reconciliation found differences'),
-      ),
-    );
-    // Daily at 03:00 Hangzhou time: points unspent past their validity lapse back to the community pool (idempotent).
-    const expiry = startPointsExpiry(database.db, config.pointsExpiryMonths, log);
-    closers.push(() => expiry.stop());
     // The CA is created on the first start (an advisory lock keeps two processes from both creating it).
     const ca = platformCa(database.db, crypto);
     await ca;

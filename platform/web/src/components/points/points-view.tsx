@@ -7,6 +7,7 @@ import Link from 'next/link';
 import { PageError, PageLoading } from '@/components/apps/page-state';
 import { useLang, useT } from '@/i18n/lang-provider';
 import { useTRPC } from '@/lib/trpc';
+import { LedgerHistory } from './ledger-history';
 import { PointsShop } from './points-shop';
 
 const stateColor = { placed: 'gold', fulfilled: 'green', cancelled: 'default' } as const;
@@ -55,26 +56,9 @@ export function PointsView({ community }: { community: string }) {
           {
             key: 'history',
             label: t('points.tab.history'),
-            children:
-              mine.data.entries.length === 0 ? (
-                <Empty description={t('points.history.empty')} />
-              ) : (
-                <div data-testid="points-history">
-                  {mine.data.entries.map((e) => (
-                    <div key={e.seq} style={row}>
-                      <span style={{ flex: 1 }}>
-                        <div>{e.reason}</div>
-                        <Typography.Text type="secondary" style={{ fontSize: token.fontSizeSM }}>
-                          {when(e.at)}
-                        </Typography.Text>
-                      </span>
-                      <span
-                        style={{ fontWeight: 600, color: e.amount > 0 ? token.colorSuccess : token.colorText }}
-                      >{`${e.amount > 0 ? '+' : ''}${e.amount}`}</span>
-                    </div>
-                  ))}
-                </div>
-              ),
+            children: (
+              <LedgerHistory entries={mine.data.entries} empty={t('points.history.empty')} testId="points-history" />
+            ),
           },
           {
             key: 'redemptions',

@@ -10,6 +10,7 @@ import { EntryCard } from '@/components/shell/entry-card';
 import { useLang, useT } from '@/i18n/lang-provider';
 import { errorMessage } from '@/lib/app-error';
 import { useTRPC } from '@/lib/trpc';
+import { LedgerHistory } from './ledger-history';
 
 /** Hours for people, minutes in the ledger: 1.5 小时 is 90. */
 const hours = (minutes: number) => Math.round((minutes / 60) * 10) / 10;
@@ -49,17 +50,12 @@ export function TimeBankView({ community }: { community: string }) {
   const [reason, setReason] = useState('');
   const [done, setDone] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const when = (iso: string) =>
-    new Intl.DateTimeFormat(lang, { month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(
-      new Date(iso),
-    );
 
   if (mine.isLoading) return <PageLoading />;
   if (mine.error || !mine.data) return <PageError error={mine.error} onRetry={() => mine.refetch()} />;
   const balance = mine.data.balance;
   const member = (family.data ?? []).find((m) => m.userId === to);
   const minutes = Math.round((amount ?? 0) * 60);
-  const row = { display: 'flex', alignItems: 'center', gap: 8, padding: '12px 0', borderTop: '1px solid #f0f0f0' };
 
   const ask = () => {
     if (!member || minutes <= 0) return;
@@ -161,25 +157,12 @@ export function TimeBankView({ community }: { community: string }) {
         )}
       </Card>
       <Card title={t('timebank.history')} style={{ marginTop: 12 }}>
-        {mine.data.entries.length === 0 ? (
-          <Empty description={t('timebank.history.empty')} />
-        ) : (
-          <div data-testid="timebank-history">
-            {mine.data.entries.map((e) => (
-              <div key={e.seq} style={row}>
-                <span style={{ flex: 1 }}>
-                  <div>{e.reason}</div>
-                  <Typography.Text type="secondary" style={{ fontSize: token.fontSizeSM }}>
-                    {when(e.at)}
-                  </Typography.Text>
-                </span>
-                <span style={{ fontWeight: 600, color: e.amount > 0 ? token.colorSuccess : token.colorText }}>
-                  {`${e.amount > 0 ? '+' : ''}${hours(e.amount)}`}
-                </span>
-              </div>
-            ))}
-          </div>
-        )}
+        <LedgerHistory
+          entries={mine.data.entries}
+          empty={t('timebank.history.empty')}
+          testId="timebank-history"
+          format={hours}
+        />
       </Card>
     </div>
   );
