@@ -16,10 +16,11 @@ import {
   withScope,
 } from '@shequ/db';
 import { eq, sql } from 'drizzle-orm';
+import { DateTime } from 'luxon';
 import { demoFixture } from '../basedata/testing.ts';
 import type { FieldCrypto } from '../crypto/field-crypto.ts';
 import { AppError } from '../errors.ts';
-import { parkingFee } from './fees.ts';
+import { accessZone, parkingFee } from './fees.ts';
 import { followGatePasses, gateKindOf, passFromDeviceEvent } from './follow.ts';
 import { type DeviceEvent, type GateKind, recordGatePass } from './gate.ts';
 import { listParkingSessions, listPassRecords, settleParkingPayment } from './records.ts';
@@ -238,7 +239,9 @@ for (const engine of testEngines()) {
       // A second entry without an exit keeps one open session (partial unique index).
       await gatePass('vehicle', passEvent(carGate, { plate: { number: '沪B99999' }, direction: 0 }, t0 + 60_000));
       assert.equal((await listParkingSessions(database.db, demo, { open: true })).length, 1);
-      const stats = await trafficStats(database.db, demo, new Date().toISOString().slice(0, 10));
+      // the day is the community's (Asia/Shanghai), not UTC's: between 16:00 and 24:00 UTC they differ
+      const today = DateTime.now().setZone(accessZone).toISODate() as string;
+      const stats = await trafficStats(database.db, demo, today);
       assert.ok(stats.vehiclesInside >= 2);
       await gatePass(
         'vehicle',
@@ -434,7 +437,7 @@ for (const engine of testEngines()) {
         env({ ...passEvent(peopleGate, {}), event: 'fault' }),
       );
       assert.equal(other, null);
-      const stats = await trafficStats(database.db, demo, new Date().toISOString().slice(0, 10));
+      const stats = await trafficStats(database.db, demo, DateTime.now().setZone(accessZone).toISODate() as string);
       assert.ok(stats.totals.out >= 1);
       await assert.rejects(trafficStats(database.db, demo, '2026-13-01'), (e) => code(e) === 'INVALID_INPUT');
     });
