@@ -36,3 +36,4 @@ export * from './points/shop.ts';
 export * from './tenancy/regions-service.ts';
 export * from './tenancy/sample-data.ts';
 export * from './tenancy/seed.ts';
+export * from './time.ts';

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { type Bus, type EventEnvelope, type Subscription, subjectMatches } from '@shequ/bus';
 import type { Logger } from '@shequ/core';
+import { communityZone } from '@shequ/core';
 import { pluginInstalls, processed, withScope } from '@shequ/db';
 import { Cron } from 'croner';
 import { eq } from 'drizzle-orm';
 import type { PluginHost, PluginPackage } from './host/plugin-host.ts';
 
 /** The time zone cron expressions of apps are read in (the communities of the standard are in Zhejiang). */
-export const jobTimeZone = 'Asia/Shanghai';
+export const jobTimeZone = communityZone;
 
 /** A stable UUID for a name, so a consumer marker can key things that are not events (a job's minute). */
 function uuidOf(name: string): string {

@@ -1,4 +1,4 @@
-import { AppError, exportPeople, importBatch, type Platform, type Principal } from '@shequ/core';
+import { AppError, communityDate, exportPeople, importBatch, type Platform, type Principal } from '@shequ/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { actorOf, baseDeps, communityFor } from '../community.ts';
 import { sendError } from './send-error.ts';
@@ -69,7 +69,7 @@ export function registerExportRoute(
       const ctx = { platform, principal, meta: { ip: req.ip ?? null, userAgent: null, requestId: String(req.id) } };
       const c = await communityFor(ctx, req.query.community ?? '', 'base.people.read');
       const file = await exportPeople(baseDeps({ platform }), principal.scope, c.id, format, actorOf(ctx));
-      const name = `people-${c.code}-${new Date().toISOString().slice(0, 10)}.${format}`;
+      const name = `people-${c.code}-${communityDate()}.${format}`;
       return reply
         .header(
           'content-type',

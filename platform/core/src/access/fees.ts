@@ -1,8 +1,9 @@
 import type { FeeRule } from '@shequ/db';
 import { DateTime } from 'luxon';
+import { communityZone } from '../time.ts';
 
 /** Parking days are local days in the community's zone. */
-export const accessZone = 'Asia/Shanghai';
+export const accessZone = communityZone;
 
 export const defaultFeeRule: FeeRule = { freeMinutes: 30, perHourFen: 500, dailyCapFen: 5000 };
 

@@ -5,6 +5,7 @@ import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { appendAudit } from '../audit/audit-service.ts';
 import { AppError } from '../errors.ts';
 import type { Actor } from '../identity/user-service.ts';
+import { communityDate } from '../time.ts';
 import { assertMayEnter } from './data-entry.ts';
 import { checkHouse } from './houses-service.ts';
 import { recordChange } from './people-repo.ts';
@@ -103,7 +104,7 @@ export async function getHouse(d: BaseDeps, scope: DataScope, id: string) {
       .innerJoin(compounds, eq(compounds.id, houses.compoundId))
       .where(eq(houses.id, id));
     if (!found) throw new AppError('NOT_FOUND', { zh: '房屋不存在', en: 'No such house' });
-    const today = new Date().toISOString().slice(0, 10);
+    const today = communityDate();
     const occupants = await tx
       .select({
         personId: people.id,

@@ -2,6 +2,7 @@ import { compounds, houses, occupancies, people, users, vehicles, withScope } fr
 import { and, eq, gte, inArray, isNull, or, sql } from 'drizzle-orm';
 import { AppError } from '../errors.ts';
 import type { Actor } from '../identity/user-service.ts';
+import { communityDate } from '../time.ts';
 import { type ConsentChannel, listConsents, withdrawConsent } from './consent-service.ts';
 import type { BaseDeps } from './people-service.ts';
 
@@ -34,7 +35,7 @@ export async function myHousehold(d: BaseDeps, communityId: string, userId: stri
   if (mine.length === 0) return { linked: false as const, homes: [], consents: [] };
   const scope = { kind: 'communities' as const, ids: [communityId] };
   const ids = mine.map((p) => p.id);
-  const today = new Date().toISOString().slice(0, 10);
+  const today = communityDate();
   const current = and(
     or(isNull(occupancies.validTo), gte(occupancies.validTo, today)),
     sql`${occupancies.validFrom} <= ${today}`,
@@ -113,7 +114,7 @@ export async function householdAccounts(d: BaseDeps, communityId: string, userId
   const mine = await myPeople(d, communityId, userId);
   if (mine.length === 0) return [];
   const ids = mine.map((p) => p.id);
-  const today = new Date().toISOString().slice(0, 10);
+  const today = communityDate();
   const current = and(
     or(isNull(occupancies.validTo), gte(occupancies.validTo, today)),
     sql`${occupancies.validFrom} <= ${today}`,

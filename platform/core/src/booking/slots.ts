@@ -1,9 +1,10 @@
 import type { OpeningHours } from '@shequ/db';
 import { DateTime } from 'luxon';
 import { AppError } from '../errors.ts';
+import { communityZone } from '../time.ts';
 
 /** Opening hours, slots and days are in the community's time: Zhejiang, Asia/Shanghai. */
-export const bookingZone = 'Asia/Shanghai';
+export const bookingZone = communityZone;
 
 const hhmm = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 const dayRe = /^\d{4}-\d{2}-\d{2}$/;

@@ -4,6 +4,7 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import { AppError, forbidden, notFound } from '../errors.ts';
 import type { Actor } from '../identity/user-service.ts';
 import { sendMessages } from '../messaging/send.ts';
+import { communityDate } from '../time.ts';
 import {
   auditDocument,
   type DocumentRow,
@@ -95,8 +96,8 @@ async function notifySent(d: EsignDeps, doc: DocumentRow) {
     content: {
       titleZh: `待签合同：${doc.title}`,
       titleEn: `Contract to sign: ${doc.title}`,
-      bodyZh: `请在「我的 · 待签合同」中阅读并签署，截止 ${doc.expiresAt?.toISOString().slice(0, 10)}。`,
-      bodyEn: `Read and sign it under "Me · Contracts to sign" before ${doc.expiresAt?.toISOString().slice(0, 10)}.`,
+      bodyZh: `请在「我的 · 待签合同」中阅读并签署，截止 ${doc.expiresAt ? communityDate(doc.expiresAt) : ''}。`,
+      bodyEn: `Read and sign it under "Me · Contracts to sign" before ${doc.expiresAt ? communityDate(doc.expiresAt) : ''}.`,
     },
   });
 }

@@ -3,12 +3,13 @@ import { queryRows, withScope } from '@shequ/db';
 import { sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { AppError } from '../errors.ts';
+import { communityZone } from '../time.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { type PaymentDeps, providerOf } from './deps.ts';
 import { providerAccount } from './ledger.ts';
 import type { BillLine } from './providers/types.ts';
 
-const zone = 'Asia/Shanghai';
+const zone = communityZone;
 
 export interface ReconciliationDifference {
   kind: 'missing_in_ledger' | 'missing_in_bill' | 'amount_mismatch';

@@ -6,9 +6,10 @@ import { type Executor, queryRows, withScope } from '@shequ/db';
 import { sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Logger } from 'pino';
+import { communityZone } from '../time.ts';
 import { transferPoints } from './ledger.ts';
 
-const ZONE = 'Asia/Shanghai';
+const ZONE = communityZone;
 
 /** The cutoff for `months` of validity at `now`: the start of that day, `months` ago, in Hangzhou. */
 export function expiryCutoff(months: number, now = new Date()): Date {

@@ -2,13 +2,14 @@
 // per day in Asia/Shanghai; raw telemetry pruned after its retention period (default 90 days). The roll-ups are
 // recomputed from the raw rows of whole hours, so running them twice, or in two processes, gives the same rows.
 import type { Logger } from '@shequ/core';
+import { communityZone } from '@shequ/core';
 import { type DataScope, type Executor, queryRows, telemetryRollups, withScope } from '@shequ/db';
 import { and, asc, eq, gte, lt, sql } from 'drizzle-orm';
 import type { IotDeps } from './deps.ts';
 import { deviceInScope } from './device-detail.ts';
 
 const HOUR = 3_600_000;
-const ZONE = 'Asia/Shanghai';
+const ZONE = communityZone;
 const hourFloor = (d: Date) => new Date(Math.floor(d.getTime() / HOUR) * HOUR);
 
 /** Rolls up the whole hours in [from, to) and the Shanghai days they touch; answers the rows written. */

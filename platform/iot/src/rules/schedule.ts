@@ -2,10 +2,11 @@
 // every enabled device it selects, with the device's latest property values as `params` — "at 08:00, bins fuller
 // than 80 %", "at 23:00, switch off the corridor lights".
 import { createHash } from 'node:crypto';
+import { communityZone } from '@shequ/core';
 import { Cron } from 'croner';
 
 /** The time zone schedules are read in: the communities of the standard are in Zhejiang. */
-export const scheduleTimeZone = 'Asia/Shanghai';
+export const scheduleTimeZone = communityZone;
 
 const crons = new Map<string, Cron>();
 
