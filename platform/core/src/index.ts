@@ -30,6 +30,7 @@ export * from './logging.ts';
 export * from './messaging/index.ts';
 export * from './payment/index.ts';
 export * from './platform.ts';
+export * from './points/earning.ts';
 export * from './points/expiry.ts';
 export * from './points/ledger.ts';
 export * from './points/shop.ts';

@@ -4,8 +4,10 @@ import {
   bigserial,
   boolean,
   check,
+  date,
   index,
   integer,
+  jsonb,
   pgSchema,
   text,
   timestamp,
@@ -152,5 +154,68 @@ export const pointRedemptions = pointsSchema.table(
     index('redemptions_user_idx').on(t.communityId, t.userId, t.createdAt),
     check('redemptions_quantity_range', sql`${t.quantity} between 1 and 10`),
     check('redemptions_state_check', sql`${t.state} in ('placed','fulfilled','cancelled')`),
+  ],
+);
+
+/** What an earning rule listens for: attending a booked activity (signed in by QR code), or a reported event closed. */
+export const earningTriggers = ['booking.checked_in', 'events.closed'] as const;
+export type EarningTrigger = (typeof earningTriggers)[number];
+
+/**
+ * 积分规则 (DB33 7.4.2): the community's own earning rules for platform activity. Device-driven earnings (garbage
+ * sorting drops and the like) are `points` actions of the IoT engine's rules; these cover what happens in the platform.
+ */
+export const earningRules = pointsSchema.table(
+  'earning_rules',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    communityId: uuid('community_id').notNull(),
+    name: text('name').notNull(),
+    nameEn: text('name_en'),
+    trigger: text('trigger').$type<EarningTrigger>().notNull(),
+    /** Narrows the trigger: `{ spaceIds: [...] }` for check-ins, `{ eventTypes: [...] }` for closed events. */
+    filter: jsonb('filter').$type<{ spaceIds?: string[]; eventTypes?: string[] }>().notNull().default({}),
+    kind: text('kind').$type<LedgerKind>().notNull().default('points'),
+    /** Whole points, or minutes for the time bank, per award. */
+    amount: integer('amount').notNull(),
+    /** At most this many awards of this rule per resident per day (Beijing time); null: no cap. */
+    dailyCap: integer('daily_cap'),
+    enabled: boolean('enabled').notNull().default(true),
+    version: integer('version').notNull().default(0),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('earning_rules_trigger_idx').on(t.communityId, t.trigger, t.enabled),
+    check('earning_rules_trigger_check', sql`${t.trigger} in ('booking.checked_in','events.closed')`),
+    check('earning_rules_kind_check', sql`${t.kind} in ('points','time')`),
+    check('earning_rules_amount_range', sql`${t.amount} between 1 and 10000`),
+    check('earning_rules_cap_range', sql`${t.dailyCap} is null or ${t.dailyCap} between 1 and 100`),
+  ],
+);
+
+/**
+ * One award per rule and source (a check-in, an event): the uniqueness makes a redelivered bus event pay nothing
+ * twice, and `day` counts a resident's awards against the rule's daily cap. Capped sources are recorded unpaid.
+ */
+export const earningAwards = pointsSchema.table(
+  'earning_awards',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    communityId: uuid('community_id').notNull(),
+    ruleId: uuid('rule_id')
+      .notNull()
+      .references(() => earningRules.id),
+    userId: text('user_id').notNull(),
+    sourceId: text('source_id').notNull(),
+    day: date('day').notNull(),
+    /** Null when the daily cap was reached: the source is remembered, nothing paid. */
+    transferId: uuid('transfer_id').references(() => pointTransfers.id),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique('earning_awards_source_uq').on(t.ruleId, t.sourceId),
+    index('earning_awards_user_day_idx').on(t.ruleId, t.userId, t.day),
   ],
 );
