@@ -3,15 +3,15 @@
 // accepts it and dispatches it to the grid worker 钱网格; the grid worker starts and resolves it from his queue; the
 // resident rates it 5 stars; the administrator closes it; the history shows every step. An administrator working
 // in a stale tab tries to accept an event another tab already accepted: the refusal is shown in plain Chinese and
-// nothing changes.
+// nothing changes. The community pays residents for reports carried through: the administrator sets a 积分规则 first
+// (上报事件办结 +5 积分, at most 2 a day), and once the event is closed the resident finds the 5 points in 我的积分.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { DEMO_PASSWORD } from '@shequ/core';
 import type { Page } from 'playwright-core';
-import { type BrowserSession, openBrowser } from '../support/browser.ts';
+import type { BrowserSession } from '../support/browser.ts';
 import { type RunningPlatform, startPlatform } from '../support/platform.ts';
+import { signIn as signInAs, UI_TIMEOUT } from '../support/sign-in.ts';
 
-const UI_TIMEOUT = 20_000;
 const PHONE = { width: 390, height: 844 };
 const TITLE = '3 幢 2 单元楼道灯不亮';
 
@@ -37,15 +37,8 @@ after(async () => {
 });
 
 async function signIn(who: string, landing: RegExp, viewport?: { width: number; height: number }) {
-  const session = await openBrowser({ viewport });
+  const { session } = await signInAs(platform, who, landing, { viewport });
   sessions.push(session);
-  const page = session.page;
-  page.setDefaultTimeout(UI_TIMEOUT);
-  await page.goto(`${platform.webUrl}/login`);
-  await page.getByTestId('login-identifier').fill(who);
-  await page.getByTestId('login-password').fill(DEMO_PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.waitForURL(landing);
   return session;
 }
 
@@ -63,6 +56,23 @@ async function openOnDesk(page: Page, title: string) {
 }
 
 let eventUrl = '';
+const RULE = '随手拍上报办结';
+
+test('the administrator sets a points rule: a closed report earns its reporter 5 points, at most twice a day', async () => {
+  const { page } = await signIn('operator', /\/console$/);
+  await page.goto(`${platform.webUrl}/console/points`);
+  await page.getByRole('tab', { name: '积分规则' }).click();
+  await page.getByTestId('rule-add').click();
+  await page.getByTestId('rule-name').fill(RULE);
+  await page.getByTestId('rule-trigger-closed').click();
+  await page.getByTestId('rule-amount').fill('5');
+  await page.getByTestId('rule-cap').fill('2');
+  await page.getByTestId('rule-submit').click();
+  const row = page.getByTestId('earning-rules').locator('tr', { hasText: RULE });
+  await row.waitFor();
+  assert.match((await row.getByTestId('rule-when').textContent()) ?? '', /上报事件办结 · 所有事件类型/);
+  assert.match((await row.textContent()) ?? '', /\+5 积分.*2 次.*今日 0 次 · 累计 0 次.*启用/);
+});
 
 test('a resident reports an event with a photo and the place, on her phone with large text', async () => {
   const { page } = await signIn('resident', /\/app$/, PHONE);
@@ -162,4 +172,20 @@ test('the resident rates it 5 stars; the administrator closes it; the history sh
   await waitState(resident.page, 'closed');
   assert.equal(await stateOf(resident.page), 'closed');
   await resident.page.screenshot({ path: '/tmp/shequ-events-closed.png', fullPage: true });
+});
+
+test('the closed report earned the resident 5 points under the rule; the console counts the award', async () => {
+  const resident = await signIn('resident', /\/app$/, PHONE);
+  await resident.page.goto(`${platform.webUrl}/app/me/points`);
+  // The award arrives through the bus a moment after the close.
+  await resident.page.getByTestId('points-balance').getByText('5', { exact: true }).waitFor();
+  await resident.page.getByRole('tab', { name: '明细' }).click();
+  const history = resident.page.getByTestId('points-history');
+  await history.getByText(RULE).waitFor();
+  await history.getByText('+5').waitFor();
+  const { page } = await signIn('operator', /\/console$/);
+  await page.goto(`${platform.webUrl}/console/points`);
+  await page.getByRole('tab', { name: '积分规则' }).click();
+  const row = page.getByTestId('earning-rules').locator('tr', { hasText: RULE });
+  await row.getByTestId('rule-paid').getByText('今日 1 次 · 累计 1 次').waitFor();
 });

@@ -46,7 +46,7 @@ async function myUserId(page: Page) {
 test('a resident redeems her points for a reward and collects it at the service desk', async () => {
   // The operator stocks the shop.
   const desk = await open('operator', /\/console$/);
-  await openMenu(desk, '积分商城', /\/console\/points$/);
+  await openMenu(desk, '积分管理', /\/console\/points$/);
   await desk.getByTestId('shop-add').click();
   await desk.getByTestId('shop-name').fill('环保购物袋');
   await desk.getByTestId('shop-price').fill('50');

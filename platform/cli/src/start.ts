@@ -8,6 +8,7 @@ import {
   DEMO_PASSWORD,
   demoAccounts,
   followAlarms,
+  followEarnings,
   followGatePasses,
   openPlatform,
   type Platform,
@@ -224,7 +225,12 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
   const adminToken = newAdminToken();
   const iot = has('iot') ? await startIot(platform, () => plugins) : undefined;
   let eventLoop:
-    | { alarms: { stop(): Promise<void> }; passes: { stop(): Promise<void> }; sla: { stop(): Promise<void> } }
+    | {
+        alarms: { stop(): Promise<void> };
+        passes: { stop(): Promise<void> };
+        earnings: { stop(): Promise<void> };
+        sla: { stop(): Promise<void> };
+      }
     | undefined;
   if (has('api')) {
     // The event closed loop: IoT alarms open events (one durable for all processes) and SLA timers are polled with
@@ -235,6 +241,8 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
       passes: await followGatePasses(platform.bus, platform.database, platform.crypto, {
         onCommit: () => platform.relay.kick(),
       }),
+      // 积分规则: activity check-ins and closed reports pay points or time-bank minutes.
+      earnings: await followEarnings(platform.bus, platform.database, { onCommit: () => platform.relay.kick() }),
       sla: startSlaPoller(platform.database, {
         onFired: () => platform.relay.kick(),
         onError: (err) => platform.log.warn({ err }, 'event SLA poller failed, will retry'),
@@ -335,6 +343,7 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     await killListener?.stop();
     await eventLoop?.alarms.stop();
     await eventLoop?.passes.stop();
+    await eventLoop?.earnings.stop();
     await eventLoop?.sla.stop();
     await plugins?.close();
     await iot?.lifecycle?.stop();

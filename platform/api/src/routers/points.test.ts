@@ -95,4 +95,26 @@ describe('points API', () => {
       [['fulfilled', ids.resident]],
     );
   });
+
+  test('积分规则: the community admin sets earning rules; property staff and residents may not; bad rules are refused', async () => {
+    const rule = { community: 'demo', name: '随手拍上报办结', trigger: 'events.closed', amount: 5, dailyCap: 2 };
+    assert.equal((await call('property', 'points.rules.save', rule)).error.appCode, 'FORBIDDEN');
+    assert.equal(
+      (await call('resident', 'points.rules.list', { community: 'demo' }, 'GET')).error.appCode,
+      'FORBIDDEN',
+    );
+    const saved = (await call('operator', 'points.rules.save', rule)).data;
+    assert.equal(saved.trigger, 'events.closed');
+    const bad = await call('operator', 'points.rules.save', { ...rule, amount: 0, trigger: 'payment.paid' });
+    assert.equal(bad.error.appCode, 'INVALID_INPUT');
+    const wrongFilter = await call('operator', 'points.rules.save', { ...rule, spaceIds: [saved.id] });
+    assert.equal(wrongFilter.error.appCode, 'INVALID_INPUT');
+    const stale = await call('operator', 'points.rules.save', { ...rule, id: saved.id, version: saved.version + 1 });
+    assert.equal(stale.error.appCode, 'CONFLICT');
+    const listed = (await call('operator', 'points.rules.list', { community: 'demo' }, 'GET')).data;
+    assert.deepEqual(
+      listed.map((r: { name: string; awards: unknown }) => [r.name, r.awards]),
+      [['随手拍上报办结', { total: 0, today: 0, capped: 0 }]],
+    );
+  });
 });

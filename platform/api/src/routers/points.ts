@@ -3,16 +3,18 @@ import {
   householdAccounts,
   leaderboard,
   ledgerCheck,
+  listEarningRules,
   listRedemptions,
   listShopItems,
   myRedemptions,
   pointsOf,
   redeemItem,
   reverseTransfer,
+  saveEarningRule,
   saveShopItem,
   transferPoints,
 } from '@shequ/core';
-import { users } from '@shequ/db';
+import { earningTriggers, users } from '@shequ/db';
 import { inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { actorOf, communityFor } from '../community.ts';
@@ -96,8 +98,41 @@ const shopRouter = router({
     }),
 });
 
+/** 积分规则: what earns points or time-bank minutes in the community (check-ins at chosen spaces, closed reports). */
+const rulesRouter = router({
+  list: authedProcedure.input(community).query(async ({ ctx, input }) => {
+    const c = await communityFor(ctx, input.community, 'points.manage');
+    return listEarningRules(ctx.platform.database.db, c.id);
+  }),
+  save: authedProcedure
+    .input(
+      community.extend({
+        id: z.uuid().optional(),
+        version: z.number().int().min(0).optional(),
+        name: z.string().trim().min(1).max(40),
+        nameEn: z.string().trim().max(60).nullish(),
+        trigger: z.enum(earningTriggers),
+        spaceIds: z.array(z.uuid()).max(50).optional(),
+        eventTypes: z
+          .array(z.string().regex(/^[\w.-]{1,64}$/))
+          .max(50)
+          .optional(),
+        kind,
+        amount: z.number().int().min(1).max(10_000),
+        dailyCap: z.number().int().min(1).max(100).nullish(),
+        enabled: z.boolean().optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'points.manage');
+      const { community: _, ...rule } = input;
+      return saveEarningRule(ctx.platform.database.db, c.id, rule, shopActor(ctx));
+    }),
+});
+
 export const pointsRouter = router({
   shop: shopRouter,
+  rules: rulesRouter,
   /** The signed-in user's balance and latest entries in a community (积分 or 时间银行). */
   mine: authedProcedure
     .input(community.extend({ kind, before: z.number().int().positive().optional() }))
