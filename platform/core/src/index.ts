@@ -15,6 +15,7 @@ export * from './basedata/people-service.ts';
 export * from './basedata/person-record.ts';
 export * from './basedata/stats-service.ts';
 export * from './basedata/validate/index.ts';
+export * from './basedata/vehicle-detail.ts';
 export * from './booking/index.ts';
 export * from './config.ts';
 export * from './crypto/index.ts';

@@ -13,10 +13,12 @@ import {
   entryStatus,
   getHouse,
   getPerson,
+  getVehicle,
   grantConsent,
   listConsents,
   listHouses,
   listProposals,
+  listVehicles,
   mapFeatureKinds,
   mapOf,
   myHousehold,
@@ -25,6 +27,7 @@ import {
   searchPeople,
   updateHouse,
   updatePerson,
+  updateVehicle,
   withdrawConsent,
   withdrawMyConsent,
 } from '@shequ/core';
@@ -156,6 +159,32 @@ export const baseRouter = router({
       const c = await communityFor(ctx, input.community, 'base.houses.write');
       return createHouse(baseDeps(ctx), ctx.principal.scope, c.id, input.house, actorOf(ctx));
     }),
+  }),
+  vehicles: router({
+    list: authedProcedure
+      .input(
+        community.extend({
+          plate: z.string().trim().max(12).optional(),
+          kind: z.enum(['resident', 'temporary']).optional(),
+          after: z.string().max(300).optional(),
+          limit: z.number().int().min(1).max(200).optional(),
+        }),
+      )
+      .query(async ({ ctx, input }) => {
+        const c = await communityFor(ctx, input.community, 'base.vehicles.read');
+        const { community: _, ...q } = input;
+        return listVehicles(baseDeps(ctx), ctx.principal.scope, { ...q, communityId: c.id });
+      }),
+    get: authedProcedure.input(community.extend({ id: z.uuid() })).query(async ({ ctx, input }) => {
+      await communityFor(ctx, input.community, 'base.vehicles.read');
+      return getVehicle(baseDeps(ctx), ctx.principal.scope, input.id);
+    }),
+    update: authedProcedure
+      .input(community.extend({ id: z.uuid(), version: z.number().int().min(1), patch: record }))
+      .mutation(async ({ ctx, input }) => {
+        await communityFor(ctx, input.community, 'base.vehicles.write');
+        return updateVehicle(baseDeps(ctx), ctx.principal.scope, input.id, input.version, input.patch, actorOf(ctx));
+      }),
   }),
   /** Data-entry governance: the confidentiality undertaking before a person's first entry. */
   entry: router({

@@ -1,0 +1,219 @@
+import { enqueue } from '@shequ/bus';
+import { changes, compounds, type DataScope, people, vehicles, withScope } from '@shequ/db';
+import { and, asc, eq, like, type SQL, sql } from 'drizzle-orm';
+import { appendAudit } from '../audit/audit-service.ts';
+import { AppError } from '../errors.ts';
+import type { Actor } from '../identity/user-service.ts';
+import { assertMayEnter } from './data-entry.ts';
+import { recordChange } from './people-repo.ts';
+import type { BaseDeps } from './people-service.ts';
+import { checkVehicle } from './vehicle-record.ts';
+
+export interface VehicleQuery {
+  communityId: string;
+  /** The start of a plate, e.g. 浙A or 浙A1. */
+  plate?: string;
+  kind?: 'resident' | 'temporary';
+  /** Opaque cursor from the previous page. */
+  after?: string;
+  limit?: number;
+}
+
+type Row = typeof vehicles.$inferSelect;
+const row = (v: Row, extra: { compound: string | null; owner: string | null }) => ({
+  id: v.id,
+  plate: v.plate,
+  plateColour: v.plateColour,
+  kind: v.kind as 'resident' | 'temporary',
+  energy: v.energy as 'new' | 'fuel',
+  compound: extra.compound,
+  owner: extra.owner,
+  ownerPersonId: v.ownerPersonId,
+  parkingSpace: v.parkingSpace,
+  brand: v.brand,
+  bodyColour: v.bodyColour,
+  parkingMinutes: v.parkingMinutes,
+  version: v.version,
+  updatedAt: v.updatedAt.toISOString(),
+});
+
+const notFound = () => new AppError('NOT_FOUND', { zh: '车辆不存在', en: 'No such vehicle' });
+
+/** A page of vehicles in plate order, by plate prefix and kind; owners by name only (no ID number). */
+export async function listVehicles(d: BaseDeps, scope: DataScope, q: VehicleQuery) {
+  const limit = Math.min(Math.max(q.limit ?? 50, 1), 200);
+  const prefix = q.plate?.trim().toUpperCase();
+  if (prefix && !/^[\p{Script=Han}A-Z0-9]{1,12}$/u.test(prefix)) {
+    throw new AppError('INVALID_INPUT', {
+      zh: '车牌只含汉字、字母和数字',
+      en: 'A plate has only Chinese characters, letters and digits',
+      fieldErrors: { plate: ['车牌只含汉字、字母和数字 / letters, digits and Chinese characters only'] },
+    });
+  }
+  return withScope(d.db, scope, async (tx) => {
+    const conds: SQL[] = [eq(vehicles.communityId, q.communityId)];
+    if (prefix) conds.push(like(vehicles.plate, `${prefix}%`));
+    if (q.kind) conds.push(eq(vehicles.kind, q.kind));
+    if (q.after) {
+      let k: [string, string];
+      try {
+        k = JSON.parse(Buffer.from(q.after, 'base64url').toString('utf8')) as [string, string];
+        if (!Array.isArray(k) || k.length !== 2 || !k.every((x) => typeof x === 'string')) throw new Error('shape');
+      } catch {
+        throw new AppError('INVALID_INPUT', { zh: '翻页位置无效', en: 'Invalid page cursor' });
+      }
+      if (!/^[0-9a-f-]{36}$/i.test(k[1]))
+        throw new AppError('INVALID_INPUT', { zh: '翻页位置无效', en: 'Invalid page cursor' });
+      conds.push(sql`(${vehicles.plate}, ${vehicles.id}) > (${k[0]}, ${k[1]}::uuid)`);
+    }
+    const rows = await tx
+      .select({ v: vehicles, compound: compounds.name, owner: people.name })
+      .from(vehicles)
+      .leftJoin(compounds, eq(compounds.id, vehicles.compoundId))
+      .leftJoin(people, eq(people.id, vehicles.ownerPersonId))
+      .where(and(...conds))
+      .orderBy(asc(vehicles.plate), asc(vehicles.id))
+      .limit(limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    const nextCursor =
+      rows.length > limit && last ? Buffer.from(JSON.stringify([last.v.plate, last.v.id])).toString('base64url') : null;
+    return { items: page.map((r) => row(r.v, { compound: r.compound, owner: r.owner })), nextCursor };
+  });
+}
+
+/** One vehicle: plate, kind, compound and parking, the owner by name (masked ID and phone), and its change history. */
+export async function getVehicle(d: BaseDeps, scope: DataScope, id: string) {
+  return withScope(d.db, scope, async (tx) => {
+    const [found] = await tx
+      .select({
+        v: vehicles,
+        compound: compounds.name,
+        owner: people.name,
+        ownerIdNumber: people.idNumberMasked,
+        ownerPhone: people.phoneMasked,
+      })
+      .from(vehicles)
+      .leftJoin(compounds, eq(compounds.id, vehicles.compoundId))
+      .leftJoin(people, eq(people.id, vehicles.ownerPersonId))
+      .where(eq(vehicles.id, id));
+    if (!found) throw notFound();
+    const history = await tx
+      .select()
+      .from(changes)
+      .where(and(eq(changes.entity, 'vehicle'), eq(changes.entityId, id)))
+      .orderBy(asc(changes.seq));
+    return {
+      ...row(found.v, { compound: found.compound, owner: found.owner }),
+      ownerIdNumber: found.ownerIdNumber,
+      ownerPhone: found.ownerPhone,
+      history: history.map((h) => ({
+        version: h.version,
+        action: h.action,
+        actor: h.actor,
+        at: h.at.toISOString(),
+        fields: ((h.diff as { fields?: string[] }).fields ?? []).slice(),
+      })),
+    };
+  });
+}
+
+/** What the console may change on a vehicle; the plate and its colour are its identity. */
+export const VEHICLE_EDITABLE = ['kind', 'parkingSpace', 'brand', 'bodyColour', 'parkingMinutes'] as const;
+
+/**
+ * Changes a vehicle's kind, parking space, brand, body colour or (temporary vehicles) parking duration. Checked against
+ * the vehicle schema and GA 36 like an import row; the version must be the one the operator saw; recorded and audited.
+ */
+export async function updateVehicle(
+  d: BaseDeps,
+  scope: DataScope,
+  id: string,
+  expectedVersion: number,
+  patch: Record<string, unknown>,
+  actor: Actor,
+) {
+  await assertMayEnter(d.db, actor, 'L2');
+  const unknown = Object.keys(patch).filter((k) => !(VEHICLE_EDITABLE as readonly string[]).includes(k));
+  if (unknown.length) {
+    throw new AppError('INVALID_INPUT', {
+      zh: '只能修改车辆类型、车位、品牌、车身颜色和停放时长',
+      en: 'Only the kind, parking space, brand, body colour and parking duration can change',
+      fieldErrors: Object.fromEntries(unknown.map((k) => [k, ['不可修改 / cannot change']])),
+    });
+  }
+  return withScope(d.db, scope, async (tx) => {
+    const [v] = await tx.select().from(vehicles).where(eq(vehicles.id, id)).for('update');
+    if (!v) throw notFound();
+    if (v.version !== expectedVersion) {
+      throw new AppError('CONFLICT', {
+        zh: '该记录已被他人修改，请刷新后重试',
+        en: 'Someone else changed this record; reload and try again',
+      });
+    }
+    const before: Record<string, unknown> = {
+      kind: v.kind,
+      parkingSpace: v.parkingSpace ?? undefined,
+      brand: v.brand ?? undefined,
+      bodyColour: v.bodyColour ?? undefined,
+      parkingMinutes: v.parkingMinutes ?? undefined,
+    };
+    const merged = { ...before, ...patch };
+    const checked = checkVehicle({
+      plate: v.plate,
+      plateColour: v.plateColour,
+      ...Object.fromEntries(Object.entries(merged).filter(([, x]) => x !== null && x !== undefined && x !== '')),
+    });
+    if (!checked.ok) {
+      throw new AppError('INVALID_INPUT', {
+        zh: '车辆信息有误，请检查标出的字段',
+        en: 'Please correct the marked fields',
+        fieldErrors: checked.fieldErrors,
+      });
+    }
+    const after = checked.value;
+    const fields = VEHICLE_EDITABLE.filter((k) => String(before[k] ?? '') !== String(after[k] ?? ''));
+    if (fields.length === 0) return { id, version: v.version };
+    const version = v.version + 1;
+    await tx
+      .update(vehicles)
+      .set({
+        kind: after.kind,
+        parkingSpace: after.parkingSpace ?? null,
+        brand: after.brand ?? null,
+        bodyColour: after.bodyColour ?? null,
+        parkingMinutes: after.parkingMinutes ?? null,
+        version,
+        updatedAt: new Date(),
+        updatedBy: actor.subject,
+      })
+      .where(and(eq(vehicles.id, id), eq(vehicles.version, expectedVersion)));
+    await recordChange(tx, {
+      communityId: v.communityId,
+      entity: 'vehicle',
+      entityId: id,
+      version,
+      action: 'update',
+      actor: actor.subject,
+      fields: [...fields],
+    });
+    await appendAudit(tx, {
+      subject: actor.subject,
+      subjectRole: actor.role,
+      action: 'base.vehicle.update',
+      objectType: 'vehicle',
+      objectId: id,
+      communityId: v.communityId,
+      result: 'success',
+      sourceIp: actor.ip,
+      requestId: actor.requestId,
+      detail: { plate: v.plate, fields },
+    });
+    await enqueue(tx, {
+      subject: 'shequ.base.vehicle_updated',
+      communityId: v.communityId,
+      data: { id, version, fields },
+    });
+    return { id, version };
+  });
+}
