@@ -20,7 +20,7 @@ import {
   text,
   uploadAndCheck,
 } from './console-steps.ts';
-import { housesCsv, importedName, peopleCsv } from './import-files.ts';
+import { housesCsv, importedName, peopleCsv, vehiclesCsv } from './import-files.ts';
 import { addArrayItem, csvText, downloadExport, openEdit } from './person-steps.ts';
 
 const PASSWORD = 'Shequ@2026';
@@ -191,6 +191,57 @@ test('房屋管理: the imported houses of building 8 in order; one shows who li
       .getByText(/建筑面积/)
       .waitFor();
     await page.screenshot({ path: '/tmp/shequ-house.png', fullPage: true });
+  });
+});
+
+test('车辆管理: a vehicle sheet with an impossible plate is refused row by row; fixed, the cars are listed and one is edited', async () => {
+  const bad = join(filesDir, '车辆-有误.csv');
+  const good = join(filesDir, '车辆.csv');
+  await writeFile(bad, vehiclesCsv(true));
+  await writeFile(good, vehiclesCsv(false));
+  await asOperator(async (page) => {
+    await openMenu(page, '数据导入', /\/console\/import$/);
+    await importFile(page, '车辆', bad);
+    await page.getByTestId('import-errors').waitFor();
+    const errors = page.getByTestId('import-error-row');
+    assert.equal(await errors.count(), 1);
+    assert.equal(await text(errors.first().locator('td').first()), '3');
+    assert.match(await text(errors.first()), /车牌/);
+    assert.equal(await page.getByTestId('import-commit').isDisabled(), true);
+    await page.getByTestId('import-reupload').click();
+    await uploadAndCheck(page, good);
+    await page.getByTestId('import-ok').waitFor();
+    await commitImport(page);
+    assert.match(await text(page.getByTestId('import-result')), /新增 3 条/);
+
+    await openMenu(page, '车辆管理', /\/console\/vehicles$/);
+    await page.getByTestId('vehicles-plate').locator('input').fill('浙a');
+    await page.getByTestId('vehicles-plate').locator('input').press('Enter');
+    const rows = tableRows(page, 'vehicles-table');
+    await rows.filter({ hasText: '浙AD12202' }).waitFor();
+    assert.deepEqual(
+      (await rows.getByTestId('vehicle-link').allTextContents()).map((x) => x.trim()),
+      ['浙A8B101', '浙AD12202'],
+    );
+    assert.match(await text(rows.filter({ hasText: '浙AD12202' })), /新能源.*导入居民2/);
+    await rows.getByTestId('vehicle-link').first().click();
+    await page.waitForURL(/\/console\/vehicles\/[0-9a-f-]{36}$/);
+    assert.equal(await text(page.getByTestId('vehicle-plate')), '浙A8B101');
+    assert.equal(await text(page.getByTestId('vehicle-owner')), importedName(1));
+    assert.match(await text(page.getByTestId('vehicle-owner-id')), /330106\*{8}\d{3}[\dX]/);
+    await page.getByTestId('vehicle-edit').click();
+    await acceptUndertakingIfShown(page, page.getByTestId('vehicle-edit-drawer'));
+    const drawer = page.getByTestId('vehicle-edit-drawer');
+    await drawer.locator('#root_parkingSpace').fill('C-12');
+    await drawer.locator('#root_brand').fill('比亚迪');
+    await page.getByTestId('vehicle-save').click();
+    await page.getByTestId('vehicle-parking').getByText('C-12').waitFor();
+    await page
+      .getByTestId('vehicle-history-entry')
+      .filter({ hasText: 'v2 · update' })
+      .getByText(/车位.*品牌/)
+      .waitFor();
+    await page.screenshot({ path: '/tmp/shequ-vehicle.png', fullPage: true });
   });
 });
 

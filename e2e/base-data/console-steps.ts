@@ -28,7 +28,7 @@ export async function searchPeople(page: Page, text: string) {
   await page.getByTestId('people-search').locator('input').press('Enter');
 }
 
-export async function importFile(page: Page, kind: '人员' | '房屋', path: string) {
+export async function importFile(page: Page, kind: '人员' | '房屋' | '车辆', path: string) {
   await page.getByTestId('import-kind').getByText(kind, { exact: true }).click();
   await page.getByTestId('import-next').click();
   await uploadAndCheck(page, path);

@@ -32,3 +32,19 @@ export function peopleCsv(badRows: number[], phones: Record<number, string> = {}
   });
   return `\uFEFF${[PEOPLE_HEADER, ...rows].join('\r\n')}\r\n`;
 }
+
+const VEHICLES_HEADER = '车牌号码,号牌颜色,车辆类型,车主证件号码,小区,车位,停放时长';
+
+/**
+ * Vehicles of the imported residents 1 and 2 (a fuel car and a new-energy one) and a temporary car; with `badPlate`,
+ * the second row's plate has a letter O, which GA 36 plates never use.
+ */
+export function vehiclesCsv(badPlate: boolean): string {
+  const owner = (i: number) => validId(`33010619800101${String(100 + i)}`);
+  const rows = [
+    `浙A8B101,蓝,居民,${owner(1)},示范小区,B-101,`,
+    `${badPlate ? '浙AD1O202' : '浙AD12202'},,居民,${owner(2)},示范小区,B-102,`,
+    '浙B7C303,蓝,临时,,,,45',
+  ];
+  return `\uFEFF${[VEHICLES_HEADER, ...rows].join('\r\n')}\r\n`;
+}

@@ -12,6 +12,7 @@ import { mergesEn } from './merges-en';
 import { messageEn } from './message-en';
 import { paymentEn } from './payment-en';
 import { pointsEn } from './points-en';
+import { vehiclesEn } from './vehicles-en';
 import type { Messages } from './zh-CN';
 
 export const en: Messages = {
@@ -21,6 +22,7 @@ export const en: Messages = {
   ...cockpitEn,
   ...householdEn,
   ...housesEn,
+  ...vehiclesEn,
   ...iotEn,
   ...paymentEn,
   ...pointsEn,
@@ -143,6 +145,7 @@ export const en: Messages = {
   'import.step.done': 'Done',
   'import.kind.people': 'People',
   'import.kind.houses': 'Houses',
+  'import.kind.vehicles': 'Vehicles',
   'import.template': 'Download the {kind} template',
   'import.templateSuffix': '-template',
   'import.next': 'Next',

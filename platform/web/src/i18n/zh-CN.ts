@@ -15,6 +15,7 @@ import { mergesZhCN } from './merges-zh-CN';
 import { messageZhCN } from './message-zh-CN';
 import { paymentZhCN } from './payment-zh-CN';
 import { pointsZhCN } from './points-zh-CN';
+import { vehiclesZhCN } from './vehicles-zh-CN';
 
 export const zhCN = {
   ...accessZhCN,
@@ -23,6 +24,7 @@ export const zhCN = {
   ...cockpitZhCN,
   ...householdZhCN,
   ...housesZhCN,
+  ...vehiclesZhCN,
   ...iotZhCN,
   ...paymentZhCN,
   ...pointsZhCN,
@@ -145,6 +147,7 @@ export const zhCN = {
   'import.step.done': '完成',
   'import.kind.people': '人员',
   'import.kind.houses': '房屋',
+  'import.kind.vehicles': '车辆',
   'import.template': '下载{kind}导入模板',
   'import.templateSuffix': '导入模板',
   'import.next': '下一步',

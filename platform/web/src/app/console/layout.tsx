@@ -26,6 +26,7 @@ const nav: NavItem[] = [
   { href: '/console', labelKey: 'shell.workbench', icon: <DashboardOutlined /> },
   { href: '/console/people', labelKey: 'nav.people', icon: <TeamOutlined /> },
   { href: '/console/houses', labelKey: 'nav.houses', icon: <HomeOutlined /> },
+  { href: '/console/vehicles', labelKey: 'nav.vehicles', icon: <CarOutlined /> },
   { href: '/console/events', labelKey: 'nav.events', icon: <AlertOutlined /> },
   { href: '/console/import', labelKey: 'nav.import', icon: <CloudUploadOutlined /> },
   { href: '/console/merges', labelKey: 'nav.merges', icon: <MergeCellsOutlined /> },

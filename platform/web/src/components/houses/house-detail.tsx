@@ -146,7 +146,11 @@ export function HouseDetail({ community, id }: { community: string; id: string }
             dataSource={h.vehicles}
             locale={{ emptyText: t('houses.noVehicles') }}
             columns={[
-              { title: t('houses.col.plate'), dataIndex: 'plate' },
+              {
+                title: t('houses.col.plate'),
+                key: 'plate',
+                render: (_, c) => <Link href={`/console/vehicles/${c.id}`}>{c.plate}</Link>,
+              },
               { title: t('houses.col.plateColour'), dataIndex: 'plateColour' },
               { title: t('houses.col.owner'), dataIndex: 'owner' },
               { title: t('houses.col.parking'), dataIndex: 'parkingSpace' },

@@ -1,6 +1,6 @@
 import type { AppErrorData } from '@/lib/app-error';
 
-export type ImportKind = 'people' | 'houses';
+export type ImportKind = 'people' | 'houses' | 'vehicles';
 
 export type ImportReport = {
   batchId: string;

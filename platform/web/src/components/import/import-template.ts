@@ -4,6 +4,7 @@ import type { ImportKind } from './import-api';
 export const templateHeaders: Record<ImportKind, string[]> = {
   people: ['姓名', '证件类型', '证件号码', '手机号码', '小区', '楼栋', '单元', '楼层', '房号', '与房屋关系'],
   houses: ['小区', '楼栋', '单元', '楼层', '房号', '户型', '建筑面积', '产权性质'],
+  vehicles: ['车牌号码', '号牌颜色', '车辆类型', '车主证件号码', '小区', '车位', '品牌', '车身颜色', '停放时长'],
 };
 
 /** Saves an empty template; the BOM makes Excel open the UTF-8 CSV with the right encoding. */

@@ -80,6 +80,7 @@ export function ImportWizard({ community }: { community: string }) {
             options={[
               { value: 'people', label: t('import.kind.people') },
               { value: 'houses', label: t('import.kind.houses') },
+              { value: 'vehicles', label: t('import.kind.vehicles') },
             ]}
           />
           <Button

@@ -1,0 +1,38 @@
+import type { RJSFSchema, UiSchema } from '@rjsf/utils';
+import raw from '@schemas/base/vehicle.schema.json';
+import type { Lang } from '@/i18n/lang';
+
+type Prop = { title?: string; enum?: string[]; 'x-enumNames'?: string[] };
+const properties = raw.properties as Record<string, Prop>;
+
+/** What the console may change on a vehicle; the plate and its colour are its identity (platform/core VEHICLE_EDITABLE). */
+export const VEHICLE_EDITABLE = ['kind', 'parkingSpace', 'brand', 'bodyColour', 'parkingMinutes'] as const;
+
+/** The vehicle exchange schema cut down to the editable fields. */
+export const vehicleEditSchema: RJSFSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['kind'],
+  properties: Object.fromEntries(VEHICLE_EDITABLE.map((k) => [k, raw.properties[k]])),
+} as RJSFSchema;
+
+export function vehicleEditUiSchema(submitText: string): UiSchema {
+  const ui: UiSchema = { 'ui:submitButtonOptions': { submitText, props: { 'data-testid': 'vehicle-save' } } };
+  for (const k of ['kind'] as const) {
+    const names = properties[k]['x-enumNames'];
+    if (names) ui[k] = { 'ui:enumNames': names };
+  }
+  return ui;
+}
+
+/** Label of an enum value of the vehicle schema (kind, plateColour): Chinese from the schema, else the code. */
+export function vehicleEnumLabel(field: 'kind' | 'plateColour', value: string | null | undefined, lang: Lang): string {
+  if (!value) return '';
+  const p = properties[field];
+  const i = p.enum?.indexOf(value) ?? -1;
+  if (lang === 'zh-CN' && i >= 0 && p['x-enumNames']?.[i]) return p['x-enumNames'][i];
+  return value.replace(/_/g, ' ');
+}
+
+/** A field's title from the schema (Chinese). */
+export const vehicleFieldTitle = (field: string) => properties[field]?.title ?? field;
