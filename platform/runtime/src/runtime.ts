@@ -11,6 +11,8 @@ export interface PluginRuntime {
 }
 
 const hour = 3_600_000;
+/** How often counted handler metrics are written. */
+const metricsFlushMs = 5_000;
 
 /**
  * Starts the sandbox processes and the plugin host of an API process. With `triggers`, apps also receive the bus
@@ -41,6 +43,12 @@ export async function openPluginRuntime(
   );
   const subscriptions = opts.triggers ? await startSubscriptions(host, platform.bus, log) : undefined;
   const jobs = opts.triggers ? startJobs(host, log) : undefined;
+  // Handler metrics leave memory in batches: the hot path only counts.
+  const metricsTimer = setInterval(
+    () => void host.flushMetrics().catch((err) => log.warn({ err }, 'handler metrics flush failed; will retry')),
+    metricsFlushMs,
+  );
+  metricsTimer.unref();
   let timer: NodeJS.Timeout | undefined;
   if (opts.purge) {
     const purge = () =>
@@ -56,6 +64,7 @@ export async function openPluginRuntime(
     host,
     async close() {
       clearInterval(timer);
+      clearInterval(metricsTimer);
       jobs?.stop();
       await subscriptions?.stop();
       await host.close();
