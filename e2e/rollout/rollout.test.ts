@@ -57,6 +57,9 @@ async function publish(version: string) {
   for (const step of ['claim', 'approve', 'shelve']) await admin.mutate(`market.${step}`, { id: body.submissionId });
 }
 
+/** An option of the open antd Select dropdown (the selected value shows the same title). */
+const option = (p: Page, title: string) => p.locator(`.ant-select-item-option[title="${title}"]`);
+
 const versionIn = async (community: string) =>
   (await admin.query<Array<{ pluginId: string; version: string }>>('market.installs', { community })).find(
     (i) => i.pluginId === APP,
@@ -79,7 +82,7 @@ before(
     ({ session, page } = await signIn(platform, 'admin', /\/(console|gov|designer|market)/));
     await page.goto(`${platform.webUrl}/market/rollouts`);
     await page.getByTestId('rollout-app').click();
-    await page.getByTitle(`便签 (${APP})`).click();
+    await option(page, `便签 (${APP})`).click();
     await page.getByTestId('rollout-count-1.0.0').getByText('1.0.0：3 个社区').waitFor();
   },
   { timeout: 600_000 },
@@ -93,7 +96,7 @@ after(async () => {
 test('the operator starts a rollout of 1.1.0 with one pilot community: only the pilot is upgraded', async () => {
   const form = page.getByTestId('rollout-start-form');
   await form.getByTestId('rollout-pilots').click();
-  await page.getByTitle('东园社区 (east) · 1.0.0').click();
+  await option(page, '东园社区 (east) · 1.0.0').click();
   await page.keyboard.press('Escape');
   await form.getByTestId('rollout-start').click();
   const active = page.getByTestId('rollout-active');
