@@ -56,11 +56,10 @@ export {
   rollBackAll,
   rolloutById,
   rolloutSubject,
-  type StartRollout,
-  startRollout,
   type Within,
 } from './rollout.ts';
 export { checkRollouts, rolloutChecker, startRolloutChecks } from './rollout-check.ts';
+export { type StartRollout, startRollout } from './rollout-start.ts';
 export { appMetrics, rolloutApps, rolloutOverview } from './rollout-views.ts';
 export { maxUploadBytes, submitPackage } from './submit.ts';
 export { listSubmissions, type Move, moveSubmission, reportFor, resubmit, transitions } from './workflow.ts';

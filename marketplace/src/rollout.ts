@@ -12,9 +12,7 @@ import {
 } from '@shequ/db';
 import { escalationOf, upgradePlugin } from '@shequ/runtime';
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
-import semver from 'semver';
-import { conflict, hostOf, invalid, type Market, type MarketActor, notFound, pgCode } from './context.ts';
-import { shelfVersions } from './installs.ts';
+import { conflict, hostOf, invalid, type Market, type MarketActor, notFound } from './context.ts';
 
 /** Whether the acting operator may operate apps in a community (by its region path). */
 export type Within = (regionPath: string) => boolean;
@@ -25,19 +23,6 @@ interface Text {
 }
 
 export const rolloutSubject = (event: string) => `shequ.market.rollout.${event}`;
-const none = { services: {}, data: [], hosts: [] };
-
-export interface StartRollout {
-  pluginId: string;
-  toVersion: string;
-  pilotCommunityIds: string[];
-  /** Error rate (0–1) of the new version above which every upgraded community is rolled back. */
-  threshold: number;
-  /** Calls of the new version needed before its error rate counts (in one community or all upgraded together). */
-  minCalls: number;
-  /** The answer to a permission escalation: which new permissions to grant (the rest stay ungranted). */
-  grantNew?: string[];
-}
 
 const forbidden = (zh: string, en: string) => new AppError('FORBIDDEN', { zh, en });
 const noteOf = (err: unknown): Text =>
@@ -45,7 +30,13 @@ const noteOf = (err: unknown): Text =>
     ? { zh: err.messageZh, en: err.messageEn }
     : { zh: '升级失败', en: `The upgrade failed: ${(err as Error).message}` };
 
-async function audit(tx: Executor, actor: MarketActor, action: string, r: Rollout, detail: Record<string, unknown>) {
+export async function audit(
+  tx: Executor,
+  actor: MarketActor,
+  action: string,
+  r: Rollout,
+  detail: Record<string, unknown>,
+) {
   await appendAudit(tx, {
     subject: actor.subject,
     subjectRole: actor.role ?? null,
@@ -89,115 +80,7 @@ export async function installsOf(m: Market, pluginId: string) {
   );
 }
 
-function checkLimits(input: StartRollout) {
-  if (!(input.threshold > 0 && input.threshold <= 1))
-    throw invalid(
-      '错误率阈值须在 0 到 100% 之间（不含 0）',
-      'The error-rate threshold must be above 0 and at most 1 (100%)',
-    );
-  if (!Number.isInteger(input.minCalls) || input.minCalls < 1 || input.minCalls > 1_000_000)
-    throw invalid(
-      '最少调用次数须为 1 到 1,000,000 的整数',
-      'The minimum call count must be a whole number from 1 to 1,000,000',
-    );
-  if (input.pilotCommunityIds.length === 0 || input.pilotCommunityIds.length > 500)
-    throw invalid('请选择 1 到 500 个试点社区', 'Choose between 1 and 500 pilot communities');
-}
-
-/**
- * Starts a staged upgrade: the pilot communities (which must all run the same, older version) are upgraded at once;
- * every other community in the operator's jurisdiction on that version waits for `promoteRollout`. Pinned installs
- * are skipped. A permission escalation needs the operator's `grantNew` answer, as a single upgrade does.
- */
-export async function startRollout(m: Market, actor: MarketActor, input: StartRollout, within: Within) {
-  checkLimits(input);
-  const host = hostOf(m);
-  const pilots = [...new Set(input.pilotCommunityIds)];
-  if (!(await shelfVersions(m, input.pluginId)).includes(input.toVersion))
-    throw conflict(
-      `${input.pluginId} 的 ${input.toVersion} 版本不在架上，不能升级到该版本`,
-      `${input.pluginId}@${input.toVersion} is not on the shelf; it cannot be rolled out`,
-    );
-  const installs = (await installsOf(m, input.pluginId)).filter((i) => within(i.path));
-  const pilotRows = pilots.map((id) => {
-    const row = installs.find((i) => i.communityId === id);
-    if (!row) throw notFound('试点社区没有安装该应用', `${input.pluginId} is not installed in pilot community ${id}`);
-    return row;
-  });
-  const from = pilotRows[0].version;
-  const mixed = pilotRows.filter((r) => r.version !== from);
-  if (mixed.length)
-    throw invalid(
-      `试点社区须运行同一版本（${pilotRows[0].code} 为 ${from}，${mixed[0].code} 为 ${mixed[0].version}）`,
-      `The pilot communities must run one version: ${pilotRows[0].code} runs ${from}, ${mixed[0].code} runs ${mixed[0].version}`,
-    );
-  if (!semver.gt(input.toVersion, from))
-    throw invalid(
-      `只能升级到更高的版本（试点社区当前 ${from}）`,
-      `A rollout goes to a newer version; the pilot communities run ${from}`,
-    );
-  const pinnedPilot = pilotRows.find((r) => r.pinnedVersion);
-  if (pinnedPilot)
-    throw conflict(
-      `试点社区 ${pinnedPilot.code} 已固定在 ${pinnedPilot.pinnedVersion} 版本，请先取消固定或另选试点`,
-      `Pilot community ${pinnedPilot.code} is pinned at ${pinnedPilot.pinnedVersion}; unpin it or choose another pilot`,
-    );
-  const [toPkg, fromPkg] = [
-    await host.package(input.pluginId, input.toVersion),
-    await host.package(input.pluginId, from),
-  ];
-  if (!toPkg) throw notFound('应用版本不存在', `No package ${input.pluginId}@${input.toVersion}`);
-  const escalation = escalationOf(toPkg.manifest, fromPkg?.manifest, none);
-  if (escalation.length && !input.grantNew)
-    throw conflict(
-      `新版本申请了新的权限，需要重新授权：${escalation.join('、')}`,
-      `The new version asks for new permissions that need a grant: ${escalation.join(', ')}`,
-    );
-  const unknown = (input.grantNew ?? []).filter((p) => !escalation.includes(p));
-  if (unknown.length)
-    throw invalid(
-      `这些不是新版本新增的权限：${unknown.join('、')}`,
-      `Not new permissions of this version: ${unknown.join(', ')}`,
-    );
-  const rest = installs.filter((i) => i.version === from && !pilots.includes(i.communityId));
-  let rollout: Rollout;
-  try {
-    rollout = await withScope(m.database.db, { kind: 'all' }, async (tx) => {
-      const [r] = await tx
-        .insert(marketRollouts)
-        .values({
-          pluginId: input.pluginId,
-          fromVersion: from,
-          toVersion: input.toVersion,
-          threshold: input.threshold,
-          minCalls: input.minCalls,
-          grantNew: input.grantNew ?? null,
-          startedBy: actor.subject,
-        })
-        .returning();
-      await tx.insert(marketRolloutCommunities).values([
-        ...pilots.map((communityId) => ({ rolloutId: r.id, communityId, pilot: true })),
-        ...rest.map((i) => ({
-          rolloutId: r.id,
-          communityId: i.communityId,
-          pilot: false,
-          state: (i.pinnedVersion ? 'skipped' : 'pending') as RolloutCommunityState,
-          note: i.pinnedVersion ? pinnedNote(i.pinnedVersion) : null,
-        })),
-      ]);
-      await audit(tx, actor, 'started', r, { pilots: pilots.length, rest: rest.length, threshold: input.threshold });
-      return r;
-    });
-  } catch (err) {
-    if (pgCode(err) === '23505')
-      throw conflict('该应用已有进行中的分批升级', `${input.pluginId} already has a rollout in progress`);
-    throw err;
-  }
-  await runStage(m, actor, rollout, true);
-  return rolloutById(m, rollout.id);
-}
-
-const pinnedNote = (v: string): Text => ({ zh: `已固定在 ${v} 版本，跳过`, en: `Pinned at ${v}; skipped` });
+export const pinnedNote = (v: string): Text => ({ zh: `已固定在 ${v} 版本，跳过`, en: `Pinned at ${v}; skipped` });
 
 async function setState(
   m: Market,
@@ -216,8 +99,15 @@ async function setState(
   );
 }
 
+async function isActive(m: Market, id: string) {
+  const [row] = await withScope(m.database.db, { kind: 'all' }, (tx) =>
+    tx.select({ status: marketRollouts.status }).from(marketRollouts).where(eq(marketRollouts.id, id)),
+  );
+  return row?.status === 'active';
+}
+
 /** Upgrades the pending communities of one group (each in its own transaction, through `upgradePlugin`). */
-async function runStage(m: Market, actor: MarketActor, r: Rollout, pilot: boolean) {
+export async function runStage(m: Market, actor: MarketActor, r: Rollout, pilot: boolean) {
   const host = hostOf(m);
   const rows = await withScope(m.database.db, { kind: 'all' }, (tx) =>
     tx
@@ -246,6 +136,8 @@ async function runStage(m: Market, actor: MarketActor, r: Rollout, pilot: boolea
       });
       continue;
     }
+    // The checker or an operator may end the rollout while this stage runs: stop upgrading then.
+    if (!(await isActive(m, r.id))) break;
     try {
       host.forget(row.communityId, r.pluginId);
       const install = await host.install(row.communityId, r.pluginId);
@@ -254,6 +146,12 @@ async function runStage(m: Market, actor: MarketActor, r: Rollout, pilot: boolea
       const grantNew = r.grantNew ? r.grantNew.filter((p) => own.includes(p)) : undefined;
       await upgradePlugin(host, row.communityId, r.pluginId, r.toVersion, actor, { grantNew });
       await setState(m, r.id, row.communityId, 'upgraded', null);
+      if (!(await isActive(m, r.id))) {
+        // Ended while this community was being upgraded (after the roll-back picked its communities): undo it here.
+        await upgradePlugin(host, row.communityId, r.pluginId, r.fromVersion, actor, { rollback: true });
+        await setState(m, r.id, row.communityId, 'rolled_back', { zh: '分批升级已结束', en: 'The rollout ended' });
+        break;
+      }
     } catch (err) {
       await setState(m, r.id, row.communityId, 'failed', noteOf(err));
     }
