@@ -10,7 +10,7 @@ import {
   pluginRecords,
   testEngines,
 } from '@shequ/db';
-import { generatePublisherKey } from '@shequ/runtime';
+import { generatePublisherKey, metricsRetentionDays, purgeHandlerMetrics } from '@shequ/runtime';
 import { and, eq, inArray } from 'drizzle-orm';
 import { communityInstalls, installFromShelf, pin, rollback } from './installs.ts';
 import { addPublisherKey, createPublisher } from './publishers.ts';
@@ -107,6 +107,18 @@ for (const engine of testEngines()) {
       const byHandler = await appMetrics(fx.market, { pluginId: APP, communityIds: [fx.demo], byHandler: true }, all);
       assert.deepEqual(byHandler.map((x) => x.handler).sort(), ['create', 'list']);
       assert.deepEqual(await appMetrics(fx.market, { pluginId: APP }, () => false), []);
+      // Rows past the retention period go with the hourly purge; recent ones stay.
+      await fx.database.db.insert(pluginHandlerMetrics).values({
+        communityId: fx.demo,
+        pluginId: APP,
+        version: '0.9.0',
+        handler: 'list',
+        hour: new Date(Date.now() - (metricsRetentionDays + 1) * 86_400_000),
+        calls: 1,
+        buckets: [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+      });
+      assert.equal(await purgeHandlerMetrics(fx.database.db), 1);
+      assert.equal((await appMetrics(fx.market, { pluginId: APP }, all)).length, 2);
     });
 
     test('bad input is refused with a clear reason and nothing starts', async () => {

@@ -5,6 +5,8 @@ export {
   HandlerMetrics,
   latencyBounds,
   type MetricSummary,
+  metricsRetentionDays,
+  purgeHandlerMetrics,
   quantileMs,
   readHandlerMetrics,
 } from './host/metrics.ts';

@@ -1,4 +1,5 @@
 import type { Platform } from '@shequ/core';
+import { purgeHandlerMetrics } from './host/metrics.ts';
 import { PluginHost } from './host/plugin-host.ts';
 import { coreCapabilities } from './host/services.ts';
 import { purgeUninstalled } from './lifecycle.ts';
@@ -52,10 +53,13 @@ export async function openPluginRuntime(
   let timer: NodeJS.Timeout | undefined;
   if (opts.purge) {
     const purge = () =>
-      purgeUninstalled(host).then(
-        (r) => r.installs > 0 && log.info(r, 'purged uninstalled apps past their retention'),
-        (err) => log.error({ err }, 'plugin purge failed'),
-      );
+      Promise.all([
+        purgeUninstalled(host).then(
+          (r) => r.installs > 0 && log.info(r, 'purged uninstalled apps past their retention'),
+          (err) => log.error({ err }, 'plugin purge failed'),
+        ),
+        purgeHandlerMetrics(platform.database.db).catch((err) => log.error({ err }, 'handler metrics purge failed')),
+      ]);
     void purge();
     timer = setInterval(purge, hour);
     timer.unref();

@@ -1,5 +1,5 @@
 import { type Executor, pluginHandlerMetrics, withScope } from '@shequ/db';
-import { and, eq, gte, inArray, sql } from 'drizzle-orm';
+import { and, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 
 /** Upper bounds (ms) of the latency buckets; one more bucket counts the calls slower than the last bound. */
 export const latencyBounds = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] as const;
@@ -225,4 +225,18 @@ export async function readHandlerMetrics(
     p95Ms: quantileMs(c.buckets, 0.95, Math.round(c.maxMs * 10) / 10),
     p99Ms: quantileMs(c.buckets, 0.99, Math.round(c.maxMs * 10) / 10),
   }));
+}
+
+/** How long hourly handler metrics are kept (a year and a bit: year-on-year operations reports). */
+export const metricsRetentionDays = 400;
+
+/** Deletes hourly handler metrics older than the retention period (with the hourly purge job). */
+export async function purgeHandlerMetrics(db: Executor, now = new Date(), days = metricsRetentionDays) {
+  const gone = await withScope(db, { kind: 'all' }, (tx) =>
+    tx
+      .delete(pluginHandlerMetrics)
+      .where(lt(pluginHandlerMetrics.hour, new Date(now.getTime() - days * 86_400_000)))
+      .returning({ hour: pluginHandlerMetrics.hour }),
+  );
+  return gone.length;
 }
