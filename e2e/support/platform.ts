@@ -27,6 +27,8 @@ export type RunningPlatform = {
 export type StartOptions = {
   /** Extra environment for `shequ start`; it wins over the suite defaults below. */
   env?: Record<string, string>;
+  /** Runs on the fresh data directory before the platform starts (e.g. `seedCommunities` from ./communities.ts). */
+  prepare?: (dataDir: string, env: Record<string, string>) => Promise<void>;
 };
 
 /** Every device listener on a free port, no simulated device traffic: suites share the machine. */
@@ -111,6 +113,14 @@ export async function startPlatform(opts: StartOptions = {}): Promise<RunningPla
     return { webUrl: external.replace(/\/+$/, ''), apiUrl, adminToken, stop: async () => {} };
   }
   const dataDir = await mkdtemp(join(tmpdir(), 'shequ-e2e-'));
+  if (opts.prepare) {
+    try {
+      await opts.prepare(dataDir, { ...SUITE_ENV, ...opts.env, SHEQU_DATA_DIR: dataDir });
+    } catch (error) {
+      await rm(dataDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
   const [webPort, apiPort] = [await freePort(), await freePort()];
   const webUrl = `http://127.0.0.1:${webPort}`;
   const apiUrl = `http://127.0.0.1:${apiPort}`;

@@ -46,5 +46,20 @@ export {
   type ReviewBudgets,
   schemaComplexity,
 } from './review-checks.ts';
+export {
+  abortRollout,
+  completeRollout,
+  installsOf,
+  leaveRollout,
+  promoteRollout,
+  type Rollout,
+  rollBackAll,
+  rolloutById,
+  rolloutSubject,
+  type Within,
+} from './rollout.ts';
+export { checkRollouts, rolloutChecker, startRolloutChecks } from './rollout-check.ts';
+export { type StartRollout, startRollout } from './rollout-start.ts';
+export { appMetrics, rolloutApps, rolloutOverview } from './rollout-views.ts';
 export { maxUploadBytes, submitPackage } from './submit.ts';
 export { listSubmissions, type Move, moveSubmission, reportFor, resubmit, transitions } from './workflow.ts';

@@ -11,6 +11,7 @@ import { installPluginMany, listInstalls, upgradePlugin } from '@shequ/runtime';
 import { and, eq, inArray } from 'drizzle-orm';
 import semver from 'semver';
 import { conflict, hostOf, invalid, type Market, type MarketActor, notFound } from './context.ts';
+import { leaveRollout } from './rollout.ts';
 
 /** How many earlier versions an operator may roll back to. */
 export const rollbackDepth = 5;
@@ -114,10 +115,12 @@ export async function rollback(
       `A rollback goes to one of the last ${rollbackDepth} reviewed older versions: ${candidates.join(', ') || 'none'}`,
     );
   host.forget(input.communityId, input.pluginId);
-  return upgradePlugin(host, input.communityId, input.pluginId, input.version, actor, {
+  const report = await upgradePlugin(host, input.communityId, input.pluginId, input.version, actor, {
     rollback: true,
     dryRun: input.dryRun,
   });
+  if (!input.dryRun) await leaveRollout(m, input.communityId, input.pluginId);
+  return report;
 }
 
 /** Pins (or with `null` unpins) a community's install at a version: upgrades leave it alone until unpinned. */
@@ -128,6 +131,16 @@ export async function pin(
   pluginId: string,
   version: string | null,
 ) {
+  if (version !== null) {
+    const install = await hostOf(m).install(communityId, pluginId);
+    if (!install || install.state === 'uninstalled')
+      throw notFound('本社区没有安装该应用', `${pluginId} is not installed in this community`);
+    if (install.version !== version)
+      throw invalid(
+        `只能固定在当前运行的版本（${install.version}）`,
+        `An install is pinned at the version it runs (${install.version}), not ${version}`,
+      );
+  }
   await withScope(m.database.db, { kind: 'communities', ids: [communityId] }, async (tx) => {
     if (version === null) {
       await tx

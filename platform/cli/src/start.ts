@@ -28,7 +28,7 @@ import {
   RuleEngine,
   startTelemetryMaintenance,
 } from '@shequ/iot';
-import { listenForKills, startUpstreamSync } from '@shequ/marketplace';
+import { listenForKills, startRolloutChecks, startUpstreamSync } from '@shequ/marketplace';
 import { openPluginRuntime, type PluginRuntime } from '@shequ/runtime';
 import { installDemoApps } from './demo-apps.ts';
 import { removeRuntime, writeRuntime } from './runtime-file.ts';
@@ -222,6 +222,7 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
   let plugins: PluginRuntime | undefined;
   let killListener: Subscription | undefined;
   let upstreamSync: ReturnType<typeof startUpstreamSync> | undefined;
+  let rolloutChecks: ReturnType<typeof startRolloutChecks> | undefined;
   const adminToken = newAdminToken();
   const iot = has('iot') ? await startIot(platform, () => plugins) : undefined;
   let eventLoop:
@@ -271,6 +272,14 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
           onError: (err) => platform.log.warn({ err }, 'upstream catalog sync failed; will retry'),
         },
       );
+    // Staged upgrades: the checker rolls a rollout back when its new version fails too often (every API process
+    // may run it: ending a rollout is conditional on it still being active). It needs the plugin host, so it runs
+    // with the api role, which every deployment has.
+    rolloutChecks = startRolloutChecks(
+      { database: platform.database, crypto: platform.crypto, host: plugins.host },
+      platform.log,
+      config.rolloutCheckSeconds * 1000,
+    );
     if (has('web')) web = startWeb(config.port, config.host, apiUrl);
     writeRuntime(config.dataDir, {
       pid: process.pid,
@@ -340,6 +349,7 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     iot?.maintenance.stop();
     await iot?.ruleSub.stop();
     await upstreamSync?.stop();
+    await rolloutChecks?.stop();
     await killListener?.stop();
     await eventLoop?.alarms.stop();
     await eventLoop?.passes.stop();

@@ -44,6 +44,8 @@ export interface Config {
   upstreamHosts: string[];
   /** Seconds between upstream catalog syncs (`SHEQU_UPSTREAM_SYNC_SECONDS`, 0 turns the job off). */
   upstreamSyncSeconds: number;
+  /** Seconds between checks of active staged upgrades for automatic rollback (`SHEQU_ROLLOUT_CHECK_SECONDS`). */
+  rolloutCheckSeconds: number;
 }
 
 function catalogId(env: NodeJS.ProcessEnv): string {
@@ -201,5 +203,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((h) => h.trim().toLowerCase())
       .filter(Boolean),
     upstreamSyncSeconds: count(env, 'SHEQU_UPSTREAM_SYNC_SECONDS', 60, 0, 86400),
+    rolloutCheckSeconds: count(env, 'SHEQU_ROLLOUT_CHECK_SECONDS', 30, 1, 3600),
   };
 }

@@ -2,6 +2,15 @@ export { type BridgeEnv, bridgeFor, type HttpAnswer } from './host/bridge.ts';
 export { checkCall } from './host/check-call.ts';
 export { Collections, MemoryRecordStore, type RecordStore, SqlRecordStore } from './host/collections.ts';
 export {
+  HandlerMetrics,
+  latencyBounds,
+  type MetricSummary,
+  metricsRetentionDays,
+  purgeHandlerMetrics,
+  quantileMs,
+  readHandlerMetrics,
+} from './host/metrics.ts';
+export {
   failureToError,
   type HostOptions,
   type InstallRow,

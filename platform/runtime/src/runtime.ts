@@ -1,4 +1,5 @@
 import type { Platform } from '@shequ/core';
+import { purgeHandlerMetrics } from './host/metrics.ts';
 import { PluginHost } from './host/plugin-host.ts';
 import { coreCapabilities } from './host/services.ts';
 import { purgeUninstalled } from './lifecycle.ts';
@@ -11,6 +12,8 @@ export interface PluginRuntime {
 }
 
 const hour = 3_600_000;
+/** How often counted handler metrics are written. */
+const metricsFlushMs = 5_000;
 
 /**
  * Starts the sandbox processes and the plugin host of an API process. With `triggers`, apps also receive the bus
@@ -41,13 +44,22 @@ export async function openPluginRuntime(
   );
   const subscriptions = opts.triggers ? await startSubscriptions(host, platform.bus, log) : undefined;
   const jobs = opts.triggers ? startJobs(host, log) : undefined;
+  // Handler metrics leave memory in batches: the hot path only counts.
+  const metricsTimer = setInterval(
+    () => void host.flushMetrics().catch((err) => log.warn({ err }, 'handler metrics flush failed; will retry')),
+    metricsFlushMs,
+  );
+  metricsTimer.unref();
   let timer: NodeJS.Timeout | undefined;
   if (opts.purge) {
     const purge = () =>
-      purgeUninstalled(host).then(
-        (r) => r.installs > 0 && log.info(r, 'purged uninstalled apps past their retention'),
-        (err) => log.error({ err }, 'plugin purge failed'),
-      );
+      Promise.all([
+        purgeUninstalled(host).then(
+          (r) => r.installs > 0 && log.info(r, 'purged uninstalled apps past their retention'),
+          (err) => log.error({ err }, 'plugin purge failed'),
+        ),
+        purgeHandlerMetrics(platform.database.db).catch((err) => log.error({ err }, 'handler metrics purge failed')),
+      ]);
     void purge();
     timer = setInterval(purge, hour);
     timer.unref();
@@ -56,6 +68,7 @@ export async function openPluginRuntime(
     host,
     async close() {
       clearInterval(timer);
+      clearInterval(metricsTimer);
       jobs?.stop();
       await subscriptions?.stop();
       await host.close();

@@ -259,4 +259,53 @@ describe('market API', () => {
     assert.equal(again.code, 1);
     assert.match(again.err, /already submitted/);
   });
+  test('staged upgrade and handler metrics for the operator of the community; others are refused', async () => {
+    for (const v of ['3.0.0', '3.1.0']) {
+      const up = await upload('cli', archive(v));
+      assert.equal(up.status, 200, JSON.stringify(up.body));
+      for (const step of ['claim', 'approve', 'shelve'])
+        assert.equal((await call('reviewer', `market.${step}`, { id: up.body.submissionId })).status, 200, step);
+    }
+    const base = { pluginId: 'org.acme.hello', toVersion: '3.0.0', pilots: ['demo'], threshold: 0.1, minCalls: 5 };
+    assert.equal((await call('operator', 'market.rollouts.start', { ...base, threshold: 2 })).status, 400);
+    assert.equal(
+      (await call('operator', 'market.rollouts.start', { ...base, pilots: ['nowhere'] })).error.appCode,
+      'NOT_FOUND',
+    );
+    assert.equal((await call('resident', 'market.rollouts.start', base)).error.appCode, 'FORBIDDEN');
+    const started = await call('operator', 'market.rollouts.start', base);
+    assert.equal(started.data?.stage, 'pilot', JSON.stringify(started.error));
+    assert.equal(
+      (await call('resident', 'market.rollouts.overview', { pluginId: 'org.acme.hello' }, 'GET')).error.appCode,
+      'FORBIDDEN',
+    );
+    const overview = await call('operator', 'market.rollouts.overview', { pluginId: 'org.acme.hello' }, 'GET');
+    assert.equal(overview.data.active.toVersion, '3.0.0');
+    assert.deepEqual(
+      overview.data.communities.map((c: { code: string; version: string }) => [c.code, c.version]),
+      [['demo', '3.0.0']],
+    );
+    await call('operator', 'market.setEnabled', { community: 'demo', pluginId: 'org.acme.hello', enabled: true });
+    const said = await call('resident', 'plugins.invoke', {
+      community: 'demo',
+      pluginId: 'org.acme.hello',
+      handler: 'hello',
+      input: {},
+    });
+    assert.ok(said.data, JSON.stringify(said.error));
+    const metrics = await call('operator', 'market.metrics', { pluginId: 'org.acme.hello', community: 'demo' }, 'GET');
+    const row = metrics.data.find((m: { version: string }) => m.version === '3.0.0');
+    assert.deepEqual([row?.community, row?.calls, row?.errors], ['demo', 1, 0]);
+    assert.equal(
+      (await call('operator', 'market.metrics', { pluginId: 'org.acme.hello', hours: 0 }, 'GET')).status,
+      400,
+    );
+    const promoted = await call('operator', 'market.rollouts.promote', { id: started.data.id });
+    assert.equal(promoted.data.stage, 'full');
+    assert.equal(
+      (await call('operator', 'market.rollouts.complete', { id: started.data.id })).data.status,
+      'completed',
+    );
+    assert.equal((await call('operator', 'market.rollouts.abort', { id: started.data.id })).error.appCode, 'CONFLICT');
+  });
 });

@@ -1,11 +1,14 @@
 import { AppError, hasPermission } from '@shequ/core';
 import { marketListings, marketPublishers } from '@shequ/db';
 import {
+  abortRollout,
   addPublisherKey,
   addUpstream,
   appDetail,
+  appMetrics,
   browse,
   communityInstalls,
+  completeRollout,
   createPublisher,
   installFromShelf,
   killVersion,
@@ -16,13 +19,18 @@ import {
   type Market,
   moveSubmission,
   pin,
+  promoteRollout,
   removeUpstream,
   reportFor,
   resubmit,
   revokePublisherKey,
   rollback,
+  rolloutApps,
+  rolloutOverview,
+  startRollout,
   syncUpstream,
   upgradeFromShelf,
+  type Within,
 } from '@shequ/marketplace';
 import { keyFingerprint, setPluginEnabled, uninstallPlugin } from '@shequ/runtime';
 import { scenarios } from '@shequ/schemas';
@@ -65,6 +73,15 @@ const actor = (ctx: Authed) => ({
   ...actorOf(ctx),
   admin: ctx.principal.userId === 'cli' || ctx.principal.grants.some((g) => g.role === 'platform_admin'),
 });
+
+/** Communities (by region path) where the caller may operate apps: their jurisdiction for market.operate. */
+const within =
+  (ctx: Authed): Within =>
+  (path) =>
+    hasPermission(ctx.principal.grants, 'market.operate', path);
+
+const operating = permitted('market.operate');
+const rolloutId = z.object({ id: z.uuid() });
 
 const move = (name: 'claim' | 'approve' | 'shelve' | 'unshelve') =>
   permitted('market.review')
@@ -243,4 +260,61 @@ export const marketRouter = router({
       const c = await communityFor(ctx, input.community, 'market.operate');
       return pin(marketOf(ctx), actor(ctx), c.id, input.pluginId, input.version);
     }),
+
+  /**
+   * Handler metrics (DB33 8.1.2) of one app per community and version over the last hours: calls, errors, error rate
+   * and latency (average, p95, p99, max). One community, or every community in the caller's jurisdiction.
+   */
+  metrics: operating
+    .input(
+      z.object({
+        pluginId,
+        community: code.optional(),
+        hours: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 90)
+          .optional(),
+        byHandler: z.boolean().optional(),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const ids = input.community ? [(await communityFor(ctx, input.community, 'market.operate')).id] : undefined;
+      return appMetrics(marketOf(ctx), { ...input, communityIds: ids }, within(ctx));
+    }),
+
+  // Staged upgrades (DB33 7.5.2.3): pilot communities first, then the rest; automatic rollback on errors.
+  rollouts: router({
+    apps: operating.query(({ ctx }) => rolloutApps(marketOf(ctx), within(ctx))),
+    overview: operating
+      .input(z.object({ pluginId }))
+      .query(({ ctx, input }) => rolloutOverview(marketOf(ctx), input.pluginId, within(ctx))),
+    start: operating
+      .input(
+        z.object({
+          pluginId,
+          toVersion: version,
+          pilots: z.array(code).min(1).max(500),
+          /** Error-rate threshold as a share (0.05 = 5%). */
+          threshold: z.number().gt(0).max(1),
+          minCalls: z.number().int().min(1).max(1_000_000),
+          grantNew: z.array(z.string().max(255)).max(64).optional(),
+        }),
+      )
+      .mutation(async ({ ctx, input }) => {
+        const ids = [];
+        for (const c of input.pilots) ids.push((await communityFor(ctx, c, 'market.operate')).id);
+        return startRollout(marketOf(ctx), actor(ctx), { ...input, pilotCommunityIds: ids }, within(ctx));
+      }),
+    promote: operating
+      .input(rolloutId)
+      .mutation(({ ctx, input }) => promoteRollout(marketOf(ctx), actor(ctx), input.id, within(ctx))),
+    complete: operating
+      .input(rolloutId)
+      .mutation(({ ctx, input }) => completeRollout(marketOf(ctx), actor(ctx), input.id, within(ctx))),
+    abort: operating
+      .input(rolloutId.extend({ reason: z.string().trim().min(1).max(500).optional() }))
+      .mutation(({ ctx, input }) => abortRollout(marketOf(ctx), actor(ctx), input.id, within(ctx), input.reason)),
+  }),
 });

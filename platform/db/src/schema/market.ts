@@ -3,6 +3,7 @@ import {
   bigint,
   boolean,
   check,
+  doublePrecision,
   index,
   integer,
   json,
@@ -270,5 +271,74 @@ export const marketFederatedVersions = market.table(
   (t) => [
     check('federated_versions_state_check', sql`${t.upstreamState} in ('on_shelf','off_shelf')`),
     index('federated_versions_upstream_idx').on(t.upstreamId),
+  ],
+);
+
+export const rolloutStages = ['pilot', 'full'] as const;
+export type RolloutStage = (typeof rolloutStages)[number];
+export const rolloutStatuses = ['active', 'completed', 'rolled_back', 'aborted'] as const;
+export type RolloutStatus = (typeof rolloutStatuses)[number];
+
+/**
+ * A staged upgrade (DB33 7.5.2.3): one app from one version to a newer one, pilot communities first, then the rest.
+ * While active, the checker rolls every upgraded community back when the new version's handler error rate passes
+ * `threshold` over at least `minCalls` calls. At most one active rollout per app. Platform-wide like the catalog:
+ * written by platform-scoped work; who may start one is checked per community by the service.
+ */
+export const marketRollouts = market.table(
+  'rollouts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    pluginId: text('plugin_id').notNull(),
+    fromVersion: text('from_version').notNull(),
+    toVersion: text('to_version').notNull(),
+    stage: text('stage').$type<RolloutStage>().notNull().default('pilot'),
+    status: text('status').$type<RolloutStatus>().notNull().default('active'),
+    /** Error rate (0–1) of the new version above which the checker rolls back. */
+    threshold: doublePrecision('threshold').notNull(),
+    /** Calls of the new version needed before its error rate counts. */
+    minCalls: integer('min_calls').notNull(),
+    /** The operator's answer to a permission escalation (as `upgradePlugin`'s `grantNew`), or null when none was asked. */
+    grantNew: jsonb('grant_new').$type<string[]>(),
+    reason: jsonb('reason').$type<Text>(),
+    startedBy: text('started_by').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    promotedAt: timestamp('promoted_at', { withTimezone: true }),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+    revision: integer('revision').notNull().default(1),
+  },
+  (t) => [
+    check('rollouts_stage_check', sql`${t.stage} in ('pilot','full')`),
+    check('rollouts_status_check', sql`${t.status} in ('active','completed','rolled_back','aborted')`),
+    check('rollouts_threshold_check', sql`${t.threshold} > 0 and ${t.threshold} <= 1 and ${t.minCalls} >= 1`),
+    uniqueIndex('rollouts_active_uq').on(t.pluginId).where(sql`${t.status} = 'active'`),
+    index('rollouts_plugin_idx').on(t.pluginId, t.startedAt),
+  ],
+);
+
+export const rolloutCommunityStates = ['pending', 'upgraded', 'failed', 'skipped', 'rolled_back', 'left'] as const;
+export type RolloutCommunityState = (typeof rolloutCommunityStates)[number];
+
+/** The communities of a rollout: pilot or the rest, and where each one is. */
+export const marketRolloutCommunities = market.table(
+  'rollout_communities',
+  {
+    rolloutId: uuid('rollout_id')
+      .notNull()
+      .references(() => marketRollouts.id),
+    communityId: uuid('community_id').notNull(),
+    pilot: boolean('pilot').notNull(),
+    state: text('state').$type<RolloutCommunityState>().notNull().default('pending'),
+    /** Why it failed or was skipped (pinned, migration failure, escalation not granted). */
+    note: jsonb('note').$type<Text>(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.rolloutId, t.communityId], name: 'rollout_communities_pk' }),
+    check(
+      'rollout_communities_state_check',
+      sql`${t.state} in ('pending','upgraded','failed','skipped','rolled_back','left')`,
+    ),
+    index('rollout_communities_community_idx').on(t.communityId),
   ],
 );

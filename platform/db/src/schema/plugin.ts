@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   check,
+  doublePrecision,
   index,
   integer,
   json,
@@ -87,5 +88,32 @@ export const pluginRecords = plugin.table(
   (t) => [
     index('records_scope_idx').on(t.communityId, t.pluginId, t.collection, t.createdAt),
     index('records_data_idx').using('gin', sql`${t.data} jsonb_path_ops`),
+  ],
+);
+
+/**
+ * Handler metrics (DB33 8.1.2 operations metrics; the signal staged upgrades roll back on): calls, errors and latency
+ * of every handler of every app version in every community, per hour. The host aggregates in memory and adds its
+ * counts here in batches, so several API processes sum into the same row. `buckets` counts calls per latency bucket
+ * (upper bounds in `latencyBounds` of the runtime, the last one open), from which p95/p99 are read.
+ */
+export const pluginHandlerMetrics = plugin.table(
+  'handler_metrics',
+  {
+    communityId: uuid('community_id').notNull(),
+    pluginId: text('plugin_id').notNull(),
+    version: text('version').notNull(),
+    handler: text('handler').notNull(),
+    hour: timestamp('hour', { withTimezone: true }).notNull(),
+    calls: integer('calls').notNull().default(0),
+    errors: integer('errors').notNull().default(0),
+    totalMs: doublePrecision('total_ms').notNull().default(0),
+    maxMs: doublePrecision('max_ms').notNull().default(0),
+    buckets: integer('buckets').array().notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.communityId, t.pluginId, t.version, t.handler, t.hour], name: 'handler_metrics_pk' }),
+    index('handler_metrics_plugin_idx').on(t.pluginId, t.hour),
+    check('handler_metrics_counts', sql`${t.calls} >= 0 and ${t.errors} >= 0 and ${t.errors} <= ${t.calls}`),
   ],
 );

@@ -8,6 +8,7 @@ import type { GuestFailure, SandboxLimits } from '../sandbox/protocol.ts';
 import { type BridgeEnv, bridgeFor, type HttpAnswer } from './bridge.ts';
 import { checkCall } from './check-call.ts';
 import { Collections, SqlRecordStore } from './collections.ts';
+import { HandlerMetrics } from './metrics.ts';
 import type { BridgeCall, Capabilities } from './services.ts';
 
 export interface PluginPackage {
@@ -110,7 +111,8 @@ export class PluginHost {
     { at: number; list: Promise<Array<{ install: InstallRow; pkg: PluginPackage }>> }
   >();
   readonly #codes = new Map<string, string>();
-  readonly stats = new Map<string, { calls: number; errors: number; totalMs: number }>();
+  /** Handler calls, errors and latency per community, version and handler: flushed to the table in batches. */
+  readonly metrics = new HandlerMetrics();
 
   constructor(database: Database, pool: SandboxPool, capabilities: Capabilities, log: Logger, opts: HostOptions = {}) {
     this.#database = database;
@@ -234,11 +236,10 @@ export class PluginHost {
       limits: this.#opts.limits,
       bridge: bridgeFor(this.#env(call, pkg, install)),
     });
-    const s = this.stats.get(pkg.pluginId) ?? { calls: 0, errors: 0, totalMs: 0 };
-    s.calls++;
-    s.totalMs += performance.now() - started;
-    if (!outcome.ok) s.errors++;
-    this.stats.set(pkg.pluginId, s);
+    // An app's own answer (invalid input, not found…) is a result, not a failure of the version.
+    const failed =
+      !outcome.ok && !(outcome.error.kind === 'app' && passThrough.app.includes(outcome.error.code as ErrorCode));
+    this.metrics.record(req.community.id, pkg.pluginId, pkg.version, req.handler, performance.now() - started, !failed);
     for (const [level, text] of outcome.logs) this.#log[level]({ plugin: pkg.pluginId, version: pkg.version }, text);
     if (outcome.ok) return outcome.value;
     this.#log.warn(
@@ -275,12 +276,18 @@ export class PluginHost {
     };
   }
 
+  /** Writes the handler metrics counted since the last flush. */
+  flushMetrics(): Promise<void> {
+    return this.metrics.flush(this.#database.db);
+  }
+
   /** Writes bridge audit entries still waiting in the batch. */
   flushAudit(): Promise<void> {
     return this.#audit.flush();
   }
 
   async close(): Promise<void> {
+    await this.flushMetrics().catch((err) => this.#log.error({ err }, 'handler metrics flush failed at close'));
     await this.#audit.close();
   }
 }

@@ -12,6 +12,7 @@ import { mergesEn } from './merges-en';
 import { messageEn } from './message-en';
 import { paymentEn } from './payment-en';
 import { pointsEn } from './points-en';
+import { rolloutEn } from './rollout-en';
 import { vehiclesEn } from './vehicles-en';
 import type { Messages } from './zh-CN';
 
@@ -27,6 +28,7 @@ export const en: Messages = {
   ...paymentEn,
   ...pointsEn,
   ...marketEn,
+  ...rolloutEn,
   ...eventsEn,
   ...messageEn,
   ...mergesEn,

@@ -15,6 +15,7 @@ import { mergesZhCN } from './merges-zh-CN';
 import { messageZhCN } from './message-zh-CN';
 import { paymentZhCN } from './payment-zh-CN';
 import { pointsZhCN } from './points-zh-CN';
+import { rolloutZhCN } from './rollout-zh-CN';
 import { vehiclesZhCN } from './vehicles-zh-CN';
 
 export const zhCN = {
@@ -29,6 +30,7 @@ export const zhCN = {
   ...paymentZhCN,
   ...pointsZhCN,
   ...marketZhCN,
+  ...rolloutZhCN,
   ...eventsZhCN,
   ...messageZhCN,
   ...mergesZhCN,

@@ -4,6 +4,7 @@ import {
   AppstoreOutlined,
   AuditOutlined,
   CloudUploadOutlined,
+  DeliveredProcedureOutlined,
   DeploymentUnitOutlined,
   ShopOutlined,
 } from '@ant-design/icons';
@@ -18,6 +19,12 @@ const nav: Array<NavItem & { permission: string }> = [
     href: '/market/installs',
     labelKey: 'market.nav.installs',
     icon: <AppstoreOutlined />,
+    permission: 'market.operate',
+  },
+  {
+    href: '/market/rollouts',
+    labelKey: 'market.nav.rollouts',
+    icon: <DeliveredProcedureOutlined />,
     permission: 'market.operate',
   },
   {
