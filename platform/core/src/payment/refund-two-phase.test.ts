@@ -10,7 +10,7 @@ import { handleNotification, payOrder } from './intents.ts';
 import { createOrder, type Payer } from './orders.ts';
 import { SandboxProvider } from './providers/sandbox.ts';
 import type { PaymentProvider } from './providers/types.ts';
-import { refundOrder, resumePendingRefunds } from './refunds.ts';
+import { refundOrder, resumePendingRefunds, startRefundPoll } from './refunds.ts';
 
 const code = (e: unknown) => (e instanceof AppError ? e.code : String(e));
 const staff: Payer = {
@@ -208,6 +208,24 @@ for (const engine of testEngines()) {
       const i = await intentRow(intent.id);
       assert.deepEqual([i.refundedFen, i.refundingFen, i.status], [4_000, 0, 'refunded']);
       assert.equal(await refundTxns(intent.id), 1);
+      sandbox.connect(async (req) => (await handleNotification(deps, 'sandbox', req)).reply);
+      await clock.advance(60 * 60_000);
+      assert.equal(await refundTxns(intent.id), 1);
+    });
+
+    test('the periodic refund poll of the running platform completes a pending refund', async () => {
+      const { order, intent } = await paid(1_200);
+      sandbox.connect(async (req) => sandbox.reply(req, false));
+      crashAfterProvider();
+      await assert.rejects(refundOrder(deps, demo, order.id, {}, staff), (e) => code(e) === 'UNAVAILABLE');
+      around = null;
+      const tallies: unknown[] = [];
+      const stop = startRefundPoll(deps, (t) => tallies.push(t), { everyMs: 30_000, olderThanMs: 0 });
+      await clock.advance(30_000);
+      stop();
+      const [r] = await database.db.select().from(refunds).where(eq(refunds.intentId, intent.id));
+      assert.equal(r.status, 'succeeded');
+      assert.equal(tallies.length, 1);
       sandbox.connect(async (req) => (await handleNotification(deps, 'sandbox', req)).reply);
       await clock.advance(60 * 60_000);
       assert.equal(await refundTxns(intent.id), 1);

@@ -319,3 +319,33 @@ export async function listRefunds(deps: PaymentDeps, communityId: string) {
     return rows.map(refundView);
   });
 }
+
+/**
+ * Runs `resumePendingRefunds` every `everyMs` (one minute by default) for refunds older than `olderThanMs`. Safe
+ * in several processes: the providers refund one refund number once and the refund row's lock settles it once.
+ * Returns a stop function.
+ */
+export function startRefundPoll(
+  deps: PaymentDeps,
+  onTally: (t: Awaited<ReturnType<typeof resumePendingRefunds>>) => void,
+  opts: { everyMs?: number; olderThanMs?: number } = {},
+) {
+  const clock = clockOf(deps);
+  let stopped = false;
+  let handle: unknown;
+  const tick = async () => {
+    if (stopped) return;
+    try {
+      const t = await resumePendingRefunds(deps, { olderThanMs: opts.olderThanMs });
+      if (t.succeeded || t.failed || t.pending) onTally(t);
+    } catch {
+      // The database is away for a moment: the next tick tries again.
+    }
+    if (!stopped) handle = clock.setTimeout(tick, opts.everyMs ?? 60_000);
+  };
+  handle = clock.setTimeout(tick, opts.everyMs ?? 60_000);
+  return () => {
+    stopped = true;
+    clock.clearTimeout(handle);
+  };
+}
