@@ -48,7 +48,8 @@ export const orders = paymentSchema.table(
   {
     id: uuid('id').primaryKey().defaultRandom(),
     communityId: uuid('community_id').notNull(),
-    userId: uuid('user_id').notNull(),
+    /** Who pays: a user of the community, or none (a temporary vehicle's parking fee, collected by staff). */
+    userId: uuid('user_id'),
     subject: text('subject').notNull(),
     amountFen: bigint('amount_fen', { mode: 'number' }).notNull(),
     paidFen: bigint('paid_fen', { mode: 'number' }).notNull().default(0),

@@ -1,0 +1,1 @@
+ALTER TABLE "payment"."orders" ALTER COLUMN "user_id" DROP NOT NULL;
