@@ -13,6 +13,7 @@ import {
   revokeInvitation,
   saveFeeRule,
   saveParkingSpace,
+  syncIntent,
   trafficStats,
   verifyVisitorCode,
   waiveParkingFee,
@@ -201,14 +202,22 @@ export const accessRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const c = await communityFor(ctx, input.community, 'access.manage');
-      return collectParkingFee(
+      const staff = staffOf(ctx);
+      const started = await collectParkingFee(
         ctx.platform.payment,
         c.id,
         input.id,
         input.provider,
-        staffOf(ctx),
+        staff,
         input.idempotencyKey,
       );
+      // The sandbox simulates the driver paying at once (real providers hand `payParams` to the gate's screen); the
+      // status query settles it without waiting for the signed notification.
+      if (input.provider === 'sandbox' && started.intent.status === 'pending') {
+        ctx.platform.payment.sandbox.pay(started.intent.outTradeNo);
+        await syncIntent(ctx.platform.payment, c.id, started.intent.id, staff);
+      }
+      return { orderId: started.order.id, intentId: started.intent.id, payParams: started.payParams };
     }),
   /** Staff link what a gate reports for a resident (a face template id, a card number) to the person. */
   linkPersonRef: authedProcedure
