@@ -241,6 +241,26 @@ for (const engine of testEngines()) {
     });
 
     if (engine === 'postgres') {
+      test('parallel retries of a crashed refund with one key settle it once and answer alike', async () => {
+        const { order, intent } = await paid(1_500);
+        crashAfterProvider();
+        await assert.rejects(
+          refundOrder(deps, demo, order.id, { amountFen: 700 }, staff, 'par-retry-0001'),
+          (e) => code(e) === 'UNAVAILABLE',
+        );
+        around = null;
+        const all = await Promise.all(
+          Array.from({ length: 5 }, () =>
+            refundOrder(deps, demo, order.id, { amountFen: 700 }, staff, 'par-retry-0001'),
+          ),
+        );
+        assert.equal(new Set(all.map((a) => a.refund.id)).size, 1);
+        assert.ok(all.every((a) => a.refund.status === 'succeeded'));
+        const i = await intentRow(intent.id);
+        assert.deepEqual([i.refundedFen, i.refundingFen], [700, 0]);
+        assert.equal(await refundTxns(intent.id), 1);
+      });
+
       test('two concurrent refunds that together exceed the captured amount: exactly one succeeds', async () => {
         const { order, intent } = await paid(1_000);
         // A slow provider: both requests are in flight together, and the second reserves while the first waits.

@@ -246,9 +246,15 @@ export async function refundOrder(
       // Committed (the reservation is released) before the refusal is reported.
       return { failed: r.failureReason ?? '' } as const;
     }
-    const res = await answer(tx, r);
-    if (idempotencyKey !== undefined) await storeKey(tx, communityId, idempotencyKey, operation, hash, res);
-    return res;
+    if (idempotencyKey !== undefined) {
+      // Two retries of one key may both reach here: the key's lock orders them and the second answers the first.
+      const seen = await seenKey<RefundAnswer>(tx, communityId, idempotencyKey, operation, hash);
+      if (seen) return seen;
+      const res = await answer(tx, r);
+      await storeKey(tx, communityId, idempotencyKey, operation, hash, res);
+      return res;
+    }
+    return answer(tx, r);
   }).then((res) => {
     if ('failed' in res) throw refused(res.failed ?? '');
     return res;
