@@ -174,6 +174,7 @@ function Sessions({ community }: { community: string }) {
                 <Button
                   size="small"
                   type="primary"
+                  data-testid={`parking-collect-${s.plate}`}
                   loading={collect.isPending && collect.variables?.id === s.id}
                   onClick={() => collect.mutate({ community, id: s.id })}
                 >
@@ -181,6 +182,7 @@ function Sessions({ community }: { community: string }) {
                 </Button>
                 <Button
                   size="small"
+                  data-testid={`parking-waive-${s.plate}`}
                   loading={waive.isPending && waive.variables?.id === s.id}
                   onClick={() => waive.mutate({ community, id: s.id })}
                 >
