@@ -119,8 +119,12 @@ async function withDetails(tx: Tx, rows: OrderRow[]) {
   const ids = rows.map((o) => o.id);
   const is = ids.length ? await tx.select().from(intents).where(inArray(intents.orderId, ids)) : [];
   const rs = ids.length ? await tx.select().from(refunds).where(inArray(refunds.orderId, ids)) : [];
+  const pendingFen = (id: string) =>
+    rs.filter((r) => r.orderId === id && r.status === 'pending').reduce((a, r) => a + r.amountFen, 0);
   return rows.map((o) => ({
     ...orderView(o),
+    // Refunds still with the provider count against what can be refunded.
+    refundableFen: o.paidFen - o.refundedFen - pendingFen(o.id),
     intents: is.filter((i) => i.orderId === o.id).map(intentView),
     refunds: rs
       .filter((r) => r.orderId === o.id)

@@ -7,7 +7,7 @@ import { AppError } from '../errors.ts';
 import { ManualClock } from './clock.ts';
 import type { PaymentDeps } from './deps.ts';
 import { handleNotification, payOrder } from './intents.ts';
-import { createOrder, type Payer } from './orders.ts';
+import { createOrder, getOrder, type Payer } from './orders.ts';
 import { SandboxProvider } from './providers/sandbox.ts';
 import type { PaymentProvider } from './providers/types.ts';
 import { refundOrder, resumePendingRefunds, startRefundPoll } from './refunds.ts';
@@ -148,6 +148,13 @@ for (const engine of testEngines()) {
       assert.equal(pending.status, 'pending');
       let i = await intentRow(intent.id);
       assert.deepEqual([i.refundedFen, i.refundingFen], [0, 1_000]);
+      // The console's order shows the pending refund and what can still be refunded net of it.
+      const shown = await getOrder(deps, demo, order.id, staff);
+      assert.equal(shown.refundableFen, 2_000);
+      assert.deepEqual(
+        shown.refunds.map((r) => r.status),
+        ['pending'],
+      );
       // The reservation counts: 2,500 more would pass what was captured.
       await assert.rejects(
         refundOrder(deps, demo, order.id, { amountFen: 2_500 }, staff),
