@@ -18,6 +18,7 @@ import {
   startHoldExpiry,
   startPointsExpiry,
   startReconciliationJob,
+  startRefundPoll,
   startSlaPoller,
 } from '@shequ/core';
 import {
@@ -324,6 +325,8 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
               : platform.log.warn({ report: r }, 'payment reconciliation found differences'),
           ),
           startPointsExpiry(platform.database.db, config.pointsExpiryMonths, platform.log).stop,
+          // Refunds left pending (a crash between reserving and recording, a provider still processing) are completed.
+          startRefundPoll(platform.payment, (t) => platform.log.info({ refunds: t }, 'pending refunds polled')),
         ]
       : [];
   platform.log.info({ role, db: platform.database.kind, bus: platform.bus.kind }, 'started');

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { paymentVariables } from './payment/providers/env.ts';
 
 export interface Config {
   dataDir: string;
@@ -38,6 +39,12 @@ export interface Config {
   simulatorRate?: number;
   /** The sandbox payment provider (payments without real money, for demos and tests); `SHEQU_PAYMENT_SANDBOX=off` in production. */
   paymentSandbox: boolean;
+  /**
+   * The WeChat Pay, Alipay and UnionPay credentials that are set (`SHEQU_PAY_WECHAT_*`, `SHEQU_PAY_ALIPAY_*`,
+   * `SHEQU_PAY_UNIONPAY_*`, listed in `paymentEnv`): variable → value. A provider missing any of its variables stays
+   * unconfigured and refuses every call, naming the missing variables.
+   */
+  paymentProviders: Record<string, string>;
   /** This instance's marketplace catalog id in federation indexes (`SHEQU_CATALOG_ID`, e.g. `zj-province`). */
   catalogId: string;
   /** Hosts a catalog may follow (`SHEQU_UPSTREAM_HOSTS`, comma separated; `*` allows any HTTPS host). */
@@ -197,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     coapPort: optionalPort(env, 'SHEQU_COAP_PORT', 5683),
     simulatorRate: simulatorRate(env),
     paymentSandbox: paymentSandbox(env),
+    paymentProviders: paymentVariables(env),
     catalogId: catalogId(env),
     upstreamHosts: (env.SHEQU_UPSTREAM_HOSTS || '')
       .split(',')

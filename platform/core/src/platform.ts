@@ -100,7 +100,11 @@ export async function openPlatform(config: Config, opts: OpenOptions = {}): Prom
     };
     // No SMS or push provider is configured yet: every outside channel goes to a development sink.
     const messageAdapters = opts.messageAdapters ?? devSinks();
-    const payment = createPaymentDeps(database.db, { sandbox: config.paymentSandbox, publicUrl: config.publicUrl });
+    const payment = createPaymentDeps(database.db, {
+      sandbox: config.paymentSandbox,
+      publicUrl: config.publicUrl,
+      providerEnv: config.paymentProviders,
+    });
     // The CA is created on the first start (an advisory lock keeps two processes from both creating it).
     const ca = platformCa(database.db, crypto);
     await ca;

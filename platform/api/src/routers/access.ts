@@ -1,5 +1,6 @@
 import {
   AppError,
+  collectParkingFee,
   deleteParkingSpace,
   getFeeRule,
   type Inviter,
@@ -12,10 +13,12 @@ import {
   revokeInvitation,
   saveFeeRule,
   saveParkingSpace,
-  settleParkingPayment,
+  syncIntent,
   trafficStats,
   verifyVisitorCode,
+  waiveParkingFee,
 } from '@shequ/core';
+import { providerIds } from '@shequ/db';
 import { z } from 'zod';
 import { actorOf, baseDeps, communityFor } from '../community.ts';
 import { authedProcedure, type Context, router } from '../trpc.ts';
@@ -31,6 +34,11 @@ function inviterOf(ctx: Authed): Inviter {
     throw new AppError('FORBIDDEN', { zh: '只有登录的用户才能邀请访客', en: 'Only a signed-in person can invite' });
   }
   return { ...actorOf(ctx), userId: ctx.principal.userId };
+}
+
+/** Staff acting on parking fees (payment for the community, by the access.manage permission already checked). */
+function staffOf(ctx: Authed) {
+  return { ...actorOf(ctx), userId: ctx.principal.userId, staff: true };
 }
 
 export const accessRouter = router({
@@ -171,11 +179,46 @@ export const accessRouter = router({
         input.expectedVersion,
       );
     }),
-  /** Staff waive a pending parking fee (payment itself is the payment service's, through the same seam). */
+  /** Staff waive a pending parking fee: its unpaid payment order is cancelled, then the session settled `waived`. */
   waiveParkingFee: authedProcedure.input(community.extend({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
     const c = await communityFor(ctx, input.community, 'access.manage');
-    return settleParkingPayment(ctx.platform.database.db, c.id, input.id, 'waived', actorOf(ctx));
+    return waiveParkingFee(ctx.platform.payment, c.id, input.id, staffOf(ctx));
   }),
+  /**
+   * The gate or console operator collects a parking fee through the payment service: the session's order is paid
+   * with a provider and its code shown to the driver; the capture settles the session (and opens the exit gate).
+   */
+  collectParkingFee: authedProcedure
+    .input(
+      community.extend({
+        id: z.uuid(),
+        provider: z.enum(providerIds).default('sandbox'),
+        idempotencyKey: z
+          .string()
+          .trim()
+          .regex(/^[\w.:-]{8,128}$/)
+          .optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'access.manage');
+      const staff = staffOf(ctx);
+      const started = await collectParkingFee(
+        ctx.platform.payment,
+        c.id,
+        input.id,
+        input.provider,
+        staff,
+        input.idempotencyKey,
+      );
+      // The sandbox simulates the driver paying at once (real providers hand `payParams` to the gate's screen); the
+      // status query settles it without waiting for the signed notification.
+      if (input.provider === 'sandbox' && started.intent.status === 'pending') {
+        ctx.platform.payment.sandbox.pay(started.intent.outTradeNo);
+        await syncIntent(ctx.platform.payment, c.id, started.intent.id, staff);
+      }
+      return { orderId: started.order.id, intentId: started.intent.id, payParams: started.payParams };
+    }),
   /** Staff link what a gate reports for a resident (a face template id, a card number) to the person. */
   linkPersonRef: authedProcedure
     .input(community.extend({ ref: z.string().trim().min(1).max(64), personId: z.uuid() }))

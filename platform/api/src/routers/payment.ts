@@ -154,12 +154,14 @@ export const paymentRouter = router({
         payerOf(ctx, c.path),
         input.idempotencyKey,
       );
-      if (!r.replayed) {
+      // A refund the provider is still processing stays pending: the resident is told once it has settled here.
+      // An order nobody in particular pays (a walk-in parking fee) has nobody to tell.
+      if (!r.replayed && r.refund.status === 'succeeded' && r.order.userId) {
         await sendMessages(
           { db: ctx.platform.database.db, adapters: ctx.platform.messageAdapters, crypto: ctx.platform.crypto },
           {
             communityId: c.id,
-            userIds: [r.order.userId],
+            userIds: [r.order.userId as string],
             content: {
               titleZh: '退款通知',
               titleEn: 'Refund issued',

@@ -13,6 +13,7 @@ import {
 } from '@shequ/db';
 import { and, eq, isNull, lte, sql } from 'drizzle-orm';
 import { appendAudit } from '../audit/audit-service.ts';
+import { raiseParkingOrder } from '../payment/parking-order-raise.ts';
 import { defaultFeeRule, parkingFee } from './fees.ts';
 import { type AccessDeps, accessScope, checkVisitorCode, type Refusal, refusalText } from './visitors.ts';
 
@@ -113,10 +114,19 @@ async function exitParking(tx: Tx, communityId: string, plate: string, at: Date,
     .set({ exitedAt, exitRecordId: recordId, feeFen, rule, paymentStatus: feeFen > 0 ? 'pending' : 'not_required' })
     .where(eq(parkingSessions.id, open.id))
     .returning();
+  // A fee is paid through the payment service: its order is raised with the session, in the same transaction.
+  const order = await raiseParkingOrder(tx, communityId, row);
   await enqueue(tx, {
     subject: 'shequ.access.parking.closed',
     communityId,
-    data: { id: row.id, plate, enteredAt: row.enteredAt.toISOString(), exitedAt: exitedAt.toISOString(), feeFen },
+    data: {
+      id: row.id,
+      plate,
+      enteredAt: row.enteredAt.toISOString(),
+      exitedAt: exitedAt.toISOString(),
+      feeFen,
+      orderId: order?.id ?? null,
+    },
   });
   return row;
 }

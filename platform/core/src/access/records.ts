@@ -1,6 +1,7 @@
 import { enqueue } from '@shequ/bus';
 import {
   type Executor,
+  orders,
   type PassDirection,
   parkingSessions,
   passRecords,
@@ -9,7 +10,7 @@ import {
   visitorPasses,
   withScope,
 } from '@shequ/db';
-import { and, desc, eq, gte, isNull, lt, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, isNull, lt, ne, or, type SQL, sql } from 'drizzle-orm';
 import { appendAudit } from '../audit/audit-service.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { Actor } from '../identity/user-service.ts';
@@ -91,7 +92,8 @@ export async function listPassRecords(
 }
 
 type SessionRow = typeof parkingSessions.$inferSelect;
-export const parkingSessionView = (s: SessionRow) => ({
+type SessionOrder = { id: string; status: string; userId: string | null } | null;
+export const parkingSessionView = (s: SessionRow, order: SessionOrder = null) => ({
   id: s.id,
   plate: s.plate,
   enteredAt: s.enteredAt.toISOString(),
@@ -99,6 +101,8 @@ export const parkingSessionView = (s: SessionRow) => ({
   feeFen: s.feeFen,
   rule: s.rule,
   paymentStatus: s.paymentStatus,
+  /** The payment order of the fee (raised at exit), and whether a resident pays it in 我的订单. */
+  order: order && { id: order.id, status: order.status, residentPays: order.userId !== null },
 });
 
 /** Parking sessions of temporary vehicles, newest first: open ones (`open: true`) or from a time on. */
@@ -108,12 +112,26 @@ export async function listParkingSessions(db: Executor, communityId: string, f: 
     if (f.open) conds.push(isNull(parkingSessions.exitedAt));
     if (f.from) conds.push(gte(parkingSessions.enteredAt, f.from));
     const rows = await tx
-      .select()
+      .select({ s: parkingSessions, orderId: orders.id, orderStatus: orders.status, orderUser: orders.userId })
       .from(parkingSessions)
+      .leftJoin(
+        orders,
+        and(
+          eq(orders.communityId, parkingSessions.communityId),
+          eq(orders.sourceType, 'parking'),
+          eq(orders.sourceId, sql`${parkingSessions.id}::text`),
+          ne(orders.status, 'cancelled'),
+        ),
+      )
       .where(and(...conds))
       .orderBy(desc(parkingSessions.enteredAt))
       .limit(500);
-    return rows.map(parkingSessionView);
+    return rows.map((r) =>
+      parkingSessionView(
+        r.s,
+        r.orderId ? { id: r.orderId, status: r.orderStatus as string, userId: r.orderUser } : null,
+      ),
+    );
   });
 }
 

@@ -6,6 +6,8 @@ export * from './intents.ts';
 export * from './ledger.ts';
 export * from './money.ts';
 export * from './orders.ts';
+export * from './parking-order-raise.ts';
+export * from './parking-orders.ts';
 export * from './providers/index.ts';
 export * from './reconcile.ts';
 export * from './refunds.ts';

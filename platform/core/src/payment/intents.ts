@@ -1,5 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { intents, orders, type ProviderId, providerNotifications, queryRows, type Tx, withScope } from '@shequ/db';
+import {
+  intents,
+  orders,
+  type ProviderId,
+  providerNotifications,
+  queryRows,
+  refunds,
+  type Tx,
+  withScope,
+} from '@shequ/db';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { AppError, forbidden, notFound } from '../errors.ts';
@@ -9,6 +18,7 @@ import { idempotent } from './idempotency.ts';
 import { captureLines, post } from './ledger.ts';
 import { lockOrder, type Payer } from './orders.ts';
 import type { NotifyReply, NotifyRequest, VerifiedNotification } from './providers/types.ts';
+import { settleRefund } from './refunds.ts';
 import { notifySource } from './sources.ts';
 import { assertMove, capturedStates, orderStateOf } from './states.ts';
 import { type IntentRow, intentView, orderView, record } from './views.ts';
@@ -251,13 +261,33 @@ async function apply(
     await settleCapture(deps, tx, i, n.amountFen, n.providerTradeNo ?? n.outTradeNo, actor);
     return 'applied';
   }
-  if (n.kind === 'refunded') {
-    const [r] = await queryRows<{ id: string }>(
+  if (n.kind === 'refunded' || (n.kind === 'failed' && n.outRefundNo)) {
+    const [r] = await tx
+      .select()
+      .from(refunds)
+      .where(and(eq(refunds.outRefundNo, n.outRefundNo ?? ''), eq(refunds.intentId, i.id)));
+    // Refunds are reserved before the provider is asked, so a notification names one we know; one that does not
+    // (another system's refund) is answered with a failure so the provider sends it again later.
+    if (!r) return 'ignored';
+    if (r.status !== 'pending') return 'applied';
+    if (n.kind === 'refunded' && n.amountFen !== r.amountFen) {
+      throw new AppError('CONFLICT', {
+        zh: `退款金额不符：应为 ${r.amountFen} 分，渠道报告 ${n.amountFen} 分`,
+        en: `Refund amount mismatch: expected ${r.amountFen} fen, the provider reported ${n.amountFen}`,
+      });
+    }
+    // The refund was left pending (the provider answered "processing", or we crashed before recording it): the
+    // notification completes it.
+    await settleRefund(
+      deps,
       tx,
-      sql`select id from payment.refunds where out_refund_no = ${n.outRefundNo ?? ''} and intent_id = ${i.id}`,
+      r.id,
+      n.kind === 'refunded'
+        ? { ok: true, providerRefundNo: typeof n.payload.refund_id === 'string' ? n.payload.refund_id : undefined }
+        : { ok: false, reason: n.eventType },
+      actor,
     );
-    // Refunds are recorded when requested; the notification confirms one we know, or arrived before our record.
-    return r ? 'applied' : 'ignored';
+    return 'applied';
   }
   if (n.kind === 'closed' || n.kind === 'failed') {
     if (i.status !== 'pending' && i.status !== 'authorized') return 'duplicate';

@@ -27,6 +27,33 @@ export async function lockOrder(tx: Tx, id: string): Promise<OrderRow> {
   return o;
 }
 
+/**
+ * Inserts an order in the caller's transaction, audited and published (the seam for services that raise an order
+ * in their own transaction, e.g. a parking session closing). `userId` null: nobody in particular pays; staff collect.
+ */
+export async function insertOrder(
+  tx: Tx,
+  communityId: string,
+  input: Omit<NewOrder, 'userId'> & { userId: string | null },
+  actor: Actor,
+) {
+  assertFen(input.amountFen);
+  const [o] = await tx
+    .insert(orders)
+    .values({
+      communityId,
+      userId: input.userId,
+      subject: input.subject,
+      amountFen: input.amountFen,
+      sourceType: input.sourceType ?? null,
+      sourceId: input.sourceId ?? null,
+      createdBy: actor.subject,
+    })
+    .returning();
+  await record(tx, actor, 'order_created', o);
+  return o;
+}
+
 /** Creates an order (money in integer fen, positive and bounded); with a key, a retry answers the first order. */
 export async function createOrder(
   deps: PaymentDeps,
@@ -57,20 +84,7 @@ export async function createOrder(
           );
         if (open) return orderView(open);
       }
-      const [o] = await tx
-        .insert(orders)
-        .values({
-          communityId,
-          userId: input.userId,
-          subject,
-          amountFen: input.amountFen,
-          sourceType: input.sourceType ?? null,
-          sourceId: input.sourceId ?? null,
-          createdBy: actor.subject,
-        })
-        .returning();
-      await record(tx, actor, 'order_created', o);
-      return orderView(o);
+      return orderView(await insertOrder(tx, communityId, { ...input, subject }, actor));
     }),
   );
 }
@@ -105,8 +119,12 @@ async function withDetails(tx: Tx, rows: OrderRow[]) {
   const ids = rows.map((o) => o.id);
   const is = ids.length ? await tx.select().from(intents).where(inArray(intents.orderId, ids)) : [];
   const rs = ids.length ? await tx.select().from(refunds).where(inArray(refunds.orderId, ids)) : [];
+  const pendingFen = (id: string) =>
+    rs.filter((r) => r.orderId === id && r.status === 'pending').reduce((a, r) => a + r.amountFen, 0);
   return rows.map((o) => ({
     ...orderView(o),
+    // Refunds still with the provider count against what can be refunded.
+    refundableFen: o.paidFen - o.refundedFen - pendingFen(o.id),
     intents: is.filter((i) => i.orderId === o.id).map(intentView),
     refunds: rs
       .filter((r) => r.orderId === o.id)

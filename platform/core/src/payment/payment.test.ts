@@ -132,6 +132,7 @@ for (const engine of testEngines()) {
         'payment.intent_created',
         'payment.order_created',
         'payment.paid',
+        'payment.refund_requested',
         'payment.refunded',
       ]);
       const events = await queryRows<{ subject: string }>(
@@ -140,7 +141,13 @@ for (const engine of testEngines()) {
       );
       assert.deepEqual(
         events.map((e) => e.subject),
-        ['shequ.payment.intent_created', 'shequ.payment.order_created', 'shequ.payment.paid', 'shequ.payment.refunded'],
+        [
+          'shequ.payment.intent_created',
+          'shequ.payment.order_created',
+          'shequ.payment.paid',
+          'shequ.payment.refund_requested',
+          'shequ.payment.refunded',
+        ],
       );
     });
 

@@ -1,13 +1,20 @@
 import assert from 'node:assert/strict';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { type Database, testEngines } from '@shequ/db';
+import { deflateSync } from 'node:zlib';
+import { type Database, intents, testEngines, withScope } from '@shequ/db';
+import JSZip from 'jszip';
 import { DateTime } from 'luxon';
 import { demoFixture } from '../basedata/testing.ts';
 import { ManualClock } from './clock.ts';
 import type { PaymentDeps } from './deps.ts';
 import { handleNotification, payOrder } from './intents.ts';
+import { captureLines, post, refundLines } from './ledger.ts';
 import { createOrder } from './orders.ts';
+import { AlipayProvider } from './providers/alipay.ts';
 import { SandboxProvider } from './providers/sandbox.ts';
+import { UnionPayProvider } from './providers/unionpay.ts';
 import { type ReconciliationReport, reconcileDay, startReconciliationJob } from './reconcile.ts';
 import { refundOrder } from './refunds.ts';
 
@@ -77,6 +84,67 @@ for (const engine of testEngines()) {
         ].sort((x, y) => (x[0] as string).localeCompare(y[0] as string)),
       );
       await assert.rejects(reconcileDay(deps, 'sandbox', '2026-3-1'));
+    });
+
+    test("UnionPay's INN file, fetched by the configured adapter, reconciles against the ledger", async () => {
+      const inn = readFileSync(new URL('./providers/fixtures/INN26030188ZM_777290058110097', import.meta.url));
+      const zip = new JSZip();
+      zip.file('INN26030188ZM_777290058110097', inn);
+      const fileContent = deflateSync(await zip.generateAsync({ type: 'uint8array' })).toString('base64');
+      const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const pem = (k: KeyObject, type: 'pkcs8' | 'spki') => k.export({ type, format: 'pem' }).toString();
+      const unionpay = new UnionPayProvider(
+        {
+          merId: '777290058110097',
+          certId: '69629715588',
+          privateKeyPem: pem(keys.privateKey, 'pkcs8'),
+          unionPayPublicKeyPem: pem(keys.publicKey, 'spki'),
+        },
+        async () => ({ status: 200, body: new URLSearchParams({ respCode: '00', fileContent }).toString() }),
+      );
+      const up: PaymentDeps = { ...deps, providers: { ...deps.providers, unionpay } };
+      // The ledger knows the first consume and its refund (as a UnionPay payment would have posted them).
+      const o = await createOrder(deps, demo, { userId: payer.userId, subject: '银联', amountFen: 2_000 }, payer);
+      const at = (t: string) => DateTime.fromISO(`2026-03-01T${t}`, { zone: 'Asia/Shanghai' }).toJSDate();
+      await withScope(database.db, { kind: 'communities', ids: [demo] }, async (tx) => {
+        const [i] = await tx
+          .insert(intents)
+          .values({
+            communityId: demo,
+            orderId: o.id,
+            provider: 'unionpay',
+            amountFen: 2_000,
+            outTradeNo: 'SQ20260301cccc',
+          })
+          .returning();
+        await post(tx, {
+          communityId: demo,
+          kind: 'capture',
+          intentId: i.id,
+          reference: '752603011015000012345',
+          at: at('10:15:00'),
+          lines: captureLines('unionpay', 2_000),
+        });
+        await post(tx, {
+          communityId: demo,
+          kind: 'refund',
+          intentId: i.id,
+          reference: 'RF0301cccc01',
+          at: at('16:30:00'),
+          lines: refundLines('unionpay', 500),
+        });
+      });
+      const r = await reconcileDay(up, 'unionpay', '2026-03-01');
+      assert.deepEqual(r.bill, { lines: 3, capturedFen: 90_888, refundedFen: 500 });
+      assert.deepEqual(
+        r.differences.map((d) => [d.kind, d.entry, d.reference, d.billFen, d.ledgerFen]),
+        [['missing_in_ledger', 'capture', '752603011200000054321', 88_888, null]],
+      );
+      // Unconfigured providers refuse, naming what to set; the job skips them.
+      await assert.rejects(
+        reconcileDay({ ...deps, providers: { alipay: new AlipayProvider() } }, 'alipay', '2026-03-01'),
+        /appId/,
+      );
     });
 
     test('the daily job runs at 10:00 Beijing time for yesterday, on the injected clock', async () => {

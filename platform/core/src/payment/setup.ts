@@ -2,17 +2,25 @@ import type { Executor } from '@shequ/db';
 import { type Clock, systemClock } from './clock.ts';
 import type { PaymentDeps } from './deps.ts';
 import { handleNotification } from './intents.ts';
-import { AlipayProvider } from './providers/alipay.ts';
+import { providersFromEnv } from './providers/env.ts';
 import { SandboxProvider } from './providers/sandbox.ts';
-import { UnionPayProvider } from './providers/unionpay.ts';
-import { WechatPayProvider } from './providers/wechat.ts';
 
 /**
  * The payment service of a running platform: the sandbox unless switched off (its notifications delivered in-process to the same
  * handler the notify route uses) and the WeChat Pay, Alipay and UnionPay adapters, unconfigured until credentials
- * are provided — every call to them refuses with a clear "not configured" error.
+ * are provided (`SHEQU_PAY_*`, see `paymentEnv`) — until then every call to them refuses with a clear "not
+ * configured" error naming the missing variables.
  */
-export function createPaymentDeps(db: Executor, opts: { clock?: Clock; publicUrl?: string; sandbox?: boolean } = {}) {
+export function createPaymentDeps(
+  db: Executor,
+  opts: {
+    clock?: Clock;
+    publicUrl?: string;
+    sandbox?: boolean;
+    /** The `SHEQU_PAY_*` variables (config.paymentProviders). */
+    providerEnv?: Record<string, string>;
+  } = {},
+) {
   const clock = opts.clock ?? systemClock;
   const sandbox = new SandboxProvider({ clock });
   const deps: PaymentDeps & { sandbox: SandboxProvider } = {
@@ -22,9 +30,7 @@ export function createPaymentDeps(db: Executor, opts: { clock?: Clock; publicUrl
     providers: {
       // Off in production: a sandbox payment moves no money.
       ...(opts.sandbox === false ? {} : { sandbox }),
-      wechat: new WechatPayProvider(),
-      alipay: new AlipayProvider(),
-      unionpay: new UnionPayProvider(),
+      ...providersFromEnv(opts.providerEnv ?? {}),
     },
     notifyUrl: (p) => `${opts.publicUrl ?? ''}/api/payment/notify/${p}`,
   };

@@ -1,4 +1,6 @@
-import type { Tx } from '@shequ/db';
+import { parkingSessions, type Tx } from '@shequ/db';
+import { eq } from 'drizzle-orm';
+import { settleParkingPayment } from '../access/records.ts';
 import { settleBookingPayment } from '../booking/bookings.ts';
 import type { Actor } from '../identity/user-service.ts';
 
@@ -19,6 +21,15 @@ const hooks = new Map<string, SourceHook>([
     'booking',
     async (tx, communityId, id, to, actor) => {
       await settleBookingPayment(tx, communityId, id, to, actor);
+    },
+  ],
+  [
+    'parking',
+    async (tx, communityId, id, to, actor) => {
+      // A captured parking fee settles its session; a refund later is a money matter and leaves the session paid.
+      if (to !== 'paid') return;
+      const [s] = await tx.select().from(parkingSessions).where(eq(parkingSessions.id, id));
+      if (s?.paymentStatus === 'pending') await settleParkingPayment(tx, communityId, id, 'paid', actor);
     },
   ],
 ]);

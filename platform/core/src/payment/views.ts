@@ -31,6 +31,7 @@ export const intentView = (i: IntentRow) => ({
   amountFen: i.amountFen,
   capturedFen: i.capturedFen,
   refundedFen: i.refundedFen,
+  refundingFen: i.refundingFen,
   outTradeNo: i.outTradeNo,
   providerTradeNo: i.providerTradeNo,
   createdAt: i.createdAt.toISOString(),
@@ -46,8 +47,11 @@ export const refundView = (r: RefundRow) => ({
   outRefundNo: r.outRefundNo,
   reason: r.reason,
   status: r.status,
+  providerRefundNo: r.providerRefundNo,
+  failureReason: r.failureReason,
   createdBy: r.createdBy,
   createdAt: r.createdAt.toISOString(),
+  settledAt: r.settledAt?.toISOString() ?? null,
 });
 export type RefundView = ReturnType<typeof refundView>;
 

@@ -48,7 +48,8 @@ export const orders = paymentSchema.table(
   {
     id: uuid('id').primaryKey().defaultRandom(),
     communityId: uuid('community_id').notNull(),
-    userId: uuid('user_id').notNull(),
+    /** Who pays: a user of the community, or none (a temporary vehicle's parking fee, collected by staff). */
+    userId: uuid('user_id'),
     subject: text('subject').notNull(),
     amountFen: bigint('amount_fen', { mode: 'number' }).notNull(),
     paidFen: bigint('paid_fen', { mode: 'number' }).notNull().default(0),
@@ -88,6 +89,8 @@ export const intents = paymentSchema.table(
     amountFen: bigint('amount_fen', { mode: 'number' }).notNull(),
     capturedFen: bigint('captured_fen', { mode: 'number' }).notNull().default(0),
     refundedFen: bigint('refunded_fen', { mode: 'number' }).notNull().default(0),
+    /** Refunds reserved and sent to the provider but not yet settled: counted against what can still be refunded. */
+    refundingFen: bigint('refunding_fen', { mode: 'number' }).notNull().default(0),
     /** Our trade number sent to the provider (out_trade_no); unique across the platform. */
     outTradeNo: text('out_trade_no').notNull(),
     /** The provider's own transaction id, known after payment. */
@@ -105,6 +108,11 @@ export const intents = paymentSchema.table(
     check('intents_captured', sql`${t.capturedFen} >= 0 and ${t.capturedFen} <= ${t.amountFen}`),
     // The refund total can never pass what was captured: the database refuses it, whatever the caller does.
     check('intents_refunded', sql`${t.refundedFen} >= 0 and ${t.refundedFen} <= ${t.capturedFen}`),
+    // Reserved (pending) refunds count too: settled plus reserved never passes what was captured.
+    check(
+      'intents_refunding',
+      sql`${t.refundingFen} >= 0 and ${t.refundedFen} + ${t.refundingFen} <= ${t.capturedFen}`,
+    ),
   ],
 );
 
@@ -126,11 +134,21 @@ export const refunds = paymentSchema.table(
     outRefundNo: text('out_refund_no').notNull(),
     reason: text('reason'),
     status: text('status').$type<RefundState>().notNull().default('succeeded'),
+    /** The provider's refund id, once it answered. */
+    providerRefundNo: text('provider_refund_no'),
+    /** Why the provider refused (a failed refund released its reservation). */
+    failureReason: text('failure_reason'),
+    /** The caller's idempotency key and request hash: a retry finds the reserved refund and completes it. */
+    idempotencyKey: text('idempotency_key'),
+    requestHash: text('request_hash'),
     createdBy: text('created_by').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    settledAt: timestamp('settled_at', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('refunds_out_refund_no_idx').on(t.outRefundNo),
+    uniqueIndex('refunds_idempotency_idx').on(t.communityId, t.idempotencyKey).where(sql`idempotency_key is not null`),
+    index('refunds_pending_idx').on(t.createdAt).where(sql`status = 'pending'`),
     index('refunds_intent_idx').on(t.intentId),
     check('refunds_status', sql`${t.status} in (${inList(refundStates)})`),
     check('refunds_amount', sql`${t.amountFen} > 0 and ${t.amountFen} <= ${sql.raw(String(maxAmountFen))}`),

@@ -1,5 +1,7 @@
 export * from './alipay.ts';
 export * from './alipay-rsa2.ts';
+export * from './bills.ts';
+export * from './env.ts';
 export * from './sandbox.ts';
 export * from './transport.ts';
 export type * from './types.ts';

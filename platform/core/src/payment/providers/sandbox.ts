@@ -80,6 +80,9 @@ export class SandboxProvider implements PaymentProvider {
   }
   private readonly trades = new Map<string, Trade>();
   private readonly billLines: BillLine[] = [];
+  private readonly refundsByNo = new Map<string, { status: 'succeeded'; providerRefundNo: string }>();
+  /** When set, the sandbox refuses every new refund with this reason (a provider-side refusal, for tests and demos). */
+  refuseRefunds: string | null = null;
   readonly sent: SentNotification[] = [];
   private deliverFn?: (req: NotifyRequest) => Promise<NotifyReply>;
   private readonly opts: SandboxOptions;
@@ -171,6 +174,12 @@ export class SandboxProvider implements PaymentProvider {
 
   async refund(req: Parameters<PaymentProvider['refund']>[0]) {
     const t = this.trade(req.outTradeNo);
+    // Like the real providers, one refund number refunds once: a repeated request answers the first result.
+    const seen = this.refundsByNo.get(req.outRefundNo);
+    if (seen) return seen;
+    if (this.refuseRefunds) {
+      throw new AppError('CONFLICT', { zh: `沙箱：${this.refuseRefunds}`, en: `Sandbox: ${this.refuseRefunds}` });
+    }
     if (t.state !== 'succeeded' || t.refundedFen + req.amountFen > t.capturedFen) {
       throw new AppError('CONFLICT', {
         zh: '沙箱：退款金额超出可退金额',
@@ -186,7 +195,9 @@ export class SandboxProvider implements PaymentProvider {
       at: new Date(this.clock.now()).toISOString(),
     });
     this.notify('refunded', t, { outRefundNo: req.outRefundNo, amountFen: req.amountFen });
-    return { status: 'succeeded' as const, providerRefundNo: `SBXR${randomBytes(6).toString('hex')}` };
+    const res = { status: 'succeeded' as const, providerRefundNo: `SBXR${randomBytes(6).toString('hex')}` };
+    this.refundsByNo.set(req.outRefundNo, res);
+    return res;
   }
 
   async cancel(req: { outTradeNo: string }) {

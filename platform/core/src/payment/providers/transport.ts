@@ -12,7 +12,7 @@ export interface ProviderRequest {
  * How a configured adapter would reach its provider. None is built in: this build never calls out, so an adapter
  * without an injected transport refuses with a clear error after building and signing the request.
  */
-export type Transport = (req: ProviderRequest) => Promise<{ status: number; body: string }>;
+export type Transport = (req: ProviderRequest) => Promise<{ status: number; body: string; bytes?: Uint8Array }>;
 
 export const notConfigured = (zhName: string, name: string, missing: string[]) =>
   new AppError('UNAVAILABLE', {
@@ -29,6 +29,14 @@ export const noTransport = (zhName: string, name: string) =>
 export const unsupported = (zhName: string, name: string, what: string) =>
   new AppError('CONFLICT', { zh: `${zhName}不支持${what}`, en: `${name} does not support ${what}` });
 
-/** The names of the settings that are missing or empty. */
-export const missingOf = (cfg: Record<string, unknown> | undefined, names: string[]) =>
-  names.filter((n) => !cfg || cfg[n] === undefined || cfg[n] === '' || cfg[n] === null);
+/**
+ * The names of the settings that are missing or empty; with `labels` (setting → environment variable), the names of
+ * the variables to set instead, so the refusal tells the administrator exactly what to configure.
+ */
+export const missingOf = (cfg: object | undefined, names: string[], labels?: Record<string, string>) =>
+  names
+    .filter((n) => {
+      const v = (cfg as Record<string, unknown> | undefined)?.[n];
+      return v === undefined || v === '' || v === null || (typeof v === 'object' && Object.keys(v).length === 0);
+    })
+    .map((n) => labels?.[n] ?? n);

@@ -1,5 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, createSign, createVerify, type KeyObject } from 'node:crypto';
 import { DateTime } from 'luxon';
+import { AppError } from '../../errors.ts';
+import { readUnionPayFileContent } from './bills.ts';
 import { missingOf, noTransport, notConfigured, type ProviderRequest, type Transport } from './transport.ts';
 import type {
   BillLine,
@@ -46,8 +48,8 @@ export class UnionPayProvider implements PaymentProvider {
   private readonly missing: string[];
   private readonly transport?: Transport;
 
-  constructor(cfg?: Partial<UnionPayConfig>, transport?: Transport) {
-    this.missing = missingOf(cfg, names);
+  constructor(cfg?: Partial<UnionPayConfig>, transport?: Transport, labels?: Record<string, string>) {
+    this.missing = missingOf(cfg, names, labels);
     this.cfg = this.missing.length === 0 ? (cfg as UnionPayConfig) : undefined;
     this.transport = transport;
   }
@@ -177,8 +179,25 @@ export class UnionPayProvider implements PaymentProvider {
       : { status: 500, contentType: 'text/plain', body: 'fail' };
   }
 
+  /**
+   * Downloads the settlement day's files (`txnType` 76, `fileType` 00): the answer's `fileContent` is a deflated,
+   * base64-encoded zip whose INN…ZM_ file lists the day's transactions. `respCode` 98 means no file for the day.
+   */
   async bill(day: string): Promise<BillLine[]> {
-    await this.call('fileTransfer.do', { txnType: '76', fileType: '00', settleDate: day.slice(5).replace('-', '') });
-    throw noTransport('银联支付', 'UnionPay');
+    const r = await this.call('fileTransfer.do', {
+      txnType: '76',
+      txnSubType: '01',
+      bizType: '000000',
+      fileType: '00',
+      settleDate: day.slice(5).replace('-', ''),
+    });
+    if (r.respCode === '98') return [];
+    if (r.respCode !== '00' || !r.fileContent) {
+      throw new AppError('UNAVAILABLE', {
+        zh: `银联对账文件下载失败：${r.respMsg ?? r.respCode}`,
+        en: `UnionPay bill download failed: ${r.respMsg ?? r.respCode}`,
+      });
+    }
+    return readUnionPayFileContent(r.fileContent, day);
   }
 }

@@ -34,9 +34,9 @@ export class WechatPayProvider implements PaymentProvider {
   private readonly cfg?: WechatPayConfig;
   private readonly transport?: Transport;
 
-  constructor(cfg?: Partial<WechatPayConfig>, transport?: Transport) {
-    this.cfg = missingOf(cfg, names).length === 0 ? (cfg as WechatPayConfig) : undefined;
-    this.missing = missingOf(cfg, names);
+  constructor(cfg?: Partial<WechatPayConfig>, transport?: Transport, labels?: Record<string, string>) {
+    this.missing = missingOf(cfg, names, labels);
+    this.cfg = this.missing.length === 0 ? (cfg as WechatPayConfig) : undefined;
     this.transport = transport;
   }
 

@@ -110,7 +110,28 @@ function Passes({ community }: { community: string }) {
 function Sessions({ community }: { community: string }) {
   const trpc = useTRPC();
   const t = useT();
+  const { lang } = useLang();
+  const { message } = App.useApp();
   const q = useQuery(trpc.access.parkingSessions.queryOptions({ community }));
+  const onError = (e: unknown) => message.error(errorMessage(e, lang, t('common.networkError')));
+  const collect = useMutation(
+    trpc.access.collectParkingFee.mutationOptions({
+      onSuccess: () => {
+        message.success(t('access.order.collected'));
+        q.refetch();
+      },
+      onError,
+    }),
+  );
+  const waive = useMutation(
+    trpc.access.waiveParkingFee.mutationOptions({
+      onSuccess: () => {
+        message.success(t('access.order.waived'));
+        q.refetch();
+      },
+      onError,
+    }),
+  );
   return (
     <Table
       data-testid="access-sessions"
@@ -126,6 +147,49 @@ function Sessions({ community }: { community: string }) {
           title: t('access.col.payment'),
           dataIndex: 'paymentStatus',
           render: (s) => <Tag>{t(`access.payment.${s}` as MessageKey)}</Tag>,
+        },
+        {
+          title: t('access.col.order'),
+          key: 'order',
+          render: (_, s) =>
+            s.order ? (
+              <Space size={4} wrap data-testid={`parking-order-${s.plate}`}>
+                <Tag color={s.order.status === 'paid' ? 'green' : s.order.status === 'open' ? 'orange' : undefined}>
+                  {t(`payment.status.${s.order.status}` as MessageKey)}
+                </Tag>
+                <Typography.Text type="secondary">
+                  {t(s.order.residentPays ? 'access.order.resident' : 'access.order.operator')}
+                </Typography.Text>
+              </Space>
+            ) : (
+              '—'
+            ),
+        },
+        {
+          title: t('access.col.actions'),
+          key: 'actions',
+          render: (_, s) =>
+            s.paymentStatus === 'pending' ? (
+              <Space size={4}>
+                <Button
+                  size="small"
+                  type="primary"
+                  data-testid={`parking-collect-${s.plate}`}
+                  loading={collect.isPending && collect.variables?.id === s.id}
+                  onClick={() => collect.mutate({ community, id: s.id })}
+                >
+                  {t('access.order.collect')}
+                </Button>
+                <Button
+                  size="small"
+                  data-testid={`parking-waive-${s.plate}`}
+                  loading={waive.isPending && waive.variables?.id === s.id}
+                  onClick={() => waive.mutate({ community, id: s.id })}
+                >
+                  {t('access.order.waive')}
+                </Button>
+              </Space>
+            ) : null,
         },
       ]}
     />

@@ -39,6 +39,7 @@ function OrderCard({ o, onPay, onCancel, busy }: { o: Order; onPay: () => void; 
       {o.refunds.map((r) => (
         <div key={r.id} data-testid="my-order-refund" style={{ color: token.colorPrimary }}>
           {t('payment.refund.line', { time: when(r.createdAt, lang), yuan: yuan(r.amountFen) })}
+          {r.status !== 'succeeded' ? ` · ${t(`payment.refundStatus.${r.status}` as MessageKey)}` : ''}
           {r.reason ? ` · ${r.reason}` : ''}
         </div>
       ))}

@@ -2,7 +2,7 @@
 
 import { useQuery } from '@tanstack/react-query';
 import type { inferOutput } from '@trpc/tanstack-react-query';
-import { Alert, Button, DatePicker, Descriptions, Space, Table, Tabs, Tag } from 'antd';
+import { Alert, Button, DatePicker, Descriptions, Space, Table, Tabs, Tag, Typography } from 'antd';
 import dayjs from 'dayjs';
 import { useState } from 'react';
 import { PageError } from '@/components/apps/page-state';
@@ -87,6 +87,17 @@ function Refunds({ community }: { community: string }) {
         { title: t('payment.col.created'), render: (_, r) => time(r.createdAt) },
         { title: t('payment.col.amount'), render: (_, r) => yuan(r.amountFen), align: 'right' },
         { title: t('payment.col.reason'), dataIndex: 'reason' },
+        {
+          title: t('payment.col.refundStatus'),
+          render: (_, r) => (
+            <Space size={4} wrap>
+              <Tag color={r.status === 'succeeded' ? 'green' : r.status === 'failed' ? 'red' : 'orange'}>
+                {t(`payment.refundStatus.${r.status}` as MessageKey)}
+              </Tag>
+              {r.failureReason ? <Typography.Text type="secondary">{r.failureReason}</Typography.Text> : null}
+            </Space>
+          ),
+        },
         { title: t('payment.diff.reference'), dataIndex: 'outRefundNo' },
       ]}
     />
