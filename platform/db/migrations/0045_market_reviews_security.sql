@@ -1,0 +1,33 @@
+-- Ratings and reviews are community data: an operator's community-scoped transaction (the app role) may write only
+-- its own communities' reviews, and only the rating, text and version columns (a publisher's reply and a reviewer's
+-- hiding are platform-scoped work by the connecting role). Reviews are public within the catalog: every operator
+-- browsing it reads every community's (hidden ones are filtered by the services).
+GRANT SELECT ON market.app_reviews TO shequ_app;
+--> statement-breakpoint
+GRANT INSERT (plugin_id, community_id, rating, body, version, author) ON market.app_reviews TO shequ_app;
+--> statement-breakpoint
+GRANT UPDATE (rating, body, version, author, updated_at) ON market.app_reviews TO shequ_app;
+--> statement-breakpoint
+ALTER TABLE market.app_reviews ENABLE ROW LEVEL SECURITY;
+--> statement-breakpoint
+CREATE POLICY app_reviews_read ON market.app_reviews FOR SELECT USING (true);
+--> statement-breakpoint
+CREATE POLICY app_reviews_insert ON market.app_reviews FOR INSERT WITH CHECK (shequ_in_scope(community_id));
+--> statement-breakpoint
+CREATE POLICY app_reviews_update ON market.app_reviews FOR UPDATE USING (shequ_in_scope(community_id)) WITH CHECK (shequ_in_scope(community_id));
+--> statement-breakpoint
+-- The publisher replies once: a reply, once written, is never changed or removed.
+CREATE FUNCTION market.app_reviews_reply_once() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF OLD.reply IS NOT NULL AND NEW.reply IS DISTINCT FROM OLD.reply THEN
+    RAISE EXCEPTION 'the publisher already replied to review %', OLD.id USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END;
+$$;
+--> statement-breakpoint
+CREATE TRIGGER app_reviews_reply_once BEFORE UPDATE ON market.app_reviews FOR EACH ROW EXECUTE FUNCTION market.app_reviews_reply_once();
+--> statement-breakpoint
+-- The catalog's rating aggregate reads visible reviews per app.
+CREATE INDEX app_reviews_visible_idx ON market.app_reviews (plugin_id, rating) WHERE hidden_at IS NULL;
