@@ -4,7 +4,9 @@
 -- browsing it reads every community's (hidden ones are filtered by the services).
 GRANT SELECT ON market.app_reviews TO shequ_app;
 --> statement-breakpoint
-GRANT INSERT (plugin_id, community_id, rating, body, version, author) ON market.app_reviews TO shequ_app;
+-- (drizzle names every column in an insert, so INSERT is granted on the table; a new review can carry no reply and
+-- not be hidden, checked by the trigger below.)
+GRANT INSERT ON market.app_reviews TO shequ_app;
 --> statement-breakpoint
 GRANT UPDATE (rating, body, version, author, updated_at) ON market.app_reviews TO shequ_app;
 --> statement-breakpoint
@@ -16,10 +18,17 @@ CREATE POLICY app_reviews_insert ON market.app_reviews FOR INSERT WITH CHECK (sh
 --> statement-breakpoint
 CREATE POLICY app_reviews_update ON market.app_reviews FOR UPDATE USING (shequ_in_scope(community_id)) WITH CHECK (shequ_in_scope(community_id));
 --> statement-breakpoint
--- The publisher replies once: a reply, once written, is never changed or removed.
+-- A new review has no reply and is not hidden. The publisher replies once: a reply, once written, is never changed
+-- or removed.
 CREATE FUNCTION market.app_reviews_reply_once() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+  IF TG_OP = 'INSERT' THEN
+    IF NEW.reply IS NOT NULL OR NEW.replied_by IS NOT NULL OR NEW.hidden_at IS NOT NULL OR NEW.hidden_by IS NOT NULL THEN
+      RAISE EXCEPTION 'a new review carries no reply and is not hidden' USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+  END IF;
   IF OLD.reply IS NOT NULL AND NEW.reply IS DISTINCT FROM OLD.reply THEN
     RAISE EXCEPTION 'the publisher already replied to review %', OLD.id USING ERRCODE = 'check_violation';
   END IF;
@@ -27,7 +36,7 @@ BEGIN
 END;
 $$;
 --> statement-breakpoint
-CREATE TRIGGER app_reviews_reply_once BEFORE UPDATE ON market.app_reviews FOR EACH ROW EXECUTE FUNCTION market.app_reviews_reply_once();
+CREATE TRIGGER app_reviews_reply_once BEFORE INSERT OR UPDATE ON market.app_reviews FOR EACH ROW EXECUTE FUNCTION market.app_reviews_reply_once();
 --> statement-breakpoint
 -- The catalog's rating aggregate reads visible reviews per app.
 CREATE INDEX app_reviews_visible_idx ON market.app_reviews (plugin_id, rating) WHERE hidden_at IS NULL;
