@@ -8,6 +8,7 @@ import { householdEn } from './household-en';
 import { housesEn } from './houses-en';
 import { iotEn } from './iot-en';
 import { marketEn } from './market-en';
+import { marketReviewsEn } from './market-reviews-en';
 import { mergesEn } from './merges-en';
 import { messageEn } from './message-en';
 import { paymentEn } from './payment-en';
@@ -25,6 +26,7 @@ export const en: Messages = {
   ...paymentEn,
   ...pointsEn,
   ...marketEn,
+  ...marketReviewsEn,
   ...eventsEn,
   ...messageEn,
   ...mergesEn,
