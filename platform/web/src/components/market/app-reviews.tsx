@@ -13,8 +13,8 @@ import { useMarketAction } from './use-market-action';
 export function RatingLine({ rating, testId }: { rating: { average: number | null; count: number }; testId?: string }) {
   const t = useT();
   return (
-    <Space size={6} data-testid={testId} data-average={rating.average ?? ''} data-count={rating.count}>
-      <Rate disabled allowHalf value={rating.average ?? 0} style={{ fontSize: 14 }} />
+    <Space size={6} wrap={false} data-testid={testId} data-average={rating.average ?? ''} data-count={rating.count}>
+      <Rate disabled allowHalf value={rating.average ?? 0} style={{ fontSize: 12, whiteSpace: 'nowrap' }} />
       <Typography.Text type="secondary">
         {rating.average === null
           ? t('market.rating.none')
