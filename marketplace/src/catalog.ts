@@ -48,25 +48,20 @@ export async function browse(m: Market, query: BrowseQuery = {}) {
         join market.versions v on v.id = s.version_id
         where s.state = 'on_shelf' and not exists (select 1 from market.kills k where k.version_id = v.id)
         order by v.plugin_id, v.major desc, v.minor desc, v.patch desc, (v.prerelease is null) desc, v.prerelease desc
-      ),
-      ratings as (
-        select r.plugin_id, round(avg(r.rating), 1) as rating, count(*) as ratings
-        from market.app_reviews r
-        where r.hidden_at is null and r.plugin_id in (select plugin_id from shelf)
-        group by r.plugin_id
       )
       select l.plugin_id, l.name, l.description, l.scenario, l.source, p.slug as publisher, p.name as publisher_name,
-             shelf.version, shelf.icon, ratings.rating, ratings.ratings, count(*) over () as total
+             shelf.version, shelf.icon, round(ra.rating_sum::numeric / nullif(ra.ratings, 0), 1) as rating,
+             ra.ratings, count(*) over () as total
       from shelf
       join market.listings l on l.plugin_id = shelf.plugin_id
       join market.publishers p on p.id = l.publisher_id
-      left join ratings on ratings.plugin_id = shelf.plugin_id
+      left join market.app_ratings ra on ra.plugin_id = shelf.plugin_id and ra.ratings > 0
       where (${query.scenario ?? null}::text is null or l.scenario = ${query.scenario ?? null})
         and (${q}::text is null or l.plugin_id ilike ${q} or l.name->>'zh' ilike ${q} or l.name->>'en' ilike ${q}
              or l.description->>'zh' ilike ${q} or l.description->>'en' ilike ${q})
       order by ${
         query.sort === 'rating'
-          ? sql`ratings.rating desc nulls last, ratings.ratings desc nulls last, l.name->>'zh', l.plugin_id`
+          ? sql`ra.rating_sum::numeric / nullif(ra.ratings, 0) desc nulls last, ra.ratings desc nulls last, l.name->>'zh', l.plugin_id`
           : sql`l.name->>'zh', l.plugin_id`
       }
       limit ${limit} offset ${offset}`,

@@ -198,6 +198,8 @@ for (const engine of testEngines()) {
         count: 1,
         stars: [0, 0, 0, 0, 1],
       });
+      const shelf = await browse(fx.market, { q: 'board' });
+      assert.deepEqual(shelf.apps[0].rating, { average: 5, count: 1 }, 'the catalog summary follows the hiding');
       assert.deepEqual(
         (await listReviews(fx.market, 'org.acme.board')).map((x) => x.rating),
         [5],

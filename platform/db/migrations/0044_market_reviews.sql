@@ -1,3 +1,11 @@
+CREATE TABLE "market"."app_ratings" (
+	"plugin_id" text PRIMARY KEY NOT NULL,
+	"ratings" integer DEFAULT 0 NOT NULL,
+	"rating_sum" integer DEFAULT 0 NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "app_ratings_nonnegative" CHECK ("market"."app_ratings"."ratings" >= 0 and "market"."app_ratings"."rating_sum" >= 0)
+);
+--> statement-breakpoint
 CREATE TABLE "market"."app_reviews" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"plugin_id" text NOT NULL,
@@ -21,5 +29,6 @@ CREATE TABLE "market"."app_reviews" (
 	CONSTRAINT "app_reviews_hidden_reason" CHECK ("market"."app_reviews"."hidden_at" is null or char_length("market"."app_reviews"."hidden_reason") > 0)
 );
 --> statement-breakpoint
+ALTER TABLE "market"."app_ratings" ADD CONSTRAINT "app_ratings_plugin_id_listings_plugin_id_fk" FOREIGN KEY ("plugin_id") REFERENCES "market"."listings"("plugin_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "market"."app_reviews" ADD CONSTRAINT "app_reviews_plugin_id_listings_plugin_id_fk" FOREIGN KEY ("plugin_id") REFERENCES "market"."listings"("plugin_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "app_reviews_plugin_idx" ON "market"."app_reviews" USING btree ("plugin_id","updated_at");

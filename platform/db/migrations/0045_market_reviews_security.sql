@@ -38,5 +38,27 @@ $$;
 --> statement-breakpoint
 CREATE TRIGGER app_reviews_reply_once BEFORE INSERT OR UPDATE ON market.app_reviews FOR EACH ROW EXECUTE FUNCTION market.app_reviews_reply_once();
 --> statement-breakpoint
--- The catalog's rating aggregate reads visible reviews per app.
-CREATE INDEX app_reviews_visible_idx ON market.app_reviews (plugin_id, rating) WHERE hidden_at IS NULL;
+-- The rating summary of an app (count and sum of visible reviews) follows every write of its reviews: deltas applied
+-- under the summary row's lock, so concurrent reviews of one app never lose a count. The function runs as its owner
+-- (the app role may read the summary but not write it).
+GRANT SELECT ON market.app_ratings TO shequ_app;
+--> statement-breakpoint
+CREATE FUNCTION market.app_ratings_follow() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, market AS $$
+BEGIN
+  IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.hidden_at IS NULL THEN
+    UPDATE market.app_ratings SET ratings = ratings - 1, rating_sum = rating_sum - OLD.rating, updated_at = now()
+      WHERE plugin_id = OLD.plugin_id;
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.hidden_at IS NULL THEN
+    INSERT INTO market.app_ratings (plugin_id, ratings, rating_sum) VALUES (NEW.plugin_id, 1, NEW.rating)
+      ON CONFLICT (plugin_id) DO UPDATE SET ratings = app_ratings.ratings + 1,
+        rating_sum = app_ratings.rating_sum + EXCLUDED.rating_sum, updated_at = now();
+  END IF;
+  RETURN NULL;
+END;
+$$;
+--> statement-breakpoint
+REVOKE ALL ON FUNCTION market.app_ratings_follow() FROM PUBLIC;
+--> statement-breakpoint
+CREATE TRIGGER app_ratings_follow AFTER INSERT OR UPDATE OR DELETE ON market.app_reviews FOR EACH ROW EXECUTE FUNCTION market.app_ratings_follow();

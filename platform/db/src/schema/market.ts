@@ -312,3 +312,20 @@ export const marketAppReviews = market.table(
     index('app_reviews_plugin_idx').on(t.pluginId, t.updatedAt),
   ],
 );
+
+/**
+ * Each app's rating totals over its visible reviews, kept by a trigger on `app_reviews` (deltas under the row lock),
+ * so browsing the catalog joins one row per app instead of aggregating every review.
+ */
+export const marketAppRatings = market.table(
+  'app_ratings',
+  {
+    pluginId: text('plugin_id')
+      .primaryKey()
+      .references(() => marketListings.pluginId),
+    ratings: integer('ratings').notNull().default(0),
+    ratingSum: integer('rating_sum').notNull().default(0),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [check('app_ratings_nonnegative', sql`${t.ratings} >= 0 and ${t.ratingSum} >= 0`)],
+);
