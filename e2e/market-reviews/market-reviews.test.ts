@@ -84,10 +84,9 @@ test('the operator sees screenshots and plain-language permissions, installs, ra
     await shots.getByText('工作人员的公告管理（示意图）').waitFor();
     const images = shots.locator('img');
     assert.equal(await images.count(), 2);
-    await page.waitForFunction(() =>
-      [...document.querySelectorAll('[data-testid="market-screenshots"] img')].every(
-        (i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0,
-      ),
+    // Each image really loaded (decoded to a non-zero width), not a broken link.
+    await page.waitForFunction(
+      `[...document.querySelectorAll('[data-testid="market-screenshots"] img')].every((i) => i.complete && i.naturalWidth > 0)`,
     );
 
     // Permissions as plain sentences, with the technical id alongside.
