@@ -27,10 +27,19 @@ before(
     admin = adminApi(platform);
     // The demo community runs the example from its folder at start; the suite takes it out so it comes from the shelf.
     await admin.mutate('plugins.uninstall', { community: 'demo', pluginId: PLUGIN_ID });
-    await admin.mutate('market.createPublisher', {
-      slug: 'org.shequ',
-      name: { zh: '社区平台示例', en: 'Shequ examples' },
-    });
+    // The provider registers the publisher (and so is its member, who may reply to reviews); the key comes by API.
+    const provider = await signIn(platform, 'provider', /\/designer/);
+    try {
+      const page = provider.page;
+      await page.goto(`${platform.webUrl}/market/publish`);
+      await page.getByPlaceholder('发布者标识（如 org.example）').fill('org.shequ');
+      await page.getByPlaceholder('中文名称').fill('社区平台示例');
+      await page.getByPlaceholder('英文名称').fill('Shequ examples');
+      await page.getByRole('button', { name: '登记发布者' }).click();
+      await page.getByTestId('market-publishers').getByText('社区平台示例 (org.shequ)').waitFor();
+    } finally {
+      await provider.session.close();
+    }
     await admin.mutate('market.addKey', { publisher: 'org.shequ', publicKey: key.publicKeyPem, keyId: key.keyId });
     const res = await fetch(new URL('/api/market/packages', platform.apiUrl), {
       method: 'POST',
@@ -131,22 +140,47 @@ test('the operator sees screenshots and plain-language permissions, installs, ra
   }
 });
 
-test('the publisher replies once; a reviewer hides the review with a reason, and the average drops it', async () => {
+test('the publisher replies once in the catalog; a reviewer hides the review with a reason, and the average drops it', async () => {
   const [review] = await admin.query<{ id: string; rating: number }[]>('market.reviews', { pluginId: PLUGIN_ID });
   assert.equal(review.rating, 2);
-  await admin.mutate('market.replyReview', { id: review.id, reply: '感谢反馈，我们会改进。' });
-  await assert.rejects(admin.mutate('market.replyReview', { id: review.id, reply: '再次回复' }), /CONFLICT/);
-  const { session, page } = await signIn(platform, 'operator', /\/console/);
+  const provider = await signIn(platform, 'provider', /\/designer/);
   try {
+    const page = provider.page;
     await page.goto(`${platform.webUrl}/market`);
     await page.getByTestId(`market-app-${PLUGIN_ID}`).click();
-    await page.getByTestId('market-review-reply').getByText('感谢反馈，我们会改进。').waitFor();
+    const item = page.getByTestId(`market-review-${review.id}`);
+    await item.getByTestId('market-review-reply-input').fill('感谢反馈，我们会改进。');
+    await item.getByTestId('market-review-reply-submit').click();
+    await item.getByTestId('market-review-reply').getByText('感谢反馈，我们会改进。').waitFor();
+    assert.equal(await item.getByTestId('market-review-reply-input').count(), 0, 'one reply: no second reply box');
   } finally {
-    await session.close();
+    await provider.session.close();
   }
-  await admin.mutate('market.hideReview', { id: review.id, reason: '测试隐藏' });
+  await assert.rejects(admin.mutate('market.replyReview', { id: review.id, reply: '再次回复' }), /CONFLICT/);
+  const reviewer = await signIn(platform, 'reviewer', /\/market/);
+  try {
+    const page = reviewer.page;
+    await page.getByTestId(`market-app-${PLUGIN_ID}`).click();
+    const drawer = page.getByTestId('market-app-drawer');
+    const item = page.getByTestId(`market-review-${review.id}`);
+    await item.getByTestId('market-review-hide-reason').fill('与应用无关的内容');
+    await item.getByTestId('market-review-hide').click();
+    await item.getByText('已被隐藏：与应用无关的内容').waitFor();
+    await drawer.getByTestId('market-rating-summary').getByText('暂无评分').waitFor();
+  } finally {
+    await reviewer.session.close();
+  }
   const detail = await admin.query<{ rating: { average: number | null; count: number } }>('market.app', {
     pluginId: PLUGIN_ID,
   });
   assert.deepEqual([detail.rating.average, detail.rating.count], [null, 0]);
+  const audit = await admin.query<{ action: string; detail: { reason?: string } | null }[]>('admin.auditList', {
+    objectId: PLUGIN_ID,
+    limit: 200,
+  });
+  assert.ok(
+    audit.some((a) => a.action === 'market.review.hidden' && a.detail?.reason === '与应用无关的内容'),
+    'the hiding is audited with its reason',
+  );
+  assert.ok(audit.some((a) => a.action === 'market.review.replied'));
 });

@@ -138,11 +138,13 @@ export function AppReviews({ pluginId }: { pluginId: string }) {
                     value={replies[r.id] ?? ''}
                     onChange={(e) => setReplies({ ...replies, [r.id]: e.target.value })}
                     placeholder={t('market.reviews.replyPlaceholder')}
+                    data-testid="market-review-reply-input"
                   />
                   <Button
                     disabled={!replies[r.id]?.trim()}
                     loading={reply.isPending}
                     onClick={() => reply.mutate({ id: r.id, reply: replies[r.id] ?? '' })}
+                    data-testid="market-review-reply-submit"
                   >
                     {t('market.reviews.replyAction')}
                   </Button>
@@ -155,12 +157,14 @@ export function AppReviews({ pluginId }: { pluginId: string }) {
                     value={reasons[r.id] ?? ''}
                     onChange={(e) => setReasons({ ...reasons, [r.id]: e.target.value })}
                     placeholder={t('market.reviews.hideReason')}
+                    data-testid="market-review-hide-reason"
                   />
                   <Button
                     danger
                     disabled={!reasons[r.id]?.trim()}
                     loading={hide.isPending}
                     onClick={() => hide.mutate({ id: r.id, reason: reasons[r.id] ?? '' })}
+                    data-testid="market-review-hide"
                   >
                     {t('market.reviews.hide')}
                   </Button>
