@@ -102,7 +102,7 @@ export function AppDrawer({ pluginId, onClose }: { pluginId: string; onClose(): 
             </>
           ) : null}
           <Divider titlePlacement="start">{t('market.reviews')}</Divider>
-          <AppReviews pluginId={pluginId} />
+          <AppReviews pluginId={pluginId} publisher={d.publisher.slug} />
           <Divider titlePlacement="start">{t('market.install')}</Divider>
           <Space direction="vertical" style={{ width: '100%' }}>
             <Typography.Text>{t('market.install.communities')}</Typography.Text>

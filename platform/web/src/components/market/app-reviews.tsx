@@ -28,14 +28,19 @@ export function RatingLine({ rating, testId }: { rating: { average: number | nul
  * Ratings and reviews of one app: the community's own review (written by its operators while the app is installed
  * there, editable), everyone's visible reviews with the publisher's replies; reviewers hide one with a reason.
  */
-export function AppReviews({ pluginId }: { pluginId: string }) {
+export function AppReviews({ pluginId, publisher }: { pluginId: string; publisher: string }) {
   const trpc = useTRPC();
   const t = useT();
   const { me } = useShell();
   const own = useCommunityCode();
   const operates = Boolean(own) && me.permissions.includes('market.operate');
   const reviewer = me.permissions.includes('market.review');
-  const publishes = me.permissions.includes('market.publish');
+  // Only members of the app's own publisher get a reply box (the server checks it again).
+  const publishers = useQuery({
+    ...trpc.market.publishers.queryOptions(),
+    enabled: me.permissions.includes('market.publish'),
+  });
+  const publishes = (publishers.data ?? []).some((p) => p.slug === publisher);
   const reviews = useQuery(
     trpc.market.reviews.queryOptions({ pluginId, community: operates ? (own ?? undefined) : undefined }),
   );
