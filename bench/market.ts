@@ -103,9 +103,26 @@ const lean: Market = { database, crypto };
 for (let i = 1; i < APPS; i++) await submitPackage(lean, admin, archive(i));
 await db.execute(sql`update market.submissions set state = 'on_shelf' where state = 'submitted'`);
 console.log(`catalog of ${APPS} apps filled in ${Math.round((performance.now() - t) / 1000)} s`);
+// Ratings and reviews: each of the 1,000 communities reviewed up to 20 apps (one review per community and app), some
+// hidden, so the browse aggregate and sort by rating work over ~20,000 rows.
+await db.execute(sql`
+  insert into market.app_reviews (plugin_id, community_id, rating, body, version, author)
+  select 'org.bench.app' || ((c.i * 7 + k) % ${APPS}), c.id, 1 + ((c.i + k) % 5), '压测评价', '1.0.0', 'bench'
+  from (select id, row_number() over (order by id) as i from tenancy.regions where code like 'bench-%') c
+  cross join generate_series(0, 19) as k`);
+await db.execute(sql`
+  update market.app_reviews set hidden_at = now(), hidden_by = 'bench', hidden_reason = '压测隐藏' where rating = 1 and random() < 0.1`);
 await db.execute(sql`analyze`);
 
-const queries = [{}, { q: '养老' }, { scenario: 'health' }, { q: 'app1', scenario: 'services' }, { offset: 240 }];
+const queries = [
+  {},
+  { q: '养老' },
+  { scenario: 'health' },
+  { q: 'app1', scenario: 'services' },
+  { offset: 240 },
+  { sort: 'rating' as const },
+  { sort: 'rating' as const, scenario: 'education' },
+];
 const latencies: number[] = [];
 let total = 0;
 for (let i = 0; i < BROWSES; i++) {

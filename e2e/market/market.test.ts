@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DEMO_PASSWORD } from '@shequ/core';
-import { buildPlugin } from '@shequ/plugin-sdk/build';
+import { buildPlugin, packageFiles } from '@shequ/plugin-sdk/build';
 import { generatePublisherKey, packPlugin, signPackage } from '@shequ/runtime';
 import type { Page } from 'playwright-core';
 import { type AdminApi, adminApi } from '../support/admin-api.ts';
@@ -28,10 +28,8 @@ let admin: AdminApi;
 before(
   async () => {
     const built = await buildPlugin(fileURLToPath(new URL('../../examples/noticeboard', import.meta.url)));
-    const files = signPackage(
-      { 'shequ.plugin.json': JSON.stringify(built.manifest), 'bundle.js': built.bundle },
-      key.privateKeyPem,
-    );
+    // The package as `shequ-plugin pack` makes it: manifest, bundle, README and the declared screenshots.
+    const files = signPackage(packageFiles(built), key.privateKeyPem);
     await writeFile(archivePath, packPlugin(files));
     platform = await startPlatform();
     admin = adminApi(platform);

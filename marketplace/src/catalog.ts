@@ -4,10 +4,14 @@ import { desc, eq, sql } from 'drizzle-orm';
 import { type Market, notFound } from './context.ts';
 import { reviewedVersions, shelfVersions } from './installs.ts';
 import { permissionList } from './permissions.ts';
+import { ratingSummary } from './ratings.ts';
+import { screenshotList } from './screenshots.ts';
 
 export interface BrowseQuery {
   q?: string;
   scenario?: string;
+  /** `name` (default) or `rating`: best average first, then most reviews; unrated apps last. */
+  sort?: 'name' | 'rating';
   limit?: number;
   offset?: number;
 }
@@ -22,6 +26,8 @@ interface Row {
   publisher_name: { zh: string; en: string };
   version: string;
   icon: string | null;
+  rating: number | string | null;
+  ratings: number | string | null;
   total: number | string;
 }
 
@@ -44,14 +50,20 @@ export async function browse(m: Market, query: BrowseQuery = {}) {
         order by v.plugin_id, v.major desc, v.minor desc, v.patch desc, (v.prerelease is null) desc, v.prerelease desc
       )
       select l.plugin_id, l.name, l.description, l.scenario, l.source, p.slug as publisher, p.name as publisher_name,
-             shelf.version, shelf.icon, count(*) over () as total
+             shelf.version, shelf.icon, round(ra.rating_sum::numeric / nullif(ra.ratings, 0), 1) as rating,
+             ra.ratings, count(*) over () as total
       from shelf
       join market.listings l on l.plugin_id = shelf.plugin_id
       join market.publishers p on p.id = l.publisher_id
+      left join market.app_ratings ra on ra.plugin_id = shelf.plugin_id and ra.ratings > 0
       where (${query.scenario ?? null}::text is null or l.scenario = ${query.scenario ?? null})
         and (${q}::text is null or l.plugin_id ilike ${q} or l.name->>'zh' ilike ${q} or l.name->>'en' ilike ${q}
              or l.description->>'zh' ilike ${q} or l.description->>'en' ilike ${q})
-      order by l.name->>'zh', l.plugin_id
+      order by ${
+        query.sort === 'rating'
+          ? sql`ra.rating_sum::numeric / nullif(ra.ratings, 0) desc nulls last, ra.ratings desc nulls last, l.name->>'zh', l.plugin_id`
+          : sql`l.name->>'zh', l.plugin_id`
+      }
       limit ${limit} offset ${offset}`,
   );
   return {
@@ -65,6 +77,7 @@ export async function browse(m: Market, query: BrowseQuery = {}) {
       publisher: { slug: r.publisher, name: r.publisher_name },
       version: r.version,
       icon: r.icon,
+      rating: { average: r.rating === null ? null : Number(r.rating), count: Number(r.ratings ?? 0) },
     })),
   };
 }
@@ -108,6 +121,8 @@ export async function appDetail(m: Market, pluginId: string) {
     shelfVersions: shelf,
     reviewedVersions: reviewed,
     permissions: manifest ? permissionList(manifest) : [],
+    screenshots: manifest ? screenshotList(manifest) : [],
+    rating: await ratingSummary(m, pluginId),
     pages: manifest
       ? Object.entries(manifest.pages ?? {}).map(([id, p]) => ({
           id,

@@ -38,6 +38,14 @@ export {
   publisherBySlug,
   revokePublisherKey,
 } from './publishers.ts';
+export {
+  appReviewMaxChars,
+  hideReview,
+  listReviews,
+  rateApp,
+  ratingSummary,
+  replyToReview,
+} from './ratings.ts';
 export { automatedReview, type ReviewReportBody, signReport, verifyReport } from './review.ts';
 export {
   defaultBudgets,
@@ -45,6 +53,8 @@ export {
   permissionEscalation,
   type ReviewBudgets,
   schemaComplexity,
+  screenshotItems,
+  screenshotType,
 } from './review-checks.ts';
 export {
   abortRollout,
@@ -61,5 +71,6 @@ export {
 export { checkRollouts, rolloutChecker, startRolloutChecks } from './rollout-check.ts';
 export { type StartRollout, startRollout } from './rollout-start.ts';
 export { appMetrics, rolloutApps, rolloutOverview } from './rollout-views.ts';
+export { catalogScreenshot, screenshotList, screenshotUrl } from './screenshots.ts';
 export { maxUploadBytes, submitPackage } from './submit.ts';
 export { listSubmissions, type Move, moveSubmission, reportFor, resubmit, transitions } from './workflow.ts';

@@ -1,6 +1,10 @@
 import { capabilityCatalog } from '@shequ/schemas';
 
-/** A manifest's permissions in plain language (zh/en), for install, upgrade and catalog screens. */
+/**
+ * A manifest's permissions in plain language (zh/en), for the catalog's detail page and the install and upgrade
+ * dialogs (one mapping for all of them): each service action and data scope as the sentence the capability catalog
+ * gives it (an action it does not know is shown by its id), each outbound host as what it means for the data.
+ */
 export function permissionList(m: {
   permissions?: { services?: Record<string, string[]>; data?: string[] };
   http?: { hosts?: string[] };
@@ -20,7 +24,10 @@ export function permissionList(m: {
   const hosts = (m.http?.hosts ?? []).map((h) => ({
     kind: 'host' as const,
     id: h,
-    title: { zh: `访问外部地址 ${h}`, en: `Call ${h}` },
+    title: {
+      zh: `向平台之外的网站 ${h} 发送请求（可能带出数据）`,
+      en: `Send requests to ${h}, a site outside the platform (data may leave it)`,
+    },
   }));
   return [...services, ...data, ...hosts];
 }

@@ -12,6 +12,9 @@ export interface ReviewBudgets {
   oneOfDepth: number;
   /** Columns of a resident list page: more do not fit at the large-text scale. */
   residentColumns: number;
+  /** Catalog screenshots: how many, and the largest size of each. */
+  screenshots: number;
+  screenshotBytes: number;
 }
 
 export const defaultBudgets: ReviewBudgets = {
@@ -20,6 +23,8 @@ export const defaultBudgets: ReviewBudgets = {
   fieldCount: 120,
   oneOfDepth: 3,
   residentColumns: 4,
+  screenshots: 6,
+  screenshotBytes: 1024 * 1024,
 };
 
 const item = (id: string, level: ReviewItem['level'], zh: string, en: string): ReviewItem => ({ id, level, zh, en });
@@ -280,4 +285,104 @@ export function permissionItems(m: PluginManifest, previous?: PluginManifest) {
   if (!scenarios.includes(m.scenario))
     items.push(item('manifest.scenario', 'fail', `未知的场景 ${m.scenario}`, `Unknown scenario ${m.scenario}`));
   return { items, escalation: previous ? escalation : [] };
+}
+
+/** Screenshot types the catalog serves, by the bytes they start with (the name's extension must agree). */
+export const screenshotTypes = [
+  {
+    type: 'image/png',
+    ext: ['png'],
+    test: (b: Buffer) => b.subarray(0, 8).equals(Buffer.from('89504e470d0a1a0a', 'hex')),
+  },
+  {
+    type: 'image/jpeg',
+    ext: ['jpg', 'jpeg'],
+    test: (b: Buffer) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff,
+  },
+  {
+    type: 'image/webp',
+    ext: ['webp'],
+    test: (b: Buffer) =>
+      b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP',
+  },
+] as const;
+
+/** The content type of a screenshot entry, or null when its bytes are not PNG, JPEG or WebP matching its extension. */
+export function screenshotType(path: string, data: Buffer): string | null {
+  const ext = path.split('.').pop()?.toLowerCase() ?? '';
+  const t = screenshotTypes.find((x) => x.test(data));
+  return t && (t.ext as readonly string[]).includes(ext) ? t.type : null;
+}
+
+/**
+ * Screenshots declared in the manifest: each a file inside the package under `screenshots/`, PNG, JPEG or WebP (by
+ * content, agreeing with its extension), within the size budget; no more than the count budget; no path twice.
+ */
+export function screenshotItems(m: PluginManifest, files: Record<string, Buffer>, b: ReviewBudgets): ReviewItem[] {
+  const shots = m.screenshots ?? [];
+  if (shots.length === 0) return [item('screenshots', 'pass', '应用没有提供截图', 'The app has no screenshots')];
+  const problems: { zh: string; en: string }[] = [];
+  const kb = (n: number) => `${Math.ceil(n / 1024)} KB`;
+  if (shots.length > b.screenshots)
+    problems.push({
+      zh: `截图 ${shots.length} 张，超过上限 ${b.screenshots} 张`,
+      en: `${shots.length} screenshots, over the limit of ${b.screenshots}`,
+    });
+  const seen = new Set<string>();
+  for (const s of shots) {
+    const p = s.path;
+    if (seen.has(p)) {
+      problems.push({ zh: `截图 ${p} 重复声明`, en: `screenshot ${p} is declared twice` });
+      continue;
+    }
+    seen.add(p);
+    if (!p.startsWith('screenshots/') || p.includes('..') || p.includes('\\') || p.split('/').length !== 2) {
+      problems.push({
+        zh: `截图路径 ${p} 不在安装包的 screenshots/ 目录内`,
+        en: `screenshot path ${p} is outside the package's screenshots/ folder`,
+      });
+      continue;
+    }
+    const data = Object.hasOwn(files, p) ? files[p] : undefined;
+    if (!data) {
+      problems.push({ zh: `安装包中没有截图文件 ${p}`, en: `screenshot ${p} is not in the package` });
+      continue;
+    }
+    if (!screenshotType(p, data))
+      problems.push({
+        zh: `截图 ${p} 不是 PNG、JPEG 或 WebP 图片（或与扩展名不符）`,
+        en: `screenshot ${p} is not a PNG, JPEG or WebP image matching its extension`,
+      });
+    if (data.length > b.screenshotBytes)
+      problems.push({
+        zh: `截图 ${p} 为 ${kb(data.length)}，超过上限 ${kb(b.screenshotBytes)}`,
+        en: `screenshot ${p} is ${kb(data.length)}, over the ${kb(b.screenshotBytes)} limit`,
+      });
+  }
+  const undeclared = Object.keys(files).filter((f) => f.startsWith('screenshots/') && !seen.has(f));
+  const out: ReviewItem[] = [
+    problems.length
+      ? item(
+          'screenshots',
+          'fail',
+          `截图有问题：${problems.map((x) => x.zh).join('；')}`,
+          `Screenshot problems: ${problems.map((x) => x.en).join('; ')}`,
+        )
+      : item(
+          'screenshots',
+          'pass',
+          `${shots.length} 张截图均为 PNG/JPEG/WebP，大小和数量在上限内`,
+          `${shots.length} screenshot(s), all PNG/JPEG/WebP within the size and count limits`,
+        ),
+  ];
+  if (undeclared.length)
+    out.push(
+      item(
+        'screenshots.undeclared',
+        'warn',
+        `安装包中有未在清单中声明的截图，不会显示：${undeclared.join('、')}`,
+        `Screenshots in the package but not declared in the manifest (not shown): ${undeclared.join(', ')}`,
+      ),
+    );
+  return out;
 }

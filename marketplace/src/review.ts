@@ -10,6 +10,7 @@ import {
   permissionItems,
   personalDataItems,
   type ReviewBudgets,
+  screenshotItems,
 } from './review-checks.ts';
 
 /** The signed body of a review report: what was checked, of which exact archive, and the outcome. */
@@ -82,6 +83,7 @@ export async function automatedReview(input: {
   items.push(...budgetItems(m, input.archiveBytes, input.pkg.files['bundle.js'].length, b));
   items.push(...elderItems(m, b));
   items.push(...personalDataItems(m));
+  items.push(...screenshotItems(m, input.pkg.files, b));
   return {
     format: 'shequ-review-report/1',
     pluginId: m.id,

@@ -1,7 +1,7 @@
 // Test helpers for the marketplace suites: a demo database with a second community, a plugin host, signed packages.
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { gzipSync } from 'node:zlib';
+import { crc32, deflateSync, gzipSync } from 'node:zlib';
 import { createLogger, MemoryChannel } from '@shequ/core';
 import { demoFixture } from '@shequ/core/testing';
 import { regions, type TestEngine } from '@shequ/db';
@@ -129,4 +129,48 @@ export async function marketFixture(engine: TestEngine) {
       await fx.database.close();
     },
   };
+}
+
+/** A real PNG of `w`×`h` pixels in one colour (with `pad` bytes of an ancillary chunk to make it larger). */
+export function tinyPng(w = 4, h = 3, rgb: [number, number, number] = [40, 120, 200], pad = 0) {
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(td));
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: w }, () => rgb).flat())]);
+  const raw = Buffer.concat(Array.from({ length: h }, () => row));
+  return Buffer.concat([
+    Buffer.from('89504e470d0a1a0a', 'hex'),
+    chunk('IHDR', ihdr),
+    ...(pad ? [chunk('teXt', Buffer.concat([Buffer.from('Comment\0'), randomBytes(pad)]))] : []),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** A signed archive of the test app with extra package files (screenshots) and the manifest's `screenshots`. */
+export function archiveWithFiles(
+  privateKeyPem: string,
+  version: string,
+  screenshots: { path: string; caption?: { zh: string; en: string } }[],
+  extra: Record<string, Buffer>,
+) {
+  const files = signPackage(
+    {
+      'shequ.plugin.json': JSON.stringify(appManifest(version, { screenshots })),
+      'bundle.js': appBundle,
+      ...extra,
+    },
+    privateKeyPem,
+  );
+  return packPlugin(files);
 }

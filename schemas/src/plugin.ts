@@ -89,6 +89,8 @@ export interface PluginManifest {
   name: Text;
   description: Text;
   icon?: string;
+  /** Catalog screenshots: package entries under `screenshots/` (PNG, JPEG or WebP). */
+  screenshots?: { path: string; caption?: Text }[];
   scenario: Scenario;
   sdk: string;
   permissions?: { services?: Record<string, string[]>; data?: string[] };

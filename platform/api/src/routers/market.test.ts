@@ -153,6 +153,37 @@ describe('market API', () => {
     assert.equal(inst.data.communities, 1, JSON.stringify(inst.error));
     const seen = await call('resident', 'plugins.apps', { community: 'demo', audience: 'resident' }, 'GET');
     assert.ok(seen.data.some((a: { pluginId: string }) => a.pluginId === 'org.acme.hello'));
+    // Ratings and reviews, each by the right role: operators rate for their community, the publisher replies,
+    // reviewers hide; residents do none of it.
+    const rate = { community: 'demo', pluginId: 'org.acme.hello', rating: 4, body: '好用' };
+    assert.equal((await call('resident', 'market.rate', rate)).error.appCode, 'FORBIDDEN');
+    assert.equal((await call('operator', 'market.rate', { ...rate, rating: 6 })).error.appCode, 'INVALID_INPUT');
+    const rated = await call('operator', 'market.rate', rate);
+    assert.equal(rated.data.rating, 4, JSON.stringify(rated.error));
+    const reviews = await call('operator', 'market.reviews', { pluginId: 'org.acme.hello', community: 'demo' }, 'GET');
+    assert.deepEqual(
+      reviews.data.map((r: { rating: number; own: boolean }) => [r.rating, r.own]),
+      [[4, true]],
+    );
+    const reviewId = reviews.data[0].id;
+    assert.equal(
+      (await call('reviewer', 'market.replyReview', { id: reviewId, reply: '谢谢' })).error.appCode,
+      'FORBIDDEN',
+    );
+    assert.equal((await call('provider', 'market.replyReview', { id: reviewId, reply: '谢谢' })).status, 200);
+    assert.equal(
+      (await call('provider', 'market.hideReview', { id: reviewId, reason: '广告' })).error.appCode,
+      'FORBIDDEN',
+    );
+    const rated4 = await call('operator', 'market.browse', { sort: 'rating' }, 'GET');
+    assert.deepEqual(rated4.data.apps[0].rating, { average: 4, count: 1 });
+    assert.equal((await call('reviewer', 'market.hideReview', { id: reviewId, reason: '广告' })).status, 200);
+    const after = await call('operator', 'market.app', { pluginId: 'org.acme.hello' }, 'GET');
+    assert.deepEqual([after.data.rating.average, after.data.rating.count], [null, 0]);
+    const shot = await app.inject({ method: 'GET', url: '/api/market/screenshots/org.acme.hello/1.0.0/0' });
+    assert.equal(shot.statusCode, 404, 'the app has no screenshots');
+    const bad = await app.inject({ method: 'GET', url: '/api/market/screenshots/org.acme.hello/1.0.0/..%2fx' });
+    assert.equal(bad.statusCode, 400);
     await call('operator', 'market.setEnabled', { community: 'demo', pluginId: 'org.acme.hello', enabled: false });
     const hidden = await call('resident', 'plugins.apps', { community: 'demo', audience: 'resident' }, 'GET');
     assert.ok(!hidden.data.some((a: { pluginId: string }) => a.pluginId === 'org.acme.hello'));

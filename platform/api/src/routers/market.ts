@@ -6,13 +6,16 @@ import {
   addUpstream,
   appDetail,
   appMetrics,
+  appReviewMaxChars,
   browse,
   communityInstalls,
   completeRollout,
   createPublisher,
+  hideReview,
   installFromShelf,
   killVersion,
   listPublishers,
+  listReviews,
   listSubmissions,
   listUpstreams,
   loadPlatformKey,
@@ -20,7 +23,9 @@ import {
   moveSubmission,
   pin,
   promoteRollout,
+  rateApp,
   removeUpstream,
+  replyToReview,
   reportFor,
   resubmit,
   revokePublisherKey,
@@ -109,6 +114,7 @@ export const marketRouter = router({
         .object({
           q: z.string().max(100).optional(),
           scenario: z.enum(scenarios as [string, ...string[]]).optional(),
+          sort: z.enum(['name', 'rating']).optional(),
           limit: z.number().int().min(1).max(100).optional(),
           offset: z.number().int().min(0).max(100_000).optional(),
         })
@@ -118,6 +124,49 @@ export const marketRouter = router({
   app: permitted('market.browse')
     .input(z.object({ pluginId }))
     .query(({ ctx, input }) => appDetail(marketOf(ctx), input.pluginId)),
+
+  // Ratings and reviews: operators of a community with the app installed write one per community (editable); the
+  // publisher replies once; reviewers hide one with a reason. Everyone browsing reads the visible ones.
+  reviews: permitted('market.browse')
+    .input(
+      z.object({
+        pluginId,
+        community: code.optional(),
+        limit: z.number().int().min(1).max(200).optional(),
+        offset: z.number().int().min(0).max(100_000).optional(),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const own = input.community ? [(await communityFor(ctx, input.community, 'market.operate')).id] : [];
+      return listReviews(marketOf(ctx), input.pluginId, {
+        ownCommunityIds: own,
+        includeHidden: hasPermission(ctx.principal.grants, 'market.review'),
+        limit: input.limit,
+        offset: input.offset,
+      });
+    }),
+  rate: authedProcedure
+    .input(
+      z.object({
+        community: code,
+        pluginId,
+        rating: z.number().int().min(1).max(5),
+        body: z
+          .string()
+          .max(appReviewMaxChars * 2)
+          .optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'market.operate');
+      return rateApp(marketOf(ctx), actor(ctx), { ...input, communityId: c.id });
+    }),
+  replyReview: permitted('market.publish')
+    .input(z.object({ id: z.uuid(), reply: z.string().max(appReviewMaxChars * 2) }))
+    .mutation(({ ctx, input }) => replyToReview(marketOf(ctx), actor(ctx), { reviewId: input.id, reply: input.reply })),
+  hideReview: permitted('market.review')
+    .input(z.object({ id: z.uuid(), reason: z.string().trim().min(1).max(500) }))
+    .mutation(({ ctx, input }) => hideReview(marketOf(ctx), actor(ctx), { reviewId: input.id, reason: input.reason })),
 
   // Publishers.
   publishers: permitted('market.publish').query(({ ctx }) => listPublishers(marketOf(ctx), actor(ctx))),

@@ -1,5 +1,12 @@
 import { AppError, hasPermission, type Platform, type Principal } from '@shequ/core';
-import { catalogPackage, issueIndex, type Market, maxUploadBytes, submitPackage } from '@shequ/marketplace';
+import {
+  catalogPackage,
+  catalogScreenshot,
+  issueIndex,
+  type Market,
+  maxUploadBytes,
+  submitPackage,
+} from '@shequ/marketplace';
 import type { PluginHost } from '@shequ/runtime';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sendError } from './send-error.ts';
@@ -112,6 +119,31 @@ export function registerCatalogRoutes(app: FastifyInstance, platform: Platform, 
           .header('x-content-sha256', pkg.sha256)
           .header('cache-control', 'public, max-age=31536000, immutable')
           .send(pkg.archive);
+      } catch (err) {
+        return sendError(reply, err, String(req.id));
+      }
+    },
+  );
+  // Catalog screenshots (DB33 7.5.2.3 browse): open like the packages they come from; versions are immutable, so the
+  // answer is cached for good by browsers and proxies. Only PNG, JPEG and WebP are ever served, with their own type.
+  app.get<{ Params: { appId: string; version: string; index: string } }>(
+    '/api/market/screenshots/:appId/:version/:index',
+    { logLevel: 'warn' },
+    async (req, reply) => {
+      try {
+        const { appId, version, index } = req.params;
+        if (!/^[a-z0-9.-]{1,100}$/.test(appId) || !/^[0-9A-Za-z.+-]{1,64}$/.test(version) || !/^\d{1,2}$/.test(index))
+          throw new AppError('INVALID_INPUT', {
+            zh: '应用标识、版本号或截图序号无效',
+            en: 'The app id, version or screenshot number is not valid',
+          });
+        const shot = await catalogScreenshot(market(), appId, version, Number(index));
+        return reply
+          .header('content-type', shot.type)
+          .header('x-content-type-options', 'nosniff')
+          .header('content-security-policy', "default-src 'none'")
+          .header('cache-control', 'public, max-age=31536000, immutable')
+          .send(shot.data);
       } catch (err) {
         return sendError(reply, err, String(req.id));
       }

@@ -342,3 +342,60 @@ export const marketRolloutCommunities = market.table(
     index('rollout_communities_community_idx').on(t.communityId),
   ],
 );
+
+/** Longest review text (characters) and publisher reply. */
+export const appReviewMaxChars = 2000;
+
+/**
+ * Ratings and reviews of catalog apps (DB33 7.5.2.3 browse): one per community and app, written by the community's
+ * operators while the app is installed there, editable; the publisher may reply once; a reviewer or administrator may
+ * hide one with a reason. Community data (RLS on writes); every operator browsing the catalog reads them.
+ */
+export const marketAppReviews = market.table(
+  'app_reviews',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    pluginId: text('plugin_id')
+      .notNull()
+      .references(() => marketListings.pluginId),
+    communityId: uuid('community_id').notNull(),
+    rating: integer('rating').notNull(),
+    body: text('body').notNull().default(''),
+    /** The version installed when the review was last written. */
+    version: text('version').notNull(),
+    author: text('author').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    reply: text('reply'),
+    repliedBy: text('replied_by'),
+    repliedAt: timestamp('replied_at', { withTimezone: true }),
+    hiddenAt: timestamp('hidden_at', { withTimezone: true }),
+    hiddenBy: text('hidden_by'),
+    hiddenReason: text('hidden_reason'),
+  },
+  (t) => [
+    unique('app_reviews_community_uq').on(t.pluginId, t.communityId),
+    check('app_reviews_rating_range', sql`${t.rating} between 1 and 5`),
+    check('app_reviews_body_length', sql`char_length(${t.body}) <= 2000`),
+    check('app_reviews_reply_length', sql`${t.reply} is null or char_length(${t.reply}) between 1 and 2000`),
+    check('app_reviews_hidden_reason', sql`${t.hiddenAt} is null or char_length(${t.hiddenReason}) > 0`),
+    index('app_reviews_plugin_idx').on(t.pluginId, t.updatedAt),
+  ],
+);
+
+/**
+ * Each app's rating totals over its visible reviews, kept by a trigger on `app_reviews` (deltas under the row lock),
+ * so browsing the catalog joins one row per app instead of aggregating every review.
+ */
+export const marketAppRatings = market.table(
+  'app_ratings',
+  {
+    pluginId: text('plugin_id')
+      .primaryKey()
+      .references(() => marketListings.pluginId),
+    ratings: integer('ratings').notNull().default(0),
+    ratingSum: integer('rating_sum').notNull().default(0),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [check('app_ratings_nonnegative', sql`${t.ratings} >= 0 and ${t.ratingSum} >= 0`)],
+);

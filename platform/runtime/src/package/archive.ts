@@ -19,6 +19,21 @@ export const packageEntries: Readonly<Record<string, number>> = {
   'signature.json': 16 * 1024,
 };
 
+/**
+ * Catalog screenshots: any number of files under `screenshots/` with plain names (letters, digits, dot, dash,
+ * underscore), each up to this size. Their type, size budget and count are checked by the marketplace's automated
+ * review, which gives the reasons; the package format only keeps them inside the folder.
+ */
+export const screenshotEntryMaxBytes = 2 * 1024 * 1024;
+const screenshotEntry = /^screenshots\/[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
+
+/** The largest size allowed for an entry, or undefined when the name is not part of the format. */
+export function entryLimit(name: string): number | undefined {
+  if (Object.hasOwn(packageEntries, name)) return packageEntries[name];
+  if (screenshotEntry.test(name)) return screenshotEntryMaxBytes;
+  return undefined;
+}
+
 /** Largest archive accepted by default, compressed or not. */
 export const defaultMaxPackageBytes = 8 * 1024 * 1024;
 
@@ -57,10 +72,10 @@ export function checkEntryName(name: string): void {
   if (name.includes('\\')) throw bad(`${name} 含有反斜杠`, `entry "${name}" contains a backslash`);
   if (name.split('/').some((s) => s === '..'))
     throw bad(`${name} 含有“..”路径`, `entry "${name}" has a ".." segment (path traversal)`);
-  if (!Object.hasOwn(packageEntries, name)) {
+  if (entryLimit(name) === undefined) {
     throw bad(
       `不允许的文件 ${name}`,
-      `entry "${name}" is not allowed; a package holds only ${Object.keys(packageEntries).join(', ')}`,
+      `entry "${name}" is not allowed; a package holds only ${Object.keys(packageEntries).join(', ')} and screenshots/*`,
     );
   }
 }
@@ -86,8 +101,8 @@ function parseManifest(data: Buffer): PluginManifest {
 function checkFiles(files: Record<string, Buffer>) {
   for (const [name, data] of Object.entries(files)) {
     checkEntryName(name);
-    if (data.length > packageEntries[name])
-      throw bad(`${name} 超过 ${packageEntries[name]} 字节`, `entry "${name}" is over ${packageEntries[name]} bytes`);
+    const limit = entryLimit(name) ?? 0;
+    if (data.length > limit) throw bad(`${name} 超过 ${limit} 字节`, `entry "${name}" is over ${limit} bytes`);
   }
   for (const required of ['shequ.plugin.json', 'bundle.js'])
     if (!files[required]) throw bad(`缺少 ${required}`, `the package has no ${required}`);
@@ -136,7 +151,7 @@ export function unpackPlugin(buf: Buffer, opts: UnpackOptions = {}): UnpackedPac
       if (seen.has(name)) throw bad(`${name} 重复出现`, `entry "${name}" appears twice`);
       seen.add(name);
     },
-    maxEntryBytes: (name) => Math.min(packageEntries[name], maxBytes),
+    maxEntryBytes: (name) => Math.min(entryLimit(name) ?? 0, maxBytes),
   });
   const files: Record<string, Buffer> = Object.fromEntries(entries.map((e) => [e.name, e.data]));
   checkFiles(files);

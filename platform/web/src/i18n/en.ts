@@ -8,6 +8,7 @@ import { householdEn } from './household-en';
 import { housesEn } from './houses-en';
 import { iotEn } from './iot-en';
 import { marketEn } from './market-en';
+import { marketReviewsEn } from './market-reviews-en';
 import { mergesEn } from './merges-en';
 import { messageEn } from './message-en';
 import { paymentEn } from './payment-en';
@@ -29,6 +30,7 @@ export const en: Messages = {
   ...pointsEn,
   ...marketEn,
   ...rolloutEn,
+  ...marketReviewsEn,
   ...eventsEn,
   ...messageEn,
   ...mergesEn,

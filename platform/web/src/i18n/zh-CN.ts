@@ -10,6 +10,7 @@ import { eventsZhCN } from './events-zh-CN';
 import { householdZhCN } from './household-zh-CN';
 import { housesZhCN } from './houses-zh-CN';
 import { iotZhCN } from './iot-zh-CN';
+import { marketReviewsZhCN } from './market-reviews-zh-CN';
 import { marketZhCN } from './market-zh-CN';
 import { mergesZhCN } from './merges-zh-CN';
 import { messageZhCN } from './message-zh-CN';
@@ -31,6 +32,7 @@ export const zhCN = {
   ...pointsZhCN,
   ...marketZhCN,
   ...rolloutZhCN,
+  ...marketReviewsZhCN,
   ...eventsZhCN,
   ...messageZhCN,
   ...mergesZhCN,

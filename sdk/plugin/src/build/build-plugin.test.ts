@@ -15,8 +15,19 @@ test('a plugin folder builds in memory into the files of its package', async () 
   assert.equal(Object.keys(built.manifest.pages ?? {}).length, 9);
   assert.match(built.bundle, /__shequPlugin/);
   const files = packageFiles(built);
-  assert.deepEqual(Object.keys(files).sort(), ['README.md', 'bundle.js', 'shequ.plugin.json']);
+  assert.deepEqual(Object.keys(files).sort(), [
+    'README.md',
+    'bundle.js',
+    'screenshots/manage-posts.png',
+    'screenshots/resident-board.png',
+    'shequ.plugin.json',
+  ]);
   const pkg = unpackPlugin(packPlugin(files));
+  assert.deepEqual(
+    built.manifest.screenshots?.map((s) => s.path),
+    ['screenshots/resident-board.png', 'screenshots/manage-posts.png'],
+  );
+  assert.equal(pkg.files['screenshots/resident-board.png'].subarray(1, 4).toString(), 'PNG');
   assert.equal(pkg.bundle, built.bundle);
   assert.deepEqual(pkg.manifest, built.manifest);
 });

@@ -29,12 +29,21 @@ export async function buildPlugin(dirLike: string): Promise<BuiltPlugin> {
   return { dir, manifest: project.manifest, bundle: code };
 }
 
-/** The entries of a built plugin's package: manifest, bundle and the optional files found in its folder. */
+/**
+ * The entries of a built plugin's package: manifest, bundle, the optional files found in its folder and the
+ * screenshots the manifest declares (files under `screenshots/`; the marketplace review checks type, size and count).
+ */
 export function packageFiles(built: BuiltPlugin): PackageFiles {
   const files: PackageFiles = {
     'shequ.plugin.json': `${JSON.stringify(built.manifest, null, 2)}\n`,
     'bundle.js': built.bundle,
   };
   for (const f of packageExtras) if (existsSync(join(built.dir, f))) files[f] = readFileSync(join(built.dir, f));
+  for (const s of built.manifest.screenshots ?? []) {
+    // Only plain names inside screenshots/ are taken from the folder; anything else is left for the review to report.
+    if (!/^screenshots\/[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/.test(s.path)) continue;
+    const file = join(built.dir, s.path);
+    if (existsSync(file)) files[s.path] = readFileSync(file);
+  }
   return files;
 }

@@ -1,7 +1,7 @@
 'use client';
 
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { Button, Checkbox, Descriptions, Divider, Drawer, List, Select, Space, Tag, Typography } from 'antd';
+import { Button, Checkbox, Descriptions, Divider, Drawer, Image, List, Select, Space, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { useLang, useT } from '@/i18n/lang-provider';
 import { useCommunityCode } from '@/lib/community';
@@ -9,6 +9,7 @@ import { useTRPC } from '@/lib/trpc';
 import { pick } from '../apps/app-types';
 import { PageError } from '../apps/page-state';
 import { scenarioKey } from '../apps/scenarios';
+import { AppReviews, RatingLine } from './app-reviews';
 import { ReportView } from './report-view';
 import { useMarketAction } from './use-market-action';
 
@@ -38,6 +39,31 @@ export function AppDrawer({ pluginId, onClose }: { pluginId: string; onClose(): 
       {d ? (
         <>
           <Typography.Paragraph>{pick(d.description, lang)}</Typography.Paragraph>
+          <RatingLine rating={d.rating} testId="market-rating-summary" />
+          {d.screenshots.length ? (
+            <>
+              <Divider titlePlacement="start">{t('market.screenshots')}</Divider>
+              <Image.PreviewGroup>
+                <Space wrap align="start" data-testid="market-screenshots">
+                  {d.screenshots.map((s) => (
+                    <figure key={s.index} style={{ margin: 0 }}>
+                      <Image
+                        src={s.url}
+                        height={160}
+                        alt={s.caption ? pick(s.caption, lang) : `${pick(d.name, lang)} ${s.index + 1}`}
+                        data-testid={`market-screenshot-${s.index}`}
+                      />
+                      {s.caption ? (
+                        <figcaption>
+                          <Typography.Text type="secondary">{pick(s.caption, lang)}</Typography.Text>
+                        </figcaption>
+                      ) : null}
+                    </figure>
+                  ))}
+                </Space>
+              </Image.PreviewGroup>
+            </>
+          ) : null}
           <Descriptions size="small" column={1}>
             <Descriptions.Item label={t('market.col.version')}>{d.version}</Descriptions.Item>
             <Descriptions.Item label={t('apps.admin.col.scenario')}>{scenario}</Descriptions.Item>
@@ -75,6 +101,8 @@ export function AppDrawer({ pluginId, onClose }: { pluginId: string; onClose(): 
               <ReportView passed={d.review.passed} items={d.review.items} keyId={d.review.keyId} />
             </>
           ) : null}
+          <Divider titlePlacement="start">{t('market.reviews')}</Divider>
+          <AppReviews pluginId={pluginId} publisher={d.publisher.slug} />
           <Divider titlePlacement="start">{t('market.install')}</Divider>
           <Space direction="vertical" style={{ width: '100%' }}>
             <Typography.Text>{t('market.install.communities')}</Typography.Text>

@@ -10,6 +10,7 @@ import { pick } from '../apps/app-types';
 import { PageError } from '../apps/page-state';
 import { SCENARIOS, scenarioKey } from '../apps/scenarios';
 import { AppDrawer } from './app-drawer';
+import { RatingLine } from './app-reviews';
 
 /** The shelf: search and scenario categories over the apps on it; a card opens the app's details and install. */
 export function Catalog() {
@@ -18,8 +19,9 @@ export function Catalog() {
   const t = useT();
   const [q, setQ] = useState('');
   const [scenario, setScenario] = useState<string | undefined>();
+  const [sort, setSort] = useState<'name' | 'rating'>('name');
   const [open, setOpen] = useState<string | null>(null);
-  const apps = useQuery(trpc.market.browse.queryOptions({ q: q || undefined, scenario, limit: 100 }));
+  const apps = useQuery(trpc.market.browse.queryOptions({ q: q || undefined, scenario, sort, limit: 100 }));
   const scenarioName = (s: string) => {
     const key = scenarioKey(s);
     return key ? t(key) : s;
@@ -42,6 +44,16 @@ export function Catalog() {
           style={{ width: 180 }}
           options={SCENARIOS.map((s) => ({ value: s, label: scenarioName(s) }))}
         />
+        <Select
+          value={sort}
+          onChange={setSort}
+          style={{ width: 120 }}
+          data-testid="market-sort"
+          options={[
+            { value: 'name', label: t('market.sort.name') },
+            { value: 'rating', label: t('market.sort.rating') },
+          ]}
+        />
         <Typography.Text type="secondary">{t('market.total', { count: apps.data?.total ?? 0 })}</Typography.Text>
       </Space>
       {apps.error ? <PageError error={apps.error} onRetry={() => apps.refetch()} /> : null}
@@ -56,6 +68,7 @@ export function Catalog() {
                 description={
                   <>
                     <div>{pick(a.description, lang)}</div>
+                    <RatingLine rating={a.rating} testId={`market-rating-${a.pluginId}`} />
                     <Space size={4} style={{ marginTop: 8 }}>
                       <Tag color="blue">{scenarioName(a.scenario)}</Tag>
                       <Tag>{t('market.version', { version: a.version })}</Tag>

@@ -1,0 +1,27 @@
+import type { marketReviewsZhCN } from './market-reviews-zh-CN';
+
+export const marketReviewsEn: Record<keyof typeof marketReviewsZhCN, string> = {
+  'market.screenshots': 'Screenshots',
+  'market.sort.name': 'By name',
+  'market.sort.rating': 'By rating',
+  'market.rating.none': 'No ratings yet',
+  'market.rating.summary': '{average} · {count} review(s)',
+  'market.reviews': 'Ratings and reviews',
+  'market.reviews.empty': 'No reviews yet',
+  'market.reviews.mine': "This community's review",
+  'market.reviews.rate': 'Rating',
+  'market.reviews.body': 'How is it working for you? (optional, up to 2000 characters)',
+  'market.reviews.submit': 'Submit review',
+  'market.reviews.update': 'Update review',
+  'market.reviews.saved': 'Review saved',
+  'market.reviews.needInstall': 'Install the app in this community to rate and review it',
+  'market.reviews.own': 'This community',
+  'market.reviews.edited': 'edited',
+  'market.reviews.reply': 'Publisher reply',
+  'market.reviews.replyAction': 'Reply',
+  'market.reviews.replyPlaceholder': 'Reply to this review (one reply per review)',
+  'market.reviews.hidden': 'Hidden: {reason}',
+  'market.reviews.hide': 'Hide',
+  'market.reviews.hideReason': 'Reason for hiding',
+  'market.reviews.version': 'Version {version}',
+};
