@@ -214,6 +214,8 @@ export async function applyEarningRules(db: Executor, communityId: string, s: Ea
             eq(earningRules.enabled, true),
           ),
         )
+        // One order for every caller, so two awards for one resident take the rules' locks the same way round.
+        .orderBy(asc(earningRules.id))
     ).filter((r) => matches(r, s));
     const out: { ruleId: string; outcome: 'paid' | 'capped' | 'already'; transferId?: string }[] = [];
     for (const rule of rules) {
