@@ -1,14 +1,12 @@
-import { enqueue } from '@shequ/bus';
 import { changes, compounds, type DataScope, houses, occupancies, people, vehicles, withScope } from '@shequ/db';
 import { and, asc, eq, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
-import { appendAudit } from '../audit/audit-service.ts';
 import { AppError } from '../errors.ts';
 import type { Actor } from '../identity/user-service.ts';
 import { communityDate } from '../time.ts';
 import { assertMayEnter } from './data-entry.ts';
 import { checkHouse } from './houses-service.ts';
-import { recordChange } from './people-repo.ts';
+import { recordUpdate } from './people-repo.ts';
 import type { BaseDeps } from './people-service.ts';
 
 export interface HouseQuery {
@@ -237,32 +235,7 @@ export async function updateHouse(
         updatedBy: actor.subject,
       })
       .where(and(eq(houses.id, id), eq(houses.version, expectedVersion)));
-    await recordChange(tx, {
-      communityId: h.communityId,
-      entity: 'house',
-      entityId: id,
-      version,
-      action: 'update',
-      actor: actor.subject,
-      fields: [...fields],
-    });
-    await appendAudit(tx, {
-      subject: actor.subject,
-      subjectRole: actor.role,
-      action: 'base.house.update',
-      objectType: 'house',
-      objectId: id,
-      communityId: h.communityId,
-      result: 'success',
-      sourceIp: actor.ip,
-      requestId: actor.requestId,
-      detail: { fields },
-    });
-    await enqueue(tx, {
-      subject: 'shequ.base.house_updated',
-      communityId: h.communityId,
-      data: { id, version, fields },
-    });
+    await recordUpdate(tx, actor, { communityId: h.communityId, entity: 'house', id, version, fields: [...fields] });
     return { id, version };
   });
 }

@@ -1,6 +1,9 @@
+import { enqueue } from '@shequ/bus';
 import { changes, type Executor, type people } from '@shequ/db';
+import { appendAudit } from '../audit/audit-service.ts';
 import type { FieldCrypto } from '../crypto/field-crypto.ts';
 import { maskIdNumber, maskPhone } from '../crypto/mask.ts';
+import type { Actor } from '../identity/user-service.ts';
 import type { PersonRecord } from './person-record.ts';
 
 export type PersonRow = typeof people.$inferSelect;
@@ -71,5 +74,49 @@ export async function recordChange(
     action: c.action,
     actor: c.actor,
     diff: { fields: c.fields },
+  });
+}
+
+/**
+ * The tail every base-data record edit shares (people, houses, vehicles): the change-history row naming the fields,
+ * the audit entry `base.<entity>.update` and the bus event `shequ.base.<entity>_updated`, in the edit's transaction.
+ */
+export async function recordUpdate(
+  tx: Executor,
+  actor: Actor,
+  c: {
+    communityId: string;
+    entity: 'person' | 'house' | 'vehicle';
+    id: string;
+    version: number;
+    fields: string[];
+    detail?: Record<string, unknown>;
+  },
+) {
+  await recordChange(tx, {
+    communityId: c.communityId,
+    entity: c.entity,
+    entityId: c.id,
+    version: c.version,
+    action: 'update',
+    actor: actor.subject,
+    fields: c.fields,
+  });
+  await appendAudit(tx, {
+    subject: actor.subject,
+    subjectRole: actor.role,
+    action: `base.${c.entity}.update`,
+    objectType: c.entity,
+    objectId: c.id,
+    communityId: c.communityId,
+    result: 'success',
+    sourceIp: actor.ip,
+    requestId: actor.requestId,
+    detail: { ...c.detail, fields: c.fields },
+  });
+  await enqueue(tx, {
+    subject: `shequ.base.${c.entity}_updated`,
+    communityId: c.communityId,
+    data: { id: c.id, version: c.version, fields: c.fields },
   });
 }

@@ -6,7 +6,14 @@ import type { FieldCrypto } from '../crypto/field-crypto.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { Actor } from '../identity/user-service.ts';
 import { assertMayEnter } from './data-entry.ts';
-import { changedFields, type PersonRow, personColumns, personPlain, recordChange } from './people-repo.ts';
+import {
+  changedFields,
+  type PersonRow,
+  personColumns,
+  personPlain,
+  recordChange,
+  recordUpdate,
+} from './people-repo.ts';
 import { type Checked, checkPerson, type PersonRecord } from './person-record.ts';
 
 export type { Checked };
@@ -140,32 +147,7 @@ export async function updatePerson(
         .update(people)
         .set({ ...personColumns(d.crypto, checked.value), version, updatedAt: new Date(), updatedBy: actor.subject })
         .where(and(eq(people.id, id), eq(people.version, expectedVersion)));
-      await recordChange(tx, {
-        communityId: row.communityId,
-        entity: 'person',
-        entityId: id,
-        version,
-        action: 'update',
-        actor: actor.subject,
-        fields,
-      });
-      await appendAudit(tx, {
-        subject: actor.subject,
-        subjectRole: actor.role,
-        action: 'base.person.update',
-        objectType: 'person',
-        objectId: id,
-        communityId: row.communityId,
-        result: 'success',
-        sourceIp: actor.ip,
-        requestId: actor.requestId,
-        detail: { fields },
-      });
-      await enqueue(tx, {
-        subject: 'shequ.base.person_updated',
-        communityId: row.communityId,
-        data: { id, version, fields },
-      });
+      await recordUpdate(tx, actor, { communityId: row.communityId, entity: 'person', id, version, fields });
       return { id, version };
     });
   } catch (err) {

@@ -1,11 +1,9 @@
-import { enqueue } from '@shequ/bus';
 import { changes, compounds, type DataScope, people, vehicles, withScope } from '@shequ/db';
 import { and, asc, eq, like, type SQL, sql } from 'drizzle-orm';
-import { appendAudit } from '../audit/audit-service.ts';
 import { AppError } from '../errors.ts';
 import type { Actor } from '../identity/user-service.ts';
 import { assertMayEnter } from './data-entry.ts';
-import { recordChange } from './people-repo.ts';
+import { recordUpdate } from './people-repo.ts';
 import type { BaseDeps } from './people-service.ts';
 import { checkVehicle } from './vehicle-record.ts';
 
@@ -188,31 +186,13 @@ export async function updateVehicle(
         updatedBy: actor.subject,
       })
       .where(and(eq(vehicles.id, id), eq(vehicles.version, expectedVersion)));
-    await recordChange(tx, {
+    await recordUpdate(tx, actor, {
       communityId: v.communityId,
       entity: 'vehicle',
-      entityId: id,
+      id,
       version,
-      action: 'update',
-      actor: actor.subject,
       fields: [...fields],
-    });
-    await appendAudit(tx, {
-      subject: actor.subject,
-      subjectRole: actor.role,
-      action: 'base.vehicle.update',
-      objectType: 'vehicle',
-      objectId: id,
-      communityId: v.communityId,
-      result: 'success',
-      sourceIp: actor.ip,
-      requestId: actor.requestId,
-      detail: { plate: v.plate, fields },
-    });
-    await enqueue(tx, {
-      subject: 'shequ.base.vehicle_updated',
-      communityId: v.communityId,
-      data: { id, version, fields },
+      detail: { plate: v.plate },
     });
     return { id, version };
   });

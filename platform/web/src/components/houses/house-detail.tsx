@@ -4,24 +4,12 @@ import { ArrowLeftOutlined, EditOutlined } from '@ant-design/icons';
 import Form from '@rjsf/antd';
 import type { ErrorSchema } from '@rjsf/utils';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import {
-  Alert,
-  App,
-  Button,
-  Card,
-  Descriptions,
-  Drawer,
-  Skeleton,
-  Space,
-  Table,
-  Tag,
-  Timeline,
-  Typography,
-} from 'antd';
+import { Alert, App, Button, Card, Descriptions, Drawer, Skeleton, Space, Table, Tag } from 'antd';
 import Link from 'next/link';
 import { useMemo, useState } from 'react';
 import { rjsfStrings } from '@/components/apps/rjsf-zh';
 import { type PersonData, toErrorSchema, validators } from '@/components/people/person-form-shared';
+import { RecordHistory } from '@/components/people/record-history';
 import { useLang, useT } from '@/i18n/lang-provider';
 import { appErrorData, errorMessage } from '@/lib/app-error';
 import {
@@ -158,29 +146,7 @@ export function HouseDetail({ community, id }: { community: string; id: string }
           />
         </div>
       </Card>
-      <Card title={t('people.history')}>
-        <Timeline
-          data-testid="house-history"
-          items={h.history.map((x) => ({
-            key: x.version,
-            content: (
-              <div data-testid="house-history-entry">
-                <Typography.Text strong>
-                  v{x.version} · {x.action}
-                </Typography.Text>{' '}
-                <Typography.Text type="secondary">{new Date(x.at).toLocaleString(lang)}</Typography.Text>
-                {x.fields.length ? (
-                  <div>
-                    <Typography.Text type="secondary">
-                      {t('people.history.fields')}: {x.fields.map(houseFieldTitle).join('、')}
-                    </Typography.Text>
-                  </div>
-                ) : null}
-              </div>
-            ),
-          }))}
-        />
-      </Card>
+      <RecordHistory history={h.history} testId="house-history" fieldTitle={houseFieldTitle} />
       <Drawer
         open={editing}
         onClose={() => setEditing(false)}

@@ -2,9 +2,10 @@
 
 import { ArrowLeftOutlined, EditOutlined, EyeOutlined } from '@ant-design/icons';
 import { useQuery } from '@tanstack/react-query';
-import { Alert, Button, Card, Descriptions, Skeleton, Space, Tag, Timeline, Typography } from 'antd';
+import { Alert, Button, Card, Descriptions, Skeleton, Space, Tag, Typography } from 'antd';
 import Link from 'next/link';
 import { type ReactNode, useState } from 'react';
+import { RecordHistory } from '@/components/people/record-history';
 import { useLang, useT } from '@/i18n/lang-provider';
 import { errorMessage } from '@/lib/app-error';
 import { enumLabel, fieldTitle } from '@/lib/person-schema';
@@ -91,27 +92,7 @@ export function PersonDetail({ community, id }: { community: string; id: string 
         </Descriptions>
       </Card>
       <ConsentCard community={community} personId={id} />
-      <Card title={t('people.history')}>
-        <Timeline
-          data-testid="person-history"
-          items={p.history.map((h) => ({
-            key: h.version,
-            content: (
-              <div data-testid="person-history-entry">
-                <Typography.Text strong>
-                  v{h.version} · {h.action}
-                </Typography.Text>{' '}
-                <Typography.Text type="secondary">{new Date(h.at).toLocaleString(lang)}</Typography.Text>
-                <div>
-                  <Typography.Text type="secondary">
-                    {t('people.history.fields')}: {h.fields.map(fieldTitle).join('、')}
-                  </Typography.Text>
-                </div>
-              </div>
-            ),
-          }))}
-        />
-      </Card>
+      <RecordHistory history={p.history} testId="person-history" fieldTitle={fieldTitle} />
       <RevealDialog
         community={community}
         personId={id}
