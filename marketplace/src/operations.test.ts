@@ -6,7 +6,12 @@ import { generatePublisherKey, HandlerMetrics } from '@shequ/runtime';
 import { eq } from 'drizzle-orm';
 import { installFromShelf } from './installs.ts';
 import { operationsCsv, operationsMetrics } from './operations.ts';
-import { issueOperationsReport, readOperationsReport, verifyOperationsReport } from './operations-report.ts';
+import {
+  issueOperationsReport,
+  readOperationsReport,
+  startOperationsReports,
+  verifyOperationsReport,
+} from './operations-report.ts';
 import { loadPlatformKey } from './platform-key.ts';
 import { addPublisherKey, createPublisher } from './publishers.ts';
 import { rateApp } from './ratings.ts';
@@ -178,6 +183,21 @@ for (const engine of testEngines()) {
       assert.equal(again.signature, signed.signature);
       assert.equal((await readOperationsReport(fx.market))?.signature, signed.signature);
       assert.equal(JSON.stringify(signed).includes('u1'), false);
+    });
+
+    test('the daily job issues yesterday’s report at start (and is stopped cleanly)', async () => {
+      const m = { ...fx.market, catalog: { id: 'test', upstreamHosts: [], now: () => new Date(at('2026-03-12', 2)) } };
+      assert.equal(await readOperationsReport(m, '2026-03-11'), undefined);
+      const errors: unknown[] = [];
+      const stop = startOperationsReports(m, (err) => errors.push(err));
+      await stop();
+      assert.deepEqual(errors, []);
+      const signed = await readOperationsReport(m, '2026-03-11');
+      assert.ok(signed);
+      const board = signed.report.apps.find((a) => a.pluginId === 'org.acme.board');
+      assert.deepEqual(board && [board.calls, board.errors, board.activeUsers], [1, 1, 1]);
+      const key = await loadPlatformKey(fx.database.db, fx.crypto);
+      assert.equal(verifyOperationsReport(signed, key.publicKey), true);
     });
   });
 }
