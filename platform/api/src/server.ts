@@ -135,7 +135,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   registerPluginPackageRoute(app, opts.plugins, (req) => principalFor(platform, req, opts.adminToken));
   registerMarketPackageRoute(app, platform, opts.plugins, (req) => principalFor(platform, req, opts.adminToken));
   registerCatalogRoutes(app, platform, opts.plugins);
-  registerOperationsRoutes(app, platform, (req) => principalFor(platform, req, opts.adminToken));
+  registerOperationsRoutes(app, platform, opts.plugins, (req) => principalFor(platform, req, opts.adminToken));
 
   const secure = platform.config.publicUrl?.startsWith('https:') ?? false;
   await app.register(fastifyTRPCPlugin, {

@@ -6,6 +6,7 @@ import {
   operationsReportOf,
   type SignedOperationsReport,
 } from '@shequ/marketplace';
+import type { PluginHost } from '@shequ/runtime';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sendError } from './send-error.ts';
 
@@ -21,6 +22,7 @@ const day = /^\d{4}-\d{2}-\d{2}$/;
 export function registerOperationsRoutes(
   app: FastifyInstance,
   platform: Platform,
+  host: PluginHost | undefined,
   principalOf: (req: FastifyRequest) => Promise<Principal | null>,
 ) {
   const market = (): Market => ({
@@ -39,6 +41,8 @@ export function registerOperationsRoutes(
         });
       const from = String(req.query.from ?? '');
       const to = String(req.query.to ?? '');
+      // This process's calls not yet flushed count too (the others flush every few seconds).
+      await host?.flushMetrics();
       const r = await operationsMetrics(
         platform.database.db,
         (path) => hasPermission(principal.grants, 'market.metrics.read', path),
