@@ -27,6 +27,25 @@ export {
   upgradeFromShelf,
 } from './installs.ts';
 export { killInTx, killSubject, killVersion, listenForKills } from './kill.ts';
+export {
+  type AppFigures,
+  type CommunityFigures,
+  maxWindowDays,
+  type OperationsReport,
+  operationsCsv,
+  operationsMetrics,
+  operationsWindow,
+} from './operations.ts';
+export {
+  type DailyOperationsReport,
+  issueOperationsReport,
+  operationsReportOf,
+  previousDay,
+  readOperationsReport,
+  type SignedOperationsReport,
+  startOperationsReports,
+  verifyOperationsReport,
+} from './operations-report.ts';
 export { permissionList } from './permissions.ts';
 export { canonicalJson, loadPlatformKey, type PlatformKey } from './platform-key.ts';
 export {

@@ -12,6 +12,7 @@ import { registerExportRoute, registerImportRoute } from './routes/base-files.ts
 import { registerEsignRoutes } from './routes/esign.ts';
 import { registerCatalogRoutes, registerMarketPackageRoute } from './routes/market-packages.ts';
 import { registerOidcRoutes } from './routes/oidc.ts';
+import { registerOperationsRoutes } from './routes/operations.ts';
 import { registerPaymentNotifyRoute } from './routes/payment-notify.ts';
 import { registerPluginPackageRoute } from './routes/plugin-packages.ts';
 import { SESSION_COOKIE, setSessionCookie } from './session-cookie.ts';
@@ -134,6 +135,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   registerPluginPackageRoute(app, opts.plugins, (req) => principalFor(platform, req, opts.adminToken));
   registerMarketPackageRoute(app, platform, opts.plugins, (req) => principalFor(platform, req, opts.adminToken));
   registerCatalogRoutes(app, platform, opts.plugins);
+  registerOperationsRoutes(app, platform, opts.plugins, (req) => principalFor(platform, req, opts.adminToken));
 
   const secure = platform.config.publicUrl?.startsWith('https:') ?? false;
   await app.register(fastifyTRPCPlugin, {

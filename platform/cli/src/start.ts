@@ -29,7 +29,7 @@ import {
   RuleEngine,
   startTelemetryMaintenance,
 } from '@shequ/iot';
-import { listenForKills, startRolloutChecks, startUpstreamSync } from '@shequ/marketplace';
+import { listenForKills, startOperationsReports, startRolloutChecks, startUpstreamSync } from '@shequ/marketplace';
 import { openPluginRuntime, type PluginRuntime } from '@shequ/runtime';
 import { installDemoApps } from './demo-apps.ts';
 import { removeRuntime, writeRuntime } from './runtime-file.ts';
@@ -327,6 +327,15 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
           startPointsExpiry(platform.database.db, config.pointsExpiryMonths, platform.log).stop,
           // Refunds left pending (a crash between reserving and recording, a provider still processing) are completed.
           startRefundPoll(platform.payment, (t) => platform.log.info({ refunds: t }, 'pending refunds polled')),
+          // Yesterday's operations figures (DB33 8.1.2), signed for upstreams to fetch, at 01:00.
+          startOperationsReports(
+            {
+              database: platform.database,
+              crypto: platform.crypto,
+              catalog: { id: config.catalogId, upstreamHosts: config.upstreamHosts },
+            },
+            (err) => platform.log.warn({ err }, 'operations report failed; will retry tomorrow or at restart'),
+          ),
         ]
       : [];
   platform.log.info({ role, db: platform.database.kind, bus: platform.bus.kind }, 'started');

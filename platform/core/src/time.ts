@@ -12,3 +12,10 @@ export function communityDate(at: Date | number = Date.now()): string {
   const ms = typeof at === 'number' ? at : at.getTime();
   return DateTime.fromMillis(ms, { zone: communityZone }).toISODate() as string;
 }
+
+/** The instant a community day (YYYY-MM-DD) begins; undefined when the text is not a calendar date. */
+export function communityDayStart(day: string): Date | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
+  const t = DateTime.fromISO(day, { zone: communityZone });
+  return t.isValid && t.toISODate() === day ? t.toJSDate() : undefined;
+}

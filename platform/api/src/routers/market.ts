@@ -21,6 +21,7 @@ import {
   loadPlatformKey,
   type Market,
   moveSubmission,
+  operationsMetrics,
   pin,
   promoteRollout,
   rateApp,
@@ -331,6 +332,21 @@ export const marketRouter = router({
     .query(async ({ ctx, input }) => {
       const ids = input.community ? [(await communityFor(ctx, input.community, 'market.operate')).id] : undefined;
       return appMetrics(marketOf(ctx), { ...input, communityIds: ids }, within(ctx));
+    }),
+
+  /**
+   * Operations metrics (DB33 8.1.2) for government roles: per app and community of the caller's jurisdiction, the
+   * figures over community days `from`..`to` (at most 92). Aggregates only.
+   */
+  operations: permitted('market.metrics.read')
+    .input(z.object({ from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }))
+    .query(async ({ ctx, input }) => {
+      await ctx.plugins?.flushMetrics();
+      return operationsMetrics(
+        ctx.platform.database.db,
+        (path) => hasPermission(ctx.principal.grants, 'market.metrics.read', path),
+        input,
+      );
     }),
 
   // Staged upgrades (DB33 7.5.2.3): pilot communities first, then the rest; automatic rollback on errors.

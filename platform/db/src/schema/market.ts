@@ -3,6 +3,7 @@ import {
   bigint,
   boolean,
   check,
+  date,
   doublePrecision,
   index,
   integer,
@@ -399,3 +400,15 @@ export const marketAppRatings = market.table(
   },
   (t) => [check('app_ratings_nonnegative', sql`${t.ratings} >= 0 and ${t.ratingSum} >= 0`)],
 );
+
+/**
+ * The daily operations report (DB33 8.1.2): the previous community day's aggregate figures per app and community,
+ * signed with the platform key, kept for an upstream (the supervising platform) to fetch. Aggregates only.
+ */
+export const marketOperationsReports = market.table('operations_reports', {
+  day: date('day', { mode: 'string' }).primaryKey(),
+  report: jsonb('report').$type<Record<string, unknown>>().notNull(),
+  keyId: text('key_id').notNull(),
+  signature: text('signature').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   check,
+  date,
   doublePrecision,
   index,
   integer,
@@ -115,5 +116,23 @@ export const pluginHandlerMetrics = plugin.table(
     primaryKey({ columns: [t.communityId, t.pluginId, t.version, t.handler, t.hour], name: 'handler_metrics_pk' }),
     index('handler_metrics_plugin_idx').on(t.pluginId, t.hour),
     check('handler_metrics_counts', sql`${t.calls} >= 0 and ${t.errors} >= 0 and ${t.errors} <= ${t.calls}`),
+  ],
+);
+
+/**
+ * Active users of an app (DB33 8.1.2): one row per day (Asia/Shanghai), community, app and user, the user as a keyed
+ * hash (never the id), written with the handler metrics flush and counted, never exported row by row.
+ */
+export const pluginActiveUsers = plugin.table(
+  'active_users',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    communityId: uuid('community_id').notNull(),
+    pluginId: text('plugin_id').notNull(),
+    userHash: text('user_hash').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.day, t.communityId, t.pluginId, t.userHash], name: 'active_users_pk' }),
+    index('active_users_plugin_idx').on(t.pluginId, t.day),
   ],
 );

@@ -1,4 +1,6 @@
-import { type Executor, pluginHandlerMetrics, withScope } from '@shequ/db';
+import { createHash } from 'node:crypto';
+import { communityDate } from '@shequ/core';
+import { type Executor, pluginActiveUsers, pluginHandlerMetrics, withScope } from '@shequ/db';
 import { and, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 
 /** Upper bounds (ms) of the latency buckets; one more bucket counts the calls slower than the last bound. */
@@ -19,6 +21,10 @@ interface Cell {
   buckets: number[];
 }
 
+/** A user as counted among an app's active users: a hash per app, never the id itself (aggregates only leave). */
+export const userHash = (pluginId: string, userId: string) =>
+  createHash('sha256').update(`shequ-active-user\n${pluginId}\n${userId}`).digest('base64url').slice(0, 22);
+
 const bucketOf = (ms: number) => {
   const i = latencyBounds.findIndex((b) => ms <= b);
   return i === -1 ? latencyBounds.length : i;
@@ -31,6 +37,8 @@ const bucketOf = (ms: number) => {
  */
 export class HandlerMetrics {
   #cells = new Map<string, Cell>();
+  /** Active users seen since the last flush, by `day\ncommunity\nplugin\nuserHash`. */
+  #users = new Set<string>();
   #flushing: Promise<void> | undefined;
 
   record(
@@ -41,7 +49,9 @@ export class HandlerMetrics {
     ms: number,
     ok: boolean,
     at = Date.now(),
+    userId?: string,
   ) {
+    if (userId) this.#users.add(`${communityDate(at)}\n${communityId}\n${pluginId}\n${userHash(pluginId, userId)}`);
     const hour = Math.floor(at / hourMs) * hourMs;
     const key = `${communityId}\n${pluginId}\n${version}\n${handler}\n${hour}`;
     let c = this.#cells.get(key);
@@ -75,12 +85,15 @@ export class HandlerMetrics {
   /** Adds the waiting counts to the table (one flush at a time; a second caller waits for the running one, then flushes). */
   async flush(db: Executor): Promise<void> {
     while (this.#flushing) await this.#flushing.catch(() => undefined);
-    if (this.#cells.size === 0) return;
+    if (this.#cells.size === 0 && this.#users.size === 0) return;
     const batch = [...this.#cells.values()];
+    const users = [...this.#users];
     this.#cells = new Map();
-    this.#flushing = this.#write(db, batch)
+    this.#users = new Set();
+    this.#flushing = this.#write(db, batch, users)
       .catch((err) => {
         for (const c of batch) this.#merge(c);
+        for (const u of users) this.#users.add(u);
         throw err;
       })
       .finally(() => {
@@ -103,9 +116,20 @@ export class HandlerMetrics {
     have.buckets = have.buckets.map((n, i) => n + c.buckets[i]);
   }
 
-  async #write(db: Executor, batch: Cell[]) {
+  async #write(db: Executor, batch: Cell[], users: string[]) {
     const t = pluginHandlerMetrics;
     await withScope(db, { kind: 'all' }, async (tx) => {
+      for (let i = 0; i < users.length; i += 500) {
+        await tx
+          .insert(pluginActiveUsers)
+          .values(
+            users.slice(i, i + 500).map((k) => {
+              const [day, communityId, pluginId, hash] = k.split('\n');
+              return { day, communityId, pluginId, userHash: hash };
+            }),
+          )
+          .onConflictDoNothing();
+      }
       for (let i = 0; i < batch.length; i += 500) {
         await tx
           .insert(t)
@@ -232,11 +256,13 @@ export const metricsRetentionDays = 400;
 
 /** Deletes hourly handler metrics older than the retention period (with the hourly purge job). */
 export async function purgeHandlerMetrics(db: Executor, now = new Date(), days = metricsRetentionDays) {
-  const gone = await withScope(db, { kind: 'all' }, (tx) =>
-    tx
+  const before = new Date(now.getTime() - days * 86_400_000);
+  const gone = await withScope(db, { kind: 'all' }, async (tx) => {
+    await tx.delete(pluginActiveUsers).where(lt(pluginActiveUsers.day, communityDate(before)));
+    return tx
       .delete(pluginHandlerMetrics)
-      .where(lt(pluginHandlerMetrics.hour, new Date(now.getTime() - days * 86_400_000)))
-      .returning({ hour: pluginHandlerMetrics.hour }),
-  );
+      .where(lt(pluginHandlerMetrics.hour, before))
+      .returning({ hour: pluginHandlerMetrics.hour });
+  });
   return gone.length;
 }

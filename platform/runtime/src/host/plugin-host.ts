@@ -239,7 +239,16 @@ export class PluginHost {
     // An app's own answer (invalid input, not found…) is a result, not a failure of the version.
     const failed =
       !outcome.ok && !(outcome.error.kind === 'app' && passThrough.app.includes(outcome.error.code as ErrorCode));
-    this.metrics.record(req.community.id, pkg.pluginId, pkg.version, req.handler, performance.now() - started, !failed);
+    this.metrics.record(
+      req.community.id,
+      pkg.pluginId,
+      pkg.version,
+      req.handler,
+      performance.now() - started,
+      !failed,
+      Date.now(),
+      req.user?.id,
+    );
     for (const [level, text] of outcome.logs) this.#log[level]({ plugin: pkg.pluginId, version: pkg.version }, text);
     if (outcome.ok) return outcome.value;
     this.#log.warn(

@@ -11,6 +11,7 @@ import { marketEn } from './market-en';
 import { marketReviewsEn } from './market-reviews-en';
 import { mergesEn } from './merges-en';
 import { messageEn } from './message-en';
+import { operationsEn } from './operations-en';
 import { paymentEn } from './payment-en';
 import { pointsEn } from './points-en';
 import { rolloutEn } from './rollout-en';
@@ -22,6 +23,7 @@ export const en: Messages = {
   ...appsEn,
   ...bookingEn,
   ...cockpitEn,
+  ...operationsEn,
   ...householdEn,
   ...housesEn,
   ...vehiclesEn,

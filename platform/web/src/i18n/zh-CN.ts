@@ -14,6 +14,7 @@ import { marketReviewsZhCN } from './market-reviews-zh-CN';
 import { marketZhCN } from './market-zh-CN';
 import { mergesZhCN } from './merges-zh-CN';
 import { messageZhCN } from './message-zh-CN';
+import { operationsZhCN } from './operations-zh-CN';
 import { paymentZhCN } from './payment-zh-CN';
 import { pointsZhCN } from './points-zh-CN';
 import { rolloutZhCN } from './rollout-zh-CN';
@@ -24,6 +25,7 @@ export const zhCN = {
   ...appsZhCN,
   ...bookingZhCN,
   ...cockpitZhCN,
+  ...operationsZhCN,
   ...householdZhCN,
   ...housesZhCN,
   ...vehiclesZhCN,

@@ -1,0 +1,23 @@
+// Strings of the government operations metrics screen (应用运营, DB33 8.1.2).
+export const operationsZhCN = {
+  'shell.operations': '应用运营',
+  'operations.title': '应用运营',
+  'operations.hint': '本辖区各社区应用的安装、活跃用户、调用、错误、时延与评分（仅汇总数据，不含个人信息）。',
+  'operations.month': '月份',
+  'operations.export': '导出 CSV',
+  'operations.app': '应用',
+  'operations.community': '社区',
+  'operations.installs': '安装（启用/全部）',
+  'operations.version': '版本',
+  'operations.state': '状态',
+  'operations.state.enabled': '已启用',
+  'operations.state.disabled': '已停用',
+  'operations.state.none': '未安装',
+  'operations.activeUsers': '活跃用户',
+  'operations.calls': '调用次数',
+  'operations.errors': '错误次数',
+  'operations.errorRate': '错误率',
+  'operations.p95': 'P95 时延（毫秒）',
+  'operations.rating': '平均评分（人数）',
+  'operations.empty': '本月辖区内没有应用运营数据',
+};
