@@ -46,7 +46,9 @@ test('an operator registers a smoke detector, a real device reports an alarm, an
       await models.click();
       await models.locator('input').fill('烟感');
       await page.locator('.ant-select-item-option').filter({ hasText: '烟感探测器' }).click();
-      assert.equal(await page.getByTestId('product-name').inputValue(), '烟感探测器');
+      // The choice fills the name and the thing model on the next render: wait for it rather than read at once (on
+      // a loaded machine the read came first and saw an empty field).
+      await page.waitForFunction(`document.querySelector('[data-testid="product-name"]')?.value === '烟感探测器'`);
       assert.match(await page.getByTestId('product-tsl').inputValue(), /"smokeDensity"/);
       await page.getByTestId('product-name').fill('7幢烟感');
       await page.getByTestId('product-submit').click();
