@@ -12,6 +12,7 @@ const all = [
   'iot',
   'points',
   'market',
+  'kill-three',
   'federation',
   'events',
   'booking',
