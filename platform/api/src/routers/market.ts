@@ -254,7 +254,12 @@ export const marketRouter = router({
 
   kill: permitted('market.review')
     .input(z.object({ pluginId, version, reason: z.string().trim().min(1).max(500) }))
-    .mutation(({ ctx, input }) => killVersion(marketOf(ctx), actor(ctx), input.pluginId, input.version, input.reason)),
+    .mutation(async ({ ctx, input }) => {
+      const done = await killVersion(marketOf(ctx), actor(ctx), input.pluginId, input.version, input.reason);
+      // The kill is in the outbox: send it now rather than at the relay's next poll, so every process hears it sooner.
+      ctx.platform.relay.kick();
+      return done;
+    }),
 
   // Installs (operators, per community in their jurisdiction).
   install: authedProcedure
