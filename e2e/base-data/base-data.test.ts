@@ -82,7 +82,8 @@ test('the first entry asks for the undertaking; a wrong check digit is a field e
       await modal.waitFor();
       assert.equal(await accept.isDisabled(), true, 'the tick is not remembered');
       await modal.getByText('我已阅读并同意').click();
-      assert.equal(await accept.isEnabled(), true);
+      // The tick enables the button on the next render: wait for it (an immediate read raced it on a loaded machine).
+      await page.locator('[data-testid="entry-accept"]:enabled').waitFor();
       await accept.click();
       await modal.waitFor({ state: 'detached' });
     }
@@ -294,7 +295,7 @@ test('revealing an ID number needs a reason, and the read is audited with it', a
     await page.getByTestId('reveal-reason').fill('核实');
     assert.equal(await confirm.isDisabled(), true, 'a two-character reason is not enough');
     await page.getByTestId('reveal-reason').fill('核实身份信息');
-    assert.equal(await confirm.isEnabled(), true);
+    await page.locator('[data-testid="reveal-confirm"]:enabled').waitFor();
     await confirm.click();
     await page.getByTestId('revealed-idNumber').waitFor();
     assert.equal(await text(page.getByTestId('revealed-idNumber')), '11010519491231002X');
@@ -322,7 +323,7 @@ test('a consent is recorded on paper, withdrawn with a time, and the withdrawal 
     await dialog.getByText('健康信息', { exact: true }).click();
     await page.getByTestId('consent-channel').click();
     await page.locator('.ant-select-dropdown .ant-select-item-option', { hasText: '纸质' }).first().click();
-    assert.equal(await confirm.isEnabled(), true);
+    await page.locator('[data-testid="consent-grant-confirm"]:enabled').waitFor();
     await confirm.click();
     await dialog.waitFor({ state: 'detached' });
 
