@@ -1,4 +1,5 @@
 // Helpers shared by the benchmark scripts.
+import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 
 /** Prints the machine-readable line bench/run.ts collects. */
@@ -47,4 +48,29 @@ export async function signIn(base: string, identifier: string, password: string)
   const session = login.headers.getSetCookie().find((c) => c.startsWith('shequ_session='));
   if (login.status !== 200 || !session) throw new Error(`login failed: ${login.status} ${await login.text()}`);
   return session.split(';')[0];
+}
+
+/**
+ * The child processes a bench started: killed by PID when the bench exits or is interrupted, so none outlives it.
+ * Add each spawned child to `children`; delete it once it has been stopped on purpose. `killAll` ends them now.
+ */
+export function childReaper(): { children: Set<ChildProcess>; killAll: () => void } {
+  const children = new Set<ChildProcess>();
+  const killAll = () => {
+    for (const c of children) {
+      if (c.pid && c.exitCode === null && c.signalCode === null) {
+        try {
+          process.kill(c.pid, 'SIGKILL');
+        } catch {}
+      }
+    }
+  };
+  process.on('exit', killAll);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      killAll();
+      process.exit(130);
+    });
+  }
+  return { children, killAll };
 }

@@ -15,7 +15,7 @@ import { connect } from '@nats-io/transport-node';
 import { DEMO_PASSWORD } from '@shequ/core';
 import { createTestDatabaseUrl } from '@shequ/db';
 import { generatePublisherKey, packPlugin, signPackage } from '@shequ/runtime';
-import { emit, freePort, isolatedEnv, median, round, signIn, sleep } from './common.ts';
+import { childReaper, emit, freePort, isolatedEnv, median, round, signIn, sleep } from './common.ts';
 
 const ROUNDS = 5;
 const POLL_MS = 10;
@@ -26,23 +26,7 @@ const EXIT_CAP_MS = 30_000;
 const GOAL_MS = 2_000;
 const NATS_URL = 'nats://127.0.0.1:4222';
 
-const children = new Set<ChildProcess>();
-function killAll() {
-  for (const c of children) {
-    if (c.pid && c.exitCode === null && c.signalCode === null) {
-      try {
-        process.kill(c.pid, 'SIGKILL');
-      } catch {}
-    }
-  }
-}
-process.on('exit', killAll);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    killAll();
-    process.exit(130);
-  });
-}
+const { children, killAll } = childReaper();
 
 interface Api {
   name: string;

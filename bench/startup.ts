@@ -1,11 +1,11 @@
 // Start-up time of `shequ start --role api`: first start on an empty data dir (migrations + demo seeding), then warm
 // starts on the same data dir (the "existing data dir" case; goal < 15 s), measured from spawn until GET /api/health
 // answers 200. Usage: node --no-node-snapshot bench/startup.ts
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { emit, freePort, isolatedEnv, median, round, sleep } from './common.ts';
+import { childReaper, emit, freePort, isolatedEnv, median, round, sleep } from './common.ts';
 
 const POLL_MS = 50;
 const CAP_MS = 120_000;
@@ -13,23 +13,7 @@ const EXIT_CAP_MS = 30_000;
 const WARM_RUNS = 3;
 const GOAL_WARM_MS = 15_000;
 
-const children = new Set<ChildProcess>();
-function killAll() {
-  for (const c of children) {
-    if (c.pid && c.exitCode === null && c.signalCode === null) {
-      try {
-        process.kill(c.pid, 'SIGKILL');
-      } catch {}
-    }
-  }
-}
-process.on('exit', killAll);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    killAll();
-    process.exit(130);
-  });
-}
+const { children, killAll } = childReaper();
 
 interface Run {
   readyMs: number;
