@@ -1,17 +1,14 @@
 'use client';
 
 import { ArrowLeftOutlined, EditOutlined } from '@ant-design/icons';
-import Form from '@rjsf/antd';
-import type { ErrorSchema } from '@rjsf/utils';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, App, Button, Card, Descriptions, Drawer, Skeleton, Space, Table, Tag } from 'antd';
+import { Alert, Button, Card, Descriptions, Skeleton, Space, Table, Tag } from 'antd';
 import Link from 'next/link';
-import { useMemo, useState } from 'react';
-import { rjsfStrings } from '@/components/apps/rjsf-zh';
-import { type PersonData, toErrorSchema, validators } from '@/components/people/person-form-shared';
+import { useMemo } from 'react';
+import { useRecordEdit } from '@/components/people/record-edit';
 import { RecordHistory } from '@/components/people/record-history';
 import { useLang, useT } from '@/i18n/lang-provider';
-import { appErrorData, errorMessage } from '@/lib/app-error';
+import { errorMessage } from '@/lib/app-error';
 import {
   HOUSE_EDITABLE,
   houseEditSchema,
@@ -20,7 +17,6 @@ import {
   ownershipLabel,
 } from '@/lib/house-schema';
 import { useTRPC } from '@/lib/trpc';
-import { useEntryGuard } from '../entry/use-entry-guard';
 
 const roleColour: Record<string, string> = { owner: 'gold', family: 'blue', tenant: 'green', other: 'default' };
 
@@ -30,14 +26,24 @@ export function HouseDetail({ community, id }: { community: string; id: string }
   const { lang } = useLang();
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const { message } = App.useApp();
   const house = useQuery(trpc.base.houses.get.queryOptions({ community, id }));
-  const [editing, setEditing] = useState(false);
-  const [formData, setFormData] = useState<PersonData>({});
-  const [extraErrors, setExtraErrors] = useState<ErrorSchema<PersonData> | undefined>();
-  const entry = useEntryGuard();
   const update = useMutation(trpc.base.houses.update.mutationOptions());
   const uiSchema = useMemo(() => houseEditUiSchema(t('houses.save')), [t]);
+  const edit = useRecordEdit({
+    editable: HOUSE_EDITABLE,
+    schema: houseEditSchema,
+    uiSchema,
+    title: t('houses.edit'),
+    savedMessage: t('houses.saved'),
+    testId: 'house-edit-drawer',
+    pending: update.isPending,
+    save: async (patch) => {
+      const r = house.data;
+      if (!r) return;
+      await update.mutateAsync({ community, id, version: r.version, patch });
+      await qc.invalidateQueries({ queryKey: trpc.base.houses.pathKey() });
+    },
+  });
 
   if (house.error) {
     return <Alert type="error" showIcon title={errorMessage(house.error, lang, t('common.networkError'))} />;
@@ -45,26 +51,7 @@ export function HouseDetail({ community, id }: { community: string; id: string }
   const h = house.data;
   if (!h) return <Skeleton active />;
 
-  const open = () =>
-    entry.guard(() => {
-      setExtraErrors(undefined);
-      setFormData(Object.fromEntries(HOUSE_EDITABLE.filter((k) => h[k] != null && h[k] !== '').map((k) => [k, h[k]])));
-      setEditing(true);
-    });
-  const save = async (data: PersonData) => {
-    setExtraErrors(undefined);
-    const patch = Object.fromEntries(HOUSE_EDITABLE.map((k) => [k, data[k] ?? null]));
-    try {
-      await update.mutateAsync({ community, id, version: h.version, patch });
-      message.success(t('houses.saved'));
-      setEditing(false);
-      await qc.invalidateQueries({ queryKey: trpc.base.houses.pathKey() });
-    } catch (e) {
-      const fields = appErrorData(e)?.fieldErrors;
-      if (fields && Object.keys(fields).length) setExtraErrors(toErrorSchema(fields, lang));
-      else message.error(errorMessage(e, lang, t('common.unknownError')));
-    }
-  };
+  const open = () => edit.open(h);
 
   return (
     <Space orientation="vertical" size={16} style={{ width: '100%' }}>
@@ -147,29 +134,7 @@ export function HouseDetail({ community, id }: { community: string; id: string }
         </div>
       </Card>
       <RecordHistory history={h.history} testId="house-history" fieldTitle={houseFieldTitle} />
-      <Drawer
-        open={editing}
-        onClose={() => setEditing(false)}
-        title={t('houses.edit')}
-        size="large"
-        destroyOnHidden
-        data-testid="house-edit-drawer"
-      >
-        <Form
-          schema={houseEditSchema}
-          uiSchema={uiSchema}
-          validator={validators[lang]}
-          translateString={rjsfStrings(lang)}
-          formData={formData}
-          onChange={(e) => setFormData(e.formData ?? {})}
-          extraErrors={extraErrors}
-          noHtml5Validate
-          showErrorList={false}
-          disabled={update.isPending}
-          onSubmit={(e) => void save(e.formData ?? {})}
-        />
-      </Drawer>
-      {entry.modal}
+      {edit.drawer}
     </Space>
   );
 }

@@ -1,17 +1,14 @@
 'use client';
 
 import { ArrowLeftOutlined, EditOutlined } from '@ant-design/icons';
-import Form from '@rjsf/antd';
-import type { ErrorSchema } from '@rjsf/utils';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, App, Button, Card, Descriptions, Drawer, Skeleton, Space, Tag } from 'antd';
+import { Alert, Button, Card, Descriptions, Skeleton, Space, Tag } from 'antd';
 import Link from 'next/link';
-import { useMemo, useState } from 'react';
-import { rjsfStrings } from '@/components/apps/rjsf-zh';
-import { type PersonData, toErrorSchema, validators } from '@/components/people/person-form-shared';
+import { useMemo } from 'react';
+import { useRecordEdit } from '@/components/people/record-edit';
 import { RecordHistory } from '@/components/people/record-history';
 import { useLang, useT } from '@/i18n/lang-provider';
-import { appErrorData, errorMessage } from '@/lib/app-error';
+import { errorMessage } from '@/lib/app-error';
 import { useTRPC } from '@/lib/trpc';
 import {
   VEHICLE_EDITABLE,
@@ -20,7 +17,6 @@ import {
   vehicleEnumLabel,
   vehicleFieldTitle,
 } from '@/lib/vehicle-schema';
-import { useEntryGuard } from '../entry/use-entry-guard';
 
 /** One vehicle: plate, kind, energy, owner (masked), compound and parking; its history; edit from the schema. */
 export function VehicleDetail({ community, id }: { community: string; id: string }) {
@@ -28,14 +24,24 @@ export function VehicleDetail({ community, id }: { community: string; id: string
   const { lang } = useLang();
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const { message } = App.useApp();
   const vehicle = useQuery(trpc.base.vehicles.get.queryOptions({ community, id }));
-  const [editing, setEditing] = useState(false);
-  const [formData, setFormData] = useState<PersonData>({});
-  const [extraErrors, setExtraErrors] = useState<ErrorSchema<PersonData> | undefined>();
-  const entry = useEntryGuard();
   const update = useMutation(trpc.base.vehicles.update.mutationOptions());
   const uiSchema = useMemo(() => vehicleEditUiSchema(t('vehicles.save')), [t]);
+  const edit = useRecordEdit({
+    editable: VEHICLE_EDITABLE,
+    schema: vehicleEditSchema,
+    uiSchema,
+    title: t('vehicles.edit'),
+    savedMessage: t('vehicles.saved'),
+    testId: 'vehicle-edit-drawer',
+    pending: update.isPending,
+    save: async (patch) => {
+      const r = vehicle.data;
+      if (!r) return;
+      await update.mutateAsync({ community, id, version: r.version, patch });
+      await qc.invalidateQueries({ queryKey: trpc.base.vehicles.pathKey() });
+    },
+  });
 
   if (vehicle.error) {
     return <Alert type="error" showIcon title={errorMessage(vehicle.error, lang, t('common.networkError'))} />;
@@ -43,28 +49,7 @@ export function VehicleDetail({ community, id }: { community: string; id: string
   const v = vehicle.data;
   if (!v) return <Skeleton active />;
 
-  const open = () =>
-    entry.guard(() => {
-      setExtraErrors(undefined);
-      setFormData(
-        Object.fromEntries(VEHICLE_EDITABLE.filter((k) => v[k] != null && v[k] !== '').map((k) => [k, v[k]])),
-      );
-      setEditing(true);
-    });
-  const save = async (data: PersonData) => {
-    setExtraErrors(undefined);
-    const patch = Object.fromEntries(VEHICLE_EDITABLE.map((k) => [k, data[k] ?? null]));
-    try {
-      await update.mutateAsync({ community, id, version: v.version, patch });
-      message.success(t('vehicles.saved'));
-      setEditing(false);
-      await qc.invalidateQueries({ queryKey: trpc.base.vehicles.pathKey() });
-    } catch (e) {
-      const fields = appErrorData(e)?.fieldErrors;
-      if (fields && Object.keys(fields).length) setExtraErrors(toErrorSchema(fields, lang));
-      else message.error(errorMessage(e, lang, t('common.unknownError')));
-    }
-  };
+  const open = () => edit.open(v);
 
   return (
     <Space orientation="vertical" size={16} style={{ width: '100%' }}>
@@ -118,29 +103,7 @@ export function VehicleDetail({ community, id }: { community: string; id: string
         </Descriptions>
       </Card>
       <RecordHistory history={v.history} testId="vehicle-history" fieldTitle={vehicleFieldTitle} />
-      <Drawer
-        open={editing}
-        onClose={() => setEditing(false)}
-        title={t('vehicles.edit')}
-        size="large"
-        destroyOnHidden
-        data-testid="vehicle-edit-drawer"
-      >
-        <Form
-          schema={vehicleEditSchema}
-          uiSchema={uiSchema}
-          validator={validators[lang]}
-          translateString={rjsfStrings(lang)}
-          formData={formData}
-          onChange={(e) => setFormData(e.formData ?? {})}
-          extraErrors={extraErrors}
-          noHtml5Validate
-          showErrorList={false}
-          disabled={update.isPending}
-          onSubmit={(e) => void save(e.formData ?? {})}
-        />
-      </Drawer>
-      {entry.modal}
+      {edit.drawer}
     </Space>
   );
 }
