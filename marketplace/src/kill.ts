@@ -1,5 +1,5 @@
-import type { Bus, Subscription } from '@shequ/bus';
-import { enqueue } from '@shequ/bus';
+import type { Bus, EventEnvelope, Subscription } from '@shequ/bus';
+import { enqueue, processListener } from '@shequ/bus';
 import { appendAudit, type Logger } from '@shequ/core';
 import { type Executor, marketKills, marketSubmissions, marketVersions, pluginInstalls, withScope } from '@shequ/db';
 import type { PluginHost } from '@shequ/runtime';
@@ -106,15 +106,17 @@ export async function killInTx(tx: Executor, actor: MarketActor, pluginId: strin
 
 /**
  * Every API process listens for kills and drops the killed app's cached installs, so no process keeps running it
- * for the remainder of its cache time. The durable name is per process: each process must see every kill.
+ * for the remainder of its cache time. The durable name is per process: each process must see every kill
+ * published while it runs (kills from before it started are already in the database it reads installs from).
  */
 export function listenForKills(bus: Bus, host: PluginHost, log: Logger, processName: string): Promise<Subscription> {
-  return bus.subscribe(`market-kills-${processName}`, killSubject, async (event) => {
+  return bus.subscribe(`market-kills-${processName}`, killSubject, onKill, processListener);
+  async function onKill(event: EventEnvelope) {
     const data = event.data as { pluginId: string; version: string; communities: string[] };
     for (const c of data.communities ?? []) host.forget(c, data.pluginId);
     log.warn(
       { pluginId: data.pluginId, version: data.version, communities: data.communities?.length ?? 0 },
       'marketplace kill switch: app version disabled everywhere',
     );
-  });
+  }
 }

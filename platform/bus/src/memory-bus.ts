@@ -28,6 +28,7 @@ export class MemoryBus implements Bus {
       throw new AggregateError(failures, `${failures.length} consumer(s) failed on ${event.subject} ${event.id}`);
   }
 
+  /** The embedded bus keeps no history, so every subscription starts with new events (`opts.from` is moot). */
   async subscribe(durable: string, subject: string, handler: Handler): Promise<Subscription> {
     const sub = { durable, subject, handler };
     this.#subs.add(sub);

@@ -7,7 +7,7 @@ import {
   jetstreamManager,
 } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import type { Bus, EventEnvelope, Handler, Subscription } from './types.ts';
+import type { Bus, EventEnvelope, Handler, SubscribeOptions, Subscription } from './types.ts';
 
 export interface NatsBusOptions {
   /** JetStream stream holding all platform events. */
@@ -58,7 +58,12 @@ export class NatsBus implements Bus {
     await this.#js.publish(`${this.#prefix}${event.subject}`, JSON.stringify(event), { msgID: event.id });
   }
 
-  async subscribe(durable: string, subject: string, handler: Handler): Promise<Subscription> {
+  async subscribe(
+    durable: string,
+    subject: string,
+    handler: Handler,
+    opts: SubscribeOptions = {},
+  ): Promise<Subscription> {
     const name = durable.replace(/[^A-Za-z0-9_-]/g, '_');
     try {
       await this.#jsm.consumers.info(this.#stream, name);
@@ -67,8 +72,9 @@ export class NatsBus implements Bus {
         durable_name: name,
         filter_subject: `${this.#prefix}${subject}`,
         ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
+        deliver_policy: opts.from === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
         ack_wait: 30_000_000_000,
+        ...(opts.idleSeconds ? { inactive_threshold: opts.idleSeconds * 1_000_000_000 } : {}),
       });
     }
     const consumer = await this.#js.consumers.get(this.#stream, name);
@@ -92,6 +98,13 @@ export class NatsBus implements Bus {
     };
     this.#subs.add(sub);
     return sub;
+  }
+
+  /** Names of the stream's consumers (tests and diagnostics). */
+  async consumerNames(): Promise<string[]> {
+    const names: string[] = [];
+    for await (const c of this.#jsm.consumers.list(this.#stream)) names.push(c.name);
+    return names;
   }
 
   /** Removes the stream (tests only). */

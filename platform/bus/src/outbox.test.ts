@@ -12,6 +12,7 @@ import {
   MemoryBus,
   NatsBus,
   OutboxRelay,
+  type SubscribeOptions,
   subjectMatches,
 } from './index.ts';
 
@@ -34,8 +35,8 @@ class CrashingBus implements Bus {
     await this.inner.publish(e);
     if (this.#n === this.crashAt) throw new Error('simulated crash after publish, before mark');
   }
-  subscribe(d: string, s: string, h: (e: EventEnvelope) => Promise<void>) {
-    return this.inner.subscribe(d, s, h);
+  subscribe(d: string, s: string, h: (e: EventEnvelope) => Promise<void>, o?: SubscribeOptions) {
+    return this.inner.subscribe(d, s, h, o);
   }
   close() {
     return this.inner.close();
@@ -57,6 +58,73 @@ test('subject wildcards follow NATS rules', () => {
   assert.ok(!subjectMatches('shequ.*.created', 'shequ.person.x.created'));
   assert.ok(!subjectMatches('shequ.iot.>', 'shequ.iot'));
 });
+
+if ((buses as readonly string[]).includes('nats')) {
+  describe('NATS consumers that start with new events', () => {
+    let bus: NatsBus;
+    const ev = (n: number): EventEnvelope => ({
+      id: `e-${randomBytes(6).toString('hex')}`,
+      subject: 'shequ.test.listen',
+      time: new Date().toISOString(),
+      communityId: null,
+      data: { n },
+    });
+    before(async () => {
+      bus = await NatsBus.connect(natsUrl, {
+        stream: `T${randomBytes(4).toString('hex')}`,
+        prefix: `t${randomBytes(4).toString('hex')}.`,
+      });
+    });
+    after(async () => {
+      await bus.destroy();
+      await bus.close();
+    });
+
+    test('from "new" skips the history a first subscription would replay; a default durable gets it all', async () => {
+      for (let n = 0; n < 5; n++) await bus.publish(ev(n));
+      const all: number[] = [];
+      const fresh: number[] = [];
+      const subAll = await bus.subscribe(
+        'history',
+        'shequ.test.>',
+        async (e) => void all.push((e.data as { n: number }).n),
+      );
+      const subNew = await bus.subscribe(
+        'listener',
+        'shequ.test.>',
+        async (e) => void fresh.push((e.data as { n: number }).n),
+        { from: 'new', idleSeconds: 60 },
+      );
+      await bus.publish(ev(5));
+      await until(() => all.length >= 6 && fresh.length >= 1);
+      await sleep(200);
+      assert.deepEqual(all, [0, 1, 2, 3, 4, 5]);
+      assert.deepEqual(fresh, [5], 'the new-events listener saw only what came after it');
+      // A listener that resumes under its name gets what was published while it was away.
+      await subNew.stop();
+      await bus.publish(ev(6));
+      const resumed: number[] = [];
+      const again = await bus.subscribe(
+        'listener',
+        'shequ.test.>',
+        async (e) => void resumed.push((e.data as { n: number }).n),
+        { from: 'new', idleSeconds: 60 },
+      );
+      await until(() => resumed.length >= 1);
+      assert.deepEqual(resumed, [6]);
+      await again.stop();
+      await subAll.stop();
+    });
+
+    test('a per-process listener is removed by the server once it has been idle for its idleSeconds', async () => {
+      const sub = await bus.subscribe('short_lived', 'shequ.test.>', async () => {}, { from: 'new', idleSeconds: 1 });
+      const names = () => bus.consumerNames();
+      assert.ok((await names()).includes('short_lived'));
+      await sub.stop();
+      await until(async () => !(await names()).includes('short_lived'), 15000);
+    });
+  });
+}
 
 for (const engine of testEngines()) {
   for (const busKind of buses) {

@@ -45,7 +45,8 @@ async function startIot(platform: Platform, plugins: () => PluginRuntime | undef
     crypto: platform.crypto,
     log: platform.log,
     onCommit: () => platform.relay.kick(),
-    // One durable per gateway listener, so every gateway sees every lifecycle change.
+    // One durable per gateway listener, so every gateway sees every lifecycle change made while it runs
+    // (a `processListener`: new events only; the server drops it ten minutes after the gateway is gone).
     bus: { bus: platform.bus, durable: `iot-gateway-${hostname()}-${config.mqttPort}` },
     gateway: {
       maxTimestampSkewMs: config.mqttMaxSkewSeconds === undefined ? null : config.mqttMaxSkewSeconds * 1000,
@@ -257,7 +258,7 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     const address = server.server.address();
     const apiPort = typeof address === 'object' && address ? address.port : config.apiPort;
     const apiUrl = `http://127.0.0.1:${apiPort}`;
-    // Every API process hears marketplace kills (its own durable: a stable name per host and port).
+    // Every API process hears marketplace kills (its own durable per host and port, new kills only).
     killListener = await listenForKills(platform.bus, plugins.host, platform.log, `${hostname()}-${apiPort}`);
     // Federation (DB33 8.1.1): followed upstream catalogs are synced on an interval (SHEQU_UPSTREAM_SYNC_SECONDS).
     if (config.upstreamSyncSeconds > 0)

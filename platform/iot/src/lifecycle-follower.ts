@@ -1,4 +1,4 @@
-import type { Bus, EventEnvelope, Subscription } from '@shequ/bus';
+import { type Bus, type EventEnvelope, processListener, type Subscription } from '@shequ/bus';
 import type { Logger } from '@shequ/core';
 import { type Database, devices, mqttAccounts } from '@shequ/db';
 import { eq } from 'drizzle-orm';
@@ -13,22 +13,27 @@ type LifecycleData =
 
 /** Sends commands queued by processes without a gateway to the devices this gateway holds. */
 export async function followCommands(bus: Bus, durable: string, downlink: Downlink, log?: Logger) {
-  return bus.subscribe(durable, commandSubject, async (e: EventEnvelope) => {
-    const c = e.data as {
-      deviceId: string;
-      productKey: string;
-      deviceName: string;
-      kind: 'set' | 'service';
-      service?: string;
-      params: Record<string, unknown>;
-    };
-    const communityId = e.communityId ?? '';
-    try {
-      await downlink.deliver({ id: c.deviceId, communityId, productKey: c.productKey, deviceName: c.deviceName }, c);
-    } catch (err) {
-      log?.warn({ err, subject: e.subject }, 'queued iot command not sent');
-    }
-  });
+  return bus.subscribe(
+    durable,
+    commandSubject,
+    async (e: EventEnvelope) => {
+      const c = e.data as {
+        deviceId: string;
+        productKey: string;
+        deviceName: string;
+        kind: 'set' | 'service';
+        service?: string;
+        params: Record<string, unknown>;
+      };
+      const communityId = e.communityId ?? '';
+      try {
+        await downlink.deliver({ id: c.deviceId, communityId, productKey: c.productKey, deviceName: c.deviceName }, c);
+      } catch (err) {
+        log?.warn({ err, subject: e.subject }, 'queued iot command not sent');
+      }
+    },
+    processListener,
+  );
 }
 
 /**
@@ -43,26 +48,31 @@ export async function followLifecycle(
   gateway: MqttGateway,
   log?: Logger,
 ): Promise<Subscription> {
-  return bus.subscribe(durable, lifecycleSubject, async (e: EventEnvelope) => {
-    const data = e.data as LifecycleData;
-    try {
-      if (data.kind === 'device') {
-        if (data.op === 'enable' || data.op === 'rotate_secret') return gateway.forgetFailures();
-        const [row] = await database.db
-          .select({ enabled: devices.enabled })
-          .from(devices)
-          .where(eq(devices.id, data.deviceId));
-        if (!row?.enabled) gateway.kickDevice(data.deviceId);
-        return;
+  return bus.subscribe(
+    durable,
+    lifecycleSubject,
+    async (e: EventEnvelope) => {
+      const data = e.data as LifecycleData;
+      try {
+        if (data.kind === 'device') {
+          if (data.op === 'enable' || data.op === 'rotate_secret') return gateway.forgetFailures();
+          const [row] = await database.db
+            .select({ enabled: devices.enabled })
+            .from(devices)
+            .where(eq(devices.id, data.deviceId));
+          if (!row?.enabled) gateway.kickDevice(data.deviceId);
+          return;
+        }
+        if (data.op === 'enable') return gateway.forgetFailures();
+        const [acc] = await database.db
+          .select({ enabled: mqttAccounts.enabled })
+          .from(mqttAccounts)
+          .where(eq(mqttAccounts.username, data.username));
+        if (!acc?.enabled) gateway.kickAccount(data.username);
+      } catch (err) {
+        log?.warn({ err, subject: e.subject }, 'iot lifecycle event not applied');
       }
-      if (data.op === 'enable') return gateway.forgetFailures();
-      const [acc] = await database.db
-        .select({ enabled: mqttAccounts.enabled })
-        .from(mqttAccounts)
-        .where(eq(mqttAccounts.username, data.username));
-      if (!acc?.enabled) gateway.kickAccount(data.username);
-    } catch (err) {
-      log?.warn({ err, subject: e.subject }, 'iot lifecycle event not applied');
-    }
-  });
+    },
+    processListener,
+  );
 }

@@ -1,4 +1,4 @@
-import type { Bus, EventEnvelope, Subscription } from '@shequ/bus';
+import { type Bus, type EventEnvelope, processListener, type Subscription } from '@shequ/bus';
 import type { Logger } from '@shequ/core';
 import { type Database, devices } from '@shequ/db';
 import { eq } from 'drizzle-orm';
@@ -17,21 +17,26 @@ export function followDeviceLifecycle(
   ingests: DeviceIngest[],
   log?: Logger,
 ): Promise<Subscription> {
-  return bus.subscribe(durable, lifecycleSubject, async (e: EventEnvelope) => {
-    const data = e.data as { kind: string; op: string; deviceId?: string };
-    if (data.kind !== 'device' || !data.deviceId) return;
-    try {
-      if (data.op === 'enable' || data.op === 'rotate_secret') {
-        for (const i of ingests) i.forgetFailures();
-        return;
+  return bus.subscribe(
+    durable,
+    lifecycleSubject,
+    async (e: EventEnvelope) => {
+      const data = e.data as { kind: string; op: string; deviceId?: string };
+      if (data.kind !== 'device' || !data.deviceId) return;
+      try {
+        if (data.op === 'enable' || data.op === 'rotate_secret') {
+          for (const i of ingests) i.forgetFailures();
+          return;
+        }
+        const [row] = await database.db
+          .select({ enabled: devices.enabled })
+          .from(devices)
+          .where(eq(devices.id, data.deviceId));
+        if (!row?.enabled) for (const i of ingests) i.tokens.revokeDevice(data.deviceId);
+      } catch (err) {
+        log?.warn({ err, subject: e.subject }, 'device lifecycle event not applied to HTTP/CoAP tokens');
       }
-      const [row] = await database.db
-        .select({ enabled: devices.enabled })
-        .from(devices)
-        .where(eq(devices.id, data.deviceId));
-      if (!row?.enabled) for (const i of ingests) i.tokens.revokeDevice(data.deviceId);
-    } catch (err) {
-      log?.warn({ err, subject: e.subject }, 'device lifecycle event not applied to HTTP/CoAP tokens');
-    }
-  });
+    },
+    processListener,
+  );
 }
