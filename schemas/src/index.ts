@@ -33,6 +33,7 @@ const ajv = new Ajv2020({ allErrors: true, strict: true });
 (addFormats as unknown as (a: Ajv2020) => void)(ajv);
 ajv.addKeyword({ keyword: 'x-grade', schemaType: 'string' });
 ajv.addKeyword({ keyword: 'x-enumNames', schemaType: 'array' });
+ajv.addKeyword({ keyword: 'x-editable', schemaType: 'array' });
 
 // The CommonJS module's default export is the function (ESM interop gives it either way).
 const localizeZh = ((localizeZhModule as unknown as { default?: unknown }).default ?? localizeZhModule) as (
@@ -57,6 +58,15 @@ export function gradesOf(schema: JsonSchema): Record<string, Grade> {
   const out: Record<string, Grade> = {};
   for (const [k, p] of Object.entries(schema.properties ?? {})) if (p['x-grade']) out[k] = p['x-grade'];
   return out;
+}
+
+/**
+ * The fields an operator may change on an existing record (`x-editable`), read from the schema: the one place the
+ * console's edit form and the service's update agree on. A record's identity (address, plate) is never among them.
+ */
+export function editableOf(schema: JsonSchema): readonly string[] {
+  const e = schema['x-editable'];
+  return Array.isArray(e) ? (e as string[]) : [];
 }
 
 /**

@@ -1,4 +1,5 @@
 import { changes, compounds, type DataScope, houses, occupancies, people, vehicles, withScope } from '@shequ/db';
+import { baseSchemas, editableOf } from '@shequ/schemas';
 import { and, asc, eq, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { AppError } from '../errors.ts';
@@ -6,7 +7,7 @@ import type { Actor } from '../identity/user-service.ts';
 import { communityDate } from '../time.ts';
 import { assertMayEnter } from './data-entry.ts';
 import { checkHouse } from './houses-service.ts';
-import { recordUpdate } from './people-repo.ts';
+import { assertVersion, checkFieldPatch, recordUpdate } from './people-repo.ts';
 import type { BaseDeps } from './people-service.ts';
 
 export interface HouseQuery {
@@ -159,7 +160,8 @@ export async function getHouse(d: BaseDeps, scope: DataScope, id: string) {
   });
 }
 
-const EDITABLE = ['layout', 'area', 'ownership', 'buildingCode'] as const;
+/** What the console may change on a house (`x-editable` of its schema); the address is its identity. */
+const EDITABLE = editableOf(baseSchemas.house);
 
 /**
  * Changes a house's attributes (layout, area, ownership, provincial building code). The address is its identity
@@ -174,14 +176,6 @@ export async function updateHouse(
   actor: Actor,
 ) {
   await assertMayEnter(d.db, actor, 'L2');
-  const unknown = Object.keys(patch).filter((k) => !(EDITABLE as readonly string[]).includes(k));
-  if (unknown.length) {
-    throw new AppError('INVALID_INPUT', {
-      zh: '只能修改户型、面积、产权性质和建筑编码',
-      en: 'Only layout, area, ownership and building code can change',
-      fieldErrors: Object.fromEntries(unknown.map((k) => [k, ['不可修改 / cannot change']])),
-    });
-  }
   return withScope(d.db, scope, async (tx) => {
     const [found] = await tx
       .select({ h: houses, compound: compounds.name })
@@ -191,36 +185,24 @@ export async function updateHouse(
       .for('update');
     if (!found) throw new AppError('NOT_FOUND', { zh: '房屋不存在', en: 'No such house' });
     const h = found.h;
-    if (h.version !== expectedVersion) {
-      throw new AppError('CONFLICT', {
-        zh: '该记录已被他人修改，请刷新后重试',
-        en: 'Someone else changed this record; reload and try again',
-      });
-    }
-    const before: Record<string, unknown> = {
-      layout: h.layout ?? undefined,
-      area: h.area ?? undefined,
-      ownership: h.ownership ?? undefined,
-      buildingCode: h.buildingCode ?? undefined,
-    };
-    const merged = { ...before, ...patch };
-    const checked = checkHouse({
-      compound: found.compound,
-      building: h.building,
-      unit: h.unit,
-      floor: h.floor,
-      room: h.room,
-      ...Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== null && v !== undefined && v !== '')),
+    assertVersion(h.version, expectedVersion);
+    const { after, fields } = checkFieldPatch({
+      editable: EDITABLE,
+      identity: { compound: found.compound, building: h.building, unit: h.unit, floor: h.floor, room: h.room },
+      before: {
+        layout: h.layout ?? undefined,
+        area: h.area ?? undefined,
+        ownership: h.ownership ?? undefined,
+        buildingCode: h.buildingCode ?? undefined,
+      },
+      patch,
+      check: checkHouse,
+      only: {
+        zh: '只能修改户型、面积、产权性质和建筑编码',
+        en: 'Only layout, area, ownership and building code can change',
+      },
+      invalid: { zh: '房屋信息有误，请检查标出的字段', en: 'Please correct the marked fields' },
     });
-    if (!checked.ok) {
-      throw new AppError('INVALID_INPUT', {
-        zh: '房屋信息有误，请检查标出的字段',
-        en: 'Please correct the marked fields',
-        fieldErrors: checked.fieldErrors,
-      });
-    }
-    const after = checked.value;
-    const fields = EDITABLE.filter((k) => String(before[k] ?? '') !== String(after[k] ?? ''));
     if (fields.length === 0) return { id, version: h.version };
     const version = h.version + 1;
     await tx
@@ -235,7 +217,7 @@ export async function updateHouse(
         updatedBy: actor.subject,
       })
       .where(and(eq(houses.id, id), eq(houses.version, expectedVersion)));
-    await recordUpdate(tx, actor, { communityId: h.communityId, entity: 'house', id, version, fields: [...fields] });
+    await recordUpdate(tx, actor, { communityId: h.communityId, entity: 'house', id, version, fields });
     return { id, version };
   });
 }

@@ -3,8 +3,9 @@ import { changes, type Executor, type people } from '@shequ/db';
 import { appendAudit } from '../audit/audit-service.ts';
 import type { FieldCrypto } from '../crypto/field-crypto.ts';
 import { maskIdNumber, maskPhone } from '../crypto/mask.ts';
+import { AppError } from '../errors.ts';
 import type { Actor } from '../identity/user-service.ts';
-import type { PersonRecord } from './person-record.ts';
+import type { Checked, PersonRecord } from './person-record.ts';
 
 export type PersonRow = typeof people.$inferSelect;
 
@@ -52,6 +53,51 @@ export function personPlain(crypto: FieldCrypto, r: PersonRow): PersonRecord {
 export function changedFields(before: PersonRecord, after: PersonRecord): string[] {
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]) as Set<keyof PersonRecord>;
   return [...keys].filter((k) => JSON.stringify(before[k] ?? null) !== JSON.stringify(after[k] ?? null)).sort();
+}
+
+/** Optimistic concurrency for record edits: the caller names the version it edited; a newer one is a CONFLICT. */
+export function assertVersion(current: number, expected: number): void {
+  if (current !== expected) {
+    throw new AppError('CONFLICT', {
+      zh: '该记录已被他人修改，请刷新后重试',
+      en: 'Someone else changed this record; reload and try again',
+    });
+  }
+}
+
+/**
+ * A console edit of a record's editable fields (houses, vehicles; `x-editable` in the record's schema): the patch may
+ * name only those fields, the record with the patch applied must pass the record's own check (as an import row
+ * would), and the result names the editable fields whose values changed. Empty strings and nulls clear a field.
+ */
+export function checkFieldPatch<T extends object>(o: {
+  editable: readonly string[];
+  /** The record's identity fields (checked with it, never changed) and current editable values. */
+  identity: Record<string, unknown>;
+  before: Record<string, unknown>;
+  patch: Record<string, unknown>;
+  check: (merged: Record<string, unknown>) => Checked<T>;
+  /** What may change, for the message when the patch names anything else. */
+  only: { zh: string; en: string };
+  /** The message over the field errors when the check fails. */
+  invalid: { zh: string; en: string };
+}): { after: T; fields: string[] } {
+  const unknown = Object.keys(o.patch).filter((k) => !o.editable.includes(k));
+  if (unknown.length) {
+    throw new AppError('INVALID_INPUT', {
+      ...o.only,
+      fieldErrors: Object.fromEntries(unknown.map((k) => [k, ['不可修改 / cannot change']])),
+    });
+  }
+  const merged = { ...o.before, ...o.patch };
+  const checked = o.check({
+    ...o.identity,
+    ...Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== null && v !== undefined && v !== '')),
+  });
+  if (!checked.ok) throw new AppError('INVALID_INPUT', { ...o.invalid, fieldErrors: checked.fieldErrors });
+  const after = checked.value as Record<string, unknown>;
+  const fields = o.editable.filter((k) => String(o.before[k] ?? '') !== String(after[k] ?? ''));
+  return { after: checked.value, fields };
 }
 
 export async function recordChange(

@@ -7,6 +7,7 @@ import { AppError, notFound } from '../errors.ts';
 import type { Actor } from '../identity/user-service.ts';
 import { assertMayEnter } from './data-entry.ts';
 import {
+  assertVersion,
   changedFields,
   type PersonRow,
   personColumns,
@@ -131,12 +132,7 @@ export async function updatePerson(
   try {
     return await withScope(d.db, scope, async (tx) => {
       const row = await loadRow(tx, id);
-      if (row.version !== expectedVersion) {
-        throw new AppError('CONFLICT', {
-          zh: '该记录已被他人修改，请刷新后重试',
-          en: 'Someone else changed this record; reload and try again',
-        });
-      }
+      assertVersion(row.version, expectedVersion);
       const before = personPlain(d.crypto, row);
       const checked = checkPerson({ ...before, ...patch } as unknown as Record<string, unknown>);
       if (!checked.ok) throw invalid(checked.fieldErrors);

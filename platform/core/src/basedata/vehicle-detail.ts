@@ -1,9 +1,10 @@
 import { changes, compounds, type DataScope, people, vehicles, withScope } from '@shequ/db';
+import { baseSchemas, editableOf } from '@shequ/schemas';
 import { and, asc, eq, like, type SQL, sql } from 'drizzle-orm';
 import { AppError } from '../errors.ts';
 import type { Actor } from '../identity/user-service.ts';
 import { assertMayEnter } from './data-entry.ts';
-import { recordUpdate } from './people-repo.ts';
+import { assertVersion, checkFieldPatch, recordUpdate } from './people-repo.ts';
 import type { BaseDeps } from './people-service.ts';
 import { checkVehicle } from './vehicle-record.ts';
 
@@ -116,8 +117,8 @@ export async function getVehicle(d: BaseDeps, scope: DataScope, id: string) {
   });
 }
 
-/** What the console may change on a vehicle; the plate and its colour are its identity. */
-export const VEHICLE_EDITABLE = ['kind', 'parkingSpace', 'brand', 'bodyColour', 'parkingMinutes'] as const;
+/** What the console may change on a vehicle (`x-editable` of its schema); the plate and its colour are its identity. */
+export const VEHICLE_EDITABLE = editableOf(baseSchemas.vehicle);
 
 /**
  * Changes a vehicle's kind, parking space, brand, body colour or (temporary vehicles) parking duration. Checked against
@@ -132,45 +133,28 @@ export async function updateVehicle(
   actor: Actor,
 ) {
   await assertMayEnter(d.db, actor, 'L2');
-  const unknown = Object.keys(patch).filter((k) => !(VEHICLE_EDITABLE as readonly string[]).includes(k));
-  if (unknown.length) {
-    throw new AppError('INVALID_INPUT', {
-      zh: '只能修改车辆类型、车位、品牌、车身颜色和停放时长',
-      en: 'Only the kind, parking space, brand, body colour and parking duration can change',
-      fieldErrors: Object.fromEntries(unknown.map((k) => [k, ['不可修改 / cannot change']])),
-    });
-  }
   return withScope(d.db, scope, async (tx) => {
     const [v] = await tx.select().from(vehicles).where(eq(vehicles.id, id)).for('update');
     if (!v) throw notFound();
-    if (v.version !== expectedVersion) {
-      throw new AppError('CONFLICT', {
-        zh: '该记录已被他人修改，请刷新后重试',
-        en: 'Someone else changed this record; reload and try again',
-      });
-    }
-    const before: Record<string, unknown> = {
-      kind: v.kind,
-      parkingSpace: v.parkingSpace ?? undefined,
-      brand: v.brand ?? undefined,
-      bodyColour: v.bodyColour ?? undefined,
-      parkingMinutes: v.parkingMinutes ?? undefined,
-    };
-    const merged = { ...before, ...patch };
-    const checked = checkVehicle({
-      plate: v.plate,
-      plateColour: v.plateColour,
-      ...Object.fromEntries(Object.entries(merged).filter(([, x]) => x !== null && x !== undefined && x !== '')),
+    assertVersion(v.version, expectedVersion);
+    const { after, fields } = checkFieldPatch({
+      editable: VEHICLE_EDITABLE,
+      identity: { plate: v.plate, plateColour: v.plateColour },
+      before: {
+        kind: v.kind,
+        parkingSpace: v.parkingSpace ?? undefined,
+        brand: v.brand ?? undefined,
+        bodyColour: v.bodyColour ?? undefined,
+        parkingMinutes: v.parkingMinutes ?? undefined,
+      },
+      patch,
+      check: checkVehicle,
+      only: {
+        zh: '只能修改车辆类型、车位、品牌、车身颜色和停放时长',
+        en: 'Only the kind, parking space, brand, body colour and parking duration can change',
+      },
+      invalid: { zh: '车辆信息有误，请检查标出的字段', en: 'Please correct the marked fields' },
     });
-    if (!checked.ok) {
-      throw new AppError('INVALID_INPUT', {
-        zh: '车辆信息有误，请检查标出的字段',
-        en: 'Please correct the marked fields',
-        fieldErrors: checked.fieldErrors,
-      });
-    }
-    const after = checked.value;
-    const fields = VEHICLE_EDITABLE.filter((k) => String(before[k] ?? '') !== String(after[k] ?? ''));
     if (fields.length === 0) return { id, version: v.version };
     const version = v.version + 1;
     await tx
@@ -191,7 +175,7 @@ export async function updateVehicle(
       entity: 'vehicle',
       id,
       version,
-      fields: [...fields],
+      fields,
       detail: { plate: v.plate },
     });
     return { id, version };

@@ -5,14 +5,14 @@ import type { Lang } from '@/i18n/lang';
 type Prop = { title?: string; enum?: string[]; 'x-enumNames'?: string[] };
 const properties = raw.properties as Record<string, Prop>;
 
-/** What the console may change on a house: its attributes; the address is its identity. */
-export const HOUSE_EDITABLE = ['layout', 'area', 'ownership', 'buildingCode'] as const;
+/** What the console may change on a house; the address is its identity: `x-editable` of the schema, as the service reads it. */
+export const HOUSE_EDITABLE: readonly string[] = raw['x-editable'];
 
 /** The house exchange schema cut down to the editable fields (draft-07 for rjsf's validator). */
 export const houseEditSchema: RJSFSchema = {
   type: 'object',
   additionalProperties: false,
-  properties: Object.fromEntries(HOUSE_EDITABLE.map((k) => [k, raw.properties[k]])),
+  properties: Object.fromEntries(HOUSE_EDITABLE.map((k) => [k, (raw.properties as Record<string, unknown>)[k]])),
 } as RJSFSchema;
 
 export function houseEditUiSchema(submitText: string): UiSchema {

@@ -5,15 +5,15 @@ import type { Lang } from '@/i18n/lang';
 type Prop = { title?: string; enum?: string[]; 'x-enumNames'?: string[] };
 const properties = raw.properties as Record<string, Prop>;
 
-/** What the console may change on a vehicle; the plate and its colour are its identity (platform/core VEHICLE_EDITABLE). */
-export const VEHICLE_EDITABLE = ['kind', 'parkingSpace', 'brand', 'bodyColour', 'parkingMinutes'] as const;
+/** What the console may change on a vehicle; the plate and its colour are its identity: `x-editable` of the schema, as the service reads it. */
+export const VEHICLE_EDITABLE: readonly string[] = raw['x-editable'];
 
 /** The vehicle exchange schema cut down to the editable fields. */
 export const vehicleEditSchema: RJSFSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['kind'],
-  properties: Object.fromEntries(VEHICLE_EDITABLE.map((k) => [k, raw.properties[k]])),
+  properties: Object.fromEntries(VEHICLE_EDITABLE.map((k) => [k, (raw.properties as Record<string, unknown>)[k]])),
 } as RJSFSchema;
 
 export function vehicleEditUiSchema(submitText: string): UiSchema {
