@@ -224,6 +224,14 @@ test('a new version: the operator tries the upgrade, grants its new permission, 
     const settings = page.getByTestId('settings-dialog');
     const hours = settings.locator('#root_reminderHours');
     const contact = settings.locator('#root_contact');
+    // The dialog fills in the saved settings when they arrive: wait for the value, don't read it at once.
+    await page.waitForFunction(
+      () =>
+        (document.querySelector('[data-testid=settings-dialog] #root_reminderHours') as HTMLInputElement | null)
+          ?.value === '12',
+      undefined,
+      { timeout: 15_000 },
+    );
     assert.equal(await hours.inputValue(), '12');
     // The server checks the settings against the app's schema: a bad phone number stays in the dialog, marked.
     await contact.fill('物业办公室');
