@@ -226,9 +226,7 @@ test('a new version: the operator tries the upgrade, grants its new permission, 
     const contact = settings.locator('#root_contact');
     // The dialog fills in the saved settings when they arrive: wait for the value, don't read it at once.
     await page.waitForFunction(
-      () =>
-        (document.querySelector('[data-testid=settings-dialog] #root_reminderHours') as HTMLInputElement | null)
-          ?.value === '12',
+      "document.querySelector('[data-testid=settings-dialog] #root_reminderHours')?.value === '12'",
       undefined,
       { timeout: 15_000 },
     );
