@@ -11,6 +11,7 @@ export * from './basedata/import/import-service.ts';
 export * from './basedata/import/templates.ts';
 export * from './basedata/map-service.ts';
 export * from './basedata/merge-proposals.ts';
+export * from './basedata/named-records.ts';
 export * from './basedata/people-service.ts';
 export * from './basedata/person-record.ts';
 export * from './basedata/stats-service.ts';

@@ -7,7 +7,7 @@ import type { Actor } from '../identity/user-service.ts';
 import { communityDate } from '../time.ts';
 import { assertMayEnter } from './data-entry.ts';
 import { checkHouse } from './houses-service.ts';
-import { assertVersion, checkFieldPatch, recordUpdate } from './people-repo.ts';
+import { assertVersion, checkFieldPatch, recordEdit } from './people-repo.ts';
 import type { BaseDeps } from './people-service.ts';
 
 export interface HouseQuery {
@@ -217,7 +217,7 @@ export async function updateHouse(
         updatedBy: actor.subject,
       })
       .where(and(eq(houses.id, id), eq(houses.version, expectedVersion)));
-    await recordUpdate(tx, actor, { communityId: h.communityId, entity: 'house', id, version, fields });
+    await recordEdit(tx, actor, { communityId: h.communityId, entity: 'house', id, version, fields });
     return { id, version };
   });
 }

@@ -55,6 +55,12 @@ export function changedFields(before: PersonRecord, after: PersonRecord): string
   return [...keys].filter((k) => JSON.stringify(before[k] ?? null) !== JSON.stringify(after[k] ?? null)).sort();
 }
 
+/** A unique constraint refused the write (PostgreSQL 23505, directly or as the driver error's cause). */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; cause?: { code?: string } };
+  return e?.code === '23505' || e?.cause?.code === '23505';
+}
+
 /** Optimistic concurrency for record edits: the caller names the version it edited; a newer one is a CONFLICT. */
 export function assertVersion(current: number, expected: number): void {
   if (current !== expected) {
@@ -124,15 +130,17 @@ export async function recordChange(
 }
 
 /**
- * The tail every base-data record edit shares (people, houses, vehicles): the change-history row naming the fields,
- * the audit entry `base.<entity>.update` and the bus event `shequ.base.<entity>_updated`, in the edit's transaction.
+ * The tail every base-data record edit shares (people, houses, vehicles, spaces, facilities): the change-history row
+ * naming the fields, the audit entry `base.<entity>.<action>` and the bus event `shequ.base.<entity>_<created|updated>`,
+ * in the edit's transaction.
  */
-export async function recordUpdate(
+export async function recordEdit(
   tx: Executor,
   actor: Actor,
   c: {
+    action?: 'create' | 'update';
     communityId: string;
-    entity: 'person' | 'house' | 'vehicle';
+    entity: 'person' | 'house' | 'vehicle' | 'space' | 'facility';
     id: string;
     version: number;
     fields: string[];
@@ -144,14 +152,14 @@ export async function recordUpdate(
     entity: c.entity,
     entityId: c.id,
     version: c.version,
-    action: 'update',
+    action: c.action ?? 'update',
     actor: actor.subject,
     fields: c.fields,
   });
   await appendAudit(tx, {
     subject: actor.subject,
     subjectRole: actor.role,
-    action: `base.${c.entity}.update`,
+    action: `base.${c.entity}.${c.action ?? 'update'}`,
     objectType: c.entity,
     objectId: c.id,
     communityId: c.communityId,
@@ -161,7 +169,7 @@ export async function recordUpdate(
     detail: { ...c.detail, fields: c.fields },
   });
   await enqueue(tx, {
-    subject: `shequ.base.${c.entity}_updated`,
+    subject: `shequ.base.${c.entity}_${c.action === 'create' ? 'created' : 'updated'}`,
     communityId: c.communityId,
     data: { id: c.id, version: c.version, fields: c.fields },
   });

@@ -9,11 +9,12 @@ import { assertMayEnter } from './data-entry.ts';
 import {
   assertVersion,
   changedFields,
+  isUniqueViolation,
   type PersonRow,
   personColumns,
   personPlain,
   recordChange,
-  recordUpdate,
+  recordEdit,
 } from './people-repo.ts';
 import { type Checked, checkPerson, type PersonRecord } from './person-record.ts';
 
@@ -57,11 +58,6 @@ const duplicateId = () =>
     zh: '该证件号码已在本社区登记',
     en: 'This ID number is already registered in this community',
   });
-
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; cause?: { code?: string } };
-  return e?.code === '23505' || e?.cause?.code === '23505';
-}
 
 export async function createPerson(
   d: BaseDeps,
@@ -143,7 +139,7 @@ export async function updatePerson(
         .update(people)
         .set({ ...personColumns(d.crypto, checked.value), version, updatedAt: new Date(), updatedBy: actor.subject })
         .where(and(eq(people.id, id), eq(people.version, expectedVersion)));
-      await recordUpdate(tx, actor, { communityId: row.communityId, entity: 'person', id, version, fields });
+      await recordEdit(tx, actor, { communityId: row.communityId, entity: 'person', id, version, fields });
       return { id, version };
     });
   } catch (err) {

@@ -4,7 +4,7 @@ import { and, asc, eq, like, type SQL, sql } from 'drizzle-orm';
 import { AppError } from '../errors.ts';
 import type { Actor } from '../identity/user-service.ts';
 import { assertMayEnter } from './data-entry.ts';
-import { assertVersion, checkFieldPatch, recordUpdate } from './people-repo.ts';
+import { assertVersion, checkFieldPatch, recordEdit } from './people-repo.ts';
 import type { BaseDeps } from './people-service.ts';
 import { checkVehicle } from './vehicle-record.ts';
 
@@ -170,7 +170,7 @@ export async function updateVehicle(
         updatedBy: actor.subject,
       })
       .where(and(eq(vehicles.id, id), eq(vehicles.version, expectedVersion)));
-    await recordUpdate(tx, actor, {
+    await recordEdit(tx, actor, {
       communityId: v.communityId,
       entity: 'vehicle',
       id,
