@@ -8,24 +8,29 @@ import {
   countPeople,
   createHouse,
   createMapFeature,
+  createNamed,
   createPerson,
   decideProposal,
   entryStatus,
   getHouse,
+  getNamed,
   getPerson,
   getVehicle,
   grantConsent,
   listConsents,
   listHouses,
+  listNamed,
   listProposals,
   listVehicles,
   mapFeatureKinds,
   mapOf,
   myHousehold,
+  type NamedKind,
   revealableFields,
   revealPerson,
   searchPeople,
   updateHouse,
+  updateNamed,
   updatePerson,
   updateVehicle,
   withdrawConsent,
@@ -37,6 +42,52 @@ import { authedProcedure, router } from '../trpc.ts';
 
 const community = z.object({ community: z.string().trim().min(1).max(64) });
 const record = z.record(z.string(), z.unknown());
+
+/**
+ * Public spaces and facilities (7.2.3.5, 7.2.3.6): the same four procedures for both, guarded by
+ * `base.<spaces|facilities>.read|write`. The records themselves are checked against their exchange schema in core.
+ */
+function namedRecordsRouter(kind: NamedKind, perm: 'base.spaces' | 'base.facilities') {
+  return router({
+    list: authedProcedure
+      .input(
+        community.extend({
+          name: z.string().trim().max(64).optional(),
+          type: z.string().trim().max(64).optional(),
+          status: z.string().trim().max(32).optional(),
+          after: z.string().max(400).optional(),
+          limit: z.number().int().min(1).max(200).optional(),
+        }),
+      )
+      .query(async ({ ctx, input }) => {
+        const c = await communityFor(ctx, input.community, `${perm}.read`);
+        const { community: _, ...q } = input;
+        return listNamed(baseDeps(ctx), ctx.principal.scope, kind, { ...q, communityId: c.id });
+      }),
+    get: authedProcedure.input(community.extend({ id: z.uuid() })).query(async ({ ctx, input }) => {
+      await communityFor(ctx, input.community, `${perm}.read`);
+      return getNamed(baseDeps(ctx), ctx.principal.scope, kind, input.id);
+    }),
+    create: authedProcedure.input(community.extend({ record })).mutation(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, `${perm}.write`);
+      return createNamed(baseDeps(ctx), ctx.principal.scope, kind, c.id, input.record, actorOf(ctx));
+    }),
+    update: authedProcedure
+      .input(community.extend({ id: z.uuid(), version: z.number().int().min(1), patch: record }))
+      .mutation(async ({ ctx, input }) => {
+        await communityFor(ctx, input.community, `${perm}.write`);
+        return updateNamed(
+          baseDeps(ctx),
+          ctx.principal.scope,
+          kind,
+          input.id,
+          input.version,
+          input.patch,
+          actorOf(ctx),
+        );
+      }),
+  });
+}
 
 /** Base warehouse (DB33 7.2.3): validation lives in the services; routes resolve the community and map. */
 export const baseRouter = router({
@@ -186,6 +237,8 @@ export const baseRouter = router({
         return updateVehicle(baseDeps(ctx), ctx.principal.scope, input.id, input.version, input.patch, actorOf(ctx));
       }),
   }),
+  spaces: namedRecordsRouter('space', 'base.spaces'),
+  facilities: namedRecordsRouter('facility', 'base.facilities'),
   /** Data-entry governance: the confidentiality undertaking before a person's first entry. */
   entry: router({
     status: authedProcedure.query(async ({ ctx }) => ({
