@@ -13,6 +13,7 @@ import { mergesEn } from './merges-en';
 import { messageEn } from './message-en';
 import { operationsEn } from './operations-en';
 import { paymentEn } from './payment-en';
+import { placesEn } from './places-en';
 import { pointsEn } from './points-en';
 import { rolloutEn } from './rollout-en';
 import { vehiclesEn } from './vehicles-en';
@@ -27,6 +28,7 @@ export const en: Messages = {
   ...householdEn,
   ...housesEn,
   ...vehiclesEn,
+  ...placesEn,
   ...iotEn,
   ...paymentEn,
   ...pointsEn,

@@ -16,6 +16,7 @@ import { mergesZhCN } from './merges-zh-CN';
 import { messageZhCN } from './message-zh-CN';
 import { operationsZhCN } from './operations-zh-CN';
 import { paymentZhCN } from './payment-zh-CN';
+import { placesZhCN } from './places-zh-CN';
 import { pointsZhCN } from './points-zh-CN';
 import { rolloutZhCN } from './rollout-zh-CN';
 import { vehiclesZhCN } from './vehicles-zh-CN';
@@ -29,6 +30,7 @@ export const zhCN = {
   ...householdZhCN,
   ...housesZhCN,
   ...vehiclesZhCN,
+  ...placesZhCN,
   ...iotZhCN,
   ...paymentZhCN,
   ...pointsZhCN,

@@ -10,12 +10,14 @@ import {
   CloudUploadOutlined,
   DashboardOutlined,
   DeploymentUnitOutlined,
+  EnvironmentOutlined,
   FileProtectOutlined,
   GiftOutlined,
   HomeOutlined,
   MergeCellsOutlined,
   NotificationOutlined,
   TeamOutlined,
+  ToolOutlined,
   WalletOutlined,
 } from '@ant-design/icons';
 import type { ReactNode } from 'react';
@@ -27,6 +29,8 @@ const nav: NavItem[] = [
   { href: '/console/people', labelKey: 'nav.people', icon: <TeamOutlined /> },
   { href: '/console/houses', labelKey: 'nav.houses', icon: <HomeOutlined /> },
   { href: '/console/vehicles', labelKey: 'nav.vehicles', icon: <CarOutlined /> },
+  { href: '/console/places', labelKey: 'nav.places', icon: <EnvironmentOutlined /> },
+  { href: '/console/facilities', labelKey: 'nav.facilities', icon: <ToolOutlined /> },
   { href: '/console/events', labelKey: 'nav.events', icon: <AlertOutlined /> },
   { href: '/console/import', labelKey: 'nav.import', icon: <CloudUploadOutlined /> },
   { href: '/console/merges', labelKey: 'nav.merges', icon: <MergeCellsOutlined /> },
