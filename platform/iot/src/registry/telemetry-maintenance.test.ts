@@ -8,7 +8,12 @@ import { queryRows, telemetry, testEngines, withScope } from '@shequ/db';
 import { sql } from 'drizzle-orm';
 import { iotFixture } from '../testing.ts';
 import { queryRollups } from './rollups.ts';
-import { ensureTelemetryPartitions, pruneTelemetry, telemetryPartitionDays } from './telemetry-maintenance.ts';
+import {
+  ensureTelemetryPartitions,
+  pruneTelemetry,
+  startTelemetryMaintenance,
+  telemetryPartitionDays,
+} from './telemetry-maintenance.ts';
 
 const DAY = 86_400_000;
 const plusDays = (day: string, n: number) =>
@@ -42,10 +47,13 @@ for (const engine of testEngines()) {
         )
       ).map((r) => r.part);
 
-    test('maintenance makes the partitions of yesterday to a week ahead; a second run adds none', async () => {
+    test('maintenance makes the partitions of yesterday to a week ahead at start-up; a second run adds none', async () => {
       const now = new Date();
       const today = communityDate(now);
-      await ensureTelemetryPartitions(f.database.db, now);
+      assert.ok(!(await telemetryPartitionDays(f.database.db)).includes(plusDays(today, 7)), 'not made by 0053');
+      const maintenance = startTelemetryMaintenance(f.database.db, { retentionDays: 90 });
+      await maintenance.ready;
+      maintenance.stop();
       const days = await telemetryPartitionDays(f.database.db);
       for (const d of daysFrom(today, -1, 7)) assert.ok(days.includes(d), `partition of ${d}`);
       assert.deepEqual(await ensureTelemetryPartitions(f.database.db, now), []);
