@@ -1,8 +1,7 @@
 // Raw telemetry is partitioned by community day (migration 0053): iot.telemetry_pYYYYMMDD holds [00:00, 24:00) of one
 // day in Asia/Shanghai, iot.telemetry_default whatever falls on a day without a partition. Maintenance adds the days
 // ahead before rows arrive and drops whole days past the retention, each only after its hours and day are rolled up.
-import type { Logger } from '@shequ/core';
-import { communityDate, communityDayStart } from '@shequ/core';
+import { communityDate, communityDayStart, type Logger } from '@shequ/core';
 import { type Executor, queryRows } from '@shequ/db';
 import { sql } from 'drizzle-orm';
 import { rollUpTelemetry } from './rollups.ts';
@@ -14,7 +13,7 @@ const HOUR = 3_600_000;
 const hourFloor = (d: Date) => new Date(Math.floor(d.getTime() / HOUR) * HOUR);
 
 /** The calendar day `n` days after `day` (both YYYY-MM-DD). */
-export const addDays = (day: string, n: number) =>
+const addDays = (day: string, n: number) =>
   new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY).toISOString().slice(0, 10);
 
 /**
