@@ -22,6 +22,7 @@ export * from './registry/devices-service.ts';
 export * from './registry/lifecycle-events.ts';
 export * from './registry/products-service.ts';
 export * from './registry/rollups.ts';
+export * from './registry/telemetry-maintenance.ts';
 export * from './registry/telemetry-query.ts';
 export * from './rules/actions.ts';
 export * from './rules/evaluate-rule.ts';

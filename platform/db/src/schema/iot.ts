@@ -102,11 +102,16 @@ export const shadows = iot.table('shadows', {
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
-/** Every accepted property value and event, as received (raw layer). Written in batches by the ingest writer. */
+/**
+ * Every accepted property value and event, as received (raw layer). Written in batches by the ingest writer.
+ * In the database this table is PARTITION BY RANGE (time), one partition per Shanghai day plus a default partition
+ * (migration 0053; partitions made and dropped by platform/iot/src/registry/telemetry-partitions.ts). Drizzle cannot
+ * declare partitioning: only the columns and the key, which must include the partition key, are declared here.
+ */
 export const telemetry = iot.table(
   'telemetry',
   {
-    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
     communityId: uuid('community_id').notNull(),
     deviceId: uuid('device_id').notNull(),
     kind: text('kind').$type<'property' | 'event'>().notNull(),
@@ -115,7 +120,10 @@ export const telemetry = iot.table(
     time: timestamp('time', { withTimezone: true, mode: 'string' }).notNull(),
     receivedAt: timestamp('received_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
   },
-  (t) => [index('telemetry_device_time_idx').on(t.deviceId, t.identifier, t.time)],
+  (t) => [
+    primaryKey({ columns: [t.time, t.seq] }),
+    index('telemetry_device_time_idx').on(t.deviceId, t.identifier, t.time),
+  ],
 );
 
 /**

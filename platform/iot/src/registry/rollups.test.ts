@@ -5,7 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import { queryRows, telemetry, testEngines } from '@shequ/db';
 import { sql } from 'drizzle-orm';
 import { iotFixture } from '../testing.ts';
-import { pruneTelemetry, queryRollups, rollUpTelemetry } from './rollups.ts';
+import { queryRollups, rollUpTelemetry } from './rollups.ts';
+import { pruneTelemetry } from './telemetry-maintenance.ts';
 
 for (const engine of testEngines()) {
   describe(`telemetry roll-ups and retention (${engine})`, () => {
@@ -69,14 +70,23 @@ for (const engine of testEngines()) {
     });
 
     test('raw telemetry past the retention is pruned; the roll-ups stay', async () => {
-      const pruned = await pruneTelemetry(f.database.db, 90, new Date('2027-03-01T00:00:00Z'));
-      assert.equal(pruned, 6);
+      const before = await queryRollups(f.iot.deps, f.scope, f.productKey, f.devices[0].deviceName, { grain: 'hour' });
+      await pruneTelemetry(f.database.db, 90, new Date('2027-03-01T00:00:00Z'));
       const [{ raw, kept }] = await queryRows<{ raw: number; kept: number }>(
         f.database.db,
-        sql`select (select count(*)::int from iot.telemetry) as raw, (select count(*)::int from iot.telemetry_rollups) as kept`,
+        sql`select (select count(*)::int from iot.telemetry where time < '2026-12-01T00:00:00Z') as raw,
+                   (select count(*)::int from iot.telemetry_rollups) as kept`,
       );
       assert.deepEqual([raw, kept], [0, 6]);
-      assert.equal(await pruneTelemetry(f.database.db, 90, new Date('2027-03-01T00:00:00Z')), 0);
+      assert.deepEqual(
+        await queryRollups(f.iot.deps, f.scope, f.productKey, f.devices[0].deviceName, { grain: 'hour' }),
+        before,
+        'rolling a day up again before its partition is dropped gives the same figures',
+      );
+      assert.deepEqual(await pruneTelemetry(f.database.db, 90, new Date('2027-03-01T00:00:00Z')), {
+        partitions: [],
+        rows: 0,
+      });
     });
   });
 }

@@ -1,7 +1,7 @@
 // The IoT warehouse's kept layer (DB33 7.2.2): numeric property values rolled up per device, property and hour, and
-// per day in Asia/Shanghai; raw telemetry pruned after its retention period (default 90 days). The roll-ups are
-// recomputed from the raw rows of whole hours, so running them twice, or in two processes, gives the same rows.
-import type { Logger } from '@shequ/core';
+// per day in Asia/Shanghai; raw telemetry dropped a day at a time after its retention period (default 90 days; see
+// telemetry-maintenance.ts). The roll-ups are recomputed from the raw rows of whole hours, so running them twice, or in
+// two processes, gives the same rows.
 import { communityZone } from '@shequ/core';
 import { type DataScope, type Executor, queryRows, telemetryRollups, withScope } from '@shequ/db';
 import { and, asc, eq, gte, lt, sql } from 'drizzle-orm';
@@ -52,61 +52,6 @@ export async function rollUpTelemetry(db: Executor, from: Date, to: Date): Promi
         select count(*)::int as n from r`,
   );
   return { hours: hours.n, days: days.n };
-}
-
-/** Deletes raw telemetry older than `days`, 10,000 rows a statement, at most `maxBatches` statements a run. */
-export async function pruneTelemetry(db: Executor, days: number, now = new Date(), maxBatches = 100): Promise<number> {
-  const cutoff = new Date(now.getTime() - days * 86_400_000).toISOString();
-  let total = 0;
-  for (let i = 0; i < maxBatches; i++) {
-    const [r] = await queryRows<{ n: number }>(
-      db,
-      sql`with gone as (
-            delete from iot.telemetry where seq in (
-              select seq from iot.telemetry where time < ${cutoff}::timestamptz limit 10000)
-            returning 1)
-          select count(*)::int as n from gone`,
-    );
-    total += r.n;
-    if (r.n < 10000) break;
-  }
-  return total;
-}
-
-/**
- * Every hour at :05, rolls up the two hours before (late uplinks land in their hour) and prunes raw telemetry past
- * its retention. Safe in every process: the roll-ups are recomputed, the deletes are by time.
- */
-export function startTelemetryMaintenance(db: Executor, opts: { retentionDays: number; log?: Logger }) {
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  const run = async () => {
-    const now = new Date();
-    const r = await rollUpTelemetry(db, new Date(hourFloor(now).getTime() - 2 * HOUR), hourFloor(now));
-    const pruned = await pruneTelemetry(db, opts.retentionDays, now);
-    opts.log?.debug({ ...r, pruned }, 'telemetry rolled up and pruned');
-  };
-  const tick = () => {
-    if (stopped) return;
-    const now = Date.now();
-    const next = Math.floor(now / HOUR) * HOUR + 5 * 60_000;
-    timer = setTimeout(
-      () => {
-        void run()
-          .catch((err) => opts.log?.error({ err }, 'telemetry maintenance failed'))
-          .finally(tick);
-      },
-      (next > now ? next : next + HOUR) - now,
-    );
-    timer.unref();
-  };
-  tick();
-  return {
-    stop() {
-      stopped = true;
-      clearTimeout(timer);
-    },
-  };
 }
 
 /** A device's roll-ups of one grain, oldest first, optionally one property and a time range (bucket start). */
