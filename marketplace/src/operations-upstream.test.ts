@@ -148,14 +148,14 @@ for (const engine of testEngines()) {
       tampered.report.apps[0].calls += 100;
       await assert.rejects(receiveOperationsReport(upM, tampered), is('FORBIDDEN', /signature is not valid/));
 
-      // Over HTTP the refusal reaches the downstream's record with the upstream's message.
+      // Over HTTP the refusal carries the upstream's message (what the downstream records).
       const key = await loadPlatformKey(down.database.db, down.crypto);
       const res = await fetch(`${receiver.state.url}/api/market/operations-reports`, {
         method: 'POST',
         body: JSON.stringify(tampered),
       });
       assert.equal(res.status, 403);
-      assert.match((await res.json()).error.messageZh, /签名无效/);
+      assert.match(((await res.json()) as { error: { messageZh: string } }).error.messageZh, /签名无效/);
 
       const other = { ...signed.report, catalogId: 'nb-city' };
       await assert.rejects(
