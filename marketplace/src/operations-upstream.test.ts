@@ -170,6 +170,10 @@ for (const engine of testEngines()) {
         is('INVALID_INPUT', /after today/),
       );
       assert.deepEqual(await storedDays(), ['2026-03-10']);
+      // What was received stays as received (migration 0054).
+      await assert.rejects(up.database.db.update(marketDownstreamReports).set({ day: '2026-03-01' }), (e: Error) =>
+        /append-only/.test(String((e.cause as Error | undefined)?.message ?? e.message)),
+      );
     });
 
     test('upstream down: the attempt is recorded as failed and retried after its backoff', async () => {
