@@ -8,6 +8,7 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import { conflict, invalid, type Market, type MarketActor, notFound } from './context.ts';
 import { nowOf } from './federation-index.ts';
 import { parsePinnedKey } from './federation-upstreams.ts';
+import { operationsWindow } from './operations.ts';
 import type { DailyOperationsReport, SignedOperationsReport } from './operations-report.ts';
 import { canonicalJson, verifyBody } from './platform-key.ts';
 import type { Within } from './rollout.ts';
@@ -289,8 +290,8 @@ export interface DownstreamDayFigures {
  * the per-app figures, and the window's totals per downstream.
  */
 export async function downstreamReports(m: Market, within: Within, q: { from: string; to: string }) {
-  if (!dayPattern.test(q.from) || !dayPattern.test(q.to) || q.from > q.to)
-    throw invalid('日期范围无效', 'The window of days is not valid');
+  // The same window rules as the platform's own figures: community days, 1 to 92 of them.
+  operationsWindow(q.from, q.to);
   const downs = (await m.database.db.select().from(marketDownstreams).orderBy(asc(marketDownstreams.catalogId))).filter(
     (d) => within(d.regionPath ?? ''),
   );

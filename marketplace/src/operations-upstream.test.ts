@@ -223,6 +223,10 @@ for (const engine of testEngines()) {
       assert.equal(seen.days[1].perApp[0].pluginId, 'org.acme.board');
       assert.deepEqual(await downstreamReports(upM, within(official('gov_street', streetPath)), win), []);
       assert.equal((await downstreamReports(upM, () => true, win)).length, 1);
+      await assert.rejects(
+        downstreamReports(upM, () => true, { from: '2026-03-31', to: '2026-03-01' }),
+        is('INVALID_INPUT'),
+      );
     });
   });
 }
