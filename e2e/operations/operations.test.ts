@@ -1,8 +1,12 @@
 // Operations metrics (DB33 8.1.2) end to end: a resident opens the demo noticeboard (its handlers run and are
 // counted), then the street official opens 应用运营 in the government console and sees the app's figures for this
-// month — the same the API answers — expands it to the demo community, and exports the CSV.
+// month — the same the API answers — expands it to the demo community, and exports the CSV. A downstream catalog's
+// signed report pushed to this platform shows under 下级上报 for the district official.
 import assert from 'node:assert/strict';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { canonicalJson } from '@shequ/marketplace';
+import { adminApi } from '../support/admin-api.ts';
 import { type RunningPlatform, startPlatform } from '../support/platform.ts';
 import { signIn } from '../support/sign-in.ts';
 
@@ -72,5 +76,64 @@ test('the street official sees a resident’s use of the noticeboard on 应用�
     );
   } finally {
     await gov.session.close();
+  }
+});
+
+test('a downstream catalog pushes its signed report; the district official sees it under 下级上报', async () => {
+  const pair = generateKeyPairSync('ed25519');
+  const publicKey = pair.publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
+  await adminApi(platform).mutate('market.downstreams.add', {
+    catalogId: 'xh-downstream',
+    name: '西湖下级目录',
+    key: publicKey,
+    region: '330106',
+  });
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+  const report = {
+    format: 'shequ-operations-report/1',
+    catalogId: 'xh-downstream',
+    keyId: 'platform-e2e',
+    publicKey,
+    day: today,
+    issuedAt: new Date().toISOString(),
+    apps: [
+      {
+        pluginId: 'org.example.downstream',
+        name: { zh: '下级应用', en: 'Downstream app' },
+        installs: 3,
+        enabled: 2,
+        activeUsers: 7,
+        calls: 4242,
+        errors: 1,
+        errorRate: 0.0002,
+        p95Ms: 120,
+        ratings: 0,
+        averageRating: null,
+        communities: [],
+      },
+    ],
+  };
+  const signature = sign(null, Buffer.from(canonicalJson(report)), pair.privateKey).toString('base64');
+  const pushed = await fetch(new URL('/api/market/operations-reports', platform.apiUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ report, signature }),
+  });
+  assert.equal(pushed.status, 200, await pushed.text());
+
+  const district = await signIn(platform, 'district', /\/gov$/);
+  try {
+    const page = district.page;
+    await page.getByRole('menuitem', { name: '应用运营' }).click();
+    await page.waitForURL(/\/gov\/operations$/);
+    // This platform follows no upstream: the line says nothing went up yet.
+    await page.getByTestId('operations-upstream').filter({ hasText: '尚未向上级目录上报' }).waitFor();
+    const row = page.getByTestId('operations-downstream-xh-downstream');
+    await row.getByText('西湖下级目录（xh-downstream）').waitFor();
+    const cells = (await row.locator('td').allInnerTexts()).map((s) => s.trim());
+    assert.ok(cells.includes('4242'), cells.join('|'));
+    assert.ok(cells.includes('1'), cells.join('|'));
+  } finally {
+    await district.session.close();
   }
 });

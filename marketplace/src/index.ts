@@ -37,6 +37,26 @@ export {
   operationsWindow,
 } from './operations.ts';
 export {
+  backoffMs,
+  deliverDue,
+  deliverReport,
+  deliveryView,
+  dueDay,
+  listDeliveries,
+  retryDays,
+  startReportDelivery,
+} from './operations-delivery.ts';
+export {
+  addDownstream,
+  type DownstreamDayFigures,
+  downstreamReports,
+  listDownstreams,
+  maxReportBytes,
+  receiveOperationsReport,
+  removeDownstream,
+  reportProblems,
+} from './operations-downstreams.ts';
+export {
   type DailyOperationsReport,
   issueOperationsReport,
   operationsReportOf,

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, openPlatform, type Platform } from '@shequ/core';
-import { marketListings } from '@shequ/db';
+import { communityDate, loadConfig, openPlatform, type Platform } from '@shequ/core';
+import { marketDownstreamReports, marketListings } from '@shequ/db';
 import { loadPlatformKey } from '@shequ/marketplace';
 import { generatePublisherKey, openPluginRuntime, type PluginRuntime, packPlugin, signPackage } from '@shequ/runtime';
 import { catalogIndexProblems } from '@shequ/schemas';
@@ -217,6 +217,63 @@ describe('federation: province → city → community', () => {
       enabled: true,
     });
     assert.equal(again.error?.appCode, 'CONFLICT');
+  });
+
+  test('operations reports (8.1.2) go up: community → city, stored once, shown to the city’s district official', async () => {
+    const today = communityDate();
+    // The city's administrator registers the community's catalog with the key its operators read off (fingerprint).
+    const reg = await city.call('cli', 'market.downstreams.add', {
+      catalogId: 'xh-community',
+      name: '西湖社区目录',
+      key: await community.keyId(),
+      region: '330106',
+    });
+    assert.ok(reg.data, JSON.stringify(reg.error));
+    const send = () =>
+      community.call('cli', 'market.upstreams.sendReport', { id: upstreamOf[community.name], day: today });
+    const first = await send();
+    assert.equal(first.data?.status, 'delivered', JSON.stringify(first));
+    assert.equal((await send()).data?.status, 'duplicate');
+    const stored = await city.platform.database.db.select().from(marketDownstreamReports);
+    assert.deepEqual(
+      stored.map((r) => [r.catalogId, r.day]),
+      [['xh-community', today]],
+    );
+    const log = await community.call('cli', 'market.upstreams.deliveries', undefined, 'query');
+    assert.deepEqual(
+      log.data.map((d: { status: string }) => d.status),
+      ['duplicate', 'delivered'],
+    );
+
+    // The city's government roles: the district official sees the community's figures, the street official not.
+    await city.client.login('district', 'gov');
+    const win = { from: today, to: today };
+    const seen = await city.call('district', 'market.downstreamReports', win, 'query');
+    assert.equal(seen.data?.[0]?.catalogId, 'xh-community', JSON.stringify(seen.error));
+    const hello = seen.data[0].days[0].perApp.find((a: { pluginId: string }) => a.pluginId === 'org.zj.hello');
+    assert.ok(hello?.calls >= 1, JSON.stringify(seen.data[0].days[0]));
+    assert.deepEqual((await city.call('gov', 'market.downstreamReports', win, 'query')).data, []);
+
+    // Refused at the city's door: a tampered report, a body that is not JSON, an oversized body.
+    const signed = (await community.app.inject({ url: `/api/market/operations-report?day=${today}` })).json();
+    signed.report.apps[0].calls += 1000;
+    const push = (payload: string) =>
+      city.app.inject({
+        method: 'POST',
+        url: '/api/market/operations-reports',
+        payload,
+        headers: { 'content-type': 'application/json' },
+      });
+    const tampered = await push(JSON.stringify(signed));
+    assert.equal(tampered.statusCode, 403);
+    assert.match(tampered.json().error.messageZh, /签名无效/);
+    const junk = await push('{not json');
+    assert.equal(junk.statusCode, 400);
+    assert.match(junk.json().error.messageEn, /malformed/);
+    const huge = await push(JSON.stringify({ report: { pad: 'x'.repeat(5 * 1024 * 1024) }, signature: 'x' }));
+    assert.equal(huge.statusCode, 400);
+    assert.match(huge.json().error.messageEn, /over the 4 MB limit/);
+    assert.equal((await city.platform.database.db.select().from(marketDownstreamReports)).length, 1);
   });
 
   test('CLI: shequ market key | follow --key | upstreams | sync | unfollow, with an upstream that is down', async () => {

@@ -29,7 +29,13 @@ import {
   RuleEngine,
   startTelemetryMaintenance,
 } from '@shequ/iot';
-import { listenForKills, startOperationsReports, startRolloutChecks, startUpstreamSync } from '@shequ/marketplace';
+import {
+  listenForKills,
+  startOperationsReports,
+  startReportDelivery,
+  startRolloutChecks,
+  startUpstreamSync,
+} from '@shequ/marketplace';
 import { openPluginRuntime, type PluginRuntime } from '@shequ/runtime';
 import { installDemoApps } from './demo-apps.ts';
 import { removeRuntime, writeRuntime } from './runtime-file.ts';
@@ -336,6 +342,15 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
               catalog: { id: config.catalogId, upstreamHosts: config.upstreamHosts },
             },
             (err) => platform.log.warn({ err }, 'operations report failed; will retry tomorrow or at restart'),
+          ),
+          // …and pushed to every followed upstream, failures retried with backoff (each attempt recorded).
+          startReportDelivery(
+            {
+              database: platform.database,
+              crypto: platform.crypto,
+              catalog: { id: config.catalogId, upstreamHosts: config.upstreamHosts },
+            },
+            (err) => platform.log.warn({ err }, 'operations report delivery failed; will retry'),
           ),
         ]
       : [];

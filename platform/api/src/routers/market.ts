@@ -2,6 +2,7 @@ import { AppError, hasPermission } from '@shequ/core';
 import { marketListings, marketPublishers } from '@shequ/db';
 import {
   abortRollout,
+  addDownstream,
   addPublisherKey,
   addUpstream,
   appDetail,
@@ -11,9 +12,13 @@ import {
   communityInstalls,
   completeRollout,
   createPublisher,
+  deliverReport,
+  downstreamReports,
   hideReview,
   installFromShelf,
   killVersion,
+  listDeliveries,
+  listDownstreams,
   listPublishers,
   listReviews,
   listSubmissions,
@@ -25,6 +30,7 @@ import {
   pin,
   promoteRollout,
   rateApp,
+  removeDownstream,
   removeUpstream,
   replyToReview,
   reportFor,
@@ -63,6 +69,7 @@ const grants = z
   .strict();
 const code = z.string().trim().min(1).max(64);
 const submission = z.object({ id: z.uuid() });
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 const states = z.enum(['submitted', 'in_review', 'approved', 'rejected', 'on_shelf', 'off_shelf', 'withdrawn']);
 
 type Authed = Context & { principal: NonNullable<Context['principal']> };
@@ -250,6 +257,34 @@ export const marketRouter = router({
     syncNow: permitted('market.federate')
       .input(z.object({ id: z.uuid() }))
       .mutation(({ ctx, input }) => syncUpstream(marketOf(ctx), actor(ctx), input.id)),
+    /** Pushes the signed operations report (DB33 8.1.2) of a day (default: yesterday) to the upstream now. */
+    sendReport: permitted('market.federate')
+      .input(z.object({ id: z.uuid(), day: day.optional() }))
+      .mutation(async ({ ctx, input }) => {
+        // This process's calls not yet flushed belong in the report (a report, once issued, stands for its day).
+        await ctx.plugins?.flushMetrics();
+        return deliverReport(marketOf(ctx), input.id, input.day);
+      }),
+    /** The latest report deliveries to upstreams, for operators and government roles. */
+    deliveries: permitted('market.metrics.read').query(({ ctx }) => listDeliveries(marketOf(ctx))),
+  }),
+
+  // Downstream catalogs whose operations reports this catalog accepts (DB33 8.1.2), each with its pinned catalog key.
+  downstreams: router({
+    list: permitted('market.federate').query(({ ctx }) => listDownstreams(marketOf(ctx))),
+    add: permitted('market.federate')
+      .input(
+        z.object({
+          catalogId: z.string().trim().min(1).max(64),
+          name: z.string().trim().min(1).max(100),
+          key: z.string().trim().min(16).max(2000),
+          region: code.nullable().optional(),
+        }),
+      )
+      .mutation(({ ctx, input }) => addDownstream(marketOf(ctx), actor(ctx), input)),
+    remove: permitted('market.federate')
+      .input(z.object({ id: z.uuid() }))
+      .mutation(({ ctx, input }) => removeDownstream(marketOf(ctx), actor(ctx), input.id)),
   }),
 
   kill: permitted('market.review')
@@ -353,6 +388,17 @@ export const marketRouter = router({
         input,
       );
     }),
+
+  /** 下级上报: what downstream catalogs of the caller's jurisdiction reported for community days `from`..`to`. */
+  downstreamReports: permitted('market.metrics.read')
+    .input(z.object({ from: day, to: day }))
+    .query(({ ctx, input }) =>
+      downstreamReports(
+        marketOf(ctx),
+        (path) => hasPermission(ctx.principal.grants, 'market.metrics.read', path),
+        input,
+      ),
+    ),
 
   // Staged upgrades (DB33 7.5.2.3): pilot communities first, then the rest; automatic rollback on errors.
   rollouts: router({

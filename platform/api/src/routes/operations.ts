@@ -1,9 +1,11 @@
 import { AppError, hasPermission, type Platform, type Principal } from '@shequ/core';
 import {
   type Market,
+  maxReportBytes,
   operationsCsv,
   operationsMetrics,
   operationsReportOf,
+  receiveOperationsReport,
   type SignedOperationsReport,
 } from '@shequ/marketplace';
 import type { PluginHost } from '@shequ/runtime';
@@ -18,6 +20,9 @@ const day = /^\d{4}-\d{2}-\d{2}$/;
  *   `market.metrics.read`; UTF-8 with a BOM, Chinese headers).
  * - `GET /api/market/operations-report[?day=]`: the daily signed report (latest, or of a day) for upstreams. Open like
  *   the federation index: it holds aggregate figures only and is signed with the platform key upstreams pin.
+ * - `POST /api/market/operations-reports`: a downstream catalog pushes its signed daily report here. No session: the
+ *   sender is known by the catalog key an administrator registered for it (`market.downstreams.add`), and the report's
+ *   signature is its proof. Answers `{ stored }` (false when the same report was here already).
  */
 export function registerOperationsRoutes(
   app: FastifyInstance,
@@ -68,6 +73,40 @@ export function registerOperationsRoutes(
           throw new AppError('INVALID_INPUT', { zh: '日期格式应为 YYYY-MM-DD', en: 'The day must be YYYY-MM-DD' });
         reply.header('cache-control', 'no-store');
         return await operationsReportOf(market(), d);
+      } catch (err) {
+        return sendError(reply, err, String(req.id));
+      }
+    },
+  );
+  const malformed = (en: string) =>
+    new AppError('INVALID_INPUT', { zh: `运营报告格式不正确：${en}`, en: `The operations report is malformed: ${en}` });
+  app.post(
+    '/api/market/operations-reports',
+    {
+      logLevel: 'warn',
+      onRequest: limit,
+      bodyLimit: maxReportBytes,
+      errorHandler: (err, req, reply) => {
+        const e = err as { code?: string; statusCode?: number; message?: string };
+        if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+          reply.header('connection', 'close');
+          return sendError(
+            reply,
+            new AppError('INVALID_INPUT', {
+              zh: `运营报告超过 ${maxReportBytes / 1024 / 1024} MB 上限，已拒绝`,
+              en: `The operations report is over the ${maxReportBytes / 1024 / 1024} MB limit; refused`,
+            }),
+            String(req.id),
+          );
+        }
+        if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500)
+          return sendError(reply, malformed(String(e.message ?? 'not JSON').slice(0, 200)), String(req.id));
+        return reply.send(err);
+      },
+    },
+    async (req, reply) => {
+      try {
+        return await receiveOperationsReport(market(), req.body);
       } catch (err) {
         return sendError(reply, err, String(req.id));
       }

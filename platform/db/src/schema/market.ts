@@ -412,3 +412,74 @@ export const marketOperationsReports = market.table('operations_reports', {
   signature: text('signature').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * Downstream catalogs whose daily operations reports (DB33 8.1.2) this catalog accepts. An administrator registers each
+ * follower with its catalog id and pins its catalog key (the key its own followers pin), as followers pin upstreams:
+ * no trust on first use. `regionPath` places it in this platform's region tree for jurisdiction (null: platform-wide
+ * roles only).
+ */
+export const marketDownstreams = market.table(
+  'downstreams',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    catalogId: text('catalog_id').notNull(),
+    name: text('name').notNull(),
+    keyFingerprint: text('key_fingerprint').notNull(),
+    publicKey: text('public_key'),
+    regionId: uuid('region_id'),
+    regionPath: text('region_path'),
+    active: boolean('active').notNull().default(true),
+    lastReportAt: timestamp('last_report_at', { withTimezone: true }),
+    addedBy: text('added_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [unique('downstreams_catalog_uq').on(t.catalogId)],
+);
+
+/**
+ * Operations reports received from downstream catalogs, as signed by them. One row per downstream, day and report hash:
+ * a resend of the same report stores nothing twice.
+ */
+export const marketDownstreamReports = market.table(
+  'downstream_reports',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    downstreamId: uuid('downstream_id')
+      .notNull()
+      .references(() => marketDownstreams.id),
+    catalogId: text('catalog_id').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    reportHash: text('report_hash').notNull(),
+    report: jsonb('report').$type<Record<string, unknown>>().notNull(),
+    signature: text('signature').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique('downstream_reports_uq').on(t.downstreamId, t.day, t.reportHash),
+    index('downstream_reports_day_idx').on(t.day),
+  ],
+);
+
+/**
+ * Each attempt to push a daily operations report to a followed upstream: `delivered` (stored there), `duplicate` (the
+ * upstream had it already) or `failed` with the error; failures are retried with backoff.
+ */
+export const marketReportDeliveries = market.table(
+  'report_deliveries',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    upstreamId: uuid('upstream_id')
+      .notNull()
+      .references(() => marketUpstreams.id),
+    day: date('day', { mode: 'string' }).notNull(),
+    status: text('status').notNull(),
+    httpStatus: integer('http_status'),
+    error: jsonb('error').$type<Text>(),
+    attemptedAt: timestamp('attempted_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('report_deliveries_upstream_day_idx').on(t.upstreamId, t.day),
+    check('report_deliveries_status', sql`${t.status} in ('delivered', 'duplicate', 'failed')`),
+  ],
+);

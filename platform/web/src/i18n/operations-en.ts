@@ -22,4 +22,18 @@ export const operationsEn: Record<keyof typeof operationsZhCN, string> = {
   'operations.p95': 'p95 latency (ms)',
   'operations.rating': 'Average rating (count)',
   'operations.empty': 'No app operations figures in your jurisdiction this month',
+  'operations.upstream.line': 'Reports to upstream catalogs',
+  'operations.upstream.none': 'No report sent to an upstream catalog yet',
+  'operations.upstream.delivered': 'delivered',
+  'operations.upstream.duplicate': 'delivered (upstream had it)',
+  'operations.upstream.failed': 'failed, will retry',
+  'operations.downstream.title': 'Reports from downstream catalogs',
+  'operations.downstream.hint':
+    'Signed daily operations reports pushed by downstream catalogs (per catalog and day, with totals); active users are summed over apps.',
+  'operations.downstream.catalog': 'Downstream catalog',
+  'operations.downstream.day': 'Day',
+  'operations.downstream.days': 'Days reported',
+  'operations.downstream.apps': 'Apps',
+  'operations.downstream.received': 'Received',
+  'operations.downstream.last': 'Last report',
 };

@@ -8,6 +8,7 @@ import { type HTMLAttributes, useMemo, useState } from 'react';
 import { useLang, useT } from '@/i18n/lang-provider';
 import { errorMessage } from '@/lib/app-error';
 import { type AppRouter, useTRPC } from '@/lib/trpc';
+import { DownstreamReports, UpstreamLine } from './upstream';
 
 type Report = inferRouterOutputs<AppRouter>['market']['operations'];
 type App = Report['apps'][number];
@@ -36,7 +37,8 @@ const rating = (f: { averageRating: number | null; ratings: number }) =>
 
 /**
  * 应用运营 (DB33 8.1.2): per app of the official's jurisdiction, the month's installs, active users, handler calls,
- * errors, p95 latency and rating, expandable to its communities; 导出 CSV downloads the same figures.
+ * errors, p95 latency and rating, expandable to its communities; 导出 CSV downloads the same figures. Below: how this
+ * platform's daily report reached its upstreams, and 下级上报 (what downstream catalogs of the jurisdiction sent).
  */
 export default function GovOperations() {
   const t = useT();
@@ -65,73 +67,78 @@ export default function GovOperations() {
     );
 
   return (
-    <Card
-      title={t('operations.title')}
-      data-testid="operations"
-      extra={
-        <Space>
-          <span>{t('operations.month')}</span>
-          <Select
-            value={month}
-            onChange={setMonth}
-            options={months.map((m) => ({ value: m, label: m }))}
-            style={{ width: 120 }}
-            data-testid="operations-month"
-          />
-          <Button
-            icon={<DownloadOutlined />}
-            href={`/api/gov/operations.csv?${new URLSearchParams(win)}`}
-            download
-            data-testid="operations-export"
-          >
-            {t('operations.export')}
-          </Button>
-        </Space>
-      }
-    >
-      <Typography.Paragraph type="secondary">{t('operations.hint')}</Typography.Paragraph>
-      {report.error && (
-        <Alert type="error" showIcon title={errorMessage(report.error, lang, t('common.networkError'))} />
-      )}
-      <Table<App>
-        rowKey="pluginId"
-        loading={report.isLoading}
-        dataSource={report.data?.apps ?? []}
-        pagination={false}
-        locale={{ emptyText: t('operations.empty') }}
-        data-testid="operations-table"
-        onRow={(a) => ({ 'data-testid': `operations-app-${a.pluginId}` }) as HTMLAttributes<HTMLElement>}
-        columns={[
-          {
-            title: t('operations.app'),
-            key: 'app',
-            render: (_, a) => (
-              <span>
-                {lang === 'en' ? a.name.en : a.name.zh} <Typography.Text type="secondary">{a.pluginId}</Typography.Text>
-              </span>
-            ),
-          },
-          { title: t('operations.installs'), key: 'installs', render: (_, a) => `${a.enabled}/${a.installs}` },
-          ...figures,
-        ]}
-        expandable={{
-          expandedRowRender: (a) => (
-            <Table<Row>
-              rowKey="communityId"
-              size="small"
-              pagination={false}
-              dataSource={a.communities}
-              data-testid={`operations-communities-${a.pluginId}`}
-              columns={[
-                { title: t('operations.community'), key: 'c', render: (_, c) => `${c.name}（${c.code}）` },
-                { title: t('operations.version'), key: 'v', render: (_, c) => c.version ?? '—' },
-                { title: t('operations.state'), key: 's', render: (_, c) => stateTag(c.state) },
-                ...figures,
-              ]}
+    <>
+      <Card
+        title={t('operations.title')}
+        data-testid="operations"
+        extra={
+          <Space>
+            <span>{t('operations.month')}</span>
+            <Select
+              value={month}
+              onChange={setMonth}
+              options={months.map((m) => ({ value: m, label: m }))}
+              style={{ width: 120 }}
+              data-testid="operations-month"
             />
-          ),
-        }}
-      />
-    </Card>
+            <Button
+              icon={<DownloadOutlined />}
+              href={`/api/gov/operations.csv?${new URLSearchParams(win)}`}
+              download
+              data-testid="operations-export"
+            >
+              {t('operations.export')}
+            </Button>
+          </Space>
+        }
+      >
+        <Typography.Paragraph type="secondary">{t('operations.hint')}</Typography.Paragraph>
+        <UpstreamLine />
+        {report.error && (
+          <Alert type="error" showIcon title={errorMessage(report.error, lang, t('common.networkError'))} />
+        )}
+        <Table<App>
+          rowKey="pluginId"
+          loading={report.isLoading}
+          dataSource={report.data?.apps ?? []}
+          pagination={false}
+          locale={{ emptyText: t('operations.empty') }}
+          data-testid="operations-table"
+          onRow={(a) => ({ 'data-testid': `operations-app-${a.pluginId}` }) as HTMLAttributes<HTMLElement>}
+          columns={[
+            {
+              title: t('operations.app'),
+              key: 'app',
+              render: (_, a) => (
+                <span>
+                  {lang === 'en' ? a.name.en : a.name.zh}{' '}
+                  <Typography.Text type="secondary">{a.pluginId}</Typography.Text>
+                </span>
+              ),
+            },
+            { title: t('operations.installs'), key: 'installs', render: (_, a) => `${a.enabled}/${a.installs}` },
+            ...figures,
+          ]}
+          expandable={{
+            expandedRowRender: (a) => (
+              <Table<Row>
+                rowKey="communityId"
+                size="small"
+                pagination={false}
+                dataSource={a.communities}
+                data-testid={`operations-communities-${a.pluginId}`}
+                columns={[
+                  { title: t('operations.community'), key: 'c', render: (_, c) => `${c.name}（${c.code}）` },
+                  { title: t('operations.version'), key: 'v', render: (_, c) => c.version ?? '—' },
+                  { title: t('operations.state'), key: 's', render: (_, c) => stateTag(c.state) },
+                  ...figures,
+                ]}
+              />
+            ),
+          }}
+        />
+      </Card>
+      <DownstreamReports from={win.from} to={win.to} />
+    </>
   );
 }
