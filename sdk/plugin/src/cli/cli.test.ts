@@ -63,7 +63,10 @@ for (const [where, root] of [
       assert.equal(sha(file), first);
       shas.push(first);
       const pkg = unpackPlugin(readFileSync(file));
-      assert.deepEqual(Object.keys(pkg.files).sort(), ['README.md', 'bundle.js', 'shequ.plugin.json']);
+      // The tests travel in the package (covered by the signature) for the marketplace review to run.
+      assert.match(packed.out, /tests: 1 file\(s\) bundled as tests\.js/);
+      assert.deepEqual(Object.keys(pkg.files).sort(), ['README.md', 'bundle.js', 'shequ.plugin.json', 'tests.js']);
+      assert.match(pkg.files['tests.js'].toString('utf8'), /__runTests/);
       assert.deepEqual(Object.keys(pkg.manifest.pages ?? {}), ['items', 'add-item']);
     });
   });
