@@ -1,14 +1,15 @@
 /**
  * `@shequ/plugin-sdk/testing` as the plugin's tests see it when the platform runs them in the sandbox: the same
  * `createTestHost`, whose host lives outside the sandbox (the SDK's real test host, see run-tests.ts) and is reached
- * through the test channel. Options cross as JSON, so fakes given as functions (`services`, `data`, `fetch`) are
- * refused with a clear message rather than silently dropped.
+ * through the test channel. Data options cross as JSON; fakes given as functions (`services`, `data`, `fetch`) stay
+ * here, and the host asks for them by name while a call runs (the answer to a call may be "run this fake first").
  */
 import { send } from './channel.ts';
 
 export { testUsers } from '../test-users.ts';
 
 type Json = Record<string, unknown>;
+type Fn = (...args: unknown[]) => unknown;
 
 interface State {
   records: Record<string, Json[]>;
@@ -23,6 +24,8 @@ interface Answer {
   value?: unknown;
   error?: Json;
   state: State;
+  /** The host needs a fake of this test run before the call can go on. */
+  fake?: { id: number; kind: 'services' | 'data' | 'fetch'; name: string; args: unknown[] };
 }
 
 /** An error with the properties the host's error had (`code`, `messageZh`, `fieldErrors`, …). */
@@ -33,15 +36,33 @@ function rebuild(e: Json): Error {
   return err;
 }
 
+const errorJson = (e: unknown): Json => {
+  const err = e as Json;
+  const out: Json = { name: String(err?.name ?? 'Error'), message: String(err?.message ?? e) };
+  for (const k of ['code', 'messageZh', 'messageEn', 'fieldErrors', 'isPublic'])
+    if (err && err[k] !== undefined) out[k] = err[k];
+  return out;
+};
+
+function fakesOf(opts: Json) {
+  const fns = { services: {} as Record<string, Fn>, data: {} as Record<string, Fn>, fetch: {} as Record<string, Fn> };
+  for (const kind of ['services', 'data'] as const) {
+    for (const [name, fn] of Object.entries((opts[kind] ?? {}) as Record<string, unknown>)) {
+      if (typeof fn !== 'function') throw new TypeError(`createTestHost({ ${kind} }): "${name}" is not a function`);
+      fns[kind][name] = fn as Fn;
+    }
+  }
+  if (typeof opts.fetch === 'function') fns.fetch.fetch = opts.fetch as Fn;
+  return fns;
+}
+
+let calls = 0;
+
 export async function createTestHost(opts: Json = {}) {
-  for (const k of ['services', 'data', 'fetch'])
-    if (opts[k] !== undefined)
-      throw new Error(
-        `createTestHost({ ${k} }) takes functions, which the platform cannot pass into the sandboxed test run; ` +
-          'these tests run with `shequ-plugin test` only',
-      );
-  const { dir: _dir, manifest: _m, bundle: _b, ...rest } = opts;
-  const created = await send<{ host: number; manifest: Json; state: State }>('create', { options: rest });
+  const fns = fakesOf(opts);
+  const { dir: _dir, manifest: _m, bundle: _b, services: _s, data: _d, fetch: _f, ...rest } = opts;
+  const fakes = { services: Object.keys(fns.services), data: Object.keys(fns.data), fetch: 'fetch' in fns.fetch };
+  const created = await send<{ host: number; manifest: Json; state: State }>('create', { options: rest, fakes });
   const state = created.state;
   const apply = (s: State) => {
     state.records = s.records;
@@ -53,7 +74,18 @@ export async function createTestHost(opts: Json = {}) {
   return {
     manifest: created.manifest,
     async call<T = unknown>(handler: string, input: unknown = {}, o: { user?: unknown } = {}): Promise<T> {
-      const a = await send<Answer>('call', { host: created.host, handler, input, user: o.user });
+      const token = ++calls;
+      let a = await send<Answer>('call', { host: created.host, token, handler, input, user: o.user });
+      while (a.fake) {
+        const { id, kind, name, args } = a.fake;
+        let result: Json;
+        try {
+          result = { ok: true, value: await fns[kind][name](...args) };
+        } catch (e) {
+          result = { ok: false, error: errorJson(e) };
+        }
+        a = await send<Answer>('fake', { host: created.host, token, id, result });
+      }
       apply(a.state);
       if (!a.ok) throw rebuild(a.error ?? {});
       return a.value as T;
