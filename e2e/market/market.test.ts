@@ -28,7 +28,7 @@ let admin: AdminApi;
 before(
   async () => {
     const built = await buildPlugin(fileURLToPath(new URL('../../examples/noticeboard', import.meta.url)));
-    // The package as `shequ-plugin pack` makes it: manifest, bundle, README and the declared screenshots.
+    // The package as `shequ-plugin pack` makes it: manifest, bundle, tests, README and the declared screenshots.
     const files = signPackage(packageFiles(built), key.privateKeyPem);
     await writeFile(archivePath, packPlugin(files));
     platform = await startPlatform();
@@ -93,6 +93,10 @@ test('the provider registers a publisher and key, uploads the signed noticeboard
     await result.getByText('自动审核通过').waitFor();
     assert.equal(await result.getByTestId('report-item-signature').getAttribute('data-level'), 'pass');
     assert.equal(await result.getByTestId('report-item-elder.labels').getAttribute('data-level'), 'pass');
+    // The noticeboard's own tests, shipped in the package, ran in the sandbox during the review.
+    const tests = result.getByTestId('report-item-tests');
+    await tests.getByText(/应用自带测试在沙箱中通过：通过 11，失败 0，共 11/).waitFor();
+    assert.equal(await tests.getAttribute('data-level'), 'pass');
     await page.screenshot({ path: '/tmp/shequ-market-publish.png', fullPage: true });
     submissionId = /已提交 ([0-9a-f-]{36})/.exec((await result.textContent()) ?? '')?.[1] ?? '';
   });

@@ -15,6 +15,9 @@ export interface ReviewBudgets {
   /** Catalog screenshots: how many, and the largest size of each. */
   screenshots: number;
   screenshotBytes: number;
+  /** The run of the plugin's own tests: CPU time of the test code, and wall-clock time of the whole run. */
+  testCpuMs: number;
+  testWallMs: number;
 }
 
 export const defaultBudgets: ReviewBudgets = {
@@ -25,6 +28,8 @@ export const defaultBudgets: ReviewBudgets = {
   residentColumns: 4,
   screenshots: 6,
   screenshotBytes: 1024 * 1024,
+  testCpuMs: 20_000,
+  testWallMs: 120_000,
 };
 
 const item = (id: string, level: ReviewItem['level'], zh: string, en: string): ReviewItem => ({ id, level, zh, en });

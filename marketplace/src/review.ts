@@ -12,6 +12,7 @@ import {
   type ReviewBudgets,
   screenshotItems,
 } from './review-checks.ts';
+import { pluginTestItem } from './review-tests.ts';
 
 /** The signed body of a review report: what was checked, of which exact archive, and the outcome. */
 export interface ReviewReportBody {
@@ -84,6 +85,11 @@ export async function automatedReview(input: {
   items.push(...elderItems(m, b));
   items.push(...personalDataItems(m));
   items.push(...screenshotItems(m, input.pkg.files, b));
+  // The plugin's own tests, in the sandbox, only once its bundle is known to load there.
+  if (input.host) {
+    const loads = items.find((i) => i.id === 'sandbox')?.level === 'pass';
+    if (loads) items.push(await pluginTestItem(input.pkg, input.host.pool, b));
+  }
   return {
     format: 'shequ-review-report/1',
     pluginId: m.id,

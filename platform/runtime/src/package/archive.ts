@@ -13,6 +13,8 @@ import { readTar, writeTar } from './tar.ts';
 export const packageEntries: Readonly<Record<string, number>> = {
   'shequ.plugin.json': 512 * 1024,
   'bundle.js': 5 * 1024 * 1024,
+  /** The plugin's own tests bundled by `shequ-plugin pack`; the marketplace review runs them in the sandbox. */
+  'tests.js': 5 * 1024 * 1024,
   'README.md': 256 * 1024,
   'CHANGELOG.md': 256 * 1024,
   'icon.png': 256 * 1024,

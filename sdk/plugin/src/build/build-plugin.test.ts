@@ -21,6 +21,7 @@ test('a plugin folder builds in memory into the files of its package', async () 
     'screenshots/manage-posts.png',
     'screenshots/resident-board.png',
     'shequ.plugin.json',
+    'tests.js',
   ]);
   const pkg = unpackPlugin(packPlugin(files));
   assert.deepEqual(
@@ -29,6 +30,8 @@ test('a plugin folder builds in memory into the files of its package', async () 
   );
   assert.equal(pkg.files['screenshots/resident-board.png'].subarray(1, 4).toString(), 'PNG');
   assert.equal(pkg.bundle, built.bundle);
+  assert.equal(pkg.files['tests.js'].toString('utf8'), built.tests);
+  assert.match(built.tests ?? '', /__runTests/);
   assert.deepEqual(pkg.manifest, built.manifest);
 });
 

@@ -3,16 +3,19 @@ import { join, resolve } from 'node:path';
 import type { PackageFiles } from '@shequ/runtime';
 import type { PluginManifest } from '@shequ/schemas';
 import { bundlePlugin } from '../bundle.ts';
+import { bundleTests } from '../bundle-tests.ts';
 import { formatProjectProblem, loadProject } from '../project.ts';
 
 /** Optional files of a plugin folder that go into its package. */
 export const packageExtras = ['README.md', 'CHANGELOG.md', 'icon.png'] as const;
 
-/** A plugin folder built in memory: the manifest with pages merged in, and the bundle. */
+/** A plugin folder built in memory: the manifest with pages merged in, the bundle, and its tests if it has any. */
 export interface BuiltPlugin {
   dir: string;
   manifest: PluginManifest;
   bundle: string;
+  /** The test bundle (`test/**\/*.test.ts`, see bundleTests), packed as `tests.js` for the marketplace review. */
+  tests?: string;
 }
 
 /**
@@ -26,18 +29,21 @@ export async function buildPlugin(dirLike: string): Promise<BuiltPlugin> {
     throw new Error(`${dir}: the manifest has problems:\n${project.problems.map(formatProjectProblem).join('\n')}`);
   }
   const { code } = await bundlePlugin(dir);
-  return { dir, manifest: project.manifest, bundle: code };
+  const tests = await bundleTests(dir);
+  return { dir, manifest: project.manifest, bundle: code, ...(tests ? { tests: tests.code } : {}) };
 }
 
 /**
- * The entries of a built plugin's package: manifest, bundle, the optional files found in its folder and the
- * screenshots the manifest declares (files under `screenshots/`; the marketplace review checks type, size and count).
+ * The entries of a built plugin's package: manifest, bundle, the test bundle (so the publisher's signature covers
+ * the tests the review runs), the optional files found in its folder and the screenshots the manifest declares
+ * (files under `screenshots/`; the marketplace review checks type, size and count).
  */
 export function packageFiles(built: BuiltPlugin): PackageFiles {
   const files: PackageFiles = {
     'shequ.plugin.json': `${JSON.stringify(built.manifest, null, 2)}\n`,
     'bundle.js': built.bundle,
   };
+  if (built.tests !== undefined) files['tests.js'] = built.tests;
   for (const f of packageExtras) if (existsSync(join(built.dir, f))) files[f] = readFileSync(join(built.dir, f));
   for (const s of built.manifest.screenshots ?? []) {
     // Only plain names inside screenshots/ are taken from the folder; anything else is left for the review to report.

@@ -1,4 +1,5 @@
 export { BundleError, type BundleResult, bundlePlugin } from '../bundle.ts';
+export { bundleTests, testFiles } from '../bundle-tests.ts';
 export {
   formatProjectProblem,
   loadProject,

@@ -55,6 +55,10 @@ for (const [where, root] of [
       const tested = cli(root, 'test', 'hello-board');
       assert.equal(tested.code, 0, tested.out + tested.err);
       assert.match(tested.out, /pass 2/);
+      // The same tests as the marketplace review runs them: bundled, in the sandbox.
+      const sandboxed = cli(root, 'test', 'hello-board', '--sandbox');
+      assert.equal(sandboxed.code, 0, sandboxed.out + sandboxed.err);
+      assert.match(sandboxed.out, /^2 passed, 0 failed$/m);
       const packed = cli(dir, 'pack');
       assert.equal(packed.code, 0, packed.err);
       const file = join(dir, 'dist', 'local.dev.hello-board-0.1.0.shequ');
@@ -63,7 +67,10 @@ for (const [where, root] of [
       assert.equal(sha(file), first);
       shas.push(first);
       const pkg = unpackPlugin(readFileSync(file));
-      assert.deepEqual(Object.keys(pkg.files).sort(), ['README.md', 'bundle.js', 'shequ.plugin.json']);
+      // The tests travel in the package (covered by the signature) for the marketplace review to run.
+      assert.match(packed.out, /tests: 1 file\(s\) bundled as tests\.js/);
+      assert.deepEqual(Object.keys(pkg.files).sort(), ['README.md', 'bundle.js', 'shequ.plugin.json', 'tests.js']);
+      assert.match(pkg.files['tests.js'].toString('utf8'), /__runTests/);
       assert.deepEqual(Object.keys(pkg.manifest.pages ?? {}), ['items', 'add-item']);
     });
   });

@@ -11,6 +11,7 @@ export {
   paymentFakes,
   pointsFakes,
 } from './fakes.ts';
+export { defaultTestRunLimits, runPackagedTests, type TestRunLimits, type TestRunResult } from './run-tests.ts';
 export {
   type CallOptions,
   createTestHost,

@@ -30,6 +30,9 @@ import {
   pointsFakes,
   type RecordedCall,
 } from './fakes.ts';
+import { testUsers } from './test-users.ts';
+
+export { testUsers };
 
 /** What the operator granted the app in the test community; by default everything the manifest asks for. */
 export interface TestGrants {
@@ -66,6 +69,11 @@ export interface TestHostOptions {
   ) => HttpAnswer | Promise<HttpAnswer>;
   /** Sandbox limits (the platform's defaults otherwise). */
   limits?: Partial<SandboxLimits>;
+  /**
+   * A sandbox pool to run the handlers in, left open on close (the platform's, when its review runs a package's
+   * tests); by default the host starts its own sandbox process and stops it on close.
+   */
+  pool?: SandboxPool;
 }
 
 /** Who calls: a role (a fixed test user of that role), a user, or null for a system call (bus event, job). */
@@ -97,13 +105,8 @@ export interface TestHost {
   close(): Promise<void>;
 }
 
-/** Fixed ids of the test users, so tests can refer to them. */
-export const testUsers = {
-  resident: { id: '00000000-0000-4000-8000-0000000000a1', role: 'resident' },
-  operator: { id: '00000000-0000-4000-8000-0000000000b1', role: 'operator' },
-} as const satisfies Record<string, PluginUser>;
-
 const systemFields = ['id', 'createdAt', 'updatedAt'];
+let hostCount = 0;
 
 async function resolveSource(opts: TestHostOptions): Promise<{ manifest: PluginManifest; bundle: string }> {
   if (opts.manifest && opts.bundle) return { manifest: opts.manifest, bundle: opts.bundle };
@@ -164,7 +167,9 @@ export async function createTestHost(opts: TestHostOptions = {}): Promise<TestHo
       Object.assign(stored, Object.fromEntries(Object.entries(fixture).filter(([k]) => systemFields.includes(k))));
     }
   }
-  const pool = new SandboxPool({ size: 1 });
+  const pool = opts.pool ?? new SandboxPool({ size: 1 });
+  // Its own isolate per host, so no plugin global outlives the host even in a shared pool.
+  const key = `${manifest.id}@${manifest.version}#test${++hostCount}`;
   const pkg = { pluginId: manifest.id, version: manifest.version, manifest, bundle };
 
   const call = async <T>(handler: string, input: unknown = {}, o: CallOptions = {}): Promise<T> => {
@@ -179,7 +184,7 @@ export async function createTestHost(opts: TestHostOptions = {}): Promise<TestHo
       user,
     };
     const outcome = await pool.invoke({
-      key: `${manifest.id}@${manifest.version}`,
+      key,
       code: () => bundle,
       context: community.id,
       handler,
@@ -219,6 +224,9 @@ export async function createTestHost(opts: TestHostOptions = {}): Promise<TestHo
     events,
     audit,
     logs,
-    close: () => pool.close(),
+    close: async () => {
+      if (opts.pool) pool.unload(key);
+      else await pool.close();
+    },
   };
 }
