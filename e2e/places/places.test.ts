@@ -1,7 +1,7 @@
 // The operator keeps the community's facilities and public spaces in the console (DB33 6.3.4, 6.3.5, 7.2.3.5–7.2.3.6):
 // registers a facility from its schema (a missing type and a taken name are marked on their fields, nothing saved),
 // opens it, reports it faulty through an edit that shows up in its history and in the status filter, and registers a
-// public space. Chromium, zh-CN.
+// public space; then registers a vehicle by hand (线下登记, 6.3.3.1), an impossible plate marked first. Chromium, zh-CN.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
@@ -121,4 +121,29 @@ test('设施设备: a facility registered, corrected on its fields, reported fau
   await page.getByTestId('space-field-area').getByText('80').waitFor();
   await page.getByRole('menuitem', { name: '公共空间' }).click();
   await rows(page, 'space-table').filter({ hasText: '共享书房' }).waitFor();
+});
+
+test('车辆管理: a vehicle registered by hand; a plate with the letter I is marked and nothing is saved', async () => {
+  const signed = await signIn(platform, 'operator', /\/console$/);
+  await session?.close();
+  session = signed.session;
+  const page = signed.page;
+  await page.getByRole('menuitem', { name: '车辆管理' }).click();
+  await page.waitForURL(/\/console\/vehicles$/);
+  const drawer = page.getByTestId('vehicle-create-drawer');
+  await openDrawer(page, 'vehicles-new', drawer);
+  await drawer.locator('#root_plate').fill('浙AI1234');
+  await choose(page, drawer, 'root_kind', '居民');
+  await drawer.locator('#root_compound').fill('示范小区');
+  await drawer.locator('#root_parkingSpace').fill('E-18');
+  await page.getByTestId('vehicle-save').click();
+  await fieldError(drawer, 'root_plate').first().waitFor();
+  assert.equal(page.url().endsWith('/console/vehicles'), true, 'nothing saved, still on the list');
+
+  await drawer.locator('#root_plate').fill('浙A1K234');
+  await page.getByTestId('vehicle-save').click();
+  await page.waitForURL(/\/console\/vehicles\/[0-9a-f-]{36}$/);
+  await page.getByTestId('vehicle-plate').getByText('浙A1K234').waitFor();
+  await page.getByTestId('vehicle-parking').getByText('E-18').waitFor();
+  await page.getByTestId('vehicle-history-entry').first().waitFor();
 });

@@ -10,6 +10,7 @@ import {
   createMapFeature,
   createNamed,
   createPerson,
+  createVehicle,
   decideProposal,
   entryStatus,
   getHouse,
@@ -229,6 +230,10 @@ export const baseRouter = router({
     get: authedProcedure.input(community.extend({ id: z.uuid() })).query(async ({ ctx, input }) => {
       await communityFor(ctx, input.community, 'base.vehicles.read');
       return getVehicle(baseDeps(ctx), ctx.principal.scope, input.id);
+    }),
+    create: authedProcedure.input(community.extend({ vehicle: record })).mutation(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'base.vehicles.write');
+      return createVehicle(baseDeps(ctx), ctx.principal.scope, c.id, input.vehicle, actorOf(ctx));
     }),
     update: authedProcedure
       .input(community.extend({ id: z.uuid(), version: z.number().int().min(1), patch: record }))

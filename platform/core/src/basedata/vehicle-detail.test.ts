@@ -8,7 +8,7 @@ import type { FieldCrypto } from '../crypto/field-crypto.ts';
 import { AppError } from '../errors.ts';
 import { importBatch } from './import/import-service.ts';
 import { demoFixture, idFor } from './testing.ts';
-import { getVehicle, listVehicles, updateVehicle } from './vehicle-detail.ts';
+import { createVehicle, getVehicle, listVehicles, updateVehicle } from './vehicle-detail.ts';
 
 const actor = { subject: 'operator-1', role: 'community_admin' };
 const code = (e: unknown) => (e instanceof AppError ? e.code : String(e));
@@ -110,6 +110,47 @@ for (const engine of testEngines()) {
       await assert.rejects(
         getVehicle(d, scope, '00000000-0000-4000-8000-000000000000'),
         (e) => code(e) === 'NOT_FOUND',
+      );
+    });
+
+    test('one vehicle registered by hand: GA 36, compound and owner checked, a registered plate refused', async () => {
+      const owner = idFor('19550101', 1);
+      const fields = (e: unknown) => Object.keys((e as AppError).fieldErrors ?? {}).sort();
+      await assert.rejects(
+        createVehicle(d, scope, demo, { plate: '浙AI2345', kind: 'resident' }, actor),
+        (e) => code(e) === 'INVALID_INPUT' && fields(e).includes('plate'),
+      );
+      await assert.rejects(
+        createVehicle(
+          d,
+          scope,
+          demo,
+          { plate: '浙A9K777', kind: 'resident', compound: '无此小区', ownerIdNumber: idFor('19600101', 2) },
+          actor,
+        ),
+        (e) => code(e) === 'INVALID_INPUT' && fields(e).join() === 'compound,ownerIdNumber',
+      );
+      const made = await createVehicle(
+        d,
+        scope,
+        demo,
+        { plate: ' 浙a9k777 ', kind: 'resident', compound: '示范小区', ownerIdNumber: owner, parkingSpace: 'D-1' },
+        actor,
+      );
+      const v = await getVehicle(d, scope, made.id);
+      assert.deepEqual(
+        [v.plate, v.plateColour, v.owner, v.compound, v.parkingSpace],
+        ['浙A9K777', 'blue', '周建国', '示范小区', 'D-1'],
+      );
+      assert.equal(v.history[0].action, 'create');
+      await assert.rejects(
+        createVehicle(d, scope, demo, { plate: '浙A9K777', kind: 'temporary' }, actor),
+        (e) => code(e) === 'INVALID_INPUT' && fields(e).join() === 'plate',
+      );
+      const audits = await database.db.select().from(auditLog).where(eq(auditLog.objectId, made.id));
+      assert.deepEqual(
+        audits.map((a) => a.action),
+        ['base.vehicle.create'],
       );
     });
   });

@@ -4,7 +4,8 @@ import { and, asc, eq, like, type SQL, sql } from 'drizzle-orm';
 import { AppError } from '../errors.ts';
 import type { Actor } from '../identity/user-service.ts';
 import { assertMayEnter } from './data-entry.ts';
-import { assertVersion, checkFieldPatch, recordEdit } from './people-repo.ts';
+import { compoundsByName } from './houses-service.ts';
+import { assertVersion, checkFieldPatch, isUniqueViolation, recordEdit } from './people-repo.ts';
 import type { BaseDeps } from './people-service.ts';
 import { checkVehicle } from './vehicle-record.ts';
 
@@ -115,6 +116,90 @@ export async function getVehicle(d: BaseDeps, scope: DataScope, id: string) {
       })),
     };
   });
+}
+
+/**
+ * Registers one vehicle from the console (线下登记, 6.3.3.1): checked against the vehicle schema and GA 36 like an import
+ * row; the compound named must exist and the owner, named by ID number, must be a registered person of the community;
+ * a plate and colour already registered is refused. Attributed, recorded and audited.
+ */
+export async function createVehicle(
+  d: BaseDeps,
+  scope: DataScope,
+  communityId: string,
+  raw: Record<string, unknown>,
+  actor: Actor,
+) {
+  const checked = checkVehicle(raw);
+  // The owner's ID number is L4: entering it needs that grade; a vehicle alone is L2.
+  await assertMayEnter(d.db, actor, checked.ok && checked.value.ownerIdNumber ? 'L4' : 'L2');
+  const invalid = (fieldErrors: Record<string, string[]>) =>
+    new AppError('INVALID_INPUT', {
+      zh: '车辆信息有误，请检查标出的字段',
+      en: 'Please correct the marked fields',
+      fieldErrors,
+    });
+  if (!checked.ok) throw invalid(checked.fieldErrors);
+  const v = checked.value;
+  try {
+    return await withScope(d.db, scope, async (tx) => {
+      const errors: Record<string, string[]> = {};
+      const compoundId = v.compound ? (await compoundsByName(tx, communityId)).get(v.compound) : undefined;
+      if (v.compound && !compoundId) errors.compound = [`小区“${v.compound}”不存在 / unknown compound`];
+      let ownerId: string | undefined;
+      if (v.ownerIdNumber) {
+        const [owner] = await tx
+          .select({ id: people.id })
+          .from(people)
+          .where(
+            and(
+              eq(people.communityId, communityId),
+              eq(people.idNumberIndex, d.crypto.blindIndex('id_number', v.ownerIdNumber)),
+            ),
+          );
+        ownerId = owner?.id;
+        if (!ownerId) errors.ownerIdNumber = ['车主未登记，请先登记人员 / the owner is not a registered person'];
+      }
+      if (Object.keys(errors).length) throw invalid(errors);
+      const [row] = await tx
+        .insert(vehicles)
+        .values({
+          communityId,
+          plate: v.plate,
+          plateColour: v.plateColour,
+          kind: v.kind,
+          energy: v.energy,
+          ownerPersonId: ownerId ?? null,
+          compoundId: compoundId ?? null,
+          parkingSpace: v.parkingSpace ?? null,
+          brand: v.brand ?? null,
+          bodyColour: v.bodyColour ?? null,
+          parkingMinutes: v.parkingMinutes ?? null,
+          createdBy: actor.subject,
+          updatedBy: actor.subject,
+        })
+        .returning({ id: vehicles.id, version: vehicles.version });
+      await recordEdit(tx, actor, {
+        action: 'create',
+        communityId,
+        entity: 'vehicle',
+        id: row.id,
+        version: row.version,
+        fields: Object.keys(v).sort(),
+        detail: { plate: v.plate },
+      });
+      return row;
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) {
+      throw new AppError('INVALID_INPUT', {
+        zh: '该车牌已在本社区登记',
+        en: 'This plate is already registered in this community',
+        fieldErrors: { plate: ['车牌已登记 / plate already registered'] },
+      });
+    }
+    throw err;
+  }
 }
 
 /** What the console may change on a vehicle (`x-editable` of its schema); the plate and its colour are its identity. */

@@ -25,5 +25,7 @@ export const vehiclesEn: Record<keyof typeof vehiclesZhCN, string> = {
   'vehicles.edit': 'Edit vehicle',
   'vehicles.save': 'Save',
   'vehicles.saved': 'Vehicle saved',
+  'vehicles.new': 'Register a vehicle',
+  'vehicles.created': 'Vehicle registered',
   'vehicles.noOwner': 'No owner on record',
 };

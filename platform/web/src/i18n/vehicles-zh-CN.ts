@@ -24,5 +24,7 @@ export const vehiclesZhCN = {
   'vehicles.edit': '修改车辆信息',
   'vehicles.save': '保存',
   'vehicles.saved': '车辆信息已保存',
+  'vehicles.new': '登记车辆',
+  'vehicles.created': '车辆已登记',
   'vehicles.noOwner': '未登记车主',
 } as const;

@@ -16,9 +16,20 @@ export const vehicleEditSchema: RJSFSchema = {
   properties: Object.fromEntries(VEHICLE_EDITABLE.map((k) => [k, (raw.properties as Record<string, unknown>)[k]])),
 } as RJSFSchema;
 
-export function vehicleEditUiSchema(submitText: string): UiSchema {
+/** The whole vehicle exchange schema, for registering one vehicle by hand. */
+export const vehicleCreateSchema: RJSFSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: raw.required,
+  properties: raw.properties,
+} as RJSFSchema;
+
+/** Every field of the vehicle schema, in its order (the registration form's fields). */
+export const VEHICLE_FIELDS: readonly string[] = Object.keys(raw.properties);
+
+export function vehicleEditUiSchema(submitText: string, fields: readonly string[] = ['kind']): UiSchema {
   const ui: UiSchema = { 'ui:submitButtonOptions': { submitText, props: { 'data-testid': 'vehicle-save' } } };
-  for (const k of ['kind'] as const) {
+  for (const k of fields.filter((f) => f === 'kind' || f === 'plateColour') as ('kind' | 'plateColour')[]) {
     const names = properties[k]['x-enumNames'];
     if (names) ui[k] = { 'ui:enumNames': names };
   }

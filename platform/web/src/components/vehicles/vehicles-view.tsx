@@ -1,13 +1,16 @@
 'use client';
 
-import { useInfiniteQuery } from '@tanstack/react-query';
+import { PlusOutlined } from '@ant-design/icons';
+import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { Alert, Button, Input, Select, Space, Table, type TableColumnsType, Tag } from 'antd';
 import Link from 'next/link';
-import { useState } from 'react';
+import { useRouter } from 'next/navigation';
+import { useMemo, useState } from 'react';
+import { useRecordEdit } from '@/components/people/record-edit';
 import { useLang, useT } from '@/i18n/lang-provider';
 import { errorMessage } from '@/lib/app-error';
 import { useTRPC, useTRPCClient } from '@/lib/trpc';
-import { vehicleEnumLabel } from '@/lib/vehicle-schema';
+import { VEHICLE_FIELDS, vehicleCreateSchema, vehicleEditUiSchema, vehicleEnumLabel } from '@/lib/vehicle-schema';
 
 const PAGE_SIZE = 30;
 
@@ -25,6 +28,26 @@ export function VehiclesView({ community }: { community: string }) {
       client.base.vehicles.list.query({ community, plate, kind, after: pageParam ?? undefined, limit: PAGE_SIZE }),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
+  });
+  const qc = useQueryClient();
+  const router = useRouter();
+  const create = useMutation(trpc.base.vehicles.create.mutationOptions());
+  const uiSchema = useMemo(() => vehicleEditUiSchema(t('vehicles.save'), VEHICLE_FIELDS), [t]);
+  // 线下登记: one vehicle by hand, from the whole schema; the server checks GA 36, the compound and the owner.
+  const register = useRecordEdit({
+    editable: VEHICLE_FIELDS,
+    schema: vehicleCreateSchema,
+    uiSchema,
+    title: t('vehicles.new'),
+    savedMessage: t('vehicles.created'),
+    testId: 'vehicle-create-drawer',
+    pending: create.isPending,
+    save: async (patch) => {
+      const vehicle = Object.fromEntries(Object.entries(patch).filter(([, v]) => v != null && v !== ''));
+      const made = await create.mutateAsync({ community, vehicle });
+      await qc.invalidateQueries({ queryKey: trpc.base.vehicles.pathKey() });
+      router.push(`/console/vehicles/${made.id}`);
+    },
   });
   type Row = NonNullable<typeof list.data>['pages'][number]['items'][number];
   const items = list.data?.pages.flatMap((p) => p.items) ?? [];
@@ -84,6 +107,9 @@ export function VehiclesView({ community }: { community: string }) {
           }))}
           data-testid="vehicles-kind"
         />
+        <Button type="primary" icon={<PlusOutlined />} onClick={() => register.open({})} data-testid="vehicles-new">
+          {t('vehicles.new')}
+        </Button>
       </Space>
       {list.error ? (
         <Alert type="error" showIcon title={errorMessage(list.error, lang, t('common.networkError'))} />
@@ -106,6 +132,7 @@ export function VehiclesView({ community }: { community: string }) {
           </Button>
         </div>
       ) : null}
+      {register.drawer}
     </Space>
   );
 }
