@@ -188,7 +188,7 @@ test('房屋管理: the imported houses of building 8 in order; one shows who li
     await page.getByTestId('house-area').getByText('95 ㎡').waitFor();
     await page
       .getByTestId('house-history-entry')
-      .filter({ hasText: 'v2 · update' })
+      .filter({ hasText: 'v2 · 修改' })
       .getByText(/建筑面积/)
       .waitFor();
     await page.screenshot({ path: '/tmp/shequ-house.png', fullPage: true });
@@ -239,7 +239,7 @@ test('车辆管理: a vehicle sheet with an impossible plate is refused row by r
     await page.getByTestId('vehicle-parking').getByText('C-12').waitFor();
     await page
       .getByTestId('vehicle-history-entry')
-      .filter({ hasText: 'v2 · update' })
+      .filter({ hasText: 'v2 · 修改' })
       .getByText(/车位.*品牌/)
       .waitFor();
     await page.screenshot({ path: '/tmp/shequ-vehicle.png', fullPage: true });

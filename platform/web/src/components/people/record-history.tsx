@@ -1,6 +1,7 @@
 'use client';
 
 import { Card, Timeline, Typography } from 'antd';
+import type { MessageKey } from '@/i18n/lang';
 import { useLang, useT } from '@/i18n/lang-provider';
 
 export interface HistoryEntry {
@@ -21,6 +22,8 @@ export function RecordHistory(props: {
 }) {
   const t = useT();
   const { lang } = useLang();
+  const known = ['create', 'update', 'import', 'merge'];
+  const actionLabel = (a: string) => (known.includes(a) ? t(`people.history.${a}` as MessageKey) : a);
   return (
     <Card title={t('people.history')}>
       <Timeline
@@ -30,7 +33,7 @@ export function RecordHistory(props: {
           content: (
             <div data-testid={`${props.testId}-entry`}>
               <Typography.Text strong>
-                v{x.version} · {x.action}
+                v{x.version} · {actionLabel(x.action)}
               </Typography.Text>{' '}
               <Typography.Text type="secondary">{new Date(x.at).toLocaleString(lang)}</Typography.Text>
               {x.fields.length ? (
