@@ -366,7 +366,7 @@ test('editing a person sends only the changes and shows them in the history; the
     await page.getByTestId('person-occupation').getByText('退休教师').waitFor();
     assert.match(await text(page.getByTestId('person-tags')), /志愿者/);
     await history.nth(entries).waitFor();
-    assert.match(await text(history.last()), /update.*变更字段: 职业、标签$/, 'only the changed fields were saved');
+    assert.match(await text(history.last()), /修改.*变更字段: 职业、标签$/, 'only the changed fields were saved');
 
     await openMenu(page, '人员管理', /\/console\/people$/);
     const csv = csvText(await downloadExport(page, 'csv'));
