@@ -279,6 +279,33 @@ export interface EsignStatus {
   signedSha256: string | null;
 }
 
+/** A device product of the community with what its thing model offers (`device.products`). */
+export interface DeviceProduct {
+  productKey: string;
+  name: string;
+  nodeType: 'device' | 'gateway';
+  model: {
+    properties: { identifier: string; name: string; type: string; accessMode: 'r' | 'rw'; unit?: string }[];
+    services: { identifier: string; name: string; callType: 'sync' | 'async' }[];
+    events: { identifier: string; name: string; type: 'info' | 'alert' | 'error' }[];
+  };
+}
+
+/** A device as an app sees it (`device.list`): no ids, secrets or addresses. */
+export interface DeviceSummary {
+  productKey: string;
+  deviceName: string;
+  nickname: string | null;
+  status: 'inactive' | 'online' | 'offline' | 'disabled';
+  online: boolean;
+  lastOnlineAt: string | null;
+}
+
+/** Arguments of `device.invoke`: a property set, or an async service call with its input. */
+export type DeviceInvokeArgs =
+  | { productKey: string; deviceName: string; set: Record<string, unknown> }
+  | { productKey: string; deviceName: string; service: string; params?: Record<string, unknown> };
+
 /** `ctx.services`: the shared services, by service and action. */
 export interface Services {
   /** Messages to residents and staff (permission `message: ['send']`). */
@@ -334,6 +361,26 @@ export interface Services {
       cursor?: string;
       limit?: number;
     }): Promise<{ items: AccessPassRecord[]; nextCursor: string | null }>;
+  };
+  /** Devices of the community (permissions `device: ['products' | 'list' | 'properties' | 'invoke']`). */
+  readonly device: {
+    /** The community's device products with the properties, services and events of their thing models. */
+    products(args?: Record<string, never>): Promise<DeviceProduct[]>;
+    /** A product's devices of this community by name (`after`, `prefix`, `limit` ≤ 200), and whether each is online. */
+    list(args: { productKey: string; after?: string; prefix?: string; limit?: number }): Promise<DeviceSummary[]>;
+    /** A device's latest property values (`time` in epoch milliseconds); NOT_FOUND outside the community. */
+    properties(args: { productKey: string; deviceName: string }): Promise<{
+      online: boolean;
+      status: DeviceSummary['status'];
+      properties: Record<string, { value: unknown; time: number }>;
+    }>;
+    /**
+     * Sends a property set or an async service call, checked against the thing model (INVALID_INPUT naming the
+     * parameter) and queued to the gateway holding the device; a set also becomes the device's desired state, sent
+     * when it is next online. Only on an operator's call or in the app's own jobs and event handlers (FORBIDDEN on a
+     * resident's call); a sync service needs an answer and is refused (UNAVAILABLE).
+     */
+    invoke(args: DeviceInvokeArgs): Promise<{ commandId: string; queued: true }>;
   };
   /** Payment (permissions `payment: ['createOrder' | 'status']`). */
   readonly payment: {

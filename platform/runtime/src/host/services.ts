@@ -28,6 +28,7 @@ import { capabilityCatalog } from '@shequ/schemas';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { accessCapabilities } from './access-bridge.ts';
+import { deviceCapabilities } from './device-bridge.ts';
 import { esignCapabilities } from './esign-bridge.ts';
 import { eventCapabilities } from './events-bridge.ts';
 
@@ -236,6 +237,7 @@ export function coreCapabilities(deps: CapabilityDeps): Capabilities {
     ],
     ...eventCapabilities(deps, parse),
     ...accessCapabilities(deps, parse),
+    ...deviceCapabilities(deps, parse),
     ...paymentCapabilities(deps),
     ...esignCapabilities({ ...deps, adapters: messageAdapters }, parse),
     [

@@ -227,6 +227,88 @@ export function bookingFakes(): Record<string, Fake> {
 }
 
 /**
+ * Fakes of the device service over `devices` a test sets up (each with its product's `model` and latest
+ * `properties`): reads answer them; `device.invoke` refuses a resident's call as the platform does, checks that the
+ * device exists and records the command in `commands` for the test to inspect.
+ */
+export function deviceFakes(
+  devices: {
+    productKey: string;
+    deviceName: string;
+    nickname?: string;
+    online?: boolean;
+    properties?: Record<string, unknown>;
+  }[] = [],
+  commands: { productKey: string; deviceName: string; set?: unknown; service?: string; params?: unknown }[] = [],
+): Record<string, Fake> {
+  const find = (a: { productKey?: unknown; deviceName?: unknown }) => {
+    const d = devices.find((x) => x.productKey === a.productKey && x.deviceName === a.deviceName);
+    if (!d)
+      throw new AppError('NOT_FOUND', {
+        zh: `设备 ${String(a.productKey)}/${String(a.deviceName)} 不存在`,
+        en: `Device ${String(a.productKey)}/${String(a.deviceName)} not found`,
+      });
+    return d;
+  };
+  const summary = (d: (typeof devices)[number]) => ({
+    productKey: d.productKey,
+    deviceName: d.deviceName,
+    nickname: d.nickname ?? null,
+    status: d.online ? 'online' : 'offline',
+    online: Boolean(d.online),
+    lastOnlineAt: null,
+  });
+  return {
+    'device.products': () =>
+      [...new Set(devices.map((d) => d.productKey))].map((productKey) => ({
+        productKey,
+        name: productKey,
+        nodeType: 'device',
+        model: { properties: [], services: [], events: [] },
+      })),
+    'device.list': (args) => {
+      const a = (args ?? {}) as { productKey?: string };
+      if (typeof a.productKey !== 'string') throw invalid('device.list', 'productKey', 'is required');
+      return devices.filter((d) => d.productKey === a.productKey).map(summary);
+    },
+    'device.properties': (args) => {
+      const d = find((args ?? {}) as Record<string, unknown>);
+      const time = Date.now();
+      return {
+        online: Boolean(d.online),
+        status: d.online ? 'online' : 'offline',
+        properties: Object.fromEntries(Object.entries(d.properties ?? {}).map(([k, value]) => [k, { value, time }])),
+      };
+    },
+    'device.invoke': (args, call) => {
+      if (call.user && call.user.role !== 'operator')
+        throw new AppError('FORBIDDEN', {
+          zh: '应用只能在运营人员操作或自身定时任务、事件处理中控制设备',
+          en: "An app commands devices only on an operator's call or in its own jobs and event handlers",
+        });
+      const a = (args ?? {}) as {
+        productKey: string;
+        deviceName: string;
+        set?: unknown;
+        service?: string;
+        params?: unknown;
+      };
+      find(a);
+      if (a.set === undefined && typeof a.service !== 'string')
+        throw invalid('device.invoke', 'set', 'a property set or a service is required');
+      commands.push({
+        productKey: a.productKey,
+        deviceName: a.deviceName,
+        set: a.set,
+        service: a.service,
+        params: a.params,
+      });
+      return { commandId: `fake-command-${commands.length}`, queued: true };
+    },
+  };
+}
+
+/**
  * Fakes of the access service: `access.invite` issues passes in memory with the platform's checks (the resident's
  * own call, a window in the future of at most 7 days); `access.passes` answers `records` (gate passes a test sets
  * up), a resident only those of her own passes, as on the platform.

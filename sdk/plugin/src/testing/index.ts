@@ -5,6 +5,7 @@ export {
   createPaymentFakes,
   defaultDataFakes,
   defaultServiceFakes,
+  deviceFakes,
   EsignFakeStore,
   esignFakes,
   eventsFakes,

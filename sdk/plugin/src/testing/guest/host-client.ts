@@ -104,6 +104,7 @@ const notHere = (name: string) => () => {
 };
 export const accessFakes = notHere('accessFakes');
 export const bookingFakes = notHere('bookingFakes');
+export const deviceFakes = notHere('deviceFakes');
 export const createPaymentFakes = notHere('createPaymentFakes');
 export const esignFakes = notHere('esignFakes');
 export const eventsFakes = notHere('eventsFakes');
