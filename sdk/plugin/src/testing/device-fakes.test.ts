@@ -14,7 +14,7 @@ const staff = { id: '00000000-0000-4000-8000-0000000000ff', role: 'operator' as 
 const alice = { id: '00000000-0000-4000-8000-00000000a11c', role: 'resident' as const };
 
 test('the device fakes answer the devices a test sets up and record commands as the platform allows them', async () => {
-  const commands: { deviceName: string }[] = [];
+  const commands: { productKey: string; deviceName: string }[] = [];
   const f = deviceFakes(
     [{ productKey: 'pgate', deviceName: 'east-1', nickname: '东门', online: true, properties: { gateState: 0 } }],
     commands,
