@@ -1,6 +1,8 @@
 // Marketplace federation in the admin UI (/market/upstreams): the platform administrator sees this catalog's id and
 // key fingerprint, follows an upstream catalog with its pinned key and syncs it now (OK, serial shown), then follows
-// an upstream that is down: "sync now" shows the reason in Chinese in the table, and nothing else changes.
+// an upstream that is down: "sync now" shows the reason in Chinese in the table, and nothing else changes. On the same
+// page the administrator registers a downstream catalog (8.1.2): a bad key is shown under the key field, a good one
+// lists the catalog with its key fingerprint, and deactivating it marks it so.
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -85,6 +87,44 @@ test('the administrator follows an upstream with a pinned key, syncs now, and se
     await downRow.getByText(/无法连接/).waitFor();
     // The first upstream is untouched by the failure.
     await row.getByText('正常').waitFor();
+  } finally {
+    await session.close();
+  }
+});
+
+test('the administrator registers a downstream catalog, sees it listed with its fingerprint, and deactivates it', async () => {
+  const { session, page } = await signIn(platform, 'admin', /\/(console|gov|designer|market)/);
+  const downKey = generateKeyPairSync('ed25519').publicKey;
+  try {
+    await page.goto(`${platform.webUrl}/market/upstreams`);
+    const section = page.getByTestId('downstreams-section');
+    await section.getByText('尚未登记下级目录').waitFor();
+    await page.getByTestId('downstream-catalog-id').fill('xh-community');
+    await page.getByTestId('downstream-name').fill('西湖社区目录');
+    await page.getByTestId('downstream-key').fill('this is not a catalog key');
+    await page.getByTestId('downstream-region').fill('330106');
+    await page.getByTestId('downstream-add').click();
+    // The server's refusal lands under the field it is about.
+    await section
+      .locator('.ant-form-item-has-error')
+      .getByText(/目录公钥无效/)
+      .waitFor();
+
+    await page.getByTestId('downstream-key').fill(publicKeyText(downKey));
+    await page.getByTestId('downstream-add').click();
+    const row = page.getByTestId('downstreams').locator('tr', { hasText: 'xh-community' });
+    await row.waitFor();
+    await row.getByText(keyFingerprint(downKey)).waitFor();
+    await row.getByText('西湖社区目录').waitFor();
+    await row.getByText('尚未收到').waitFor();
+    await row.getByText(/330106/).waitFor();
+
+    await row.getByTestId('downstream-remove-xh-community').click();
+    await page
+      .locator('.ant-popconfirm')
+      .getByRole('button', { name: /确\s*定|OK/ })
+      .click();
+    await row.getByText('已停用').waitFor();
   } finally {
     await session.close();
   }

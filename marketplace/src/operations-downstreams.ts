@@ -2,10 +2,11 @@
 // with their pinned catalog keys, and the signed daily reports they push here. Nothing is taken on first use.
 import { createHash } from 'node:crypto';
 import { AppError, appendAudit, communityDate } from '@shequ/core';
-import { marketDownstreamReports, marketDownstreams, queryRows, withScope } from '@shequ/db';
+import { marketDownstreamReports, marketDownstreams, queryRows, regions, withScope } from '@shequ/db';
 import { keyFingerprint } from '@shequ/runtime';
+import { operationsReportProblems, type ReportProblem } from '@shequ/schemas';
 import { and, asc, eq, sql } from 'drizzle-orm';
-import { conflict, invalid, type Market, type MarketActor, notFound } from './context.ts';
+import { invalid, type Market, type MarketActor, notFound } from './context.ts';
 import { nowOf } from './federation-index.ts';
 import { parsePinnedKey } from './federation-upstreams.ts';
 import { operationsWindow } from './operations.ts';
@@ -15,11 +16,16 @@ import type { Within } from './rollout.ts';
 
 /** The largest report body an upstream accepts (a province's catalog of apps by every community of a city). */
 export const maxReportBytes = 4 * 1024 * 1024;
-const maxApps = 5000;
 const catalogIdPattern = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
 
 const forbidden = (zh: string, en: string) => new AppError('FORBIDDEN', { zh, en });
+// The registration form shows these under the field they are about.
+const fieldError = (
+  field: string,
+  zh: string,
+  en: string,
+  code: 'INVALID_INPUT' | 'NOT_FOUND' | 'CONFLICT' = 'INVALID_INPUT',
+) => new AppError(code, { zh, en, fieldErrors: { [field]: [`${zh} / ${en}`] } });
 
 type Row = typeof marketDownstreams.$inferSelect;
 
@@ -47,11 +53,21 @@ export async function addDownstream(
   input: { catalogId: string; name: string; key: string; region?: string | null },
 ) {
   if (!catalogIdPattern.test(input.catalogId))
-    throw invalid(
+    throw fieldError(
+      'catalogId',
       '目录标识只能包含小写字母、数字、点、下划线和连字符',
       'A catalog id is lower-case letters, digits, dots, underscores and hyphens',
     );
-  const pinned = parsePinnedKey(input.key);
+  let pinned: ReturnType<typeof parsePinnedKey>;
+  try {
+    pinned = parsePinnedKey(input.key);
+  } catch {
+    throw fieldError(
+      'key',
+      '目录公钥无效：请给出下级目录的 ed25519 公钥（PEM 或 base64）或其 16 位指纹',
+      "The catalog key is not valid: give the downstream's ed25519 public key (PEM or base64) or its 16-hex fingerprint",
+    );
+  }
   return withScope(m.database.db, { kind: 'all' }, async (tx) => {
     let region: { id: string; path: string } | null = null;
     if (input.region) {
@@ -59,18 +75,31 @@ export async function addDownstream(
         tx,
         sql`select id, path from tenancy.regions where code = ${input.region}`,
       );
-      if (!region) throw notFound(`没有编码为 ${input.region} 的区域`, `No region with code ${input.region}`);
+      if (!region)
+        throw fieldError(
+          'region',
+          `没有编码为 ${input.region} 的区域`,
+          `No region with code ${input.region}`,
+          'NOT_FOUND',
+        );
     }
     const [existing] = await tx
       .select()
       .from(marketDownstreams)
       .where(eq(marketDownstreams.catalogId, input.catalogId));
     if (existing?.active)
-      throw conflict(`已登记下级目录 ${input.catalogId}`, `${input.catalogId} is already registered`);
+      throw fieldError(
+        'catalogId',
+        `已登记下级目录 ${input.catalogId}`,
+        `${input.catalogId} is already registered`,
+        'CONFLICT',
+      );
     if (existing && existing.keyFingerprint !== pinned.fingerprint)
-      throw conflict(
+      throw fieldError(
+        'key',
         `${input.catalogId} 曾以另一把目录密钥登记；请确认密钥`,
         `${input.catalogId} was registered before with another catalog key; check the key`,
+        'CONFLICT',
       );
     const values = {
       name: input.name,
@@ -127,51 +156,22 @@ export async function removeDownstream(m: Market, actor: MarketActor, id: string
   });
 }
 
+/** The registered downstreams (removed ones too, marked inactive), with the code and name of the region each answers for. */
 export async function listDownstreams(m: Market) {
-  const rows = await m.database.db.select().from(marketDownstreams).orderBy(asc(marketDownstreams.createdAt));
-  return rows.map(downstreamView);
+  const rows = await m.database.db
+    .select({ d: marketDownstreams, regionCode: regions.code, regionName: regions.name })
+    .from(marketDownstreams)
+    .leftJoin(regions, eq(regions.id, marketDownstreams.regionId))
+    .orderBy(asc(marketDownstreams.createdAt));
+  return rows.map((r) => ({ ...downstreamView(r.d), regionCode: r.regionCode, regionName: r.regionName }));
 }
 
-const isText = (v: unknown) =>
-  !!v &&
-  typeof v === 'object' &&
-  typeof (v as { zh?: unknown }).zh === 'string' &&
-  typeof (v as { en?: unknown }).en === 'string';
-const isCount = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
-
-/** The shape problems of a pushed report (empty when well formed); the figures are what `issueOperationsReport` writes. */
-export function reportProblems(raw: unknown): string[] {
-  const p: string[] = [];
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return ['body: not an object'];
-  const { report, signature } = raw as Partial<SignedOperationsReport>;
-  if (typeof signature !== 'string' || signature.length === 0 || signature.length > 200)
-    p.push('signature: not a string');
-  if (!report || typeof report !== 'object') return [...p, 'report: not an object'];
-  const r = report as Partial<DailyOperationsReport>;
-  if (r.format !== 'shequ-operations-report/1') p.push('report.format: not shequ-operations-report/1');
-  if (typeof r.catalogId !== 'string' || !catalogIdPattern.test(r.catalogId)) p.push('report.catalogId: invalid');
-  if (typeof r.publicKey !== 'string' || r.publicKey.length > 200) p.push('report.publicKey: invalid');
-  if (typeof r.keyId !== 'string' || r.keyId.length > 100) p.push('report.keyId: invalid');
-  if (
-    typeof r.day !== 'string' ||
-    !dayPattern.test(r.day) ||
-    communityDate(Date.parse(`${r.day}T12:00:00+08:00`)) !== r.day
-  )
-    p.push('report.day: not a YYYY-MM-DD date');
-  if (typeof r.issuedAt !== 'string' || Number.isNaN(Date.parse(r.issuedAt))) p.push('report.issuedAt: not a time');
-  if (!Array.isArray(r.apps) || r.apps.length > maxApps) p.push(`report.apps: not a list of at most ${maxApps}`);
-  else
-    r.apps.forEach((a, i) => {
-      const bad =
-        !a ||
-        typeof a.pluginId !== 'string' ||
-        !isText(a.name) ||
-        ![a.installs, a.enabled, a.activeUsers, a.calls, a.errors, a.errorRate, a.p95Ms, a.ratings].every(isCount) ||
-        !(a.averageRating === null || isCount(a.averageRating)) ||
-        !Array.isArray(a.communities);
-      if (bad && p.length < 20) p.push(`report.apps[${i}]: malformed figures`);
-    });
-  return p;
+/**
+ * The shape problems of a pushed report body against schemas/market/operations-report.schema.json (the contract the
+ * issuing side is tested against too), each naming its JSON pointer; empty when well formed.
+ */
+export function reportProblems(raw: unknown): ReportProblem[] {
+  return operationsReportProblems(raw);
 }
 
 /**
@@ -181,11 +181,15 @@ export function reportProblems(raw: unknown): string[] {
  */
 export async function receiveOperationsReport(m: Market, raw: unknown) {
   const problems = reportProblems(raw);
-  if (problems.length)
-    throw invalid(
-      `运营报告格式不正确：${problems.join('；')}`,
-      `The operations report is malformed: ${problems.join('; ')}`,
-    );
+  if (problems.length) {
+    const fieldErrors: Record<string, string[]> = {};
+    for (const p of problems) fieldErrors[p.pointer] = [...(fieldErrors[p.pointer] ?? []), `${p.zh} / ${p.en}`];
+    throw new AppError('INVALID_INPUT', {
+      zh: `运营报告格式不正确：${problems.map((p) => `${p.pointer} ${p.zh}`).join('；')}`,
+      en: `The operations report is malformed: ${problems.map((p) => `${p.pointer} ${p.en}`).join('; ')}`,
+      fieldErrors,
+    });
+  }
   const { report, signature } = raw as SignedOperationsReport;
   const db = m.database.db;
   const [down] = await db.select().from(marketDownstreams).where(eq(marketDownstreams.catalogId, report.catalogId));

@@ -9,11 +9,18 @@ import { AppError, communityDayStart, hasPermission, type RoleGrant } from '@she
 import { demoFixture } from '@shequ/core/testing';
 import { marketDownstreamReports, regions, testEngines } from '@shequ/db';
 import { HandlerMetrics } from '@shequ/runtime';
+import { operationsReportProblems } from '@shequ/schemas';
 import { eq } from 'drizzle-orm';
 import type { Market } from './context.ts';
 import { addUpstream } from './federation-upstreams.ts';
 import { deliverDue, deliverReport, listDeliveries } from './operations-delivery.ts';
-import { addDownstream, downstreamReports, receiveOperationsReport } from './operations-downstreams.ts';
+import {
+  addDownstream,
+  downstreamReports,
+  listDownstreams,
+  receiveOperationsReport,
+  removeDownstream,
+} from './operations-downstreams.ts';
 import { issueOperationsReport } from './operations-report.ts';
 import { canonicalJson, loadPlatformKey, signBody } from './platform-key.ts';
 
@@ -142,6 +149,47 @@ for (const engine of testEngines()) {
       assert.deepEqual(await deliverDue(downM), []);
     });
 
+    test('the issued report is valid against the schema the upstream checks with; shape errors name the pointer', async () => {
+      const signed = await issueOperationsReport(downM, '2026-03-10');
+      assert.ok(signed.report.apps[0].communities.length > 0, 'the figures go down to communities');
+      assert.deepEqual(operationsReportProblems(signed), []);
+      assert.deepEqual(operationsReportProblems(JSON.parse(JSON.stringify(signed))), []);
+
+      const bad = structuredClone(signed) as unknown as {
+        report: { day: string; apps: { calls: number; name: unknown }[]; extra?: number };
+        signature?: string;
+      };
+      bad.report.day = '2026-02-30';
+      bad.report.apps[0].calls = -1;
+      bad.report.apps[0].name = 'board';
+      delete bad.signature;
+      const err = await receiveOperationsReport(upM, bad).then(
+        () => assert.fail('a malformed report is refused'),
+        (e: AppError) => e,
+      );
+      assert.equal(err.code, 'INVALID_INPUT');
+      assert.deepEqual(Object.keys(err.fieldErrors ?? {}).sort(), [
+        '/report/apps/0/calls',
+        '/report/apps/0/name',
+        '/report/day',
+        '/signature',
+      ]);
+      assert.match(err.messageEn, /\/report\/day must match format "date"/);
+      assert.match(err.messageZh, /\/report\/apps\/0\/calls 应当为 >= 0/);
+      assert.match(err.messageZh, /\/signature 应当有必需属性 signature/);
+      // A property the contract does not know is refused too (the signed body is exactly the contract).
+      const extra = structuredClone(signed) as unknown as { report: Record<string, unknown> };
+      extra.report.extra = 1;
+      assert.deepEqual(
+        operationsReportProblems(extra).map((p) => p.pointer),
+        ['/report/extra'],
+      );
+      assert.deepEqual(
+        operationsReportProblems('nonsense').map((p) => [p.pointer, p.en]),
+        [['/', 'must be object']],
+      );
+    });
+
     test('tampered, unknown, malformed and future reports are refused and nothing is stored', async () => {
       const signed = await issueOperationsReport(downM, '2026-03-10');
       const tampered = structuredClone(signed);
@@ -227,6 +275,42 @@ for (const engine of testEngines()) {
         downstreamReports(upM, () => true, { from: '2026-03-31', to: '2026-03-01' }),
         is('INVALID_INPUT'),
       );
+    });
+
+    test('a deactivated downstream is refused with FORBIDDEN; registering it again with its key reactivates it', async () => {
+      const [reg] = await listDownstreams(upM);
+      const off = await removeDownstream(upM, admin, reg.id);
+      assert.equal(off.active, false);
+      await assert.rejects(removeDownstream(upM, admin, reg.id), is('NOT_FOUND'));
+      const signed = await issueOperationsReport(downM, '2026-03-10');
+      await assert.rejects(receiveOperationsReport(upM, signed), is('FORBIDDEN', /not registered as a downstream/));
+      // The refusal reaches the downstream's delivery log as a failure with the upstream's reason.
+      const sent = await deliverReport(downM, upstreamId, '2026-03-10');
+      assert.deepEqual([sent.status, sent.httpStatus], ['failed', 403]);
+      assert.match(sent.error?.en ?? '', /not registered as a downstream/);
+
+      const downKey = await loadPlatformKey(down.database.db, down.crypto);
+      const back = await addDownstream(upM, admin, {
+        catalogId: 'hz-city',
+        name: '杭州市目录',
+        key: downKey.publicKey,
+      });
+      assert.deepEqual([back.id, back.active], [reg.id, true]);
+      assert.equal((await receiveOperationsReport(upM, signed)).stored, false, 'the same report, already here');
+      // The registration form shows the service's refusals under the field they are about.
+      const fieldOf = (e: AppError) => Object.keys(e.fieldErrors ?? {});
+      const tries: [Parameters<typeof addDownstream>[2], string, string][] = [
+        [{ catalogId: 'hz-city', name: 'x', key: downKey.publicKey }, 'CONFLICT', 'catalogId'],
+        [{ catalogId: 'Bad Id', name: 'x', key: downKey.publicKey }, 'INVALID_INPUT', 'catalogId'],
+        [{ catalogId: 'nb-city', name: 'x', key: 'not a key at all' }, 'INVALID_INPUT', 'key'],
+        [{ catalogId: 'nb-city', name: 'x', key: downKey.publicKey, region: '999999' }, 'NOT_FOUND', 'region'],
+      ];
+      for (const [input, code, field] of tries)
+        await assert.rejects(addDownstream(upM, admin, input), (e: AppError) => {
+          assert.deepEqual([e.code, fieldOf(e)], [code, [field]]);
+          assert.match(e.fieldErrors?.[field]?.[0] ?? '', /[\u4e00-\u9fff].* \/ [A-Za-z]/);
+          return true;
+        });
     });
   });
 }

@@ -91,6 +91,7 @@ export function fieldErrors(errors: ErrorObject[] | null | undefined): Record<st
 }
 
 export * from './catalog-index.ts';
+export * from './operations-report.ts';
 export * from './plugin.ts';
 export * from './thing-model.ts';
 export * from './thing-models.ts';

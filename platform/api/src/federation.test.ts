@@ -124,6 +124,25 @@ describe('federation: province → city → community', () => {
   const invoke = (i: Instance) =>
     i.call('resident', 'plugins.invoke', { community: 'demo', pluginId: 'org.zj.hello', handler: 'hello', input: {} });
 
+  /** Runs the `shequ` CLI against an instance, as its administrator would. */
+  const shequ = (i: Instance, ...args: string[]) =>
+    new Promise<{ code: number; out: string; err: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [
+          '--no-node-snapshot',
+          fileURLToPath(new URL('../../cli/src/bin.ts', import.meta.url)),
+          ...args,
+          '--url',
+          i.url,
+          '--token',
+          adminToken,
+        ],
+        { env: { ...process.env, SHEQU_DATA_DIR: i.dir, SHEQU_LOG_LEVEL: 'silent' } },
+        (err, out, errText) => resolve({ code: err ? Number(err.code ?? 1) : 0, out, err: errText }),
+      );
+    });
+
   test('published at the province, the app reaches a resident of a community that follows the city', async () => {
     // The province: a publisher submits, a reviewer approves and shelves.
     await province.call('cli', 'market.createPublisher', { slug: 'org.zj', name: { zh: '浙江', en: 'Zhejiang' } });
@@ -221,19 +240,48 @@ describe('federation: province → city → community', () => {
 
   test('operations reports (8.1.2) go up: community → city, stored once, shown to the city’s district official', async () => {
     const today = communityDate();
-    // The city's administrator registers the community's catalog with the key its operators read off (fingerprint).
-    const reg = await city.call('cli', 'market.downstreams.add', {
-      catalogId: 'xh-community',
-      name: '西湖社区目录',
-      key: await community.keyId(),
-      region: '330106',
-    });
-    assert.ok(reg.data, JSON.stringify(reg.error));
+    // The city's administrator registers the community's catalog from a terminal, with the key the community's
+    // operators read off `shequ market key` (the fingerprint).
+    const communityKey = JSON.parse((await shequ(community, 'market', 'key', '--json')).out);
+    const noKey = await shequ(city, 'market', 'downstreams', 'add', '--id', 'xh-community', '--name', '西湖社区目录');
+    assert.equal(noKey.code, 2);
+    const reg = await shequ(
+      city,
+      ...['market', 'downstreams', 'add', '--id', 'xh-community', '--name', '西湖社区目录'],
+      ...['--key', communityKey.fingerprint, '--region', '330106', '--json'],
+    );
+    assert.equal(reg.code, 0, reg.err);
+    assert.equal(JSON.parse(reg.out).keyFingerprint, communityKey.fingerprint);
+    const again = await shequ(
+      city,
+      'market',
+      'downstreams',
+      'add',
+      '--id',
+      'xh-community',
+      '--name',
+      'x',
+      '--key',
+      communityKey.fingerprint,
+    );
+    assert.equal(again.code, 1);
+    assert.match(again.err, /已登记下级目录 xh-community/);
+    // The community's administrator pushes today's report now, naming the upstream by its catalog id.
+    const first = await shequ(community, 'market', 'send-report', '--upstream', 'hz-city', '--day', today, '--json');
+    assert.equal(first.code, 0, first.err);
+    assert.deepEqual([JSON.parse(first.out).status, JSON.parse(first.out).day], ['delivered', today]);
     const send = () =>
       community.call('cli', 'market.upstreams.sendReport', { id: upstreamOf[community.name], day: today });
-    const first = await send();
-    assert.equal(first.data?.status, 'delivered', JSON.stringify(first));
     assert.equal((await send()).data?.status, 'duplicate');
+    const listed = await shequ(city, 'market', 'downstreams', 'list');
+    assert.equal(listed.code, 0, listed.err);
+    assert.match(
+      listed.out,
+      new RegExp(`xh-community\\s+西湖社区目录  key ${communityKey.fingerprint}  last report 20`),
+    );
+    const unknown = await shequ(community, 'market', 'send-report', '--upstream', 'nb-city');
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.err, /no followed upstream with id or catalog id nb-city/);
     const stored = await city.platform.database.db.select().from(marketDownstreamReports);
     assert.deepEqual(
       stored.map((r) => [r.catalogId, r.day]),
@@ -274,26 +322,22 @@ describe('federation: province → city → community', () => {
     assert.equal(huge.statusCode, 400);
     assert.match(huge.json().error.messageEn, /over the 4 MB limit/);
     assert.equal((await city.platform.database.db.select().from(marketDownstreamReports)).length, 1);
+
+    // Removed at the city, the community's reports are refused (403) and the CLI says so with exit code 1.
+    const downId = JSON.parse(reg.out).id;
+    const removed = await shequ(city, 'market', 'downstreams', 'remove', downId);
+    assert.equal(removed.code, 0, removed.err);
+    const refused = await shequ(community, 'market', 'send-report', '--upstream', upstreamOf[community.name]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /HTTP 403\): 目录 xh-community 未登记为本目录的下级/);
+    const after = JSON.parse((await shequ(city, 'market', 'downstreams', 'list', '--json')).out);
+    assert.deepEqual(
+      after.map((d: { catalogId: string; active: boolean }) => [d.catalogId, d.active]),
+      [['xh-community', false]],
+    );
   });
 
   test('CLI: shequ market key | follow --key | upstreams | sync | unfollow, with an upstream that is down', async () => {
-    const shequ = (i: Instance, ...args: string[]) =>
-      new Promise<{ code: number; out: string; err: string }>((resolve) => {
-        execFile(
-          process.execPath,
-          [
-            '--no-node-snapshot',
-            fileURLToPath(new URL('../../cli/src/bin.ts', import.meta.url)),
-            ...args,
-            '--url',
-            i.url,
-            '--token',
-            adminToken,
-          ],
-          { env: { ...process.env, SHEQU_DATA_DIR: i.dir, SHEQU_LOG_LEVEL: 'silent' } },
-          (err, out, errText) => resolve({ code: err ? Number(err.code ?? 1) : 0, out, err: errText }),
-        );
-      });
     const key = await shequ(city, 'market', 'key', '--json');
     assert.equal(key.code, 0, key.err);
     const k = JSON.parse(key.out);

@@ -153,7 +153,7 @@ async function main(): Promise<number> {
     case 'plugin':
       return pluginCommand(config, flags, sub, positionals[2]);
     case 'market':
-      return marketCommand(config, flags, sub, positionals[2]);
+      return marketCommand(config, flags, sub, positionals[2], positionals[3]);
     case 'product':
       if (sub === 'create') return productCreate(config, flags);
       break;

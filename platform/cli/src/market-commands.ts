@@ -1,6 +1,7 @@
 import type { Config } from '@shequ/core';
 import { callApi } from './api-client.ts';
 import { str } from './args.ts';
+import { downstreamsCommand, marketReportUsage, sendReportCommand } from './market-report-commands.ts';
 
 type Flags = Record<string, string | true>;
 
@@ -15,7 +16,8 @@ export const marketUsage = `  shequ market review [--state S[,S…]] [--json]   
   shequ market follow URL --key KEY         follow an upstream catalog; KEY is its public key or fingerprint
   shequ market upstreams [--json]           followed catalogs with their last sync and last error
   shequ market sync [UPSTREAM]              sync now (every followed catalog, or one)
-  shequ market unfollow UPSTREAM            stop following (its versions stay, no more syncs)`;
+  shequ market unfollow UPSTREAM            stop following (its versions stay, no more syncs)
+${marketReportUsage}`;
 
 interface Upstream {
   id: string;
@@ -57,13 +59,23 @@ interface ReviewItem {
 const mark = { pass: '✔', warn: '!', fail: '✖' } as Record<string, string>;
 
 /** `shequ market …`: what reviewers and platform administrators do from a terminal. */
-export async function marketCommand(config: Config, flags: Flags, sub: string | undefined, arg: string | undefined) {
-  const needArg = !['review', 'key', 'upstreams', 'sync'].includes(sub ?? '');
+export async function marketCommand(
+  config: Config,
+  flags: Flags,
+  sub: string | undefined,
+  arg: string | undefined,
+  rest?: string,
+) {
+  const needArg = !['review', 'key', 'upstreams', 'sync', 'send-report'].includes(sub ?? '');
   if (!sub || (needArg && !arg)) {
     console.error(`usage:\n${marketUsage}`);
     return 2;
   }
   switch (sub) {
+    case 'downstreams':
+      return downstreamsCommand(config, flags, arg, rest);
+    case 'send-report':
+      return sendReportCommand(config, flags);
     case 'review': {
       const states = str(flags.state)?.split(',');
       const rows = await callApi<Submission[]>(config, flags, 'query', 'market.queue', states ? { states } : {});

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { communityDate, DEMO_PASSWORD, loadConfig, openPlatform, type Platform } from '@shequ/core';
 import { issueOperationsReport, loadPlatformKey, verifyOperationsReport } from '@shequ/marketplace';
 import { openPluginRuntime, type PluginRuntime } from '@shequ/runtime';
+import { operationsReportProblems } from '@shequ/schemas';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../server.ts';
 import { apiTestClient } from '../testing.ts';
@@ -142,10 +143,17 @@ describe('operations metrics API', () => {
     const key = await loadPlatformKey(platform.database.db, platform.crypto);
     assert.equal(signed.report.publicKey, key.publicKey);
     assert.equal(verifyOperationsReport(signed, key.publicKey), true);
+    // What goes over the wire is what upstreams check it against (schemas/market/operations-report.schema.json).
+    assert.deepEqual(operationsReportProblems(signed), []);
     const ops = signed.report.apps.find((a: { pluginId: string }) => a.pluginId === 'org.test.ops');
     assert.equal(ops.calls, 3);
     ops.calls = 30;
     assert.equal(verifyOperationsReport(signed, key.publicKey), false);
+    ops.calls = 2.5;
+    assert.deepEqual(
+      operationsReportProblems(signed).map((p) => p.pointer),
+      [`/report/apps/${signed.report.apps.indexOf(ops)}/calls`],
+    );
     assert.equal((await app.inject({ url: '/api/market/operations-report' })).json().report.day, today);
     assert.equal((await app.inject({ url: '/api/market/operations-report?day=1999-01-01' })).statusCode, 404);
     assert.equal((await app.inject({ url: '/api/market/operations-report?day=yesterday' })).statusCode, 400);

@@ -98,4 +98,22 @@ export const marketEn: Record<keyof typeof marketZhCN, string> = {
   'market.upstreams.synced': 'Synced: {added} version(s) added, {killed} killed, {off} taken off the shelf',
   'market.upstreams.empty': 'No upstream catalogs followed',
   'market.upstreams.inactive': 'Unfollowed',
+  'market.downstreams.title': 'Downstream catalogs',
+  'market.downstreams.intro':
+    'Catalogs that follow this one (a city, a community) push a signed operations report every day. Only catalogs registered here are accepted: get the catalog id and its catalog key or fingerprint from its administrator (shequ market key on their platform); nothing is trusted on first contact. A deactivated catalog’s reports are refused; those already received stay.',
+  'market.downstreams.catalogId': 'Catalog id',
+  'market.downstreams.name': 'Name',
+  'market.downstreams.key': 'Catalog key or fingerprint',
+  'market.downstreams.keyHelp': 'The downstream’s ed25519 public key (PEM or base64) or its 16-hex fingerprint',
+  'market.downstreams.region': 'Region',
+  'market.downstreams.regionHelp':
+    'Optional: a region code of this platform; government users of that region see what it reports',
+  'market.downstreams.add': 'Register',
+  'market.downstreams.added': 'Downstream catalog {id} registered',
+  'market.downstreams.lastReport': 'Last report received',
+  'market.downstreams.never': 'None yet',
+  'market.downstreams.inactive': 'Deactivated',
+  'market.downstreams.remove': 'Deactivate',
+  'market.downstreams.removeConfirm': 'Reports from this catalog will be refused; those already received stay.',
+  'market.downstreams.empty': 'No downstream catalogs registered',
 };

@@ -1,5 +1,6 @@
 'use client';
 
+import { Downstreams } from '@/components/market/downstreams';
 import { Upstreams } from '@/components/market/upstreams';
 import { PageHeading } from '@/components/page-heading';
 
@@ -8,6 +9,7 @@ export default function MarketUpstreamsPage() {
     <>
       <PageHeading titleKey="market.nav.upstreams" />
       <Upstreams />
+      <Downstreams />
     </>
   );
 }
