@@ -76,7 +76,7 @@ export const marketEn: Record<keyof typeof marketZhCN, string> = {
   'market.kill.done': 'Disabled {count} install(s)',
   'market.col.submitted': 'Submitted',
   'market.signedBy': 'Signed by the platform key {key}',
-  'market.nav.upstreams': 'Upstream catalogs',
+  'market.nav.upstreams': 'Catalog federation',
   'market.upstreams.intro':
     'This catalog can follow a higher-level catalog (province, city): apps, versions and shelf states are synced from its signed index. A version the upstream kills is killed here too; a version taken off this shelf stays off even if the upstream lists it.',
   'market.upstreams.thisCatalog': 'This catalog: {id}, signing key fingerprint {fingerprint} (followers pin it)',

@@ -75,7 +75,7 @@ export const marketZhCN = {
   'market.kill.done': '已停用 {count} 个社区中的安装',
   'market.col.submitted': '提交时间',
   'market.signedBy': '由平台密钥 {key} 签名',
-  'market.nav.upstreams': '上游目录',
+  'market.nav.upstreams': '上下级目录',
   'market.upstreams.intro':
     '本目录可以跟随上级（如省级、市级）应用目录：按签名索引同步应用、版本和上下架状态。上游紧急停用的版本在本地同样停用；本地下架的版本不会因上游上架而重新上架。',
   'market.upstreams.thisCatalog': '本目录：{id}，签名密钥指纹 {fingerprint}（下级目录跟随时需要）',
