@@ -5,6 +5,7 @@ import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { AppError } from '../errors.ts';
 import type { Actor } from '../identity/user-service.ts';
 import { communityDate } from '../time.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
 import { assertMayEnter } from './data-entry.ts';
 import { checkHouse } from './houses-service.ts';
 import { assertVersion, checkFieldPatch, recordEdit } from './people-repo.ts';
@@ -50,13 +51,7 @@ export async function listHouses(d: BaseDeps, scope: DataScope, q: HouseQuery) {
     if (q.unit) conds.push(eq(houses.unit, q.unit));
     const key = sql`(${compounds.name}, ${natural(houses.building)}, ${natural(houses.unit)}, ${natural(houses.floor)}, ${natural(houses.room)}, ${houses.id})`;
     if (q.after) {
-      let k: string[];
-      try {
-        k = JSON.parse(Buffer.from(q.after, 'base64url').toString('utf8')) as string[];
-        if (!Array.isArray(k) || k.length !== 6 || !k.every((x) => typeof x === 'string')) throw new Error('shape');
-      } catch {
-        throw new AppError('INVALID_INPUT', { zh: '翻页位置无效', en: 'Invalid page cursor' });
-      }
+      const k = decodeCursor(q.after, 6);
       conds.push(sql`${key} > (${k[0]}, ${k[1]}, ${k[2]}, ${k[3]}, ${k[4]}, ${k[5]}::uuid)`);
     }
     const rows = await tx
@@ -79,16 +74,14 @@ export async function listHouses(d: BaseDeps, scope: DataScope, q: HouseQuery) {
     const pad = (s: string) => (s.length >= 8 ? s.slice(0, 8) : s.padStart(8, '0'));
     const nextCursor =
       rows.length > limit && last
-        ? Buffer.from(
-            JSON.stringify([
-              last.compound,
-              pad(last.h.building),
-              pad(last.h.unit),
-              pad(last.h.floor),
-              pad(last.h.room),
-              last.h.id,
-            ]),
-          ).toString('base64url')
+        ? encodeCursor([
+            last.compound,
+            pad(last.h.building),
+            pad(last.h.unit),
+            pad(last.h.floor),
+            pad(last.h.room),
+            last.h.id,
+          ])
         : null;
     return { items: page.map((r) => row(r.h, r.compound)), nextCursor };
   });

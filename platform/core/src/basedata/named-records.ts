@@ -3,6 +3,7 @@ import { baseSchemas, editableOf, fieldErrors, type JsonSchema, validatorFor } f
 import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
 import { AppError } from '../errors.ts';
 import type { Actor } from '../identity/user-service.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
 import { assertMayEnter } from './data-entry.ts';
 import { assertVersion, checkFieldPatch, isUniqueViolation, recordEdit } from './people-repo.ts';
 import type { BaseDeps } from './people-service.ts';
@@ -87,7 +88,6 @@ const invalid = (fieldErrors: Record<string, string[]>) =>
     en: 'Please correct the marked fields',
     fieldErrors,
   });
-const badCursor = () => new AppError('INVALID_INPUT', { zh: '翻页位置无效', en: 'Invalid page cursor' });
 
 /** A page of a community's spaces or facilities in name order, by name prefix, type and (facilities) status. */
 export async function listNamed(d: BaseDeps, scope: DataScope, kind: NamedKind, q: NamedQuery) {
@@ -101,14 +101,7 @@ export async function listNamed(d: BaseDeps, scope: DataScope, kind: NamedKind, 
     if (q.type) conds.push(eq(typeColumn, q.type));
     if (q.status && kind === 'facility') conds.push(eq(facilities.status, q.status));
     if (q.after) {
-      let k: unknown;
-      try {
-        k = JSON.parse(Buffer.from(q.after, 'base64url').toString('utf8'));
-      } catch {
-        throw badCursor();
-      }
-      if (!Array.isArray(k) || k.length !== 2 || typeof k[0] !== 'string' || !/^[0-9a-f-]{36}$/i.test(String(k[1])))
-        throw badCursor();
+      const k = decodeCursor(q.after, 2);
       conds.push(sql`(${table.name}, ${table.id}) > (${k[0]}, ${k[1]}::uuid)`);
     }
     const rows = await tx
@@ -119,8 +112,7 @@ export async function listNamed(d: BaseDeps, scope: DataScope, kind: NamedKind, 
       .limit(limit + 1);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    const nextCursor =
-      rows.length > limit && last ? Buffer.from(JSON.stringify([last.name, last.id])).toString('base64url') : null;
+    const nextCursor = rows.length > limit && last ? encodeCursor([last.name, last.id]) : null;
     return { items: page.map((r) => view(kind, r as Record<string, unknown>)), nextCursor };
   });
 }

@@ -5,6 +5,7 @@ import { appendAudit } from '../audit/audit-service.ts';
 import type { FieldCrypto } from '../crypto/field-crypto.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { Actor } from '../identity/user-service.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
 import { assertMayEnter } from './data-entry.ts';
 import {
   assertVersion,
@@ -239,7 +240,7 @@ export async function searchPeople(d: BaseDeps, scope: DataScope, q: PeopleQuery
   if (q.phone) conds.push(eq(people.phoneIndex, d.crypto.blindIndex('phone', q.phone.trim())));
   if (q.tag) conds.push(sql`${q.tag} = any(${people.tags})`);
   if (q.after) {
-    const [name, id] = JSON.parse(Buffer.from(q.after, 'base64url').toString('utf8')) as [string, string];
+    const [name, id] = decodeCursor(q.after, 2);
     conds.push(sql`(${nameC}, ${people.id}) > (${name} collate "C", ${id}::uuid)`);
   }
   return withScope(d.db, scope, async (tx) => {
@@ -251,8 +252,7 @@ export async function searchPeople(d: BaseDeps, scope: DataScope, q: PeopleQuery
       .limit(limit + 1);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    const nextCursor =
-      rows.length > limit && last ? Buffer.from(JSON.stringify([last.name, last.id])).toString('base64url') : null;
+    const nextCursor = rows.length > limit && last ? encodeCursor([last.name, last.id]) : null;
     return { items: page.map(maskedPerson), nextCursor };
   });
 }

@@ -3,11 +3,12 @@ import { baseSchemas, editableOf } from '@shequ/schemas';
 import { and, asc, eq, like, type SQL, sql } from 'drizzle-orm';
 import { AppError } from '../errors.ts';
 import type { Actor } from '../identity/user-service.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
 import { assertMayEnter } from './data-entry.ts';
 import { compoundsByName } from './houses-service.ts';
 import { assertVersion, checkFieldPatch, isUniqueViolation, recordEdit } from './people-repo.ts';
 import type { BaseDeps } from './people-service.ts';
-import { checkVehicle } from './vehicle-record.ts';
+import { checkVehicle, vehicleColumns } from './vehicle-record.ts';
 
 export interface VehicleQuery {
   communityId: string;
@@ -55,15 +56,7 @@ export async function listVehicles(d: BaseDeps, scope: DataScope, q: VehicleQuer
     if (prefix) conds.push(like(vehicles.plate, `${prefix}%`));
     if (q.kind) conds.push(eq(vehicles.kind, q.kind));
     if (q.after) {
-      let k: [string, string];
-      try {
-        k = JSON.parse(Buffer.from(q.after, 'base64url').toString('utf8')) as [string, string];
-        if (!Array.isArray(k) || k.length !== 2 || !k.every((x) => typeof x === 'string')) throw new Error('shape');
-      } catch {
-        throw new AppError('INVALID_INPUT', { zh: '翻页位置无效', en: 'Invalid page cursor' });
-      }
-      if (!/^[0-9a-f-]{36}$/i.test(k[1]))
-        throw new AppError('INVALID_INPUT', { zh: '翻页位置无效', en: 'Invalid page cursor' });
+      const k = decodeCursor(q.after, 2);
       conds.push(sql`(${vehicles.plate}, ${vehicles.id}) > (${k[0]}, ${k[1]}::uuid)`);
     }
     const rows = await tx
@@ -76,8 +69,7 @@ export async function listVehicles(d: BaseDeps, scope: DataScope, q: VehicleQuer
       .limit(limit + 1);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    const nextCursor =
-      rows.length > limit && last ? Buffer.from(JSON.stringify([last.v.plate, last.v.id])).toString('base64url') : null;
+    const nextCursor = rows.length > limit && last ? encodeCursor([last.v.plate, last.v.id]) : null;
     return { items: page.map((r) => row(r.v, { compound: r.compound, owner: r.owner })), nextCursor };
   });
 }
@@ -163,21 +155,7 @@ export async function createVehicle(
       if (Object.keys(errors).length) throw invalid(errors);
       const [row] = await tx
         .insert(vehicles)
-        .values({
-          communityId,
-          plate: v.plate,
-          plateColour: v.plateColour,
-          kind: v.kind,
-          energy: v.energy,
-          ownerPersonId: ownerId ?? null,
-          compoundId: compoundId ?? null,
-          parkingSpace: v.parkingSpace ?? null,
-          brand: v.brand ?? null,
-          bodyColour: v.bodyColour ?? null,
-          parkingMinutes: v.parkingMinutes ?? null,
-          createdBy: actor.subject,
-          updatedBy: actor.subject,
-        })
+        .values(vehicleColumns(v, { communityId, compoundId, ownerId, actor: actor.subject }))
         .returning({ id: vehicles.id, version: vehicles.version });
       await recordEdit(tx, actor, {
         action: 'create',

@@ -46,3 +46,25 @@ export function checkVehicle(raw: Record<string, unknown>): Checked<VehicleRecor
   if (Object.keys(errors).length) return { ok: false, fieldErrors: errors };
   return { ok: true, value: { ...v, energy } };
 }
+
+/** The stored columns of a vehicle record, with the compound and owner it was linked to (import and console alike). */
+export function vehicleColumns(
+  v: VehicleRecord,
+  links: { communityId: string; compoundId?: string; ownerId?: string; actor: string },
+) {
+  return {
+    communityId: links.communityId,
+    plate: v.plate,
+    plateColour: v.plateColour,
+    kind: v.kind,
+    energy: v.energy,
+    ownerPersonId: links.ownerId ?? null,
+    compoundId: links.compoundId ?? null,
+    parkingSpace: v.parkingSpace ?? null,
+    brand: v.brand ?? null,
+    bodyColour: v.bodyColour ?? null,
+    parkingMinutes: v.parkingMinutes ?? null,
+    createdBy: links.actor,
+    updatedBy: links.actor,
+  };
+}

@@ -1,6 +1,6 @@
 import { people, vehicles } from '@shequ/db';
 import { and, eq, sql } from 'drizzle-orm';
-import { checkVehicle, type VehicleRecord } from '../../vehicle-record.ts';
+import { checkVehicle, type VehicleRecord, vehicleColumns } from '../../vehicle-record.ts';
 import { bilingual, insertWithHistory, type PlannerFactory } from '../kind.ts';
 
 interface PlannedVehicle {
@@ -79,21 +79,9 @@ export const vehiclesPlanner: PlannerFactory = async (ctx) => {
         'vehicle',
         planned
           .filter((p) => !p.stored)
-          .map(({ vehicle: v, compoundId, ownerId }) => ({
-            communityId: req.communityId,
-            plate: v.plate,
-            plateColour: v.plateColour,
-            kind: v.kind,
-            energy: v.energy,
-            ownerPersonId: ownerId ?? null,
-            compoundId: compoundId ?? null,
-            parkingSpace: v.parkingSpace ?? null,
-            brand: v.brand ?? null,
-            bodyColour: v.bodyColour ?? null,
-            parkingMinutes: v.parkingMinutes ?? null,
-            createdBy: req.actor.subject,
-            updatedBy: req.actor.subject,
-          })),
+          .map(({ vehicle, compoundId, ownerId }) =>
+            vehicleColumns(vehicle, { communityId: req.communityId, compoundId, ownerId, actor: req.actor.subject }),
+          ),
       ),
   };
 };
