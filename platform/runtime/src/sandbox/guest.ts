@@ -63,10 +63,22 @@ function failure(err) {
   }
 }
 
+function alone() {
+  return waiting === 0 && running !== null && atomicLoad(running, 0) <= 1;
+}
+
+function overPool(c) {
+  waiting++;
+  return bridgeRef.apply(undefined, [c.inv, c.op, c.payload], toHost).then(
+    function (text) { waiting--; return text; },
+    function (e) { waiting--; throw e; },
+  );
+}
+
 function flush() {
   const calls = queued;
   queued = [];
-  if (calls.length === 1 && waiting === 0 && running && atomicLoad(running, 0) <= 1 && calls[0].op !== 'http.fetch') {
+  if (calls.length === 1 && alone()) {
     const c = calls[0];
     let text;
     try {
@@ -81,11 +93,7 @@ function flush() {
   // Index loops and assignments, not push or iterators: the plugin may have replaced those in its own globals.
   for (let i = 0; i < calls.length; i++) {
     const c = calls[i];
-    waiting++;
-    bridgeRef.apply(undefined, [c.inv, c.op, c.payload], toHost).then(
-      function (text) { waiting--; c.resolve(text); },
-      function (e) { waiting--; c.reject(e); },
-    );
+    overPool(c).then(c.resolve, c.reject);
   }
 }
 
@@ -96,10 +104,18 @@ function bridge(inv, op, args) {
   } catch (e) {
     return Promise.reject(e);
   }
-  return new Promise(function (resolve, reject) {
-      queued[queued.length] = { inv: inv, op: op, payload: payload, resolve: resolve, reject: reject };
-      if (queued.length === 1) Promise.resolve().then(flush);
-    })
+  const call = { inv: inv, op: op, payload: payload, resolve: null, reject: null };
+  // Only a call that may wait in place is held to the end of the synchronous stretch; the rest go at once.
+  const sent =
+    queued.length === 0 && (op === 'http.fetch' || !alone())
+      ? overPool(call)
+      : new Promise(function (resolve, reject) {
+          call.resolve = resolve;
+          call.reject = reject;
+          queued[queued.length] = call;
+          if (queued.length === 1) Promise.resolve().then(flush);
+        });
+  return sent
     .then(function (text) {
       const res = parse(text);
       if (res.ok) return res.value === undefined ? undefined : parse(res.value);
