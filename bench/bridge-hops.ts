@@ -14,7 +14,7 @@ const ROUNDS = 40;
 
 /** Splits a byte stream into frames of `[u32 length][utf8 JSON]`. */
 function frameReader(onFrame: (text: string) => void) {
-  let buf = Buffer.alloc(0);
+  let buf: Buffer = Buffer.alloc(0);
   return (chunk: Buffer) => {
     buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
     while (buf.length >= 4) {
