@@ -9,6 +9,7 @@ const all = [
   'import',
   'search',
   'plugins',
+  'bridge-hops',
   'iot',
   'points',
   'market',

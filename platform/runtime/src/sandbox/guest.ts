@@ -3,9 +3,22 @@
  * every way out into a call on the one bridge reference `$0`. Values cross the boundary only as JSON strings, so a
  * plugin never holds a host object, and a result holding a function, a symbol or a bigint is refused rather than
  * silently dropped.
+ *
+ * `$1` is a shared counter of the invocations running in this isolate (all contexts). A bridge call normally hands
+ * the isolate back while the host works (`apply` with a result promise) and resumes on a pool thread when the answer
+ * comes. When it is the only call in flight of the only invocation in the isolate, nothing else could use the
+ * isolate meanwhile, so it waits in place instead (`applySyncPromise`): the same answer, a thread hand-over less.
+ * Calls made in one synchronous stretch (`Promise.all`) are sent together the async way, so they still overlap, and
+ * `http.fetch`, which can take seconds, never waits in place. See bench/bridge-hops.ts.
  */
 export const guestBootstrap = `
 const bridgeRef = $0;
+const running = $1 ? new Int32Array($1) : null;
+const atomicLoad = Atomics.load;
+const toHost = { arguments: { copy: true }, result: { promise: true, copy: true } };
+const toHostInPlace = { arguments: { copy: true } };
+let queued = [];
+let waiting = 0;
 const stringify = JSON.stringify;
 const parse = JSON.parse;
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -50,6 +63,40 @@ function failure(err) {
   }
 }
 
+function alone() {
+  return waiting === 0 && running !== null && atomicLoad(running, 0) <= 1;
+}
+
+function overPool(c) {
+  waiting++;
+  return bridgeRef.apply(undefined, [c.inv, c.op, c.payload], toHost).then(
+    function (text) { waiting--; return text; },
+    function (e) { waiting--; throw e; },
+  );
+}
+
+function flush() {
+  const calls = queued;
+  queued = [];
+  if (calls.length === 1 && alone()) {
+    const c = calls[0];
+    let text;
+    try {
+      text = bridgeRef.applySyncPromise(undefined, [c.inv, c.op, c.payload], toHostInPlace);
+    } catch (e) {
+      c.reject(e);
+      return;
+    }
+    c.resolve(text);
+    return;
+  }
+  // Index loops and assignments, not push or iterators: the plugin may have replaced those in its own globals.
+  for (let i = 0; i < calls.length; i++) {
+    const c = calls[i];
+    overPool(c).then(c.resolve, c.reject);
+  }
+}
+
 function bridge(inv, op, args) {
   let payload;
   try {
@@ -57,8 +104,18 @@ function bridge(inv, op, args) {
   } catch (e) {
     return Promise.reject(e);
   }
-  return bridgeRef
-    .apply(undefined, [inv, op, payload], { arguments: { copy: true }, result: { promise: true, copy: true } })
+  const call = { inv: inv, op: op, payload: payload, resolve: null, reject: null };
+  // Only a call that may wait in place is held to the end of the synchronous stretch; the rest go at once.
+  const sent =
+    queued.length === 0 && (op === 'http.fetch' || !alone())
+      ? overPool(call)
+      : new Promise(function (resolve, reject) {
+          call.resolve = resolve;
+          call.reject = reject;
+          queued[queued.length] = call;
+          if (queued.length === 1) Promise.resolve().then(flush);
+        });
+  return sent
     .then(function (text) {
       const res = parse(text);
       if (res.ok) return res.value === undefined ? undefined : parse(res.value);

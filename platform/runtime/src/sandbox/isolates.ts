@@ -13,6 +13,8 @@ interface Loaded {
   isolate: ivm.Isolate;
   script: ivm.Script;
   memoryMb: number;
+  /** Invocations running in this isolate, shared with its contexts: a bridge call may wait in place only when alone. */
+  running: Int32Array;
   /** One context per community, so a plugin's globals never carry one community's data into another's call. */
   contexts: Map<string, Promise<ivm.Reference<(...a: unknown[]) => Promise<unknown>>>>;
   /** Set when the watchdog or the heap limit ended the isolate, to name the reason in every pending answer. */
@@ -75,7 +77,8 @@ export class Isolates {
     if (code === undefined) throw new Error(`no code loaded for ${key}`);
     const isolate = new ivm.Isolate({ memoryLimit: memoryMb });
     const script = await isolate.compileScript(code, { filename: `plugin:${key}` });
-    const loaded: Loaded = { isolate, script, memoryMb, contexts: new Map() };
+    const running = new Int32Array(new SharedArrayBuffer(4));
+    const loaded: Loaded = { isolate, script, memoryMb, running, contexts: new Map() };
     this.#loaded.set(key, loaded);
     return loaded;
   }
@@ -92,7 +95,9 @@ export class Isolates {
       ref = (async () => {
         const context = await loaded.isolate.createContext();
         const bridge = new ivm.Reference((inv: number, op: string, args: string) => this.#send(inv, op, args));
-        await context.evalClosure(guestBootstrap, [bridge], {});
+        // A copied SharedArrayBuffer shares its memory, so the guest reads the count the host keeps.
+        const shared = new ivm.ExternalCopy(loaded.running.buffer).copyInto({ release: true });
+        await context.evalClosure(guestBootstrap, [bridge, shared], {});
         await loaded.script.run(context, { timeout: limits.cpuMs });
         return (await context.global.get('__shequInvoke', { reference: true })) as ivm.Reference<
           (...a: unknown[]) => Promise<unknown>
@@ -113,7 +118,7 @@ export class Isolates {
     const loaded = await this.#load(key, limits.memoryMb);
     const context = await loaded.isolate.createContext();
     try {
-      await context.evalClosure(guestBootstrap, [new ivm.Reference(() => '')], {});
+      await context.evalClosure(guestBootstrap, [new ivm.Reference(() => ''), undefined], {});
       await loaded.script.run(context, { timeout: limits.cpuMs });
       const text = await context.eval('__shequHandlers()', { timeout: limits.cpuMs, copy: true });
       return JSON.parse(String(text));
@@ -143,9 +148,13 @@ export class Isolates {
     });
     let watchdog: NodeJS.Timeout | undefined;
     let wall: NodeJS.Timeout | undefined;
+    let counted: Int32Array | undefined;
     try {
       loaded = await this.#load(key, limits.memoryMb);
       const target = loaded;
+      // Counted before the context is made: a call waiting in place must see this invocation coming.
+      counted = target.running;
+      Atomics.add(counted, 0, 1);
       cpuStart = target.isolate.cpuTime;
       const invokeRef = await this.#context(target, community, limits);
       // Synchronous loops are stopped by isolated-vm's timeout; loops after an await only by ending the isolate.
@@ -184,6 +193,7 @@ export class Isolates {
     } catch (err) {
       return this.#explain(key, loaded, err, limits, cpuUs());
     } finally {
+      if (counted) Atomics.sub(counted, 0, 1);
       clearInterval(watchdog);
       clearTimeout(wall);
     }

@@ -35,6 +35,11 @@ const hostile = bundle(`
   crash: async (input, ctx) => ctx.services.crash.now({}),
 `);
 
+const waits = bundle(`
+  serial: async (input, ctx) => { for (let i = 0; i < input.n; i++) await ctx.services.slow.wait({ i }); return input.n; },
+  fanOut: async (input, ctx) => (await Promise.all([1, 2, 3].map((i) => ctx.services.slow.wait({ i })))).length,
+`);
+
 let pool: SandboxPool;
 let crashes = 0;
 const calls: Array<{ op: string; args: unknown }> = [];
@@ -48,6 +53,7 @@ const bridge = async (op: string, args: unknown) => {
   calls.push({ op, args });
   const a = args as { service?: string; action?: string };
   if (a.service === 'message') return { delivered: true };
+  if (a.service === 'slow') return new Promise((resolve) => setTimeout(() => resolve({ waited: true }), 150));
   if (a.service === 'crash') {
     process.kill(pool.pids()[0], 'SIGKILL');
     process.kill(pool.pids()[1], 'SIGKILL');
@@ -159,6 +165,24 @@ test('a refused bridge call and a bridge flood are reported', async () => {
   const flood = await failure('flood', { maxBridgeCalls: 50 });
   assert.equal(flood?.code, 'RATE_LIMITED');
   assert.equal(calls.length - before, 50);
+});
+
+test('waiting on the host costs no CPU budget and holds up neither other calls nor other invocations', async () => {
+  // Each slow call takes 150 ms on the host; three of them are three times the CPU budget of 150 ms.
+  const alone = await run('waits@1', waits, 'serial', { n: 3 }, 'c1', { cpuMs: 150 });
+  assert.equal(alone.ok && alone.value, 3);
+  assert.ok(alone.cpuUs < 150_000, `cpu ${alone.cpuUs} µs`);
+  let t = performance.now();
+  const fanned = await run('waits@1', waits, 'fanOut');
+  assert.equal(fanned.ok && fanned.value, 3);
+  assert.ok(performance.now() - t < 400, `three calls at once took ${performance.now() - t} ms, not overlapped`);
+  // A second invocation of the same plugin version starting while the first waits must not queue behind all of it.
+  t = performance.now();
+  const first = run('waits@1', waits, 'serial', { n: 3 });
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  const [a, b] = await Promise.all([first, run('waits@1', waits, 'serial', { n: 3 }, 'c2')]);
+  assert.deepEqual([a.ok && a.value, b.ok && b.value], [3, 3]);
+  assert.ok(performance.now() - t < 800, `two invocations took ${performance.now() - t} ms, as if one after the other`);
 });
 
 test('a dead sandbox process is replaced and its calls fail cleanly', async () => {
