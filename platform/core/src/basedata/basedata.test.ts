@@ -85,6 +85,13 @@ for (const engine of testEngines()) {
       const rest = await searchPeople(d, scope, { namePrefix: '王', limit: 4, after: wang.nextCursor! });
       assert.equal(rest.items.length, 2);
       assert.equal(new Set([...wang.items, ...rest.items].map((p) => p.id)).size, 6);
+      // A cursor is opaque: one that was not handed out is a clear INVALID_INPUT, not a server error.
+      for (const after of [
+        'garbage',
+        Buffer.from('{"a":1}').toString('base64url'),
+        Buffer.from('["王","x"]').toString('base64url'),
+      ])
+        await assert.rejects(searchPeople(d, scope, { namePrefix: '王', after }), (e) => code(e) === 'INVALID_INPUT');
       assert.equal((await searchPeople(d, scope, { idNumber: idFor('19520314', 12) })).items[0]?.name, '王秀英');
       assert.equal((await searchPeople(d, scope, { phone: '13800138000' })).items[0]?.name, '王秀英');
       assert.equal((await searchPeople(d, scope, { tag: '志愿者' })).items.length, 1);
