@@ -24,6 +24,25 @@ export interface WriterOptions {
   maxDelayMs?: number;
   /** Called after each committed batch (the platform kicks its outbox relay here). */
   onCommit?: () => void;
+  /**
+   * Batches written at once, each lane a device's own (by device id), so one device's uplinks stay in order.
+   * Default 4 on PostgreSQL (several connections), 1 on PGlite (one connection).
+   */
+  lanes?: number;
+}
+
+/** One lane of the writer: its queue, its flush timer and its chain of batches. */
+interface Lane {
+  queue: Pending[];
+  timer: NodeJS.Timeout | null;
+  flushing: Promise<void>;
+}
+
+/** FNV-1a over the device id: which lane a device's uplinks take. */
+function laneOf(deviceId: string, lanes: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < deviceId.length; i++) h = Math.imul(h ^ deviceId.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % lanes;
 }
 
 /** The bus subject of an IoT fact: `shequ.iot.<community>.<productKey>.<deviceId>.<kind>` (all valid tokens). */
@@ -40,14 +59,14 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export class TelemetryWriter {
   readonly #database: Database;
   readonly #opts: Required<Omit<WriterOptions, 'onCommit'>> & Pick<WriterOptions, 'onCommit'>;
-  #queue: Pending[] = [];
-  #timer: NodeJS.Timeout | null = null;
-  #flushing: Promise<void> = Promise.resolve();
+  readonly #lanes: Lane[];
   #written = 0;
 
   constructor(database: Database, opts: WriterOptions = {}) {
     this.#database = database;
-    this.#opts = { maxBatch: opts.maxBatch ?? 500, maxDelayMs: opts.maxDelayMs ?? 10, onCommit: opts.onCommit };
+    const lanes = Math.max(1, Math.floor(opts.lanes ?? (database.kind === 'postgres' ? 4 : 1)));
+    this.#opts = { maxBatch: opts.maxBatch ?? 500, maxDelayMs: opts.maxDelayMs ?? 10, lanes, onCommit: opts.onCommit };
+    this.#lanes = Array.from({ length: lanes }, () => ({ queue: [], timer: null, flushing: Promise.resolve() }));
   }
 
   /** Rows written since start (telemetry rows, one per property value or event). */
@@ -56,42 +75,47 @@ export class TelemetryWriter {
   }
 
   get pending(): number {
-    return this.#queue.length;
+    return this.#lanes.reduce((n, l) => n + l.queue.length, 0);
   }
 
   write(sender: Sender, uplink: Uplink): Promise<void> {
+    const lane = this.#lanes.length === 1 ? this.#lanes[0] : this.#lanes[laneOf(sender.deviceId, this.#lanes.length)];
     return new Promise((resolve, reject) => {
-      this.#queue.push({ sender, uplink, done: (err) => (err ? reject(err) : resolve()) });
-      if (this.#queue.length >= this.#opts.maxBatch) this.#schedule(0);
-      else if (!this.#timer) this.#schedule(this.#opts.maxDelayMs);
+      lane.queue.push({ sender, uplink, done: (err) => (err ? reject(err) : resolve()) });
+      if (lane.queue.length >= this.#opts.maxBatch) this.#schedule(lane, 0);
+      else if (!lane.timer) this.#schedule(lane, this.#opts.maxDelayMs);
     });
   }
 
-  #schedule(ms: number) {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      // Batches run one after another: PGlite has one connection, and ordering per device stays intact.
-      this.#flushing = this.#flushing.then(() => this.#flush());
+  #schedule(lane: Lane, ms: number) {
+    if (lane.timer) clearTimeout(lane.timer);
+    lane.timer = setTimeout(() => {
+      lane.timer = null;
+      // A lane's batches run one after another, so a device's uplinks are stored in the order they came.
+      lane.flushing = lane.flushing.then(() => this.#flush(lane));
     }, ms);
   }
 
   /** Waits until everything queued so far is written. */
   async drain(): Promise<void> {
-    while (this.#queue.length || this.#timer) {
-      if (this.#timer) {
-        clearTimeout(this.#timer);
-        this.#timer = null;
-        this.#flushing = this.#flushing.then(() => this.#flush());
-      }
-      await this.#flushing;
-    }
-    await this.#flushing;
+    await Promise.all(
+      this.#lanes.map(async (lane) => {
+        while (lane.queue.length || lane.timer) {
+          if (lane.timer) {
+            clearTimeout(lane.timer);
+            lane.timer = null;
+            lane.flushing = lane.flushing.then(() => this.#flush(lane));
+          }
+          await lane.flushing;
+        }
+        await lane.flushing;
+      }),
+    );
   }
 
-  async #flush(): Promise<void> {
-    const batch = this.#queue.splice(0, this.#opts.maxBatch);
-    if (this.#queue.length) this.#schedule(0);
+  async #flush(lane: Lane): Promise<void> {
+    const batch = lane.queue.splice(0, this.#opts.maxBatch);
+    if (lane.queue.length) this.#schedule(lane, 0);
     if (batch.length === 0) return;
     try {
       const rows = await this.#store(batch);
