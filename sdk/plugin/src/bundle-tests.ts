@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
-import { BundleError } from './bundle.ts';
+import { BundleError, sandboxBuildOptions } from './bundle.ts';
 
 /** The plugin's test files, `test/**\/*.test.ts`, relative to its folder and sorted (the order they run in). */
 export function testFiles(dirLike: string): string[] {
@@ -57,22 +57,10 @@ export async function bundleTests(dirLike: string): Promise<{ code: string; file
     const out = await build({
       absWorkingDir: dir,
       stdin: { contents: lines.join('\n'), resolveDir: dir, sourcefile: 'tests-entry.ts', loader: 'ts' },
-      bundle: true,
-      write: false,
-      format: 'iife',
-      globalName: '__shequPlugin',
-      platform: 'neutral',
-      mainFields: ['module', 'main'],
-      target: 'es2022',
-      charset: 'utf8',
-      legalComments: 'none',
-      minifyWhitespace: true,
-      minifySyntax: true,
-      logLevel: 'silent',
+      ...sandboxBuildOptions,
       // Tests name their folder with import.meta.url; in the sandbox the folder is the package, so a fixed URL.
       define: { 'import.meta.url': '"shequ-package:/test/index.ts"' },
       plugins: [shimPlugin],
-      tsconfigRaw: { compilerOptions: { strict: true, verbatimModuleSyntax: true } },
     });
     return { code: out.outputFiles[0].text, files };
   } catch (err) {

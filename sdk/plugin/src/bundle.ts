@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 
 /** The bundle of a plugin and the messages esbuild had about it. */
 export interface BundleResult {
@@ -24,6 +24,27 @@ const format = (m: Message) =>
   m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ${m.text}` : m.text;
 
 /**
+ * The esbuild settings of every script the sandbox runs (the handler bundle and the packaged tests), so both are
+ * built alike and deterministically: an IIFE assigning `globalThis.__shequPlugin`, platform `neutral`, whitespace and
+ * syntax minified, no legal comments, strict TypeScript whatever the plugin's own tsconfig says.
+ */
+export const sandboxBuildOptions = {
+  bundle: true,
+  write: false,
+  format: 'iife',
+  globalName: '__shequPlugin',
+  platform: 'neutral',
+  mainFields: ['module', 'main'],
+  target: 'es2022',
+  charset: 'utf8',
+  legalComments: 'none',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: 'silent',
+  tsconfigRaw: { compilerOptions: { strict: true, verbatimModuleSyntax: true } },
+} satisfies BuildOptions;
+
+/**
  * Bundles `src/index.ts` into the one script the sandbox runs: an IIFE assigning `globalThis.__shequPlugin`, whose
  * `plugin` export holds the handlers. Platform `neutral`, so a Node import fails here rather than in the sandbox,
  * which has no `require`, `process`, timers or `fetch`. Whitespace is minified (which also drops esbuild's path
@@ -37,21 +58,9 @@ export async function bundlePlugin(dirLike: string): Promise<BundleResult> {
     const out = await build({
       absWorkingDir: dir,
       entryPoints: [entry],
-      bundle: true,
-      write: false,
-      format: 'iife',
-      globalName: '__shequPlugin',
-      platform: 'neutral',
-      mainFields: ['module', 'main'],
-      target: 'es2022',
-      charset: 'utf8',
-      legalComments: 'none',
-      minifyWhitespace: true,
-      minifySyntax: true,
-      logLevel: 'silent',
       // The plugin's own tsconfig (if any) is ignored: the same sources give the same bundle wherever they are, and
       // plugin code always runs in strict mode.
-      tsconfigRaw: { compilerOptions: { strict: true, verbatimModuleSyntax: true } },
+      ...sandboxBuildOptions,
     });
     const code = out.outputFiles[0].text;
     return { code, bytes: Buffer.byteLength(code), warnings: out.warnings.map(format) };

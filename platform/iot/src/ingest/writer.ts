@@ -58,14 +58,14 @@ const iso = (ms: number) => new Date(ms).toISOString();
  */
 export class TelemetryWriter {
   readonly #database: Database;
-  readonly #opts: Required<Omit<WriterOptions, 'onCommit'>> & Pick<WriterOptions, 'onCommit'>;
+  readonly #opts: Required<Omit<WriterOptions, 'onCommit' | 'lanes'>> & Pick<WriterOptions, 'onCommit'>;
   readonly #lanes: Lane[];
   #written = 0;
 
   constructor(database: Database, opts: WriterOptions = {}) {
     this.#database = database;
     const lanes = Math.max(1, Math.floor(opts.lanes ?? (database.kind === 'postgres' ? 4 : 1)));
-    this.#opts = { maxBatch: opts.maxBatch ?? 500, maxDelayMs: opts.maxDelayMs ?? 10, lanes, onCommit: opts.onCommit };
+    this.#opts = { maxBatch: opts.maxBatch ?? 500, maxDelayMs: opts.maxDelayMs ?? 10, onCommit: opts.onCommit };
     this.#lanes = Array.from({ length: lanes }, () => ({ queue: [], timer: null, flushing: Promise.resolve() }));
   }
 

@@ -66,7 +66,12 @@ export async function createProduct(
 export type ProductRow = typeof products.$inferSelect;
 
 /** Products visible under the scope (row-level security filters communities). */
-export async function listProducts(d: IotDeps, scope: DataScope, communityId?: string) {
+export async function listProducts(
+  d: IotDeps,
+  scope: DataScope,
+  communityId?: string,
+  opts: { withModel?: boolean } = {},
+) {
   return withScope(d.db, scope, async (tx) => {
     const q = tx
       .select({
@@ -77,6 +82,8 @@ export async function listProducts(d: IotDeps, scope: DataScope, communityId?: s
         communityId: products.communityId,
         dynamicRegister: products.dynamicRegister,
         createdAt: products.createdAt,
+        // The thing models only when asked for (apps' device.products); the console's list stays small.
+        ...(opts.withModel ? { thingModel: products.thingModel } : {}),
       })
       .from(products);
     return (communityId ? q.where(eq(products.communityId, communityId)) : q).orderBy(asc(products.name));

@@ -1,5 +1,5 @@
 import { AppError, type BaseDeps } from '@shequ/core';
-import { getDeviceDetail, getProduct, listDevices, listProducts, queueCommand } from '@shequ/iot';
+import { getDeviceDetail, listDevices, listProducts, queueCommand } from '@shequ/iot';
 import type { ThingModel } from '@shequ/schemas';
 import { z } from 'zod';
 import type { BridgeCall, CapabilityAction } from './services.ts';
@@ -57,21 +57,13 @@ export function deviceCapabilities(
   return [
     [
       'device.products',
-      async (call) => {
-        const scope = scopeOf(call);
-        const list = await listProducts(deps, scope, call.communityId);
-        return Promise.all(
-          list.map(async (p) => {
-            const full = await getProduct(deps, scope, p.productKey);
-            return {
-              productKey: p.productKey,
-              name: p.name,
-              nodeType: p.nodeType,
-              model: modelSummary(full.thingModel as ThingModel),
-            };
-          }),
-        );
-      },
+      async (call) =>
+        (await listProducts(deps, scopeOf(call), call.communityId, { withModel: true })).map((p) => ({
+          productKey: p.productKey,
+          name: p.name,
+          nodeType: p.nodeType,
+          model: modelSummary((p as { thingModel: unknown }).thingModel as ThingModel),
+        })),
     ],
     [
       'device.list',
