@@ -14,7 +14,14 @@ import { callApi } from './api-client.ts';
 import { parseArgs, str } from './args.ts';
 import { importCommand, peopleCount } from './base-commands.ts';
 import { esignCommand, esignUsage } from './esign-commands.ts';
-import { deviceCreate, deviceImport, deviceShow, mqttAccountCreate, productCreate } from './iot-commands.ts';
+import {
+  deviceCert,
+  deviceCreate,
+  deviceImport,
+  deviceShow,
+  mqttAccountCreate,
+  productCreate,
+} from './iot-commands.ts';
 import { marketCommand, marketUsage } from './market-commands.ts';
 import { pluginCommand, pluginUsage } from './plugin-commands.ts';
 import { type Role, start } from './start.ts';
@@ -34,6 +41,9 @@ const usage = `shequ — Shequ 社区 platform CLI
   shequ device create --product PK --name DN [--json]     (the device secret is shown once)
   shequ device import --product PK FILE [--json]          CSV deviceName[,nickname]; all rows or none
   shequ device show PK DN [--json]                        state, latest properties, shadow
+  shequ device cert issue PK DN [--csr FILE] [--days N] [--require] [--out DIR] [--json]
+                                            X.509 client certificate from the device CA (MQTT over TLS)
+  shequ device cert list|revoke|require PK DN [SERIAL|on|off] [--json]
   shequ mqtt-account create --name N --community CODE --topics 'PATTERN,…' [--json]
   shequ user create --name N [--username U] [--phone P] [--password PW] --role ROLE [--region CODE]
 ${esignUsage}
@@ -161,6 +171,7 @@ async function main(): Promise<number> {
       if (sub === 'create') return deviceCreate(config, flags);
       if (sub === 'show') return deviceShow(config, flags, positionals[2], positionals[3]);
       if (sub === 'import') return deviceImport(config, flags, positionals[2]);
+      if (sub === 'cert') return deviceCert(config, flags, positionals.slice(2, 6));
       break;
     case 'mqtt-account':
       if (sub === 'create') return mqttAccountCreate(config, flags);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,5 +115,43 @@ for (const engine of testEngines())
       const granted = await app.subscribeAsync(`/sys/${productKey}/+/thing/event/#`);
       assert.equal(granted[0].qos, 0);
       await app.endAsync();
+
+      // A client certificate from the device CA (DB33 9.2.1.1): files written, the chain verifies with openssl,
+      // the list shows it, a revoke marks it, and a second revoke or an unknown serial fails with a reason.
+      const out = join(dir, 'certs');
+      const issued = cli(
+        env,
+        'device',
+        'cert',
+        'issue',
+        productKey,
+        'smoke-0101',
+        '--out',
+        out,
+        '--days',
+        '30',
+        '--json',
+      );
+      assert.match(issued.serial, /^[0-9A-F]+$/);
+      assert.equal(issued.privateKeyPem, undefined, 'the key goes to a file, not to stdout');
+      for (const f of ['smoke-0101.crt', 'smoke-0101.key', 'device-ca.crt']) assert.ok(existsSync(join(out, f)), f);
+      const verified = spawnSync('openssl', ['verify', '-CAfile', 'device-ca.crt', 'smoke-0101.crt'], {
+        cwd: out,
+        encoding: 'utf8',
+      });
+      assert.match(verified.stdout, /smoke-0101\.crt: OK/);
+      const listed = cli(env, 'device', 'cert', 'list', productKey, 'smoke-0101', '--json');
+      assert.deepEqual(
+        listed.certificates.map((c: { serial: string; status: string }) => [c.serial, c.status]),
+        [[issued.serial, 'valid']],
+      );
+      const revoked = cli(env, 'device', 'cert', 'revoke', productKey, 'smoke-0101', issued.serial, '--json');
+      assert.ok(revoked.revokedAt);
+      const again = runCli(env, 'device', 'cert', 'revoke', productKey, 'smoke-0101', issued.serial);
+      assert.notEqual(again.status, 0);
+      assert.match(again.stderr, /已于|revoked/);
+      const requireNone = runCli(env, 'device', 'cert', 'require', productKey, 'smoke-0101', 'on');
+      assert.notEqual(requireNone.status, 0, 'certificate-only needs a valid certificate');
+      assert.notEqual(runCli(env, 'device', 'cert', 'issue', productKey).status, 0, 'usage on missing arguments');
     });
   });

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Config } from '@shequ/core';
 import { callApi } from './api-client.ts';
 import { str } from './args.ts';
@@ -129,4 +130,118 @@ export async function mqttAccountCreate(config: Config, flags: Flags): Promise<n
     `account ${r.username}, password (shown once): ${r.password}`,
   );
   return 0;
+}
+
+const certUsage = `usage: shequ device cert issue PK DN [--csr FILE] [--days N] [--require] [--out DIR] [--json]
+       shequ device cert list PK DN [--json]
+       shequ device cert revoke PK DN SERIAL [--json]
+       shequ device cert require PK DN on|off [--json]`;
+
+/**
+ * `shequ device cert …`: X.509 client certificates from the platform's device CA (DB33 9.2.1.1). `issue` writes
+ * `<DN>.crt`, `<DN>.key` (unless the key came from the device's CSR) and `device-ca.crt` into --out (default: the
+ * current directory); the platform keeps no copy of a key it made.
+ */
+export async function deviceCert(config: Config, flags: Flags, args: (string | undefined)[]): Promise<number> {
+  const [op, productKey, deviceName, extra] = args;
+  if (!op || !productKey || !deviceName) {
+    console.error(certUsage);
+    return 2;
+  }
+  const device = { productKey, deviceName };
+  if (op === 'issue') {
+    const csrFile = str(flags.csr);
+    let csrPem: string | undefined;
+    if (csrFile) {
+      try {
+        csrPem = readFileSync(csrFile, 'utf8');
+      } catch (err) {
+        console.error(`cannot read the certificate request ${csrFile}: ${(err as Error).message}`);
+        return 2;
+      }
+    }
+    const days = flags.days === undefined ? undefined : Number(flags.days);
+    if (days !== undefined && !Number.isInteger(days)) {
+      console.error(`--days must be a whole number of days\n${certUsage}`);
+      return 2;
+    }
+    const r = await callApi<{
+      serial: string;
+      fingerprint: string;
+      notAfter: string;
+      certificatePem: string;
+      privateKeyPem?: string;
+      caPem: string;
+      requireCertificate: boolean;
+    }>(config, flags, 'mutation', 'iot.devices.certificates.issue', {
+      ...device,
+      csrPem,
+      days,
+      requireCertificate: flags.require ? true : undefined,
+    });
+    const dir = str(flags.out) ?? '.';
+    mkdirSync(dir, { recursive: true });
+    const written = [join(dir, `${deviceName}.crt`), join(dir, 'device-ca.crt')];
+    writeFileSync(written[0], r.certificatePem);
+    writeFileSync(written[1], r.caPem);
+    if (r.privateKeyPem) {
+      const keyFile = join(dir, `${deviceName}.key`);
+      writeFileSync(keyFile, r.privateKeyPem, { mode: 0o600 });
+      written.push(keyFile);
+    }
+    const { privateKeyPem: _key, ...shown } = r;
+    print(
+      flags,
+      { ...shown, files: written },
+      [
+        `certificate ${r.serial} for ${productKey}/${deviceName}, valid until ${r.notAfter}`,
+        `sha256 ${r.fingerprint}`,
+        `written: ${written.join(', ')}${r.privateKeyPem ? ' (the key is not kept by the platform)' : ''}`,
+        r.requireCertificate ? 'the device now connects only with a certificate' : '',
+      ]
+        .filter(Boolean)
+        .join('\n'),
+    );
+    return 0;
+  }
+  if (op === 'list') {
+    const r = await callApi<{
+      requireCertificate: boolean;
+      certificates: { serial: string; status: string; notAfter: string; keySource: string }[];
+    }>(config, flags, 'query', 'iot.devices.certificates.list', device);
+    const lines = r.certificates.map((c) => `  ${c.serial}  ${c.status}  until ${c.notAfter}  key: ${c.keySource}`);
+    print(
+      flags,
+      r,
+      [
+        `${productKey}/${deviceName}: ${r.requireCertificate ? 'certificate only' : 'certificate or secret'}`,
+        ...lines,
+      ].join('\n'),
+    );
+    return 0;
+  }
+  if (op === 'revoke' && extra) {
+    const r = await callApi<{ serial: string; revokedAt: string }>(
+      config,
+      flags,
+      'mutation',
+      'iot.devices.certificates.revoke',
+      { ...device, serial: extra },
+    );
+    print(flags, r, `certificate ${r.serial} revoked at ${r.revokedAt}`);
+    return 0;
+  }
+  if (op === 'require' && (extra === 'on' || extra === 'off')) {
+    const r = await callApi<{ requireCertificate: boolean }>(
+      config,
+      flags,
+      'mutation',
+      'iot.devices.certificates.setRequired',
+      { ...device, required: extra === 'on' },
+    );
+    print(flags, r, r.requireCertificate ? 'certificate-only access on' : 'certificate-only access off');
+    return 0;
+  }
+  console.error(certUsage);
+  return 2;
 }

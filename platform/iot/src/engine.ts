@@ -5,6 +5,7 @@ import { Downlink } from './downlink.ts';
 import { type GatewayOptions, type ListenOptions, MqttGateway } from './gateway/mqtt-gateway.ts';
 import { TelemetryWriter, type WriterOptions } from './ingest/writer.ts';
 import { followCommands, followLifecycle } from './lifecycle-follower.ts';
+import { deviceCaPem } from './registry/certificates.ts';
 import { auditActor, type IotDeps } from './registry/deps.ts';
 import { deviceInScope } from './registry/device-detail.ts';
 import { markAllOffline } from './registry/devices-repo.ts';
@@ -59,7 +60,18 @@ export class IotEngine {
   async start(listen: ListenOptions) {
     // Embedded PGlite has one process: a device still marked online is a leftover of the last run.
     if (this.#o.database.kind === 'pglite') await markAllOffline(this.#o.database.db);
-    const ports = await this.gateway.listen(listen);
+    // MQTT over TLS also takes X.509 client certificates from the platform's device CA (DB33 9.2.1.1). A client
+    // without one (or with one the CA did not issue) still connects and signs in with its secret.
+    const tls = listen.tls && {
+      ...listen.tls,
+      options: {
+        requestCert: true,
+        rejectUnauthorized: false,
+        ca: [await deviceCaPem(this.deps)],
+        ...listen.tls.options,
+      },
+    };
+    const ports = await this.gateway.listen({ ...listen, tls });
     if (this.#o.bus) {
       const { bus, durable } = this.#o.bus;
       this.#follows = [

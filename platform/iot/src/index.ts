@@ -15,6 +15,7 @@ export * from './ingest/writer.ts';
 export * from './lifecycle-follower.ts';
 export * from './queued-command.ts';
 export * from './registry/accounts-service.ts';
+export * from './registry/certificates.ts';
 export * from './registry/csv-register.ts';
 export * from './registry/deps.ts';
 export * from './registry/device-detail.ts';

@@ -5,6 +5,7 @@ import { eq } from 'drizzle-orm';
 import type { Downlink } from './downlink.ts';
 import type { MqttGateway } from './gateway/mqtt-gateway.ts';
 import { commandSubject } from './queued-command.ts';
+import { validFingerprints } from './registry/certificates.ts';
 import { lifecycleSubject } from './registry/lifecycle-events.ts';
 
 type LifecycleData =
@@ -57,10 +58,23 @@ export async function followLifecycle(
         if (data.kind === 'device') {
           if (data.op === 'enable' || data.op === 'rotate_secret') return gateway.forgetFailures();
           const [row] = await database.db
-            .select({ enabled: devices.enabled })
+            .select({ enabled: devices.enabled, requireCertificate: devices.requireCertificate })
             .from(devices)
             .where(eq(devices.id, data.deviceId));
-          if (!row?.enabled) gateway.kickDevice(data.deviceId);
+          if (!row?.enabled) {
+            gateway.kickDevice(data.deviceId);
+            return;
+          }
+          if (data.op === 'certificate') {
+            // A revoked certificate, or certificate-only access switched on, ends a session that no longer qualifies.
+            gateway.forgetFailures();
+            const live = gateway.deviceSession(data.deviceId);
+            if (!live) return;
+            const allowed = live.certificate
+              ? (await validFingerprints(database.db, data.deviceId)).includes(live.certificate)
+              : !row.requireCertificate;
+            if (!allowed) gateway.kickDevice(data.deviceId);
+          }
           return;
         }
         if (data.op === 'enable') return gateway.forgetFailures();

@@ -4,7 +4,13 @@ import { type DeviceIdentity, mqttCredentials, type SignMethod } from './sign.ts
 export interface ConnectOptions {
   /** e.g. `mqtt://127.0.0.1:1884` or `mqtts://iot.example.org:8883`. */
   url: string;
-  device: DeviceIdentity;
+  /** The device's identity; its secret may be left out when it signs in with `certificate`. */
+  device: DeviceIdentity | Omit<DeviceIdentity, 'deviceSecret'>;
+  /**
+   * An X.509 client certificate the platform's device CA issued to this device (PEM), with its private key: over
+   * `mqtts://` the device then signs in without a secret (DB33 9.2.1.1).
+   */
+  certificate?: { cert: string | Buffer; key: string | Buffer };
   signMethod?: SignMethod;
   /** Sign with the current time (recommended when the platform checks clock skew). */
   timestamp?: boolean;
@@ -49,13 +55,25 @@ export interface DeviceClient {
  * await dev.postProperties({ smokeDensity: 0.4 });
  */
 export async function connectDevice(o: ConnectOptions): Promise<DeviceClient> {
-  const creds = mqttCredentials(o.device, {
-    signMethod: o.signMethod,
-    timestamp: o.timestamp ? Date.now() : undefined,
-    secureMode: o.url.startsWith('mqtts:') ? 2 : 3,
-  });
+  let creds: { clientId: string; username: string; password?: string };
+  if (o.certificate) {
+    if (!o.url.startsWith('mqtts:')) throw new Error('a client certificate needs an mqtts:// URL');
+    creds = {
+      clientId: `${o.device.deviceName}|securemode=2,authtype=x509|`,
+      username: `${o.device.deviceName}&${o.device.productKey}`,
+    };
+  } else {
+    if (!('deviceSecret' in o.device)) throw new Error('a device signs in with its deviceSecret or a certificate');
+    creds = mqttCredentials(o.device, {
+      signMethod: o.signMethod,
+      timestamp: o.timestamp ? Date.now() : undefined,
+      secureMode: o.url.startsWith('mqtts:') ? 2 : 3,
+    });
+  }
   const client = await connectAsync(o.url, {
     ...creds,
+    cert: o.certificate?.cert,
+    key: o.certificate?.key,
     protocolVersion: 4,
     keepalive: o.keepalive ?? 60,
     clean: o.clean ?? true,

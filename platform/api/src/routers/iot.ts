@@ -7,16 +7,20 @@ import {
   deviceNameRe,
   getDeviceDetail,
   getProduct,
+  issueDeviceCertificate,
   linkSubDevice,
   listAccounts,
+  listDeviceCertificates,
   listDevices,
   listProducts,
   queryRollups,
   queryTelemetry,
   queueCommand,
   registerDevicesFromCsv,
+  revokeDeviceCertificate,
   rotateSecret,
   setAccountEnabled,
+  setRequireCertificate,
   updateThingModel,
 } from '@shequ/iot';
 import { standardThingModels } from '@shequ/schemas';
@@ -227,6 +231,59 @@ export const iotRouter = router({
         ctx.iot?.gateway.forgetFailures();
         return r;
       }),
+    /** X.509 client certificates from the platform's device CA (DB33 9.2.1.1). */
+    certificates: router({
+      list: authedProcedure.input(device).query(async ({ ctx, input }) => {
+        await productFor(ctx, input.productKey, 'iot.devices.read');
+        return listDeviceCertificates(deps(ctx), ctx.principal.scope, input.productKey, input.deviceName);
+      }),
+      /** Issues one; the private key (when the platform makes it) is in this answer only. */
+      issue: authedProcedure
+        .input(
+          device.extend({
+            csrPem: z.string().trim().min(1).max(16_384).optional(),
+            days: z.number().int().min(1).max(3650).optional(),
+            requireCertificate: z.boolean().optional(),
+          }),
+        )
+        .mutation(async ({ ctx, input }) => {
+          await productFor(ctx, input.productKey, 'iot.devices.write');
+          const { productKey: pk, deviceName: dn, ...rest } = input;
+          return issueDeviceCertificate(deps(ctx), ctx.principal.scope, pk, dn, rest, actorOf(ctx));
+        }),
+      revoke: authedProcedure
+        .input(
+          device.extend({
+            serial: z
+              .string()
+              .trim()
+              .regex(/^[0-9A-Fa-f]{2,64}$/),
+          }),
+        )
+        .mutation(async ({ ctx, input }) => {
+          await productFor(ctx, input.productKey, 'iot.devices.write');
+          return revokeDeviceCertificate(
+            deps(ctx),
+            ctx.principal.scope,
+            input.productKey,
+            input.deviceName,
+            input.serial,
+            actorOf(ctx),
+          );
+        }),
+      /** Certificate-only access: the device's secret no longer signs it in (MQTT, HTTPS, CoAP). */
+      setRequired: authedProcedure.input(device.extend({ required: z.boolean() })).mutation(async ({ ctx, input }) => {
+        await productFor(ctx, input.productKey, 'iot.devices.write');
+        return setRequireCertificate(
+          deps(ctx),
+          ctx.principal.scope,
+          input.productKey,
+          input.deviceName,
+          input.required,
+          actorOf(ctx),
+        );
+      }),
+    }),
     linkGateway: authedProcedure.input(z.object({ gateway: device, sub: device })).mutation(async ({ ctx, input }) => {
       await productFor(ctx, input.gateway.productKey, 'iot.devices.write');
       await productFor(ctx, input.sub.productKey, 'iot.devices.write');

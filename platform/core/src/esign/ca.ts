@@ -132,3 +132,28 @@ export async function organisationCert(
 /** The organisation certificate in the community's scope (what the signing path uses). */
 export const organisationCertIn = (db: Executor, crypto: FieldCrypto, ca: PlatformCa, communityId: string) =>
   withScope(db, { kind: 'communities', ids: [communityId] }, (tx) => organisationCert(tx, crypto, ca, communityId));
+
+/**
+ * The device CA (DB33 9.2.1.1): a self-signed CA of its own that issues devices' TLS client certificates, kept apart
+ * from the signing hierarchy so the MQTT gateway trusts exactly it and nothing the e-signature CA issued. Created on
+ * first use; an advisory lock makes two processes create it once.
+ */
+export async function deviceCa(db: Executor, crypto: FieldCrypto): Promise<KeyedCert> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('iot.device_ca'))`);
+    const [row] = await tx
+      .select()
+      .from(esignCertificates)
+      .where(and(eq(esignCertificates.kind, 'device_ca'), isNull(esignCertificates.communityId)));
+    if (row) return load(crypto, row);
+    const subject = 'Shequ Device CA';
+    const kc = await issueCertificate({
+      role: 'device_ca',
+      commonName: subject,
+      organisation: 'Shequ Platform',
+      years: 20,
+    });
+    await store(tx, crypto, 'device_ca', kc, null, subject);
+    return kc;
+  });
+}

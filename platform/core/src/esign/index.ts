@@ -1,7 +1,16 @@
 export * from './ca.ts';
 export * from './documents.ts';
 export { contractFontFor } from './font.ts';
-export { hasCriticalTimestampingEku, issueCertificate, type KeyedCert } from './pki.ts';
+export {
+  certifyPublicKey,
+  exportKey,
+  fromPem,
+  hasCriticalTimestampingEku,
+  issueCertificate,
+  type KeyedCert,
+  publicKeyOfCsr,
+  toPem,
+} from './pki.ts';
 export { renderContract, templateKeys } from './render.ts';
 export { CONTENTS_BYTES, signPdf } from './sign.ts';
 export * from './signing.ts';

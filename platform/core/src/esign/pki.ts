@@ -23,6 +23,7 @@ export const OID = {
   subjectKeyId: '2.5.29.14',
   authorityKeyId: '2.5.29.35',
   timeStamping: '1.3.6.1.5.5.7.3.8',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
   data: '1.2.840.113549.1.7.1',
   signedData: '1.2.840.113549.1.7.2',
   contentType: '1.2.840.113549.1.9.3',
@@ -87,20 +88,37 @@ const ext = (extnID: string, critical: boolean, value: { toSchema(): asn1js.AsnT
     extnValue: ('toSchema' in value ? value.toSchema() : value).toBER(false),
   });
 
-export type CertRole = 'root' | 'issuing' | 'tsa' | 'organisation';
+export type CertRole = 'root' | 'issuing' | 'tsa' | 'organisation' | 'device_ca' | 'device';
 
 export interface IssueInput {
   role: CertRole;
   commonName: string;
   organisation: string;
   years: number;
-  /** Absent for the self-signed root. */
+  /** Absent for a self-signed root (the platform root, the device CA). */
   issuer?: KeyedCert;
+  /** Validity in days instead of years (device certificates). */
+  days?: number;
 }
 
 /** Issues a certificate for a fresh key pair: CA roles get basicConstraints cA, the TSA a critical timeStamping EKU. */
 export async function issueCertificate(input: IssueInput): Promise<KeyedCert> {
   const pair = (await crypto.subtle.generateKey(ecParams, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
+  const spki = new pkijs.PublicKeyInfo();
+  await spki.importKey(pair.publicKey, pkiCrypto());
+  const { cert, der } = await certify(input, spki, input.issuer ? input.issuer.key : pair.privateKey);
+  return { cert, der, key: pair.privateKey };
+}
+
+/**
+ * Certifies a public key the platform never held the private half of (a device's certificate signing request).
+ * The issuer is required: nothing self-signs without its key.
+ */
+export function certifyPublicKey(input: IssueInput & { issuer: KeyedCert }, spki: pkijs.PublicKeyInfo) {
+  return certify(input, spki, input.issuer.key);
+}
+
+async function certify(input: IssueInput, spki: pkijs.PublicKeyInfo, signer: CryptoKey) {
   const cert = new pkijs.Certificate();
   cert.version = 2;
   const serial = randomBytes(16);
@@ -111,10 +129,11 @@ export async function issueCertificate(input: IssueInput): Promise<KeyedCert> {
   cert.issuer = input.issuer ? input.issuer.cert.subject : subject;
   const now = new Date(Date.now() - 5 * 60_000);
   cert.notBefore.value = now;
-  cert.notAfter.value = new Date(now.getTime() + input.years * 365 * 86_400_000);
-  await cert.subjectPublicKeyInfo.importKey(pair.publicKey, pkiCrypto());
+  const lifetimeMs = input.days ? input.days * 86_400_000 : input.years * 365 * 86_400_000;
+  cert.notAfter.value = new Date(now.getTime() + lifetimeMs);
+  cert.subjectPublicKeyInfo = spki;
 
-  const isCA = input.role === 'root' || input.role === 'issuing';
+  const isCA = input.role === 'root' || input.role === 'issuing' || input.role === 'device_ca';
   cert.extensions = [];
   cert.extensions.push(
     ext(
@@ -123,21 +142,22 @@ export async function issueCertificate(input: IssueInput): Promise<KeyedCert> {
       new pkijs.BasicConstraints(isCA ? { cA: true, pathLenConstraint: input.role === 'root' ? 1 : 0 } : {}),
     ),
   );
-  // keyUsage bits: digitalSignature 0x80, nonRepudiation 0x40, keyCertSign 0x04, cRLSign 0x02.
-  const usage = isCA ? 0x06 : input.role === 'tsa' ? 0x80 | 0x40 : 0x80 | 0x40;
+  // keyUsage bits: digitalSignature 0x80, nonRepudiation 0x40, keyCertSign 0x04, cRLSign 0x02. A device
+  // certificate only authenticates a TLS client: digitalSignature alone.
+  const usage = isCA ? 0x06 : input.role === 'device' ? 0x80 : 0x80 | 0x40;
+  const unusedBits = isCA ? 1 : input.role === 'device' ? 7 : 6;
   cert.extensions.push(
-    ext(
-      OID.keyUsage,
-      true,
-      new asn1js.BitString({ valueHex: new Uint8Array([usage]).buffer, unusedBits: isCA ? 1 : 6 }),
-    ),
+    ext(OID.keyUsage, true, new asn1js.BitString({ valueHex: new Uint8Array([usage]).buffer, unusedBits })),
   );
   if (input.role === 'tsa') {
     // RFC 3161 §2.3: the TSA certificate has exactly one extended key usage, timeStamping, marked critical.
     cert.extensions.push(ext(OID.extKeyUsage, true, new pkijs.ExtKeyUsage({ keyPurposes: [OID.timeStamping] })));
   }
-  const spki = cert.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView;
-  const keyId = createHash('sha1').update(spki).digest();
+  if (input.role === 'device') {
+    cert.extensions.push(ext(OID.extKeyUsage, false, new pkijs.ExtKeyUsage({ keyPurposes: [OID.clientAuth] })));
+  }
+  const spkiBits = cert.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView;
+  const keyId = createHash('sha1').update(spkiBits).digest();
   cert.extensions.push(ext(OID.subjectKeyId, false, new asn1js.OctetString({ valueHex: keyId })));
   const issuerKeyId = input.issuer
     ? createHash('sha1')
@@ -152,8 +172,43 @@ export async function issueCertificate(input: IssueInput): Promise<KeyedCert> {
     ),
   );
 
-  await cert.sign(input.issuer ? input.issuer.key : pair.privateKey, 'SHA-256', pkiCrypto());
-  return { cert, der: Buffer.from(cert.toSchema(true).toBER(false)), key: pair.privateKey };
+  await cert.sign(signer, 'SHA-256', pkiCrypto());
+  return { cert, der: Buffer.from(cert.toSchema(true).toBER(false)) };
+}
+
+/** PEM text of DER bytes (`CERTIFICATE`, `PRIVATE KEY`, …), 64 characters a line. */
+export function toPem(der: Uint8Array, label: string): string {
+  const b64 = Buffer.from(der).toString('base64');
+  return `-----BEGIN ${label}-----\n${b64.replace(/.{64}/g, '$&\n').replace(/\n$/, '')}\n-----END ${label}-----\n`;
+}
+
+/** The DER inside the first PEM block with `label`, or undefined. */
+export function fromPem(pem: string, label: string): Buffer | undefined {
+  const m = new RegExp(`-----BEGIN ${label}-----([A-Za-z0-9+/=\\s]+)-----END ${label}-----`).exec(pem);
+  return m ? Buffer.from(m[1].replace(/\s+/g, ''), 'base64') : undefined;
+}
+
+/**
+ * Reads a PKCS#10 certificate signing request (PEM) and checks its self-signature: the requester holds the key.
+ * Answers the public key to certify; throws with a plain reason when the request is malformed or forged.
+ */
+export async function publicKeyOfCsr(pem: string): Promise<pkijs.PublicKeyInfo> {
+  const der = fromPem(pem, 'CERTIFICATE REQUEST') ?? fromPem(pem, 'NEW CERTIFICATE REQUEST');
+  if (!der) throw new Error('not a PEM certificate signing request');
+  let csr: pkijs.CertificationRequest;
+  try {
+    csr = pkijs.CertificationRequest.fromBER(new Uint8Array(der));
+  } catch {
+    throw new Error('the certificate signing request cannot be parsed');
+  }
+  let valid = false;
+  try {
+    valid = await csr.verify(pkiCrypto());
+  } catch {
+    valid = false;
+  }
+  if (!valid) throw new Error('the certificate signing request is not signed by its own key');
+  return csr.subjectPublicKeyInfo;
 }
 
 /** ESS signingCertificateV2 (RFC 5035) naming `cert` by its SHA-256 hash and issuer/serial: binds the signer cert (PAdES-B). */

@@ -28,11 +28,12 @@ export const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array 
   toDriver: (v) => v,
 });
 
-export const caKinds = ['root', 'issuing', 'tsa', 'organisation'] as const;
+export const caKinds = ['root', 'issuing', 'tsa', 'organisation', 'device_ca'] as const;
 export type CaKind = (typeof caKinds)[number];
 
 /**
- * Certificates and keys of the platform CA: one root, one issuing CA and one time-stamp authority platform-wide
+ * Certificates and keys of the platform CA: one root, one issuing CA, one time-stamp authority and one device CA
+ * (which issues devices' MQTT client certificates) platform-wide
  * (community_id null, invisible to the application role), and one organisation certificate per community.
  */
 export const esignCertificates = esignSchema.table(
@@ -53,7 +54,7 @@ export const esignCertificates = esignSchema.table(
   (t) => [
     uniqueIndex('certificates_platform_kind').on(t.kind).where(sql`community_id is null`),
     uniqueIndex('certificates_org').on(t.communityId, t.kind).where(sql`community_id is not null`),
-    check('certificates_kind', sql`${t.kind} in ('root','issuing','tsa','organisation')`),
+    check('certificates_kind', sql`${t.kind} in ('root','issuing','tsa','organisation','device_ca')`),
     check('certificates_scope', sql`(${t.kind} = 'organisation') = (${t.communityId} is not null)`),
   ],
 );

@@ -14,6 +14,7 @@ import {
   unique,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { bytea } from './esign.ts';
 
 /** The IoT engine (DB33 7.3.2): products, devices, shadows, telemetry, application accounts. */
 export const iot = pgSchema('iot');
@@ -69,6 +70,8 @@ export const devices = iot.table(
     lastOnlineAt: timestamp('last_online_at', { withTimezone: true }),
     lastOfflineAt: timestamp('last_offline_at', { withTimezone: true }),
     lastIp: text('last_ip'),
+    /** Only an X.509 client certificate issued for this device lets it connect (no secret signing, DB33 9.2.1.1). */
+    requireCertificate: boolean('require_certificate').notNull().default(false),
     ...stamps,
   },
   (t) => [
@@ -166,6 +169,38 @@ export const deviceSessions = iot.table(
     reason: text('reason'),
   },
   (t) => [index('device_sessions_device_idx').on(t.deviceId, t.seq)],
+);
+
+/**
+ * X.509 client certificates issued to devices by the platform's device CA (DB33 9.2.1.1). A device presenting one
+ * over MQTTS connects without a signed password; the gateway looks the certificate up by its SHA-256 fingerprint, so
+ * a revoked (or deleted) certificate stops working at once even though its signature still verifies.
+ */
+export const deviceCertificates = iot.table(
+  'device_certificates',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    communityId: uuid('community_id').notNull(),
+    deviceId: uuid('device_id').notNull(),
+    /** Hex serial number, as `openssl x509 -serial` prints it (upper case). */
+    serial: text('serial').notNull().unique(),
+    /** SHA-256 of the DER certificate, lower-case hex without separators. */
+    fingerprint: text('fingerprint').notNull().unique(),
+    subject: text('subject').notNull(),
+    certDer: bytea('cert_der').notNull(),
+    /** Whether the key pair was made by the platform (shown once) or by the device (from its CSR). */
+    keySource: text('key_source').$type<'platform' | 'csr'>().notNull(),
+    notBefore: timestamp('not_before', { withTimezone: true }).notNull(),
+    notAfter: timestamp('not_after', { withTimezone: true }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    revokedBy: text('revoked_by'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdBy: text('created_by').notNull(),
+  },
+  (t) => [
+    index('device_certificates_device_idx').on(t.deviceId, t.createdAt),
+    check('device_certificates_key_source_check', sql`${t.keySource} in ('platform','csr')`),
+  ],
 );
 
 /** A business system's MQTT account: password hashed, limited by its ACL to products and topic patterns. */

@@ -4,6 +4,7 @@ import { verifyPassword } from '@shequ/core';
 import { type Db, mqttAccounts } from '@shequ/db';
 import { eq } from 'drizzle-orm';
 import { parseClientId, parseUsername, type SignMethod, sign, signatureMatches } from '../alink/credentials.ts';
+import { findCertificate } from '../registry/certificates.ts';
 import { type DeviceIdentity, findIdentity } from '../registry/devices-repo.ts';
 import { secretContext } from '../registry/devices-service.ts';
 import { type RegisterSession, registerDynamically } from './registration.ts';
@@ -21,6 +22,8 @@ export interface DeviceSession {
   kind: 'device';
   identity: DeviceIdentity;
   signMethod: SignMethod;
+  /** Fingerprint of the client certificate the device signed in with; absent for a secret-signed session. */
+  certificate?: string;
 }
 
 export type Session = AccountSession | DeviceSession | RegisterSession;
@@ -56,17 +59,24 @@ export class Authenticator {
     this.#maxSkewMs = opts.maxTimestampSkewMs ?? null;
   }
 
+  /**
+   * `certificate` is the SHA-256 fingerprint (hex) of a client certificate the TLS listener verified against the
+   * device CA; such a connection is the certificate's device, whatever password it sends.
+   */
   async authenticate(
     clientId: string,
     username: string | undefined,
     password: Buffer | undefined,
+    certificate?: string,
   ): Promise<AuthResult> {
     const pw = password?.toString('utf8') ?? '';
-    const key = digest([clientId, username ?? '', pw]);
+    const key = digest([clientId, username ?? '', pw, certificate ?? '']);
     const subject = username ?? clientId;
     if (this.#failed.has(key))
       return { ok: false, code: connack.BAD_CREDENTIALS, reason: 'recently failed', subject, cached: true };
-    const r = await this.#decide(clientId, username, pw);
+    const r = certificate
+      ? await this.#byCertificate(certificate, username)
+      : await this.#decide(clientId, username, pw);
     if (!r.ok && r.code === connack.BAD_CREDENTIALS) this.#failed.add(key);
     return r;
   }
@@ -103,7 +113,30 @@ export class Authenticator {
       secrets.push(this.#crypto.decrypt(identity.previousSecretCipher, ctx));
     if (!secrets.some((s) => signatureMatches(pw, sign(s, alink.signMethod, p)))) return bad('bad signature');
     if (!identity.enabled) return { ok: false, code: connack.NOT_AUTHORIZED, reason: 'device disabled', subject };
+    if (identity.requireCertificate)
+      return { ok: false, code: connack.NOT_AUTHORIZED, reason: 'certificate required', subject };
     return { ok: true, session: { kind: 'device', identity, signMethod: alink.signMethod } };
+  }
+
+  /**
+   * X.509 sign-in (DB33 9.2.1.1): the certificate must be one the platform issued to a device and still on record,
+   * not revoked and within its validity; a username, when sent, must name that same device.
+   */
+  async #byCertificate(fingerprint: string, username: string | undefined): Promise<AuthResult> {
+    const cert = await findCertificate(this.#db, fingerprint);
+    const subject = cert ? `device:${cert.productKey}/${cert.deviceName}` : `certificate:${fingerprint.slice(0, 16)}`;
+    const bad = (reason: string): AuthResult => ({ ok: false, code: connack.BAD_CREDENTIALS, reason, subject });
+    if (!cert) return bad('unknown certificate');
+    if (cert.revokedAt) return bad('certificate revoked');
+    const now = Date.now();
+    if (cert.notAfter.getTime() <= now || cert.notBefore.getTime() > now) return bad('certificate not valid now');
+    const user = username ? parseUsername(username) : undefined;
+    if (username && (!user || user.productKey !== cert.productKey || user.deviceName !== cert.deviceName))
+      return bad('username does not match the certificate');
+    const identity = await findIdentity(this.#db, cert.productKey, cert.deviceName);
+    if (!identity) return bad('unknown device');
+    if (!identity.enabled) return { ok: false, code: connack.NOT_AUTHORIZED, reason: 'device disabled', subject };
+    return { ok: true, session: { kind: 'device', identity, signMethod: 'hmacsha256', certificate: fingerprint } };
   }
 
   async #account(username: string, pw: string): Promise<AuthResult> {

@@ -86,6 +86,12 @@ export class LiveSessions {
     return n;
   }
 
+  deviceSession(deviceId: string): DeviceSession | undefined {
+    const c = this.#devices.get(deviceId);
+    const s = c && this.#sessions.get(c);
+    return s?.kind === 'device' ? s : undefined;
+  }
+
   kickDevice(deviceId: string): boolean {
     const c = this.#devices.get(deviceId);
     c?.close();

@@ -12,7 +12,7 @@ import { LiveSessions } from './live-sessions.ts';
 import { ConnectLimiter, NegativeCache } from './rate-limit.ts';
 import type { RegisterSession } from './registration.ts';
 import { DeviceStates } from './states.ts';
-import { jsonPacket, type ListenOptions, openListeners, sendTo } from './transport.ts';
+import { jsonPacket, type ListenOptions, openListeners, sendTo, verifiedCertificate } from './transport.ts';
 
 export type { ListenOptions };
 
@@ -154,6 +154,11 @@ export class MqttGateway {
     await this.states.settle();
   }
 
+  /** The live session of a device on this gateway, if it has one. */
+  deviceSession(deviceId: string): DeviceSession | undefined {
+    return this.#live.deviceSession(deviceId);
+  }
+
   /** Forgets cached auth failures (after a secret rotation or an enable). */
   forgetFailures(): void {
     this.#negative.clear();
@@ -190,7 +195,7 @@ export class MqttGateway {
     // MQTT-3.1.3-8: a client without an id must ask for a clean session.
     if (meta.clientId === '' && !meta.clean) return connack.IDENTIFIER_REJECTED;
     if (!this.#limiter.allow(meta.ip ?? 'unknown')) return connack.UNAVAILABLE;
-    const r = await this.#auth.authenticate(meta.clientId, username, password);
+    const r = await this.#auth.authenticate(meta.clientId, username, password, verifiedCertificate(client));
     if (!r.ok) {
       if (!r.cached)
         await this.#audit({

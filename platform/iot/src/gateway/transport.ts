@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import type { Aedes, Client, PublishPacket } from 'aedes';
 import { topicMatches } from '../alink/topics.ts';
+import { certificateFingerprint } from '../registry/certificates.ts';
 
 export interface ListenOptions {
   port: number;
@@ -14,6 +15,17 @@ function listenOn(server: Server, port: number, host: string): Promise<number> {
     server.once('error', reject);
     server.listen(port, host, () => resolve((server.address() as { port: number }).port));
   });
+}
+
+/**
+ * The fingerprint of the client certificate a TLS connection presented, when the listener verified it against the
+ * device CA; undefined on plain MQTT, without a certificate, or for one the CA did not issue.
+ */
+export function verifiedCertificate(client: Client): string | undefined {
+  const conn = client.conn as unknown as { authorized?: boolean; getPeerCertificate?: () => { raw?: Buffer } };
+  if (conn.authorized !== true || typeof conn.getPeerCertificate !== 'function') return undefined;
+  const raw = conn.getPeerCertificate()?.raw;
+  return raw?.length ? certificateFingerprint(raw) : undefined;
 }
 
 /** Plain MQTT and, when configured, MQTT over TLS, both feeding one broker. */

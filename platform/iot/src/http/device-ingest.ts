@@ -217,7 +217,8 @@ export class DeviceIngest {
     const s = c.session;
     if (Date.now() - s.checkedAt > IDENTITY_RECHECK_MS) {
       const fresh = await findIdentity(this.#o.database.db, s.identity.productKey, s.identity.deviceName);
-      if (!fresh || fresh.id !== s.identity.id || !fresh.enabled) {
+      // A device switched to certificate-only access (MQTT over TLS) loses its secret-signed tokens too.
+      if (!fresh || fresh.id !== s.identity.id || !fresh.enabled || fresh.requireCertificate) {
         this.tokens.revokeDevice(s.identity.id);
         return fail(fresh?.enabled === false ? 403 : 401, ingestCodes.TOKEN_INVALID, 'device no longer allowed');
       }

@@ -12,6 +12,8 @@ export interface DeviceIdentity {
   productKey: string;
   deviceName: string;
   enabled: boolean;
+  /** Only a certificate signs this device in (DB33 9.2.1.1). */
+  requireCertificate: boolean;
   secretCipher: string;
   previousSecretCipher: string | null;
   previousSecretUntil: Date | null;
@@ -28,6 +30,7 @@ export async function findIdentity(ex: Executor, productKey: string, deviceName:
       productKey: devices.productKey,
       deviceName: devices.deviceName,
       enabled: devices.enabled,
+      requireCertificate: devices.requireCertificate,
       secretCipher: devices.secretCipher,
       previousSecretCipher: devices.previousSecretCipher,
       previousSecretUntil: devices.previousSecretUntil,

@@ -94,7 +94,7 @@ export async function createDevice(d: IotDeps, scope: DataScope, productKey: str
   return one;
 }
 
-async function deviceIn(tx: Tx, productKey: string, deviceName: string) {
+export async function deviceIn(tx: Tx, productKey: string, deviceName: string) {
   const [row] = await tx
     .select()
     .from(devices)
@@ -120,6 +120,7 @@ export async function changeDevice(
       await tx.delete(devices).where(eq(devices.id, row.id));
       await tx.execute(sql`delete from iot.device_properties where device_id = ${row.id}`);
       await tx.execute(sql`delete from iot.shadows where device_id = ${row.id}`);
+      await tx.execute(sql`delete from iot.device_certificates where device_id = ${row.id}`);
       await tx.execute(sql`update iot.devices set gateway_id = null where gateway_id = ${row.id}`);
     } else {
       await tx
@@ -269,6 +270,7 @@ export function publicDevice(r: typeof devices.$inferSelect) {
     lastOnlineAt: r.lastOnlineAt,
     lastOfflineAt: r.lastOfflineAt,
     lastIp: r.lastIp,
+    requireCertificate: r.requireCertificate,
     createdAt: r.createdAt,
   };
 }

@@ -1,7 +1,8 @@
 import { enqueue } from '@shequ/bus';
 import type { Executor } from '@shequ/db';
 
-export type LifecycleOp = 'enable' | 'disable' | 'delete' | 'rotate_secret';
+/** `certificate`: a certificate was issued or revoked, or certificate-only access was switched. */
+export type LifecycleOp = 'enable' | 'disable' | 'delete' | 'rotate_secret' | 'certificate';
 
 /** Subject of lifecycle events, which every gateway follows to end sessions that are no longer allowed. */
 export const lifecycleSubject = 'shequ.iot.*.*.*.lifecycle';
