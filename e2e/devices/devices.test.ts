@@ -4,26 +4,55 @@
 // per cent. The operator mutes it from a form generated from the thing model (bounded by the model's range) and
 // the device receives the call. When the device goes away the console shows it offline.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { connectDevice, type DeviceClient } from '@shequ/device-sdk';
 import type { Page } from 'playwright-core';
 import { openMenu, text } from '../base-data/console-steps.ts';
-import { type RunningPlatform, startPlatform } from '../support/platform.ts';
+import { freePort, type RunningPlatform, startPlatform } from '../support/platform.ts';
 import { signIn } from '../support/sign-in.ts';
 
 const DEVICE = 'smoke-7-2-302';
 
 let platform: RunningPlatform;
+// MQTT over TLS with a throwaway server certificate for 127.0.0.1, so devices can sign in with client certificates.
+const tlsDir = mkdtempSync(join(tmpdir(), 'shequ-e2e-tls-'));
+let mqttsPort = 0;
 
 before(
   async () => {
-    platform = await startPlatform();
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1'].concat([
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(tlsDir, 'key.pem'),
+        '-out',
+        join(tlsDir, 'cert.pem'),
+      ]),
+      { stdio: 'ignore' },
+    );
+    mqttsPort = await freePort();
+    platform = await startPlatform({
+      env: {
+        SHEQU_MQTTS_PORT: String(mqttsPort),
+        SHEQU_MQTTS_CERT: join(tlsDir, 'cert.pem'),
+        SHEQU_MQTTS_KEY: join(tlsDir, 'key.pem'),
+      },
+    });
   },
   { timeout: 240_000 },
 );
 
 after(async () => {
   await platform?.stop();
+  rmSync(tlsDir, { recursive: true, force: true });
 });
 
 async function asOperator(fn: (page: Page) => Promise<void>) {
@@ -104,6 +133,58 @@ test('an operator registers a smoke detector, a real device reports an alarm, an
       // The device goes away; the console follows.
       await device.close();
       device = undefined;
+      await page.getByTestId('device-status').getByText('离线').waitFor();
+    });
+  } finally {
+    await device?.close();
+  }
+});
+
+test('an operator issues the smoke detector a certificate; the device signs in with it alone, and a revoke ends it', async () => {
+  let device: DeviceClient | undefined;
+  try {
+    await asOperator(async (page) => {
+      await openMenu(page, '设备管理', /\/console\/devices$/);
+      await page.getByRole('link', { name: '7幢烟感' }).click();
+      await page.getByRole('link', { name: DEVICE }).click();
+      await page.waitForURL(new RegExp(`/console/devices/[a-z0-9]+/${DEVICE}$`));
+      const productKey = page.url().split('/').at(-2) ?? '';
+      await page.getByTestId('cert-table').getByText('还没有为该设备签发证书').waitFor();
+
+      // Issue with a platform-made key: the key is offered once, as a download.
+      await page.getByTestId('cert-issue').click();
+      await page.getByTestId('cert-days').fill('30');
+      await page.getByTestId('cert-issue-ok').click();
+      const serial = await text(page.getByTestId('cert-issued-serial'));
+      assert.match(serial, /^[0-9A-F]+$/);
+      const cert = await page.getByTestId('cert-issued-pem').inputValue();
+      assert.match(cert, /BEGIN CERTIFICATE/);
+      const download = page.waitForEvent('download');
+      await page.getByTestId('cert-download-key').click();
+      const key = readFileSync((await (await download).path()) ?? '', 'utf8');
+      assert.match(key, /BEGIN PRIVATE KEY/);
+      await page.getByTestId('cert-issued-done').click();
+      await page.getByTestId('cert-status').getByText('有效').waitFor();
+
+      // Certificate-only: the secret no longer signs in; the certificate does, over TLS.
+      await page.getByTestId('cert-required').click();
+      await page.getByText('已设为仅证书接入').waitFor();
+      device = await connectDevice({
+        url: `mqtts://127.0.0.1:${mqttsPort}`,
+        device: { productKey, deviceName: DEVICE },
+        certificate: { cert, key },
+        ca: readFileSync(join(tlsDir, 'cert.pem')),
+      });
+      assert.equal((await device.postProperties({ smokeDensity: 0.5 })).code, 200);
+      await page.getByTestId('device-status').getByText('在线').waitFor();
+
+      // Revoked: the live session ends at once and the console shows it.
+      await page.getByTestId('cert-revoke').click();
+      await page
+        .locator('.ant-popconfirm')
+        .getByRole('button', { name: /确\s*定|OK/ })
+        .click();
+      await page.getByTestId('cert-status').getByText('已吊销').waitFor();
       await page.getByTestId('device-status').getByText('离线').waitFor();
     });
   } finally {

@@ -7,6 +7,7 @@ import Link from 'next/link';
 import { PageError, PageLoading } from '@/components/apps/page-state';
 import { useLang, useT } from '@/i18n/lang-provider';
 import { useTRPC } from '@/lib/trpc';
+import { DeviceCertificates } from './device-certificates';
 import { DeviceCommands } from './device-commands';
 import { formatReading } from './tsl-schema';
 import { stamp, statusColor } from './use-iot';
@@ -79,6 +80,7 @@ export function DeviceDetailView({ productKey, deviceName }: { productKey: strin
           </Card>
         </Col>
       </Row>
+      <DeviceCertificates productKey={productKey} deviceName={deviceName} />
     </Space>
   );
 }
