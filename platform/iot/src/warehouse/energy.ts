@@ -368,13 +368,13 @@ export async function householdMonth(
 export async function energyByCommunity(
   d: IotDeps,
   scope: DataScope,
-  communities: Array<{ id: string; name: string }>,
+  communities: Array<{ id: string; name: string; nameEn?: string | null }>,
   q: { month: string },
 ) {
   const out = [];
   for (const c of communities) {
     const s = await energySummary(d, scope, c.id, q);
-    out.push({ communityId: c.id, name: c.name, current: s.current, previous: s.previous });
+    out.push({ communityId: c.id, name: c.name, nameEn: c.nameEn ?? null, current: s.current, previous: s.previous });
   }
   return { month: q.month, previousMonth: monthBounds(q.month).previous, communities: out };
 }
