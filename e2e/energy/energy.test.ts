@@ -148,10 +148,8 @@ test('the operator sees the month of public-facility consumption, PV and a house
     assert.equal(await text(row.getByTestId('change')), '-20.0%');
     assert.equal(await tableRows(page, 'energy-households').count(), 1);
     await page.getByTestId('energy-daily-chart').waitFor();
-    await page.waitForFunction(() =>
-      Array.from(document.querySelectorAll('[data-testid^="energy-bar-"]')).some(
-        (b) => Number(b.getAttribute('data-total')) > 0,
-      ),
+    await page.waitForFunction(
+      `Array.from(document.querySelectorAll('[data-testid^="energy-bar-"]')).some((b) => Number(b.dataset.total) > 0)`,
     );
   } finally {
     await session.close();

@@ -111,12 +111,11 @@ async function metersOf(
   const where = [eq(devices.communityId, communityId), inArray(devices.productId, [...prods.keys()])];
   if (page?.after) {
     const a = page.after;
-    where.push(
-      or(
-        gt(devices.productKey, a.productKey),
-        and(eq(devices.productKey, a.productKey), gt(devices.deviceName, a.deviceName)),
-      ) as never,
+    const later = or(
+      gt(devices.productKey, a.productKey),
+      and(eq(devices.productKey, a.productKey), gt(devices.deviceName, a.deviceName)),
     );
+    if (later) where.push(later);
   }
   const q = tx
     .select({
