@@ -8,9 +8,11 @@
 //   so what was used between the last reading of one day and the first of the next counts on the later day;
 // - a day with no reading has no use; what the meter counted meanwhile lands on the next day with a reading (the
 //   counter does not lose it), so a month's total is exact whenever the meter reported on both ends of it;
-// - a reading below the last one is a counter reset or a replacement meter: that day's use is then its maximum less its
-//   minimum (the new counter's progress); what the old meter counted after its last roll-up and the new one before its
-//   first reading is unknown and not counted;
+// - a day whose readings all lie below the last one is a counter reset or a replacement meter: that day's use is its
+//   maximum less its minimum (the new counter's progress); what the old meter counted after its last reading and the
+//   new one before its first is unknown and not counted. A reset in the middle of a day whose old readings still top
+//   the day shows only the next day (min/max cannot tell the order of readings): the new counter's part of the reset
+//   day is then not counted;
 // - a meter's very first day counts its maximum less its minimum (there is no earlier reading).
 import { AppError, communityDate, communityDayStart } from '@shequ/core';
 import { type DataScope, devices, products, telemetryRollups, withScope } from '@shequ/db';
