@@ -35,3 +35,5 @@ export * from './rules/rule-schema.ts';
 export * from './rules/rules-service.ts';
 export * from './rules/warehouse.ts';
 export * from './testing.ts';
+export * from './warehouse/energy.ts';
+export * from './warehouse/energy-catalog.ts';

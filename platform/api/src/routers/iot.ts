@@ -28,6 +28,7 @@ import { z } from 'zod';
 import { actorOf, communityFor } from '../community.ts';
 import { engineOf, productFor } from '../iot-access.ts';
 import { authedProcedure, type Context, router } from '../trpc.ts';
+import { iotEnergyRouter } from './iot-energy.ts';
 import { iotRulesRouter } from './iot-rules.ts';
 
 const community = z.object({ community: z.string().trim().min(1).max(64) });
@@ -49,6 +50,7 @@ const deps = (ctx: Pick<Context, 'platform'>) => ({ db: ctx.platform.database.db
 /** IoT engine (DB33 7.3.2): products, devices, commands, application accounts and rules. */
 export const iotRouter = router({
   rules: iotRulesRouter,
+  energy: iotEnergyRouter,
   products: router({
     /** The standard thing models of DB33 6.2 (smoke detector, people gate, meters, …) to start a product from. */
     standardModels: authedProcedure.query(() =>

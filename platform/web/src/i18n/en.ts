@@ -2,6 +2,7 @@ import { accessEn } from './access-en';
 import { appsEn } from './apps-en';
 import { bookingEn } from './booking-en';
 import { cockpitEn } from './cockpit-en';
+import { energyEn } from './energy-en';
 import { esignEn } from './esign-en';
 import { eventsEn } from './events-en';
 import { householdEn } from './household-en';
@@ -39,6 +40,7 @@ export const en: Messages = {
   ...messageEn,
   ...mergesEn,
   ...esignEn,
+  ...energyEn,
   'app.name': 'Shequ',
   'app.fullName': 'Shequ · Future Community Platform',
   'lang.switch': 'Language',

@@ -5,6 +5,7 @@ import { accessZhCN } from './access-zh-CN';
 import { appsZhCN } from './apps-zh-CN';
 import { bookingZhCN } from './booking-zh-CN';
 import { cockpitZhCN } from './cockpit-zh-CN';
+import { energyZhCN } from './energy-zh-CN';
 import { esignZhCN } from './esign-zh-CN';
 import { eventsZhCN } from './events-zh-CN';
 import { householdZhCN } from './household-zh-CN';
@@ -41,6 +42,7 @@ export const zhCN = {
   ...messageZhCN,
   ...mergesZhCN,
   ...esignZhCN,
+  ...energyZhCN,
   'app.name': '社区',
   'app.fullName': '社区 · 未来社区数字化平台',
   'lang.switch': '语言',

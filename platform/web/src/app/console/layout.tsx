@@ -17,6 +17,7 @@ import {
   MergeCellsOutlined,
   NotificationOutlined,
   TeamOutlined,
+  ThunderboltOutlined,
   ToolOutlined,
   WalletOutlined,
 } from '@ant-design/icons';
@@ -40,6 +41,7 @@ const nav: NavItem[] = [
   { href: '/console/contracts', labelKey: 'nav.contracts', icon: <FileProtectOutlined /> },
   { href: '/console/apps', labelKey: 'nav.apps', icon: <AppstoreOutlined /> },
   { href: '/console/devices', labelKey: 'nav.devices', icon: <ApiOutlined /> },
+  { href: '/console/energy', labelKey: 'nav.energy', icon: <ThunderboltOutlined /> },
   { href: '/console/rules', labelKey: 'nav.rules', icon: <DeploymentUnitOutlined /> },
   { href: '/console/points', labelKey: 'nav.points', icon: <GiftOutlined /> },
   { href: '/console/payments', labelKey: 'nav.payments', icon: <WalletOutlined /> },

@@ -1,0 +1,7 @@
+'use client';
+
+import { EnergyCompare } from '@/components/energy/energy-compare';
+
+export default function GovEnergyPage() {
+  return <EnergyCompare />;
+}
