@@ -31,8 +31,9 @@ const usage = `shequ — Shequ 社区 platform CLI
   shequ start [--role all|api|web|worker|iot[,…]] run the platform (default: every role, embedded defaults)
   shequ migrate                             apply database migrations
   shequ seed [--size small|large]           seed the demo community; --size small adds 2,000 households,
-                                            5,000 people and 1,500 vehicles; --size large does that in the demo
-                                            community and 199 more (sample001…): 1,000,000 people (idempotent)
+                                            5,000 people, 1,500 vehicles, 12 public spaces and 12 facilities;
+                                            --size large does that in the demo community and 199 more
+                                            (sample001…): 1,000,000 people (idempotent)
   shequ audit verify                        check the audit hash chain; exit 1 naming the first broken record
   shequ audit export [--out FILE]           write a signed audit archive
   shequ import <people|houses|vehicles|spaces|facilities> FILE --community CODE [--dry-run] [--json]
@@ -100,7 +101,7 @@ async function main(): Promise<number> {
               );
           });
           console.log(
-            `sample (${size}, ${sample.communities} ${sample.communities === 1 ? 'community' : 'communities'}): ${r.houses.created} houses, ${r.people.created} people, ${r.vehicles.created} vehicles added (${r.people.unchanged} people already present)`,
+            `sample (${size}, ${sample.communities} ${sample.communities === 1 ? 'community' : 'communities'}): ${r.houses.created} houses, ${r.people.created} people, ${r.vehicles.created} vehicles, ${r.spaces.created} public spaces, ${r.facilities.created} facilities added (${r.people.unchanged} people already present)`,
           );
         }
         await platform.close();

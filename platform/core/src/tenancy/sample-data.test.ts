@@ -16,11 +16,28 @@ test('the small sample imports through the validating import path and re-seeding
     const size = sampleSizes.small;
     const r = await seedSample(database.db, crypto, size);
     assert.deepEqual(
-      [r.houses.created, r.people.created, r.vehicles.created],
-      [size.households, size.people, size.vehicles],
+      [r.houses.created, r.people.created, r.vehicles.created, r.spaces.created, r.facilities.created],
+      [size.households, size.people, size.vehicles, 12, 12],
     );
     const again = await seedSample(database.db, crypto, size);
-    assert.deepEqual([again.houses.created, again.people.created, again.vehicles.created], [0, 0, 0]);
+    assert.deepEqual(
+      [
+        again.houses.created,
+        again.people.created,
+        again.vehicles.created,
+        again.spaces.created,
+        again.facilities.created,
+      ],
+      [0, 0, 0, 0, 0],
+    );
+    // Public spaces and facilities cover the standard's types, with a facility out of order among them.
+    const kinds = await queryRows<{ uses: unknown; types: unknown; faulty: unknown }>(
+      database.db,
+      sql`select (select count(distinct use_type) from base.spaces) as uses,
+                 (select count(distinct type) from base.facilities) as types,
+                 (select count(*) from base.facilities where status <> 'normal') as faulty`,
+    );
+    assert.deepEqual([Number(kinds[0].uses), Number(kinds[0].types), Number(kinds[0].faulty)], [12, 8, 2]);
     const [{ n }] = await queryRows<{ n: unknown }>(database.db, sql`select count(*) as n from base.occupancies`);
     assert.equal(Number(n), size.people);
     // Every sample house stands in a building on the demo map, so each has a level-10 Beidou grid code in sheet H51.

@@ -40,7 +40,10 @@ export const sampleSizes: Record<'small' | 'large', SampleSize & { communities: 
 };
 
 /** CSV files in the import templates' format: the sample goes through the same validation as a real import. */
-export function sampleFiles(size: SampleSize, seed = 20261128): { houses: string; people: string; vehicles: string } {
+export function sampleFiles(
+  size: SampleSize,
+  seed = 20261128,
+): { houses: string; people: string; vehicles: string; spaces: string; facilities: string } {
   const r = rng(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
   const compounds = ['示范小区', '和园'];
@@ -117,8 +120,42 @@ export function sampleFiles(size: SampleSize, seed = 20261128): { houses: string
     houses: csv('小区,楼栋,单元,楼层,房号,户型,建筑面积,产权性质', houses),
     people: csv('姓名,证件类型,证件号码,手机号码,小区,楼栋,单元,楼层,房号,与房屋关系', people),
     vehicles: csv('车牌号码,号牌颜色,车辆类型,车主证件号码,小区,车位,品牌,车身颜色', vehicles),
+    spaces: csv('空间名称,用途类型,用途说明,地理位置,经度,纬度,面积,产权', sampleSpaces),
+    facilities: csv('设施名称,设施类型,子类型,地理位置,经度,纬度,状态', sampleFacilities),
   };
 }
+
+/** The community's public spaces (DB33 7.2.3.5): the same in every sample community, beside the sample buildings. */
+const sampleSpaces: string[][] = [
+  ['北山党群服务中心', '党群服务中心', '', '示范小区南门东侧', '120.1505', '30.2582', '860', '社区集体'],
+  ['和园邻里中心', '邻里中心', '', '和园 1 幢一层', '120.1563', '30.2583', '1200', '社区集体'],
+  ['社区卫生服务站', '卫生服务中心', '', '示范小区 3 幢南侧', '120.1526', '30.2583', '420', '国有'],
+  ['智慧健康站', '智慧健康站', '', '邻里中心二层', '120.1564', '30.2584', '120', '社区集体'],
+  ['北山文化礼堂', '文化礼堂', '', '示范小区中心广场', '120.1531', '30.2590', '650', '社区集体'],
+  ['幸福学堂', '幸福学堂', '', '党群服务中心三层', '120.1506', '30.2582', '200', '社区集体'],
+  ['共享书房', '共享书房', '', '和园 2 幢架空层', '120.1575', '30.2587', '160', '社区集体'],
+  ['长者食堂', '社区食堂', '老年助餐点', '邻里中心一层', '120.1563', '30.2584', '380', '社区集体'],
+  ['康养日照中心', '康养日照中心', '', '示范小区 6 幢一层', '120.1504', '30.2593', '520', '社区集体'],
+  ['小苗托育园', '托育中心', '', '和园 3 幢一层', '120.1584', '30.2587', '450', '民营'],
+  ['北山体育公园', '体育公园', '', '两小区之间绿地', '120.1548', '30.2596', '5600', '国有'],
+  ['共享活动室', '共享活动室', '', '示范小区 8 幢架空层', '120.1526', '30.2593', '140', '社区集体'],
+];
+
+/** Facilities of the eight types of DB33 7.2.3.6.2, one with a fault and one under repair, so the lists have states. */
+const sampleFacilities: string[][] = [
+  ['示范小区南门人行闸', '出入口感知设备', '人行道闸', '示范小区南门', '120.1504', '30.2584', '正常'],
+  ['示范小区南门车行闸', '出入口感知设备', '车行道闸', '示范小区南门', '120.1502', '30.2584', '正常'],
+  ['和园北门人行闸', '出入口感知设备', '人行道闸', '和园北门', '120.1566', '30.2600', '故障'],
+  ['3 幢消防栓', '安防消防设备', '室外消火栓', '示范小区 3 幢东侧', '120.1529', '30.2585', '正常'],
+  ['中心广场监控', '安防消防设备', 'AI 摄像机', '示范小区中心广场', '120.1531', '30.2589', '正常'],
+  ['园路路灯 1–20 号', '公共照明环境配件', '路灯', '示范小区环路', '120.1515', '30.2588', '正常'],
+  ['2 号配电房', '公共配电网弱电设备', '配电房', '和园 5 幢北侧', '120.1599', '30.2590', '维修中'],
+  ['二次供水泵房', '公共给排水设施', '供水泵房', '示范小区地下一层', '120.1518', '30.2591', '正常'],
+  ['邻里中心 AED', '医疗急救设备', 'AED', '邻里中心一层大厅', '120.1563', '30.2583', '正常'],
+  ['共享书房借阅终端', '教育互动设施', '图书借阅终端', '和园 2 幢架空层', '120.1575', '30.2587', '正常'],
+  ['体育公园健身路径', '公共健身娱乐设施', '健身器材', '北山体育公园', '120.1548', '30.2597', '正常'],
+  ['儿童游乐场', '公共健身娱乐设施', '游乐设施', '和园中心绿地', '120.1573', '30.2592', '正常'],
+];
 
 /**
  * Outlines of the sample's ten buildings per compound, laid out in two rows of five by the West Lake, so the demo map
@@ -248,7 +285,7 @@ async function seedCommunity(
       );
     }
   }
-  for (const kind of ['houses', 'people', 'vehicles'] as const) {
+  for (const kind of ['houses', 'people', 'vehicles', 'spaces', 'facilities'] as const) {
     const r = await importBatch(d, scope, {
       kind,
       communityId: demo.id,
