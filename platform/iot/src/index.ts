@@ -37,3 +37,6 @@ export * from './rules/warehouse.ts';
 export * from './testing.ts';
 export * from './warehouse/energy.ts';
 export * from './warehouse/energy-catalog.ts';
+export * from './warehouse/facts.ts';
+export * from './warehouse/parcels.ts';
+export * from './warehouse/queries.ts';

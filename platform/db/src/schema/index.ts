@@ -7,6 +7,7 @@ export * from './esign.ts';
 export * from './events.ts';
 export * from './identity.ts';
 export * from './iot.ts';
+export * from './iot-warehouse.ts';
 export * from './market.ts';
 export * from './message.ts';
 export * from './payment.ts';

@@ -1,0 +1,358 @@
+// The IoT warehouse's records (DB33 7.2.2.2.3 货物, 7.2.2.5.4 垃圾回收, 7.2.2.4.3 生命体征) from the sensors of 6.2.1.3,
+// 6.2.4.3 and 6.2.3.3: one consumer turns device events into facts once, pairs a locker's deposits and pickups in any
+// order, and the statistics count Shanghai days within row-level security.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { Subscription } from '@shequ/bus';
+import { deviceProperties, queryRows, telemetryRollups, testEngines } from '@shequ/db';
+import { connectDevice, type DeviceClient } from '@shequ/device-sdk';
+import { standardThingModels } from '@shequ/schemas';
+import { sql } from 'drizzle-orm';
+import { createDevices } from '../registry/devices-service.ts';
+import { createProduct } from '../registry/products-service.ts';
+import { actor, iotFixture } from '../testing.ts';
+import { followWarehouse, type RecordedFact, recordWarehouseFact, warehouseDomains } from './facts.ts';
+import { listParcels, parcelStats } from './parcels.ts';
+import { garbageStats, getVitals, listFacts, listVitalMonitors } from './queries.ts';
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+/** Midnight of today in Asia/Shanghai (UTC+8, no daylight saving). */
+const shanghaiMidnight = () => new Date(Math.floor((Date.now() + 8 * HOUR) / DAY) * DAY - 8 * HOUR);
+const shanghaiDay = (d: Date) => new Date(d.getTime() + 8 * HOUR).toISOString().slice(0, 10);
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+for (const engine of testEngines()) {
+  describe(`IoT warehouse records (${engine})`, () => {
+    let f: Awaited<ReturnType<typeof iotFixture>>;
+    let domainOf: ReturnType<typeof warehouseDomains>;
+    let sub: Subscription | undefined;
+    const recorded: RecordedFact[] = [];
+    type Dev = { id: string; productKey: string; deviceName: string; deviceSecret: string };
+    let locker: Dev;
+    let locker2: Dev;
+    let bin: Dev;
+    let monitor: Dev;
+    const other = { kind: 'communities' as const, ids: ['00000000-0000-4000-8000-000000000000'] };
+
+    const ev = (
+      d: Dev,
+      event: string,
+      value: Record<string, unknown> | null,
+      time: Date,
+      messageId = randomUUID(),
+    ) => ({
+      productKey: d.productKey,
+      deviceName: d.deviceName,
+      deviceId: d.id,
+      messageId,
+      event,
+      value,
+      time: time.getTime(),
+    });
+    const rec = (e: unknown) => recordWarehouseFact(f.database.db, domainOf, f.communityId, e);
+
+    before(async () => {
+      f = await iotFixture(engine);
+      const models = standardThingModels();
+      const make = async (model: string, name: string, names: string[]) => {
+        const p = await createProduct(f.iot.deps, f.scope, f.communityId, { name, thingModel: models[model] }, actor);
+        return createDevices(
+          f.iot.deps,
+          f.scope,
+          p.productKey,
+          names.map((deviceName) => ({ deviceName })),
+          actor,
+        );
+      };
+      [locker, locker2] = await make('parcel-locker', '快递柜', ['locker-a', 'locker-b']);
+      [bin] = await make('garbage-bin', '垃圾桶', ['bin-kitchen']);
+      [monitor] = await make('elderly-vital-monitor', '体征监测仪', ['vital-101']);
+      domainOf = warehouseDomains(f.database.db);
+      sub = await followWarehouse(f.bus, f.database.db, {
+        durable: 'warehouse-test',
+        onRecorded: (r) => recorded.push(r),
+      });
+    });
+    after(async () => {
+      await sub?.stop();
+      await f?.close();
+    });
+
+    test('a pickup closes the open deposit of its locker cell; a redelivered event records nothing twice', async () => {
+      const t0 = new Date(Date.now() - 5 * HOUR);
+      const dep = ev(locker, 'deposit', { cell: 'A01', trackingNo: 'SF1001', carrier: '顺丰' }, t0);
+      assert.equal((await rec(dep)).recorded, true);
+      assert.deepEqual(await rec(dep), { recorded: false, reason: 'duplicate' }, 'same device and message id');
+      const pick = ev(locker, 'pickup', { cell: 'A01', dwellMinutes: 1 }, new Date(t0.getTime() + 90 * 60_000));
+      assert.equal((await rec(pick)).recorded, true);
+      assert.equal((await rec(pick)).recorded, false);
+      const { items } = await listParcels(f.database.db, f.scope, f.communityId, { trackingNo: 'SF1001' });
+      assert.equal(items.length, 1);
+      assert.equal(items[0].cell, 'A01');
+      assert.equal(items[0].carrier, '顺丰');
+      assert.equal(items[0].deviceName, 'locker-a');
+      assert.equal(items[0].depositedAt, t0.toISOString());
+      assert.equal(items[0].dwellMinutes, 90, 'dwell from the two times, not the device figure');
+      assert.equal(items[0].waiting, false);
+      const [{ n }] = await queryRows<{ n: number }>(
+        f.database.db,
+        sql`select count(*)::int as n from iot.warehouse_facts where device_id = ${locker.id}`,
+      );
+      assert.equal(n, 2);
+    });
+
+    test('a pickup that arrives before its deposit is kept and the late deposit completes it', async () => {
+      const t = new Date(Date.now() - 3 * HOUR);
+      await rec(ev(locker, 'pickup', { cell: 'B02', dwellMinutes: 30 }, t));
+      let { items } = await listParcels(f.database.db, f.scope, f.communityId, { deviceId: locker.id });
+      const orphan = items.find((p) => p.cell === 'B02');
+      assert.ok(orphan, 'the early pickup is not lost');
+      assert.equal(orphan.depositedAt, null);
+      assert.equal(orphan.dwellMinutes, 30, "the locker's own dwell until the deposit is known");
+      await rec(
+        ev(
+          locker,
+          'deposit',
+          { cell: 'B02', trackingNo: 'YT2002', carrier: '圆通' },
+          new Date(t.getTime() - 45 * 60_000),
+        ),
+      );
+      ({ items } = await listParcels(f.database.db, f.scope, f.communityId, { deviceId: locker.id }));
+      const b02 = items.filter((p) => p.cell === 'B02');
+      assert.equal(b02.length, 1, 'one parcel, not an open deposit beside a lone pickup');
+      assert.equal(b02[0].trackingNo, 'YT2002');
+      assert.equal(b02[0].pickedUpAt, t.toISOString());
+      assert.equal(b02[0].dwellMinutes, 45);
+      // Two deposits in one cell, then the pickup: it closes the one in the cell at that time (the latest).
+      const d1 = new Date(Date.now() - 10 * HOUR);
+      await rec(ev(locker, 'deposit', { cell: 'C03', trackingNo: 'OLD', carrier: '中通' }, d1));
+      await rec(
+        ev(locker, 'deposit', { cell: 'C03', trackingNo: 'NEW', carrier: '中通' }, new Date(d1.getTime() + HOUR)),
+      );
+      await rec(ev(locker, 'pickup', { cell: 'C03' }, new Date(d1.getTime() + 2 * HOUR)));
+      ({ items } = await listParcels(f.database.db, f.scope, f.communityId, { deviceId: locker.id, status: 'picked' }));
+      assert.ok(items.some((p) => p.trackingNo === 'NEW'));
+      assert.ok(!items.some((p) => p.trackingNo === 'OLD'));
+    });
+
+    test('parcel statistics: Shanghai days, per locker and carrier, waiting, overdue, mean dwell; keyset pages', async () => {
+      const midnight = shanghaiMidnight();
+      const lateYesterday = new Date(midnight.getTime() - 30 * 60_000);
+      const earlyToday = new Date(midnight.getTime() + 10 * 60_000);
+      await rec(ev(locker2, 'deposit', { cell: '01', trackingNo: 'JD1', carrier: '京东' }, lateYesterday));
+      await rec(ev(locker2, 'deposit', { cell: '02', trackingNo: 'JD2', carrier: '京东' }, earlyToday));
+      await rec(ev(locker2, 'overdue', { cell: '01', dwellHours: 49 }, new Date(lateYesterday.getTime() + 60_000)));
+      await rec(
+        ev(locker2, 'deposit', { cell: '03', trackingNo: 'EMS3', carrier: 'EMS' }, new Date(Date.now() - 3 * DAY)),
+      );
+      const s = await parcelStats(f.database.db, f.scope, f.communityId, {
+        from: new Date(midnight.getTime() - DAY),
+        to: new Date(midnight.getTime() + DAY),
+      });
+      const dayOf = (d: string) => s.days.find((x) => x.day === d);
+      assert.equal(dayOf(shanghaiDay(lateYesterday))?.deposits !== undefined, true);
+      assert.notEqual(shanghaiDay(lateYesterday), shanghaiDay(earlyToday), '23:30 and 00:10 are two Shanghai days');
+      const l2 = s.lockers.find((l) => l.deviceName === 'locker-b');
+      assert.equal(l2?.deposits, 2, 'two deposits of locker-b in the range (the one 3 days ago is outside)');
+      assert.equal(l2?.waiting, 3);
+      assert.equal(s.carriers.find((c) => c.carrier === '京东')?.deposits, 2);
+      assert.equal(s.waiting, 4, 'JD1, JD2, EMS3 and the older C03 deposit still wait');
+      assert.equal(s.overdue, 2, 'the reported overdue one and the one waiting past 48 hours');
+      assert.ok(s.meanDwellMinutes !== null);
+      const p1 = await listParcels(f.database.db, f.scope, f.communityId, {}, { limit: 2 });
+      assert.equal(p1.items.length, 2);
+      assert.ok(p1.nextCursor);
+      const p2 = await listParcels(f.database.db, f.scope, f.communityId, {}, { limit: 200, cursor: p1.nextCursor });
+      const all = await listParcels(f.database.db, f.scope, f.communityId, {}, { limit: 200 });
+      assert.equal(p1.items.length + p2.items.length, all.items.length);
+      assert.equal(new Set([...p1.items, ...p2.items].map((p) => p.id)).size, all.items.length);
+      const overdue = await listParcels(f.database.db, f.scope, f.communityId, { status: 'overdue' });
+      assert.deepEqual(overdue.items.map((p) => p.trackingNo).sort(), ['EMS3', 'JD1']);
+    });
+
+    test('garbage drops and collections per Shanghai day, category and bin, with the correct-sort rate', async () => {
+      await f.database.db.insert(deviceProperties).values([
+        {
+          deviceId: bin.id,
+          communityId: f.communityId,
+          identifier: 'category',
+          value: 2,
+          time: new Date().toISOString(),
+        },
+        {
+          deviceId: bin.id,
+          communityId: f.communityId,
+          identifier: 'fillLevel',
+          value: 40,
+          time: new Date().toISOString(),
+        },
+      ]);
+      const midnight = shanghaiMidnight();
+      const y = new Date(midnight.getTime() - 20 * 60_000);
+      const t = new Date(midnight.getTime() + 20 * 60_000);
+      const drop1 = ev(bin, 'drop', { personRef: 'R-1', weight: 1.5, correct: true }, y);
+      await rec(drop1);
+      await rec(drop1);
+      await rec(ev(bin, 'drop', { personRef: 'R-2', weight: '0.5', correct: 0 }, t));
+      await rec(ev(bin, 'drop', { weight: 2, correct: 1 }, t));
+      await rec(ev(bin, 'collected', { weight: 30.25, fillLevelBefore: 90 }, t));
+      const s = await garbageStats(f.database.db, f.scope, f.communityId, {
+        from: new Date(midnight.getTime() - DAY),
+        to: new Date(midnight.getTime() + DAY),
+      });
+      assert.equal(s.droppedKg, 4);
+      assert.equal(s.drops, 3, 'the redelivered drop counts once');
+      assert.equal(s.correctRate, 0.667);
+      assert.equal(s.collectedKg, 30.25);
+      assert.deepEqual(
+        s.days.map((d) => [d.day, d.category, d.droppedKg, d.collectedKg]),
+        [
+          [shanghaiDay(y), '2', 1.5, 0],
+          [shanghaiDay(t), '2', 2.5, 30.25],
+        ],
+      );
+      assert.deepEqual(s.categories, [
+        { category: '2', droppedKg: 4, drops: 3, correctRate: 0.667, collectedKg: 30.25 },
+      ]);
+      assert.equal(s.bins[0].deviceName, 'bin-kitchen');
+      assert.equal(s.bins[0].fillLevel, 40);
+      const drops = await listFacts(f.database.db, f.scope, f.communityId, 'garbage', { event: 'drop' });
+      assert.deepEqual(drops.items.map((d) => d.ref).sort(), ['R-1', 'R-2', null].sort());
+      assert.ok(drops.items.some((d) => d.ref === 'R-1' && d.flag === true && d.category === '2'));
+    });
+
+    test('vital signs: latest values, abnormal events with their kind in Chinese, daily heart rate from roll-ups', async () => {
+      const now = new Date();
+      await f.database.db.insert(deviceProperties).values([
+        {
+          deviceId: monitor.id,
+          communityId: f.communityId,
+          identifier: 'heartRate',
+          value: 72,
+          time: now.toISOString(),
+        },
+        { deviceId: monitor.id, communityId: f.communityId, identifier: 'inBed', value: true, time: now.toISOString() },
+      ]);
+      await f.database.db.insert(telemetryRollups).values({
+        communityId: f.communityId,
+        deviceId: monitor.id,
+        identifier: 'heartRate',
+        grain: 'day',
+        bucket: shanghaiMidnight().toISOString(),
+        n: 4,
+        sum: 300,
+        min: 60,
+        max: 90,
+      });
+      assert.equal((await rec(ev(monitor, 'abnormal', { kind: 0, value: 128 }, now))).recorded, true);
+      await rec(ev(monitor, 'sos', { location: '卧室' }, new Date(now.getTime() + 1000)));
+      await rec(ev(monitor, 'fall', { confidence: 0.93 }, new Date(now.getTime() + 2000)));
+      const v = await getVitals(f.database.db, f.scope, f.communityId, monitor.id);
+      assert.equal(v.latest.heartRate?.value, 72);
+      assert.equal(v.latest.inBed?.value, true);
+      assert.deepEqual(
+        v.events.map((e) => [e.event, e.label ?? e.ref ?? e.amount]),
+        [
+          ['fall', 0.93],
+          ['sos', '卧室'],
+          ['abnormal', '心率过高'],
+        ],
+      );
+      assert.deepEqual(v.daily, [{ day: shanghaiDay(new Date()), heartRate: { min: 60, max: 90, avg: 75 } }]);
+      const list = await listVitalMonitors(f.database.db, f.scope, f.communityId);
+      assert.deepEqual(
+        list.map((m) => [m.deviceName, m.alerts24h]),
+        [['vital-101', 3]],
+      );
+      await assert.rejects(getVitals(f.database.db, f.scope, f.communityId, bin.id), /vital-signs monitor/);
+    });
+
+    test('row-level security: another community sees no warehouse records', async () => {
+      const range = { from: new Date(Date.now() - 7 * DAY), to: new Date(Date.now() + DAY) };
+      assert.equal((await listParcels(f.database.db, other, f.communityId)).items.length, 0);
+      assert.equal((await parcelStats(f.database.db, other, f.communityId, range)).waiting, 0);
+      assert.equal((await garbageStats(f.database.db, other, f.communityId, range)).drops, 0);
+      assert.equal((await listFacts(f.database.db, other, f.communityId, 'vitals')).items.length, 0);
+      assert.deepEqual(await listVitalMonitors(f.database.db, other, f.communityId), []);
+      // Even without a community filter, the scoped role reads no row of another community.
+      const { withScope } = await import('@shequ/db');
+      const [{ n }] = await withScope(f.database.db, other, (tx) =>
+        queryRows<{ n: number }>(
+          tx,
+          sql`select (select count(*) from iot.parcels) + (select count(*) from iot.warehouse_facts) as n`,
+        ),
+      );
+      assert.equal(Number(n), 0);
+    });
+
+    test('bad payloads and other products record nothing', async () => {
+      const t = new Date();
+      assert.deepEqual(await rec(ev(locker, 'deposit', { trackingNo: 'X' }, t)), {
+        recorded: false,
+        reason: 'invalid',
+      });
+      assert.deepEqual(await rec(ev(bin, 'drop', { weight: 'heavy' }, t)), { recorded: false, reason: 'invalid' });
+      assert.deepEqual(await rec(ev(bin, 'drop', { weight: -1 }, t)), { recorded: false, reason: 'invalid' });
+      assert.deepEqual(await rec({ ...ev(locker, 'deposit', { cell: '9' }, t), deviceId: 'nope' }), {
+        recorded: false,
+        reason: 'invalid',
+      });
+      assert.deepEqual(await rec('not an object'), { recorded: false, reason: 'invalid' });
+      assert.deepEqual(await rec(ev(locker, 'doorOpen', { cell: '9' }, t)), {
+        recorded: false,
+        reason: 'not-warehouse',
+      });
+      const meter = f.devices[0];
+      assert.deepEqual(await rec(ev({ ...meter, deviceSecret: '' }, 'pass', {}, t)), {
+        recorded: false,
+        reason: 'not-warehouse',
+      });
+    });
+
+    test('a real MQTT locker and bin report through the gateway and their events end in the records', async () => {
+      const url = `mqtt://127.0.0.1:${f.port}`;
+      const devs: DeviceClient[] = [];
+      try {
+        const l = await connectDevice({ url, device: locker });
+        devs.push(l);
+        const b = await connectDevice({ url, device: bin });
+        devs.push(b);
+        const t = Date.now();
+        assert.equal(
+          (await l.postEvent('deposit', { cell: 'M01', trackingNo: 'MQTT-1', carrier: '邮政' }, t - 60_000)).code,
+          200,
+        );
+        assert.equal((await l.postEvent('pickup', { cell: 'M01', dwellMinutes: 1 }, t)).code, 200);
+        assert.equal((await b.postEvent('drop', { personRef: 'R-MQTT', weight: 3.2, correct: true }, t)).code, 200);
+        const parcel = await until('the MQTT parcel', async () => {
+          const { items } = await listParcels(f.database.db, f.scope, f.communityId, { trackingNo: 'MQTT-1' });
+          return items[0]?.pickedUpAt ? items[0] : undefined;
+        });
+        assert.equal(parcel.dwellMinutes, 1);
+        assert.equal(parcel.carrier, '邮政');
+        const drop = await until('the MQTT drop', async () => {
+          const { items } = await listFacts(f.database.db, f.scope, f.communityId, 'garbage', { event: 'drop' });
+          return items.find((d) => d.ref === 'R-MQTT');
+        });
+        assert.equal(drop.amount, 3.2);
+        assert.ok(
+          recorded.some((r) => r.recorded && r.domain === 'parcel'),
+          'recorded by the bus consumer',
+        );
+      } finally {
+        await Promise.all(devs.map((d) => d.close()));
+      }
+    });
+  });
+}
