@@ -24,6 +24,7 @@ import {
 import {
   CoapIngest,
   followDeviceLifecycle,
+  followWarehouse,
   HttpIngest,
   IotEngine,
   RuleEngine,
@@ -237,6 +238,7 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     | {
         alarms: { stop(): Promise<void> };
         passes: { stop(): Promise<void> };
+        warehouse: { stop(): Promise<void> };
         earnings: { stop(): Promise<void> };
         sla: { stop(): Promise<void> };
       }
@@ -250,6 +252,8 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
       passes: await followGatePasses(platform.bus, platform.database, platform.crypto, {
         onCommit: () => platform.relay.kick(),
       }),
+      // The IoT warehouse's records (7.2.2): locker parcels, garbage drops and collections, vital-sign events.
+      warehouse: await followWarehouse(platform.bus, platform.database.db),
       // 积分规则: activity check-ins and closed reports pay points or time-bank minutes.
       earnings: await followEarnings(platform.bus, platform.database, { onCommit: () => platform.relay.kick() }),
       sla: startSlaPoller(platform.database, {
@@ -381,6 +385,7 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     await killListener?.stop();
     await eventLoop?.alarms.stop();
     await eventLoop?.passes.stop();
+    await eventLoop?.warehouse.stop();
     await eventLoop?.earnings.stop();
     await eventLoop?.sla.stop();
     await plugins?.close();

@@ -30,6 +30,7 @@ import { engineOf, productFor } from '../iot-access.ts';
 import { authedProcedure, type Context, router } from '../trpc.ts';
 import { iotEnergyRouter } from './iot-energy.ts';
 import { iotRulesRouter } from './iot-rules.ts';
+import { iotWarehouseRouter } from './iot-warehouse.ts';
 
 const community = z.object({ community: z.string().trim().min(1).max(64) });
 const productKey = z
@@ -51,6 +52,7 @@ const deps = (ctx: Pick<Context, 'platform'>) => ({ db: ctx.platform.database.db
 export const iotRouter = router({
   rules: iotRulesRouter,
   energy: iotEnergyRouter,
+  warehouse: iotWarehouseRouter,
   products: router({
     /** The standard thing models of DB33 6.2 (smoke detector, people gate, meters, …) to start a product from. */
     standardModels: authedProcedure.query(() =>

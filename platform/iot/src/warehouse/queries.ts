@@ -291,11 +291,12 @@ export async function getVitals(
       const v = r.value === true || r.value === 1 || r.value === '1';
       if (changes.at(-1)?.inBed !== v) changes.push({ inBed: v, at: new Date(r.time).toISOString() });
     }
-    const daily = new Map<string, Record<string, { min: number; max: number; avg: number }>>();
+    type DayStat = { min: number; max: number; avg: number };
+    const daily = new Map<string, Partial<Record<'heartRate' | 'respiration' | 'spo2', DayStat>>>();
     for (const r of rollups) {
       const day = new Date(r.bucket).toLocaleDateString('sv-SE', { timeZone: communityZone });
       const row = daily.get(day) ?? {};
-      row[r.identifier] = { min: r.min, max: r.max, avg: Math.round((r.sum / r.n) * 10) / 10 };
+      row[r.identifier as 'heartRate'] = { min: r.min, max: r.max, avg: Math.round((r.sum / r.n) * 10) / 10 };
       daily.set(day, row);
     }
     return {
@@ -308,7 +309,9 @@ export async function getVitals(
       },
       latest: latestOf(props),
       events: events.map(factView),
-      daily: [...daily].map(([day, v]) => ({ day, ...v })),
+      daily: [...daily].map(([day, v]) => ({ day, ...v })) as ({ day: string } & Partial<
+        Record<'heartRate' | 'respiration' | 'spo2', DayStat>
+      >)[],
       inBedChanges: changes.reverse().slice(0, 50),
     };
   });

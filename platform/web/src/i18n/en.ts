@@ -18,6 +18,7 @@ import { placesEn } from './places-en';
 import { pointsEn } from './points-en';
 import { rolloutEn } from './rollout-en';
 import { vehiclesEn } from './vehicles-en';
+import { warehouseEn } from './warehouse-en';
 import type { Messages } from './zh-CN';
 
 export const en: Messages = {
@@ -29,6 +30,7 @@ export const en: Messages = {
   ...householdEn,
   ...housesEn,
   ...vehiclesEn,
+  ...warehouseEn,
   ...placesEn,
   ...iotEn,
   ...paymentEn,

@@ -21,6 +21,7 @@ import { placesZhCN } from './places-zh-CN';
 import { pointsZhCN } from './points-zh-CN';
 import { rolloutZhCN } from './rollout-zh-CN';
 import { vehiclesZhCN } from './vehicles-zh-CN';
+import { warehouseZhCN } from './warehouse-zh-CN';
 
 export const zhCN = {
   ...accessZhCN,
@@ -43,6 +44,7 @@ export const zhCN = {
   ...mergesZhCN,
   ...esignZhCN,
   ...energyZhCN,
+  ...warehouseZhCN,
   'app.name': '社区',
   'app.fullName': '社区 · 未来社区数字化平台',
   'lang.switch': '语言',

@@ -1,0 +1,126 @@
+import {
+  communityScope,
+  garbageStats,
+  getVitals,
+  listFacts,
+  listParcels,
+  listVitalMonitors,
+  parcelStats,
+} from '@shequ/iot';
+import { z } from 'zod';
+import { communityFor } from '../community.ts';
+import { authedProcedure, router } from '../trpc.ts';
+
+const community = z.object({ community: z.string().trim().min(1).max(64) });
+const iso = z.iso.datetime({ offset: true });
+const page = { cursor: z.string().max(200).optional(), limit: z.number().int().min(1).max(200).optional() };
+const DAY = 86_400_000;
+
+/** A statistics range: at most 92 days; by default the last 7 days to now. */
+const range = community
+  .extend({ from: iso.optional(), to: iso.optional() })
+  .refine((r) => !r.from || !r.to || new Date(r.from) < new Date(r.to), { message: 'from must be before to' })
+  .refine((r) => !r.from || !r.to || new Date(r.to).getTime() - new Date(r.from).getTime() <= 92 * DAY, {
+    message: 'at most 92 days',
+  });
+const rangeOf = (r: { from?: string; to?: string }) => {
+  const to = r.to ? new Date(r.to) : new Date(Date.now() + 60_000);
+  return { from: r.from ? new Date(r.from) : new Date(to.getTime() - 7 * DAY), to };
+};
+const db = (ctx: { platform: { database: { db: Parameters<typeof listParcels>[0] } } }) => ctx.platform.database.db;
+
+/**
+ * The IoT warehouse's records (DB33 7.2.2): 货物 (parcels of the lockers), 垃圾回收 (drops and collections) and
+ * 生命体征 (vital-signs monitors). Government roles read the statistics only; vital signs are personal health data
+ * for the community's own staff.
+ */
+export const iotWarehouseRouter = router({
+  parcels: router({
+    list: authedProcedure
+      .input(
+        community.extend({
+          deviceId: z.uuid().optional(),
+          status: z.enum(['waiting', 'picked', 'overdue']).optional(),
+          trackingNo: z.string().trim().min(1).max(64).optional(),
+          from: iso.optional(),
+          to: iso.optional(),
+          ...page,
+        }),
+      )
+      .query(async ({ ctx, input }) => {
+        const c = await communityFor(ctx, input.community, 'iot.warehouse.read');
+        const { cursor, limit, from, to, community: _, ...f } = input;
+        return listParcels(
+          db(ctx),
+          communityScope(c.id),
+          c.id,
+          { ...f, from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined },
+          { cursor, limit },
+        );
+      }),
+    stats: authedProcedure.input(range).query(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'iot.warehouse.stats');
+      return parcelStats(db(ctx), communityScope(c.id), c.id, rangeOf(input));
+    }),
+  }),
+  garbage: router({
+    stats: authedProcedure.input(range).query(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'iot.warehouse.stats');
+      return garbageStats(db(ctx), communityScope(c.id), c.id, rangeOf(input));
+    }),
+    /** Drops (投放) and collections (清运), newest first. */
+    list: authedProcedure
+      .input(
+        community.extend({
+          event: z.enum(['drop', 'collected', 'full']).optional(),
+          deviceId: z.uuid().optional(),
+          category: z
+            .string()
+            .regex(/^\d{1,2}$/)
+            .optional(),
+          from: iso.optional(),
+          to: iso.optional(),
+          ...page,
+        }),
+      )
+      .query(async ({ ctx, input }) => {
+        const c = await communityFor(ctx, input.community, 'iot.warehouse.read');
+        const { cursor, limit, from, to, community: _, ...f } = input;
+        return listFacts(
+          db(ctx),
+          communityScope(c.id),
+          c.id,
+          'garbage',
+          { ...f, from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined },
+          { cursor, limit },
+        );
+      }),
+  }),
+  vitals: router({
+    /** The monitors with their latest vitals and alerts of the last 24 hours. */
+    list: authedProcedure.input(community).query(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'iot.warehouse.vitals');
+      return listVitalMonitors(db(ctx), communityScope(c.id), c.id);
+    }),
+    get: authedProcedure
+      .input(community.extend({ deviceId: z.uuid(), days: z.number().int().min(1).max(90).optional() }))
+      .query(async ({ ctx, input }) => {
+        const c = await communityFor(ctx, input.community, 'iot.warehouse.vitals');
+        return getVitals(db(ctx), communityScope(c.id), c.id, input.deviceId, { days: input.days });
+      }),
+    /** Abnormal / SOS / fall events of the community (or one monitor), newest first. */
+    events: authedProcedure
+      .input(
+        community.extend({
+          event: z.enum(['abnormal', 'sos', 'fall']).optional(),
+          deviceId: z.uuid().optional(),
+          ...page,
+        }),
+      )
+      .query(async ({ ctx, input }) => {
+        const c = await communityFor(ctx, input.community, 'iot.warehouse.vitals');
+        const { cursor, limit, community: _, ...f } = input;
+        return listFacts(db(ctx), communityScope(c.id), c.id, 'vitals', f, { cursor, limit });
+      }),
+  }),
+});
