@@ -320,7 +320,7 @@ for (const engine of testEngines()) {
       });
     });
 
-    test('a real MQTT locker and bin report through the gateway and their events end in the records', async () => {
+    test('a real MQTT locker, bin and vital-signs monitor report through the gateway and their events end in the records', async () => {
       const url = `mqtt://127.0.0.1:${f.port}`;
       const devs: DeviceClient[] = [];
       try {
@@ -328,6 +328,8 @@ for (const engine of testEngines()) {
         devs.push(l);
         const b = await connectDevice({ url, device: bin });
         devs.push(b);
+        const m = await connectDevice({ url, device: monitor });
+        devs.push(m);
         const t = Date.now();
         assert.equal(
           (await l.postEvent('deposit', { cell: 'M01', trackingNo: 'MQTT-1', carrier: '邮政' }, t - 60_000)).code,
@@ -346,6 +348,15 @@ for (const engine of testEngines()) {
           return items.find((d) => d.ref === 'R-MQTT');
         });
         assert.equal(drop.amount, 3.2);
+        // The monitor's vitals and activity (inBed) and its SOS with the location end in its vital-signs view.
+        assert.equal((await m.postProperties({ heartRate: 66, inBed: false, spo2: 97 })).code, 200);
+        assert.equal((await m.postEvent('sos', { location: '客厅' }, t)).code, 200);
+        const v = await until('the MQTT vitals', async () => {
+          const r = await getVitals(f.database.db, f.scope, f.communityId, monitor.id);
+          return r.latest.heartRate?.value === 66 && r.events.some((e) => e.ref === '客厅') ? r : undefined;
+        });
+        assert.equal(v.latest.inBed?.value, false);
+        assert.equal(v.latest.spo2?.value, 97);
         assert.ok(
           recorded.some((r) => r.recorded && r.domain === 'parcel'),
           'recorded by the bus consumer',

@@ -26,14 +26,16 @@ export function GarbageTab({ community }: { community: string }) {
     <Space direction="vertical" size="large" style={{ width: '100%' }}>
       <Typography.Text type="secondary">{t('warehouse.range.hint')}</Typography.Text>
       <Space size="large" wrap data-testid="garbage-stats">
-        <Statistic title={t('warehouse.garbage.dropped')} value={s?.droppedKg ?? 0} data-testid="garbage-dropped" />
-        <Statistic title={t('warehouse.garbage.drops')} value={s?.drops ?? 0} data-testid="garbage-drops" />
+        <div data-testid="garbage-dropped">
+          <Statistic title={t('warehouse.garbage.dropped')} value={s?.droppedKg ?? 0} />
+        </div>
+        <div data-testid="garbage-drops">
+          <Statistic title={t('warehouse.garbage.drops')} value={s?.drops ?? 0} />
+        </div>
         <Statistic title={t('warehouse.garbage.correctRate')} value={percent(s?.correctRate ?? null)} />
-        <Statistic
-          title={t('warehouse.garbage.collected')}
-          value={s?.collectedKg ?? 0}
-          data-testid="garbage-collected"
-        />
+        <div data-testid="garbage-collected">
+          <Statistic title={t('warehouse.garbage.collected')} value={s?.collectedKg ?? 0} />
+        </div>
       </Space>
       <Row gutter={16}>
         <Col xs={24} md={12}>

@@ -23,10 +23,18 @@ export function ParcelsTab({ community }: { community: string }) {
     <Space direction="vertical" size="large" style={{ width: '100%' }}>
       <Typography.Text type="secondary">{t('warehouse.range.hint')}</Typography.Text>
       <Space size="large" wrap data-testid="parcel-stats">
-        <Statistic title={t('warehouse.parcels.deposits')} value={s?.deposits ?? 0} data-testid="parcel-deposits" />
-        <Statistic title={t('warehouse.parcels.pickups')} value={s?.pickups ?? 0} data-testid="parcel-pickups" />
-        <Statistic title={t('warehouse.parcels.waiting')} value={s?.waiting ?? 0} data-testid="parcel-waiting" />
-        <Statistic title={t('warehouse.parcels.overdue')} value={s?.overdue ?? 0} data-testid="parcel-overdue" />
+        <div data-testid="parcel-deposits">
+          <Statistic title={t('warehouse.parcels.deposits')} value={s?.deposits ?? 0} />
+        </div>
+        <div data-testid="parcel-pickups">
+          <Statistic title={t('warehouse.parcels.pickups')} value={s?.pickups ?? 0} />
+        </div>
+        <div data-testid="parcel-waiting">
+          <Statistic title={t('warehouse.parcels.waiting')} value={s?.waiting ?? 0} />
+        </div>
+        <div data-testid="parcel-overdue">
+          <Statistic title={t('warehouse.parcels.overdue')} value={s?.overdue ?? 0} />
+        </div>
         <Statistic title={t('warehouse.parcels.meanDwell')} value={s?.meanDwellMinutes ?? '—'} />
       </Space>
       <Row gutter={16}>

@@ -1,0 +1,122 @@
+// 物联数据仓 end to end (DB33 7.2.2.2.3 货物, 7.2.2.5.4 垃圾回收): a parcel locker and a garbage bin of the demo
+// community report through the MQTT gateway as real devices (the device SDK, Alink signing): two parcels deposited,
+// one picked up, a drop and a collection. The warehouse consumer records them, and the operator sees the parcel and
+// garbage figures and rows on /console/warehouse.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { connectDevice, type DeviceClient } from '@shequ/device-sdk';
+import { standardThingModels } from '@shequ/schemas';
+import type { Page } from 'playwright-core';
+import { openMenu } from '../base-data/console-steps.ts';
+import { type AdminApi, adminApi } from '../support/admin-api.ts';
+import { type RunningPlatform, startPlatform } from '../support/platform.ts';
+import { signIn } from '../support/sign-in.ts';
+
+const COMMUNITY = 'demo';
+let platform: RunningPlatform;
+let admin: AdminApi;
+
+before(
+  async () => {
+    platform = await startPlatform();
+    admin = adminApi(platform);
+  },
+  { timeout: 240_000 },
+);
+
+after(async () => {
+  await platform?.stop();
+});
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Registers a product from a standard model and one device of it; answers the device's credentials. */
+async function register(model: string, name: string, deviceName: string) {
+  const p = await admin.mutate<{ productKey: string }>('iot.products.create', {
+    community: COMMUNITY,
+    name,
+    thingModel: standardThingModels()[model],
+  });
+  const d = await admin.mutate<{ deviceSecret: string }>('iot.devices.create', {
+    productKey: p.productKey,
+    deviceName,
+  });
+  return { productKey: p.productKey, deviceName, deviceSecret: d.deviceSecret };
+}
+
+/** Waits until a stat card shows the value (antd renders it in .ant-statistic-content). */
+async function statShows(page: Page, testId: string, value: string) {
+  // A string expression: the e2e code is type-checked without the DOM library.
+  await page.waitForFunction(
+    `document.querySelector('[data-testid="${testId}"] .ant-statistic-content')?.textContent?.trim() === ${JSON.stringify(value)}`,
+    undefined,
+    { timeout: 30_000 },
+  );
+}
+
+test('devices report parcels and garbage; the operator sees the figures on the IoT warehouse page', async () => {
+  assert.ok(platform.mqttPort, 'the platform runs its MQTT gateway');
+  const locker = await register('parcel-locker', '1号快递柜', 'locker-e2e-1');
+  const bin = await register('garbage-bin', '厨余垃圾桶', 'bin-e2e-1');
+  const url = `mqtt://127.0.0.1:${platform.mqttPort}`;
+  const devices: DeviceClient[] = [];
+  try {
+    const l = await connectDevice({ url, device: locker, timestamp: true });
+    devices.push(l);
+    const b = await connectDevice({ url, device: bin, timestamp: true });
+    devices.push(b);
+    const now = Date.now();
+    const ok = async (p: Promise<{ code: number }>) => assert.equal((await p).code, 200);
+    await ok(b.postProperties({ category: 2, fillLevel: 35 }));
+    await ok(l.postEvent('deposit', { cell: 'A01', trackingNo: 'SF-E2E-1', carrier: '顺丰' }, now - 40 * 60_000));
+    await ok(l.postEvent('deposit', { cell: 'A02', trackingNo: 'YT-E2E-2', carrier: '圆通' }, now - 30 * 60_000));
+    await ok(l.postEvent('pickup', { cell: 'A01', dwellMinutes: 40 }, now - 60_000));
+    await ok(b.postEvent('drop', { personRef: 'R-E2E', weight: 1.25, correct: true }, now - 20_000));
+    await ok(b.postEvent('collected', { weight: 12.5, fillLevelBefore: 80 }, now - 10_000));
+    // The consumer is asynchronous: wait until the records are there before looking.
+    await until('the parcel figures', async () => {
+      const s = await admin.query<{ waiting: number; pickups: number }>('iot.warehouse.parcels.stats', {
+        community: COMMUNITY,
+      });
+      return s.waiting === 1 && s.pickups === 1;
+    });
+    await until('the garbage figures', async () => {
+      const s = await admin.query<{ collectedKg: number }>('iot.warehouse.garbage.stats', { community: COMMUNITY });
+      return s.collectedKg === 12.5;
+    });
+  } finally {
+    await Promise.all(devices.map((d) => d.close()));
+  }
+
+  const { session, page } = await signIn(platform, 'operator', /\/console$/);
+  try {
+    await openMenu(page, '物联数据仓', /\/console\/warehouse$/);
+    await statShows(page, 'parcel-deposits', '2');
+    await statShows(page, 'parcel-pickups', '1');
+    await statShows(page, 'parcel-waiting', '1');
+    const picked = page.locator('[data-testid="parcel-row"][data-tracking="SF-E2E-1"]');
+    await picked.getByText('已取件').waitFor();
+    await picked.getByText('40', { exact: true }).waitFor();
+    await page.locator('[data-testid="parcel-row"][data-tracking="YT-E2E-2"]').getByText('待取件').waitFor();
+    assert.ok(await page.getByText('1号快递柜').first().isVisible());
+
+    await page.getByTestId('warehouse-tab-garbage').click();
+    await statShows(page, 'garbage-dropped', '1.25');
+    await statShows(page, 'garbage-collected', '12.5');
+    await statShows(page, 'garbage-drops', '1');
+    const drop = page.locator('[data-testid="garbage-row"][data-event="drop"]');
+    await drop.getByText('R-E2E').waitFor();
+    await drop.getByText('厨余垃圾').waitFor();
+    await page.locator('[data-testid="garbage-row"][data-event="collected"]').getByText('清运').waitFor();
+  } finally {
+    await session.close();
+  }
+});
