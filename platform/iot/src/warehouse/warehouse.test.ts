@@ -11,6 +11,7 @@ import { standardThingModels } from '@shequ/schemas';
 import { sql } from 'drizzle-orm';
 import { createDevices } from '../registry/devices-service.ts';
 import { createProduct } from '../registry/products-service.ts';
+import { pruneTelemetry } from '../registry/telemetry-maintenance.ts';
 import { actor, iotFixture } from '../testing.ts';
 import { followWarehouse, type RecordedFact, recordWarehouseFact, warehouseDomains } from './facts.ts';
 import { listParcels, parcelStats } from './parcels.ts';
@@ -318,6 +319,20 @@ for (const engine of testEngines()) {
         recorded: false,
         reason: 'not-warehouse',
       });
+    });
+
+    test('the warehouse records are kept when raw telemetry is pruned', async () => {
+      const count = async () =>
+        (
+          await queryRows<{ n: number }>(
+            f.database.db,
+            sql`select (select count(*)::int from iot.parcels) + (select count(*)::int from iot.warehouse_facts) as n`,
+          )
+        )[0].n;
+      const before = await count();
+      assert.ok(before > 0);
+      await pruneTelemetry(f.database.db, 90, new Date(Date.now() + 400 * DAY));
+      assert.equal(await count(), before);
     });
 
     test('a real MQTT locker, bin and vital-signs monitor report through the gateway and their events end in the records', async () => {
