@@ -1,7 +1,8 @@
 // 货物 (DB33 7.2.2.2.3) from the parcel lockers (6.2.1.3): a deposit opens a parcel in a cell, the cell's pickup closes
 // it. Events may arrive out of order (a device buffers while offline, the bus redelivers): a pickup with no open
 // deposit at or before its time is kept as a parcel without deposit, and the deposit that arrives later completes
-// it (the earliest such pickup at or after the deposit). Per locker cell one advisory lock orders the pairing.
+// it (the earliest such pickup at or after the deposit); an overdue report that came before its deposit marks the
+// deposit when it arrives. Per locker cell one advisory lock orders the pairing.
 import { communityZone } from '@shequ/core';
 import { type DataScope, type Db, parcels, queryRows, type Tx, withScope } from '@shequ/db';
 import { and, desc, eq, gte, isNotNull, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
@@ -66,6 +67,13 @@ export async function pairParcel(tx: Tx, communityId: string, e: ParcelEvent) {
         depositFactId: e.factId,
       })
       .returning({ id: parcels.id });
+    // The locker's overdue report of this cell may have come first: it applies to the parcel waiting now.
+    await tx.execute(sql`
+      update iot.parcels set overdue = true
+       where id = ${row.id} and exists (
+         select 1 from iot.warehouse_facts f
+          where f.device_id = ${e.deviceId} and f.event = 'overdue' and f.cell = ${e.cell}
+            and f.at >= ${e.at.toISOString()}::timestamptz)`);
     return row.id;
   }
   // The parcel in the cell at that time: the latest open deposit at or before it.

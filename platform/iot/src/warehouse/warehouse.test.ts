@@ -143,6 +143,13 @@ for (const engine of testEngines()) {
       );
       await rec(ev(locker, 'pickup', { cell: 'C03' }, new Date(d1.getTime() + 2 * HOUR)));
       ({ items } = await listParcels(f.database.db, f.scope, f.communityId, { deviceId: locker.id, status: 'picked' }));
+      // An overdue report that arrives before its deposit marks the parcel once the deposit is there.
+      const d4 = new Date(Date.now() - 4 * HOUR);
+      await rec(ev(locker, 'overdue', { cell: 'D04', dwellHours: 50 }, new Date(d4.getTime() + HOUR)));
+      await rec(ev(locker, 'deposit', { cell: 'D04', trackingNo: 'LATE', carrier: '韵达' }, d4));
+      const late = await listParcels(f.database.db, f.scope, f.communityId, { trackingNo: 'LATE' });
+      assert.equal(late.items[0].overdue, true);
+      await rec(ev(locker, 'pickup', { cell: 'D04' }, new Date(d4.getTime() + 2 * HOUR)));
       assert.ok(items.some((p) => p.trackingNo === 'NEW'));
       assert.ok(!items.some((p) => p.trackingNo === 'OLD'));
     });
