@@ -87,6 +87,7 @@ export async function openPlatform(config: Config, opts: OpenOptions = {}): Prom
     const bus: Bus = config.natsUrl ? await NatsBus.connect(config.natsUrl) : new MemoryBus();
     closers.push(() => bus.close());
     const relay = new OutboxRelay(database, bus, {
+      retentionHours: config.outboxRetentionHours,
       onError: (err) => log.warn({ err }, 'outbox relay: publish failed, will retry'),
     });
     relay.start();
