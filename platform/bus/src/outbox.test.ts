@@ -69,15 +69,26 @@ if ((buses as readonly string[]).includes('nats')) {
       communityId: null,
       data: { n },
     });
+    const stream = `T${randomBytes(4).toString('hex')}`;
+    const prefix = `t${randomBytes(4).toString('hex')}.`;
     before(async () => {
-      bus = await NatsBus.connect(natsUrl, {
-        stream: `T${randomBytes(4).toString('hex')}`,
-        prefix: `t${randomBytes(4).toString('hex')}.`,
-      });
+      bus = await NatsBus.connect(natsUrl, { stream, prefix });
     });
     after(async () => {
       await bus.destroy();
       await bus.close();
+    });
+
+    test('the stream keeps events a week by default; a configured age applies when the stream exists already', async () => {
+      assert.equal(await bus.maxAgeSeconds(), 7 * 86_400);
+      const again = await NatsBus.connect(natsUrl, { stream, prefix, maxAgeSeconds: 3600 });
+      try {
+        assert.equal(await again.maxAgeSeconds(), 3600);
+      } finally {
+        await again.close();
+      }
+      // Back to the default for the tests that follow.
+      await (await NatsBus.connect(natsUrl, { stream, prefix })).close();
     });
 
     test('from "new" skips the history a first subscription would replay; a default durable gets it all', async () => {

@@ -20,6 +20,7 @@ test('outbox retention: 24 hours by default, 0 keeps everything, nonsense is ref
   assert.equal(loadConfig({}).outboxRetentionHours, 24);
   assert.equal(loadConfig({ SHEQU_OUTBOX_RETENTION_HOURS: '0' }).outboxRetentionHours, 0);
   assert.throws(() => loadConfig({ SHEQU_OUTBOX_RETENTION_HOURS: 'soon' }), /SHEQU_OUTBOX_RETENTION_HOURS/);
+  assert.equal(loadConfig({}).busRetentionHours, 168);
 });
 
 test('MQTT ports: SHEQU_MQTT_PORT, and TLS only with a certificate and key', () => {
