@@ -24,6 +24,8 @@ import {
 import {
   CoapIngest,
   followDeviceLifecycle,
+  followSituationClosures,
+  followSituations,
   HttpIngest,
   IotEngine,
   RuleEngine,
@@ -237,6 +239,8 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     | {
         alarms: { stop(): Promise<void> };
         passes: { stop(): Promise<void> };
+        situations: { stop(): Promise<void> };
+        situationClosures: { stop(): Promise<void> };
         earnings: { stop(): Promise<void> };
         sla: { stop(): Promise<void> };
       }
@@ -248,6 +252,15 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
       alarms: await followAlarms(platform.bus, platform.database, { onCommit: () => platform.relay.kick() }),
       // Gate passes become access records; an admitted visitor code queues the gate's open command.
       passes: await followGatePasses(platform.bus, platform.database, platform.crypto, {
+        onCommit: () => platform.relay.kick(),
+      }),
+      // 公共区域态势库 (DB33 7.2.2.3): alert events of cameras, perimeter and emergency sensors become situations
+      // (repeats within SHEQU_SITUATION_WINDOW_MINUTES extend one); closing a situation's desk event gives its result.
+      situations: await followSituations(platform.bus, platform.database, {
+        windowMs: config.situationWindowMinutes * 60_000,
+        onCommit: () => platform.relay.kick(),
+      }),
+      situationClosures: await followSituationClosures(platform.bus, platform.database, {
         onCommit: () => platform.relay.kick(),
       }),
       // 积分规则: activity check-ins and closed reports pay points or time-bank minutes.
@@ -381,6 +394,8 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     await killListener?.stop();
     await eventLoop?.alarms.stop();
     await eventLoop?.passes.stop();
+    await eventLoop?.situations.stop();
+    await eventLoop?.situationClosures.stop();
     await eventLoop?.earnings.stop();
     await eventLoop?.sla.stop();
     await plugins?.close();

@@ -53,6 +53,8 @@ export interface Config {
   upstreamSyncSeconds: number;
   /** Seconds between checks of active staged upgrades for automatic rollback (`SHEQU_ROLLOUT_CHECK_SECONDS`). */
   rolloutCheckSeconds: number;
+  /** Minutes since a situation's last detection within which a repeat extends it (`SHEQU_SITUATION_WINDOW_MINUTES`). */
+  situationWindowMinutes: number;
 }
 
 function catalogId(env: NodeJS.ProcessEnv): string {
@@ -212,5 +214,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .filter(Boolean),
     upstreamSyncSeconds: count(env, 'SHEQU_UPSTREAM_SYNC_SECONDS', 60, 0, 86400),
     rolloutCheckSeconds: count(env, 'SHEQU_ROLLOUT_CHECK_SECONDS', 30, 1, 3600),
+    situationWindowMinutes: count(env, 'SHEQU_SITUATION_WINDOW_MINUTES', 10, 1, 1440),
   };
 }

@@ -17,6 +17,7 @@ import {
   registerDevicesFromCsv,
   rotateSecret,
   setAccountEnabled,
+  setDeviceLocation,
   updateThingModel,
 } from '@shequ/iot';
 import { standardThingModels } from '@shequ/schemas';
@@ -25,6 +26,7 @@ import { actorOf, communityFor } from '../community.ts';
 import { engineOf, productFor } from '../iot-access.ts';
 import { authedProcedure, type Context, router } from '../trpc.ts';
 import { iotRulesRouter } from './iot-rules.ts';
+import { iotSituationsRouter } from './iot-situations.ts';
 
 const community = z.object({ community: z.string().trim().min(1).max(64) });
 const productKey = z
@@ -45,6 +47,7 @@ const deps = (ctx: Pick<Context, 'platform'>) => ({ db: ctx.platform.database.db
 /** IoT engine (DB33 7.3.2): products, devices, commands, application accounts and rules. */
 export const iotRouter = router({
   rules: iotRulesRouter,
+  situations: iotSituationsRouter,
   products: router({
     /** The standard thing models of DB33 6.2 (smoke detector, people gate, meters, …) to start a product from. */
     standardModels: authedProcedure.query(() =>
@@ -164,10 +167,32 @@ export const iotRouter = router({
         });
       }),
     create: authedProcedure
-      .input(device.extend({ nickname: z.string().max(64).optional() }))
+      .input(
+        device.extend({ nickname: z.string().max(64).optional(), location: z.string().trim().max(128).optional() }),
+      )
       .mutation(async ({ ctx, input }) => {
         await productFor(ctx, input.productKey, 'iot.devices.write');
         return createDevice(deps(ctx), ctx.principal.scope, input.productKey, input, actorOf(ctx));
+      }),
+    /** Sets where a device is installed (null clears it); `expected` is the location the caller saw. */
+    setLocation: authedProcedure
+      .input(
+        device.extend({
+          location: z.string().trim().max(128).nullable(),
+          expected: z.string().max(128).nullable().optional(),
+        }),
+      )
+      .mutation(async ({ ctx, input }) => {
+        await productFor(ctx, input.productKey, 'iot.devices.write');
+        return setDeviceLocation(
+          deps(ctx),
+          ctx.principal.scope,
+          input.productKey,
+          input.deviceName,
+          input.location,
+          actorOf(ctx),
+          input.expected === undefined ? undefined : { location: input.expected },
+        );
       }),
     importCsv: authedProcedure
       .input(z.object({ productKey, csv: z.string().max(1_000_000) }))

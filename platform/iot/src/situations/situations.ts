@@ -296,13 +296,13 @@ export async function closeSituationFromDesk(db: Db, e: EventEnvelope) {
       .select()
       .from(situationEvents)
       .where(and(eq(situationEvents.deskEventId, d.eventId as string), eq(situationEvents.communityId, communityId)));
-    if (!s || s.status !== 'open') return null;
+    if (s?.status !== 'open') return null;
     const [ev] = await tx
       .select({ state: events.state, def: eventWorkflows.definition })
       .from(events)
       .innerJoin(eventWorkflows, eq(eventWorkflows.id, events.workflowId))
       .where(eq(events.id, s.deskEventId as string));
-    if (!ev || !ev.def.states.find((x) => x.name === ev.state)?.final) return null;
+    if (!ev?.def.states.find((x) => x.name === ev.state)?.final) return null;
     const notes = await tx
       .select({ detail: eventHistory.detail })
       .from(eventHistory)
