@@ -16,6 +16,7 @@ import { paymentEn } from './payment-en';
 import { placesEn } from './places-en';
 import { pointsEn } from './points-en';
 import { rolloutEn } from './rollout-en';
+import { situationsEn } from './situations-en';
 import { vehiclesEn } from './vehicles-en';
 import type { Messages } from './zh-CN';
 
@@ -34,6 +35,7 @@ export const en: Messages = {
   ...pointsEn,
   ...marketEn,
   ...rolloutEn,
+  ...situationsEn,
   ...marketReviewsEn,
   ...eventsEn,
   ...messageEn,

@@ -19,6 +19,7 @@ import { paymentZhCN } from './payment-zh-CN';
 import { placesZhCN } from './places-zh-CN';
 import { pointsZhCN } from './points-zh-CN';
 import { rolloutZhCN } from './rollout-zh-CN';
+import { situationsZhCN } from './situations-zh-CN';
 import { vehiclesZhCN } from './vehicles-zh-CN';
 
 export const zhCN = {
@@ -36,6 +37,7 @@ export const zhCN = {
   ...pointsZhCN,
   ...marketZhCN,
   ...rolloutZhCN,
+  ...situationsZhCN,
   ...marketReviewsZhCN,
   ...eventsZhCN,
   ...messageZhCN,
