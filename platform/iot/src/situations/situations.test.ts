@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { EventEnvelope } from '@shequ/bus';
+import { MemoryBus } from '@shequ/bus';
 import { auditLog, eventHistory, events, people, queryRows, situationEvents, testEngines, withScope } from '@shequ/db';
 import { standardThingModels } from '@shequ/schemas';
 import { and, eq, sql } from 'drizzle-orm';
+import { readDeviceCsv } from '../registry/csv-register.ts';
 import { getDeviceDetail } from '../registry/device-detail.ts';
 import { createDevices, setDeviceLocation } from '../registry/devices-service.ts';
 import { createProduct } from '../registry/products-service.ts';
@@ -12,6 +14,7 @@ import { actor, iotFixture, nextMessage } from '../testing.ts';
 import {
   closeSituation,
   closeSituationFromDesk,
+  followSituationClosures,
   followSituations,
   getSituation,
   listSituations,
@@ -36,6 +39,18 @@ test('a product maps to a situation kind by its thing model clause; only alert e
   assert.equal(situationProfileOf(models['earthquake-sensor'])?.alerts.get('quake'), '地震预警');
   assert.equal(situationProfileOf(models['power-meter']), null);
   assert.equal(situationProfileOf(null), null);
+});
+
+test('device CSV: an optional location column, at most 128 characters', () => {
+  const r = readDeviceCsv(`deviceName,location\ncam-0101,7幢2单元电梯\ncam-0102,\ncam-0103,${'x'.repeat(129)}\n`);
+  assert.deepEqual(r.devices.slice(0, 2), [
+    { deviceName: 'cam-0101', nickname: undefined, location: '7幢2单元电梯' },
+    { deviceName: 'cam-0102', nickname: undefined },
+  ]);
+  assert.deepEqual(
+    r.errors.map((e) => `${e.row}:${e.column}`),
+    ['4:location'],
+  );
 });
 
 for (const engine of testEngines()) {
@@ -357,7 +372,19 @@ for (const engine of testEngines()) {
         version: 2,
         detail: { note: '已劝离电瓶车主人' },
       });
-      const done = await closeSituationFromDesk(f.database.db, transitioned('closed'));
+      // Through the bus consumer, as `shequ start` runs it; a desk event of another source is ignored.
+      const bus = new MemoryBus();
+      const sub = await followSituationClosures(bus, f.database, { durable: 'test-closures' });
+      await bus.publish({ ...transitioned('closed'), data: { eventId, source: 'resident', state: 'closed' } } as never);
+      assert.equal(
+        (await getSituation(f.database.db, f.scope, f.communityId, r?.situationId as string)).status,
+        'open',
+      );
+      await bus.publish(transitioned('closed') as never);
+      await sub.stop();
+      const done = {
+        result: (await getSituation(f.database.db, f.scope, f.communityId, r?.situationId as string)).result,
+      };
       assert.equal(done?.result, '已劝离电瓶车主人');
       const s = await getSituation(f.database.db, f.scope, f.communityId, r?.situationId as string);
       assert.equal(s.status, 'closed');
