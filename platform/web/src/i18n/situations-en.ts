@@ -1,6 +1,9 @@
 import type { situationsZhCN } from './situations-zh-CN';
 
 export const situationsEn: Record<keyof typeof situationsZhCN, string> = {
+  'events.type.iot.situation.abnormal': 'Public-area abnormal behaviour',
+  'events.type.iot.situation.boundary': 'Compound boundary security',
+  'events.type.iot.situation.emergency': 'Public-area emergency',
   'nav.situations': 'Public-area situations',
   'situations.kind.all': 'All',
   'situations.kind.abnormal': 'Abnormal behaviour',

@@ -1,5 +1,8 @@
 /** 公共区域态势库 (DB33 7.2.2.3): the console's situations page, and the device location it relies on. */
 export const situationsZhCN = {
+  'events.type.iot.situation.abnormal': '公共区域异常行为',
+  'events.type.iot.situation.boundary': '小区边界安全',
+  'events.type.iot.situation.emergency': '公共区域应急事件',
   'nav.situations': '公共区域态势',
   'situations.kind.all': '全部',
   'situations.kind.abnormal': '异常行为',
