@@ -111,10 +111,10 @@ describe('tRPC iot.situations: who reads, who closes, device location', () => {
       expectedVersion: s.version,
     });
     assert.equal(closed.statusCode, 200, closed.body);
-    const got = data<{ status: string; result: string }>(
+    const got = data<{ status: string; result: string; handledByName: string }>(
       await call('operator', 'iot.situations.get', { community: 'demo', id: s.id }, 'query'),
     );
-    assert.deepEqual([got.status, got.result], ['closed', '已劝离电瓶车主人']);
+    assert.deepEqual([got.status, got.result, got.handledByName], ['closed', '已劝离电瓶车主人', '赵物业']);
     const audits = await platform.database.db
       .select()
       .from(auditLog)

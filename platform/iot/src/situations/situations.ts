@@ -6,6 +6,7 @@ import {
   communityDayStart,
   communityZone,
   defaultWorkflowId,
+  displayNames,
   notFound,
   reportEvent,
 } from '@shequ/core';
@@ -454,7 +455,7 @@ async function situationIn(tx: Tx, communityId: string, id: string) {
 
 /** One situation with its first payload, its detections (latest 100), its parties' names and its desk event's state. */
 export async function getSituation(db: Db, scope: DataScope, communityId: string, id: string) {
-  return withScope(db, scope, async (tx) => {
+  const view = await withScope(db, scope, async (tx) => {
     const s = await situationIn(tx, communityId, id);
     const detections = await tx
       .select({ messageId: situationDetections.messageId, detectedAt: situationDetections.detectedAt })
@@ -478,6 +479,9 @@ export async function getSituation(db: Db, scope: DataScope, communityId: string
       detectionLog: detections.map((x) => ({ messageId: x.messageId, detectedAt: x.detectedAt.toISOString() })),
     };
   });
+  // Who handled it, by name (accounts are platform data, read outside the community's scope).
+  const names = view.handledBy ? await displayNames(db, [view.handledBy]) : {};
+  return { ...view, handledByName: view.handledBy ? (names[view.handledBy] ?? null) : null };
 }
 
 /**

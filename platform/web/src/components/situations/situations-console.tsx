@@ -200,7 +200,9 @@ function SituationDetail({ community, id }: { community: string; id: string }) {
             <Descriptions.Item label={t('situations.col.result')}>
               <span data-testid="situation-detail-result">{s.result}</span>
             </Descriptions.Item>
-            <Descriptions.Item label={t('situations.detail.handledBy')}>{s.handledBy}</Descriptions.Item>
+            <Descriptions.Item label={t('situations.detail.handledBy')}>
+              {s.handledByName ?? s.handledBy}
+            </Descriptions.Item>
             <Descriptions.Item label={t('situations.detail.closedAt')}>{time(s.closedAt)}</Descriptions.Item>
           </>
         ) : null}
