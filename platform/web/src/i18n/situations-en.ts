@@ -29,6 +29,7 @@ export const situationsEn: Record<keyof typeof situationsZhCN, string> = {
   'situations.col.status': 'Status',
   'situations.col.result': 'Result',
   'situations.stats.total': '{kind} · last 30 days',
+  'situations.stats.range': '{kind} · {from} to {to}',
   'situations.stats.open': '{n} open',
   'situations.stats.median': 'Median duration',
   'situations.more': 'Load more',

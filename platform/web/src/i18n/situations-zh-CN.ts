@@ -28,6 +28,7 @@ export const situationsZhCN = {
   'situations.col.status': '状态',
   'situations.col.result': '处置结果',
   'situations.stats.total': '{kind} · 近 30 天',
+  'situations.stats.range': '{kind} · {from} 至 {to}',
   'situations.stats.open': '待处置 {n}',
   'situations.stats.median': '持续时长中位数',
   'situations.more': '加载更多',

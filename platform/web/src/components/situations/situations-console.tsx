@@ -6,6 +6,7 @@ import {
   Button,
   Card,
   Col,
+  DatePicker,
   Descriptions,
   Drawer,
   Empty,
@@ -21,6 +22,7 @@ import {
   Timeline,
   Typography,
 } from 'antd';
+import dayjs from 'dayjs';
 import { useState } from 'react';
 import { PageError, PageLoading } from '@/components/apps/page-state';
 import type { MessageKey } from '@/i18n/lang';
@@ -60,10 +62,14 @@ export function durationLabel(t: T, seconds: number) {
   return t('situations.duration.hours', { h: Math.floor(seconds / 3600), m: Math.round((seconds % 3600) / 60) });
 }
 
-function Stats({ community }: { community: string }) {
+type Range = { from: string; to: string } | null;
+
+function Stats({ community, range }: { community: string; range: Range }) {
   const trpc = useTRPC();
   const t = useT();
-  const s = useQuery(trpc.iot.situations.stats.queryOptions({ community }, { refetchInterval: 10_000 }));
+  const s = useQuery(
+    trpc.iot.situations.stats.queryOptions({ community, ...(range ?? {}) }, { refetchInterval: 10_000 }),
+  );
   if (!s.data) return null;
   const median = (kind: Kind) => {
     const cats = s.data.byCategory.filter((c) => c.kind === kind);
@@ -79,7 +85,11 @@ function Stats({ community }: { community: string }) {
           <Col key={kind} xs={24} md={8}>
             <Card size="small" data-testid={`situation-stat-${kind}`}>
               <Statistic
-                title={t('situations.stats.total', { kind: t(`situations.kind.${kind}`) })}
+                title={
+                  range
+                    ? t('situations.stats.range', { kind: t(`situations.kind.${kind}`), ...range })
+                    : t('situations.stats.total', { kind: t(`situations.kind.${kind}`) })
+                }
                 value={k?.count ?? 0}
                 suffix={
                   <Typography.Text type={k?.open ? 'danger' : 'secondary'} style={{ fontSize: 14 }}>
@@ -234,9 +244,17 @@ export function SituationsConsole({ community }: { community: string }) {
   const [kind, setKind] = useState<Kind | 'all'>('all');
   const [status, setStatus] = useState<'open' | 'closed' | undefined>(undefined);
   const [open, setOpen] = useState<string | null>(null);
+  const [range, setRange] = useState<Range>(null);
+  // Community days (Asia/Shanghai): from the first day's start to the end of the last.
+  const between = range
+    ? {
+        from: `${range.from}T00:00:00+08:00`,
+        to: `${dayjs(range.to).add(1, 'day').format('YYYY-MM-DD')}T00:00:00+08:00`,
+      }
+    : {};
   const q = useInfiniteQuery({
     ...trpc.iot.situations.list.infiniteQueryOptions(
-      { community, kind: kind === 'all' ? undefined : kind, status, limit: 50 },
+      { community, kind: kind === 'all' ? undefined : kind, status, limit: 50, ...between },
       { getNextPageParam: (p) => p.nextCursor ?? undefined, initialCursor: undefined },
     ),
     refetchInterval: 5000,
@@ -244,7 +262,7 @@ export function SituationsConsole({ community }: { community: string }) {
   const rows = q.data?.pages.flatMap((p) => p.items) ?? [];
   return (
     <div>
-      <Stats community={community} />
+      <Stats community={community} range={range} />
       <Tabs
         activeKey={kind}
         onChange={(k) => setKind(k as Kind | 'all')}
@@ -253,15 +271,24 @@ export function SituationsConsole({ community }: { community: string }) {
           label: <span data-testid={`situation-tab-${k}`}>{t(`situations.kind.${k}`)}</span>,
         }))}
         tabBarExtraContent={
-          <Select
-            allowClear
-            style={{ minWidth: 140 }}
-            placeholder={t('situations.status.all')}
-            value={status}
-            onChange={setStatus}
-            options={(['open', 'closed'] as const).map((s) => ({ value: s, label: t(`situations.status.${s}`) }))}
-            data-testid="situation-filter-status"
-          />
+          <Space>
+            <DatePicker.RangePicker
+              value={range ? [dayjs(range.from), dayjs(range.to)] : null}
+              onChange={(v) =>
+                setRange(v?.[0] && v[1] ? { from: v[0].format('YYYY-MM-DD'), to: v[1].format('YYYY-MM-DD') } : null)
+              }
+              data-testid="situation-filter-range"
+            />
+            <Select
+              allowClear
+              style={{ minWidth: 140 }}
+              placeholder={t('situations.status.all')}
+              value={status}
+              onChange={setStatus}
+              options={(['open', 'closed'] as const).map((s) => ({ value: s, label: t(`situations.status.${s}`) }))}
+              data-testid="situation-filter-status"
+            />
+          </Space>
         }
       />
       {q.error ? <PageError error={q.error} /> : null}
