@@ -25,6 +25,7 @@ import {
 import dayjs from 'dayjs';
 import { useState } from 'react';
 import { PageError, PageLoading } from '@/components/apps/page-state';
+import { stateLabel } from '@/components/events/event-labels';
 import type { MessageKey } from '@/i18n/lang';
 import { useLang, useT } from '@/i18n/lang-provider';
 import { errorMessage } from '@/lib/app-error';
@@ -219,7 +220,7 @@ function SituationDetail({ community, id }: { community: string; id: string }) {
         <Descriptions.Item label={t('situations.detail.deskEvent')}>
           {s.deskEventId ? (
             <span>
-              <code>{s.deskEventId.slice(0, 8)}</code> {s.deskEventState ?? ''}
+              <code>{s.deskEventId.slice(0, 8)}</code> {s.deskEventState ? stateLabel(t, s.deskEventState) : ''}
             </span>
           ) : (
             '—'
