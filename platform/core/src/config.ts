@@ -57,6 +57,8 @@ export interface Config {
   outboxRetentionHours: number;
   /** Hours the NATS stream keeps an event (`SHEQU_BUS_RETENTION_HOURS`, default a week, 0: no age limit). */
   busRetentionHours: number;
+  /** Minutes since a situation's last detection within which a repeat extends it (`SHEQU_SITUATION_WINDOW_MINUTES`). */
+  situationWindowMinutes: number;
 }
 
 function catalogId(env: NodeJS.ProcessEnv): string {
@@ -218,5 +220,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rolloutCheckSeconds: count(env, 'SHEQU_ROLLOUT_CHECK_SECONDS', 30, 1, 3600),
     outboxRetentionHours: count(env, 'SHEQU_OUTBOX_RETENTION_HOURS', 24, 0, 24 * 365),
     busRetentionHours: count(env, 'SHEQU_BUS_RETENTION_HOURS', 168, 0, 24 * 365),
+    situationWindowMinutes: count(env, 'SHEQU_SITUATION_WINDOW_MINUTES', 10, 1, 1440),
   };
 }
