@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { deviceProperties, queryRows, telemetryRollups, testEngines } from '@shequ/db';
 import { standardThingModels } from '@shequ/schemas';
 import { sql } from 'drizzle-orm';
-import { createDevices } from '../registry/devices-service.ts';
+import { createDevices, setDeviceLocation } from '../registry/devices-service.ts';
 import { createProduct } from '../registry/products-service.ts';
 import { pruneTelemetry } from '../registry/telemetry-maintenance.ts';
 import { actor, iotFixture } from '../testing.ts';
@@ -64,6 +64,7 @@ for (const engine of testEngines()) {
         );
       };
       [locker, locker2] = await make('parcel-locker', '快递柜', ['locker-a', 'locker-b']);
+      await setDeviceLocation(f.iot.deps, f.scope, locker2.productKey, locker2.deviceName, '和园北门', actor);
       [bin] = await make('garbage-bin', '垃圾桶', ['bin-kitchen']);
       [monitor] = await make('elderly-vital-monitor', '体征监测仪', ['vital-101']);
       domainOf = warehouseDomains(f.database.db);
@@ -156,6 +157,7 @@ for (const engine of testEngines()) {
       const l2 = s.lockers.find((l) => l.deviceName === 'locker-b');
       assert.equal(l2?.deposits, 2, 'two deposits of locker-b in the range (the one 3 days ago is outside)');
       assert.equal(l2?.waiting, 3);
+      assert.equal(l2?.location, '和园北门', 'the distribution names where each locker stands');
       assert.equal(s.carriers.find((c) => c.carrier === '京东')?.deposits, 2);
       assert.equal(s.waiting, 4, 'JD1, JD2, EMS3 and the older C03 deposit still wait');
       assert.equal(s.overdue, 2, 'the reported overdue one and the one waiting past 48 hours');

@@ -17,6 +17,7 @@ export const warehouseEn: Record<keyof typeof warehouseZhCN, string> = {
   'warehouse.parcels.byCarrier': 'Per carrier',
   'warehouse.parcels.list': 'Parcel records',
   'warehouse.col.day': 'Day',
+  'warehouse.col.location': 'Location',
   'warehouse.col.locker': 'Locker',
   'warehouse.col.cell': 'Cell',
   'warehouse.col.trackingNo': 'Tracking no.',

@@ -16,6 +16,7 @@ export const warehouseZhCN = {
   'warehouse.parcels.byCarrier': '按快递公司',
   'warehouse.parcels.list': '快递记录',
   'warehouse.col.day': '日期',
+  'warehouse.col.location': '位置',
   'warehouse.col.locker': '快递柜',
   'warehouse.col.cell': '格口',
   'warehouse.col.trackingNo': '运单号',
