@@ -5,6 +5,7 @@
 // one per device event, by one bus consumer. A product is mapped by its thing model's `profile.clause` (or, for a model
 // without a profile, by its event identifiers); a parcel's deposit and pickup are then paired in `iot.parcels`.
 import type { Bus, EventEnvelope, Subscription } from '@shequ/bus';
+import { communityDate } from '@shequ/core';
 import {
   type DataScope,
   type Db,
@@ -96,6 +97,18 @@ const bool = z
   .union([z.boolean(), z.literal(0), z.literal(1), z.literal('0'), z.literal('1')])
   .transform((v) => v === true || v === 1 || v === '1');
 
+/** A TSL `date` (epoch milliseconds, number or digits) as the Shanghai day it falls on; an ISO day as given. */
+const dueDate = z
+  .union([
+    z.number().int().positive(),
+    z
+      .string()
+      .regex(/^\d{1,15}$/)
+      .transform(Number),
+    z.iso.date(),
+  ])
+  .transform((v) => (typeof v === 'number' ? communityDate(v) : v));
+
 /** A measure within the thing model's range, or null when not taken. */
 const measure = (min: number, max: number) =>
   num
@@ -161,7 +174,7 @@ const eventValues = {
     borrow: z.object({
       personRef: text(64).pipe(z.string().min(1)),
       isbn: text(17).pipe(z.string().regex(/^[0-9Xx-]{10,17}$/)),
-      dueDate: z.iso.date().optional(),
+      dueDate: dueDate.optional(),
     }),
     return: z.object({
       personRef: optText(64),
