@@ -372,7 +372,11 @@ export async function listLoans(db: Db, scope: DataScope, communityId: string, s
     communityId,
     rows.map((r) => r.ref),
   );
-  return rows.map((r) => ({ ...loanView(r), personId: (r.ref && who.get(r.ref)?.personId) || null }));
+  return rows.map((r) => ({
+    ...loanView(r),
+    personId: (r.ref && who.get(r.ref)?.personId) || null,
+    personName: (r.ref && who.get(r.ref)?.personName) || null,
+  }));
 }
 
 /** 居民借阅画像 of one resident or ref: their borrows and returns newest first (keyset pages) and the books out now. */
