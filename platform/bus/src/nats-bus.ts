@@ -14,7 +14,15 @@ export interface NatsBusOptions {
   stream?: string;
   /** Prepended to every subject on the wire; lets tests and several installations share one NATS. */
   prefix?: string;
+  /**
+   * How long the stream keeps an event (seconds, default 7 days): a consumer away for longer misses what expired.
+   * 0 keeps events until the server's own limits.
+   */
+  maxAgeSeconds?: number;
 }
+
+/** Events stay in the platform stream a week unless configured otherwise. */
+export const defaultStreamMaxAgeSeconds = 7 * 86_400;
 
 /** NATS JetStream: durable consumers, explicit acks, server-side dedupe by event id within the duplicate window. */
 export class NatsBus implements Bus {
@@ -45,11 +53,14 @@ export class NatsBus implements Bus {
     }
     const jsm = await jetstreamManager(nc);
     const subjects = [`${prefix}shequ.>`];
+    // Nanoseconds, as JetStream counts; the duplicate window (2 minutes) must not exceed the age.
+    const maxAge = (opts.maxAgeSeconds ?? defaultStreamMaxAgeSeconds) * 1_000_000_000;
+    const limits = { subjects, duplicate_window: 120_000_000_000, max_age: maxAge };
     try {
       await jsm.streams.info(stream);
-      await jsm.streams.update(stream, { subjects, duplicate_window: 120_000_000_000 });
+      await jsm.streams.update(stream, limits);
     } catch {
-      await jsm.streams.add({ name: stream, subjects, duplicate_window: 120_000_000_000 });
+      await jsm.streams.add({ name: stream, ...limits });
     }
     return new NatsBus(nc, jetstream(nc), jsm, stream, prefix);
   }
@@ -105,6 +116,12 @@ export class NatsBus implements Bus {
     const names: string[] = [];
     for await (const c of this.#jsm.consumers.list(this.#stream)) names.push(c.name);
     return names;
+  }
+
+  /** How long the stream keeps events, in seconds (0: no age limit). */
+  async maxAgeSeconds(): Promise<number> {
+    const info = await this.#jsm.streams.info(this.#stream);
+    return Number(info.config.max_age) / 1_000_000_000;
   }
 
   /** Removes the stream (tests only). */

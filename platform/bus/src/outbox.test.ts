@@ -69,15 +69,26 @@ if ((buses as readonly string[]).includes('nats')) {
       communityId: null,
       data: { n },
     });
+    const stream = `T${randomBytes(4).toString('hex')}`;
+    const prefix = `t${randomBytes(4).toString('hex')}.`;
     before(async () => {
-      bus = await NatsBus.connect(natsUrl, {
-        stream: `T${randomBytes(4).toString('hex')}`,
-        prefix: `t${randomBytes(4).toString('hex')}.`,
-      });
+      bus = await NatsBus.connect(natsUrl, { stream, prefix });
     });
     after(async () => {
       await bus.destroy();
       await bus.close();
+    });
+
+    test('the stream keeps events a week by default; a configured age applies when the stream exists already', async () => {
+      assert.equal(await bus.maxAgeSeconds(), 7 * 86_400);
+      const again = await NatsBus.connect(natsUrl, { stream, prefix, maxAgeSeconds: 3600 });
+      try {
+        assert.equal(await again.maxAgeSeconds(), 3600);
+      } finally {
+        await again.close();
+      }
+      // Back to the default for the tests that follow.
+      await (await NatsBus.connect(natsUrl, { stream, prefix })).close();
     });
 
     test('from "new" skips the history a first subscription would replay; a default durable gets it all', async () => {
@@ -216,6 +227,51 @@ for (const engine of testEngines()) {
 }
 
 for (const engine of testEngines()) {
+  test(`published events older than the retention are pruned; pending and recent ones stay (${engine})`, async () => {
+    const database = await createTestDatabase(engine);
+    try {
+      const bus = new MemoryBus();
+      await enqueue(
+        database.db,
+        Array.from({ length: 12 }, (_, n) => ({ subject: 'shequ.test.prune', data: { n } })),
+      );
+      const relay = new OutboxRelay(database, bus, { batch: 100, retentionHours: 24 });
+      assert.equal(await relay.drainOnce(), 12);
+      // Eight were published two days ago, four just now; two more are still pending, one of them old.
+      await database.db.execute(
+        sql`update bus.outbox set published_at = now() - interval '2 days'
+             where seq in (select seq from bus.outbox order by seq limit 8)`,
+      );
+      await enqueue(database.db, [
+        { subject: 'shequ.test.prune', data: { n: 12 } },
+        { subject: 'shequ.test.prune', data: { n: 13 } },
+      ]);
+      await database.db.execute(
+        sql`update bus.outbox set created_at = now() - interval '3 days' where (data->>'n')::int = 12`,
+      );
+      assert.equal(await relay.prune(), 8);
+      const left = await queryRows<{ n: unknown; published: boolean }>(
+        database.db,
+        sql`select (data->>'n')::int as n, published_at is not null as published from bus.outbox order by seq`,
+      );
+      assert.deepEqual(
+        left.map((r) => [Number(r.n), r.published]),
+        [
+          [8, true],
+          [9, true],
+          [10, true],
+          [11, true],
+          [12, false],
+          [13, false],
+        ],
+      );
+      assert.equal(await relay.prune(), 0, 'nothing more is old enough');
+      assert.equal(await new OutboxRelay(database, bus, { retentionHours: 0 }).prune(), 0, '0 keeps everything');
+    } finally {
+      await database.close();
+    }
+  });
+
   test(`a bulk enqueue stores every event with its data (${engine})`, async () => {
     const database = await createTestDatabase(engine);
     try {

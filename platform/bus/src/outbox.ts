@@ -39,7 +39,17 @@ export interface RelayOptions {
   batch?: number;
   idleMs?: number;
   onError?: (err: unknown) => void;
+  /**
+   * Published events are kept this long (hours, default 24: long enough to inspect what went out yesterday), then
+   * deleted by the relay while it is idle; 0 keeps them forever. Unpublished events are never deleted.
+   */
+  retentionHours?: number;
+  /** How often an idle relay prunes (default every 10 minutes). */
+  pruneEveryMs?: number;
 }
+
+/** Rows one prune statement deletes at most, so a large backlog is removed in short transactions. */
+const PRUNE_BATCH = 5_000;
 
 /**
  * Moves events from the outbox to the bus, oldest first. Rows are locked with SKIP LOCKED so several relays can
@@ -50,13 +60,20 @@ export class OutboxRelay {
   readonly #bus: Bus;
   readonly #opts: Required<Omit<RelayOptions, 'onError'>> & Pick<RelayOptions, 'onError'>;
   #running = false;
+  #prunedAt = 0;
   #loop: Promise<void> | null = null;
   #wake: (() => void) | null = null;
 
   constructor(database: Database, bus: Bus, opts: RelayOptions = {}) {
     this.#database = database;
     this.#bus = bus;
-    this.#opts = { batch: opts.batch ?? 100, idleMs: opts.idleMs ?? 250, onError: opts.onError };
+    this.#opts = {
+      batch: opts.batch ?? 100,
+      idleMs: opts.idleMs ?? 250,
+      onError: opts.onError,
+      retentionHours: opts.retentionHours ?? 24,
+      pruneEveryMs: opts.pruneEveryMs ?? 10 * 60_000,
+    };
   }
 
   start(): void {
@@ -84,6 +101,16 @@ export class OutboxRelay {
       } catch (err) {
         this.#opts.onError?.(err);
       }
+      if (moved === 0 && this.#running && this.#opts.retentionHours > 0) {
+        if (Date.now() - this.#prunedAt >= this.#opts.pruneEveryMs) {
+          this.#prunedAt = Date.now();
+          try {
+            await this.prune();
+          } catch (err) {
+            this.#opts.onError?.(err);
+          }
+        }
+      }
       if (moved === 0 && this.#running) {
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, this.#opts.idleMs);
@@ -94,6 +121,31 @@ export class OutboxRelay {
         });
         this.#wake = null;
       }
+    }
+  }
+
+  /**
+   * Deletes events published more than `retentionHours` ago, oldest first, a few thousand rows per statement; answers
+   * how many. Each statement looks only at the oldest rows by sequence (the primary key), so it never scans the
+   * table, and stops once those are all recent. Pending events are kept however old.
+   */
+  async prune(): Promise<number> {
+    const hours = this.#opts.retentionHours;
+    if (!(hours > 0)) return 0;
+    let total = 0;
+    for (;;) {
+      const rows = await queryRows<{ n: unknown }>(
+        this.#database.db,
+        sql`with head as (select seq from bus.outbox order by seq limit ${PRUNE_BATCH}),
+                 gone as (delete from bus.outbox o using head
+                           where o.seq = head.seq and o.published_at is not null
+                             and o.published_at < now() - make_interval(hours => ${hours})
+                          returning 1)
+            select count(*) as n from gone`,
+      );
+      const n = Number(rows[0]?.n ?? 0);
+      total += n;
+      if (n === 0) return total;
     }
   }
 

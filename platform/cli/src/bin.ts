@@ -39,8 +39,8 @@ const usage = `shequ — Shequ 社区 platform CLI
   shequ import <people|houses|vehicles|spaces|facilities> FILE --community CODE [--dry-run] [--json]
   shequ people count --community CODE [--json]
   shequ product create --name N --tsl FILE --community CODE [--gateway] [--json]
-  shequ device create --product PK --name DN [--json]     (the device secret is shown once)
-  shequ device import --product PK FILE [--json]          CSV deviceName[,nickname]; all rows or none
+  shequ device create --product PK --name DN [--location TEXT] [--json]   (the device secret is shown once)
+  shequ device import --product PK FILE [--json]          CSV deviceName[,nickname][,location]; all rows or none
   shequ device show PK DN [--json]                        state, latest properties, shadow
   shequ device cert issue PK DN [--csr FILE] [--days N] [--require] [--out DIR] [--json]
                                             X.509 client certificate from the device CA (MQTT over TLS)

@@ -61,7 +61,18 @@ for (const engine of testEngines())
         '--json',
       );
       assert.match(productKey, /^[a-z0-9]+$/);
-      const dev = cli(env, 'device', 'create', '--product', productKey, '--name', 'smoke-0001', '--json');
+      const dev = cli(
+        env,
+        'device',
+        'create',
+        '--product',
+        productKey,
+        '--name',
+        'smoke-0001',
+        '--location',
+        '1幢大堂',
+        '--json',
+      );
       assert.deepEqual(Object.keys(dev).sort(), ['deviceName', 'deviceSecret', 'productKey']);
       const c = await connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
         clientId: 'smoke-0001|securemode=3,signmethod=hmacsha1|',
@@ -80,6 +91,7 @@ for (const engine of testEngines())
         assert.equal((await reply).code, 200);
         const shown = cli(env, 'device', 'show', productKey, 'smoke-0001', '--json');
         assert.equal(shown.online, true);
+        assert.equal(shown.location, '1幢大堂');
         assert.equal(shown.properties.smokeDensity.value, 1.5);
         assert.equal(typeof shown.properties.battery.time, 'number');
       } finally {

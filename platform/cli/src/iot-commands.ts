@@ -34,12 +34,12 @@ export async function productCreate(config: Config, flags: Flags): Promise<numbe
   return 0;
 }
 
-/** `shequ device create --product PK --name DN [--json]`: the secret is shown this once. */
+/** `shequ device create --product PK --name DN [--location TEXT] [--json]`: the secret is shown this once. */
 export async function deviceCreate(config: Config, flags: Flags): Promise<number> {
   const productKey = str(flags.product);
   const deviceName = str(flags.name);
   if (!productKey || !deviceName) {
-    console.error('usage: shequ device create --product PK --name DN [--json]');
+    console.error('usage: shequ device create --product PK --name DN [--location TEXT] [--json]');
     return 2;
   }
   const r = await callApi<{ productKey: string; deviceName: string; deviceSecret: string }>(
@@ -47,7 +47,7 @@ export async function deviceCreate(config: Config, flags: Flags): Promise<number
     flags,
     'mutation',
     'iot.devices.create',
-    { productKey, deviceName },
+    { productKey, deviceName, ...(str(flags.location) ? { location: str(flags.location) } : {}) },
   );
   const out = { productKey: r.productKey, deviceName: r.deviceName, deviceSecret: r.deviceSecret };
   print(flags, out, `device ${r.productKey}/${r.deviceName} created; secret (shown once): ${r.deviceSecret}`);
@@ -55,13 +55,15 @@ export async function deviceCreate(config: Config, flags: Flags): Promise<number
 }
 
 /**
- * `shequ device import --product PK FILE [--json]`: registers every row of a `deviceName[,nickname]` CSV or none;
+ * `shequ device import --product PK FILE [--json]`: registers every row of a `deviceName[,nickname][,location]` CSV or none;
  * prints the new secrets once, as CSV (or JSON), for provisioning.
  */
 export async function deviceImport(config: Config, flags: Flags, file?: string): Promise<number> {
   const productKey = str(flags.product);
   if (!productKey || !file) {
-    console.error('usage: shequ device import --product PK FILE [--json]   (CSV header: deviceName[,nickname])');
+    console.error(
+      'usage: shequ device import --product PK FILE [--json]   (CSV header: deviceName[,nickname][,location])',
+    );
     return 2;
   }
   let csv: string;
@@ -98,12 +100,18 @@ export async function deviceShow(config: Config, flags: Flags, productKey?: stri
   const r = await callApi<{
     status: string;
     online: boolean;
+    location: string | null;
     properties: Record<string, { value: unknown; time: number }>;
   }>(config, flags, 'query', 'iot.devices.get', { productKey, deviceName });
   const lines = Object.entries(r.properties).map(
     ([k, v]) => `  ${k} = ${JSON.stringify(v.value)}  (${new Date(v.time).toISOString()})`,
   );
-  print(flags, r, [`${productKey}/${deviceName}: ${r.status}${r.online ? ' (online)' : ''}`, ...lines].join('\n'));
+  const where = r.location ? `  @ ${r.location}` : '';
+  print(
+    flags,
+    r,
+    [`${productKey}/${deviceName}: ${r.status}${r.online ? ' (online)' : ''}${where}`, ...lines].join('\n'),
+  );
   return 0;
 }
 

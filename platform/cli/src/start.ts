@@ -24,6 +24,8 @@ import {
 import {
   CoapIngest,
   followDeviceLifecycle,
+  followSituationClosures,
+  followSituations,
   followWarehouse,
   HttpIngest,
   IotEngine,
@@ -239,6 +241,8 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
         alarms: { stop(): Promise<void> };
         passes: { stop(): Promise<void> };
         warehouse: { stop(): Promise<void> };
+        situations: { stop(): Promise<void> };
+        situationClosures: { stop(): Promise<void> };
         earnings: { stop(): Promise<void> };
         sla: { stop(): Promise<void> };
       }
@@ -254,6 +258,15 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
       }),
       // The IoT warehouse's records (7.2.2): locker parcels, garbage drops and collections, vital-sign events.
       warehouse: await followWarehouse(platform.bus, platform.database.db),
+      // 公共区域态势库 (DB33 7.2.2.3): alert events of cameras, perimeter and emergency sensors become situations
+      // (repeats within SHEQU_SITUATION_WINDOW_MINUTES extend one); closing a situation's desk event gives its result.
+      situations: await followSituations(platform.bus, platform.database, {
+        windowMs: config.situationWindowMinutes * 60_000,
+        onCommit: () => platform.relay.kick(),
+      }),
+      situationClosures: await followSituationClosures(platform.bus, platform.database, {
+        onCommit: () => platform.relay.kick(),
+      }),
       // 积分规则: activity check-ins and closed reports pay points or time-bank minutes.
       earnings: await followEarnings(platform.bus, platform.database, { onCommit: () => platform.relay.kick() }),
       sla: startSlaPoller(platform.database, {
@@ -386,6 +399,8 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     await eventLoop?.alarms.stop();
     await eventLoop?.passes.stop();
     await eventLoop?.warehouse.stop();
+    await eventLoop?.situations.stop();
+    await eventLoop?.situationClosures.stop();
     await eventLoop?.earnings.stop();
     await eventLoop?.sla.stop();
     await plugins?.close();

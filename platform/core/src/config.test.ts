@@ -16,6 +16,13 @@ test('defaults: embedded data dir, web 3000, API 3001', () => {
   assert.equal(c.mqtts, undefined);
 });
 
+test('outbox retention: 24 hours by default, 0 keeps everything, nonsense is refused by name', () => {
+  assert.equal(loadConfig({}).outboxRetentionHours, 24);
+  assert.equal(loadConfig({ SHEQU_OUTBOX_RETENTION_HOURS: '0' }).outboxRetentionHours, 0);
+  assert.throws(() => loadConfig({ SHEQU_OUTBOX_RETENTION_HOURS: 'soon' }), /SHEQU_OUTBOX_RETENTION_HOURS/);
+  assert.equal(loadConfig({}).busRetentionHours, 168);
+});
+
 test('MQTT ports: SHEQU_MQTT_PORT, and TLS only with a certificate and key', () => {
   assert.equal(loadConfig({ SHEQU_MQTT_PORT: '0' }).mqttPort, 0);
   assert.throws(() => loadConfig({ SHEQU_MQTT_PORT: 'x' }), /SHEQU_MQTT_PORT/);

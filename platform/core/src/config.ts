@@ -53,6 +53,12 @@ export interface Config {
   upstreamSyncSeconds: number;
   /** Seconds between checks of active staged upgrades for automatic rollback (`SHEQU_ROLLOUT_CHECK_SECONDS`). */
   rolloutCheckSeconds: number;
+  /** Hours published events stay in the outbox before the relay deletes them (`SHEQU_OUTBOX_RETENTION_HOURS`, 0 keeps). */
+  outboxRetentionHours: number;
+  /** Hours the NATS stream keeps an event (`SHEQU_BUS_RETENTION_HOURS`, default a week, 0: no age limit). */
+  busRetentionHours: number;
+  /** Minutes since a situation's last detection within which a repeat extends it (`SHEQU_SITUATION_WINDOW_MINUTES`). */
+  situationWindowMinutes: number;
 }
 
 function catalogId(env: NodeJS.ProcessEnv): string {
@@ -212,5 +218,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .filter(Boolean),
     upstreamSyncSeconds: count(env, 'SHEQU_UPSTREAM_SYNC_SECONDS', 60, 0, 86400),
     rolloutCheckSeconds: count(env, 'SHEQU_ROLLOUT_CHECK_SECONDS', 30, 1, 3600),
+    outboxRetentionHours: count(env, 'SHEQU_OUTBOX_RETENTION_HOURS', 24, 0, 24 * 365),
+    busRetentionHours: count(env, 'SHEQU_BUS_RETENTION_HOURS', 168, 0, 24 * 365),
+    situationWindowMinutes: count(env, 'SHEQU_SITUATION_WINDOW_MINUTES', 10, 1, 1440),
   };
 }

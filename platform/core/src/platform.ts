@@ -84,9 +84,12 @@ export async function openPlatform(config: Config, opts: OpenOptions = {}): Prom
     await migrate(database);
     const keyring = keyringFor(config, log);
     const crypto = new FieldCrypto(keyring, config.fieldCipher);
-    const bus: Bus = config.natsUrl ? await NatsBus.connect(config.natsUrl) : new MemoryBus();
+    const bus: Bus = config.natsUrl
+      ? await NatsBus.connect(config.natsUrl, { maxAgeSeconds: config.busRetentionHours * 3600 })
+      : new MemoryBus();
     closers.push(() => bus.close());
     const relay = new OutboxRelay(database, bus, {
+      retentionHours: config.outboxRetentionHours,
       onError: (err) => log.warn({ err }, 'outbox relay: publish failed, will retry'),
     });
     relay.start();

@@ -34,6 +34,7 @@ export * from './rules/rule-engine.ts';
 export * from './rules/rule-schema.ts';
 export * from './rules/rules-service.ts';
 export * from './rules/warehouse.ts';
+export * from './situations/situations.ts';
 export * from './testing.ts';
 export * from './warehouse/energy.ts';
 export * from './warehouse/energy-catalog.ts';

@@ -20,6 +20,7 @@ import {
   revokeDeviceCertificate,
   rotateSecret,
   setAccountEnabled,
+  setDeviceLocation,
   setRequireCertificate,
   updateThingModel,
 } from '@shequ/iot';
@@ -30,6 +31,7 @@ import { engineOf, productFor } from '../iot-access.ts';
 import { authedProcedure, type Context, router } from '../trpc.ts';
 import { iotEnergyRouter } from './iot-energy.ts';
 import { iotRulesRouter } from './iot-rules.ts';
+import { iotSituationsRouter } from './iot-situations.ts';
 import { iotWarehouseRouter } from './iot-warehouse.ts';
 
 const community = z.object({ community: z.string().trim().min(1).max(64) });
@@ -53,6 +55,7 @@ export const iotRouter = router({
   rules: iotRulesRouter,
   energy: iotEnergyRouter,
   warehouse: iotWarehouseRouter,
+  situations: iotSituationsRouter,
   products: router({
     /** The standard thing models of DB33 6.2 (smoke detector, people gate, meters, …) to start a product from. */
     standardModels: authedProcedure.query(() =>
@@ -172,10 +175,32 @@ export const iotRouter = router({
         });
       }),
     create: authedProcedure
-      .input(device.extend({ nickname: z.string().max(64).optional() }))
+      .input(
+        device.extend({ nickname: z.string().max(64).optional(), location: z.string().trim().max(128).optional() }),
+      )
       .mutation(async ({ ctx, input }) => {
         await productFor(ctx, input.productKey, 'iot.devices.write');
         return createDevice(deps(ctx), ctx.principal.scope, input.productKey, input, actorOf(ctx));
+      }),
+    /** Sets where a device is installed (null clears it); `expected` is the location the caller saw. */
+    setLocation: authedProcedure
+      .input(
+        device.extend({
+          location: z.string().trim().max(128).nullable(),
+          expected: z.string().max(128).nullable().optional(),
+        }),
+      )
+      .mutation(async ({ ctx, input }) => {
+        await productFor(ctx, input.productKey, 'iot.devices.write');
+        return setDeviceLocation(
+          deps(ctx),
+          ctx.principal.scope,
+          input.productKey,
+          input.deviceName,
+          input.location,
+          actorOf(ctx),
+          input.expected === undefined ? undefined : { location: input.expected },
+        );
       }),
     importCsv: authedProcedure
       .input(z.object({ productKey, csv: z.string().max(1_000_000) }))

@@ -59,6 +59,8 @@ export const devices = iot.table(
     productKey: text('product_key').notNull(),
     deviceName: text('device_name').notNull(),
     nickname: text('nickname'),
+    /** Where the device is installed (e.g. 3幢东侧围墙): the location of the situations it reports. */
+    location: text('location'),
     secretCipher: text('secret_cipher').notNull(),
     previousSecretCipher: text('previous_secret_cipher'),
     previousSecretUntil: timestamp('previous_secret_until', { withTimezone: true }),
@@ -219,4 +221,74 @@ export const mqttAccounts = iot.table(
     ...stamps,
   },
   (t) => [index('mqtt_accounts_community_idx').on(t.communityId)],
+);
+
+export type SituationKind = 'abnormal' | 'boundary' | 'emergency';
+export type SituationStatus = 'open' | 'closed';
+/** A party (当事人) of a situation: a person of the base warehouse chosen when handling, or a ref a device reported. */
+export type SituationParty = { kind: 'person'; personId: string; name?: string } | { kind: 'ref'; ref: string };
+
+/**
+ * The public-area situation warehouse (公共区域态势库, DB33 7.2.2.3.1–7.2.2.3.3): abnormal behaviour (camera AI),
+ * compound boundary security (perimeter intrusion) and emergencies (smoke, earthquake) as situations, filled from
+ * the devices' alert events. Repeated detections of one device and category within a window extend one situation.
+ * Kept indefinitely: raw telemetry retention does not prune these.
+ */
+export const situationEvents = iot.table(
+  'situation_events',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    communityId: uuid('community_id').notNull(),
+    kind: text('kind').$type<SituationKind>().notNull(),
+    /** The thing model's event identifier: fall, fight, crowding, thrownObject, ebikeInLift, intrusion, smokeAlarm, quake … */
+    category: text('category').notNull(),
+    deviceId: uuid('device_id').notNull(),
+    productKey: text('product_key').notNull(),
+    deviceName: text('device_name').notNull(),
+    location: text('location'),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull(),
+    detections: integer('detections').notNull().default(1),
+    parties: jsonb('parties').$type<SituationParty[]>().notNull().default(sql`'[]'::jsonb`),
+    status: text('status').$type<SituationStatus>().notNull().default('open'),
+    result: text('result'),
+    handledBy: text('handled_by'),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+    /** The desk event (events.events) the situation opened in the events closed loop. */
+    deskEventId: uuid('desk_event_id'),
+    /** The first detection's event payload. */
+    payload: jsonb('payload'),
+    version: integer('version').notNull().default(1),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('situation_events_list_idx').on(t.communityId, t.occurredAt, t.id),
+    index('situation_events_open_idx').on(t.deviceId, t.category, t.status, t.lastSeenAt),
+    index('situation_events_desk_idx').on(t.deskEventId),
+    check('situation_events_kind_check', sql`${t.kind} in ('abnormal','boundary','emergency')`),
+    check('situation_events_status_check', sql`${t.status} in ('open','closed')`),
+    check('situation_events_detections_check', sql`${t.detections} >= 1`),
+  ],
+);
+
+/**
+ * Each device alert event a situation was built from. The device's message id with its event time is unique per
+ * device, so a redelivered bus event adds no second detection.
+ */
+export const situationDetections = iot.table(
+  'situation_detections',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    communityId: uuid('community_id').notNull(),
+    situationId: uuid('situation_id').notNull(),
+    deviceId: uuid('device_id').notNull(),
+    messageId: text('message_id').notNull(),
+    detectedAt: timestamp('detected_at', { withTimezone: true }).notNull(),
+    value: jsonb('value'),
+  },
+  (t) => [
+    unique('situation_detections_message_uq').on(t.deviceId, t.messageId, t.detectedAt),
+    index('situation_detections_situation_idx').on(t.situationId, t.detectedAt),
+  ],
 );

@@ -12,7 +12,7 @@ export interface CsvRowError {
   reason: string;
 }
 
-/** Reads `deviceName[,nickname]` rows (header row required); every row problem is reported, with its row number. */
+/** Reads `deviceName[,nickname][,location]` rows (header row required); every row problem is reported, with its row number. */
 export function readDeviceCsv(text: string): { devices: NewDevice[]; errors: CsvRowError[] } {
   let records: string[][];
   try {
@@ -24,6 +24,7 @@ export function readDeviceCsv(text: string): { devices: NewDevice[]; errors: Csv
   const col = (name: string) => header?.findIndex((h) => h.toLowerCase() === name.toLowerCase()) ?? -1;
   const nameAt = col('deviceName');
   const nickAt = col('nickname');
+  const locAt = col('location');
   if (nameAt < 0) return { devices: [], errors: [{ row: 1, column: 'deviceName', reason: 'header needs deviceName' }] };
   if (rows.length > MAX_ROWS)
     return { devices: [], errors: [{ row: 0, column: '', reason: `at most ${MAX_ROWS} devices per file` }] };
@@ -34,13 +35,15 @@ export function readDeviceCsv(text: string): { devices: NewDevice[]; errors: Csv
     const row = i + 2;
     const deviceName = cells[nameAt] ?? '';
     const nickname = nickAt >= 0 ? cells[nickAt] || undefined : undefined;
+    const location = locAt >= 0 ? cells[locAt] || undefined : undefined;
     if (!deviceNameRe.test(deviceName))
       errors.push({ row, column: 'deviceName', reason: '4–32 of A–Z a–z 0–9 _ . : @ -' });
     else if (seen.has(deviceName))
       errors.push({ row, column: 'deviceName', reason: `duplicate of row ${seen.get(deviceName)}` });
     if (nickname && nickname.length > 64) errors.push({ row, column: 'nickname', reason: 'at most 64 characters' });
+    if (location && location.length > 128) errors.push({ row, column: 'location', reason: 'at most 128 characters' });
     seen.set(deviceName, row);
-    devices.push({ deviceName, nickname });
+    devices.push({ deviceName, nickname, ...(location ? { location } : {}) });
   });
   return { devices, errors };
 }

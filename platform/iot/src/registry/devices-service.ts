@@ -11,6 +11,21 @@ export const deviceNameRe = /^[A-Za-z0-9_.:@-]{4,32}$/;
 export interface NewDevice {
   deviceName: string;
   nickname?: string;
+  /** Where the device is installed, e.g. 3幢东侧围墙 or 7幢2单元电梯. */
+  location?: string;
+}
+
+const maxLocation = 128;
+
+function checkLocation(location: string | null | undefined, field = 'location') {
+  const l = location?.trim() ?? '';
+  if (l.length > maxLocation)
+    throw new AppError('INVALID_INPUT', {
+      zh: `安装位置不能超过 ${maxLocation} 字`,
+      en: `The location is at most ${maxLocation} characters`,
+      fieldErrors: { [field]: [`at most ${maxLocation} characters`] },
+    });
+  return l || null;
 }
 
 export const newDeviceSecret = () => randomBytes(16).toString('hex');
@@ -38,7 +53,10 @@ async function productIn(tx: Tx, productKey: string) {
  * returned only here. A name already taken fails the whole batch with the names listed.
  */
 export async function createDevices(d: IotDeps, scope: DataScope, productKey: string, list: NewDevice[], actor: Actor) {
-  for (const [i, x] of list.entries()) checkName(x.deviceName, `${i}.deviceName`);
+  for (const [i, x] of list.entries()) {
+    checkName(x.deviceName, `${i}.deviceName`);
+    checkLocation(x.location, `${i}.location`);
+  }
   const names = list.map((x) => x.deviceName);
   const dup = names.filter((n, i) => names.indexOf(n) !== i);
   if (dup.length)
@@ -68,6 +86,7 @@ export async function createDevices(d: IotDeps, scope: DataScope, productKey: st
           productKey,
           deviceName: x.deviceName,
           nickname: x.nickname ?? null,
+          location: checkLocation(x.location),
           secretCipher: d.crypto.encrypt(secrets[i], secretContext(productKey, x.deviceName)),
           createdBy: actor.subject,
         })),
@@ -101,6 +120,52 @@ export async function deviceIn(tx: Tx, productKey: string, deviceName: string) {
     .where(and(eq(devices.productKey, productKey), eq(devices.deviceName, deviceName)));
   if (!row) throw notFound(`Device ${productKey}/${deviceName}`, `设备 ${productKey}/${deviceName} `);
   return row;
+}
+
+/**
+ * Sets (or with null clears) where a device is installed. The caller names the location it saw: a concurrent change
+ * in between is refused (CONFLICT) rather than overwritten. Audited with the old and the new text.
+ */
+export async function setDeviceLocation(
+  d: IotDeps,
+  scope: DataScope,
+  productKey: string,
+  deviceName: string,
+  location: string | null,
+  actor: Actor,
+  expected?: { location: string | null },
+) {
+  const next = checkLocation(location);
+  return withScope(d.db, scope, async (tx) => {
+    const row = await deviceIn(tx, productKey, deviceName);
+    if (expected && (expected.location?.trim() || null) !== row.location)
+      throw new AppError('CONFLICT', {
+        zh: '设备位置已被他人修改，请刷新后重试',
+        en: 'The device location was changed by someone else; reload and try again',
+      });
+    const [updated] = await tx
+      .update(devices)
+      .set({ location: next, updatedAt: new Date() })
+      .where(
+        and(eq(devices.id, row.id), row.location === null ? sql`location is null` : eq(devices.location, row.location)),
+      )
+      .returning({ id: devices.id });
+    if (!updated)
+      throw new AppError('CONFLICT', {
+        zh: '设备位置已被他人修改，请刷新后重试',
+        en: 'The device location was changed by someone else; reload and try again',
+      });
+    await appendAudit(tx, {
+      ...auditActor(actor),
+      action: 'iot.device.set_location',
+      objectType: 'iot.device',
+      objectId: row.id,
+      communityId: row.communityId,
+      result: 'success',
+      detail: { productKey, deviceName, from: row.location, to: next },
+    });
+    return { id: row.id, productKey, deviceName, location: next };
+  });
 }
 
 type Lifecycle = 'enable' | 'disable' | 'delete';
@@ -264,6 +329,7 @@ export function publicDevice(r: typeof devices.$inferSelect) {
     productKey: r.productKey,
     deviceName: r.deviceName,
     nickname: r.nickname,
+    location: r.location,
     status: r.enabled ? r.state : ('disabled' as const),
     online: r.enabled && r.state === 'online',
     gatewayId: r.gatewayId,

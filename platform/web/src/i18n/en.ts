@@ -17,6 +17,7 @@ import { paymentEn } from './payment-en';
 import { placesEn } from './places-en';
 import { pointsEn } from './points-en';
 import { rolloutEn } from './rollout-en';
+import { situationsEn } from './situations-en';
 import { vehiclesEn } from './vehicles-en';
 import { warehouseEn } from './warehouse-en';
 import type { Messages } from './zh-CN';
@@ -37,6 +38,7 @@ export const en: Messages = {
   ...pointsEn,
   ...marketEn,
   ...rolloutEn,
+  ...situationsEn,
   ...marketReviewsEn,
   ...eventsEn,
   ...messageEn,

@@ -20,6 +20,7 @@ import { paymentZhCN } from './payment-zh-CN';
 import { placesZhCN } from './places-zh-CN';
 import { pointsZhCN } from './points-zh-CN';
 import { rolloutZhCN } from './rollout-zh-CN';
+import { situationsZhCN } from './situations-zh-CN';
 import { vehiclesZhCN } from './vehicles-zh-CN';
 import { warehouseZhCN } from './warehouse-zh-CN';
 
@@ -38,6 +39,7 @@ export const zhCN = {
   ...pointsZhCN,
   ...marketZhCN,
   ...rolloutZhCN,
+  ...situationsZhCN,
   ...marketReviewsZhCN,
   ...eventsZhCN,
   ...messageZhCN,

@@ -1,11 +1,12 @@
 'use client';
 
 import { LeftOutlined } from '@ant-design/icons';
-import { useQuery } from '@tanstack/react-query';
-import { Card, Col, Descriptions, Empty, Row, Space, Statistic, Tag, Timeline, Typography } from 'antd';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { App, Card, Col, Descriptions, Empty, Row, Space, Statistic, Tag, Timeline, Typography } from 'antd';
 import Link from 'next/link';
 import { PageError, PageLoading } from '@/components/apps/page-state';
 import { useLang, useT } from '@/i18n/lang-provider';
+import { errorMessage } from '@/lib/app-error';
 import { useTRPC } from '@/lib/trpc';
 import { DeviceCertificates } from './device-certificates';
 import { DeviceCommands } from './device-commands';
@@ -19,6 +20,16 @@ export function DeviceDetailView({ productKey, deviceName }: { productKey: strin
   const trpc = useTRPC();
   const product = useQuery(trpc.iot.products.get.queryOptions({ productKey }));
   const device = useQuery({ ...trpc.iot.devices.get.queryOptions({ productKey, deviceName }), refetchInterval: 3000 });
+  const { message } = App.useApp();
+  const setLocation = useMutation(
+    trpc.iot.devices.setLocation.mutationOptions({
+      onSuccess: () => {
+        message.success(t('situations.device.location.saved'));
+        device.refetch();
+      },
+      onError: (e) => message.error(errorMessage(e, lang, t('common.networkError'))),
+    }),
+  );
 
   if (product.isLoading || device.isLoading) return <PageLoading />;
   if (product.error || device.error || !product.data || !device.data)
@@ -43,6 +54,23 @@ export function DeviceDetailView({ productKey, deviceName }: { productKey: strin
           </Tag>
         </Descriptions.Item>
         <Descriptions.Item label={t('iot.device.col.lastOnline')}>{stamp(d.lastOnlineAt, lang)}</Descriptions.Item>
+        <Descriptions.Item label={t('situations.device.location')} span={2}>
+          <Typography.Text
+            data-testid="device-location"
+            type={d.location ? undefined : 'secondary'}
+            editable={{
+              text: d.location ?? '',
+              maxLength: 128,
+              onChange: (v) => {
+                const next = v.trim() || null;
+                if (next !== d.location)
+                  setLocation.mutate({ productKey, deviceName, location: next, expected: d.location });
+              },
+            }}
+          >
+            {d.location ?? t('situations.device.location.none')}
+          </Typography.Text>
+        </Descriptions.Item>
       </Descriptions>
       <Card title={t('iot.device.properties')} size="small">
         {reported.length === 0 ? (

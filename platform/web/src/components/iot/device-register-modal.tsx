@@ -25,14 +25,19 @@ export function DeviceRegisterModal({
   const t = useT();
   const { lang } = useLang();
   const trpc = useTRPC();
-  const [form] = Form.useForm<{ deviceName: string; nickname?: string }>();
+  const [form] = Form.useForm<{ deviceName: string; nickname?: string; location?: string }>();
   const [error, setError] = useState<string | null>(null);
   const create = useMutation(trpc.iot.devices.create.mutationOptions());
   const submit = async () => {
     const v = await form.validateFields();
     setError(null);
     try {
-      const r = await create.mutateAsync({ productKey, deviceName: v.deviceName, nickname: v.nickname || undefined });
+      const r = await create.mutateAsync({
+        productKey,
+        deviceName: v.deviceName,
+        nickname: v.nickname || undefined,
+        location: v.location?.trim() || undefined,
+      });
       form.resetFields();
       onRegistered({ productKey: r.productKey, deviceName: r.deviceName, deviceSecret: r.deviceSecret });
     } catch (e) {
@@ -65,6 +70,14 @@ export function DeviceRegisterModal({
         </Form.Item>
         <Form.Item name="nickname" label={t('iot.device.nickname')} rules={[{ max: 64 }]}>
           <Input />
+        </Form.Item>
+        <Form.Item
+          name="location"
+          label={t('situations.device.location')}
+          extra={t('situations.device.location.hint')}
+          rules={[{ max: 128 }]}
+        >
+          <Input data-testid="device-location" />
         </Form.Item>
       </Form>
     </Modal>
