@@ -111,7 +111,7 @@ try {
   );
   const [{ n: outboxPending }] = await queryRows<{ n: string }>(
     database.db,
-    sql`select count(*) as n from bus.outbox where published_at is null`,
+    sql`select count(*) as n from bus.outbox_events where published_at is null`,
   );
   // Each post carries two properties: one telemetry row per property value.
   const storedPosts = Number(rows) / 2;

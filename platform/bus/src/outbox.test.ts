@@ -173,6 +173,49 @@ for (const engine of testEngines()) {
         await assert.rejects(enqueue(database.db, { subject: 'Bad Subject', data: {} }), /invalid event subject/);
       });
 
+      test('packed events go out one by one in order with their own ids; a crash inside the row republishes it', async () => {
+        const got: number[] = [];
+        const applied: number[] = [];
+        const sub = await bus.subscribe(`p_${engine}`, 'shequ.packed.>', async (e) => {
+          got.push((e.data as { n: number }).n);
+          await handleOnce(database.db, 'packed-counter', e, async () => {
+            applied.push((e.data as { n: number }).n);
+          });
+        });
+        const ids = await database.db.transaction((tx) =>
+          enqueue(
+            tx,
+            Array.from({ length: 6 }, (_, n) => ({ subject: `shequ.packed.d${n % 2}`, data: { n } })),
+            { packed: true },
+          ),
+        );
+        assert.equal(new Set(ids).size, 6);
+        const listed = await queryRows<{ id: string; subject: string; n: unknown }>(
+          database.db,
+          sql`select id, subject, (data->>'n')::int as n from bus.outbox_events
+               where subject like 'shequ.packed.%' order by seq, pos`,
+        );
+        assert.deepEqual(
+          listed.map((r) => [r.id, r.subject, Number(r.n)]),
+          ids.map((id, n) => [id, `shequ.packed.d${n % 2}`, n]),
+          'the view lists each packed event once, in order, with its own id',
+        );
+        const [{ rows: packedRows }] = await queryRows<{ rows: unknown }>(
+          database.db,
+          sql`select count(*) as rows from bus.outbox where packed and published_at is null`,
+        );
+        assert.equal(Number(packedRows), 1, 'one row for the six events');
+        // The bus fails on the fourth event: the row stays pending and goes out whole next time.
+        const crashing = new OutboxRelay(database, new CrashingBus(bus, 3), { batch: 10 });
+        assert.equal(await crashing.drainOnce(), 2, 'two went out before the crash on the third');
+        const relay = new OutboxRelay(database, bus, { batch: 10 });
+        assert.equal(await relay.drainOnce(), 6);
+        await sleep(100);
+        await sub.stop();
+        assert.deepEqual(applied, [0, 1, 2, 3, 4, 5], 'each applied once, in order');
+        assert.ok(got.length >= 6);
+      });
+
       test('a relay that crashes mid-stream loses nothing; consumers apply each event once', async () => {
         const raw: string[] = [];
         const applied: number[] = [];

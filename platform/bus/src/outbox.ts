@@ -11,8 +11,19 @@ export interface NewEvent<T = unknown> {
   data: T;
 }
 
-/** Writes events into the outbox inside the caller's transaction: they exist exactly when the change commits. */
-export async function enqueue(tx: Executor, events: NewEvent | NewEvent[]): Promise<string[]> {
+/** The subject a packed row is filed under; its events keep their own subjects. */
+export const packedSubject = 'shequ.outbox.packed';
+
+/**
+ * Writes events into the outbox inside the caller's transaction: they exist exactly when the change commits.
+ * `packed`: all the events go into one row (a high-rate producer's batch: one row written and later marked instead
+ * of one per event); the relay publishes them one by one, in order, each with its own id.
+ */
+export async function enqueue(
+  tx: Executor,
+  events: NewEvent | NewEvent[],
+  opts: { packed?: boolean } = {},
+): Promise<string[]> {
   const list = Array.isArray(events) ? events : [events];
   if (list.length === 0) return [];
   for (const e of list) assertSubject(e.subject);
@@ -22,6 +33,12 @@ export async function enqueue(tx: Executor, events: NewEvent | NewEvent[]): Prom
     communityId: e.communityId ?? null,
     data: e.data ?? null,
   }));
+  if (opts.packed && rows.length > 1) {
+    await tx.execute(sql`
+      insert into bus.outbox (id, subject, community_id, data, packed)
+      values (${randomUUID()}, ${packedSubject}, null, ${JSON.stringify(rows)}::jsonb, true)`);
+    return rows.map((r) => r.id);
+  }
   if (rows.length < BULK) await tx.insert(outbox).values(rows);
   else {
     // Ingest paths enqueue thousands at a time: one jsonb parameter is several times faster than drizzle's
@@ -163,40 +180,51 @@ export class OutboxRelay {
       community_id: string | null;
       data: unknown;
       created_at: string | Date;
+      packed: boolean;
     }>(
       db,
       sql`update bus.outbox set claimed_until = now() + interval '30 seconds'
           where seq in (select seq from bus.outbox
                         where published_at is null and (claimed_until is null or claimed_until < now())
                         order by seq limit ${this.#opts.batch} for update skip locked)
-          returning seq, id, subject, community_id, data, created_at`,
+          returning seq, id, subject, community_id, data, created_at, packed`,
     );
     rows.sort((a, b) => Number(a.seq) - Number(b.seq));
     let published = 0;
+    let rowsDone = 0;
     let failure: unknown;
     for (const r of rows) {
-      const event: EventEnvelope = {
-        id: r.id,
-        subject: r.subject,
-        time: new Date(r.created_at).toISOString(),
-        communityId: r.community_id,
-        data: typeof r.data === 'string' ? JSON.parse(r.data) : r.data,
-      };
+      const time = new Date(r.created_at).toISOString();
+      const data = typeof r.data === 'string' ? JSON.parse(r.data) : r.data;
+      // A packed row's events go out in order; the row counts as published only once all of them did (a failure
+      // halfway republishes the row from its first event: at least once, consumers dedupe by event id).
+      const events: EventEnvelope[] = r.packed
+        ? (data as { id: string; subject: string; communityId: string | null; data: unknown }[]).map((e) => ({
+            id: e.id,
+            subject: e.subject,
+            time,
+            communityId: e.communityId,
+            data: e.data,
+          }))
+        : [{ id: r.id, subject: r.subject, time, communityId: r.community_id, data }];
       try {
-        await this.#bus.publish(event);
+        for (const event of events) {
+          await this.#bus.publish(event);
+          published++;
+        }
       } catch (err) {
         failure = err;
         break;
       }
-      published++;
+      rowsDone++;
     }
     // One update marks the whole published prefix; a crash before it republishes those (at least once, and
     // consumers dedupe by event id).
-    const done = rows.slice(0, published).map((x) => x.id);
+    const done = rows.slice(0, rowsDone).map((x) => x.id);
     if (done.length)
       await db.update(outbox).set({ publishedAt: sql`now()`, claimedUntil: null }).where(inArray(outbox.id, done));
     if (failure !== undefined) {
-      const failed = rows[published];
+      const failed = rows[rowsDone];
       await db
         .update(outbox)
         .set({
@@ -204,7 +232,7 @@ export class OutboxRelay {
           lastError: String((failure as Error).message ?? failure).slice(0, 500),
         })
         .where(eq(outbox.id, failed.id));
-      const rest = rows.slice(published).map((x) => x.id);
+      const rest = rows.slice(rowsDone).map((x) => x.id);
       await db.update(outbox).set({ claimedUntil: null }).where(inArray(outbox.id, rest));
       this.#opts.onError?.(failure);
     }

@@ -1,5 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 export const busSchema = pgSchema('bus');
 
@@ -18,6 +29,12 @@ export const outbox = busSchema.table(
     /** A relay's lease on the row while it publishes outside any transaction; an expired lease is taken over. */
     claimedUntil: timestamp('claimed_until', { withTimezone: true }),
     publishedAt: timestamp('published_at', { withTimezone: true, mode: 'string' }),
+    /**
+     * A packed row carries many events in `data` (an array of `{id, subject, communityId, data}`, in order): the
+     * telemetry writer puts one batch's events in one row, so the outbox writes one row per batch, not per message.
+     * The view `bus.outbox_events` lists packed and single events alike.
+     */
+    packed: boolean('packed').notNull().default(false),
   },
   (t) => [index('outbox_pending_idx').on(t.seq).where(sql`published_at is null`)],
 );

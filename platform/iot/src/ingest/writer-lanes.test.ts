@@ -55,7 +55,7 @@ for (const engine of testEngines()) {
       const rows = await queryRows<{ device: string; n: number }>(
         database.db,
         sql`select data->>'deviceId' as device, (data->'properties'->'n'->>'value')::int as n
-            from bus.outbox where subject like 'shequ.iot.%' order by seq`,
+            from bus.outbox_events where subject like 'shequ.iot.%' order by seq, pos`,
       );
       const seen = new Map<string, number>();
       for (const r of rows) {

@@ -218,7 +218,9 @@ export class TelemetryWriter {
             version = iot.shadows.version + 1,
             updated_at = now()`);
       }
-      await enqueue(tx, events);
+      // One outbox row for the batch's events (published one by one, in order): a row per message cost the
+      // database three writes per message (insert, lease, mark) at 10,000 messages/s.
+      await enqueue(tx, events, { packed: true });
     });
     return telemetry.length;
   }

@@ -1,0 +1,1 @@
+ALTER TABLE "bus"."outbox" ADD COLUMN "packed" boolean DEFAULT false NOT NULL;
