@@ -5,7 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createHouse, loadConfig, openPlatform, type Platform } from '@shequ/core';
-import { apiClients, auditLog, createTestDatabaseUrl, occupancies, people, regions, testEngines } from '@shequ/db';
+import {
+  apiClients,
+  apiNonces,
+  auditLog,
+  createTestDatabaseUrl,
+  occupancies,
+  people,
+  regions,
+  testEngines,
+  withScope,
+} from '@shequ/db';
 import { and, eq, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { openApiPaths } from '../open/document.ts';
@@ -350,6 +360,20 @@ for (const engine of testEngines()) {
         'openapi.client.disable',
         'openapi.client.rotate',
       ]);
+    });
+
+    test('clients and nonces are community rows under row-level security', async () => {
+      const other = { kind: 'communities' as const, ids: ['00000000-0000-4000-8000-000000000001'] };
+      const [demo] = await platform.database.db.select().from(regions).where(eq(regions.code, 'demo'));
+      const mine = { kind: 'communities' as const, ids: [demo.id] };
+      const count = (scope: typeof mine) =>
+        withScope(platform.database.db, scope, async (tx) => [
+          (await tx.select().from(apiClients)).length,
+          (await tx.select().from(apiNonces)).length,
+        ]);
+      const [clients, nonces] = await count(mine);
+      assert.ok(clients >= 2 && nonces >= 1);
+      assert.deepEqual(await count(other), [0, 0]);
     });
 
     test('openapi.json describes exactly the registered routes', async () => {
