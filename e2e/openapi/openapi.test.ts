@@ -71,6 +71,17 @@ test('an operator creates an API client; a signed tenant upsert over HTTP shows 
     assert.equal(replay.status, 401);
     assert.equal((await replay.json()).error.reason, 'replayed_nonce');
 
+    // Through the web origin too: the gateway passes the signed request on untouched.
+    const houses = new URL('/open/v1/houses?compound=示范小区&building=9', platform.webUrl);
+    const viaWeb = await fetch(houses, {
+      headers: signOpenApiRequest({ ...key, method: 'GET', url: houses.pathname + houses.search }),
+    });
+    assert.equal(viaWeb.status, 200, await viaWeb.clone().text());
+    assert.deepEqual(
+      (await viaWeb.json()).items.map((h: { room: string }) => h.room),
+      ['502'],
+    );
+    assert.equal((await fetch(new URL('/open/v1/openapi.json', platform.webUrl))).status, 200);
     await openMenu(page, '人员管理', /\/console\/people$/);
     await searchPeople(page, '开放接口租客');
     await tableRows(page, 'people-table').getByText('开放接口租客').first().waitFor();
