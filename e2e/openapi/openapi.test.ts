@@ -66,10 +66,10 @@ test('an operator creates an API client; a signed tenant upsert over HTTP shows 
     };
     const res = await fetch(new URL(url, platform.apiUrl), { method: 'POST', headers, body });
     assert.equal(res.status, 201, await res.clone().text());
-    assert.equal((await res.json()).occupancy, 'created');
+    assert.equal(((await res.json()) as { occupancy: string }).occupancy, 'created');
     const replay = await fetch(new URL(url, platform.apiUrl), { method: 'POST', headers, body });
     assert.equal(replay.status, 401);
-    assert.equal((await replay.json()).error.reason, 'replayed_nonce');
+    assert.equal(((await replay.json()) as { error: { reason: string } }).error.reason, 'replayed_nonce');
 
     // Through the web origin too: the gateway passes the signed request on untouched.
     const houses = new URL('/open/v1/houses?compound=示范小区&building=9', platform.webUrl);
@@ -78,7 +78,7 @@ test('an operator creates an API client; a signed tenant upsert over HTTP shows 
     });
     assert.equal(viaWeb.status, 200, await viaWeb.clone().text());
     assert.deepEqual(
-      (await viaWeb.json()).items.map((h: { room: string }) => h.room),
+      ((await viaWeb.json()) as { items: Array<{ room: string }> }).items.map((h) => h.room),
       ['502'],
     );
     assert.equal((await fetch(new URL('/open/v1/openapi.json', platform.webUrl))).status, 200);
