@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createHouse, loadConfig, openPlatform, type Platform } from '@shequ/core';
+import { createHouse, loadConfig, openPlatform, type Platform, pruneApiNonces } from '@shequ/core';
 import {
   apiClients,
   apiNonces,
@@ -351,6 +351,10 @@ for (const engine of testEngines()) {
       assert.equal(ok?.subject, `api:${full.keyId}`);
       assert.ok(ok?.sourceIp);
       assert.ok(rows.some((r) => r.result === 'denied' && r.subject === `api:${full.keyId}`));
+      const list = await client.send('operator', 'openapi.clients.list', { community: 'demo' }, 'query');
+      const listed = list.json().result.data.find((c: { keyId: string }) => c.keyId === full.keyId);
+      assert.ok(listed.lastUsedAt, 'last use recorded');
+      assert.equal(listed.enabled, false);
       const mgmt = await platform.database.db
         .select({ a: auditLog.action })
         .from(auditLog)
@@ -374,6 +378,19 @@ for (const engine of testEngines()) {
       const [clients, nonces] = await count(mine);
       assert.ok(clients >= 2 && nonces >= 1);
       assert.deepEqual(await count(other), [0, 0]);
+    });
+
+    test('expired nonces are pruned; live ones stay', async () => {
+      const before = (await platform.database.db.select().from(apiNonces)).length;
+      const [demo] = await platform.database.db.select().from(regions).where(eq(regions.code, 'demo'));
+      await platform.database.db.insert(apiNonces).values({
+        keyId: full.keyId,
+        nonce: 'expired-nonce-0000000',
+        communityId: demo.id,
+        expiresAt: new Date(Date.now() - 1000),
+      });
+      assert.equal(await pruneApiNonces(platform.database), 1);
+      assert.equal((await platform.database.db.select().from(apiNonces)).length, before);
     });
 
     test('openapi.json describes exactly the registered routes', async () => {

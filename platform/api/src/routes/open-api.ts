@@ -204,7 +204,8 @@ export function registerOpenApiRoutes(app: FastifyInstance, platform: Platform, 
     if (!limiter.allow(client.keyId, client.rateLimit, now())) throw refusals.rate_limited();
     if (!(await claimNonce(deps, client, nonce, new Date(at + openApiSkewMs)))) throw refusals.replayed_nonce();
     if (!client.scopes.includes(scope)) throw refusals.scope_not_granted(scope);
-    await touchApiClient(deps, client.id);
+    // The last use is kept to the minute: no write per request.
+    if (!client.lastUsedAt || now() - client.lastUsedAt.getTime() > 60_000) await touchApiClient(deps, client.id);
     return caller;
   }
 

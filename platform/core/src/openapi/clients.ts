@@ -211,6 +211,12 @@ export async function resolveApiKey(d: ApiClientDeps, keyId: string, now = new D
 
 let lastPrune = 0;
 
+/** Deletes nonces whose window has passed (every key, every community); answers how many. */
+export async function pruneApiNonces(d: Pick<ApiClientDeps, 'db'>, now = new Date()): Promise<number> {
+  const gone = await d.db.delete(apiNonces).where(lt(apiNonces.expiresAt, now)).returning({ nonce: apiNonces.nonce });
+  return gone.length;
+}
+
 /**
  * Records a nonce for a key until `expiresAt`; false when it was already seen (a replay). The primary key's unique
  * violation is the check, so several API processes sharing one database agree. Expired nonces are pruned now and then.
@@ -224,7 +230,7 @@ export async function claimNonce(
   const now = Date.now();
   if (now - lastPrune > 60_000) {
     lastPrune = now;
-    await d.db.delete(apiNonces).where(lt(apiNonces.expiresAt, new Date(now)));
+    await pruneApiNonces(d, new Date(now));
   }
   const rows = await d.db
     .insert(apiNonces)
