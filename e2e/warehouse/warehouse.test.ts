@@ -1,7 +1,8 @@
-// 物联数据仓 end to end (DB33 7.2.2.2.3 货物, 7.2.2.5.4 垃圾回收): a parcel locker and a garbage bin of the demo
-// community report through the MQTT gateway as real devices (the device SDK, Alink signing): two parcels deposited,
-// one picked up, a drop and a collection. The warehouse consumer records them, and the operator sees the parcel and
-// garbage figures and rows on /console/warehouse.
+// 物联数据仓 end to end (DB33 7.2.2.2.3 货物, 7.2.2.5.4 垃圾回收, 7.2.2.4.1 健康画像, 7.2.2.4.2 订送餐, 7.2.2.4.4
+// 图书借阅): devices of the demo community report through the MQTT gateway as real devices (the device SDK, Alink
+// signing): a parcel locker (two deposits, one pickup), a garbage bin (a drop and a collection), a health kiosk (two
+// checkups), a canteen till (two meals, one delivery) and a library terminal (a borrow). The warehouse consumer records
+// them, and the operator (community admin) sees the figures and rows on the tabs of /console/warehouse.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { connectDevice, type DeviceClient } from '@shequ/device-sdk';
@@ -116,6 +117,98 @@ test('devices report parcels and garbage; the operator sees the figures on the I
     await drop.getByText('R-E2E').waitFor();
     await drop.getByText('厨余垃圾').waitFor();
     await page.locator('[data-testid="garbage-row"][data-event="collected"]').getByText('清运').waitFor();
+  } finally {
+    await session.close();
+  }
+});
+
+test('a health kiosk, a canteen till and a library terminal report; the operator sees health, meal and loan figures', async () => {
+  const kiosk = await register('health-kiosk', '健康小屋一体机', 'kiosk-e2e-1');
+  const till = await register('canteen-till', '长者食堂收银机', 'till-e2e-1');
+  const library = await register('library-terminal', '图书借阅终端', 'lib-e2e-1');
+  const url = `mqtt://127.0.0.1:${platform.mqttPort}`;
+  const devices: DeviceClient[] = [];
+  try {
+    const k = await connectDevice({ url, device: kiosk, timestamp: true });
+    devices.push(k);
+    const c = await connectDevice({ url, device: till, timestamp: true });
+    devices.push(c);
+    const l = await connectDevice({ url, device: library, timestamp: true });
+    devices.push(l);
+    const now = Date.now();
+    const ok = async (p: Promise<{ code: number }>) => assert.equal((await p).code, 200);
+    await ok(
+      k.postEvent(
+        'checkup',
+        { personRef: 'HK-E2E-1', height: 160, weight: 80, systolic: 150, diastolic: 95 },
+        now - 60_000,
+      ),
+    );
+    await ok(
+      k.postEvent('checkup', { personRef: 'HK-E2E-2', systolic: 118, diastolic: 75, bloodGlucose: 5.2 }, now - 50_000),
+    );
+    const lunch = {
+      personRef: 'HK-E2E-1',
+      orderRef: 'OE-1',
+      amount: 12,
+      subsidy: 4,
+      dishes: ['清蒸鲈鱼', '青菜'],
+      mealType: 1,
+    };
+    await ok(c.postEvent('meal', lunch, now - 40_000));
+    await ok(
+      c.postEvent(
+        'meal',
+        { personRef: 'HK-E2E-2', amount: 10, subsidy: 4, dishes: ['青菜'], mealType: 1 },
+        now - 35_000,
+      ),
+    );
+    await ok(c.postEvent('delivered', { orderRef: 'OE-1', personRef: 'HK-E2E-1', minutes: 18 }, now - 20_000));
+    await ok(
+      l.postEvent(
+        'borrow',
+        { personRef: 'HK-E2E-2', isbn: '9787020002207', dueDate: now + 14 * 86_400_000 },
+        now - 10_000,
+      ),
+    );
+    await until('the health, meal and loan figures', async () => {
+      const h = await admin.query<{ checkups: number }>('iot.warehouse.health.stats', { community: COMMUNITY });
+      const m = await admin.query<{ meals: number; delivery: { deliveries: number } }>('iot.warehouse.meals.stats', {
+        community: COMMUNITY,
+      });
+      const b = await admin.query<{ outNow: number }>('iot.warehouse.library.stats', { community: COMMUNITY });
+      return h.checkups === 2 && m.meals === 2 && m.delivery.deliveries === 1 && b.outNow === 1;
+    });
+  } finally {
+    await Promise.all(devices.map((d) => d.close()));
+  }
+
+  const { session, page } = await signIn(platform, 'operator', /\/console$/);
+  try {
+    await openMenu(page, '物联数据仓', /\/console\/warehouse$/);
+    await page.getByTestId('warehouse-tab-health').click();
+    await statShows(page, 'health-checkups', '2');
+    await statShows(page, 'health-flagged', '1');
+    // The community admin sees the checkups: HK-E2E-1 tagged 高血压风险 and 肥胖 (BMI 31.3).
+    const tagged = page.locator('[data-testid="health-row"][data-ref="HK-E2E-1"]');
+    await tagged.getByText('高血压风险').waitFor();
+    await tagged.getByText('肥胖').waitFor();
+    await page.locator('[data-testid="health-row"][data-ref="HK-E2E-2"]').getByText('无标签').waitFor();
+
+    await page.getByTestId('warehouse-tab-meals').click();
+    await statShows(page, 'meals-count', '2');
+    await statShows(page, 'meals-diners', '2');
+    await statShows(page, 'meals-subsidy', '8.00');
+    await statShows(page, 'meals-deliveries', '1');
+    await statShows(page, 'meals-delivery-mean', '18');
+    await page.locator('[data-testid="meals-row"][data-event="meal"]').first().getByText('午餐').waitFor();
+    await page.getByText('清蒸鲈鱼', { exact: true }).waitFor(); // 热门菜品
+
+    await page.getByTestId('warehouse-tab-library').click();
+    await statShows(page, 'library-borrows', '1');
+    await statShows(page, 'library-out', '1');
+    await statShows(page, 'library-overdue', '0');
+    await page.locator('[data-testid="library-row"][data-event="borrow"]').getByText('9787020002207').waitFor();
   } finally {
     await session.close();
   }

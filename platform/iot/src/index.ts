@@ -41,3 +41,4 @@ export * from './warehouse/energy-catalog.ts';
 export * from './warehouse/facts.ts';
 export * from './warehouse/parcels.ts';
 export * from './warehouse/queries.ts';
+export * from './warehouse/services.ts';

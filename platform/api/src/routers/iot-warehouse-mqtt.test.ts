@@ -12,9 +12,14 @@ import {
   createProduct,
   followWarehouse,
   getVitals,
+  healthProfile,
+  healthStats,
   iotFixture,
+  libraryStats,
   listFacts,
+  listLoans,
   listParcels,
+  mealStats,
   type RecordedFact,
 } from '@shequ/iot';
 import { standardThingModels } from '@shequ/schemas';
@@ -43,6 +48,9 @@ for (const engine of testEngines()) {
     let locker: Dev;
     let bin: Dev;
     let monitor: Dev;
+    let kiosk: Dev;
+    let till: Dev;
+    let library: Dev;
 
     before(async () => {
       f = await iotFixture(engine);
@@ -55,6 +63,9 @@ for (const engine of testEngines()) {
       locker = await make('parcel-locker', '快递柜', 'locker-mqtt');
       bin = await make('garbage-bin', '垃圾桶', 'bin-mqtt');
       monitor = await make('elderly-vital-monitor', '体征监测仪', 'vital-mqtt');
+      kiosk = await make('health-kiosk', '健康小屋', 'kiosk-mqtt');
+      till = await make('canteen-till', '长者食堂', 'till-mqtt');
+      library = await make('library-terminal', '图书借阅', 'lib-mqtt');
       sub = await followWarehouse(f.bus, f.database.db, {
         durable: 'warehouse-mqtt-test',
         onRecorded: (r) => recorded.push(r),
@@ -130,6 +141,68 @@ for (const engine of testEngines()) {
       await until('the redeliveries handled', async () => recorded.length === duplicates + events.length);
       assert.ok(recorded.slice(duplicates).every((r) => !r.recorded && r.reason === 'duplicate'));
       assert.equal(await count(), before);
+    });
+
+    test('a health kiosk, a canteen till and a library terminal report; checkups, meals and loans are counted', async () => {
+      const url = `mqtt://127.0.0.1:${f.port}`;
+      const devs: DeviceClient[] = [];
+      const n0 = recorded.length;
+      try {
+        const k = await connectDevice({ url, device: kiosk });
+        devs.push(k);
+        const c = await connectDevice({ url, device: till });
+        devs.push(c);
+        const l = await connectDevice({ url, device: library });
+        devs.push(l);
+        const t = Date.now();
+        const ok = async (p: Promise<{ code: number }>) => assert.equal((await p).code, 200);
+        const checkup = { personRef: 'K-1', height: 165, weight: 80, systolic: 145, diastolic: 95, bloodGlucose: 5.6 };
+        await ok(k.postEvent('checkup', checkup, t - 1000));
+        await ok(k.postEvent('checkup', { personRef: 'K-2', temperature: 36.5, systolic: 120, diastolic: 80 }, t));
+        await ok(
+          c.postEvent(
+            'meal',
+            { personRef: 'K-1', orderRef: 'OM-1', amount: 15, subsidy: 5, dishes: ['鱼'], mealType: 1 },
+            t,
+          ),
+        );
+        await ok(c.postEvent('delivered', { orderRef: 'OM-1', personRef: 'K-1', minutes: 25 }, t + 1000));
+        await ok(
+          l.postEvent(
+            'borrow',
+            { personRef: 'K-2', isbn: '9787020002207', dueDate: Date.parse('2099-01-01T12:00:00+08:00') },
+            t,
+          ),
+        );
+        // A malformed checkup (no one measured) is accepted by the gateway but kept out of the records.
+        await ok(k.postEvent('checkup', { personRef: 'K-3' }, t));
+        await until('the six events handled', async () => recorded.length >= n0 + 6);
+        assert.deepEqual(
+          recorded
+            .slice(n0)
+            .map((r) => (r.recorded ? `${r.domain}.${r.event}` : r.reason))
+            .sort(),
+          ['health.checkup', 'health.checkup', 'invalid', 'learning.borrow', 'meals.delivered', 'meals.meal'],
+        );
+      } finally {
+        await Promise.all(devs.map((d) => d.close()));
+      }
+      const range = { from: new Date(Date.now() - 86_400_000), to: new Date(Date.now() + 86_400_000) };
+      const h = await healthStats(f.database.db, f.scope, f.communityId, range);
+      assert.deepEqual([h.checkups, h.flagged], [2, 1]);
+      assert.deepEqual(
+        h.tags.filter((x) => x.people > 0).map((x) => x.tag),
+        ['hypertension', 'obesity'],
+      );
+      const p = await healthProfile(f.database.db, f.scope, f.communityId, { ref: 'K-1' });
+      assert.equal(p.latest.systolic?.value, 145);
+      assert.equal(p.bmi, 29.4);
+      const m = await mealStats(f.database.db, f.scope, f.communityId, range);
+      assert.deepEqual([m.meals, m.amount, m.subsidy, m.delivery.meanMinutes], [1, 15, 5, 25]);
+      const lib = await libraryStats(f.database.db, f.scope, f.communityId, range);
+      assert.deepEqual([lib.borrows, lib.outNow, lib.overdueNow], [1, 1, 0]);
+      const [loan] = await listLoans(f.database.db, f.scope, f.communityId);
+      assert.deepEqual([loan.isbn, loan.dueDate, loan.ref], ['9787020002207', '2099-01-01', 'K-2'], 'TSL date → day');
     });
   });
 }

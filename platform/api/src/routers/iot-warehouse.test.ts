@@ -1,5 +1,5 @@
 // The IoT warehouse procedures: who reads what (government roles the statistics only, vital signs the community's
-// staff only) and zod-checked input.
+// staff only, a resident's health checkups the community admin only) and zod-checked input.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,6 +52,36 @@ describe('IoT warehouse API', () => {
     }
   });
 
+  test('a resident’s checkups need iot.warehouse.health (community admin); others read health aggregates only', async () => {
+    const c = { community: 'demo' };
+    const who = { ...c, subject: { ref: 'CARD-1' } };
+    // The community admin (operator) reads checkups and a profile.
+    assert.deepEqual((await get('operator', 'iot.warehouse.health.checkups', c)).data, { items: [], nextCursor: null });
+    const p = (await get('operator', 'iot.warehouse.health.profile', who)).data;
+    assert.deepEqual([p.person, p.refs, p.checkups, p.tags], [null, ['CARD-1'], 0, []]);
+    // Property staff (who may see the vital-signs monitors) and government roles do not.
+    for (const w of ['property', 'gov', 'resident']) {
+      assert.equal((await get(w, 'iot.warehouse.health.checkups', c)).error?.appCode, 'FORBIDDEN', w);
+      assert.equal((await get(w, 'iot.warehouse.health.profile', who)).error?.appCode, 'FORBIDDEN', w);
+    }
+    for (const w of ['operator', 'property', 'gov']) {
+      const s = (await get(w, 'iot.warehouse.health.stats', c)).data;
+      assert.deepEqual(
+        [s.checkups, s.tags.map((t: { tag: string }) => t.tag)],
+        [0, ['hypertension', 'glucose', 'obesity', 'fever']],
+        w,
+      );
+      assert.equal((await get(w, 'iot.warehouse.meals.stats', c)).data.delivery.deliveries, 0, w);
+      assert.equal((await get(w, 'iot.warehouse.library.stats', c)).data.outNow, 0, w);
+    }
+    for (const path of ['iot.warehouse.meals.list', 'iot.warehouse.library.list', 'iot.warehouse.library.loans']) {
+      assert.equal((await get('gov', path, c)).error?.appCode, 'FORBIDDEN', `gov ${path}`);
+      assert.deepEqual((await get('property', path, c)).error, undefined, `property ${path}`);
+    }
+    assert.equal((await get('gov', 'iot.warehouse.library.reader', who)).error?.appCode, 'FORBIDDEN');
+    assert.equal((await get('resident', 'iot.warehouse.meals.stats', c)).error?.appCode, 'FORBIDDEN');
+  });
+
   test('input is checked: ranges, ids, cursors and statuses', async () => {
     const bad = async (path: string, input: unknown) => {
       const r = await get('operator', path, input);
@@ -72,6 +102,17 @@ describe('IoT warehouse API', () => {
     await bad('iot.warehouse.parcels.list', { community: 'demo', cursor: 'not-a-cursor' });
     await bad('iot.warehouse.garbage.list', { community: 'demo', category: 'kitchen' });
     await bad('iot.warehouse.vitals.get', { community: 'demo', deviceId: 'monitor-1' });
+    await bad('iot.warehouse.health.profile', { community: 'demo' });
+    await bad('iot.warehouse.health.profile', { community: 'demo', subject: { personId: 'nobody' } });
+    await bad('iot.warehouse.health.profile', { community: 'demo', subject: { ref: '' } });
+    await bad('iot.warehouse.meals.list', { community: 'demo', mealType: '5' });
+    await bad('iot.warehouse.library.list', { community: 'demo', event: 'lost' });
+    await bad('iot.warehouse.library.loans', { community: 'demo', subject: { ref: 'x', personId: 'y' } });
+    const nobody = await get('operator', 'iot.warehouse.health.profile', {
+      community: 'demo',
+      subject: { personId: '00000000-0000-4000-8000-000000000001' },
+    });
+    assert.equal(nobody.error?.appCode, 'NOT_FOUND');
     const none = await get('operator', 'iot.warehouse.vitals.get', {
       community: 'demo',
       deviceId: '00000000-0000-4000-8000-000000000001',

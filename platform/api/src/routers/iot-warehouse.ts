@@ -2,10 +2,18 @@ import {
   communityScope,
   garbageStats,
   getVitals,
+  healthProfile,
+  healthStats,
+  libraryStats,
   listFacts,
+  listLoans,
   listParcels,
+  listServiceFacts,
   listVitalMonitors,
+  mealStats,
   parcelStats,
+  readerHistory,
+  type Subject,
 } from '@shequ/iot';
 import { z } from 'zod';
 import { communityFor } from '../community.ts';
@@ -27,12 +35,25 @@ const rangeOf = (r: { from?: string; to?: string }) => {
   const to = r.to ? new Date(r.to) : new Date(Date.now() + 60_000);
   return { from: r.from ? new Date(r.from) : new Date(to.getTime() - 7 * DAY), to };
 };
+/** Whom a per-resident query is about: a resident of the base warehouse, or one device ref as given. */
+const subject = z.union([
+  z.object({ personId: z.uuid() }).strict(),
+  z.object({ ref: z.string().trim().min(1).max(64) }).strict(),
+]);
+const subjectOf = (s: z.infer<typeof subject>): Subject =>
+  'personId' in s ? { personId: s.personId } : { ref: s.ref };
+const dates = (r: { from?: string; to?: string }) => ({
+  from: r.from ? new Date(r.from) : undefined,
+  to: r.to ? new Date(r.to) : undefined,
+});
 const db = (ctx: { platform: { database: { db: Parameters<typeof listParcels>[0] } } }) => ctx.platform.database.db;
 
 /**
  * The IoT warehouse's records (DB33 7.2.2): 货物 (parcels of the lockers), 垃圾回收 (drops and collections) and
- * 生命体征 (vital-signs monitors). Government roles read the statistics only; vital signs are personal health data
- * for the community's own staff.
+ * 生命体征 (vital-signs monitors), 健康画像 (health kiosks), 订送餐 (canteen tills) and 图书借阅 (library terminals).
+ * Government roles read the statistics only; vital signs are personal health data for the community's own staff,
+ * and a resident's checkups (L3/L4 health data) need `iot.warehouse.health` (community admin): others read the
+ * health aggregates only.
  */
 export const iotWarehouseRouter = router({
   parcels: router({
@@ -122,5 +143,125 @@ export const iotWarehouseRouter = router({
         const { cursor, limit, community: _, ...f } = input;
         return listFacts(db(ctx), communityScope(c.id), c.id, 'vitals', f, { cursor, limit });
       }),
+  }),
+  health: router({
+    /** Aggregates only (checkups per day, share flagged per tag): no person. */
+    stats: authedProcedure.input(range).query(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'iot.warehouse.stats');
+      return healthStats(db(ctx), communityScope(c.id), c.id, rangeOf(input));
+    }),
+    /** The checkups of the community (or of one resident / ref), newest first, each with its tags. */
+    checkups: authedProcedure
+      .input(
+        community.extend({
+          deviceId: z.uuid().optional(),
+          subject: subject.optional(),
+          from: iso.optional(),
+          to: iso.optional(),
+          ...page,
+        }),
+      )
+      .query(async ({ ctx, input }) => {
+        const c = await communityFor(ctx, input.community, 'iot.warehouse.health');
+        return listServiceFacts(
+          db(ctx),
+          communityScope(c.id),
+          c.id,
+          'health',
+          { deviceId: input.deviceId, subject: input.subject && subjectOf(input.subject), ...dates(input) },
+          { cursor: input.cursor, limit: input.limit },
+        );
+      }),
+    /** 居民健康画像: latest values, BMI, key-health tags and the checkup history of one resident or ref. */
+    profile: authedProcedure.input(community.extend({ subject, ...page })).query(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'iot.warehouse.health');
+      return healthProfile(db(ctx), communityScope(c.id), c.id, subjectOf(input.subject), {
+        cursor: input.cursor,
+        limit: input.limit,
+      });
+    }),
+  }),
+  meals: router({
+    stats: authedProcedure.input(range).query(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'iot.warehouse.stats');
+      return mealStats(db(ctx), communityScope(c.id), c.id, rangeOf(input));
+    }),
+    /** Meals (订餐) and deliveries (送餐), newest first; of one resident / ref when given. */
+    list: authedProcedure
+      .input(
+        community.extend({
+          event: z.enum(['meal', 'delivered']).optional(),
+          deviceId: z.uuid().optional(),
+          mealType: z.enum(['0', '1', '2']).optional(),
+          subject: subject.optional(),
+          from: iso.optional(),
+          to: iso.optional(),
+          ...page,
+        }),
+      )
+      .query(async ({ ctx, input }) => {
+        const c = await communityFor(ctx, input.community, 'iot.warehouse.read');
+        return listServiceFacts(
+          db(ctx),
+          communityScope(c.id),
+          c.id,
+          'meals',
+          {
+            event: input.event,
+            deviceId: input.deviceId,
+            category: input.mealType,
+            subject: input.subject && subjectOf(input.subject),
+            ...dates(input),
+          },
+          { cursor: input.cursor, limit: input.limit },
+        );
+      }),
+  }),
+  library: router({
+    stats: authedProcedure.input(range).query(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'iot.warehouse.stats');
+      return libraryStats(db(ctx), communityScope(c.id), c.id, rangeOf(input));
+    }),
+    /** Borrows and returns, newest first. */
+    list: authedProcedure
+      .input(
+        community.extend({
+          event: z.enum(['borrow', 'return']).optional(),
+          deviceId: z.uuid().optional(),
+          subject: subject.optional(),
+          from: iso.optional(),
+          to: iso.optional(),
+          ...page,
+        }),
+      )
+      .query(async ({ ctx, input }) => {
+        const c = await communityFor(ctx, input.community, 'iot.warehouse.read');
+        return listServiceFacts(
+          db(ctx),
+          communityScope(c.id),
+          c.id,
+          'learning',
+          {
+            event: input.event,
+            deviceId: input.deviceId,
+            subject: input.subject && subjectOf(input.subject),
+            ...dates(input),
+          },
+          { cursor: input.cursor, limit: input.limit },
+        );
+      }),
+    /** The books out now (of one resident / ref when given). */
+    loans: authedProcedure.input(community.extend({ subject: subject.optional() })).query(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'iot.warehouse.read');
+      return listLoans(db(ctx), communityScope(c.id), c.id, input.subject && subjectOf(input.subject));
+    }),
+    /** 居民借阅画像: one resident's or ref's borrows and returns and the books they have out. */
+    reader: authedProcedure.input(community.extend({ subject, ...page })).query(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'iot.warehouse.read');
+      return readerHistory(db(ctx), communityScope(c.id), c.id, subjectOf(input.subject), {
+        cursor: input.cursor,
+        limit: input.limit,
+      });
+    }),
   }),
 });

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { MemoryBus } from '@shequ/bus';
 import {
   type Database,
+  devices,
   outbox,
   parkingSessions,
   passRecords,
@@ -384,27 +385,43 @@ for (const engine of testEngines()) {
       const model = JSON.parse(
         await readFile(new URL('../../../../schemas/iot/models/people-gate.json', import.meta.url), 'utf8'),
       );
-      await withScope(database.db, { kind: 'communities', ids: [demo] }, (tx) =>
-        tx.insert(products).values([
-          {
-            communityId: demo,
-            productKey: 'busgate',
-            name: '人行闸',
-            thingModel: model,
-            createdBy: 't',
-          },
-          {
-            communityId: demo,
-            productKey: 'bussmoke',
-            name: '烟感',
-            thingModel: { events: [] },
-            createdBy: 't',
-          },
-        ]),
+      const [gateProduct] = await withScope(database.db, { kind: 'communities', ids: [demo] }, (tx) =>
+        tx
+          .insert(products)
+          .values([
+            {
+              communityId: demo,
+              productKey: 'busgate',
+              name: '人行闸',
+              thingModel: model,
+              createdBy: 't',
+            },
+            {
+              communityId: demo,
+              productKey: 'bussmoke',
+              name: '烟感',
+              thingModel: { events: [] },
+              createdBy: 't',
+            },
+          ])
+          .returning({ id: products.id }),
       );
       const bus = new MemoryBus();
       const sub = await followGatePasses(bus, database, crypto, { durable: 'test-passes' });
       const gate = { productKey: 'busgate', deviceName: 'bus-1', deviceId: randomUUID() };
+      // The gate as the IoT registry knows it, with where it stands: the pass record shows that location.
+      await withScope(database.db, { kind: 'communities', ids: [demo] }, (tx) =>
+        tx.insert(devices).values({
+          id: gate.deviceId,
+          communityId: demo,
+          productId: gateProduct.id,
+          productKey: 'busgate',
+          deviceName: 'bus-1',
+          secretCipher: 'not used here',
+          location: '示范小区东门',
+          createdBy: 't',
+        }),
+      );
       const publish = (g: typeof gate, data: DeviceEvent) =>
         bus.publish({
           id: randomUUID(),
@@ -419,6 +436,8 @@ for (const engine of testEngines()) {
       await sub.stop();
       const byDevice = async (id: string) => (await listPassRecords(database.db, demo, { deviceId: id })).items.length;
       assert.equal(await byDevice(gate.deviceId), 1);
+      const [rec] = (await listPassRecords(database.db, demo, { deviceId: gate.deviceId })).items;
+      assert.equal(rec.gateLocation, '示范小区东门');
       assert.equal(await byDevice(other.deviceId), 0);
     });
 

@@ -1,5 +1,6 @@
 import { enqueue } from '@shequ/bus';
 import {
+  devices,
   type Executor,
   orders,
   type PassDirection,
@@ -62,16 +63,19 @@ export async function listPassRecords(
   }
   return withScope(db, accessScope(communityId), async (tx) => {
     const rows = await tx
-      .select({ r: passRecords, visitorName: visitorPasses.visitorName })
+      .select({ r: passRecords, visitorName: visitorPasses.visitorName, gateLocation: devices.location })
       .from(passRecords)
       .leftJoin(visitorPasses, eq(visitorPasses.id, passRecords.visitorPassId))
+      .leftJoin(devices, eq(devices.id, passRecords.deviceId))
       .where(and(...conds))
       .orderBy(desc(passRecords.passedAt), desc(passRecords.id))
       .limit(limit + 1);
-    const items = rows.slice(0, limit).map(({ r, visitorName }) => ({
+    const items = rows.slice(0, limit).map(({ r, visitorName, gateLocation }) => ({
       id: r.id,
       deviceId: r.deviceId,
       deviceName: r.deviceName,
+      /** Where the gate stands (the IoT device's location), DB33 7.2.2.2.1–2 设施设备位置. */
+      gateLocation,
       productKey: r.productKey,
       gateKind: r.gateKind,
       direction: r.direction,

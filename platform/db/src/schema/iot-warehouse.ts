@@ -13,7 +13,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { iot } from './iot.ts';
 
-export type WarehouseDomain = 'parcel' | 'garbage' | 'vitals';
+export type WarehouseDomain = 'parcel' | 'garbage' | 'vitals' | 'health' | 'meals' | 'learning';
 
 /**
  * The IoT warehouse's records (DB33 7.2.2.2.3 货物, 7.2.2.5.4 垃圾回收, 7.2.2.4.3 生命体征): every device event of a
@@ -24,6 +24,14 @@ export type WarehouseDomain = 'parcel' | 'garbage' | 'vitals';
  *   `amount` the weight in kg, `flag` the correct-sort flag of a drop.
  * - vitals: abnormal / sos / fall; `category` the abnormal kind (enum code), `label` its name from the thing model,
  *   `amount` the value or the fall confidence, `ref` the sos location.
+ * - health (健康小屋 6.2.3.1 → 7.2.2.4.1 健康画像): checkup; `ref` the personRef, `label` its key-health tags
+ *   (comma-separated codes), `flag` whether any tag applies, `value` the checked measures.
+ * - meals (助餐 6.2.3.2 → 7.2.2.4.2 订送餐): meal / delivered; `ref` the diner's personRef, `category` the meal type
+ *   (enum code), `amount` the amount paid (meal) or the delivery minutes (delivered), `label` the order ref,
+ *   `value` the checked values (subsidy, dishes).
+ * - learning (图书借阅 6.2.3.4 → 7.2.2.4.4 教育学习画像): borrow / return; `ref` the personRef, `label` the ISBN,
+ *   `amount` the overdue days of a return, `value` the checked values (dueDate).
+ * For health, meals and learning `value` holds the checked (normalised) values, not the raw payload.
  */
 export const warehouseFacts = iot.table(
   'warehouse_facts',
@@ -50,7 +58,12 @@ export const warehouseFacts = iot.table(
     unique('warehouse_facts_message_uq').on(t.deviceId, t.messageId),
     index('warehouse_facts_domain_idx').on(t.communityId, t.domain, t.at),
     index('warehouse_facts_device_idx').on(t.deviceId, t.event, t.at),
-    check('warehouse_facts_domain_check', sql`${t.domain} in ('parcel','garbage','vitals')`),
+    // A resident's (personRef's) checkups, meals and loans.
+    index('warehouse_facts_ref_idx').on(t.communityId, t.domain, t.ref, t.at),
+    check(
+      'warehouse_facts_domain_check',
+      sql`${t.domain} in ('parcel','garbage','vitals','health','meals','learning')`,
+    ),
   ],
 );
 

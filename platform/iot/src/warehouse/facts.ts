@@ -1,8 +1,11 @@
 // The IoT warehouse's records (DB33 7.2.2): the device events of parcel lockers (6.2.1.3 → 7.2.2.2.3 货物), garbage
-// bins (6.2.4.3 → 7.2.2.5.4 垃圾回收) and vital-signs monitors (6.2.3.3 → 7.2.2.4.3 生命体征) become warehouse facts,
+// bins (6.2.4.3 → 7.2.2.5.4 垃圾回收), vital-signs monitors (6.2.3.3 → 7.2.2.4.3 生命体征), health kiosks (6.2.3.1 →
+// 7.2.2.4.1 健康画像), canteen tills (6.2.3.2 → 7.2.2.4.2 订送餐) and library terminals (6.2.3.4 → 7.2.2.4.4 教育学习
+// 画像) become warehouse facts,
 // one per device event, by one bus consumer. A product is mapped by its thing model's `profile.clause` (or, for a model
 // without a profile, by its event identifiers); a parcel's deposit and pickup are then paired in `iot.parcels`.
 import type { Bus, EventEnvelope, Subscription } from '@shequ/bus';
+import { communityDate } from '@shequ/core';
 import {
   type DataScope,
   type Db,
@@ -25,6 +28,9 @@ export const warehouseClauses: Record<string, { domain: WarehouseDomain; events:
   '6.2.1.3': { domain: 'parcel', events: ['deposit', 'pickup', 'overdue'] },
   '6.2.4.3': { domain: 'garbage', events: ['drop', 'collected', 'full'] },
   '6.2.3.3': { domain: 'vitals', events: ['abnormal', 'sos', 'fall'] },
+  '6.2.3.1': { domain: 'health', events: ['checkup'] },
+  '6.2.3.2': { domain: 'meals', events: ['meal', 'delivered'] },
+  '6.2.3.4': { domain: 'learning', events: ['borrow', 'return'] },
 };
 
 interface ModelLike {
@@ -47,6 +53,9 @@ export function warehouseDomainOf(
     if (ids.has('deposit') && ids.has('pickup')) domain = 'parcel';
     else if (ids.has('drop') && (ids.has('full') || ids.has('collected'))) domain = 'garbage';
     else if (ids.has('abnormal') && (ids.has('sos') || ids.has('fall'))) domain = 'vitals';
+    else if (ids.has('checkup')) domain = 'health';
+    else if (ids.has('meal')) domain = 'meals';
+    else if (ids.has('borrow') && ids.has('return')) domain = 'learning';
   }
   if (!domain) return null;
   const abnormal = m.events?.find((e) => e.identifier === 'abnormal');
@@ -88,6 +97,26 @@ const bool = z
   .union([z.boolean(), z.literal(0), z.literal(1), z.literal('0'), z.literal('1')])
   .transform((v) => v === true || v === 1 || v === '1');
 
+/** A TSL `date` (epoch milliseconds, number or digits) as the Shanghai day it falls on; an ISO day as given. */
+const dueDate = z
+  .union([
+    z.number().int().positive(),
+    z
+      .string()
+      .regex(/^\d{1,15}$/)
+      .transform(Number),
+    z.iso.date(),
+  ])
+  .transform((v) => (typeof v === 'number' ? communityDate(v) : v));
+
+/** A measure within the thing model's range, or null when not taken. */
+const measure = (min: number, max: number) =>
+  num
+    .pipe(z.number().min(min).max(max))
+    .optional()
+    .nullable()
+    .transform((v) => v ?? null);
+
 /** What each kept event must carry; a payload that does not fit records nothing. */
 const eventValues = {
   parcel: {
@@ -108,7 +137,84 @@ const eventValues = {
     sos: z.object({ location: optText(128) }),
     fall: z.object({ confidence: optNum }),
   },
+  health: {
+    checkup: z
+      .object({
+        personRef: text(64).pipe(z.string().min(1)),
+        height: measure(30, 250),
+        weight: measure(1, 300),
+        systolic: measure(0, 300),
+        diastolic: measure(0, 200),
+        bloodGlucose: measure(0, 40),
+        temperature: measure(30, 45),
+      })
+      .refine((c) => Object.entries(c).some(([k, x]) => k !== 'personRef' && x !== null), {
+        message: 'a checkup measures something',
+      }),
+  },
+  meals: {
+    meal: z.object({
+      personRef: optText(64),
+      orderRef: optText(64),
+      amount: num.pipe(z.number().min(0).max(10000)),
+      subsidy: num.pipe(z.number().min(0).max(10000)).optional(),
+      dishes: z
+        .array(text(32).pipe(z.string().min(1)))
+        .max(20)
+        .optional(),
+      mealType: z.union([z.literal(0), z.literal(1), z.literal(2), z.enum(['0', '1', '2'])]).transform(String),
+    }),
+    delivered: z.object({
+      orderRef: text(64).pipe(z.string().min(1)),
+      personRef: optText(64),
+      minutes: num.pipe(z.number().min(0).max(1440)),
+    }),
+  },
+  learning: {
+    borrow: z.object({
+      personRef: text(64).pipe(z.string().min(1)),
+      isbn: text(17).pipe(z.string().regex(/^[0-9Xx-]{10,17}$/)),
+      dueDate: dueDate.optional(),
+    }),
+    return: z.object({
+      personRef: optText(64),
+      isbn: text(17).pipe(z.string().regex(/^[0-9Xx-]{10,17}$/)),
+      overdueDays: num.pipe(z.number().int().min(0).max(3650)).optional(),
+    }),
+  },
 } as const;
+
+/**
+ * The key-health tags (重点健康标签) of one checkup, derived simply from its measures (screening thresholds, not a
+ * diagnosis): 高血压风险 `hypertension` when systolic ≥ 140 or diastolic ≥ 90 mmHg; 血糖偏高 `glucose` when the blood
+ * glucose is ≥ 7.0 mmol/L (the fasting threshold: the kiosk does not say whether the resident fasted, so a reading
+ * after a meal may be flagged too); 肥胖 `obesity` when the BMI (weight / height², kg/m²) is ≥ 28 (the Chinese adult
+ * threshold); 发热 `fever` when the temperature is ≥ 37.3 °C. A measure that is missing sets no tag.
+ */
+export const healthTagCodes = ['hypertension', 'glucose', 'obesity', 'fever'] as const;
+export type HealthTag = (typeof healthTagCodes)[number];
+export function healthTags(c: {
+  height?: number | null;
+  weight?: number | null;
+  systolic?: number | null;
+  diastolic?: number | null;
+  bloodGlucose?: number | null;
+  temperature?: number | null;
+}): HealthTag[] {
+  const tags: HealthTag[] = [];
+  if ((c.systolic ?? 0) >= 140 || (c.diastolic ?? 0) >= 90) tags.push('hypertension');
+  if ((c.bloodGlucose ?? 0) >= 7) tags.push('glucose');
+  const bmi = bmiOf(c.height, c.weight);
+  if (bmi !== null && bmi >= 28) tags.push('obesity');
+  if ((c.temperature ?? 0) >= 37.3) tags.push('fever');
+  return tags;
+}
+
+/** BMI to one decimal from height in cm and weight in kg, or null without both. */
+export function bmiOf(height?: number | null, weight?: number | null) {
+  if (!height || !weight) return null;
+  return Math.round((weight / (height / 100) ** 2) * 10) / 10;
+}
 
 type Row = typeof warehouseFacts.$inferInsert;
 
@@ -138,6 +244,23 @@ function columnsOf(
       return { ref: v.location as string | null };
     case 'vitals.fall':
       return { amount: v.confidence as number | null };
+    case 'health.checkup': {
+      const tags = healthTags(v as Parameters<typeof healthTags>[0]);
+      return { ref: v.personRef as string, label: tags.length ? tags.join(',') : null, flag: tags.length > 0 };
+    }
+    case 'meals.meal':
+      return {
+        ref: v.personRef as string | null,
+        label: v.orderRef as string | null,
+        category: v.mealType as string,
+        amount: v.amount as number,
+      };
+    case 'meals.delivered':
+      return { ref: v.personRef as string | null, label: v.orderRef as string, amount: v.minutes as number };
+    case 'learning.borrow':
+      return { ref: v.personRef as string, label: v.isbn as string };
+    case 'learning.return':
+      return { ref: v.personRef as string | null, label: v.isbn as string, amount: (v.overdueDays as number) ?? null };
     default:
       return {};
   }
@@ -208,7 +331,8 @@ export async function recordWarehouseFact(
         event: e.event,
         messageId: e.messageId,
         at,
-        value: e.value ?? null,
+        // Health, meals and learning keep the checked values (the statistics read them); the others the raw payload.
+        value: ['health', 'meals', 'learning'].includes(d.domain) ? v : (e.value ?? null),
         ...cols,
       })
       .onConflictDoNothing({ target: [warehouseFacts.deviceId, warehouseFacts.messageId] })

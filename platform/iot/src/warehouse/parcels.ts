@@ -211,13 +211,21 @@ export async function parcelStats(db: Db, scope: DataScope, communityId: string,
              where community_id = ${communityId} and picked_up_at >= ${from}::timestamptz and picked_up_at < ${to}::timestamptz
           ) x group by day order by day`,
     );
-    const lockers = await queryRows<{ deviceId: string; deviceName: string; deposits: number; waiting: number }>(
+    // 货物分布: per locker, with where it stands (the device's location, DB33 7.2.2.2.3 设施设备位置).
+    const lockers = await queryRows<{
+      deviceId: string;
+      deviceName: string;
+      location: string | null;
+      deposits: number;
+      waiting: number;
+    }>(
       tx,
-      sql`select device_id as "deviceId", max(device_name) as "deviceName",
-                 count(*) filter (where deposited_at >= ${from}::timestamptz and deposited_at < ${to}::timestamptz)::int as deposits,
-                 count(*) filter (where deposited_at is not null and picked_up_at is null)::int as waiting
-            from iot.parcels where community_id = ${communityId}
-           group by device_id order by 2`,
+      sql`select p.device_id as "deviceId", max(p.device_name) as "deviceName", max(d.location) as location,
+                 count(*) filter (where p.deposited_at >= ${from}::timestamptz and p.deposited_at < ${to}::timestamptz)::int as deposits,
+                 count(*) filter (where p.deposited_at is not null and p.picked_up_at is null)::int as waiting
+            from iot.parcels p left join iot.devices d on d.id = p.device_id
+           where p.community_id = ${communityId}
+           group by p.device_id order by 2`,
     );
     const carriers = await queryRows<{ carrier: string | null; deposits: number }>(
       tx,

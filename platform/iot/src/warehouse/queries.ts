@@ -41,7 +41,7 @@ export async function listFacts(
   scope: DataScope,
   communityId: string,
   domain: WarehouseDomain,
-  f: { event?: string; deviceId?: string; category?: string; from?: Date; to?: Date } = {},
+  f: { event?: string; deviceId?: string; category?: string; refs?: string[]; from?: Date; to?: Date } = {},
   page: { cursor?: string; limit?: number } = {},
 ) {
   const limit = Math.min(Math.max(page.limit ?? 50, 1), 200);
@@ -49,6 +49,7 @@ export async function listFacts(
   if (f.event) conds.push(eq(warehouseFacts.event, f.event));
   if (f.deviceId) conds.push(eq(warehouseFacts.deviceId, f.deviceId));
   if (f.category) conds.push(eq(warehouseFacts.category, f.category));
+  if (f.refs) conds.push(f.refs.length ? inArray(warehouseFacts.ref, f.refs) : sql`false`);
   if (f.from) conds.push(gte(warehouseFacts.at, f.from));
   if (f.to) conds.push(lt(warehouseFacts.at, f.to));
   if (page.cursor) {

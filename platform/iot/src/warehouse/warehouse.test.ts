@@ -5,16 +5,25 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { deviceProperties, queryRows, telemetryRollups, testEngines } from '@shequ/db';
+import { deviceProperties, people, personRefs, queryRows, telemetryRollups, testEngines, withScope } from '@shequ/db';
 import { standardThingModels } from '@shequ/schemas';
 import { sql } from 'drizzle-orm';
-import { createDevices } from '../registry/devices-service.ts';
+import { createDevices, setDeviceLocation } from '../registry/devices-service.ts';
 import { createProduct } from '../registry/products-service.ts';
 import { pruneTelemetry } from '../registry/telemetry-maintenance.ts';
 import { actor, iotFixture } from '../testing.ts';
 import { recordWarehouseFact, warehouseDomains } from './facts.ts';
 import { listParcels, parcelStats } from './parcels.ts';
 import { garbageStats, getVitals, listFacts, listVitalMonitors } from './queries.ts';
+import {
+  healthProfile,
+  healthStats,
+  libraryStats,
+  listLoans,
+  listServiceFacts,
+  mealStats,
+  readerHistory,
+} from './services.ts';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -31,6 +40,10 @@ for (const engine of testEngines()) {
     let locker2: Dev;
     let bin: Dev;
     let monitor: Dev;
+    let kiosk: Dev;
+    let till: Dev;
+    let library: Dev;
+    let residentId: string;
     const other = { kind: 'communities' as const, ids: ['00000000-0000-4000-8000-000000000000'] };
 
     const ev = (
@@ -64,8 +77,34 @@ for (const engine of testEngines()) {
         );
       };
       [locker, locker2] = await make('parcel-locker', '快递柜', ['locker-a', 'locker-b']);
+      await setDeviceLocation(f.iot.deps, f.scope, locker2.productKey, locker2.deviceName, '和园北门', actor);
       [bin] = await make('garbage-bin', '垃圾桶', ['bin-kitchen']);
       [monitor] = await make('elderly-vital-monitor', '体征监测仪', ['vital-101']);
+      [kiosk] = await make('health-kiosk', '健康小屋', ['kiosk-1']);
+      [till] = await make('canteen-till', '长者食堂', ['till-1']);
+      [library] = await make('library-terminal', '图书借阅', ['lib-1']);
+      // A resident whose kiosk/card ref is mapped the way a gate's is (access.person_refs).
+      [{ id: residentId }] = await withScope(f.database.db, f.scope, async (tx) => {
+        const rows = await tx
+          .insert(people)
+          .values({
+            communityId: f.communityId,
+            name: '王阿姨',
+            idType: 'resident_id',
+            idNumberCipher: 'x',
+            idNumberIndex: `idx-${randomUUID()}`,
+            idNumberMasked: '3301**********0022',
+            category: 'registered',
+            createdBy: 't',
+            updatedBy: 't',
+          })
+          .returning({ id: people.id });
+        await tx.insert(personRefs).values([
+          { communityId: f.communityId, ref: 'CARD-W', personId: rows[0].id, createdBy: 't' },
+          { communityId: f.communityId, ref: 'FACE-W', personId: rows[0].id, createdBy: 't' },
+        ]);
+        return rows;
+      });
       domainOf = warehouseDomains(f.database.db);
     });
     after(async () => {
@@ -156,6 +195,7 @@ for (const engine of testEngines()) {
       const l2 = s.lockers.find((l) => l.deviceName === 'locker-b');
       assert.equal(l2?.deposits, 2, 'two deposits of locker-b in the range (the one 3 days ago is outside)');
       assert.equal(l2?.waiting, 3);
+      assert.equal(l2?.location, '和园北门', 'the distribution names where each locker stands');
       assert.equal(s.carriers.find((c) => c.carrier === '京东')?.deposits, 2);
       assert.equal(s.waiting, 4, 'JD1, JD2, EMS3 and the older C03 deposit still wait');
       assert.equal(s.overdue, 2, 'the reported overdue one and the one waiting past 48 hours');
@@ -268,6 +308,160 @@ for (const engine of testEngines()) {
       await assert.rejects(getVitals(f.database.db, f.scope, f.communityId, bin.id), /vital-signs monitor/);
     });
 
+    test('health checkups: history and latest values of a resident over all her refs, key-health tags, aggregates', async () => {
+      const midnight = shanghaiMidnight();
+      const y = new Date(midnight.getTime() - 15 * 60_000);
+      const t = new Date(midnight.getTime() + 15 * 60_000);
+      const c1 = ev(
+        kiosk,
+        'checkup',
+        { personRef: 'CARD-W', height: 160, weight: 75, systolic: 150, diastolic: 85 },
+        y,
+      );
+      assert.equal((await rec(c1)).recorded, true);
+      assert.deepEqual(await rec(c1), { recorded: false, reason: 'duplicate' });
+      await rec(ev(kiosk, 'checkup', { personRef: 'FACE-W', bloodGlucose: '7.4', temperature: 36.6 }, t));
+      await rec(
+        ev(kiosk, 'checkup', { personRef: 'GUEST-9', systolic: 118, diastolic: 76, height: 170, weight: 60 }, t),
+      );
+      const p = await healthProfile(f.database.db, f.scope, f.communityId, { personId: residentId });
+      assert.equal(p.person?.name, '王阿姨');
+      assert.deepEqual(p.refs.sort(), ['CARD-W', 'FACE-W']);
+      assert.equal(p.checkups, 2);
+      assert.equal(p.latest.systolic?.value, 150, 'the latest value of each measure, from the checkup that took it');
+      assert.equal(p.latest.bloodGlucose?.value, 7.4);
+      assert.equal(p.bmi, 29.3);
+      assert.deepEqual(p.tags, ['hypertension', 'glucose', 'obesity']);
+      assert.deepEqual(
+        p.history.items.map((i) => [i.ref, i.tags, i.personName]),
+        [
+          ['FACE-W', ['glucose'], '王阿姨'],
+          ['CARD-W', ['hypertension', 'obesity'], '王阿姨'],
+        ],
+      );
+      const page1 = await healthProfile(f.database.db, f.scope, f.communityId, { personId: residentId }, { limit: 1 });
+      assert.ok(page1.history.nextCursor);
+      // A ref nobody mapped stays as given.
+      const guest = await healthProfile(f.database.db, f.scope, f.communityId, { ref: 'GUEST-9' });
+      assert.equal(guest.person, null);
+      assert.deepEqual(guest.tags, []);
+      const byRef = await healthProfile(f.database.db, f.scope, f.communityId, { ref: 'CARD-W' });
+      assert.equal(byRef.person?.id, residentId, 'a mapped ref resolves to its resident');
+      const s = await healthStats(f.database.db, f.scope, f.communityId, {
+        from: new Date(midnight.getTime() - DAY),
+        to: new Date(midnight.getTime() + DAY),
+      });
+      assert.equal(s.checkups, 3);
+      assert.equal(s.people, 3, 'by ref: CARD-W, FACE-W, GUEST-9');
+      assert.equal(s.flagged, 2);
+      assert.deepEqual(
+        s.days.map((d) => [d.day, d.checkups, d.tags.hypertension, d.tags.glucose]),
+        [
+          [shanghaiDay(y), 1, 1, 0],
+          [shanghaiDay(t), 2, 0, 1],
+        ],
+      );
+      const ht = s.tags.find((x) => x.tag === 'hypertension');
+      assert.deepEqual([ht?.checkups, ht?.share], [1, 0.333]);
+      const list = await listServiceFacts(f.database.db, f.scope, f.communityId, 'health');
+      assert.equal(list.items.length, 3);
+    });
+
+    test('meals per Shanghai day and meal type, diners, top dishes and delivery times', async () => {
+      const midnight = shanghaiMidnight();
+      const y = new Date(midnight.getTime() - 30 * 60_000);
+      const t = new Date(midnight.getTime() + 11 * HOUR);
+      await rec(
+        ev(till, 'meal', { personRef: 'CARD-W', amount: 12, subsidy: 4, dishes: ['红烧肉', '青菜'], mealType: 2 }, y),
+      );
+      const lunch = {
+        personRef: 'CARD-W',
+        orderRef: 'O-1',
+        amount: '10.5',
+        subsidy: 3,
+        dishes: ['青菜', '米饭'],
+        mealType: 1,
+      };
+      await rec(ev(till, 'meal', lunch, t));
+      await rec(ev(till, 'meal', { personRef: 'R-2', amount: 8, dishes: ['青菜'], mealType: '1' }, t));
+      await rec(ev(till, 'meal', { amount: 8, mealType: 1 }, t));
+      await rec(
+        ev(
+          till,
+          'delivered',
+          { orderRef: 'O-1', personRef: 'CARD-W', minutes: 20 },
+          new Date(t.getTime() + 20 * 60_000),
+        ),
+      );
+      await rec(ev(till, 'delivered', { orderRef: 'O-2', minutes: 40 }, new Date(t.getTime() + 30 * 60_000)));
+      const s = await mealStats(f.database.db, f.scope, f.communityId, {
+        from: new Date(midnight.getTime() - DAY),
+        to: new Date(midnight.getTime() + DAY),
+      });
+      assert.deepEqual([s.meals, s.amount, s.subsidy, s.diners], [4, 38.5, 7, 3]);
+      assert.deepEqual(
+        s.days.map((d) => [d.day, d.mealType, d.meals, d.amount, d.diners]),
+        [
+          [shanghaiDay(y), '2', 1, 12, 1],
+          [shanghaiDay(t), '1', 3, 26.5, 3],
+        ],
+      );
+      assert.deepEqual(s.topDishes[0], { dish: '青菜', count: 3 });
+      assert.deepEqual(
+        [s.delivery.deliveries, s.delivery.meanMinutes, s.delivery.medianMinutes, s.delivery.maxMinutes],
+        [2, 30, 30, 40],
+      );
+      const mine = await listServiceFacts(f.database.db, f.scope, f.communityId, 'meals', {
+        subject: { personId: residentId },
+      });
+      assert.equal(mine.items.length, 3, 'two meals and one delivery of hers');
+    });
+
+    test('library loans: per day, books out now, overdue now, late returns and a reader’s history', async () => {
+      const midnight = shanghaiMidnight();
+      const past = new Date(Date.now() - 40 * DAY).toISOString().slice(0, 10);
+      const later = new Date(Date.now() + 20 * DAY).toISOString().slice(0, 10);
+      const t = new Date(midnight.getTime() + 60_000);
+      await rec(ev(library, 'borrow', { personRef: 'CARD-W', isbn: '9787020002207', dueDate: later }, t));
+      await rec(
+        ev(
+          library,
+          'borrow',
+          { personRef: 'R-2', isbn: '9787544253994', dueDate: past },
+          new Date(Date.now() - 50 * DAY),
+        ),
+      );
+      await rec(ev(library, 'borrow', { personRef: 'R-3', isbn: '9787108010735' }, new Date(t.getTime() - 3 * DAY)));
+      await rec(ev(library, 'return', { personRef: 'R-3', isbn: '9787108010735', overdueDays: 4 }, t));
+      await rec(ev(library, 'borrow', { personRef: 'R-4', isbn: '9787108010736' }, new Date(t.getTime() - 2 * DAY)));
+      await rec(ev(library, 'return', { isbn: '9787108010736', overdueDays: 0 }, t));
+      const s = await libraryStats(f.database.db, f.scope, f.communityId, {
+        from: new Date(midnight.getTime() - 7 * DAY),
+        to: new Date(midnight.getTime() + DAY),
+      });
+      assert.equal(s.borrows, 3, 'the borrow 50 days ago is outside the range');
+      assert.equal(s.returns, 2);
+      assert.equal(s.outNow, 2, 'CARD-W’s and R-2’s books');
+      assert.equal(s.overdueNow, 1, 'R-2’s is past due');
+      assert.deepEqual([s.lateReturns, s.meanOverdueDays], [1, 4]);
+      assert.deepEqual(
+        s.days.find((d) => d.day === shanghaiDay(t)),
+        { day: shanghaiDay(t), borrows: 1, returns: 2, readers: 1 },
+      );
+      const h = await readerHistory(f.database.db, f.scope, f.communityId, { personId: residentId });
+      assert.equal(h.person?.name, '王阿姨');
+      assert.deepEqual(
+        h.history.items.map((i) => [i.event, i.label]),
+        [['borrow', '9787020002207']],
+      );
+      assert.deepEqual(
+        h.loans.map((l) => [l.isbn, l.dueDate, l.overdue]),
+        [['9787020002207', later, false]],
+      );
+      const loans = await listLoans(f.database.db, f.scope, f.communityId);
+      assert.equal(loans.find((l) => l.isbn === '9787020002207')?.personId, residentId);
+    });
+
     test('row-level security: another community sees no warehouse records', async () => {
       const range = { from: new Date(Date.now() - 7 * DAY), to: new Date(Date.now() + DAY) };
       assert.equal((await listParcels(f.database.db, other, f.communityId)).items.length, 0);
@@ -275,6 +469,15 @@ for (const engine of testEngines()) {
       assert.equal((await garbageStats(f.database.db, other, f.communityId, range)).drops, 0);
       assert.equal((await listFacts(f.database.db, other, f.communityId, 'vitals')).items.length, 0);
       assert.deepEqual(await listVitalMonitors(f.database.db, other, f.communityId), []);
+      assert.equal((await healthStats(f.database.db, other, f.communityId, range)).checkups, 0);
+      assert.equal((await mealStats(f.database.db, other, f.communityId, range)).meals, 0);
+      assert.equal((await libraryStats(f.database.db, other, f.communityId, range)).outNow, 0);
+      assert.equal((await listServiceFacts(f.database.db, other, f.communityId, 'health')).items.length, 0);
+      await assert.rejects(
+        healthProfile(f.database.db, other, f.communityId, { personId: residentId }),
+        /No such resident/,
+        'another community cannot even see that the resident exists',
+      );
       // Even without a community filter, the scoped role reads no row of another community.
       const { withScope } = await import('@shequ/db');
       const [{ n }] = await withScope(f.database.db, other, (tx) =>
@@ -299,6 +502,19 @@ for (const engine of testEngines()) {
         reason: 'invalid',
       });
       assert.deepEqual(await rec('not an object'), { recorded: false, reason: 'invalid' });
+      const bad = { recorded: false, reason: 'invalid' };
+      assert.deepEqual(await rec(ev(kiosk, 'checkup', { height: 170 }, t)), bad, 'no personRef');
+      assert.deepEqual(await rec(ev(kiosk, 'checkup', { personRef: 'X' }, t)), bad, 'nothing measured');
+      assert.deepEqual(await rec(ev(kiosk, 'checkup', { personRef: 'X', systolic: 900 }, t)), bad, 'out of range');
+      assert.deepEqual(await rec(ev(till, 'meal', { amount: 5, mealType: 7 }, t)), bad, 'no such meal type');
+      assert.deepEqual(await rec(ev(till, 'meal', { amount: 'free', mealType: 1 }, t)), bad);
+      assert.deepEqual(await rec(ev(till, 'delivered', { minutes: 10 }, t)), bad, 'no order');
+      assert.deepEqual(await rec(ev(library, 'borrow', { personRef: 'X', isbn: 'not-an-isbn!' }, t)), bad);
+      assert.deepEqual(
+        await rec(ev(library, 'borrow', { personRef: 'X', isbn: '9787020002207', dueDate: 'soon' }, t)),
+        bad,
+      );
+      assert.deepEqual(await rec(ev(library, 'return', { isbn: '9787020002207', overdueDays: -2 }, t)), bad);
       assert.deepEqual(await rec(ev(locker, 'doorOpen', { cell: '9' }, t)), {
         recorded: false,
         reason: 'not-warehouse',

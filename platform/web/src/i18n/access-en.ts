@@ -35,6 +35,7 @@ export const accessEn: Record<keyof typeof accessZhCN, string> = {
   'access.tab.spaces': 'Parking spaces',
   'access.tab.feeRule': 'Fee rule',
   'access.col.time': 'Time',
+  'access.col.gateLocation': 'Location',
   'access.col.gate': 'Gate',
   'access.col.direction': 'Direction',
   'access.col.subject': 'Subject',

@@ -34,6 +34,7 @@ export const accessZhCN = {
   'access.tab.spaces': '车位',
   'access.tab.feeRule': '收费规则',
   'access.col.time': '时间',
+  'access.col.gateLocation': '位置',
   'access.col.gate': '闸机',
   'access.col.direction': '方向',
   'access.col.subject': '对象',

@@ -73,6 +73,7 @@ function Passes({ community }: { community: string }) {
         columns={[
           { title: t('access.col.time'), dataIndex: 'passedAt', render: time },
           { title: t('access.col.gate'), dataIndex: 'deviceName' },
+          { title: t('access.col.gateLocation'), dataIndex: 'gateLocation', render: (v: string | null) => v ?? '—' },
           {
             title: t('access.col.direction'),
             dataIndex: 'direction',

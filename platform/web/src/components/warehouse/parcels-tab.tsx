@@ -62,6 +62,7 @@ export function ParcelsTab({ community }: { community: string }) {
               dataSource={s?.lockers ?? []}
               columns={[
                 { title: t('warehouse.col.locker'), dataIndex: 'deviceName' },
+                { title: t('warehouse.col.location'), dataIndex: 'location', render: (v: string | null) => v ?? '—' },
                 { title: t('warehouse.parcels.deposits'), dataIndex: 'deposits' },
                 { title: t('warehouse.parcels.waiting'), dataIndex: 'waiting' },
               ]}

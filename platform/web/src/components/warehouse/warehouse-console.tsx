@@ -5,6 +5,9 @@ import type { ReactNode } from 'react';
 import type { MessageKey } from '@/i18n/lang';
 import { useT } from '@/i18n/lang-provider';
 import { GarbageTab } from './garbage-tab';
+import { HealthTab } from './health-tab';
+import { LibraryTab } from './library-tab';
+import { MealsTab } from './meals-tab';
 import { ParcelsTab } from './parcels-tab';
 import { VitalsTab } from './vitals-tab';
 
@@ -19,6 +22,9 @@ export const warehouseTabs: WarehouseTab[] = [
   { key: 'parcels', labelKey: 'warehouse.tab.parcels', render: (c) => <ParcelsTab community={c} /> },
   { key: 'garbage', labelKey: 'warehouse.tab.garbage', render: (c) => <GarbageTab community={c} /> },
   { key: 'vitals', labelKey: 'warehouse.tab.vitals', render: (c) => <VitalsTab community={c} /> },
+  { key: 'health', labelKey: 'warehouse.tab.health', render: (c) => <HealthTab community={c} /> },
+  { key: 'meals', labelKey: 'warehouse.tab.meals', render: (c) => <MealsTab community={c} /> },
+  { key: 'library', labelKey: 'warehouse.tab.library', render: (c) => <LibraryTab community={c} /> },
 ];
 
 /** 物联数据仓 (DB33 7.2.2): the records the devices fill, tab by tab. */

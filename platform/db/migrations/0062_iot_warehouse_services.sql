@@ -1,0 +1,3 @@
+ALTER TABLE "iot"."warehouse_facts" DROP CONSTRAINT "warehouse_facts_domain_check";--> statement-breakpoint
+CREATE INDEX "warehouse_facts_ref_idx" ON "iot"."warehouse_facts" USING btree ("community_id","domain","ref","at");--> statement-breakpoint
+ALTER TABLE "iot"."warehouse_facts" ADD CONSTRAINT "warehouse_facts_domain_check" CHECK ("iot"."warehouse_facts"."domain" in ('parcel','garbage','vitals','health','meals','learning'));

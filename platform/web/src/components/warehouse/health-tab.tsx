@@ -1,0 +1,195 @@
+'use client';
+
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { Alert, Button, Card, Col, Drawer, Row, Space, Statistic, Table, Tag, Typography } from 'antd';
+import { type ReactNode, useState } from 'react';
+import type { MessageKey } from '@/i18n/lang';
+import { useT } from '@/i18n/lang-provider';
+import { useTRPC } from '@/lib/trpc';
+import { useShell } from '../shell/shell-context';
+import { orDash, percent, shanghaiTime } from './format';
+
+const tagColor: Record<string, string> = { hypertension: 'red', glucose: 'orange', obesity: 'gold', fever: 'volcano' };
+type Subject = { personId: string } | { ref: string };
+
+/**
+ * 居民健康画像 (DB33 7.2.2.4.1) from the health kiosks (6.2.3.1): the community's checkup figures for everyone who reads
+ * statistics; the checkups of residents (and a resident's profile) only with `iot.warehouse.health`.
+ */
+export function HealthTab({ community }: { community: string }) {
+  const trpc = useTRPC();
+  const t = useT();
+  const { me } = useShell();
+  const personal = me.permissions.includes('iot.warehouse.health');
+  const [open, setOpen] = useState<Subject | null>(null);
+  const stats = useQuery(trpc.iot.warehouse.health.stats.queryOptions({ community }, { refetchInterval: 15_000 }));
+  const list = useInfiniteQuery(
+    trpc.iot.warehouse.health.checkups.infiniteQueryOptions(
+      { community, limit: 50 },
+      {
+        getNextPageParam: (p) => p.nextCursor ?? undefined,
+        initialCursor: undefined,
+        refetchInterval: 15_000,
+        enabled: personal,
+      },
+    ),
+  );
+  const tagName = (tag: string) => t(`warehouse.health.tag.${tag}` as MessageKey);
+  const tags = (ts: string[]) =>
+    ts.length ? (
+      ts.map((x) => (
+        <Tag key={x} color={tagColor[x]}>
+          {tagName(x)}
+        </Tag>
+      ))
+    ) : (
+      <Tag>{t('warehouse.health.normal')}</Tag>
+    );
+  const s = stats.data;
+  const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
+  const m = (v: Record<string, unknown> | null, k: string) => orDash(v?.[k]);
+  return (
+    <Space direction="vertical" size="large" style={{ width: '100%' }}>
+      <Typography.Text type="secondary">{t('warehouse.range.hint')}</Typography.Text>
+      <Space size="large" wrap data-testid="health-stats">
+        <div data-testid="health-checkups">
+          <Statistic title={t('warehouse.health.checkups')} value={s?.checkups ?? 0} />
+        </div>
+        <div data-testid="health-people">
+          <Statistic title={t('warehouse.health.people')} value={s?.people ?? 0} />
+        </div>
+        <div data-testid="health-flagged">
+          <Statistic title={t('warehouse.health.flagged')} value={s?.flagged ?? 0} />
+        </div>
+        <Statistic title={t('warehouse.health.flaggedShare')} value={percent(s?.flaggedShare ?? null)} />
+      </Space>
+      <Row gutter={16}>
+        <Col xs={24} md={12}>
+          <Card size="small" title={t('warehouse.health.byTag')}>
+            <Table
+              size="small"
+              rowKey="tag"
+              pagination={false}
+              dataSource={s?.tags ?? []}
+              columns={[
+                { title: t('warehouse.health.tag'), dataIndex: 'tag', render: (x: string) => tags([x]) },
+                { title: t('warehouse.health.checkups'), dataIndex: 'checkups' },
+                { title: t('warehouse.health.share'), dataIndex: 'share', render: percent },
+                { title: t('warehouse.health.people'), dataIndex: 'people' },
+                { title: t('warehouse.health.peopleShare'), dataIndex: 'peopleShare', render: percent },
+              ]}
+            />
+            <Typography.Paragraph type="secondary" style={{ marginTop: 8, marginBottom: 0 }}>
+              {t('warehouse.health.rules')}
+            </Typography.Paragraph>
+          </Card>
+        </Col>
+        <Col xs={24} md={12}>
+          <Card size="small" title={t('warehouse.health.byDay')}>
+            <Table
+              size="small"
+              rowKey="day"
+              pagination={false}
+              dataSource={s?.days ?? []}
+              columns={[
+                { title: t('warehouse.col.day'), dataIndex: 'day' },
+                { title: t('warehouse.health.checkups'), dataIndex: 'checkups' },
+                { title: t('warehouse.health.people'), dataIndex: 'people' },
+                { title: t('warehouse.health.flagged'), dataIndex: 'flagged' },
+              ]}
+            />
+          </Card>
+        </Col>
+      </Row>
+      {personal ? (
+        <Card size="small" title={t('warehouse.health.list')}>
+          <Table
+            data-testid="health-list"
+            size="middle"
+            rowKey="id"
+            loading={list.isPending}
+            pagination={false}
+            scroll={{ x: true }}
+            dataSource={rows}
+            onRow={(r) => ({ 'data-testid': 'health-row', 'data-ref': r.ref }) as object}
+            columns={[
+              { title: t('warehouse.col.time'), dataIndex: 'at', render: shanghaiTime },
+              { title: t('warehouse.col.resident'), render: (_, r) => r.personName ?? r.ref },
+              {
+                title: t('warehouse.health.bp'),
+                render: (_, r) => `${m(r.value, 'systolic')}/${m(r.value, 'diastolic')}`,
+              },
+              { title: t('warehouse.health.glucose'), render: (_, r) => m(r.value, 'bloodGlucose') },
+              { title: t('warehouse.health.height'), render: (_, r) => m(r.value, 'height') },
+              { title: t('warehouse.health.weight'), render: (_, r) => m(r.value, 'weight') },
+              { title: t('warehouse.health.temperature'), render: (_, r) => m(r.value, 'temperature') },
+              { title: t('warehouse.health.tag'), dataIndex: 'tags', render: tags },
+              {
+                title: t('warehouse.col.detail'),
+                render: (_, r) => (
+                  <Button
+                    size="small"
+                    onClick={() => setOpen(r.personId ? { personId: r.personId } : { ref: r.ref ?? '' })}
+                  >
+                    {t('warehouse.health.profile')}
+                  </Button>
+                ),
+              },
+            ]}
+          />
+          {list.hasNextPage ? (
+            <Button style={{ marginTop: 12 }} onClick={() => list.fetchNextPage()} loading={list.isFetchingNextPage}>
+              {t('warehouse.more')}
+            </Button>
+          ) : null}
+        </Card>
+      ) : (
+        <Alert type="info" showIcon message={t('warehouse.health.aggregatesOnly')} />
+      )}
+      <Drawer width={640} open={open !== null} onClose={() => setOpen(null)} destroyOnHidden>
+        {open ? <HealthProfile community={community} subject={open} tags={tags} /> : null}
+      </Drawer>
+    </Space>
+  );
+}
+
+function HealthProfile({
+  community,
+  subject,
+  tags,
+}: {
+  community: string;
+  subject: Subject;
+  tags: (ts: string[]) => ReactNode;
+}) {
+  const trpc = useTRPC();
+  const t = useT();
+  const q = useQuery(trpc.iot.warehouse.health.profile.queryOptions({ community, subject }));
+  const p = q.data;
+  if (!p) return null;
+  const latest = p.latest as Record<string, { value: number; at: string } | undefined>;
+  return (
+    <Space direction="vertical" size="large" style={{ width: '100%' }} data-testid="health-profile">
+      <Card size="small" title={p.person?.name ?? p.refs.join(', ')}>
+        <Space size="large" wrap>
+          {(['systolic', 'diastolic', 'bloodGlucose', 'height', 'weight', 'temperature'] as const).map((k) => (
+            <Statistic key={k} title={t(`warehouse.health.m.${k}` as MessageKey)} value={orDash(latest[k]?.value)} />
+          ))}
+          <Statistic title="BMI" value={orDash(p.bmi)} />
+        </Space>
+        <div style={{ marginTop: 12 }}>{tags(p.tags)}</div>
+      </Card>
+      <Table
+        size="small"
+        rowKey="id"
+        pagination={false}
+        dataSource={p.history.items}
+        columns={[
+          { title: t('warehouse.col.time'), dataIndex: 'at', render: shanghaiTime },
+          { title: t('warehouse.col.device'), dataIndex: 'deviceName' },
+          { title: t('warehouse.health.tag'), dataIndex: 'tags', render: tags },
+        ]}
+      />
+    </Space>
+  );
+}
