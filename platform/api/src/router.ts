@@ -8,6 +8,7 @@ import { eventsRouter } from './routers/events.ts';
 import { iotRouter } from './routers/iot.ts';
 import { marketRouter } from './routers/market.ts';
 import { messageRouter } from './routers/message.ts';
+import { openapiRouter } from './routers/openapi.ts';
 import { paymentRouter } from './routers/payment.ts';
 import { pluginsRouter } from './routers/plugins.ts';
 import { pointsRouter } from './routers/points.ts';
@@ -29,6 +30,7 @@ export const appRouter = router({
   esign: esignRouter,
   iot: iotRouter,
   market: marketRouter,
+  openapi: openapiRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -12,6 +12,7 @@ import { registerExportRoute, registerImportRoute } from './routes/base-files.ts
 import { registerEsignRoutes } from './routes/esign.ts';
 import { registerCatalogRoutes, registerMarketPackageRoute } from './routes/market-packages.ts';
 import { registerOidcRoutes } from './routes/oidc.ts';
+import { registerOpenApiRoutes } from './routes/open-api.ts';
 import { registerOperationsRoutes } from './routes/operations.ts';
 import { registerPaymentNotifyRoute } from './routes/payment-notify.ts';
 import { registerPluginPackageRoute } from './routes/plugin-packages.ts';
@@ -129,6 +130,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   );
 
   registerPaymentNotifyRoute(app, platform);
+  registerOpenApiRoutes(app, platform);
   registerImportRoute(app, platform, (req) => principalFor(platform, req, opts.adminToken));
   registerEsignRoutes(app, platform);
   registerExportRoute(app, platform, (req) => principalFor(platform, req, opts.adminToken));

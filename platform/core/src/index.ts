@@ -30,6 +30,8 @@ export * from './identity/permissions.ts';
 export * from './identity/user-service.ts';
 export * from './logging.ts';
 export * from './messaging/index.ts';
+export * from './openapi/clients.ts';
+export * from './openapi/open-data.ts';
 export * from './payment/index.ts';
 export * from './platform.ts';
 export * from './points/earning.ts';

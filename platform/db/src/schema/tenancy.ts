@@ -1,5 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, pgSchema, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  check,
+  index,
+  integer,
+  pgSchema,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 export const tenancy = pgSchema('tenancy');
 
@@ -41,4 +52,53 @@ export const compounds = tenancy.table(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [unique('compounds_code_uq').on(t.communityId, t.code), index('compounds_community_idx').on(t.communityId)],
+);
+
+/** Scopes an open-API client may be granted (DB33 9.3.1.5, 6.3.1.4). */
+export const apiScopes = [
+  'people.tenants.write',
+  'people.visitors.write',
+  'houses.read',
+  'people.read-masked',
+] as const;
+export type ApiScope = (typeof apiScopes)[number];
+
+/**
+ * A business system (e.g. a property management system) calling the signed open API `/open/v1`. The key id is
+ * public; the secret is shown once and kept encrypted (FieldCrypto, context bound to the key id). After a rotation
+ * the previous secret stays valid until `previousValidUntil`.
+ */
+export const apiClients = tenancy.table(
+  'api_clients',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    communityId: uuid('community_id').notNull(),
+    name: text('name').notNull(),
+    keyId: text('key_id').notNull().unique(),
+    secretCipher: text('secret_cipher').notNull(),
+    previousSecretCipher: text('previous_secret_cipher'),
+    previousValidUntil: timestamp('previous_valid_until', { withTimezone: true }),
+    scopes: text('scopes').array().$type<ApiScope[]>().notNull(),
+    enabled: boolean('enabled').notNull().default(true),
+    /** Requests per minute for this key. */
+    rateLimit: integer('rate_limit').notNull().default(120),
+    createdBy: uuid('created_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    rotatedAt: timestamp('rotated_at', { withTimezone: true }),
+    disabledAt: timestamp('disabled_at', { withTimezone: true }),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  },
+  (t) => [index('api_clients_community_idx').on(t.communityId, t.createdAt)],
+);
+
+/** Nonces seen per key within the timestamp window: the primary key's unique violation is the replay check. */
+export const apiNonces = tenancy.table(
+  'api_nonces',
+  {
+    keyId: text('key_id').notNull(),
+    nonce: text('nonce').notNull(),
+    communityId: uuid('community_id').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.keyId, t.nonce] }), index('api_nonces_expiry_idx').on(t.expiresAt)],
 );

@@ -12,6 +12,7 @@ import { marketEn } from './market-en';
 import { marketReviewsEn } from './market-reviews-en';
 import { mergesEn } from './merges-en';
 import { messageEn } from './message-en';
+import { openapiEn } from './openapi-en';
 import { operationsEn } from './operations-en';
 import { paymentEn } from './payment-en';
 import { placesEn } from './places-en';
@@ -39,6 +40,7 @@ export const en: Messages = {
   ...marketEn,
   ...rolloutEn,
   ...situationsEn,
+  ...openapiEn,
   ...marketReviewsEn,
   ...eventsEn,
   ...messageEn,

@@ -15,6 +15,7 @@ import { marketReviewsZhCN } from './market-reviews-zh-CN';
 import { marketZhCN } from './market-zh-CN';
 import { mergesZhCN } from './merges-zh-CN';
 import { messageZhCN } from './message-zh-CN';
+import { openapiZhCN } from './openapi-zh-CN';
 import { operationsZhCN } from './operations-zh-CN';
 import { paymentZhCN } from './payment-zh-CN';
 import { placesZhCN } from './places-zh-CN';
@@ -40,6 +41,7 @@ export const zhCN = {
   ...marketZhCN,
   ...rolloutZhCN,
   ...situationsZhCN,
+  ...openapiZhCN,
   ...marketReviewsZhCN,
   ...eventsZhCN,
   ...messageZhCN,

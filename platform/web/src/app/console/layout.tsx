@@ -15,6 +15,7 @@ import {
   FileProtectOutlined,
   GiftOutlined,
   HomeOutlined,
+  KeyOutlined,
   MergeCellsOutlined,
   MonitorOutlined,
   NotificationOutlined,
@@ -49,6 +50,7 @@ const nav: NavItem[] = [
   { href: '/console/rules', labelKey: 'nav.rules', icon: <DeploymentUnitOutlined /> },
   { href: '/console/points', labelKey: 'nav.points', icon: <GiftOutlined /> },
   { href: '/console/payments', labelKey: 'nav.payments', icon: <WalletOutlined /> },
+  { href: '/console/api-clients', labelKey: 'nav.apiClients', icon: <KeyOutlined /> },
   { href: '/console/audit', labelKey: 'nav.audit', icon: <AuditOutlined /> },
 ];
 

@@ -1,0 +1,410 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createHouse, loadConfig, openPlatform, type Platform, pruneApiNonces } from '@shequ/core';
+import {
+  apiClients,
+  apiNonces,
+  auditLog,
+  createTestDatabaseUrl,
+  occupancies,
+  people,
+  regions,
+  testEngines,
+  withScope,
+} from '@shequ/db';
+import { and, eq, sql } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import { openApiPaths } from '../open/document.ts';
+import { signOpenApiRequest } from '../open/signing.ts';
+import { buildServer } from '../server.ts';
+import { apiTestClient } from '../testing.ts';
+
+/** A valid mainland ID number (GB 11643 check digit) with the given sequence. */
+function idCard(seq: number, birth = '19900101'): string {
+  const body = `330106${birth}${String(seq).padStart(3, '0')}`;
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...body].reduce((s, c, i) => s + Number(c) * w[i], 0);
+  return body + '10X98765432'[sum % 11];
+}
+
+interface Key {
+  keyId: string;
+  secret: string;
+  id: string;
+}
+
+for (const engine of testEngines()) {
+  describe(`signed open API /open/v1 (${engine})`, () => {
+    const dirs: string[] = [];
+    let platform: Platform;
+    let second: Platform | undefined;
+    let app: FastifyInstance;
+    let appB: FastifyInstance | undefined;
+    let dropDb: (() => Promise<void>) | undefined;
+    const client = apiTestClient(() => app);
+    let full: Key;
+    let housesOnly: Key;
+    const house = { compound: '示范小区', building: '7', unit: '2', floor: '3', room: '301' };
+
+    const open = async (url?: string) => {
+      const dir = mkdtempSync(join(tmpdir(), 'shequ-openapi-'));
+      dirs.push(dir);
+      const masterKey = (globalThis as { __openapiKey?: string }).__openapiKey;
+      return openPlatform(
+        loadConfig({
+          SHEQU_DATA_DIR: dir,
+          SHEQU_LOG_LEVEL: 'silent',
+          ...(url ? { DATABASE_URL: url } : {}),
+          ...(masterKey ? { SHEQU_MASTER_KEY: masterKey } : {}),
+        }),
+        { role: 'test' },
+      );
+    };
+
+    before(async () => {
+      (globalThis as { __openapiKey?: string }).__openapiKey = randomBytes(32).toString('base64');
+      if (engine === 'postgres') {
+        const pg = await createTestDatabaseUrl();
+        dropDb = pg.drop;
+        platform = await open(pg.url);
+        second = await open(pg.url);
+      } else platform = await open();
+      app = await buildServer(platform);
+      if (second) appB = await buildServer(second);
+      await client.login('operator', 'property');
+      const [demo] = await platform.database.db.select().from(regions).where(eq(regions.code, 'demo'));
+      const system = { subject: 'test-setup' };
+      for (const room of ['301', '302', '303']) {
+        await createHouse(
+          { db: platform.database.db, crypto: platform.crypto },
+          { kind: 'all' },
+          demo.id,
+          {
+            ...house,
+            room,
+          },
+          system,
+        );
+      }
+      const made = await client.send('operator', 'openapi.clients.create', {
+        community: 'demo',
+        name: '物业管理系统',
+        scopes: ['people.tenants.write', 'people.visitors.write', 'houses.read', 'people.read-masked'],
+      });
+      assert.equal(made.statusCode, 200, made.body);
+      full = made.json().result.data;
+      const made2 = await client.send('operator', 'openapi.clients.create', {
+        community: 'demo',
+        name: '只读房屋',
+        scopes: ['houses.read'],
+        rateLimit: 3,
+      });
+      housesOnly = made2.json().result.data;
+    });
+    after(async () => {
+      await app?.close();
+      await appB?.close();
+      await platform?.close();
+      await second?.close();
+      await dropDb?.();
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    });
+
+    const call = (
+      k: Pick<Key, 'keyId' | 'secret'>,
+      method: 'GET' | 'POST',
+      url: string,
+      body?: unknown,
+      o: {
+        timestamp?: number;
+        nonce?: string;
+        sendBody?: string;
+        via?: FastifyInstance;
+        headers?: Record<string, string>;
+      } = {},
+    ) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const headers = signOpenApiRequest({ ...k, method, url, body: payload, timestamp: o.timestamp, nonce: o.nonce });
+      return (o.via ?? app).inject({
+        method,
+        url,
+        payload: o.sendBody ?? payload,
+        headers: { ...(payload ? { 'content-type': 'application/json' } : {}), ...headers, ...o.headers },
+      });
+    };
+    const tenant = (seq: number, extra: Record<string, unknown> = {}) => ({
+      name: '租客甲',
+      idType: 'id_card',
+      idNumber: idCard(seq),
+      phone: '13912345678',
+      ...house,
+      validFrom: '2026-11-01',
+      validTo: '2027-10-31',
+      ...extra,
+    });
+    const reason = (r: { json(): { error: { reason: string } } }) => r.json().error.reason;
+
+    test('the secret is shown once: the list never carries it', async () => {
+      assert.match(full.keyId, /^sqk_[0-9a-f]{20}$/);
+      assert.ok(full.secret.length >= 40);
+      const list = await client.send('operator', 'openapi.clients.list', { community: 'demo' }, 'query');
+      assert.equal(list.statusCode, 200);
+      assert.ok(!list.body.includes(full.secret));
+      const [row] = await platform.database.db.select().from(apiClients).where(eq(apiClients.keyId, full.keyId));
+      assert.ok(!row.secretCipher.includes(full.secret), 'stored encrypted');
+      const denied = await client.send('property', 'openapi.clients.list', { community: 'demo' }, 'query');
+      assert.equal(denied.statusCode, 403, 'property staff do not manage API clients');
+    });
+
+    test('a signed tenant upsert creates the person and the tenant occupancy, attributed to the key; again is a no-op', async () => {
+      const first = await call(full, 'POST', '/open/v1/people/tenants', tenant(1));
+      assert.equal(first.statusCode, 201, first.body);
+      const r = first.json();
+      assert.equal(r.person, 'created');
+      assert.equal(r.occupancy, 'created');
+      const [p] = await platform.database.db.select().from(people).where(eq(people.id, r.personId));
+      assert.equal(p.name, '租客甲');
+      assert.equal(p.createdBy, `api:${full.keyId}`);
+      const occ = await platform.database.db.select().from(occupancies).where(eq(occupancies.personId, r.personId));
+      assert.equal(occ.length, 1);
+      assert.equal(occ[0].role, 'tenant');
+      assert.equal(occ[0].validFrom, '2026-11-01');
+      assert.equal(occ[0].validTo, '2027-10-31');
+      const again = await call(full, 'POST', '/open/v1/people/tenants', tenant(1));
+      assert.equal(again.statusCode, 200, again.body);
+      assert.deepEqual(
+        [again.json().person, again.json().occupancy, again.json().personId],
+        ['unchanged', 'unchanged', r.personId],
+      );
+      const moved = await call(
+        full,
+        'POST',
+        '/open/v1/people/tenants',
+        tenant(1, { validTo: '2027-04-30', phone: '13912345679' }),
+      );
+      assert.deepEqual([moved.json().person, moved.json().occupancy], ['updated', 'updated']);
+      const occ2 = await platform.database.db.select().from(occupancies).where(eq(occupancies.personId, r.personId));
+      assert.equal(occ2.length, 1);
+      assert.equal(occ2[0].validTo, '2027-04-30');
+      const audits = await platform.database.db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.action, 'base.person.create'), eq(auditLog.objectId, r.personId)));
+      assert.equal(audits[0].subject, `api:${full.keyId}`);
+    });
+
+    test('invalid bodies are refused naming the fields; the base-data validation is the console one', async () => {
+      const bad = await call(full, 'POST', '/open/v1/people/tenants', { ...tenant(2), validFrom: 'soon', extra: 1 });
+      assert.equal(bad.statusCode, 400);
+      assert.equal(reason(bad), 'invalid_input');
+      assert.ok(bad.json().error.fieldErrors.validFrom);
+      assert.ok(bad.json().error.fieldErrors.extra);
+      const wrongId = await call(
+        full,
+        'POST',
+        '/open/v1/people/tenants',
+        tenant(2, { idNumber: '330106199001010000' }),
+      );
+      assert.equal(wrongId.statusCode, 400);
+      assert.ok(wrongId.json().error.fieldErrors.idNumber, wrongId.body);
+      const noHouse = await call(full, 'POST', '/open/v1/people/tenants', tenant(2, { room: '999' }));
+      assert.equal(noHouse.statusCode, 400);
+      assert.ok(noHouse.json().error.fieldErrors.room);
+      const notJson = await call(full, 'POST', '/open/v1/people/tenants', undefined, {
+        sendBody: '{',
+        headers: { 'content-type': 'application/json' },
+      });
+      assert.equal(notJson.statusCode, 401, 'the body is signed too: an unsigned body fails the signature first');
+    });
+
+    test('masked reads, houses paged, visitor passes', async () => {
+      const found = await call(full, 'GET', `/open/v1/people?idNumber=${idCard(1)}`);
+      assert.equal(found.statusCode, 200, found.body);
+      const [p] = found.json().items;
+      assert.notEqual(p.idNumber, idCard(1));
+      assert.match(p.idNumber, /\*/);
+      assert.match(p.phone, /\*/);
+      const page1 = await call(full, 'GET', '/open/v1/houses?compound=示范小区&building=7&limit=2');
+      assert.equal(page1.statusCode, 200, page1.body);
+      assert.equal(page1.json().items.length, 2);
+      const page2 = await call(
+        full,
+        'GET',
+        `/open/v1/houses?building=7&compound=示范小区&limit=2&cursor=${page1.json().nextCursor}`,
+      );
+      assert.equal(page2.json().items.length, 1);
+      assert.equal(page2.json().nextCursor, null);
+      const from = new Date(Date.now() + 3600_000);
+      const v = await call(full, 'POST', '/open/v1/people/visitors', {
+        visitorName: '访客乙',
+        visitorPhone: '13700000000',
+        house,
+        validFrom: from.toISOString(),
+        validUntil: new Date(from.getTime() + 4 * 3600_000).toISOString(),
+      });
+      assert.equal(v.statusCode, 201, v.body);
+      assert.match(v.json().code, /^\d{8}$/);
+      assert.equal(v.json().visitorPhoneMasked, '137****0000');
+    });
+
+    test('refusals: missing headers, unknown key, bad signature, tampered body, skew, replay, scope', async () => {
+      const bare = await app.inject({ method: 'GET', url: '/open/v1/houses' });
+      assert.equal(bare.statusCode, 401);
+      assert.equal(reason(bare), 'missing_headers');
+      assert.ok(bare.json().error.messageZh && bare.json().error.messageEn);
+      const unknown = await call({ keyId: 'sqk_00000000000000000000', secret: 'x' }, 'GET', '/open/v1/houses');
+      assert.equal(reason(unknown), 'unknown_key');
+      const badSig = await call({ keyId: full.keyId, secret: 'not-the-secret' }, 'GET', '/open/v1/houses');
+      assert.equal(badSig.statusCode, 401);
+      assert.equal(reason(badSig), 'bad_signature');
+      const tampered = await call(full, 'POST', '/open/v1/people/tenants', tenant(3), {
+        sendBody: JSON.stringify(tenant(3, { name: '别人' })),
+      });
+      assert.equal(reason(tampered), 'bad_signature');
+      const query = await call(full, 'GET', '/open/v1/houses?building=7', undefined, {});
+      assert.equal(query.statusCode, 200);
+      const skew = await call(full, 'GET', '/open/v1/houses', undefined, { timestamp: Date.now() - 6 * 60_000 });
+      assert.equal(skew.statusCode, 401);
+      assert.equal(reason(skew), 'timestamp_skew');
+      const nonce = randomBytes(12).toString('hex');
+      const ts = Date.now();
+      const once = await call(full, 'GET', '/open/v1/houses', undefined, { nonce, timestamp: ts });
+      assert.equal(once.statusCode, 200);
+      const twice = await call(full, 'GET', '/open/v1/houses', undefined, { nonce, timestamp: ts });
+      assert.equal(twice.statusCode, 401);
+      assert.equal(reason(twice), 'replayed_nonce');
+      if (appB) {
+        // Another API process on the same database knows the nonce too.
+        const n2 = randomBytes(12).toString('hex');
+        const a = await call(full, 'GET', '/open/v1/houses', undefined, { nonce: n2, timestamp: ts });
+        assert.equal(a.statusCode, 200);
+        const b = await call(full, 'GET', '/open/v1/houses', undefined, { nonce: n2, timestamp: ts, via: appB });
+        assert.equal(b.statusCode, 401);
+        assert.equal(reason(b), 'replayed_nonce');
+        const fresh = await call(full, 'GET', '/open/v1/houses', undefined, { via: appB });
+        assert.equal(fresh.statusCode, 200, 'the second process verifies keys with the shared master key');
+      }
+      const scope = await call(housesOnly, 'GET', '/open/v1/people');
+      assert.equal(scope.statusCode, 403);
+      assert.equal(reason(scope), 'scope_not_granted');
+    });
+
+    test('rate limit per key, body limit', async () => {
+      // housesOnly allows 3 a minute; one was used by the scope refusal above.
+      const codes: number[] = [];
+      for (let i = 0; i < 4; i++) codes.push((await call(housesOnly, 'GET', '/open/v1/houses')).statusCode);
+      assert.deepEqual(codes, [200, 200, 429, 429]);
+      const big = await call(full, 'POST', '/open/v1/people/tenants', tenant(4, { name: 'x'.repeat(70_000) }));
+      assert.equal(big.statusCode, 413);
+      assert.equal(reason(big), 'body_too_large');
+    });
+
+    test('rotation keeps the old secret for the grace window only; a disabled key is refused', async () => {
+      const rotated = await client.send('operator', 'openapi.clients.rotate', {
+        community: 'demo',
+        id: full.id,
+        graceMinutes: 60,
+      });
+      assert.equal(rotated.statusCode, 200, rotated.body);
+      const next: Key = rotated.json().result.data;
+      assert.equal(next.keyId, full.keyId);
+      assert.notEqual(next.secret, full.secret);
+      assert.equal((await call(full, 'GET', '/open/v1/houses')).statusCode, 200, 'old secret within grace');
+      assert.equal((await call(next, 'GET', '/open/v1/houses')).statusCode, 200, 'new secret');
+      await platform.database.db
+        .update(apiClients)
+        .set({ previousValidUntil: sql`now() - interval '1 second'` })
+        .where(eq(apiClients.id, full.id));
+      const late = await call(full, 'GET', '/open/v1/houses');
+      assert.equal(reason(late), 'bad_signature', 'old secret after grace');
+      assert.equal((await call(next, 'GET', '/open/v1/houses')).statusCode, 200);
+      const off = await client.send('operator', 'openapi.clients.disable', { community: 'demo', id: full.id });
+      assert.equal(off.statusCode, 200, off.body);
+      const refused = await call(next, 'GET', '/open/v1/houses');
+      assert.equal(refused.statusCode, 401);
+      assert.equal(reason(refused), 'disabled_key');
+    });
+
+    test('every call is audited with key, path, result and source IP; client management too', async () => {
+      const rows = await platform.database.db.select().from(auditLog).where(eq(auditLog.action, 'openapi.request'));
+      const reasons = new Set(rows.map((r) => (r.detail as { reason: string | null }).reason));
+      for (const r of [
+        'missing_headers',
+        'unknown_key',
+        'bad_signature',
+        'timestamp_skew',
+        'replayed_nonce',
+        'scope_not_granted',
+        'rate_limited',
+        'body_too_large',
+        'invalid_input',
+        'disabled_key',
+        null,
+      ]) {
+        assert.ok(reasons.has(r as string), `audited: ${r}`);
+      }
+      const ok = rows.find((r) => r.result === 'success' && r.objectId === '/open/v1/people/tenants');
+      assert.equal(ok?.subject, `api:${full.keyId}`);
+      assert.ok(ok?.sourceIp);
+      assert.ok(rows.some((r) => r.result === 'denied' && r.subject === `api:${full.keyId}`));
+      const list = await client.send('operator', 'openapi.clients.list', { community: 'demo' }, 'query');
+      const listed = list.json().result.data.find((c: { keyId: string }) => c.keyId === full.keyId);
+      assert.ok(listed.lastUsedAt, 'last use recorded');
+      assert.equal(listed.enabled, false);
+      const mgmt = await platform.database.db
+        .select({ a: auditLog.action })
+        .from(auditLog)
+        .where(sql`${auditLog.action} like 'openapi.client.%'`);
+      assert.deepEqual([...new Set(mgmt.map((m) => m.a))].sort(), [
+        'openapi.client.create',
+        'openapi.client.disable',
+        'openapi.client.rotate',
+      ]);
+    });
+
+    test('clients and nonces are community rows under row-level security', async () => {
+      const other = { kind: 'communities' as const, ids: ['00000000-0000-4000-8000-000000000001'] };
+      const [demo] = await platform.database.db.select().from(regions).where(eq(regions.code, 'demo'));
+      const mine = { kind: 'communities' as const, ids: [demo.id] };
+      const count = (scope: typeof mine) =>
+        withScope(platform.database.db, scope, async (tx) => [
+          (await tx.select().from(apiClients)).length,
+          (await tx.select().from(apiNonces)).length,
+        ]);
+      const [clients, nonces] = await count(mine);
+      assert.ok(clients >= 2 && nonces >= 1);
+      assert.deepEqual(await count(other), [0, 0]);
+    });
+
+    test('expired nonces are pruned; live ones stay', async () => {
+      const before = (await platform.database.db.select().from(apiNonces)).length;
+      const [demo] = await platform.database.db.select().from(regions).where(eq(regions.code, 'demo'));
+      await platform.database.db.insert(apiNonces).values({
+        keyId: full.keyId,
+        nonce: 'expired-nonce-0000000',
+        communityId: demo.id,
+        expiresAt: new Date(Date.now() - 1000),
+      });
+      assert.equal(await pruneApiNonces(platform.database), 1);
+      assert.equal((await platform.database.db.select().from(apiNonces)).length, before);
+    });
+
+    test('openapi.json describes exactly the registered routes', async () => {
+      const res = await app.inject({ url: '/open/v1/openapi.json' });
+      assert.equal(res.statusCode, 200);
+      const doc = res.json();
+      assert.equal(doc.openapi, '3.1.0');
+      const described = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, ms]) =>
+        Object.keys(ms).map((m) => `${m} ${p}`),
+      );
+      assert.deepEqual(described.sort(), openApiPaths.map(([m, p]) => `${m} ${p}`).sort());
+      for (const [m, p] of openApiPaths) assert.ok(app.hasRoute({ method: m.toUpperCase() as 'GET', url: p }), p);
+      assert.ok(doc.components.schemas.TenantInput.properties.idNumber);
+      assert.deepEqual(doc.components.schemas.TenantInput.required.includes('validFrom'), true);
+    });
+  });
+}
