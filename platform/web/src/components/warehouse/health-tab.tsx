@@ -8,6 +8,7 @@ import { useT } from '@/i18n/lang-provider';
 import { useTRPC } from '@/lib/trpc';
 import { useShell } from '../shell/shell-context';
 import { orDash, percent, shanghaiTime } from './format';
+import { live, pagedList, RecordListCard, SmallTableCard, StatRow, TabBody } from './parts';
 
 const tagColor: Record<string, string> = { hypertension: 'red', glucose: 'orange', obesity: 'gold', fever: 'volcano' };
 type Subject = { personId: string } | { ref: string };
@@ -22,16 +23,11 @@ export function HealthTab({ community }: { community: string }) {
   const { me } = useShell();
   const personal = me.permissions.includes('iot.warehouse.health');
   const [open, setOpen] = useState<Subject | null>(null);
-  const stats = useQuery(trpc.iot.warehouse.health.stats.queryOptions({ community }, { refetchInterval: 15_000 }));
+  const stats = useQuery(trpc.iot.warehouse.health.stats.queryOptions({ community }, live));
   const list = useInfiniteQuery(
     trpc.iot.warehouse.health.checkups.infiniteQueryOptions(
       { community, limit: 50 },
-      {
-        getNextPageParam: (p) => p.nextCursor ?? undefined,
-        initialCursor: undefined,
-        refetchInterval: 15_000,
-        enabled: personal,
-      },
+      { ...pagedList, enabled: personal },
     ),
   );
   const tagName = (tag: string) => t(`warehouse.health.tag.${tag}` as MessageKey);
@@ -46,110 +42,90 @@ export function HealthTab({ community }: { community: string }) {
       <Tag>{t('warehouse.health.normal')}</Tag>
     );
   const s = stats.data;
-  const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
   const m = (v: Record<string, unknown> | null, k: string) => orDash(v?.[k]);
   return (
-    <Space direction="vertical" size="large" style={{ width: '100%' }}>
-      <Typography.Text type="secondary">{t('warehouse.range.hint')}</Typography.Text>
-      <Space size="large" wrap data-testid="health-stats">
-        <div data-testid="health-checkups">
-          <Statistic title={t('warehouse.health.checkups')} value={s?.checkups ?? 0} />
-        </div>
-        <div data-testid="health-people">
-          <Statistic title={t('warehouse.health.people')} value={s?.people ?? 0} />
-        </div>
-        <div data-testid="health-flagged">
-          <Statistic title={t('warehouse.health.flagged')} value={s?.flagged ?? 0} />
-        </div>
-        <Statistic title={t('warehouse.health.flaggedShare')} value={percent(s?.flaggedShare ?? null)} />
-      </Space>
+    <TabBody>
+      <StatRow
+        testId="health-stats"
+        items={[
+          { title: t('warehouse.health.checkups'), value: s?.checkups ?? 0, testId: 'health-checkups' },
+          { title: t('warehouse.health.people'), value: s?.people ?? 0, testId: 'health-people' },
+          { title: t('warehouse.health.flagged'), value: s?.flagged ?? 0, testId: 'health-flagged' },
+          { title: t('warehouse.health.flaggedShare'), value: percent(s?.flaggedShare ?? null) },
+        ]}
+      />
       <Row gutter={16}>
         <Col xs={24} md={12}>
-          <Card size="small" title={t('warehouse.health.byTag')}>
-            <Table
-              size="small"
-              rowKey="tag"
-              pagination={false}
-              dataSource={s?.tags ?? []}
-              columns={[
-                { title: t('warehouse.health.tag'), dataIndex: 'tag', render: (x: string) => tags([x]) },
-                { title: t('warehouse.health.checkups'), dataIndex: 'checkups' },
-                { title: t('warehouse.health.share'), dataIndex: 'share', render: percent },
-                { title: t('warehouse.health.people'), dataIndex: 'people' },
-                { title: t('warehouse.health.peopleShare'), dataIndex: 'peopleShare', render: percent },
-              ]}
-            />
+          <SmallTableCard
+            title={t('warehouse.health.byTag')}
+            rowKey="tag"
+            dataSource={s?.tags ?? []}
+            columns={[
+              { title: t('warehouse.health.tag'), dataIndex: 'tag', render: (x: string) => tags([x]) },
+              { title: t('warehouse.health.checkups'), dataIndex: 'checkups' },
+              { title: t('warehouse.health.share'), dataIndex: 'share', render: percent },
+              { title: t('warehouse.health.people'), dataIndex: 'people' },
+              { title: t('warehouse.health.peopleShare'), dataIndex: 'peopleShare', render: percent },
+            ]}
+          >
             <Typography.Paragraph type="secondary" style={{ marginTop: 8, marginBottom: 0 }}>
               {t('warehouse.health.rules')}
             </Typography.Paragraph>
-          </Card>
+          </SmallTableCard>
         </Col>
         <Col xs={24} md={12}>
-          <Card size="small" title={t('warehouse.health.byDay')}>
-            <Table
-              size="small"
-              rowKey="day"
-              pagination={false}
-              dataSource={s?.days ?? []}
-              columns={[
-                { title: t('warehouse.col.day'), dataIndex: 'day' },
-                { title: t('warehouse.health.checkups'), dataIndex: 'checkups' },
-                { title: t('warehouse.health.people'), dataIndex: 'people' },
-                { title: t('warehouse.health.flagged'), dataIndex: 'flagged' },
-              ]}
-            />
-          </Card>
+          <SmallTableCard
+            title={t('warehouse.health.byDay')}
+            rowKey="day"
+            dataSource={s?.days ?? []}
+            columns={[
+              { title: t('warehouse.col.day'), dataIndex: 'day' },
+              { title: t('warehouse.health.checkups'), dataIndex: 'checkups' },
+              { title: t('warehouse.health.people'), dataIndex: 'people' },
+              { title: t('warehouse.health.flagged'), dataIndex: 'flagged' },
+            ]}
+          />
         </Col>
       </Row>
       {personal ? (
-        <Card size="small" title={t('warehouse.health.list')}>
-          <Table
-            data-testid="health-list"
-            size="middle"
-            rowKey="id"
-            loading={list.isPending}
-            pagination={false}
-            scroll={{ x: true }}
-            dataSource={rows}
-            onRow={(r) => ({ 'data-testid': 'health-row', 'data-ref': r.ref }) as object}
-            columns={[
-              { title: t('warehouse.col.time'), dataIndex: 'at', render: shanghaiTime },
-              { title: t('warehouse.col.resident'), render: (_, r) => r.personName ?? r.ref },
-              {
-                title: t('warehouse.health.bp'),
-                render: (_, r) => `${m(r.value, 'systolic')}/${m(r.value, 'diastolic')}`,
-              },
-              { title: t('warehouse.health.glucose'), render: (_, r) => m(r.value, 'bloodGlucose') },
-              { title: t('warehouse.health.height'), render: (_, r) => m(r.value, 'height') },
-              { title: t('warehouse.health.weight'), render: (_, r) => m(r.value, 'weight') },
-              { title: t('warehouse.health.temperature'), render: (_, r) => m(r.value, 'temperature') },
-              { title: t('warehouse.health.tag'), dataIndex: 'tags', render: tags },
-              {
-                title: t('warehouse.col.detail'),
-                render: (_, r) => (
-                  <Button
-                    size="small"
-                    onClick={() => setOpen(r.personId ? { personId: r.personId } : { ref: r.ref ?? '' })}
-                  >
-                    {t('warehouse.health.profile')}
-                  </Button>
-                ),
-              },
-            ]}
-          />
-          {list.hasNextPage ? (
-            <Button style={{ marginTop: 12 }} onClick={() => list.fetchNextPage()} loading={list.isFetchingNextPage}>
-              {t('warehouse.more')}
-            </Button>
-          ) : null}
-        </Card>
+        <RecordListCard
+          title={t('warehouse.health.list')}
+          data-testid="health-list"
+          list={list}
+          scroll={{ x: true }}
+          row={(r) => ({ 'data-testid': 'health-row', 'data-ref': r.ref })}
+          columns={[
+            { title: t('warehouse.col.time'), dataIndex: 'at', render: shanghaiTime },
+            { title: t('warehouse.col.resident'), render: (_, r) => r.personName ?? r.ref },
+            {
+              title: t('warehouse.health.bp'),
+              render: (_, r) => `${m(r.value, 'systolic')}/${m(r.value, 'diastolic')}`,
+            },
+            { title: t('warehouse.health.glucose'), render: (_, r) => m(r.value, 'bloodGlucose') },
+            { title: t('warehouse.health.height'), render: (_, r) => m(r.value, 'height') },
+            { title: t('warehouse.health.weight'), render: (_, r) => m(r.value, 'weight') },
+            { title: t('warehouse.health.temperature'), render: (_, r) => m(r.value, 'temperature') },
+            { title: t('warehouse.health.tag'), dataIndex: 'tags', render: tags },
+            {
+              title: t('warehouse.col.detail'),
+              render: (_, r) => (
+                <Button
+                  size="small"
+                  onClick={() => setOpen(r.personId ? { personId: r.personId } : { ref: r.ref ?? '' })}
+                >
+                  {t('warehouse.health.profile')}
+                </Button>
+              ),
+            },
+          ]}
+        />
       ) : (
         <Alert type="info" showIcon message={t('warehouse.health.aggregatesOnly')} />
       )}
       <Drawer width={640} open={open !== null} onClose={() => setOpen(null)} destroyOnHidden>
         {open ? <HealthProfile community={community} subject={open} tags={tags} /> : null}
       </Drawer>
-    </Space>
+    </TabBody>
   );
 }
 

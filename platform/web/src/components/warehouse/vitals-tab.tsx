@@ -7,6 +7,7 @@ import type { MessageKey } from '@/i18n/lang';
 import { useT } from '@/i18n/lang-provider';
 import { useTRPC } from '@/lib/trpc';
 import { orDash, shanghaiTime } from './format';
+import { live, SmallTableCard } from './parts';
 
 type Latest = Record<string, { value?: unknown; time: string } | undefined>;
 
@@ -24,7 +25,7 @@ export function VitalsTab({ community }: { community: string }) {
   const trpc = useTRPC();
   const t = useT();
   const [open, setOpen] = useState<string | null>(null);
-  const list = useQuery(trpc.iot.warehouse.vitals.list.queryOptions({ community }, { refetchInterval: 15_000 }));
+  const list = useQuery(trpc.iot.warehouse.vitals.list.queryOptions({ community }, live));
   const inBed = (latest: Latest) => {
     const v = latest.inBed?.value;
     if (v === undefined || v === null) return '—';
@@ -85,62 +86,53 @@ function VitalsDetail({ community, deviceId }: { community: string; deviceId: st
           ))}
         </Space>
       </Card>
-      <Card size="small" title={t('warehouse.vitals.events')}>
-        <Table
-          size="small"
-          rowKey="id"
-          pagination={false}
-          dataSource={v.events}
-          columns={[
-            { title: t('warehouse.col.time'), dataIndex: 'at', render: shanghaiTime },
-            {
-              title: t('warehouse.col.event'),
-              dataIndex: 'event',
-              render: (e) => <Tag color="red">{t(`warehouse.vitals.event.${e}` as MessageKey)}</Tag>,
-            },
-            {
-              title: t('warehouse.col.detail'),
-              render: (_, e) =>
-                e.event === 'abnormal'
-                  ? `${e.category !== null ? t(`warehouse.vitals.kind.${e.category}` as MessageKey) : ''} ${orDash(e.amount)}`
-                  : e.event === 'sos'
-                    ? orDash(e.ref)
-                    : orDash(e.amount),
-            },
-          ]}
-        />
-      </Card>
-      <Card size="small" title={t('warehouse.vitals.daily')}>
-        <Table
-          size="small"
-          rowKey="day"
-          pagination={false}
-          dataSource={v.daily}
-          columns={[
-            { title: t('warehouse.col.day'), dataIndex: 'day' },
-            {
-              title: t('warehouse.vitals.heartRate'),
-              render: (_, d) => (d.heartRate ? `${d.heartRate.min} / ${d.heartRate.max} / ${d.heartRate.avg}` : '—'),
-            },
-          ]}
-        />
-      </Card>
-      <Card size="small" title={t('warehouse.vitals.inBedChanges')}>
-        <Table
-          size="small"
-          rowKey="at"
-          pagination={false}
-          dataSource={v.inBedChanges}
-          columns={[
-            { title: t('warehouse.col.time'), dataIndex: 'at', render: shanghaiTime },
-            {
-              title: t('warehouse.vitals.inBed'),
-              dataIndex: 'inBed',
-              render: (b: boolean) => (b ? t('warehouse.vitals.inBed.yes') : t('warehouse.vitals.inBed.no')),
-            },
-          ]}
-        />
-      </Card>
+      <SmallTableCard
+        title={t('warehouse.vitals.events')}
+        rowKey="id"
+        dataSource={v.events}
+        columns={[
+          { title: t('warehouse.col.time'), dataIndex: 'at', render: shanghaiTime },
+          {
+            title: t('warehouse.col.event'),
+            dataIndex: 'event',
+            render: (e) => <Tag color="red">{t(`warehouse.vitals.event.${e}` as MessageKey)}</Tag>,
+          },
+          {
+            title: t('warehouse.col.detail'),
+            render: (_, e) =>
+              e.event === 'abnormal'
+                ? `${e.category !== null ? t(`warehouse.vitals.kind.${e.category}` as MessageKey) : ''} ${orDash(e.amount)}`
+                : e.event === 'sos'
+                  ? orDash(e.ref)
+                  : orDash(e.amount),
+          },
+        ]}
+      />
+      <SmallTableCard
+        title={t('warehouse.vitals.daily')}
+        rowKey="day"
+        dataSource={v.daily}
+        columns={[
+          { title: t('warehouse.col.day'), dataIndex: 'day' },
+          {
+            title: t('warehouse.vitals.heartRate'),
+            render: (_, d) => (d.heartRate ? `${d.heartRate.min} / ${d.heartRate.max} / ${d.heartRate.avg}` : '—'),
+          },
+        ]}
+      />
+      <SmallTableCard
+        title={t('warehouse.vitals.inBedChanges')}
+        rowKey="at"
+        dataSource={v.inBedChanges}
+        columns={[
+          { title: t('warehouse.col.time'), dataIndex: 'at', render: shanghaiTime },
+          {
+            title: t('warehouse.vitals.inBed'),
+            dataIndex: 'inBed',
+            render: (b: boolean) => (b ? t('warehouse.vitals.inBed.yes') : t('warehouse.vitals.inBed.no')),
+          },
+        ]}
+      />
     </Space>
   );
 }
