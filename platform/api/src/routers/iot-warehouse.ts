@@ -48,6 +48,39 @@ const dates = (r: { from?: string; to?: string }) => ({
 });
 const db = (ctx: { platform: { database: { db: Parameters<typeof listParcels>[0] } } }) => ctx.platform.database.db;
 
+/** The filters every service-fact list takes (device, resident or ref, time range) and its page. */
+const factList = {
+  deviceId: z.uuid().optional(),
+  subject: subject.optional(),
+  from: iso.optional(),
+  to: iso.optional(),
+  ...page,
+};
+type FactListInput = { community: string; deviceId?: string; subject?: z.infer<typeof subject> } & {
+  from?: string;
+  to?: string;
+  cursor?: string;
+  limit?: number;
+};
+/** One page of a domain's facts in the caller's community, once the caller holds `permission`. */
+async function factPage(
+  ctx: Parameters<typeof communityFor>[0] & Parameters<typeof db>[0],
+  input: FactListInput,
+  permission: Parameters<typeof communityFor>[2],
+  domain: Parameters<typeof listServiceFacts>[3],
+  extra: { event?: string; category?: string } = {},
+) {
+  const c = await communityFor(ctx, input.community, permission);
+  return listServiceFacts(
+    db(ctx),
+    communityScope(c.id),
+    c.id,
+    domain,
+    { ...extra, deviceId: input.deviceId, subject: input.subject && subjectOf(input.subject), ...dates(input) },
+    { cursor: input.cursor, limit: input.limit },
+  );
+}
+
 /**
  * The IoT warehouse's records (DB33 7.2.2): 货物 (parcels of the lockers), 垃圾回收 (drops and collections) and
  * 生命体征 (vital-signs monitors), 健康画像 (health kiosks), 订送餐 (canteen tills) and 图书借阅 (library terminals).
@@ -152,26 +185,8 @@ export const iotWarehouseRouter = router({
     }),
     /** The checkups of the community (or of one resident / ref), newest first, each with its tags. */
     checkups: authedProcedure
-      .input(
-        community.extend({
-          deviceId: z.uuid().optional(),
-          subject: subject.optional(),
-          from: iso.optional(),
-          to: iso.optional(),
-          ...page,
-        }),
-      )
-      .query(async ({ ctx, input }) => {
-        const c = await communityFor(ctx, input.community, 'iot.warehouse.health');
-        return listServiceFacts(
-          db(ctx),
-          communityScope(c.id),
-          c.id,
-          'health',
-          { deviceId: input.deviceId, subject: input.subject && subjectOf(input.subject), ...dates(input) },
-          { cursor: input.cursor, limit: input.limit },
-        );
-      }),
+      .input(community.extend(factList))
+      .query(({ ctx, input }) => factPage(ctx, input, 'iot.warehouse.health', 'health')),
     /** 居民健康画像: latest values, BMI, key-health tags and the checkup history of one resident or ref. */
     profile: authedProcedure.input(community.extend({ subject, ...page })).query(async ({ ctx, input }) => {
       const c = await communityFor(ctx, input.community, 'iot.warehouse.health');
@@ -191,31 +206,13 @@ export const iotWarehouseRouter = router({
       .input(
         community.extend({
           event: z.enum(['meal', 'delivered']).optional(),
-          deviceId: z.uuid().optional(),
           mealType: z.enum(['0', '1', '2']).optional(),
-          subject: subject.optional(),
-          from: iso.optional(),
-          to: iso.optional(),
-          ...page,
+          ...factList,
         }),
       )
-      .query(async ({ ctx, input }) => {
-        const c = await communityFor(ctx, input.community, 'iot.warehouse.read');
-        return listServiceFacts(
-          db(ctx),
-          communityScope(c.id),
-          c.id,
-          'meals',
-          {
-            event: input.event,
-            deviceId: input.deviceId,
-            category: input.mealType,
-            subject: input.subject && subjectOf(input.subject),
-            ...dates(input),
-          },
-          { cursor: input.cursor, limit: input.limit },
-        );
-      }),
+      .query(({ ctx, input }) =>
+        factPage(ctx, input, 'iot.warehouse.read', 'meals', { event: input.event, category: input.mealType }),
+      ),
   }),
   library: router({
     stats: authedProcedure.input(range).query(async ({ ctx, input }) => {
@@ -224,32 +221,8 @@ export const iotWarehouseRouter = router({
     }),
     /** Borrows and returns, newest first. */
     list: authedProcedure
-      .input(
-        community.extend({
-          event: z.enum(['borrow', 'return']).optional(),
-          deviceId: z.uuid().optional(),
-          subject: subject.optional(),
-          from: iso.optional(),
-          to: iso.optional(),
-          ...page,
-        }),
-      )
-      .query(async ({ ctx, input }) => {
-        const c = await communityFor(ctx, input.community, 'iot.warehouse.read');
-        return listServiceFacts(
-          db(ctx),
-          communityScope(c.id),
-          c.id,
-          'learning',
-          {
-            event: input.event,
-            deviceId: input.deviceId,
-            subject: input.subject && subjectOf(input.subject),
-            ...dates(input),
-          },
-          { cursor: input.cursor, limit: input.limit },
-        );
-      }),
+      .input(community.extend({ event: z.enum(['borrow', 'return']).optional(), ...factList }))
+      .query(({ ctx, input }) => factPage(ctx, input, 'iot.warehouse.read', 'learning', { event: input.event })),
     /** The books out now (of one resident / ref when given). */
     loans: authedProcedure.input(community.extend({ subject: subject.optional() })).query(async ({ ctx, input }) => {
       const c = await communityFor(ctx, input.community, 'iot.warehouse.read');
