@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
-import { type Executor, queryRows, type Tx } from './client.ts';
+import { type Executor, queryRows, type Tx, transactionWith } from './client.ts';
 
 /** Which communities a unit of work may touch. `all` is for platform administration and cross-community aggregates. */
 export type DataScope = { kind: 'all' } | { kind: 'communities'; ids: readonly string[] };
@@ -16,6 +16,16 @@ export async function withScope<T>(ex: Executor, scope: DataScope, fn: (tx: Tx) 
   // Nested inside a caller's transaction (a savepoint), the narrowed role and scope would outlive the savepoint:
   // put the caller's back afterwards.
   const nested = ex instanceof PgTransaction;
+  if (!nested && scope.kind === 'communities') {
+    for (const id of scope.ids) if (!uuidRe.test(id)) throw new Error(`invalid community id in scope: ${id}`);
+    // Community work drops to shequ_app in the same round trip as BEGIN (set_config('role', …, true) is SET LOCAL
+    // ROLE), and on PostgreSQL in the same write as the first statement of `fn`.
+    return transactionWith(
+      ex,
+      sql`select set_config('shequ.community_ids', ${scope.ids.join(',')}, true), set_config('role', 'shequ_app', true)`,
+      fn,
+    );
+  }
   return ex.transaction(async (tx) => {
     // Platform-wide work (administration, cross-community aggregates) is not row-filtered: it keeps the connecting
     // role. Community work drops to shequ_app in one round trip (set_config('role', …, true) is SET LOCAL ROLE).
