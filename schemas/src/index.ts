@@ -1,33 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import localizeZhModule from 'ajv-i18n/localize/zh/index.js';
-
-/** Data grades of the standard: L1 public … L4 sensitive personal; L3+ is encrypted at rest and masked by default. */
-export type Grade = 'L1' | 'L2' | 'L3' | 'L4';
-
-export interface JsonSchema {
-  $id?: string;
-  title?: string;
-  type?: string;
-  required?: string[];
-  properties?: Record<string, JsonSchema & { 'x-grade'?: Grade; 'x-enumNames'?: string[]; enum?: unknown[] }>;
-  [k: string]: unknown;
-}
-
-const load = (rel: string): JsonSchema => JSON.parse(readFileSync(new URL(`../${rel}`, import.meta.url), 'utf8'));
-
-/** The exchange contracts of the base warehouse, by record type. */
-export const baseSchemas = {
-  person: load('base/person.schema.json'),
-  house: load('base/house.schema.json'),
-  occupancy: load('base/occupancy.schema.json'),
-  vehicle: load('base/vehicle.schema.json'),
-  space: load('base/space.schema.json'),
-  facility: load('base/facility.schema.json'),
-} as const;
-
-export type BaseRecordType = keyof typeof baseSchemas;
+import type { Grade, JsonSchema } from './base.ts';
 
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 (addFormats as unknown as (a: Ajv2020) => void)(ajv);
@@ -90,7 +64,9 @@ export function fieldErrors(errors: ErrorObject[] | null | undefined): Record<st
   return out;
 }
 
+export * from './base.ts';
 export * from './catalog-index.ts';
+export * from './exchange.ts';
 export * from './operations-report.ts';
 export * from './plugin.ts';
 export * from './thing-model.ts';
