@@ -44,8 +44,9 @@ export function editableOf(schema: JsonSchema): readonly string[] {
 }
 
 /**
- * Ajv errors as `{ field: [message] }` keyed by JSON pointer without the leading slash. Each message is "中文 / English"
- * (Chinese from ajv-i18n), the form every field error of the platform takes, so screens can show either half.
+ * Ajv errors as `{ field: [message] }` keyed by JSON pointer without the leading slash (an unknown property by its
+ * own name). Each message is "中文 / English" (Chinese from ajv-i18n), the form every field error of the platform
+ * takes, so screens can show either half.
  */
 export function fieldErrors(errors: ErrorObject[] | null | undefined): Record<string, string[]> {
   const list = errors ?? [];
@@ -53,11 +54,18 @@ export function fieldErrors(errors: ErrorObject[] | null | undefined): Record<st
   const zh = list.map((e) => ({ ...e }));
   localizeZh(zh);
   const out: Record<string, string[]> = {};
+  // if/anyOf/oneOf only summarise the errors of their branches, which name the fields: keep them only when alone.
+  const summary = (e: ErrorObject) => ['if', 'anyOf', 'oneOf'].includes(e.keyword);
+  const specific = list.some((e) => !summary(e));
   list.forEach((e, i) => {
+    if (specific && summary(e)) return;
+    const path = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
     const field =
       e.keyword === 'required'
         ? (e.params as { missingProperty: string }).missingProperty
-        : e.instancePath.replace(/^\//, '').replace(/\//g, '.') || '_';
+        : e.keyword === 'additionalProperties'
+          ? [path, (e.params as { additionalProperty: string }).additionalProperty].filter(Boolean).join('.')
+          : path || '_';
     const en = e.message ?? e.keyword;
     out[field] = [...(out[field] ?? []), zh[i].message && zh[i].message !== en ? `${zh[i].message} / ${en}` : en];
   });

@@ -386,7 +386,7 @@ for (const engine of testEngines()) {
       const bad = await call(exchange, 'POST', '/open/v1/houses', { ...h, area: -1, floor: '', colour: 'red' });
       assert.equal(bad.statusCode, 400, bad.body);
       assert.equal(reason(bad), 'invalid_input');
-      for (const f of ['area', 'floor', '_']) bilingual(fieldsOf(bad), f);
+      for (const f of ['area', 'floor', 'colour']) bilingual(fieldsOf(bad), f);
       const noCompound = await call(exchange, 'POST', '/open/v1/houses', { ...h, compound: '无此小区' });
       bilingual(fieldsOf(noCompound), 'compound');
       const array = await call(exchange, 'POST', '/open/v1/houses', [h]);
