@@ -673,6 +673,7 @@ for (const engine of testEngines()) {
         'rate_limited',
         'body_too_large',
         'invalid_input',
+        'not_authorised',
         'disabled_key',
         null,
       ]) {
