@@ -89,3 +89,51 @@ test('an operator creates an API client; a signed tenant upsert over HTTP shows 
     await session.close();
   }
 });
+
+test('the provincial shared application gets exchange scopes in the console; its signed house upsert is stored', async () => {
+  const { session, page } = await signIn(platform, 'operator', /\/console$/);
+  try {
+    await openMenu(page, '开放接口', /\/console\/api-clients$/);
+    await page.getByTestId('api-client-new').click();
+    await page.getByTestId('api-client-name').fill('省域共享应用');
+    await page.getByRole('checkbox', { name: '登记/更新租客' }).uncheck();
+    await page.getByRole('checkbox', { name: '更新房屋' }).check();
+    await page.getByRole('checkbox', { name: '读取房屋' }).check();
+    await page.getByTestId('api-client-submit').click();
+    await page.getByTestId('api-secret').waitFor();
+    const key = {
+      keyId: await text(page.getByTestId('api-key-id')),
+      secret: await text(page.getByTestId('api-secret')),
+    };
+    await page.getByTestId('api-secret-done').click();
+    await page.getByTestId('api-client-status-省域共享应用').waitFor();
+    const row = page.getByRole('row').filter({ hasText: key.keyId });
+    await row.getByText('更新房屋').waitFor();
+    assert.equal(await row.getByText('登记/更新租客').count(), 0, 'only the scopes ticked are granted');
+
+    const url = '/open/v1/houses';
+    const body = JSON.stringify({ ...house, room: '503', layout: '两室一厅', area: 76.5 });
+    const post = () =>
+      fetch(new URL(url, platform.apiUrl), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...signOpenApiRequest({ ...key, method: 'POST', url, body }) },
+        body,
+      });
+    const res = await post();
+    assert.equal(res.status, 201, await res.clone().text());
+    const again = await post();
+    assert.equal(again.status, 200, 'the same record again changes nothing');
+    assert.equal(((await again.json()) as { result: string }).result, 'unchanged');
+    const q = `/open/v1/houses?compound=${encodeURIComponent('示范小区')}&building=9`;
+    const list = await fetch(new URL(q, platform.apiUrl), {
+      headers: signOpenApiRequest({ ...key, method: 'GET', url: q }),
+    });
+    const items = ((await list.json()) as { items: Array<{ room: string; area: number }> }).items;
+    assert.deepEqual(items.map((h) => [h.room, h.area]).sort(), [
+      ['502', null],
+      ['503', 76.5],
+    ]);
+  } finally {
+    await session.close();
+  }
+});

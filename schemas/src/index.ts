@@ -1,33 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import localizeZhModule from 'ajv-i18n/localize/zh/index.js';
-
-/** Data grades of the standard: L1 public … L4 sensitive personal; L3+ is encrypted at rest and masked by default. */
-export type Grade = 'L1' | 'L2' | 'L3' | 'L4';
-
-export interface JsonSchema {
-  $id?: string;
-  title?: string;
-  type?: string;
-  required?: string[];
-  properties?: Record<string, JsonSchema & { 'x-grade'?: Grade; 'x-enumNames'?: string[]; enum?: unknown[] }>;
-  [k: string]: unknown;
-}
-
-const load = (rel: string): JsonSchema => JSON.parse(readFileSync(new URL(`../${rel}`, import.meta.url), 'utf8'));
-
-/** The exchange contracts of the base warehouse, by record type. */
-export const baseSchemas = {
-  person: load('base/person.schema.json'),
-  house: load('base/house.schema.json'),
-  occupancy: load('base/occupancy.schema.json'),
-  vehicle: load('base/vehicle.schema.json'),
-  space: load('base/space.schema.json'),
-  facility: load('base/facility.schema.json'),
-} as const;
-
-export type BaseRecordType = keyof typeof baseSchemas;
+import type { Grade, JsonSchema } from './base.ts';
 
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 (addFormats as unknown as (a: Ajv2020) => void)(ajv);
@@ -70,8 +44,9 @@ export function editableOf(schema: JsonSchema): readonly string[] {
 }
 
 /**
- * Ajv errors as `{ field: [message] }` keyed by JSON pointer without the leading slash. Each message is "中文 / English"
- * (Chinese from ajv-i18n), the form every field error of the platform takes, so screens can show either half.
+ * Ajv errors as `{ field: [message] }` keyed by JSON pointer without the leading slash (an unknown property by its
+ * own name). Each message is "中文 / English" (Chinese from ajv-i18n), the form every field error of the platform
+ * takes, so screens can show either half.
  */
 export function fieldErrors(errors: ErrorObject[] | null | undefined): Record<string, string[]> {
   const list = errors ?? [];
@@ -79,18 +54,27 @@ export function fieldErrors(errors: ErrorObject[] | null | undefined): Record<st
   const zh = list.map((e) => ({ ...e }));
   localizeZh(zh);
   const out: Record<string, string[]> = {};
+  // if/anyOf/oneOf only summarise the errors of their branches, which name the fields: keep them only when alone.
+  const summary = (e: ErrorObject) => ['if', 'anyOf', 'oneOf'].includes(e.keyword);
+  const specific = list.some((e) => !summary(e));
   list.forEach((e, i) => {
+    if (specific && summary(e)) return;
+    const path = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
     const field =
       e.keyword === 'required'
         ? (e.params as { missingProperty: string }).missingProperty
-        : e.instancePath.replace(/^\//, '').replace(/\//g, '.') || '_';
+        : e.keyword === 'additionalProperties'
+          ? [path, (e.params as { additionalProperty: string }).additionalProperty].filter(Boolean).join('.')
+          : path || '_';
     const en = e.message ?? e.keyword;
     out[field] = [...(out[field] ?? []), zh[i].message && zh[i].message !== en ? `${zh[i].message} / ${en}` : en];
   });
   return out;
 }
 
+export * from './base.ts';
 export * from './catalog-index.ts';
+export * from './exchange.ts';
 export * from './operations-report.ts';
 export * from './plugin.ts';
 export * from './thing-model.ts';

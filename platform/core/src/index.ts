@@ -31,6 +31,8 @@ export * from './identity/user-service.ts';
 export * from './logging.ts';
 export * from './messaging/index.ts';
 export * from './openapi/clients.ts';
+export * from './openapi/exchange-people.ts';
+export * from './openapi/exchange-records.ts';
 export * from './openapi/open-data.ts';
 export * from './payment/index.ts';
 export * from './platform.ts';

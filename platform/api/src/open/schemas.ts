@@ -44,6 +44,20 @@ export const peopleQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).optional(),
 });
 
+export const vehiclesQuery = z.strictObject({
+  plate: z.string().trim().max(12).optional().describe('车牌前缀 / plate prefix, e.g. 浙A'),
+  kind: z.enum(['resident', 'temporary']).optional(),
+  cursor: z.string().max(400).optional(),
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+});
+
+export const spacesQuery = z.strictObject({
+  name: z.string().trim().min(1).max(64).optional().describe('名称前缀 / name prefix'),
+  useType: z.string().trim().max(32).optional(),
+  cursor: z.string().max(400).optional(),
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+});
+
 export const errorBody = z.object({
   error: z.object({
     appCode: z.string().describe('UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED, INVALID_INPUT, …'),
@@ -59,6 +73,7 @@ export const errorBody = z.object({
         'rate_limited',
         'body_too_large',
         'invalid_input',
+        'not_authorised',
         'not_found',
         'conflict',
       ])

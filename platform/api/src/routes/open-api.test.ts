@@ -9,13 +9,19 @@ import {
   apiClients,
   apiNonces,
   auditLog,
+  changes,
   createTestDatabaseUrl,
+  houses,
+  mergeProposals,
   occupancies,
   people,
   regions,
+  spaces,
   testEngines,
+  vehicles,
   withScope,
 } from '@shequ/db';
+import { baseSchemas, exchangeSchemas } from '@shequ/schemas';
 import { and, eq, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { openApiPaths } from '../open/document.ts';
@@ -48,6 +54,7 @@ for (const engine of testEngines()) {
     const client = apiTestClient(() => app);
     let full: Key;
     let housesOnly: Key;
+    let exchange: Key;
     const house = { compound: '示范小区', building: '7', unit: '2', floor: '3', room: '301' };
 
     const open = async (url?: string) => {
@@ -104,6 +111,21 @@ for (const engine of testEngines()) {
         rateLimit: 3,
       });
       housesOnly = made2.json().result.data;
+      const made3 = await client.send('operator', 'openapi.clients.create', {
+        community: 'demo',
+        name: '省域社区数字化共享应用',
+        scopes: [
+          'people.occupants.write',
+          'people.roles.write',
+          'houses.write',
+          'vehicles.read',
+          'vehicles.write',
+          'spaces.read',
+          'spaces.write',
+        ],
+      });
+      assert.equal(made3.statusCode, 200, made3.body);
+      exchange = made3.json().result.data;
     });
     after(async () => {
       await app?.close();
@@ -303,6 +325,315 @@ for (const engine of testEngines()) {
       assert.equal(reason(big), 'body_too_large');
     });
 
+    const idIndex = (id: string) => platform.crypto.blindIndex('id_number', id);
+    const personOf = async (id: string) =>
+      (
+        await platform.database.db
+          .select()
+          .from(people)
+          .where(eq(people.idNumberIndex, idIndex(id)))
+      )[0];
+    const fieldsOf = (r: { json(): { error: { fieldErrors: Record<string, string[]> } } }) =>
+      r.json().error.fieldErrors;
+    /** Every field error carries its Chinese and its English message ("中文 / English"). */
+    const bilingual = (errs: Record<string, string[]>, field: string) => {
+      assert.ok(errs[field], `${field} in ${JSON.stringify(errs)}`);
+      assert.match(errs[field][0], /[\u4e00-\u9fff].* \/ [A-Za-z]/, errs[field][0]);
+    };
+
+    test('exchange 6.3.2.2: a house upsert by address creates, updates the sent fields, and again changes nothing', async () => {
+      const h = {
+        compound: '示范小区',
+        building: '8',
+        unit: '1',
+        floor: '2',
+        room: '201',
+        layout: '三室一厅',
+        area: 89.5,
+      };
+      const first = await call(exchange, 'POST', '/open/v1/houses', h);
+      assert.equal(first.statusCode, 201, first.body);
+      const { id } = first.json();
+      assert.equal(first.json().result, 'created');
+      const [row] = await platform.database.db.select().from(houses).where(eq(houses.id, id));
+      assert.equal(row.createdBy, `api:${exchange.keyId}`);
+      assert.equal(row.area, 89.5);
+      const again = await call(exchange, 'POST', '/open/v1/houses', h);
+      assert.equal(again.statusCode, 200, again.body);
+      assert.deepEqual([again.json().id, again.json().result, again.json().version], [id, 'unchanged', 1]);
+      const { layout: _, ...noLayout } = h;
+      const moved = await call(exchange, 'POST', '/open/v1/houses', { ...noLayout, area: 90, ownership: 'commodity' });
+      assert.deepEqual([moved.statusCode, moved.json().result, moved.json().version], [200, 'updated', 2]);
+      const [after] = await platform.database.db.select().from(houses).where(eq(houses.id, id));
+      assert.deepEqual(
+        [after.layout, after.area, after.ownership],
+        ['三室一厅', 90, 'commodity'],
+        'left-out fields kept',
+      );
+      const history = await platform.database.db.select().from(changes).where(eq(changes.entityId, id));
+      assert.deepEqual(
+        history.map((c) => [c.version, c.actor, (c.diff as { fields: string[] }).fields]),
+        [
+          [1, `api:${exchange.keyId}`, ['area', 'building', 'compound', 'floor', 'layout', 'room', 'unit']],
+          [2, `api:${exchange.keyId}`, ['area', 'ownership']],
+        ],
+      );
+      const [audit] = await platform.database.db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.action, 'base.house.update'), eq(auditLog.objectId, id)));
+      assert.equal(audit.subject, `api:${exchange.keyId}`);
+      const bad = await call(exchange, 'POST', '/open/v1/houses', { ...h, area: -1, floor: '', colour: 'red' });
+      assert.equal(bad.statusCode, 400, bad.body);
+      assert.equal(reason(bad), 'invalid_input');
+      for (const f of ['area', 'floor', 'colour']) bilingual(fieldsOf(bad), f);
+      const noCompound = await call(exchange, 'POST', '/open/v1/houses', { ...h, compound: '无此小区' });
+      bilingual(fieldsOf(noCompound), 'compound');
+      const array = await call(exchange, 'POST', '/open/v1/houses', [h]);
+      assert.equal(array.statusCode, 400);
+    });
+
+    test('exchange 6.3.3.2: a vehicle upsert by plate + colour (GA 36); another owner is a merge proposal; masked reads', async () => {
+      const car = { plate: '浙A12345', kind: 'temporary', compound: '示范小区', brand: '比亚迪', parkingMinutes: 30 };
+      const first = await call(exchange, 'POST', '/open/v1/vehicles', car);
+      assert.equal(first.statusCode, 201, first.body);
+      const { id } = first.json();
+      const [row] = await platform.database.db.select().from(vehicles).where(eq(vehicles.id, id));
+      assert.deepEqual([row.plateColour, row.createdBy], ['blue', `api:${exchange.keyId}`]);
+      const again = await call(exchange, 'POST', '/open/v1/vehicles', { ...car, plateColour: 'blue' });
+      assert.deepEqual([again.statusCode, again.json().id, again.json().result], [200, id, 'unchanged']);
+      const resident = await call(exchange, 'POST', '/open/v1/vehicles', {
+        plate: '浙A12345',
+        kind: 'resident',
+        brand: '比亚迪',
+        ownerIdNumber: idCard(1),
+      });
+      assert.equal(resident.statusCode, 200, resident.body);
+      assert.deepEqual([resident.json().result, resident.json().proposed], ['updated', 1]);
+      const [after] = await platform.database.db.select().from(vehicles).where(eq(vehicles.id, id));
+      assert.deepEqual([after.kind, after.parkingMinutes, after.ownerPersonId], ['resident', null, null]);
+      const [proposal] = await platform.database.db
+        .select()
+        .from(mergeProposals)
+        .where(eq(mergeProposals.targetId, id));
+      assert.deepEqual(
+        [proposal.status, proposal.fields, proposal.source],
+        ['pending', ['ownerPersonId'], `api:${exchange.keyId}`],
+      );
+      const badPlate = await call(exchange, 'POST', '/open/v1/vehicles', { plate: '浙A1234', kind: 'resident' });
+      assert.equal(badPlate.statusCode, 400, badPlate.body);
+      bilingual(fieldsOf(badPlate), 'plate');
+      const unknownOwner = await call(exchange, 'POST', '/open/v1/vehicles', {
+        plate: '浙A12345',
+        kind: 'resident',
+        brand: '丰田',
+        ownerIdNumber: idCard(99),
+      });
+      assert.equal(unknownOwner.statusCode, 400);
+      bilingual(fieldsOf(unknownOwner), 'ownerIdNumber');
+      const [unchanged] = await platform.database.db.select().from(vehicles).where(eq(vehicles.id, id));
+      assert.equal(unchanged.brand, '比亚迪', 'a refused upsert writes nothing');
+      const list = await call(exchange, 'GET', `/open/v1/vehicles?plate=${encodeURIComponent('浙A')}`);
+      assert.equal(list.statusCode, 200, list.body);
+      assert.deepEqual(
+        list.json().items.map((v: { plate: string }) => v.plate),
+        ['浙A12345'],
+      );
+      assert.ok(!list.body.includes(idCard(1)), 'no owner ID number in reads');
+    });
+
+    test('exchange 6.3.4.2: a public space upsert by name, checked against space.schema.json; reads', async () => {
+      const space = { name: '邻里中心', useType: 'neighbourhood_center', area: 500, location: '7幢南侧' };
+      const first = await call(exchange, 'POST', '/open/v1/spaces', space);
+      assert.equal(first.statusCode, 201, first.body);
+      const { id } = first.json();
+      const again = await call(exchange, 'POST', '/open/v1/spaces', space);
+      assert.deepEqual([again.statusCode, again.json().result], [200, 'unchanged']);
+      const bigger = await call(exchange, 'POST', '/open/v1/spaces', {
+        name: '邻里中心',
+        useType: 'neighbourhood_center',
+        area: 650,
+      });
+      assert.deepEqual([bigger.statusCode, bigger.json().result, bigger.json().version], [200, 'updated', 2]);
+      const [row] = await platform.database.db.select().from(spaces).where(eq(spaces.id, id));
+      assert.deepEqual([row.area, row.location, row.updatedBy], [650, '7幢南侧', `api:${exchange.keyId}`]);
+      const bad = await call(exchange, 'POST', '/open/v1/spaces', { name: '邻里中心', useType: 'mall', lat: 99 });
+      assert.equal(bad.statusCode, 400);
+      for (const f of ['useType', 'lat']) bilingual(fieldsOf(bad), f);
+      const list = await call(exchange, 'GET', `/open/v1/spaces?name=${encodeURIComponent('邻里')}`);
+      assert.equal(list.statusCode, 200, list.body);
+      assert.deepEqual(
+        list.json().items.map((s: { name: string; fields: { area: number } }) => [s.name, s.fields.area]),
+        [['邻里中心', 650]],
+      );
+    });
+
+    test('exchange 6.3.1.2: occupants recorded by the owner or on an owner’s authorisation; others refused', async () => {
+      const at = { ...house, room: '302', validFrom: '2020-01-01' };
+      const occupant = (seq: number, role: string, extra: Record<string, unknown> = {}) => ({
+        name: `住户${seq}`,
+        idType: 'id_card',
+        idNumber: idCard(seq),
+        ...at,
+        role,
+        ...extra,
+      });
+      const owner = await call(exchange, 'POST', '/open/v1/people/occupants', occupant(20, 'owner'));
+      assert.equal(owner.statusCode, 201, owner.body);
+      assert.deepEqual(
+        [owner.json().person, owner.json().occupancy, owner.json().authorisedBy],
+        ['created', 'created', null],
+      );
+      const ownerId = owner.json().personId;
+      const missing = await call(exchange, 'POST', '/open/v1/people/occupants', occupant(21, 'family'));
+      assert.equal(missing.statusCode, 400, missing.body);
+      bilingual(fieldsOf(missing), 'authorisingOwnerIdNumber');
+      for (const by of [idCard(22), idCard(1)]) {
+        // An unknown person, then a tenant of another house: neither is an owner of 302 on record.
+        const refused = await call(
+          exchange,
+          'POST',
+          '/open/v1/people/occupants',
+          occupant(21, 'family', { authorisingOwnerIdNumber: by }),
+        );
+        assert.equal(refused.statusCode, 403, refused.body);
+        assert.equal(reason(refused), 'not_authorised');
+        assert.ok(refused.json().error.messageZh && refused.json().error.messageEn);
+        bilingual(fieldsOf(refused), 'authorisingOwnerIdNumber');
+      }
+      assert.equal(await personOf(idCard(21)), undefined, 'a refused occupant leaves no person behind');
+      const coOwner = await call(exchange, 'POST', '/open/v1/people/occupants', occupant(23, 'owner'));
+      assert.equal(coOwner.statusCode, 403, 'a second owner needs the first one’s authorisation');
+      const family = await call(
+        exchange,
+        'POST',
+        '/open/v1/people/occupants',
+        occupant(21, 'family', { authorisingOwnerIdNumber: idCard(20), phone: '13800000021' }),
+      );
+      assert.equal(family.statusCode, 201, family.body);
+      assert.equal(family.json().authorisedBy, ownerId);
+      const [occ] = await platform.database.db
+        .select()
+        .from(occupancies)
+        .where(eq(occupancies.id, family.json().occupancyId));
+      assert.deepEqual([occ.role, occ.validFrom, occ.createdBy], ['family', '2020-01-01', `api:${exchange.keyId}`]);
+      const [audit] = await platform.database.db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.action, 'base.occupancy.create'), eq(auditLog.objectId, occ.id)));
+      assert.equal((audit.detail as { authorisedBy: string }).authorisedBy, ownerId);
+      assert.equal(audit.subject, `api:${exchange.keyId}`);
+      const again = await call(
+        exchange,
+        'POST',
+        '/open/v1/people/occupants',
+        occupant(21, 'family', { authorisingOwnerIdNumber: idCard(20), phone: '13800000021' }),
+      );
+      assert.deepEqual(
+        [again.statusCode, again.json().person, again.json().occupancy],
+        [200, 'unchanged', 'unchanged'],
+      );
+      const newPhone = await call(
+        exchange,
+        'POST',
+        '/open/v1/people/occupants',
+        occupant(21, 'family', { authorisingOwnerIdNumber: idCard(20), phone: '13800000022' }),
+      );
+      assert.deepEqual([newPhone.statusCode, newPhone.json().person], [200, 'updated'], 'an occupant of this house');
+      // The tenant of 301 is known to the community but does not live in 302: their record is not overwritten.
+      const other = await call(
+        exchange,
+        'POST',
+        '/open/v1/people/occupants',
+        occupant(1, 'other', { name: '改名者', authorisingOwnerIdNumber: idCard(20) }),
+      );
+      assert.deepEqual([other.statusCode, other.json().person, other.json().proposed], [201, 'proposed', 1]);
+      assert.equal((await personOf(idCard(1))).name, '租客甲');
+      const badId = await call(
+        exchange,
+        'POST',
+        '/open/v1/people/occupants',
+        occupant(24, 'tenant', {
+          idNumber: '330106199001010000',
+          role: 'lodger',
+          authorisingOwnerIdNumber: idCard(20),
+        }),
+      );
+      assert.equal(badId.statusCode, 400);
+      for (const f of ['idNumber', 'role']) bilingual(fieldsOf(badId), f);
+    });
+
+    test('exchange 6.3.1.3: 基层智治 updates party membership and staff category; unknown people need a name', async () => {
+      const party = await call(exchange, 'POST', '/open/v1/people/roles', { idNumber: idCard(20), partyMember: true });
+      assert.equal(party.statusCode, 200, party.body);
+      assert.equal(party.json().result, 'updated');
+      const p = await personOf(idCard(20));
+      assert.deepEqual([p.partyMember, p.updatedBy], [true, `api:${exchange.keyId}`]);
+      const [hist] = await platform.database.db
+        .select()
+        .from(changes)
+        .where(and(eq(changes.entityId, p.id), eq(changes.version, p.version)));
+      assert.deepEqual((hist.diff as { fields: string[] }).fields, ['partyMember']);
+      const again = await call(exchange, 'POST', '/open/v1/people/roles', { idNumber: idCard(20), partyMember: true });
+      assert.deepEqual([again.statusCode, again.json().result], [200, 'unchanged']);
+      const nothing = await call(exchange, 'POST', '/open/v1/people/roles', { idNumber: idCard(20) });
+      assert.equal(nothing.statusCode, 400);
+      const badCategory = await call(exchange, 'POST', '/open/v1/people/roles', {
+        idNumber: idCard(20),
+        category: 'janitor',
+      });
+      bilingual(fieldsOf(badCategory), 'category');
+      const unknown = await call(exchange, 'POST', '/open/v1/people/roles', {
+        idNumber: idCard(30),
+        category: 'grid_worker',
+      });
+      assert.equal(unknown.statusCode, 400);
+      bilingual(fieldsOf(unknown), 'idNumber');
+      const staff = await call(exchange, 'POST', '/open/v1/people/roles', {
+        idNumber: idCard(30),
+        idType: 'id_card',
+        name: '网格员丙',
+        category: 'grid_worker',
+        partyMember: true,
+      });
+      assert.equal(staff.statusCode, 201, staff.body);
+      const s = await personOf(idCard(30));
+      assert.deepEqual([s.category, s.partyMember, s.createdBy], ['grid_worker', true, `api:${exchange.keyId}`]);
+    });
+
+    test('exchange refusals: scope not granted, wrong signature, tampered body', async () => {
+      const h = { compound: '示范小区', building: '8', unit: '1', floor: '2', room: '9202' };
+      for (const [method, url] of [
+        ['POST', '/open/v1/houses'],
+        ['POST', '/open/v1/vehicles'],
+        ['POST', '/open/v1/spaces'],
+        ['POST', '/open/v1/people/occupants'],
+        ['POST', '/open/v1/people/roles'],
+        ['GET', '/open/v1/vehicles'],
+        ['GET', '/open/v1/spaces'],
+      ] as const) {
+        const r = await call(full, method, url, method === 'POST' ? h : undefined);
+        assert.equal(r.statusCode, 403, `${url}: ${r.body}`);
+        assert.equal(reason(r), 'scope_not_granted');
+      }
+      const badSig = await call({ keyId: exchange.keyId, secret: 'not-the-secret' }, 'POST', '/open/v1/houses', h);
+      assert.equal(badSig.statusCode, 401);
+      assert.equal(reason(badSig), 'bad_signature');
+      const tampered = await call(
+        exchange,
+        'POST',
+        '/open/v1/people/roles',
+        { idNumber: idCard(20), partyMember: true },
+        {
+          sendBody: JSON.stringify({ idNumber: idCard(20), partyMember: false }),
+        },
+      );
+      assert.equal(reason(tampered), 'bad_signature');
+      assert.equal((await personOf(idCard(20))).partyMember, true);
+      const none = await platform.database.db.select().from(houses).where(eq(houses.room, '9202'));
+      assert.equal(none.length, 0, 'refused requests write nothing');
+    });
+
     test('rotation keeps the old secret for the grace window only; a disabled key is refused', async () => {
       const rotated = await client.send('operator', 'openapi.clients.rotate', {
         community: 'demo',
@@ -342,6 +673,7 @@ for (const engine of testEngines()) {
         'rate_limited',
         'body_too_large',
         'invalid_input',
+        'not_authorised',
         'disabled_key',
         null,
       ]) {
@@ -405,6 +737,15 @@ for (const engine of testEngines()) {
       for (const [m, p] of openApiPaths) assert.ok(app.hasRoute({ method: m.toUpperCase() as 'GET', url: p }), p);
       assert.ok(doc.components.schemas.TenantInput.properties.idNumber);
       assert.deepEqual(doc.components.schemas.TenantInput.required.includes('validFrom'), true);
+      // The exchange bodies are the schemas of `schemas/` themselves: one source of truth.
+      const { $schema: _, ...house } = baseSchemas.house;
+      assert.deepEqual(doc.components.schemas.House, house);
+      assert.deepEqual(doc.components.schemas.Occupant.properties.idNumber, baseSchemas.person.properties?.idNumber);
+      assert.deepEqual(doc.components.schemas.PersonRoles.required, exchangeSchemas.personRoles.required);
+      assert.equal(
+        doc.paths['/open/v1/vehicles'].post.requestBody.content['application/json'].schema.$ref,
+        '#/components/schemas/Vehicle',
+      );
     });
   });
 }

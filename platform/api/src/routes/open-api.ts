@@ -15,6 +15,7 @@ import {
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { openApiDocument } from '../open/document.ts';
+import { registerExchangeRoutes } from '../open/exchange-routes.ts';
 import { housesQuery, peopleQuery, tenantBody, visitorBody, zodFieldErrors } from '../open/schemas.ts';
 import {
   nonceRe,
@@ -39,6 +40,7 @@ type Reason =
   | 'rate_limited'
   | 'body_too_large'
   | 'invalid_input'
+  | 'not_authorised'
   | 'not_found'
   | 'conflict';
 
@@ -107,7 +109,7 @@ class KeyRateLimiter {
   }
 }
 
-interface Caller {
+export interface Caller {
   client: ApiClientRow;
   subject: string;
 }
@@ -158,9 +160,11 @@ export function registerOpenApiRoutes(app: FastifyInstance, platform: Platform, 
         ? err.reason
         : err.code === 'INVALID_INPUT'
           ? 'invalid_input'
-          : err.code === 'NOT_FOUND'
-            ? 'not_found'
-            : 'conflict';
+          : err.code === 'FORBIDDEN'
+            ? 'not_authorised'
+            : err.code === 'NOT_FOUND'
+              ? 'not_found'
+              : 'conflict';
     await auditCall(req, err.status, reason);
     return reply.code(err.status).send({
       error: {
@@ -313,6 +317,8 @@ export function registerOpenApiRoutes(app: FastifyInstance, platform: Platform, 
         body: await openPeople(deps, caller.client.communityId, { ...q, namePrefix: q.name }),
       };
     });
+
+    registerExchangeRoutes({ route, deps, parse, jsonOf, actorOf });
 
     // The description of the API is public: it holds no data.
     open.get('/open/v1/openapi.json', async () => openApiDocument(platform.config.publicUrl ?? null));

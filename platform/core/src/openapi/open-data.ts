@@ -1,24 +1,15 @@
-import { compounds, houses, occupancies, people, withScope } from '@shequ/db';
+import { compounds, houses, withScope } from '@shequ/db';
 import { and, asc, eq, gt, or, type SQL } from 'drizzle-orm';
 import { inviteVisitor } from '../access/visitors.ts';
-import { appendAudit } from '../audit/audit-service.ts';
 import { decodeCursor, encodeCursor } from '../basedata/cursor.ts';
-import { houseKey, housesByKey } from '../basedata/houses-service.ts';
 import { changedFields, personPlain } from '../basedata/people-repo.ts';
 import { type BaseDeps, createPerson, searchPeople, updatePerson } from '../basedata/people-service.ts';
 import { checkPerson, type PersonRecord } from '../basedata/person-record.ts';
-import { AppError } from '../errors.ts';
 import type { Actor } from '../identity/user-service.ts';
 import { apiClientScope } from './clients.ts';
+import { type HouseAddress, houseIdOf, invalid, personByIdNumber, upsertOccupancy } from './lookup.ts';
 
-export interface HouseAddress {
-  /** The compound's name or code. */
-  compound: string;
-  building: string;
-  unit: string;
-  floor: string;
-  room: string;
-}
+export type { HouseAddress };
 
 export interface TenantInput extends HouseAddress {
   name: string;
@@ -28,29 +19,6 @@ export interface TenantInput extends HouseAddress {
   /** Community dates (YYYY-MM-DD); `validTo` open means until further notice. */
   validFrom: string;
   validTo?: string | null;
-}
-
-const invalid = (fieldErrors: Record<string, string[]>) =>
-  new AppError('INVALID_INPUT', {
-    zh: '提交的信息有误，请检查标出的字段',
-    en: 'Please correct the marked fields',
-    fieldErrors,
-  });
-
-async function houseIdOf(tx: Parameters<typeof housesByKey>[0], communityId: string, a: HouseAddress) {
-  const [c] = await tx
-    .select({ id: compounds.id })
-    .from(compounds)
-    .where(
-      and(eq(compounds.communityId, communityId), or(eq(compounds.name, a.compound), eq(compounds.code, a.compound))),
-    );
-  if (!c) throw invalid({ compound: [`小区 ${a.compound} 不存在 / unknown compound`] });
-  const id = (await housesByKey(tx, communityId)).get(houseKey(a, c.id));
-  if (!id)
-    throw invalid({
-      room: [`房屋 ${a.compound}${a.building}幢${a.unit}单元${a.floor}层${a.room} 不存在 / unknown house`],
-    });
-  return id;
 }
 
 /**
@@ -77,15 +45,7 @@ export async function upsertTenant(d: BaseDeps, communityId: string, input: Tena
   return withScope(d.db, scope, async (tx) => {
     const inner = { db: tx, crypto: d.crypto };
     const houseId = await houseIdOf(tx, communityId, input);
-    const [stored] = await tx
-      .select()
-      .from(people)
-      .where(
-        and(
-          eq(people.communityId, communityId),
-          eq(people.idNumberIndex, d.crypto.blindIndex('id_number', person.idNumber)),
-        ),
-      );
+    const stored = await personByIdNumber(tx, d.crypto, communityId, person.idNumber);
     let personId: string;
     let personResult: 'created' | 'updated' | 'unchanged';
     if (!stored) {
@@ -101,61 +61,13 @@ export async function upsertTenant(d: BaseDeps, communityId: string, input: Tena
         personResult = 'updated';
       } else personResult = 'unchanged';
     }
-    const [occ] = await tx
-      .select()
-      .from(occupancies)
-      .where(
-        and(
-          eq(occupancies.personId, personId),
-          eq(occupancies.houseId, houseId),
-          eq(occupancies.role, 'tenant'),
-          eq(occupancies.validFrom, input.validFrom),
-        ),
-      );
-    const validTo = input.validTo ?? null;
-    let occupancyId: string;
-    let occupancyResult: 'created' | 'updated' | 'unchanged' = 'unchanged';
-    if (!occ) {
-      const [row] = await tx
-        .insert(occupancies)
-        .values({
-          communityId,
-          personId,
-          houseId,
-          role: 'tenant',
-          validFrom: input.validFrom,
-          validTo,
-          createdBy: actor.subject,
-          updatedBy: actor.subject,
-        })
-        .returning({ id: occupancies.id });
-      occupancyId = row.id;
-      occupancyResult = 'created';
-    } else {
-      occupancyId = occ.id;
-      if (occ.validTo !== validTo) {
-        await tx
-          .update(occupancies)
-          .set({ validTo, version: occ.version + 1, updatedAt: new Date(), updatedBy: actor.subject })
-          .where(eq(occupancies.id, occ.id));
-        occupancyResult = 'updated';
-      }
-    }
-    if (occupancyResult !== 'unchanged') {
-      await appendAudit(tx, {
-        subject: actor.subject,
-        subjectRole: actor.role,
-        action: `base.occupancy.${occupancyResult === 'created' ? 'create' : 'update'}`,
-        objectType: 'occupancy',
-        objectId: occupancyId,
-        communityId,
-        result: 'success',
-        sourceIp: actor.ip,
-        requestId: actor.requestId,
-        detail: { personId, houseId, role: 'tenant', validFrom: input.validFrom, validTo },
-      });
-    }
-    return { personId, houseId, occupancyId, person: personResult, occupancy: occupancyResult };
+    const { occupancyId, occupancy } = await upsertOccupancy(
+      tx,
+      communityId,
+      { personId, houseId, role: 'tenant', validFrom: input.validFrom, validTo: input.validTo ?? null },
+      actor,
+    );
+    return { personId, houseId, occupancyId, person: personResult, occupancy };
   });
 }
 

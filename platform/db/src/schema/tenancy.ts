@@ -60,6 +60,14 @@ export const apiScopes = [
   'people.visitors.write',
   'houses.read',
   'people.read-masked',
+  // Provincial exchange (DB33 6.3.1.2–6.3.4.2): authorised updates from the shared application and 基层智治.
+  'people.occupants.write',
+  'people.roles.write',
+  'houses.write',
+  'vehicles.read',
+  'vehicles.write',
+  'spaces.read',
+  'spaces.write',
 ] as const;
 export type ApiScope = (typeof apiScopes)[number];
 

@@ -3,7 +3,7 @@ import type { openapiZhCN } from './openapi-zh-CN';
 export const openapiEn: Record<keyof typeof openapiZhCN, string> = {
   'nav.apiClients': 'Open API',
   'openapi.intro':
-    'Business systems (e.g. a property management system) update tenants and visitors through the signed open API /open/v1. Each client has a public key id and a secret shown once; requests are signed with HMAC-SHA256 and carry a timestamp and a nonce against replay.',
+    'Business systems (e.g. a property management system) update tenants and visitors through the signed open API /open/v1; the provincial shared application and the grassroots-governance system make authorised updates of occupants, party members and staff, houses, vehicles and public spaces. Each client has a public key id and a secret shown once; requests are signed with HMAC-SHA256 and carry a timestamp and a nonce against replay.',
   'openapi.create': 'New client',
   'openapi.col.name': 'Name',
   'openapi.col.keyId': 'Key id',
@@ -23,6 +23,13 @@ export const openapiEn: Record<keyof typeof openapiZhCN, string> = {
   'openapi.scope.people.visitors.write': 'Register visitors',
   'openapi.scope.houses.read': 'Read houses',
   'openapi.scope.people.read-masked': 'Read people (masked)',
+  'openapi.scope.people.occupants.write': 'Update occupants (owner-authorised)',
+  'openapi.scope.people.roles.write': 'Update party members and staff (grassroots governance)',
+  'openapi.scope.houses.write': 'Update houses',
+  'openapi.scope.vehicles.read': 'Read vehicles',
+  'openapi.scope.vehicles.write': 'Update vehicles',
+  'openapi.scope.spaces.read': 'Read public spaces',
+  'openapi.scope.spaces.write': 'Update public spaces',
   'openapi.rotate': 'Rotate secret',
   'openapi.rotate.confirm': 'Generate a new secret? The old one keeps working for 24 hours.',
   'openapi.disable': 'Disable',

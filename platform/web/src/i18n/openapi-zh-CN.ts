@@ -2,7 +2,7 @@
 export const openapiZhCN = {
   'nav.apiClients': '开放接口',
   'openapi.intro':
-    '业务系统（如物业管理系统）通过签名的开放接口 /open/v1 更新租客、访客信息。每个客户端有公开的密钥 ID 和只显示一次的密钥；请求以 HMAC-SHA256 签名，带时间戳和随机数，防重放。',
+    '业务系统（如物业管理系统）通过签名的开放接口 /open/v1 更新租客、访客信息；省域社区数字化共享应用和基层智治系统经授权更新居住人员、党员与工作人员、房屋、车辆和公共空间数据。每个客户端有公开的密钥 ID 和只显示一次的密钥；请求以 HMAC-SHA256 签名，带时间戳和随机数，防重放。',
   'openapi.create': '新建客户端',
   'openapi.col.name': '名称',
   'openapi.col.keyId': '密钥 ID',
@@ -22,6 +22,13 @@ export const openapiZhCN = {
   'openapi.scope.people.visitors.write': '登记访客',
   'openapi.scope.houses.read': '读取房屋',
   'openapi.scope.people.read-masked': '读取人员（脱敏）',
+  'openapi.scope.people.occupants.write': '更新居住人员（经业主授权）',
+  'openapi.scope.people.roles.write': '更新党员与工作人员信息（基层智治）',
+  'openapi.scope.houses.write': '更新房屋',
+  'openapi.scope.vehicles.read': '读取车辆',
+  'openapi.scope.vehicles.write': '更新车辆',
+  'openapi.scope.spaces.read': '读取公共空间',
+  'openapi.scope.spaces.write': '更新公共空间',
   'openapi.rotate': '轮换密钥',
   'openapi.rotate.confirm': '生成新密钥？旧密钥在 24 小时内仍可使用。',
   'openapi.disable': '停用',

@@ -1,7 +1,9 @@
 'use client';
 
 import { PlusOutlined } from '@ant-design/icons';
+import type { AppRouter } from '@shequ/api';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { inferRouterInputs } from '@trpc/server';
 import {
   Alert,
   App,
@@ -28,8 +30,24 @@ import type { MessageKey } from '@/i18n/zh-CN';
 import { errorMessage } from '@/lib/app-error';
 import { useTRPC } from '@/lib/trpc';
 
-const scopes = ['people.tenants.write', 'people.visitors.write', 'houses.read', 'people.read-masked'] as const;
-type Scope = (typeof scopes)[number];
+type Scope = inferRouterInputs<AppRouter>['openapi']['clients']['create']['scopes'][number];
+/** The scopes in the form's order: business-system scopes, then the provincial exchange (DB33 6.3.1.2–6.3.4.2). */
+const scopes = [
+  'people.tenants.write',
+  'people.visitors.write',
+  'houses.read',
+  'people.read-masked',
+  'people.occupants.write',
+  'people.roles.write',
+  'houses.write',
+  'vehicles.read',
+  'vehicles.write',
+  'spaces.read',
+  'spaces.write',
+] as const satisfies readonly Scope[];
+// A scope the API grants but the form does not offer fails the typecheck here.
+const everyScopeOffered: Exclude<Scope, (typeof scopes)[number]> extends never ? true : never = true;
+void everyScopeOffered;
 
 interface ClientRow {
   id: string;
