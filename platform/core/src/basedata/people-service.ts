@@ -26,8 +26,27 @@ export interface BaseDeps {
   crypto: FieldCrypto;
 }
 
+/** The columns a masked person is made of: lists read only these (no cipher text, no index columns). */
+const maskedColumns = {
+  id: people.id,
+  communityId: people.communityId,
+  name: people.name,
+  idType: people.idType,
+  idNumberMasked: people.idNumberMasked,
+  gender: people.gender,
+  birthDate: people.birthDate,
+  phoneMasked: people.phoneMasked,
+  category: people.category,
+  occupation: people.occupation,
+  keyCareTags: people.keyCareTags,
+  tags: people.tags,
+  version: people.version,
+  updatedAt: people.updatedAt,
+};
+type MaskedSource = Pick<PersonRow, keyof typeof maskedColumns>;
+
 /** What lists and details show by default: L3+ fields masked, nothing decrypted. */
-export function maskedPerson(r: PersonRow) {
+export function maskedPerson(r: MaskedSource) {
   return {
     id: r.id,
     communityId: r.communityId,
@@ -245,7 +264,7 @@ export async function searchPeople(d: BaseDeps, scope: DataScope, q: PeopleQuery
   }
   return withScope(d.db, scope, async (tx) => {
     const rows = await tx
-      .select()
+      .select(maskedColumns)
       .from(people)
       .where(and(...conds))
       .orderBy(asc(nameC), asc(people.id))
