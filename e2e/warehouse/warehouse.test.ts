@@ -212,4 +212,18 @@ test('a health kiosk, a canteen till and a library terminal report; the operator
   } finally {
     await session.close();
   }
+
+  // Property staff read the health aggregates but not residents' checkups: two people are too few to show how
+  // they are, so the flagged count is withheld and the page says why.
+  const staff = await signIn(platform, 'property', /\/console$/);
+  try {
+    await openMenu(staff.page, '物联数据仓', /\/console\/warehouse$/);
+    await staff.page.getByTestId('warehouse-tab-health').click();
+    await statShows(staff.page, 'health-checkups', '2');
+    await statShows(staff.page, 'health-flagged', '—');
+    await staff.page.getByTestId('health-withheld').getByText('少于 5 人').waitFor();
+    assert.equal(await staff.page.getByTestId('health-row').count(), 0, 'no checkup rows for property staff');
+  } finally {
+    await staff.session.close();
+  }
 });

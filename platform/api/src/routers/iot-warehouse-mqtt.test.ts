@@ -191,7 +191,7 @@ for (const engine of testEngines()) {
       const h = await healthStats(f.database.db, f.scope, f.communityId, range);
       assert.deepEqual([h.checkups, h.flagged], [2, 1]);
       assert.deepEqual(
-        h.tags.filter((x) => x.people > 0).map((x) => x.tag),
+        h.tags.filter((x) => (x.people ?? 0) > 0).map((x) => x.tag),
         ['hypertension', 'obesity'],
       );
       const p = await healthProfile(f.database.db, f.scope, f.communityId, { ref: 'K-1' });

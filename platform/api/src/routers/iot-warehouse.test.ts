@@ -71,6 +71,8 @@ describe('IoT warehouse API', () => {
         [0, ['hypertension', 'glucose', 'obesity', 'fever']],
         w,
       );
+      // Only the community admin reads exact health figures; the others get none of a group under five people.
+      assert.deepEqual([s.minGroup, s.flagged, s.withheld], w === 'operator' ? [null, 0, false] : [5, null, true], w);
       assert.equal((await get(w, 'iot.warehouse.meals.stats', c)).data.delivery.deliveries, 0, w);
       assert.equal((await get(w, 'iot.warehouse.library.stats', c)).data.outNow, 0, w);
     }

@@ -1,7 +1,9 @@
+import { hasPermission } from '@shequ/core';
 import {
   communityScope,
   garbageStats,
   getVitals,
+  healthMinGroup,
   healthProfile,
   healthStats,
   libraryStats,
@@ -181,7 +183,11 @@ export const iotWarehouseRouter = router({
     /** Aggregates only (checkups per day, share flagged per tag): no person. */
     stats: authedProcedure.input(range).query(async ({ ctx, input }) => {
       const c = await communityFor(ctx, input.community, 'iot.warehouse.stats');
-      return healthStats(db(ctx), communityScope(c.id), c.id, rangeOf(input));
+      // Readers who may not see residents' checkups get no figure of a group small enough to point at someone.
+      const exact = hasPermission(ctx.principal.grants, 'iot.warehouse.health', c.path);
+      return healthStats(db(ctx), communityScope(c.id), c.id, rangeOf(input), {
+        minGroup: exact ? undefined : healthMinGroup,
+      });
     }),
     /** The checkups of the community (or of one resident / ref), newest first, each with its tags. */
     checkups: authedProcedure

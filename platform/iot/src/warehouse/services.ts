@@ -138,11 +138,44 @@ export async function healthProfile(db: Db, scope: DataScope, communityId: strin
 const share = (n: number, of: number) => (of > 0 ? Math.round((n / of) * 1000) / 1000 : null);
 
 /**
+ * The smallest group of people whose health figures a reader without access to personal health data may see. A day
+ * on which fewer people were checked would tell whoever knows who went to the kiosk that day how they are.
+ */
+export const healthMinGroup = 5;
+
+/**
+ * Which days' health figures to withhold so that no group smaller than `k` people can be read or worked out. Days
+ * with fewer than `k` people are withheld; and because the range's totals are shown, the withheld days together can
+ * be worked out by subtraction, so while they hold fewer than `k` distinct people the smallest shown day is withheld
+ * with them (secondary suppression). `refs` are the distinct people of each day (opaque refs, never returned).
+ */
+export function withheldDays(days: ReadonlyArray<{ day: string; refs: readonly string[] }>, k: number): Set<string> {
+  const withheld = new Set(days.filter((d) => d.refs.length < k).map((d) => d.day));
+  const people = () => new Set(days.filter((d) => withheld.has(d.day)).flatMap((d) => d.refs)).size;
+  while (withheld.size > 0 && withheld.size < days.length && people() < k) {
+    const shown = days.filter((d) => !withheld.has(d.day));
+    const smallest = shown.reduce((a, b) => (b.refs.length < a.refs.length ? b : a));
+    withheld.add(smallest.day);
+  }
+  return withheld;
+}
+
+/**
  * Community health aggregates in [from, to) (what government roles may read: no person): checkups and residents
  * checked per Shanghai day, flagged checkups per tag; and per tag the share of the checkups and of the residents
  * (by their latest checkup in the range) that carry it.
+ *
+ * With `minGroup` (for readers without `iot.warehouse.health`) no health figure of fewer than that many people is
+ * returned: days picked by `withheldDays` keep their checkup and people counts but their flagged and tag counts are
+ * null and `withheld` is true; if the whole range has fewer people, every health figure is null.
  */
-export async function healthStats(db: Db, scope: DataScope, communityId: string, range: { from: Date; to: Date }) {
+export async function healthStats(
+  db: Db,
+  scope: DataScope,
+  communityId: string,
+  range: { from: Date; to: Date },
+  opts: { minGroup?: number } = {},
+) {
   const Z = communityZone;
   const from = range.from.toISOString();
   const to = range.to.toISOString();
@@ -157,10 +190,13 @@ export async function healthStats(db: Db, scope: DataScope, communityId: string,
   );
   type TagCounts = Record<HealthTag, number>;
   return withScope(db, scope, async (tx) => {
-    const days = await queryRows<{ day: string; checkups: number; people: number; flagged: number } & TagCounts>(
+    const days = await queryRows<
+      { day: string; checkups: number; people: number; flagged: number; refs: string[] } & TagCounts
+    >(
       tx,
       sql`select to_char(at at time zone ${Z}, 'YYYY-MM-DD') as day, count(*)::int as checkups,
-                 count(distinct ref)::int as people, count(*) filter (where flag)::int as flagged, ${perTag}
+                 count(distinct ref)::int as people, count(*) filter (where flag)::int as flagged,
+                 array_agg(distinct ref) as refs, ${perTag}
             from iot.warehouse_facts where ${inRange} group by 1 order by 1`,
     );
     const [latest] = await queryRows<{ people: number; flagged: number } & TagCounts>(
@@ -172,22 +208,43 @@ export async function healthStats(db: Db, scope: DataScope, communityId: string,
     const checkups = days.reduce((s, d) => s + d.checkups, 0);
     const flagged = days.reduce((s, d) => s + d.flagged, 0);
     const people = latest?.people ?? 0;
+    const k = opts.minGroup;
+    // Too few people in the whole range: nothing about their health is shown.
+    const all = k !== undefined && people < k;
+    const withheld = k === undefined || all ? new Set<string>() : withheldDays(days, k);
+    const hide = <T>(v: T) => (all ? null : v);
     return {
       checkups,
       people,
-      flagged,
-      flaggedShare: share(flagged, checkups),
-      days: days.map((d) => ({
-        day: d.day,
-        checkups: d.checkups,
-        people: d.people,
-        flagged: d.flagged,
-        tags: Object.fromEntries(healthTagCodes.map((t) => [t, d[t]])) as TagCounts,
-      })),
+      flagged: hide(flagged),
+      flaggedShare: hide(share(flagged, checkups)),
+      /** The smallest group shown to this reader (null: every figure is exact). */
+      minGroup: k ?? null,
+      withheld: all || withheld.size > 0,
+      days: days.map((d) => {
+        const off = all || withheld.has(d.day);
+        return {
+          day: d.day,
+          checkups: d.checkups,
+          people: d.people,
+          flagged: off ? null : d.flagged,
+          withheld: off,
+          tags: Object.fromEntries(healthTagCodes.map((t) => [t, off ? null : d[t]])) as Record<
+            HealthTag,
+            number | null
+          >,
+        };
+      }),
       tags: healthTagCodes.map((t) => {
         const n = days.reduce((s, d) => s + d[t], 0);
         const p = latest?.[t] ?? 0;
-        return { tag: t, checkups: n, share: share(n, checkups), people: p, peopleShare: share(p, people) };
+        return {
+          tag: t,
+          checkups: hide(n),
+          share: hide(share(n, checkups)),
+          people: hide(p),
+          peopleShare: hide(share(p, people)),
+        };
       }),
     };
   });

@@ -367,6 +367,63 @@ for (const engine of testEngines()) {
       assert.equal(list.items.length, 3);
     });
 
+    test('health aggregates for readers without personal access: no figure of fewer than five people', async () => {
+      // Four days a month ago: 6, 2, 7 and 1 people. The days of 2 and 1 are withheld; together they are 3 people,
+      // whom the range's totals would give away by subtraction, so the smallest shown day (6) is withheld with them.
+      const base = shanghaiMidnight().getTime() - 40 * DAY + 10 * HOUR;
+      const at = (d: number) => new Date(base + d * DAY);
+      const checkup = (ref: string, day: number, high: boolean) =>
+        rec(ev(kiosk, 'checkup', { personRef: ref, systolic: high ? 160 : 115, diastolic: high ? 95 : 75 }, at(day)));
+      for (let i = 0; i < 6; i++) await checkup(`A-${i}`, 0, i < 2);
+      for (let i = 0; i < 2; i++) await checkup(`B-${i}`, 1, i === 0);
+      for (let i = 0; i < 7; i++) await checkup(`C-${i}`, 2, i < 3);
+      await checkup('D-0', 3, true);
+      const range = { from: at(-1), to: at(4) };
+      const exact = await healthStats(f.database.db, f.scope, f.communityId, range);
+      assert.deepEqual(
+        exact.days.map((d) => [d.people, d.flagged, d.withheld]),
+        [
+          [6, 2, false],
+          [2, 1, false],
+          [7, 3, false],
+          [1, 1, false],
+        ],
+      );
+      assert.equal(exact.withheld, false);
+      const guarded = await healthStats(f.database.db, f.scope, f.communityId, range, { minGroup: 5 });
+      assert.deepEqual(
+        guarded.days.map((d) => [d.checkups, d.people, d.flagged, d.tags.hypertension, d.withheld]),
+        [
+          [6, 6, null, null, true],
+          [2, 2, null, null, true],
+          [7, 7, 3, 3, false],
+          [1, 1, null, null, true],
+        ],
+      );
+      assert.equal(guarded.withheld, true);
+      assert.equal(guarded.minGroup, 5);
+      // The range as a whole (16 people) is shown: the withheld days together are 9 people.
+      assert.deepEqual([guarded.people, guarded.flagged], [16, 7]);
+      assert.deepEqual(
+        [
+          guarded.tags.find((t) => t.tag === 'hypertension')?.checkups,
+          guarded.tags.find((t) => t.tag === 'hypertension')?.people,
+        ],
+        [7, 7],
+      );
+      // A range of two people shows no health figure at all.
+      const small = await healthStats(
+        f.database.db,
+        f.scope,
+        f.communityId,
+        { from: at(1), to: at(2) },
+        { minGroup: 5 },
+      );
+      assert.deepEqual([small.checkups, small.people, small.flagged, small.flaggedShare], [2, 2, null, null]);
+      assert.ok(small.tags.every((t) => t.checkups === null && t.people === null && t.share === null));
+      assert.ok(small.days.every((d) => d.withheld && d.flagged === null));
+    });
+
     test('meals per Shanghai day and meal type, diners, top dishes and delivery times', async () => {
       const midnight = shanghaiMidnight();
       const y = new Date(midnight.getTime() - 30 * 60_000);

@@ -99,6 +99,8 @@ export const warehouseEn: Record<keyof typeof warehouseZhCN, string> = {
   'warehouse.health.peopleShare': 'Of residents',
   'warehouse.health.rules':
     'Tags are simple screening flags from the kiosk measures, not a diagnosis: systolic ≥ 140 or diastolic ≥ 90 mmHg → hypertension risk; blood glucose ≥ 7.0 mmol/L → high glucose (the fasting threshold; the kiosk does not say whether the resident fasted); BMI ≥ 28 → obesity; temperature ≥ 37.3 °C → fever. Residents count by their latest checkup in the range.',
+  'warehouse.health.withheld':
+    'To protect residents, health figures of fewer than {n} people are not shown (“—”), nor are the days from which such a group could be worked out using the totals.',
   'warehouse.health.list': 'Checkups',
   'warehouse.health.bp': 'Blood pressure',
   'warehouse.health.glucose': 'Glucose',

@@ -98,6 +98,8 @@ export const warehouseZhCN = {
   'warehouse.health.peopleShare': '占体检人数',
   'warehouse.health.rules':
     '标签按健康小屋测量值简单判定（筛查提示，非诊断）：收缩压 ≥ 140 或舒张压 ≥ 90 mmHg 为高血压风险；血糖 ≥ 7.0 mmol/L 为血糖偏高（按空腹标准，一体机不区分是否空腹）；BMI ≥ 28 为肥胖；体温 ≥ 37.3 ℃ 为发热。人数按每人区间内最近一次体检计。',
+  'warehouse.health.withheld':
+    '为保护居民隐私，少于 {n} 人的数据不显示健康指标（“—”）；可由合计推算出小群体的日期一并不显示。',
   'warehouse.health.list': '体检记录',
   'warehouse.health.bp': '血压',
   'warehouse.health.glucose': '血糖',

@@ -50,7 +50,7 @@ export function HealthTab({ community }: { community: string }) {
         items={[
           { title: t('warehouse.health.checkups'), value: s?.checkups ?? 0, testId: 'health-checkups' },
           { title: t('warehouse.health.people'), value: s?.people ?? 0, testId: 'health-people' },
-          { title: t('warehouse.health.flagged'), value: s?.flagged ?? 0, testId: 'health-flagged' },
+          { title: t('warehouse.health.flagged'), value: s ? orDash(s.flagged) : 0, testId: 'health-flagged' },
           { title: t('warehouse.health.flaggedShare'), value: percent(s?.flaggedShare ?? null) },
         ]}
       />
@@ -62,9 +62,9 @@ export function HealthTab({ community }: { community: string }) {
             dataSource={s?.tags ?? []}
             columns={[
               { title: t('warehouse.health.tag'), dataIndex: 'tag', render: (x: string) => tags([x]) },
-              { title: t('warehouse.health.checkups'), dataIndex: 'checkups' },
+              { title: t('warehouse.health.checkups'), dataIndex: 'checkups', render: orDash },
               { title: t('warehouse.health.share'), dataIndex: 'share', render: percent },
-              { title: t('warehouse.health.people'), dataIndex: 'people' },
+              { title: t('warehouse.health.people'), dataIndex: 'people', render: orDash },
               { title: t('warehouse.health.peopleShare'), dataIndex: 'peopleShare', render: percent },
             ]}
           >
@@ -82,9 +82,19 @@ export function HealthTab({ community }: { community: string }) {
               { title: t('warehouse.col.day'), dataIndex: 'day' },
               { title: t('warehouse.health.checkups'), dataIndex: 'checkups' },
               { title: t('warehouse.health.people'), dataIndex: 'people' },
-              { title: t('warehouse.health.flagged'), dataIndex: 'flagged' },
+              { title: t('warehouse.health.flagged'), dataIndex: 'flagged', render: orDash },
             ]}
-          />
+          >
+            {s?.withheld && s.minGroup !== null ? (
+              <Typography.Paragraph
+                type="secondary"
+                data-testid="health-withheld"
+                style={{ marginTop: 8, marginBottom: 0 }}
+              >
+                {t('warehouse.health.withheld', { n: s.minGroup })}
+              </Typography.Paragraph>
+            ) : null}
+          </SmallTableCard>
         </Col>
       </Row>
       {personal ? (
