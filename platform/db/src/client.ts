@@ -93,7 +93,7 @@ function preparing(client: postgres.Sql): postgres.Sql {
   const reservedWithSavepoints = (reserved: postgres.ReservedSql) => {
     let n = 0;
     const wrapped = wrap(reserved);
-    return new Proxy(wrapped, {
+    const withSavepoints: postgres.Sql = new Proxy(wrapped, {
       get(target, prop, receiver) {
         if (prop !== 'savepoint') return Reflect.get(target, prop, receiver);
         return async (...args: unknown[]) => {
@@ -101,7 +101,8 @@ function preparing(client: postgres.Sql): postgres.Sql {
           const name = `shequ_sp${++n}`;
           await wrapped.unsafe(`savepoint ${name}`);
           try {
-            const result = await fn(wrapped);
+            // Savepoints nest: the inner transaction gets this same connection, savepoints and all.
+            const result = await fn(withSavepoints);
             await wrapped.unsafe(`release savepoint ${name}`);
             return result;
           } catch (err) {
@@ -111,6 +112,7 @@ function preparing(client: postgres.Sql): postgres.Sql {
         };
       },
     });
+    return withSavepoints;
   };
   return wrap(client);
 }

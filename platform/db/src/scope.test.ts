@@ -120,6 +120,29 @@ for (const engine of testEngines()) {
       ]);
     });
 
+    test('scopes and transactions nest several levels deep inside a scope', async () => {
+      // A service calling a service: withScope inside withScope inside a savepoint, each level with its own savepoint.
+      const codes = await withScope(database.db, { kind: 'communities', ids: [a] }, (tx) =>
+        withScope(tx, { kind: 'communities', ids: [a] }, async (t2) => {
+          await t2.transaction(async (t3) => {
+            await withScope(t3, { kind: 'communities', ids: [a] }, (t4) =>
+              t4.insert(compounds).values({ communityId: a, code: 'deep', name: 'deep' }),
+            );
+            await assert.rejects(
+              t3.transaction(async (t4) => {
+                await t4.insert(compounds).values({ communityId: a, code: 'deep-undone', name: 'x' });
+                throw new Error('inner');
+              }),
+              /inner/,
+            );
+          });
+          return (await t2.select().from(compounds)).map((r) => r.code).sort();
+        }),
+      );
+      assert.deepEqual(codes, ['a1', 'a2', 'deep']);
+      await database.db.delete(compounds).where(eq(compounds.code, 'deep'));
+    });
+
     test('statements issued together inside the scope all run under it, in order', async () => {
       const [x, y, z] = await withScope(database.db, { kind: 'communities', ids: [a] }, (tx) =>
         Promise.all([
