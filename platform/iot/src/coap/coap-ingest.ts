@@ -2,23 +2,21 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type IncomingMessage, type OutgoingMessage, type Server } from 'coap';
 import { DeviceIngest, type DeviceIngestOptions, type IngestAnswer, ingestCodes } from '../http/device-ingest.ts';
-import { ReplayWindow } from '../http/device-tokens.ts';
+import { ReplayWindow, type TokenSession } from '../http/device-tokens.ts';
 import { coapSessionKey, openEnvelope, parseEnvelope } from './coap-crypto.ts';
-
-const coapCode: Record<number, string> = {
-  200: '2.05',
-  400: '4.00',
-  401: '4.01',
-  403: '4.03',
-  404: '4.04',
-  405: '4.05',
-  413: '4.13',
-  429: '4.29',
-  500: '5.00',
-  503: '5.03',
-};
+import { CoapDtls, type CoapDtlsLimits } from './coap-dtls.ts';
+import { coapCode } from './coap-message.ts';
 
 const TOPIC_PREFIX = '/topic';
+
+/** A CoAP request as the handler sees it; `device` is the session of a DTLS peer that completed its handshake. */
+export interface CoapRequest {
+  method: string;
+  path: string;
+  payload: Buffer;
+  ip: string;
+  device?: TokenSession;
+}
 
 /**
  * CoAP device access (UDP): `POST /auth` with the signed identity answers a token, a random and a sequence offset;
@@ -29,8 +27,11 @@ export class CoapIngest {
   readonly ingest: DeviceIngest;
   #server: Server | null = null;
   #socket: Socket | null = null;
+  #dtls: CoapDtls | null = null;
+  readonly #options: Omit<DeviceIngestOptions, 'transport'>;
 
   constructor(o: Omit<DeviceIngestOptions, 'transport'>) {
+    this.#options = o;
     this.ingest = new DeviceIngest({ ...o, transport: 'coap' });
   }
 
@@ -52,7 +53,24 @@ export class CoapIngest {
     return { port: socket.address().port };
   }
 
+  /**
+   * CoAP over DTLS 1.2 with PSK (`coaps://`, see coap-dtls.ts) on its own port, sharing this listener's tokens,
+   * limits and request handling.
+   */
+  /** The DTLS listener, when `listenDtls` started one. */
+  get dtls(): CoapDtls | null {
+    return this.#dtls;
+  }
+
+  async listenDtls(o: { port: number; host: string } & CoapDtlsLimits): Promise<{ port: number }> {
+    const { port, host, ...limits } = o;
+    this.#dtls = new CoapDtls(this, this.#options, limits);
+    return this.#dtls.listen({ port, host });
+  }
+
   async close(): Promise<void> {
+    await this.#dtls?.close();
+    this.#dtls = null;
     this.#server?.close();
     this.#server = null;
     const s = this.#socket;
@@ -61,17 +79,25 @@ export class CoapIngest {
     await this.ingest.close();
   }
 
-  async #handle(req: IncomingMessage): Promise<IngestAnswer> {
-    if (req.method !== 'POST') return { status: 405, body: { code: ingestCodes.BAD_REQUEST, message: 'POST only' } };
-    const path = req.url.split('?')[0];
-    const ip = req.rsinfo.address;
-    if (path === '/auth') return this.#auth(req.payload, ip);
+  /**
+   * One CoAP request, from the UDP listener or a DTLS session. A DTLS session's device proved itself in the
+   * handshake, so its posts carry the Alink JSON as is: no token, no envelope (the channel encrypts and counts).
+   */
+  async handleRequest(r: CoapRequest): Promise<IngestAnswer> {
+    if (r.method !== 'POST') return { status: 405, body: { code: ingestCodes.BAD_REQUEST, message: 'POST only' } };
+    const { path, ip, payload } = r;
+    if (path === '/auth') return this.#auth(payload, ip);
     if (!path.startsWith(`${TOPIC_PREFIX}/`))
       return { status: 404, body: { code: ingestCodes.BAD_REQUEST, message: 'use /auth or /topic/…' } };
     const topic = path.slice(TOPIC_PREFIX.length);
-    if (req.payload.length > this.ingest.maxPayloadBytes * 2)
+    if (payload.length > this.ingest.maxPayloadBytes * 2)
       return { status: 413, body: { id: '0', code: 413, message: 'payload too large', data: {} } };
-    const env = parseEnvelope(req.payload);
+    if (r.device) {
+      const s = await this.ingest.session(r.device.token);
+      if (!('ok' in s)) return s;
+      return this.ingest.post(s.session, topic, payload, ip);
+    }
+    const env = parseEnvelope(payload);
     if (!env)
       return { status: 400, body: { code: ingestCodes.BAD_REQUEST, message: 'body must be {token, seq, iv, data}' } };
     const s = await this.ingest.session(env.token);
@@ -86,6 +112,15 @@ export class CoapIngest {
     if (!s.session.replay?.accept(env.seq))
       return { status: 401, body: { code: ingestCodes.REPLAYED, message: 'sequence number already used' } };
     return this.ingest.post(s.session, topic, plain, ip);
+  }
+
+  #handle(req: IncomingMessage): Promise<IngestAnswer> {
+    return this.handleRequest({
+      method: req.method,
+      path: req.url.split('?')[0],
+      payload: req.payload,
+      ip: req.rsinfo.address,
+    });
   }
 
   async #auth(payload: Buffer, ip: string): Promise<IngestAnswer> {

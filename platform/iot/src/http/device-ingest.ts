@@ -178,12 +178,7 @@ export class DeviceIngest {
     }
     const identity = r.session.identity;
     const extra = withKey ? withKey(this.#signingSecret(req, identity)) : {};
-    const session = this.tokens.issue(identity, extra);
-    try {
-      await this.#states.online(identity, session, ip);
-    } catch (err) {
-      this.#o.log?.warn({ err }, `${this.#o.transport}: marking a device online failed`);
-    }
+    const session = await this.startSession(identity, ip, extra);
     return {
       session,
       answer: {
@@ -195,6 +190,31 @@ export class DeviceIngest {
         },
       },
     };
+  }
+
+  /** Whether another sign-in from this address is allowed now (per address and listener-wide limits). */
+  allowAuth(ip: string | null): boolean {
+    return this.#authLimiter.allow(ip ?? 'unknown');
+  }
+
+  /** A session for a device that proved itself (a signed `/auth`, a DTLS PSK handshake); the device goes online. */
+  async startSession(
+    identity: TokenSession['identity'],
+    ip: string | null,
+    extra: Pick<TokenSession, 'key' | 'replay'> = {},
+  ): Promise<TokenSession> {
+    const session = this.tokens.issue(identity, extra);
+    try {
+      await this.#states.online(identity, session, ip);
+    } catch (err) {
+      this.#o.log?.warn({ err }, `${this.#o.transport}: marking a device online failed`);
+    }
+    return session;
+  }
+
+  /** Records a failed sign-in on the audit trail (`iot.{transport}.auth`). */
+  auditAuthFailure(subject: string, ip: string | null, detail: Record<string, unknown>): Promise<void> {
+    return this.#audit({ subject, action: `iot.${this.#o.transport}.auth`, result: 'failure', sourceIp: ip, detail });
   }
 
   /** The secret the request was signed with: the current one, or the previous one inside a rotation window. */
