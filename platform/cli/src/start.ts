@@ -119,20 +119,31 @@ async function startDeviceListeners(platform: Platform, iot: IotEngine) {
     );
     http = r && { ingest, ...r };
   }
-  let coap: { ingest: CoapIngest; port: number } | undefined;
-  if (config.coapPort !== undefined) {
+  let coap: { ingest: CoapIngest; port?: number; dtlsPort?: number } | undefined;
+  if (config.coapPort !== undefined || config.coapsPort !== undefined) {
+    // Plain CoAP and CoAP over DTLS share one ingest: tokens, limits, request handling and the lifecycle follower.
     const ingest = new CoapIngest(o);
-    const r = await busyIsWarning(platform, 'SHEQU_COAP_PORT', () =>
-      ingest.listen({ port: config.coapPort!, host: config.host }),
-    );
-    coap = r && { ingest, ...r };
+    const plain =
+      config.coapPort === undefined
+        ? undefined
+        : await busyIsWarning(platform, 'SHEQU_COAP_PORT', () =>
+            ingest.listen({ port: config.coapPort!, host: config.host }),
+          );
+    const dtls =
+      config.coapsPort === undefined
+        ? undefined
+        : await busyIsWarning(platform, 'SHEQU_COAPS_PORT', () =>
+            ingest.listenDtls({ port: config.coapsPort!, host: config.host }),
+          );
+    if (plain || dtls) coap = { ingest, port: plain?.port, dtlsPort: dtls?.port };
+    else await ingest.close();
   }
   const ingests = [http?.ingest.ingest, coap?.ingest.ingest].filter((i) => i !== undefined);
   // Disabled or deleted devices lose their HTTP/CoAP tokens at once, whichever process made the change.
   const lifecycle = ingests.length
     ? await followDeviceLifecycle(
         platform.bus,
-        `iot-devices-${hostname()}-${config.iotHttpPort ?? 'off'}-${config.coapPort ?? 'off'}`,
+        `iot-devices-${hostname()}-${config.iotHttpPort ?? 'off'}-${config.coapPort ?? 'off'}${config.coapsPort === undefined ? '' : `-${config.coapsPort}`}`,
         platform.database,
         ingests,
         platform.log,
@@ -173,7 +184,7 @@ async function startSimulator(platform: Platform, iot: NonNullable<Awaited<Retur
       endpoints: {
         mqttUrl: `mqtt://127.0.0.1:${iot.ports.port}`,
         httpUrl: iot.http && !iot.http.tls ? `http://127.0.0.1:${iot.http.port}` : undefined,
-        coap: iot.coap && { host: '127.0.0.1', port: iot.coap.port },
+        coap: iot.coap?.port === undefined ? undefined : { host: '127.0.0.1', port: iot.coap.port },
       },
       log: platform.log,
     });
@@ -198,7 +209,10 @@ function printWelcome(config: Config, seeded: boolean, iot?: Awaited<ReturnType<
     );
   if (iot?.http)
     console.log(`  http     ${iot.http.tls ? 'https' : 'http'}://${config.host}:${iot.http.port}/auth   (devices)`);
-  if (iot?.coap) console.log(`  coap     coap://${config.host}:${iot.coap.port}/auth   (devices, UDP)`);
+  if (iot?.coap?.port !== undefined)
+    console.log(`  coap     coap://${config.host}:${iot.coap.port}/auth   (devices, UDP)`);
+  if (iot?.coap?.dtlsPort !== undefined)
+    console.log(`  coaps    coaps://${config.host}:${iot.coap.dtlsPort}/topic/…   (devices, DTLS 1.2 PSK)`);
   if (seeded) {
     console.log(
       `\nDemo community "demo" (示范社区, compound 示范小区) seeded. Demo accounts, password ${DEMO_PASSWORD}:`,

@@ -46,6 +46,11 @@ test('device HTTP and CoAP listeners and the simulator: defaults, off, TLS reuse
   assert.equal(own.simulatorRate, 5);
   assert.throws(() => loadConfig({ SHEQU_IOT_HTTP_CERT: 'h.pem' }), /SHEQU_IOT_HTTP_KEY/);
   assert.throws(() => loadConfig({ SHEQU_COAP_PORT: 'udp' }), /SHEQU_COAP_PORT/);
+  // CoAP over DTLS is off unless its port is set.
+  assert.equal(d.coapsPort, undefined);
+  assert.equal(loadConfig({ SHEQU_COAPS_PORT: 'off' }).coapsPort, undefined);
+  assert.equal(loadConfig({ SHEQU_COAPS_PORT: '5684' }).coapsPort, 5684);
+  assert.throws(() => loadConfig({ SHEQU_COAPS_PORT: 'dtls' }), /SHEQU_COAPS_PORT/);
   assert.throws(() => loadConfig({ SHEQU_SIMULATOR: 'maybe' }), /SHEQU_SIMULATOR/);
   assert.throws(() => loadConfig({ SHEQU_SIMULATOR_RATE: '5000' }), /SHEQU_SIMULATOR_RATE/);
 });

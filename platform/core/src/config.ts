@@ -35,6 +35,8 @@ export interface Config {
   iotHttpTls?: { certPath: string; keyPath: string };
   /** Device CoAP listener (UDP); undefined when `off`. */
   coapPort?: number;
+  /** CoAP over DTLS 1.2 with PSK (`coaps://`); off unless `SHEQU_COAPS_PORT` is set (`0` a free port). */
+  coapsPort?: number;
   /** The demo community's simulated devices, in messages per second over all devices; undefined when off. */
   simulatorRate?: number;
   /** The sandbox payment provider (payments without real money, for demos and tests); `SHEQU_PAYMENT_SANDBOX=off` in production. */
@@ -208,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     iotHttpPort: optionalPort(env, 'SHEQU_IOT_HTTP_PORT', 1886),
     iotHttpTls: iotHttpTls(env, mqtts),
     coapPort: optionalPort(env, 'SHEQU_COAP_PORT', 5683),
+    coapsPort: env.SHEQU_COAPS_PORT && env.SHEQU_COAPS_PORT !== 'off' ? port(env, 'SHEQU_COAPS_PORT', 5684) : undefined,
     simulatorRate: simulatorRate(env),
     paymentSandbox: paymentSandbox(env),
     paymentProviders: paymentVariables(env),
