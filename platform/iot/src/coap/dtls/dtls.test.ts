@@ -1,0 +1,175 @@
+// The DTLS 1.2 layer on its own (no database): the PRF, the replay window, handshake reassembly, retransmission of
+// the last flight when a flight is lost, and the DoS bounds (handshake and session caps, timeouts).
+import assert from 'node:assert/strict';
+import { createSocket, type Socket } from 'node:dgram';
+import { after, describe, test } from 'node:test';
+import { prf } from './ciphers.ts';
+import { DtlsClient } from './client.ts';
+import {
+  encodeClientHello,
+  encodeHandshake,
+  fragmentHandshake,
+  hsType,
+  parseHelloVerify,
+  Reassembler,
+} from './handshake.ts';
+import { contentType, encodeRecord, parseRecords, ReplayWindow } from './record.ts';
+import { DtlsServer } from './server.ts';
+
+const PSK = Buffer.from('secret-psk-bytes');
+
+function server(o: Partial<ConstructorParameters<typeof DtlsServer<string>>[0]> = {}) {
+  return new DtlsServer<string>({
+    psk: async (identity) =>
+      identity === 'dev&pk'
+        ? { ok: true, psks: [PSK], context: identity }
+        : { ok: false, alert: 40, reason: 'unknown' },
+    onData: (c, d) => c.send(Buffer.concat([Buffer.from('echo:'), d])),
+    ...o,
+  });
+}
+
+const bound = async () => {
+  const s = createSocket('udp4');
+  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', () => resolve()));
+  return s;
+};
+
+const echo = (c: DtlsClient, text: string) =>
+  new Promise<string>((resolve) => {
+    c.onData((d) => resolve(d.toString()));
+    c.send(Buffer.from(text));
+  });
+
+test('TLS 1.2 PRF (SHA-256) matches the published test vector', () => {
+  const out = prf(
+    Buffer.from('9bbe436ba940f017b17652849a71db35', 'hex'),
+    'test label',
+    Buffer.from('a0ba9f936cda311827a6f796ffd5198c', 'hex'),
+    100,
+  );
+  assert.equal(
+    out.toString('hex'),
+    'e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a6b301791e90d35c9c9a46b4e14baf9af0fa022f7077def17abfd3797c0564bab4fbc91666e9def9b97fce34f796789baa48082d122ee42c5a72e5a5110fff70187347b66',
+  );
+});
+
+test('the replay window: each record number once, reordering within 64 allowed, older refused', () => {
+  const w = new ReplayWindow();
+  for (const n of [5, 3, 7]) {
+    assert.ok(w.check(n));
+    w.mark(n);
+  }
+  assert.equal(w.check(5), false);
+  assert.ok(w.check(4));
+  w.mark(200);
+  assert.equal(w.check(136), false, 'older than the window');
+  assert.ok(w.check(137));
+  assert.equal(w.check(200), false);
+});
+
+test('reassembly: out-of-order and overlapping fragments make one message; old and oversized ones are told', () => {
+  const whole = encodeHandshake(hsType.clientKeyExchange, 0, Buffer.from('0123456789abcdefghij'));
+  const parts = fragmentHandshake(whole, 6);
+  assert.equal(parts.length, 4);
+  const r = new Reassembler();
+  assert.deepEqual(r.add(parts[3]), []);
+  assert.deepEqual(r.add(Buffer.concat([parts[1], parts[0]])), []);
+  assert.deepEqual(r.add(parts[1]), [], 'a duplicate fragment changes nothing');
+  const [m] = r.add(parts[2]) as { body: Buffer }[];
+  assert.equal(m.body.toString(), '0123456789abcdefghij');
+  assert.equal(r.add(parts[0]), 'old', 'a fragment of a delivered message: the peer retransmitted');
+  const big = Buffer.from(encodeHandshake(1, 1, Buffer.alloc(8)));
+  big.writeUIntBE(100_000, 1, 3);
+  assert.equal(r.add(big), 'bad');
+});
+
+describe('DtlsServer', () => {
+  const stops: (() => unknown)[] = [];
+  after(async () => {
+    for (const s of stops) await s();
+  });
+  const start = async (o: Parameters<typeof server>[0] = {}) => {
+    const s = server(o);
+    const { port } = await s.listen({ port: 0, host: '127.0.0.1' });
+    stops.push(() => s.close());
+    return { s, port };
+  };
+  const connect = async (port: number, o: Partial<Parameters<typeof DtlsClient.connect>[0]> = {}) => {
+    const c = await DtlsClient.connect({ host: '127.0.0.1', port, identity: 'dev&pk', psk: PSK, ...o });
+    stops.push(() => c.close());
+    return c;
+  };
+
+  test('without the extended master secret too; an unknown identity gets handshake_failure', async () => {
+    const { port } = await start();
+    assert.equal(await echo(await connect(port, { extendedMasterSecret: false }), 'a'), 'echo:a');
+    await assert.rejects(connect(port, { identity: 'x&y' }), /DTLS alert 40/);
+  });
+
+  test('a lost ServerHello flight and a lost Finished flight are sent again when the client repeats its flight', async () => {
+    const { port } = await start();
+    // A lossy path: the first server datagram with a ServerHello and the first with ChangeCipherSpec are dropped.
+    const proxy = await bound();
+    stops.push(() => proxy.close());
+    let client: { port: number; address: string } | null = null;
+    const dropped = { hello: 0, finished: 0 };
+    proxy.on('message', (m, from) => {
+      if (from.port !== port) {
+        client = from;
+        return proxy.send(m, port, '127.0.0.1');
+      }
+      const records = parseRecords(m);
+      if (
+        records.some(
+          (r) => r.type === contentType.handshake && r.epoch === 0 && r.fragment[0] === hsType.serverHello,
+        ) &&
+        !dropped.hello++
+      )
+        return;
+      if (records.some((r) => r.type === contentType.changeCipherSpec) && !dropped.finished++) return;
+      if (client) proxy.send(m, client.port, client.address);
+    });
+    const c = await connect(proxy.address().port);
+    assert.deepEqual(dropped, { hello: 2, finished: 2 }, 'each flight was lost once and sent again');
+    assert.equal(await echo(c, 'b'), 'echo:b');
+  });
+
+  test('caps: handshakes beyond maxHandshakes are ignored, sessions beyond maxSessions refused; timeouts free them', async () => {
+    const { s, port } = await start({
+      maxHandshakes: 1,
+      maxSessions: 1,
+      handshakeTimeoutMs: 60_000,
+      idleTimeoutMs: 60_000,
+    });
+    // A peer that answers the cookie and then goes silent holds the only handshake slot.
+    const raw: Socket = await bound();
+    stops.push(() => raw.close());
+    const hello = (cookie: Buffer, seq: number) =>
+      encodeRecord(
+        contentType.handshake,
+        0,
+        seq,
+        encodeHandshake(
+          hsType.clientHello,
+          seq,
+          encodeClientHello({ random: Buffer.alloc(32, 1), cookie, suites: [0xc0a8], extensions: [] }),
+        ),
+      );
+    const next = () => new Promise<Buffer>((resolve) => raw.once('message', (m) => resolve(m)));
+    raw.send(hello(Buffer.alloc(0), 0), port, '127.0.0.1');
+    const hvr = parseRecords(await next())[0];
+    raw.send(hello(parseHelloVerify(hvr.fragment.subarray(12)), 1), port, '127.0.0.1');
+    assert.equal(parseRecords(await next())[0].fragment[0], hsType.serverHello);
+    assert.deepEqual(s.size, { handshakes: 1, sessions: 0 });
+    await assert.rejects(connect(port, { timeoutMs: 1500 }), /timed out/);
+    s.sweep(Date.now() + 61_000);
+    assert.deepEqual(s.size, { handshakes: 0, sessions: 0 }, 'the stalled handshake timed out');
+    const first = await connect(port);
+    await assert.rejects(connect(port), /DTLS alert 40/, 'maxSessions reached');
+    s.sweep(Date.now() + 61_000);
+    for (let i = 0; i < 50 && first.alert === null; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(first.alert, 0, 'the idle session ended with close_notify');
+    assert.equal(await echo(await connect(port), 'c'), 'echo:c');
+  });
+});
