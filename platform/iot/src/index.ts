@@ -1,7 +1,11 @@
 export * from './alink/credentials.ts';
 export * from './alink/topics.ts';
 export * from './coap/coap-crypto.ts';
+export * from './coap/coap-dtls.ts';
 export * from './coap/coap-ingest.ts';
+export * from './coap/coap-message.ts';
+export { DtlsClient, type DtlsClientOptions } from './coap/dtls/client.ts';
+export { DtlsServer, type DtlsServerOptions } from './coap/dtls/server.ts';
 export * from './downlink.ts';
 export * from './engine.ts';
 export * from './gateway/mqtt-gateway.ts';

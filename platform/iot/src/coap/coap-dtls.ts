@@ -151,7 +151,12 @@ export class CoapDtls {
     const m = parseCoap(data);
     const link = c.context;
     if (!m || !link || m.type === coapType.ack || m.type === coapType.rst) return;
-    if (m.code >> 5 !== 0 || m.code === 0) return; // responses and pings need no answer here
+    // An empty CON is a CoAP ping: answered with a reset (RFC 7252 §4.3). Responses need no answer.
+    if (m.code === 0 && m.type === coapType.con)
+      return c.send(
+        encodeCoap({ ...m, type: coapType.rst, token: Buffer.alloc(0), options: [], payload: Buffer.alloc(0) }),
+      );
+    if (m.code >> 5 !== 0 || m.code === 0) return;
     const again = link.answers.get(m.messageId);
     if (again && m.type === coapType.con) return c.send(again);
     const session = await link.ready;

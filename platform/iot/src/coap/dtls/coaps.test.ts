@@ -247,6 +247,24 @@ for (const engine of testEngines()) {
       assert.deepEqual(coap.dtls?.server.size, before);
     });
 
+    test('a CoAP ping gets a reset; a device whose session is revoked (disable, delete) is sent close_notify', async () => {
+      const [, other] = f.devices;
+      const c = await connect(other);
+      const ping = Buffer.from([0x40, 0x00, 0x12, 0x34]);
+      const rst = await new Promise<Buffer>((resolve) => {
+        c.onData((d) => resolve(d));
+        c.send(ping);
+      });
+      assert.deepEqual(rst, Buffer.from([0x70, 0x00, 0x12, 0x34]));
+      const [row] = await queryRows<{ id: string }>(
+        f.database.db,
+        sql`select id from iot.devices where device_name = ${other.deviceName}`,
+      );
+      coap.ingest.tokens.revokeDevice(row.id);
+      for (let i = 0; i < 100 && c.alert === null; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(c.alert, 0, 'close_notify');
+    });
+
     test('close_notify ends the session and the device session with it', async () => {
       const [d] = f.devices;
       const c = await connect(d);
