@@ -128,12 +128,18 @@ export class CoapDtls {
 
   #established(c: ServerConnection<DeviceLink>) {
     const link = c.context as DeviceLink & { resolve: (s: TokenSession) => void };
-    void this.#coap.ingest.startSession(link.identity, c.peer.address).then((s) => {
-      link.session = s;
-      link.resolve(s);
-      // The connection may have ended while the device was being marked online.
-      if (c.state === 'closed') this.#coap.ingest.tokens.revoke(s.token, 'dtls session ended');
-    });
+    void this.#coap.ingest.startSession(link.identity, c.peer.address).then(
+      (s) => {
+        link.session = s;
+        link.resolve(s);
+        // The connection may have ended while the device was being marked online.
+        if (c.state === 'closed') this.#coap.ingest.tokens.revoke(s.token, 'dtls session ended');
+      },
+      (err) => {
+        this.#o.log?.warn({ err }, 'coaps: starting a device session failed');
+        c.close('device session failed');
+      },
+    );
   }
 
   #closed(c: ServerConnection<DeviceLink>, reason: string) {

@@ -37,6 +37,8 @@ export interface DtlsClientOptions {
   /** Cut handshake messages into fragments of this many bytes, one record and datagram each (not the ClientHello). */
   fragmentSize?: number;
   timeoutMs?: number;
+  /** The local UDP port; a free one unless set (tests restart a client on the same port). */
+  localPort?: number;
 }
 
 /**
@@ -75,7 +77,7 @@ export class DtlsClient {
   /** Connects and completes the handshake; rejects on an alert or after `timeoutMs` (default 10 s). */
   static async connect(o: DtlsClientOptions): Promise<DtlsClient> {
     const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve) => socket.bind(o.localPort ?? 0, '127.0.0.1', () => resolve()));
     const c = new DtlsClient(o, socket);
     try {
       await c.#handshake();

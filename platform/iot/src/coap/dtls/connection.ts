@@ -36,6 +36,8 @@ export interface Peer {
   port: number;
 }
 
+const MAX_WAITING = 16;
+
 /** What the server's PSK lookup answers: the candidate keys (the current and, during a rotation, the previous). */
 export type PskAnswer<T> = { ok: true; psks: Buffer[]; context: T } | { ok: false; alert: number; reason: string };
 
@@ -82,6 +84,7 @@ export class ServerConnection<T> {
   #flight: { type: number; epoch: number; plain: Buffer }[] = [];
   #lastRetransmit = 0;
   #queue: Promise<void> = Promise.resolve();
+  #waiting = 0;
 
   constructor(
     peer: Peer,
@@ -119,6 +122,11 @@ export class ServerConnection<T> {
     this.#sendFlight();
   }
 
+  /** Whether a ClientHello's random is this handshake's (a retransmission) or another's (the client restarted). */
+  helloRandomIs(random: Buffer): boolean {
+    return random.length === 32 && random.equals(this.#clientRandom);
+  }
+
   /** A method, not a comparison, so TypeScript does not narrow it away across awaits. */
   get closed(): boolean {
     return this.state === 'closed';
@@ -126,7 +134,13 @@ export class ServerConnection<T> {
 
   /** Queues a datagram's records; they are handled after the previous datagram's. */
   receive(records: DtlsRecord[]): Promise<void> {
+    // Datagrams wait only behind a PSK lookup; a peer flooding meanwhile loses the surplus, as UDP would.
+    if (this.#waiting >= MAX_WAITING) return this.#queue;
+    this.#waiting++;
     this.#queue = this.#queue
+      .finally(() => {
+        this.#waiting--;
+      })
       .then(() => this.#receive(records))
       .catch(() => this.#fail(alert.internalError, 'internal error'));
     return this.#queue;

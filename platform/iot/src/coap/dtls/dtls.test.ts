@@ -143,8 +143,12 @@ describe('DtlsServer', () => {
       idleTimeoutMs: 60_000,
     });
     // A peer that answers the cookie and then goes silent holds the only handshake slot.
-    const raw: Socket = await bound();
-    stops.push(() => raw.close());
+    let raw: Socket = await bound();
+    stops.push(() => {
+      try {
+        raw.close();
+      } catch {}
+    });
     const hello = (cookie: Buffer, seq: number) =>
       encodeRecord(
         contentType.handshake,
@@ -163,6 +167,20 @@ describe('DtlsServer', () => {
     assert.equal(parseRecords(await next())[0].fragment[0], hsType.serverHello);
     assert.deepEqual(s.size, { handshakes: 1, sessions: 0 });
     await assert.rejects(connect(port, { timeoutMs: 1500 }), /timed out/);
+    // The same peer restarting (another random from the same port) replaces its stalled handshake at once.
+    const localPort = raw.address().port;
+    raw.close();
+    const restarted = await connect(port, { localPort });
+    assert.deepEqual(s.size, { handshakes: 0, sessions: 1 });
+    await restarted.close();
+    for (let i = 0; i < 50 && s.size.sessions; i++) await new Promise((r) => setTimeout(r, 20));
+    // A stalled handshake times out.
+    raw = await bound();
+    raw.send(hello(Buffer.alloc(0), 0), port, '127.0.0.1');
+    const hvr2 = parseRecords(await next())[0];
+    raw.send(hello(parseHelloVerify(hvr2.fragment.subarray(12)), 1), port, '127.0.0.1');
+    await next();
+    assert.deepEqual(s.size, { handshakes: 1, sessions: 0 });
     s.sweep(Date.now() + 61_000);
     assert.deepEqual(s.size, { handshakes: 0, sessions: 0 }, 'the stalled handshake timed out');
     const first = await connect(port);

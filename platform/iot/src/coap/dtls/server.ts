@@ -109,9 +109,11 @@ export class DtlsServer<T> {
     const first = records[0];
     const isHello =
       first.epoch === 0 && first.type === contentType.handshake && first.fragment[0] === hsType.clientHello;
-    // A ClientHello from a peer with no handshake under way (new, or a device that lost its session) goes through
-    // the stateless cookie check; everything else belongs to the peer's connection.
-    if (isHello && conn?.state !== 'handshake') return this.#hello(first, peer, key, conn);
+    // A ClientHello from a peer with no handshake under way (new, or a device that lost its session), or with
+    // another random than the handshake under way (the device restarted), goes through the stateless cookie check;
+    // everything else, a repeated ClientHello included, belongs to the peer's connection.
+    const restarted = isHello && conn?.state === 'handshake' && !conn.helloRandomIs(first.fragment.subarray(14, 46));
+    if ((isHello && conn?.state !== 'handshake') || restarted) return this.#hello(first, peer, key, conn);
     if (conn) void conn.receive(records);
   }
 
@@ -145,10 +147,12 @@ export class DtlsServer<T> {
     }
     if (!suites.some((s) => hello.suites.includes(s.id)) || !hello.compressions.includes(0))
       return this.#alert(peer, r, alert.handshakeFailure);
+    // The connection this one replaces does not count against the caps.
     const { handshakes, sessions } = this.size;
-    if (handshakes >= this.#o.maxHandshakes) return; // silently: the client retries later
-    if (sessions >= this.#o.maxSessions && !old) return this.#alert(peer, r, alert.handshakeFailure);
-    // The new handshake replaces a finished one from the same address (RFC 6347 §4.2.8: the peer restarted).
+    if (handshakes - (old?.state === 'handshake' ? 1 : 0) >= this.#o.maxHandshakes) return; // the client retries
+    if (sessions - (old?.state === 'established' ? 1 : 0) >= this.#o.maxSessions)
+      return this.#alert(peer, r, alert.handshakeFailure);
+    // The new handshake replaces the old one from the same address (RFC 6347 §4.2.8: the peer restarted).
     old?.drop('new handshake from the same address');
     const hooks: ConnectionHooks<T> = {
       send: (d) => this.#send(peer, d),
