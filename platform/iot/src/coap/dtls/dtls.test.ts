@@ -1,8 +1,10 @@
 // The DTLS 1.2 layer on its own (no database): the PRF, the replay window, handshake reassembly, retransmission of
 // the last flight when a flight is lost, and the DoS bounds (handshake and session caps, timeouts).
 import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { after, describe, test } from 'node:test';
+import { encodeCoap, parseCoap } from '../coap-message.ts';
 import { prf } from './ciphers.ts';
 import { DtlsClient } from './client.ts';
 import {
@@ -83,6 +85,15 @@ test('reassembly: out-of-order and overlapping fragments make one message; old a
   big.writeUIntBE(100_000, 1, 3);
   assert.equal(r.add(big), 'bad');
 });
+
+const installed = (bin: string) => {
+  try {
+    execFileSync('sh', ['-c', `command -v ${bin}`]);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 describe('DtlsServer', () => {
   const stops: (() => unknown)[] = [];
@@ -190,4 +201,42 @@ describe('DtlsServer', () => {
     assert.equal(first.alert, 0, 'the idle session ended with close_notify');
     assert.equal(await echo(await connect(port), 'c'), 'echo:c');
   });
+
+  // libcoap's CoAP client over its OpenSSL and GnuTLS DTLS backends (two independent DTLS stacks). Its `-k` takes the
+  // key as text, so this runs against the bare server with a text PSK (the platform's PSKs are binary: coaps.test.ts
+  // drives it with openssl s_client).
+  for (const backend of ['openssl', 'gnutls'])
+    test(`libcoap coap-client (${backend}) posts CoAP over DTLS and gets the answer`, {
+      skip: !installed(`coap-client-${backend}`) && 'libcoap3-bin is not installed',
+    }, async () => {
+      const { port } = await start({
+        onData: (c, d) => {
+          const m = parseCoap(d);
+          if (!m) return;
+          const payload = Buffer.from(`got:${m.payload.toString()}`);
+          c.send(encodeCoap({ type: 2, code: 0x45, messageId: m.messageId, token: m.token, options: [], payload }));
+        },
+      });
+      const out = await new Promise<string>((resolve, reject) =>
+        execFile(
+          `coap-client-${backend}`,
+          [
+            '-m',
+            'post',
+            '-u',
+            'dev&pk',
+            '-k',
+            PSK.toString(),
+            '-e',
+            'hello',
+            '-B',
+            '5',
+            `coaps://127.0.0.1:${port}/topic/x`,
+          ],
+          { timeout: 15_000 },
+          (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+        ),
+      );
+      assert.equal(out.trim(), 'got:hello');
+    });
 });
