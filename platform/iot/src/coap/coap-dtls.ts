@@ -1,7 +1,6 @@
 import type { FieldCrypto, Logger } from '@shequ/core';
 import type { Database } from '@shequ/db';
 import { parseUsername } from '../alink/credentials.ts';
-import { NegativeCache } from '../gateway/rate-limit.ts';
 import type { IngestAnswer } from '../http/device-ingest.ts';
 import type { TokenSession } from '../http/device-tokens.ts';
 import { type DeviceIdentity, findIdentity } from '../registry/devices-repo.ts';
@@ -50,7 +49,6 @@ export class CoapDtls {
   readonly #coap: CoapIngest;
   readonly #o: { database: Database; crypto: FieldCrypto; log?: Logger };
   readonly #server: DtlsServer<DeviceLink>;
-  readonly #unknown = new NegativeCache(60_000);
   #watch: NodeJS.Timeout | null = null;
 
   constructor(
@@ -98,7 +96,8 @@ export class CoapDtls {
     const refuse = (reason: string): PskAnswer<DeviceLink> => ({ ok: false, alert: alert.handshakeFailure, reason });
     if (!ingest.allowAuth(peer.address)) return refuse('too many handshakes');
     const user = parseUsername(identity);
-    if (!user || this.#unknown.has(identity)) return refuse('unknown identity');
+    // Unknown identities are remembered with the other failed sign-ins (forgotten when a device is created).
+    if (!user || ingest.failedRecently(`psk:${identity}`)) return refuse('unknown identity');
     const subject = `device:${user.productKey}/${user.deviceName}`;
     const id = await findIdentity(this.#o.database.db, user.productKey, user.deviceName);
     const why = !id
@@ -109,7 +108,7 @@ export class CoapDtls {
           ? 'certificate required'
           : null;
     if (!id || why) {
-      if (!id) this.#unknown.add(identity);
+      if (!id) ingest.rememberFailure(`psk:${identity}`);
       await ingest.auditAuthFailure(subject, peer.address, { reason: why, dtls: true });
       return refuse(why ?? 'unknown device');
     }

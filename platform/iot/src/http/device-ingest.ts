@@ -192,6 +192,15 @@ export class DeviceIngest {
     };
   }
 
+  /** A sign-in that failed for want of a device (a DTLS PSK identity): kept like failed signatures, for a minute. */
+  rememberFailure(key: string): void {
+    this.#negative.add(key);
+  }
+
+  failedRecently(key: string): boolean {
+    return this.#negative.has(key);
+  }
+
   /** Whether another sign-in from this address is allowed now (per address and listener-wide limits). */
   allowAuth(ip: string | null): boolean {
     return this.#authLimiter.allow(ip ?? 'unknown');
