@@ -270,7 +270,9 @@ export class ServerConnection<T> {
   }
 
   async #message(m: HandshakeMessage, epoch: number) {
-    if (this.state !== 'handshake') return this.#fail(alert.unexpectedMessage, 'handshake after establishment');
+    // Renegotiation is not offered: a warning, and the session goes on (RFC 5746 §4.4).
+    if (this.state !== 'handshake')
+      return this.#hooks.send(this.#record(contentType.alert, alertBody(alert.noRenegotiation, false), 1));
     const whole = encodeHandshake(m.type, m.seq, m.body);
     if (m.type === hsType.clientKeyExchange && epoch === 0 && !this.#candidates.length) {
       let identity: string;

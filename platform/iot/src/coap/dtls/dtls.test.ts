@@ -112,10 +112,12 @@ describe('DtlsServer', () => {
     return c;
   };
 
-  test('without the extended master secret too; an unknown identity gets handshake_failure', async () => {
+  test('without the extended master secret too; an unknown identity or no common suite gets handshake_failure', async () => {
     const { port } = await start();
     assert.equal(await echo(await connect(port, { extendedMasterSecret: false }), 'a'), 'echo:a');
     await assert.rejects(connect(port, { identity: 'x&y' }), /DTLS alert 40/);
+    // TLS_PSK_WITH_AES_128_CBC_SHA only: no suite in common.
+    await assert.rejects(connect(port, { suite: 0x008c }), /DTLS alert 40/);
   });
 
   test('a lost ServerHello flight and a lost Finished flight are sent again when the client repeats its flight', async () => {

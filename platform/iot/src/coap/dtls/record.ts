@@ -123,6 +123,7 @@ export const alert = {
   protocolVersion: 70,
   insufficientSecurity: 71,
   internalError: 80,
+  noRenegotiation: 100,
   unknownPskIdentity: 115,
 } as const;
 
