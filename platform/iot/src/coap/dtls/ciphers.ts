@@ -70,6 +70,26 @@ export function keyBlock(master: Buffer, clientRandom: Buffer, serverRandom: Buf
   };
 }
 
+/**
+ * Everything a PSK handshake derives: the master secret and each direction's suite and keys. `sessionHash` (the
+ * transcript through the ClientKeyExchange) is used only with the extended master secret.
+ */
+export function pskSessionKeys(o: {
+  psk: Buffer;
+  suite: CipherSuite;
+  extended: boolean;
+  sessionHash: Buffer;
+  clientRandom: Buffer;
+  serverRandom: Buffer;
+}) {
+  const pms = pskPremaster(o.psk);
+  const master = o.extended
+    ? masterSecret(pms, { extended: true, sessionHash: o.sessionHash })
+    : masterSecret(pms, { extended: false, clientRandom: o.clientRandom, serverRandom: o.serverRandom });
+  const kb = keyBlock(master, o.clientRandom, o.serverRandom);
+  return { master, client: { suite: o.suite, keys: kb.client }, server: { suite: o.suite, keys: kb.server } };
+}
+
 /** Finished's verify_data (RFC 5246 §7.4.9) over the SHA-256 of the transcript. */
 export function verifyData(master: Buffer, who: 'client' | 'server', transcript: Buffer[]): Buffer {
   const h = createHash('sha256');

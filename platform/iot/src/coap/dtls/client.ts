@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { keyBlock, masterSecret, pskPremaster, sameBytes, sha256, suiteById, verifyData } from './ciphers.ts';
+import { pskSessionKeys, sameBytes, sha256, suiteById, verifyData } from './ciphers.ts';
 import {
   EMPTY_RENEGOTIATION_SCSV,
   encodeClientHello,
@@ -233,13 +233,17 @@ export class DtlsClient {
     if (!sh) throw new Error('ServerHelloDone before ServerHello');
     const suite = suiteById(sh.suite)!;
     const cke = this.#handshakeMsg(hsType.clientKeyExchange, encodePskIdentity(this.#o.identity));
-    const pms = pskPremaster(this.#o.psk);
-    this.#master = sh.extensions.has(ext.extendedMasterSecret)
-      ? masterSecret(pms, { extended: true, sessionHash: sha256(this.#transcript) })
-      : masterSecret(pms, { extended: false, clientRandom: this.#random, serverRandom: sh.random });
-    const kb = keyBlock(this.#master, this.#random, sh.random);
-    this.#write = { suite, keys: kb.client };
-    this.#read = { suite, keys: kb.server };
+    const k = pskSessionKeys({
+      psk: this.#o.psk,
+      suite,
+      extended: sh.extensions.has(ext.extendedMasterSecret),
+      sessionHash: sha256(this.#transcript),
+      clientRandom: this.#random,
+      serverRandom: sh.random,
+    });
+    this.#master = k.master;
+    this.#write = k.client;
+    this.#read = k.server;
     const fin = this.#handshakeMsg(hsType.finished, verifyData(this.#master, 'client', this.#transcript));
     const ccs = { type: contentType.changeCipherSpec, epoch: 0, plain: Buffer.from([1]) };
     const size = this.#o.fragmentSize;

@@ -1,14 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  type CipherSuite,
-  keyBlock,
-  masterSecret,
-  pskPremaster,
-  sameBytes,
-  sha256,
-  suites,
-  verifyData,
-} from './ciphers.ts';
+import { type CipherSuite, pskSessionKeys, sameBytes, sha256, suites, verifyData } from './ciphers.ts';
 import {
   type ClientHello,
   EMPTY_RENEGOTIATION_SCSV,
@@ -289,12 +280,15 @@ export class ServerConnection<T> {
       this.context = a.context;
       const sessionHash = sha256(this.#transcript);
       this.#candidates = a.psks.map((psk) => {
-        const pms = pskPremaster(psk);
-        const master = this.extendedMasterSecret
-          ? masterSecret(pms, { extended: true, sessionHash })
-          : masterSecret(pms, { extended: false, clientRandom: this.#clientRandom, serverRandom: this.#serverRandom });
-        const kb = keyBlock(master, this.#clientRandom, this.#serverRandom);
-        return { master, read: { suite: this.suite, keys: kb.client }, write: { suite: this.suite, keys: kb.server } };
+        const k = pskSessionKeys({
+          psk,
+          suite: this.suite,
+          extended: this.extendedMasterSecret,
+          sessionHash,
+          clientRandom: this.#clientRandom,
+          serverRandom: this.#serverRandom,
+        });
+        return { master: k.master, read: k.client, write: k.server };
       });
       return;
     }
