@@ -46,11 +46,12 @@ export async function openListeners(broker: Aedes, opts: ListenOptions) {
   return { port, tlsPort, close };
 }
 
+/** A publish packet: JSON, or the bytes as they are when the payload is a Buffer (raw-data topics). */
 export const jsonPacket = (topic: string, payload: unknown, qos: 0 | 1 = 0) =>
   ({
     cmd: 'publish',
     topic,
-    payload: Buffer.from(JSON.stringify(payload)),
+    payload: Buffer.isBuffer(payload) ? payload : Buffer.from(JSON.stringify(payload)),
     qos,
     retain: false,
     dup: false,
