@@ -2,18 +2,23 @@
 // the product codec in the sandbox and stored like a JSON post, hostile codecs contained, downlink encoded to
 // down_raw, HTTP raw posts, and ChirpStack v4 HTTP-integration uplinks.
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { after, before, describe, test } from 'node:test';
 import { auditLog, queryRows, testEngines } from '@shequ/db';
 import {
   actor,
+  CoapIngest,
+  coapSessionKey,
   createAccount,
   getDeviceDetail,
   HttpIngest,
   iotFixture,
+  sealEnvelope,
   setDevEui,
   setProductCodec,
   sign,
 } from '@shequ/iot';
+import { Agent, request } from 'coap';
 import { eq, sql } from 'drizzle-orm';
 import type { MqttClient } from 'mqtt';
 import { SandboxPool } from '../sandbox/pool.ts';
@@ -193,6 +198,59 @@ for (const engine of testEngines()) {
       assert.equal(r.status, 200);
       assert.deepEqual(await r.json(), { id: '9', code: 200, message: 'success', data: {} });
       assert.equal((await latest(d.deviceName)).activePower.value, 1.23);
+    });
+
+    test('a CoAP device (NB-IoT) posts sealed raw bytes on thing/model/up_raw', async () => {
+      const [d] = f.devices;
+      const coap = new CoapIngest({
+        database: f.database,
+        crypto: f.crypto,
+        writer: f.iot.writer,
+        codecs: f.iot.codecs,
+      });
+      const port = (await coap.listen({ port: 0, host: '127.0.0.1' })).port;
+      const socket = createSocket('udp4');
+      const agent = new Agent({ socket });
+      const send = (pathname: string, payload: string) =>
+        new Promise<{ code: string; body: Record<string, unknown> }>((resolve, reject) => {
+          const req = request({ hostname: '127.0.0.1', port, pathname, method: 'POST', agent });
+          req.on('response', (res) => resolve({ code: res.code, body: JSON.parse(res.payload.toString('utf8')) }));
+          req.on('error', reject);
+          req.end(payload);
+        });
+      try {
+        const timestamp = String(Date.now());
+        const a = await send(
+          '/auth',
+          JSON.stringify({
+            productKey: d.productKey,
+            deviceName: d.deviceName,
+            clientId: 'nb1',
+            timestamp,
+            signmethod: 'hmacsha256',
+            sign: sign(d.deviceSecret, 'hmacsha256', {
+              id: 'nb1',
+              deviceName: d.deviceName,
+              productKey: d.productKey,
+              timestamp,
+            }),
+          }),
+        );
+        const info = a.body.info as { token: string; random: string; seqOffset: number };
+        const key = coapSessionKey(d.deviceSecret, info.random);
+        const topic = `/sys/${d.productKey}/${d.deviceName}/thing/model/up_raw`;
+        const frame = Buffer.from([0x01, 0x01, 0xf4, 0, 0, 11]);
+        const r = await send(
+          `/topic${topic}`,
+          JSON.stringify(sealEnvelope(key, info.token, info.seqOffset + 1, topic, frame)),
+        );
+        assert.deepEqual(r, { code: '2.05', body: { id: '11', code: 200, message: 'success', data: {} } });
+        assert.equal((await latest(d.deviceName)).activePower.value, 5);
+      } finally {
+        agent.close();
+        socket.close();
+        await coap.close();
+      }
     });
 
     test('a ChirpStack v4 uplink is stored; bad credentials, unknown DevEUI and undecodable data are 4xx and audited', async () => {
