@@ -52,7 +52,8 @@ export class LorawanIngest {
   readonly #limits: ParseLimits;
   readonly #verified = new Map<string, { at: number; integration: Integration }>();
   readonly #negative = new NegativeCache(60_000);
-  readonly #limiter = new ConnectLimiter({ burst: 200, perSecond: 100 }, { burst: 2000, perSecond: 1000 });
+  // One network server sends every device's uplinks from one address: the per-address limit is generous.
+  readonly #limiter = new ConnectLimiter({ burst: 2000, perSecond: 1000 }, { burst: 5000, perSecond: 2000 });
 
   constructor(o: LorawanIngestOptions) {
     this.#o = o;
