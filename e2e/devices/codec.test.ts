@@ -71,6 +71,17 @@ test('an operator writes a codec, test-runs it on hex bytes, saves it, and a dev
       assert.equal((await reply).code, 200);
       await page.goto(`${platform.webUrl}/console/devices/${productKey}/nb-meter-01`);
       await page.getByTestId('property-activePower').getByText('1.23').waitFor();
+      // The meter also sits behind a LoRaWAN network server: its DevEUI is set on the device page.
+      await page.getByTestId('device-dev-eui').getByText('未设置').waitFor();
+      await page
+        .locator('.ant-descriptions-item-content:has([data-testid="device-dev-eui"]) .ant-typography-edit')
+        .click();
+      const box = page.locator('.ant-descriptions-item-content:has(.ant-typography-edit-content) textarea');
+      await box.fill('70-B3-D5-7E-D0-00-00-0A');
+      await box.press('Enter');
+      await page.getByTestId('device-dev-eui').getByText('70b3d57ed000000a').waitFor();
+      const shown = await api.query<{ devEui: string }>('iot.devices.get', { productKey, deviceName: 'nb-meter-01' });
+      assert.equal(shown.devEui, '70b3d57ed000000a');
     } finally {
       await c.endAsync();
     }

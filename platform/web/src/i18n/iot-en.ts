@@ -126,6 +126,11 @@ export const iotEn: Record<keyof typeof iotZhCN, string> = {
   'iot.cert.issued.keyOnce':
     'Download the private key now and put it on the device. The platform will not show it again.',
   'iot.cert.issued.csr': 'Issued for the device’s own request: the private key stays on the device.',
+  'iot.device.devEui': 'LoRaWAN DevEUI',
+  'iot.device.devEui.hint':
+    'For devices behind a LoRaWAN network server (ChirpStack): 16 hex digits, unique on the platform',
+  'iot.device.devEui.none': 'Not set',
+  'iot.device.devEui.saved': 'DevEUI saved',
   'iot.codec.title': 'Data parsing (raw-data codec)',
   'iot.codec.hint':
     'Low-power devices (NB-IoT, LoRaWAN …) send bytes: rawDataToProtocol(bytes) turns them into Alink JSON, protocolToRawData(json) turns downlink into bytes. The script runs in the sandbox with small CPU and memory limits.',

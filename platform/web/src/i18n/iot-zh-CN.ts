@@ -120,6 +120,10 @@ export const iotZhCN = {
   'iot.cert.issued.title': '证书已签发',
   'iot.cert.issued.keyOnce': '请立即下载私钥并写入设备。关闭后平台不会再提供该私钥。',
   'iot.cert.issued.csr': '证书按设备的证书请求签发，私钥保留在设备中。',
+  'iot.device.devEui': 'LoRaWAN DevEUI',
+  'iot.device.devEui.hint': '经 LoRaWAN 网络服务器（ChirpStack）接入的设备填写，16 位十六进制数，平台内唯一',
+  'iot.device.devEui.none': '未设置',
+  'iot.device.devEui.saved': 'DevEUI 已保存',
   'iot.codec.title': '数据解析（原始数据编解码）',
   'iot.codec.hint':
     '低功耗设备（NB-IoT、LoRaWAN 等）上报二进制数据时，用脚本 rawDataToProtocol(bytes) 转为 Alink JSON，protocolToRawData(json) 把下行消息转为字节。脚本在沙箱中运行，CPU 与内存受限。',
