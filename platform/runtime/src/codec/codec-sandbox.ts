@@ -11,12 +11,14 @@ import type { InvokeOutcome, SandboxPool } from '../sandbox/pool.ts';
 import type { SandboxLimits } from '../sandbox/protocol.ts';
 
 /**
- * A codec's budget per call: far below an app handler's, since a codec only shuffles a few bytes and runs for every
- * uplink. isolated-vm's smallest heap is 8 MB; 16 leaves room for the bootstrap.
+ * A codec's budget per call: a fifth of an app handler's, since a codec only shuffles a few bytes (well under a
+ * millisecond) and runs for every uplink. isolated-vm's synchronous timeout counts wall time, so the budget leaves room
+ * for a loaded machine rather than failing good codecs. isolated-vm's smallest heap is 8 MB; 16 leaves room for the
+ * bootstrap.
  */
 export const codecSandboxLimits: SandboxLimits = {
-  cpuMs: 50,
-  wallMs: 2_000,
+  cpuMs: 200,
+  wallMs: 3_000,
   memoryMb: 16,
   maxBridgeCalls: 0,
   maxPayloadBytes: 512 * 1024,
