@@ -144,6 +144,7 @@ async function startDeviceListeners(platform: Platform, iot: IotEngine) {
         platform.database,
         ingests,
         platform.log,
+        http?.ingest.lorawan ? [http.ingest.lorawan] : [],
       )
     : undefined;
   return { http, coap, lifecycle };

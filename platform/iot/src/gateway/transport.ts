@@ -57,15 +57,18 @@ export const jsonPacket = (topic: string, payload: unknown, qos: 0 | 1 = 0) =>
     dup: false,
   }) as PublishPacket;
 
+/** Whether one of the client's subscriptions matches the topic. */
+export function subscribed(client: Client, topic: string): boolean {
+  const subs = (client as unknown as { subscriptions: Record<string, unknown> }).subscriptions;
+  return Object.keys(subs).some((f) => topicMatches(f, topic));
+}
+
 /**
  * Writes a message to one client's connection, bypassing the broker's routing: for answers meant for that client
  * alone. With `onlyIfSubscribed`, nothing is sent unless one of the client's filters matches the topic.
  */
 export function sendTo(client: Client, topic: string, payload: unknown, onlyIfSubscribed: boolean, done?: () => void) {
   if (client.closed) return;
-  if (onlyIfSubscribed) {
-    const subs = (client as unknown as { subscriptions: Record<string, unknown> }).subscriptions;
-    if (!Object.keys(subs).some((f) => topicMatches(f, topic))) return;
-  }
+  if (onlyIfSubscribed && !subscribed(client, topic)) return;
   client.publish(jsonPacket(topic, payload), () => done?.());
 }

@@ -8,6 +8,7 @@ import { type ReplyPayload, replyCodes } from '../ingest/reply.ts';
 import { parseShadowUpdate, shadowOk, shadowState } from '../ingest/shadow.ts';
 import type { Sender, TelemetryWriter } from '../ingest/writer.ts';
 import type { DeviceSession } from './authenticator.ts';
+import { subscribed } from './transport.ts';
 
 export interface UplinkOptions {
   database: Database;
@@ -95,6 +96,8 @@ export class Uplinks {
 
   /** The reply to a raw post goes through `protocolToRawData` when the codec answers bytes for it; else as JSON. */
   async #rawReply(client: Client, s: DeviceSession, topic: string, body: ReplyPayload, method: string) {
+    // Most low-power devices never listen for the reply: the codec is not run for nobody.
+    if (!subscribed(client, topic)) return;
     const r = await this.#o.codecs.encode(s.identity.productKey, { ...body, method });
     if (!r.ok)
       this.#o.log?.warn({ error: r.error, productKey: s.identity.productKey }, 'codec could not encode a reply');

@@ -10,10 +10,12 @@ import {
   CoapIngest,
   coapSessionKey,
   createAccount,
+  followDeviceLifecycle,
   getDeviceDetail,
   HttpIngest,
   iotFixture,
   sealEnvelope,
+  setAccountEnabled,
   setDevEui,
   setProductCodec,
   sign,
@@ -65,6 +67,7 @@ for (const engine of testEngines()) {
         maxTimestampSkewMs: 600_000,
       });
       url = `http://127.0.0.1:${(await http.listen({ port: 0, host: '127.0.0.1' })).port}`;
+      await followDeviceLifecycle(f.bus, 'raw-codec-lifecycle', f.database, [http.ingest], undefined, [http.lorawan!]);
     });
     after(async () => {
       await http?.close();
@@ -329,6 +332,15 @@ for (const engine of testEngines()) {
       assert.ok(reasons.includes('unknown DevEUI'));
       assert.ok(reasons.some((r) => /not for us/.test(r)));
       assert.ok(audits.every((a) => a.result !== 'success'));
+      // Disabling the account ends its verified credentials at once (the lifecycle event on the bus).
+      await setAccountEnabled(f.iot.deps, f.scope, account.username, false, actor);
+      const until = Date.now() + 5000;
+      let status = 200;
+      while (status !== 401 && Date.now() < until) {
+        status = (await send(uplink('70b3d57ed0001234', [0x01, 0, 1, 0, 0, 2]))).status;
+        if (status !== 401) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(status, 401);
     });
   });
 }
