@@ -17,9 +17,11 @@ import { esignCommand, esignUsage } from './esign-commands.ts';
 import {
   deviceCert,
   deviceCreate,
+  deviceDevEui,
   deviceImport,
   deviceShow,
   mqttAccountCreate,
+  productCodec,
   productCreate,
 } from './iot-commands.ts';
 import { marketCommand, marketUsage } from './market-commands.ts';
@@ -39,8 +41,11 @@ const usage = `shequ — Shequ 社区 platform CLI
   shequ import <people|houses|vehicles|spaces|facilities> FILE --community CODE [--dry-run] [--json]
   shequ people count --community CODE [--json]
   shequ product create --name N --tsl FILE --community CODE [--gateway] [--json]
-  shequ device create --product PK --name DN [--location TEXT] [--json]   (the device secret is shown once)
-  shequ device import --product PK FILE [--json]          CSV deviceName[,nickname][,location]; all rows or none
+  shequ product codec set PK --file FILE    store a raw-data codec (rawDataToProtocol / protocolToRawData)
+  shequ product codec clear|show PK | test PK HEX [--file FILE] [--fport N]   (test decodes, stores nothing)
+  shequ device create --product PK --name DN [--location TEXT] [--dev-eui EUI] [--json]   (secret shown once)
+  shequ device import --product PK FILE [--json]          CSV deviceName[,nickname][,location][,devEui]; all or none
+  shequ device deveui PK DN EUI|none [--json]             LoRaWAN DevEUI (network-server uplinks find the device)
   shequ device show PK DN [--json]                        state, latest properties, shadow
   shequ device cert issue PK DN [--csr FILE] [--days N] [--require] [--out DIR] [--json]
                                             X.509 client certificate from the device CA (MQTT over TLS)
@@ -167,11 +172,13 @@ async function main(): Promise<number> {
       return marketCommand(config, flags, sub, positionals[2], positionals[3]);
     case 'product':
       if (sub === 'create') return productCreate(config, flags);
+      if (sub === 'codec') return productCodec(config, flags, positionals.slice(2, 5));
       break;
     case 'device':
       if (sub === 'create') return deviceCreate(config, flags);
       if (sub === 'show') return deviceShow(config, flags, positionals[2], positionals[3]);
       if (sub === 'import') return deviceImport(config, flags, positionals[2]);
+      if (sub === 'deveui') return deviceDevEui(config, flags, positionals.slice(2, 5));
       if (sub === 'cert') return deviceCert(config, flags, positionals.slice(2, 6));
       break;
     case 'mqtt-account':

@@ -23,14 +23,24 @@ for (const engine of testEngines())
     let child: ChildProcess;
     let env: NodeJS.ProcessEnv;
     let mqttPort: number;
+    let httpPort: number;
     let pg: Awaited<ReturnType<typeof createTestDatabaseUrl>> | undefined;
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'shequ-iot-cli-'));
       const apiPort = await freePort();
+      httpPort = await freePort();
       pg = engine === 'postgres' ? await createTestDatabaseUrl() : undefined;
       env = { SHEQU_DATA_DIR: dir, DATABASE_URL: pg?.url ?? '' };
       child = spawn(process.execPath, ['--no-node-snapshot', bin, 'start', '--role', 'api,iot'], {
-        env: { ...process.env, ...env, SHEQU_API_PORT: String(apiPort), SHEQU_MQTT_PORT: '0', SHEQU_LOG_LEVEL: 'warn' },
+        env: {
+          ...process.env,
+          ...env,
+          SHEQU_API_PORT: String(apiPort),
+          SHEQU_MQTT_PORT: '0',
+          SHEQU_IOT_HTTP_PORT: String(httpPort),
+          SHEQU_COAP_PORT: 'off',
+          SHEQU_LOG_LEVEL: 'warn',
+        },
         stdio: 'ignore',
       });
       const runtime = join(dir, 'runtime.json');
@@ -165,5 +175,103 @@ for (const engine of testEngines())
       const requireNone = runCli(env, 'device', 'cert', 'require', productKey, 'smoke-0101', 'on');
       assert.notEqual(requireNone.status, 0, 'certificate-only needs a valid certificate');
       assert.notEqual(runCli(env, 'device', 'cert', 'issue', productKey).status, 0, 'usage on missing arguments');
+    });
+
+    test('product codec set → codec test decodes hex → a device posts up_raw and a ChirpStack uplink is stored', async () => {
+      const tsl = join(dir, 'meter.json');
+      writeFileSync(tsl, JSON.stringify(standardThingModels()['power-meter']));
+      const { productKey } = cli(
+        env,
+        'product',
+        'create',
+        '--name',
+        'NB-IoT 电表',
+        '--tsl',
+        tsl,
+        '--community',
+        'demo',
+        '--json',
+      );
+      const codec = join(dir, 'codec.js');
+      writeFileSync(
+        codec,
+        `function rawDataToProtocol(bytes) {
+           return { method: 'thing.event.property.post', id: String(bytes[2]), params: { activePower: ((bytes[0] << 8) | bytes[1]) / 100 } };
+         }`,
+      );
+      assert.deepEqual(cli(env, 'product', 'codec', 'set', productKey, '--file', codec, '--json'), {
+        productKey,
+        hasCodec: true,
+        decode: true,
+        encode: false,
+      });
+      const tried = cli(env, 'product', 'codec', 'test', productKey, '01 5e 07', '--json');
+      assert.deepEqual(tried.value, { method: 'thing.event.property.post', id: '7', params: { activePower: 3.5 } });
+      const broken = join(dir, 'broken.js');
+      writeFileSync(broken, 'function rawDataToProtocol( {');
+      const refused = runCli(env, 'product', 'codec', 'set', productKey, '--file', broken);
+      assert.notEqual(refused.status, 0);
+      assert.match(refused.stderr, /SyntaxError|语法|does not load|无法加载/);
+
+      const dev = cli(
+        env,
+        'device',
+        'create',
+        '--product',
+        productKey,
+        '--name',
+        'nb-0001',
+        '--dev-eui',
+        '70B3D57ED0000001',
+        '--json',
+      );
+      assert.equal(
+        cli(env, 'device', 'deveui', productKey, 'nb-0001', '70-b3-d5-7e-d0-00-00-02', '--json').devEui,
+        '70b3d57ed0000002',
+      );
+      const c = await connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
+        clientId: 'nb-0001|securemode=3,signmethod=hmacsha256|',
+        username: `nb-0001&${productKey}`,
+        password: sign(dev.deviceSecret, 'hmacsha256', { id: 'nb-0001', deviceName: 'nb-0001', productKey }),
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+      });
+      try {
+        const topic = `/sys/${productKey}/nb-0001/thing/model/up_raw`;
+        await c.subscribeAsync(`${topic}_reply`);
+        const reply = new Promise<{ code: number }>((resolve) =>
+          c.once('message', (_t, p) => resolve(JSON.parse(p.toString()))),
+        );
+        c.publish(topic, Buffer.from([0x00, 0x7b, 1]));
+        assert.deepEqual(await reply, { id: '1', code: 200, message: 'success', data: {} });
+        assert.equal(cli(env, 'device', 'show', productKey, 'nb-0001', '--json').properties.activePower.value, 1.23);
+      } finally {
+        await c.endAsync();
+      }
+      const acc = cli(
+        env,
+        'mqtt-account',
+        'create',
+        '--name',
+        'chirpstack',
+        '--community',
+        'demo',
+        '--topics',
+        `/sys/${productKey}/+/thing/model/up_raw`,
+        '--json',
+      );
+      const r = await fetch(`http://127.0.0.1:${httpPort}/lorawan/chirpstack?event=up`, {
+        method: 'POST',
+        headers: { 'x-shequ-token': `${acc.username}:${acc.password}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          deviceInfo: { devEui: '70b3d57ed0000002', deviceName: 'nb-0001' },
+          fCnt: 3,
+          fPort: 2,
+          data: Buffer.from([0x01, 0x00, 2]).toString('base64'),
+          rxInfo: [{ gatewayId: '0016c001f153a14c', rssi: -80, snr: 7 }],
+        }),
+      });
+      assert.equal(r.status, 200);
+      assert.equal(cli(env, 'device', 'show', productKey, 'nb-0001', '--json').properties.activePower.value, 2.56);
     });
   });

@@ -34,12 +34,12 @@ export async function productCreate(config: Config, flags: Flags): Promise<numbe
   return 0;
 }
 
-/** `shequ device create --product PK --name DN [--location TEXT] [--json]`: the secret is shown this once. */
+/** `shequ device create --product PK --name DN [--location TEXT] [--dev-eui EUI] [--json]`: the secret is shown once. */
 export async function deviceCreate(config: Config, flags: Flags): Promise<number> {
   const productKey = str(flags.product);
   const deviceName = str(flags.name);
   if (!productKey || !deviceName) {
-    console.error('usage: shequ device create --product PK --name DN [--location TEXT] [--json]');
+    console.error('usage: shequ device create --product PK --name DN [--location TEXT] [--dev-eui EUI] [--json]');
     return 2;
   }
   const r = await callApi<{ productKey: string; deviceName: string; deviceSecret: string }>(
@@ -47,7 +47,12 @@ export async function deviceCreate(config: Config, flags: Flags): Promise<number
     flags,
     'mutation',
     'iot.devices.create',
-    { productKey, deviceName, ...(str(flags.location) ? { location: str(flags.location) } : {}) },
+    {
+      productKey,
+      deviceName,
+      ...(str(flags.location) ? { location: str(flags.location) } : {}),
+      ...(str(flags['dev-eui']) ? { devEui: str(flags['dev-eui']) } : {}),
+    },
   );
   const out = { productKey: r.productKey, deviceName: r.deviceName, deviceSecret: r.deviceSecret };
   print(flags, out, `device ${r.productKey}/${r.deviceName} created; secret (shown once): ${r.deviceSecret}`);
@@ -252,4 +257,88 @@ export async function deviceCert(config: Config, flags: Flags, args: (string | u
   }
   console.error(certUsage);
   return 2;
+}
+
+/**
+ * `shequ product codec set PK --file codec.js` (checked in the sandbox, then stored), `… codec clear PK`,
+ * `… codec show PK`, `… codec test PK HEX [--file codec.js] [--fport N]` (decodes the bytes, stores nothing).
+ */
+export async function productCodec(config: Config, flags: Flags, args: string[]): Promise<number> {
+  const [op, productKey, hex] = args;
+  const usage =
+    'usage: shequ product codec set PK --file FILE | clear PK | show PK | test PK HEX [--file FILE] [--fport N] [--json]';
+  if (!op || !productKey || (op === 'test' && !hex)) {
+    console.error(usage);
+    return 2;
+  }
+  const file = str(flags.file);
+  let script: string | undefined;
+  if (file) {
+    try {
+      script = readFileSync(file, 'utf8');
+    } catch (err) {
+      console.error(`cannot read the codec ${file}: ${(err as Error).message}`);
+      return 2;
+    }
+  }
+  switch (op) {
+    case 'set': {
+      if (script === undefined) {
+        console.error(usage);
+        return 2;
+      }
+      const r = await callApi<{ productKey: string; decode: boolean; encode: boolean }>(
+        config,
+        flags,
+        'mutation',
+        'iot.products.codec.set',
+        { productKey, script },
+      );
+      const both = r.encode ? 'rawDataToProtocol and protocolToRawData' : 'rawDataToProtocol (uplink only)';
+      print(flags, r, `codec of ${productKey} stored: ${both}`);
+      return 0;
+    }
+    case 'clear': {
+      const r = await callApi(config, flags, 'mutation', 'iot.products.codec.set', { productKey, script: null });
+      print(flags, r, `codec of ${productKey} removed`);
+      return 0;
+    }
+    case 'show': {
+      const r = await callApi<{ script: string | null }>(config, flags, 'query', 'iot.products.codec.get', {
+        productKey,
+      });
+      print(flags, r, r.script ?? `${productKey} has no codec`);
+      return 0;
+    }
+    case 'test': {
+      const fPort = str(flags.fport);
+      const r = await callApi<{ ok: boolean; value?: unknown; error?: { kind: string; message: string } }>(
+        config,
+        flags,
+        'mutation',
+        'iot.products.codec.test',
+        { productKey, hex, ...(script !== undefined ? { script } : {}), ...(fPort ? { fPort: Number(fPort) } : {}) },
+      );
+      print(flags, r, r.ok ? JSON.stringify(r.value, null, 2) : `codec failed (${r.error?.kind}): ${r.error?.message}`);
+      return r.ok ? 0 : 1;
+    }
+  }
+  console.error(usage);
+  return 2;
+}
+
+/** `shequ device deveui PK DN EUI|none`: sets or clears the LoRaWAN DevEUI a network server names the device by. */
+export async function deviceDevEui(config: Config, flags: Flags, args: string[]): Promise<number> {
+  const [productKey, deviceName, eui] = args;
+  if (!productKey || !deviceName || !eui) {
+    console.error('usage: shequ device deveui PK DN EUI|none [--json]');
+    return 2;
+  }
+  const r = await callApi<{ devEui: string | null }>(config, flags, 'mutation', 'iot.devices.setDevEui', {
+    productKey,
+    deviceName,
+    devEui: eui === 'none' ? null : eui,
+  });
+  print(flags, r, `${productKey}/${deviceName}: DevEUI ${r.devEui ?? 'cleared'}`);
+  return 0;
 }

@@ -39,7 +39,7 @@ import {
   startRolloutChecks,
   startUpstreamSync,
 } from '@shequ/marketplace';
-import { openPluginRuntime, type PluginRuntime } from '@shequ/runtime';
+import { CodecSandbox, openPluginRuntime, type PluginRuntime, SandboxPool } from '@shequ/runtime';
 import { installDemoApps } from './demo-apps.ts';
 import { removeRuntime, writeRuntime } from './runtime-file.ts';
 import { buildWeb, startWeb, webNeedsBuild } from './web.ts';
@@ -49,10 +49,17 @@ export type Role = 'all' | 'api' | 'web' | 'worker' | 'iot';
 /** Starts the IoT engine (MQTT gateway, telemetry writer, downlink) inside this process. */
 async function startIot(platform: Platform, plugins: () => PluginRuntime | undefined) {
   const { config } = platform;
+  // Product codecs (raw-data topics, LoRaWAN) run in a sandbox process of their own, apart from the apps' processes.
+  const codecPool = new SandboxPool({
+    size: 1,
+    onCrash: (info) => platform.log.error(info, 'the codec sandbox process stopped; starting a new one'),
+  });
+  await codecPool.ready();
   const iot = new IotEngine({
     database: platform.database,
     crypto: platform.crypto,
     log: platform.log,
+    codecRunner: new CodecSandbox(codecPool),
     onCommit: () => platform.relay.kick(),
     // One durable per gateway listener, so every gateway sees every lifecycle change made while it runs
     // (a `processListener`: new events only; the server drops it ten minutes after the gateway is gone).
@@ -93,7 +100,7 @@ async function startIot(platform: Platform, plugins: () => PluginRuntime | undef
     log: platform.log,
   });
   const devices = await startDeviceListeners(platform, iot);
-  return { iot, ports, rules, ruleSub, schedules, maintenance, ...devices };
+  return { iot, ports, rules, ruleSub, schedules, maintenance, codecPool, ...devices };
 }
 
 /** The device HTTP(S) and CoAP listeners, sharing the MQTT gateway's writer (same checks, same batches). */
@@ -103,6 +110,7 @@ async function startDeviceListeners(platform: Platform, iot: IotEngine) {
     database: platform.database,
     crypto: platform.crypto,
     writer: iot.writer,
+    codecs: iot.codecs,
     log: platform.log,
     onStateCommitted: () => platform.relay.kick(),
     maxTimestampSkewMs: config.mqttMaxSkewSeconds === undefined ? null : config.mqttMaxSkewSeconds * 1000,
@@ -147,6 +155,7 @@ async function startDeviceListeners(platform: Platform, iot: IotEngine) {
         platform.database,
         ingests,
         platform.log,
+        http?.ingest.lorawan ? [http.ingest.lorawan] : [],
       )
     : undefined;
   return { http, coap, lifecycle };
@@ -422,6 +431,7 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     await iot?.http?.ingest.close();
     await iot?.coap?.ingest.close();
     await iot?.iot.stop();
+    await iot?.codecPool.close();
     removeRuntime(config.dataDir, process.pid);
     await platform.close();
     process.exit(code);

@@ -2,6 +2,7 @@ import { AppError } from '@shequ/core';
 import { type Database, type Executor, shadows } from '@shequ/db';
 import { checkProperties, checkValue, type ThingModel } from '@shequ/schemas';
 import { eq, sql } from 'drizzle-orm';
+import type { ProductCodecs } from './codec/product-codecs.ts';
 import type { DeviceSession } from './gateway/authenticator.ts';
 import type { MqttGateway } from './gateway/mqtt-gateway.ts';
 import type { DeviceIdentity } from './registry/devices-repo.ts';
@@ -54,12 +55,14 @@ export async function storeDesired(ex: Executor, d: Target, params: Record<strin
 export class Downlink {
   readonly #database: Database;
   readonly #gateway: MqttGateway;
+  readonly #codecs: ProductCodecs;
   readonly #waiting = new Map<string, (r: CommandResult['reply']) => void>();
   #seq = 0;
 
   constructor(database: Database, gateway: MqttGateway) {
     this.#database = database;
     this.#gateway = gateway;
+    this.#codecs = gateway.codecs;
   }
 
   #nextId(): string {
@@ -121,7 +124,20 @@ export class Downlink {
           });
         })
       : undefined;
-    await this.#gateway.publish(topic, { id, version: '1.0', params, method }, 1);
+    const message = { id, version: '1.0', params, method };
+    // A product with a codec speaks bytes: the command goes through protocolToRawData to `down_raw` (when the script
+    // answers null, it has no encoder for this message and the JSON topic is used).
+    const raw = await this.#codecs.encode(d.productKey, message);
+    if (!raw.ok) {
+      this.#waiting.get(key)?.(undefined);
+      throw new AppError('PLUGIN_FAILED', {
+        zh: `产品数据解析脚本无法编码下行消息（${raw.error.kind}）：${raw.error.message}`,
+        en: `The product's codec could not encode the downlink (${raw.error.kind}): ${raw.error.message}`,
+      });
+    }
+    if (raw.value)
+      await this.#gateway.publish(`/sys/${d.productKey}/${d.deviceName}/thing/model/down_raw`, raw.value, 1);
+    else await this.#gateway.publish(topic, message, 1);
     const reply = replied ? await replied : undefined;
     return { id, delivered: true, reply };
   }
@@ -138,13 +154,22 @@ export class Downlink {
   }
 
   /** The gateway hands every `_reply` from a device here; a waiting call resolves. */
-  onReply(s: DeviceSession, _topic: string, payload: Buffer): void {
+  onReply(s: DeviceSession, topic: string, payload: Buffer): void {
+    if (topic.endsWith('/thing/model/down_raw_reply')) {
+      // A raw device answers in bytes: its codec turns them into the `{id, code, data}` reply.
+      void this.#codecs.decodeReply(s.identity.productKey, payload).then((body) => body && this.#settle(s, body));
+      return;
+    }
     let body: { id?: unknown; code?: unknown; message?: unknown; data?: unknown };
     try {
       body = JSON.parse(payload.toString('utf8'));
     } catch {
       return;
     }
+    this.#settle(s, body);
+  }
+
+  #settle(s: DeviceSession, body: { id?: unknown; code?: unknown; message?: unknown; data?: unknown }) {
     const waiter = this.#waiting.get(`${s.identity.id}/${String(body.id)}`);
     waiter?.({
       code: typeof body.code === 'number' ? body.code : 0,

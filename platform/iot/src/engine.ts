@@ -1,6 +1,8 @@
 import type { Bus, Subscription } from '@shequ/bus';
 import { type Actor, AppError, appendAudit, type FieldCrypto, type Logger } from '@shequ/core';
 import type { Database, DataScope } from '@shequ/db';
+import type { CodecRunner } from './codec/codec.ts';
+import type { ProductCodecs } from './codec/product-codecs.ts';
 import { Downlink } from './downlink.ts';
 import { type GatewayOptions, type ListenOptions, MqttGateway } from './gateway/mqtt-gateway.ts';
 import { TelemetryWriter, type WriterOptions } from './ingest/writer.ts';
@@ -20,6 +22,8 @@ export interface IotEngineOptions {
   /** When given, lifecycle changes made in other processes (disable, delete, rotation) reach this gateway. */
   bus?: { bus: Bus; durable: string };
   gateway?: Omit<GatewayOptions, 'database' | 'crypto' | 'writer' | 'log'>;
+  /** Runs product codec scripts (raw-data topics, LoRaWAN uplinks): the platform's `CodecSandbox`. */
+  codecRunner?: CodecRunner;
 }
 
 export type Command =
@@ -41,6 +45,7 @@ export class IotEngine {
     this.writer = new TelemetryWriter(o.database, { ...o.writer, onCommit: o.onCommit });
     let downlink: Downlink | undefined;
     this.gateway = new MqttGateway({
+      codecRunner: o.codecRunner,
       ...o.gateway,
       database: o.database,
       crypto: o.crypto,
@@ -55,6 +60,11 @@ export class IotEngine {
     });
     downlink = new Downlink(o.database, this.gateway);
     this.downlink = downlink;
+  }
+
+  /** The product codecs this engine decodes and encodes raw payloads with (shared with HTTP, CoAP and LoRaWAN). */
+  get codecs(): ProductCodecs {
+    return this.gateway.codecs;
   }
 
   async start(listen: ListenOptions) {

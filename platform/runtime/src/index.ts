@@ -1,3 +1,4 @@
+export { CodecSandbox, codecBundle, codecSandboxLimits } from './codec/codec-sandbox.ts';
 export { type BridgeEnv, bridgeFor, type HttpAnswer } from './host/bridge.ts';
 export { checkCall } from './host/check-call.ts';
 export { Collections, MemoryRecordStore, type RecordStore, SqlRecordStore } from './host/collections.ts';

@@ -20,6 +20,7 @@ import {
   revokeDeviceCertificate,
   rotateSecret,
   setAccountEnabled,
+  setDevEui,
   setDeviceLocation,
   setRequireCertificate,
   updateThingModel,
@@ -29,6 +30,7 @@ import { z } from 'zod';
 import { actorOf, communityFor } from '../community.ts';
 import { engineOf, productFor } from '../iot-access.ts';
 import { authedProcedure, type Context, router } from '../trpc.ts';
+import { iotCodecRouter } from './iot-codec.ts';
 import { iotEnergyRouter } from './iot-energy.ts';
 import { iotRulesRouter } from './iot-rules.ts';
 import { iotSituationsRouter } from './iot-situations.ts';
@@ -57,6 +59,7 @@ export const iotRouter = router({
   warehouse: iotWarehouseRouter,
   situations: iotSituationsRouter,
   products: router({
+    codec: iotCodecRouter,
     /** The standard thing models of DB33 6.2 (smoke detector, people gate, meters, …) to start a product from. */
     standardModels: authedProcedure.query(() =>
       Object.entries(standardModels()).map(([id, model]) => ({
@@ -176,11 +179,29 @@ export const iotRouter = router({
       }),
     create: authedProcedure
       .input(
-        device.extend({ nickname: z.string().max(64).optional(), location: z.string().trim().max(128).optional() }),
+        device.extend({
+          nickname: z.string().max(64).optional(),
+          location: z.string().trim().max(128).optional(),
+          devEui: z.string().trim().max(32).optional(),
+        }),
       )
       .mutation(async ({ ctx, input }) => {
         await productFor(ctx, input.productKey, 'iot.devices.write');
         return createDevice(deps(ctx), ctx.principal.scope, input.productKey, input, actorOf(ctx));
+      }),
+    /** Sets (null clears) a device's LoRaWAN DevEUI, which a network server's uplinks name it by. */
+    setDevEui: authedProcedure
+      .input(device.extend({ devEui: z.string().trim().max(32).nullable() }))
+      .mutation(async ({ ctx, input }) => {
+        await productFor(ctx, input.productKey, 'iot.devices.write');
+        return setDevEui(
+          deps(ctx),
+          ctx.principal.scope,
+          input.productKey,
+          input.deviceName,
+          input.devEui,
+          actorOf(ctx),
+        );
       }),
     /** Sets where a device is installed (null clears it); `expected` is the location the caller saw. */
     setLocation: authedProcedure

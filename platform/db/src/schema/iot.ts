@@ -41,6 +41,12 @@ export const products = iot.table(
     dynamicRegister: boolean('dynamic_register').notNull().default(false),
     /** Device names that may register themselves with the product secret. */
     registerAllowList: text('register_allow_list').array().notNull().default(sql`'{}'::text[]`),
+    /**
+     * The raw-data codec (Alink 数据解析): JavaScript defining `rawDataToProtocol(bytes)` and optionally
+     * `protocolToRawData(json)`, run in the sandbox. With one, the product's devices may post binary on `up_raw` and
+     * get downlink as bytes on `down_raw`.
+     */
+    codecScript: text('codec_script'),
     ...stamps,
   },
   (t) => [
@@ -74,10 +80,14 @@ export const devices = iot.table(
     lastIp: text('last_ip'),
     /** Only an X.509 client certificate issued for this device lets it connect (no secret signing, DB33 9.2.1.1). */
     requireCertificate: boolean('require_certificate').notNull().default(false),
+    /** LoRaWAN DevEUI (16 lowercase hex digits): how a network server's uplink finds the device. */
+    devEui: text('dev_eui'),
     ...stamps,
   },
   (t) => [
     unique('devices_name_uq').on(t.productKey, t.deviceName),
+    unique('devices_dev_eui_uq').on(t.devEui),
+    check('devices_dev_eui_check', sql`${t.devEui} ~ '^[0-9a-f]{16}$'`),
     index('devices_community_idx').on(t.communityId, t.productId),
     index('devices_gateway_idx').on(t.gatewayId),
     check('devices_state_check', sql`${t.state} in ('inactive','online','offline')`),

@@ -69,6 +69,14 @@ test('a device uses only its own topics, in its own direction (9.3.2.5)', () => 
   assert.ok(!deviceMayUse('/sys/pk/+/thing/service/#', me, 'subscribe'));
   assert.ok(!deviceMayUse('/sys/#', me, 'subscribe'));
   assert.ok(!deviceMayUse('#', me, 'subscribe'));
+  // Raw-data topics (products with a codec): bytes up on up_raw, down on down_raw, never the other way.
+  assert.ok(deviceMayUse('/sys/pk/dn/thing/model/up_raw', me, 'publish'));
+  assert.ok(deviceMayUse('/sys/pk/dn/thing/model/down_raw_reply', me, 'publish'));
+  assert.ok(!deviceMayUse('/sys/pk/dn/thing/model/down_raw', me, 'publish'), 'raw downlink is the platform’s');
+  assert.ok(!deviceMayUse('/sys/pk/other/thing/model/up_raw', me, 'publish'));
+  assert.ok(deviceMayUse('/sys/pk/dn/thing/model/down_raw', me, 'subscribe'));
+  assert.ok(!deviceMayUse('/sys/pk/other/thing/model/down_raw', me, 'subscribe'));
+  assert.deepEqual(parseTopic('/sys/pk/dn/thing/model/up_raw'), { kind: 'raw-up', productKey: 'pk', deviceName: 'dn' });
 });
 
 test('MQTT matching for application ACLs', () => {

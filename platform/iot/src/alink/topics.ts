@@ -5,6 +5,8 @@ export type DeviceTopic =
   | { kind: 'property-set'; productKey: string; deviceName: string }
   | { kind: 'service'; productKey: string; deviceName: string; service: string }
   | { kind: 'reply'; productKey: string; deviceName: string; of: string }
+  | { kind: 'raw-up'; productKey: string; deviceName: string }
+  | { kind: 'raw-down'; productKey: string; deviceName: string }
   | { kind: 'sys-other'; productKey: string; deviceName: string }
   | { kind: 'shadow'; productKey: string; deviceName: string; op: 'update' | 'get' }
   | { kind: 'user'; productKey: string; deviceName: string };
@@ -19,6 +21,9 @@ export function parseTopic(topic: string): DeviceTopic | null {
     if (path.endsWith('_reply')) return { kind: 'reply', productKey, deviceName, of: path.slice(0, -'_reply'.length) };
     if (path === 'thing/event/property/post') return { kind: 'property-post', productKey, deviceName };
     if (path === 'thing/service/property/set') return { kind: 'property-set', productKey, deviceName };
+    // Binary payloads of a product with a raw-data codec (Alink 透传): decoded before anything else happens.
+    if (path === 'thing/model/up_raw') return { kind: 'raw-up', productKey, deviceName };
+    if (path === 'thing/model/down_raw') return { kind: 'raw-down', productKey, deviceName };
     const ev = /^thing\/event\/([A-Za-z_][A-Za-z0-9_]*)\/post$/.exec(path);
     if (ev) return { kind: 'event-post', productKey, deviceName, event: ev[1] };
     const sv = /^thing\/service\/([A-Za-z_][A-Za-z0-9_]*)$/.exec(path);
@@ -58,6 +63,7 @@ export function deviceMayUse(
   switch (parsed.kind) {
     case 'property-post':
     case 'event-post':
+    case 'raw-up':
     case 'reply':
     case 'sys-other':
     case 'user':

@@ -15,7 +15,7 @@ export function productAllowed(a: AccountSession, parsed: DeviceTopic | null, pr
 }
 
 /** Topics only a device itself may publish: an account writing them would pass for the device. */
-const uplinkKinds = new Set(['property-post', 'event-post', 'reply', 'shadow', 'sys-other']);
+const uplinkKinds = new Set(['property-post', 'event-post', 'raw-up', 'reply', 'shadow', 'sys-other']);
 
 /**
  * An account publishes to a topic its ACL names, for a product of its community, and never in a device's name

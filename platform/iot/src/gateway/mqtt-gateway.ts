@@ -4,6 +4,8 @@ import type { ThingModel } from '@shequ/schemas';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
 import { eq } from 'drizzle-orm';
 import { deviceMayUse, parseTopic } from '../alink/topics.ts';
+import type { CodecRunner } from '../codec/codec.ts';
+import { ProductCodecs } from '../codec/product-codecs.ts';
 import type { ParseLimits } from '../ingest/parse-post.ts';
 import type { TelemetryWriter } from '../ingest/writer.ts';
 import { accountMayPublish, accountMaySubscribe, productAllowed } from './acl.ts';
@@ -37,6 +39,10 @@ export interface GatewayOptions {
   onStateCommitted?: () => void;
   /** How long a disconnect is held back before the device counts as offline (0: at once). */
   offlineDebounceMs?: number;
+  /** Product codecs (raw-data topics); made from `codecRunner` when not given. */
+  codecs?: ProductCodecs;
+  /** Runs codec scripts (the platform's sandbox); without one, raw posts are answered 503. */
+  codecRunner?: CodecRunner;
 }
 
 interface ConnectMeta {
@@ -61,6 +67,7 @@ export class MqttGateway {
   readonly #rejected = new WeakSet<Buffer>();
   readonly products = new Map<string, string>();
   readonly states: DeviceStates;
+  readonly codecs: ProductCodecs;
   #broker: Aedes | null = null;
   #closeListeners: () => void = () => {};
 
@@ -74,7 +81,9 @@ export class MqttGateway {
       o.connectLimit ?? { burst: 200, perSecond: 100 },
       o.globalConnectLimit ?? { burst: 2000, perSecond: 1000 },
     );
+    this.codecs = o.codecs ?? new ProductCodecs(o.database.db, o.codecRunner);
     this.#uplinks = new Uplinks({
+      codecs: this.codecs,
       database: o.database,
       writer: o.writer,
       log: o.log,
@@ -256,6 +265,7 @@ export class MqttGateway {
     const payload = packet.payload as Buffer;
     if (topic.kind === 'property-post' || topic.kind === 'event-post')
       this.#uplinks.post(client, s, packet.topic, topic, payload);
+    else if (topic.kind === 'raw-up') await this.#uplinks.raw(client, s, packet.topic, payload);
     else if (topic.kind === 'shadow') this.#uplinks.shadow(client, s, payload);
     else if (topic.kind === 'reply') this.#o.onReply?.(s, packet.topic, payload);
     return null;

@@ -46,15 +46,22 @@ export async function openListeners(broker: Aedes, opts: ListenOptions) {
   return { port, tlsPort, close };
 }
 
+/** A publish packet: JSON, or the bytes as they are when the payload is a Buffer (raw-data topics). */
 export const jsonPacket = (topic: string, payload: unknown, qos: 0 | 1 = 0) =>
   ({
     cmd: 'publish',
     topic,
-    payload: Buffer.from(JSON.stringify(payload)),
+    payload: Buffer.isBuffer(payload) ? payload : Buffer.from(JSON.stringify(payload)),
     qos,
     retain: false,
     dup: false,
   }) as PublishPacket;
+
+/** Whether one of the client's subscriptions matches the topic. */
+export function subscribed(client: Client, topic: string): boolean {
+  const subs = (client as unknown as { subscriptions: Record<string, unknown> }).subscriptions;
+  return Object.keys(subs).some((f) => topicMatches(f, topic));
+}
 
 /**
  * Writes a message to one client's connection, bypassing the broker's routing: for answers meant for that client
@@ -62,9 +69,6 @@ export const jsonPacket = (topic: string, payload: unknown, qos: 0 | 1 = 0) =>
  */
 export function sendTo(client: Client, topic: string, payload: unknown, onlyIfSubscribed: boolean, done?: () => void) {
   if (client.closed) return;
-  if (onlyIfSubscribed) {
-    const subs = (client as unknown as { subscriptions: Record<string, unknown> }).subscriptions;
-    if (!Object.keys(subs).some((f) => topicMatches(f, topic))) return;
-  }
+  if (onlyIfSubscribed && !subscribed(client, topic)) return;
   client.publish(jsonPacket(topic, payload), () => done?.());
 }

@@ -2,6 +2,8 @@ import { type AuditEntry, appendAudit, type FieldCrypto, type Logger } from '@sh
 import type { Database } from '@shequ/db';
 import { type SignMethod, sign, signatureMatches } from '../alink/credentials.ts';
 import { deviceMayUse, parseTopic } from '../alink/topics.ts';
+import type { PostTopic } from '../codec/codec.ts';
+import type { ProductCodecs } from '../codec/product-codecs.ts';
 import { Authenticator } from '../gateway/authenticator.ts';
 import { ConnectLimiter, NegativeCache } from '../gateway/rate-limit.ts';
 import { DeviceStates } from '../gateway/states.ts';
@@ -59,10 +61,12 @@ export interface DeviceIngestOptions {
   maxPendingWrites?: number;
   /** Called after an online/offline change was committed to the outbox (the platform kicks its relay). */
   onStateCommitted?: () => void;
+  /** Product codecs: binary posts on `thing/model/up_raw` (the IoT engine's, so all transports share one cache). */
+  codecs?: ProductCodecs;
 }
 
 const fail = (status: number, code: number, message: string): IngestAnswer => ({ status, body: { code, message } });
-const statusOf = (code: number) => (code === 200 ? 200 : code === 413 ? 413 : code === 503 ? 503 : 400);
+const statusOf = (code: number) => ([200, 413, 422, 503].includes(code) ? code : 400);
 const IDENTITY_RECHECK_MS = 30_000;
 const METHODS: SignMethod[] = ['hmacsha256', 'hmacsha1', 'hmacmd5'];
 
@@ -272,10 +276,22 @@ export class DeviceIngest {
       });
       return fail(403, ingestCodes.TOPIC_DENIED, 'topic not allowed for this device');
     }
-    const topic = parseTopic(topicName)!;
-    if (topic.kind !== 'property-post' && topic.kind !== 'event-post')
-      return fail(400, ingestCodes.BAD_REQUEST, 'only property and event posts are accepted here');
+    const parsed = parseTopic(topicName)!;
+    if (parsed.kind !== 'property-post' && parsed.kind !== 'event-post' && parsed.kind !== 'raw-up')
+      return fail(400, ingestCodes.BAD_REQUEST, 'only property, event and raw posts are accepted here');
     if (!this.#postLimiter.allow(id.id)) return fail(429, ingestCodes.TOO_MANY, 'too many requests, retry later');
+    let topic: PostTopic;
+    if (parsed.kind !== 'raw-up') topic = parsed;
+    else {
+      // The bytes become the Alink post the codec says they are; the answer is that post's JSON `_reply`.
+      if (!this.#o.codecs) return fail(503, ingestCodes.BAD_REQUEST, 'raw posts are not accepted by this listener');
+      const d = await this.#o.codecs.decodeUplink(id.productKey, id.deviceName, payload, {
+        transport: this.#o.transport,
+      });
+      if (!d.ok) return { status: statusOf(d.reply.code), body: d.reply };
+      topic = d.topic;
+      payload = d.payload;
+    }
     const r = parsePost(topic, payload, id.thingModel, Date.now(), this.#limits);
     if (!r.ok) return { status: statusOf(r.reply.code), body: r.reply };
     const answer = (code: number, message: string): IngestAnswer => ({

@@ -16,12 +16,15 @@ export function followDeviceLifecycle(
   database: Database,
   ingests: DeviceIngest[],
   log?: Logger,
+  /** Caches of verified application accounts (the LoRaWAN webhook): a disabled account is refused at once. */
+  accountCaches: Array<{ forget(): void }> = [],
 ): Promise<Subscription> {
   return bus.subscribe(
     durable,
     lifecycleSubject,
     async (e: EventEnvelope) => {
       const data = e.data as { kind: string; op: string; deviceId?: string };
+      if (data.kind === 'account' && data.op === 'disable') for (const c of accountCaches) c.forget();
       if (data.kind !== 'device' || !data.deviceId) return;
       try {
         if (data.op === 'enable' || data.op === 'rotate_secret') {

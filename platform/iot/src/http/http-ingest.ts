@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { DeviceIngest, type DeviceIngestOptions, type IngestAnswer, ingestCodes } from './device-ingest.ts';
+import { LorawanIngest } from './lorawan-ingest.ts';
 
 export interface HttpIngestListen {
   port: number;
@@ -19,10 +20,13 @@ const TOPIC_PREFIX = '/topic';
  */
 export class HttpIngest {
   readonly ingest: DeviceIngest;
+  /** ChirpStack's HTTP integration (`/lorawan/chirpstack`), when the listener has the product codecs. */
+  readonly lorawan: LorawanIngest | undefined;
   #server: Server | null = null;
 
   constructor(o: Omit<DeviceIngestOptions, 'transport'>) {
     this.ingest = new DeviceIngest({ ...o, transport: 'http' });
+    this.lorawan = o.codecs && new LorawanIngest({ ...o, codecs: o.codecs });
   }
 
   async listen(o: HttpIngestListen): Promise<{ port: number; tls: boolean }> {
@@ -57,7 +61,8 @@ export class HttpIngest {
   async #handle(req: IncomingMessage): Promise<IngestAnswer> {
     if (req.method !== 'POST') return { status: 405, body: { code: ingestCodes.BAD_REQUEST, message: 'POST only' } };
     // Not percent-decoded: topic names are plain, and an escaped '/' must not become a topic level.
-    const path = new URL(req.url ?? '/', 'http://device').pathname;
+    const url = new URL(req.url ?? '/', 'http://device');
+    const path = url.pathname;
     const ip = req.socket.remoteAddress ?? null;
     const body = await readBody(req, this.ingest.maxPayloadBytes);
     if (body === 'too-large')
@@ -71,6 +76,8 @@ export class HttpIngest {
       }
       return (await this.ingest.authenticate(json, ip)).answer;
     }
+    if (path === '/lorawan/chirpstack' && this.lorawan)
+      return this.lorawan.chirpstack(req.headers, url.searchParams.get('event'), body, ip);
     if (!path.startsWith(`${TOPIC_PREFIX}/`))
       return { status: 404, body: { code: ingestCodes.BAD_REQUEST, message: 'use /auth or /topic/…' } };
     const s = await this.ingest.session(tokenOf(req));

@@ -12,7 +12,7 @@ export interface CsvRowError {
   reason: string;
 }
 
-/** Reads `deviceName[,nickname][,location]` rows (header row required); every row problem is reported, with its row number. */
+/** Reads `deviceName[,nickname][,location][,devEui]` rows (header row required); every row problem is reported, with its row number. */
 export function readDeviceCsv(text: string): { devices: NewDevice[]; errors: CsvRowError[] } {
   let records: string[][];
   try {
@@ -25,6 +25,7 @@ export function readDeviceCsv(text: string): { devices: NewDevice[]; errors: Csv
   const nameAt = col('deviceName');
   const nickAt = col('nickname');
   const locAt = col('location');
+  const euiAt = col('devEui');
   if (nameAt < 0) return { devices: [], errors: [{ row: 1, column: 'deviceName', reason: 'header needs deviceName' }] };
   if (rows.length > MAX_ROWS)
     return { devices: [], errors: [{ row: 0, column: '', reason: `at most ${MAX_ROWS} devices per file` }] };
@@ -36,6 +37,9 @@ export function readDeviceCsv(text: string): { devices: NewDevice[]; errors: Csv
     const deviceName = cells[nameAt] ?? '';
     const nickname = nickAt >= 0 ? cells[nickAt] || undefined : undefined;
     const location = locAt >= 0 ? cells[locAt] || undefined : undefined;
+    const devEui = euiAt >= 0 ? cells[euiAt] || undefined : undefined;
+    if (devEui && !/^[0-9a-fA-F]{16}$/.test(devEui.replace(/[-:]/g, '')))
+      errors.push({ row, column: 'devEui', reason: '16 hex digits' });
     if (!deviceNameRe.test(deviceName))
       errors.push({ row, column: 'deviceName', reason: '4–32 of A–Z a–z 0–9 _ . : @ -' });
     else if (seen.has(deviceName))
@@ -43,7 +47,7 @@ export function readDeviceCsv(text: string): { devices: NewDevice[]; errors: Csv
     if (nickname && nickname.length > 64) errors.push({ row, column: 'nickname', reason: 'at most 64 characters' });
     if (location && location.length > 128) errors.push({ row, column: 'location', reason: 'at most 128 characters' });
     seen.set(deviceName, row);
-    devices.push({ deviceName, nickname, ...(location ? { location } : {}) });
+    devices.push({ deviceName, nickname, ...(location ? { location } : {}), ...(devEui ? { devEui } : {}) });
   });
   return { devices, errors };
 }

@@ -13,7 +13,30 @@ export interface NewDevice {
   nickname?: string;
   /** Where the device is installed, e.g. 3幢东侧围墙 or 7幢2单元电梯. */
   location?: string;
+  /** LoRaWAN DevEUI (16 hex digits, any case, `-` or `:` allowed between bytes): how a network server names it. */
+  devEui?: string;
 }
+
+/** A DevEUI in its stored form (16 lowercase hex digits); INVALID_INPUT naming the field otherwise. */
+export function normalDevEui(v: string | null | undefined, field = 'devEui'): string | null {
+  if (v === undefined || v === null || v.trim() === '') return null;
+  const n = v.trim().toLowerCase().replace(/[-:]/g, '');
+  if (!/^[0-9a-f]{16}$/.test(n))
+    throw new AppError('INVALID_INPUT', {
+      zh: 'DevEUI 须为 16 位十六进制数',
+      en: 'A DevEUI is 16 hex digits',
+      fieldErrors: { [field]: ['16 hex digits'] },
+    });
+  return n;
+}
+
+const devEuiTaken = (err: unknown) => {
+  const e = err as { code?: string; constraint_name?: string; cause?: { code?: string; constraint?: string } };
+  const text = String((err as Error)?.message ?? '') + String((e?.cause as Error | undefined)?.message ?? '');
+  return (e?.code === '23505' || e?.cause?.code === '23505') && text.includes('dev_eui')
+    ? new AppError('CONFLICT', { zh: 'DevEUI 已被其他设备使用', en: 'The DevEUI belongs to another device' })
+    : err;
+};
 
 const maxLocation = 128;
 
@@ -56,7 +79,11 @@ export async function createDevices(d: IotDeps, scope: DataScope, productKey: st
   for (const [i, x] of list.entries()) {
     checkName(x.deviceName, `${i}.deviceName`);
     checkLocation(x.location, `${i}.location`);
+    normalDevEui(x.devEui, `${i}.devEui`);
   }
+  const euis = list.map((x) => normalDevEui(x.devEui)).filter((e) => e !== null);
+  if (new Set(euis).size !== euis.length)
+    throw new AppError('INVALID_INPUT', { zh: 'DevEUI 重复', en: 'Duplicate DevEUIs in the list' });
   const names = list.map((x) => x.deviceName);
   const dup = names.filter((n, i) => names.indexOf(n) !== i);
   if (dup.length)
@@ -87,11 +114,15 @@ export async function createDevices(d: IotDeps, scope: DataScope, productKey: st
           deviceName: x.deviceName,
           nickname: x.nickname ?? null,
           location: checkLocation(x.location),
+          devEui: normalDevEui(x.devEui),
           secretCipher: d.crypto.encrypt(secrets[i], secretContext(productKey, x.deviceName)),
           createdBy: actor.subject,
         })),
       )
-      .returning({ id: devices.id, deviceName: devices.deviceName });
+      .returning({ id: devices.id, deviceName: devices.deviceName })
+      .catch((err) => {
+        throw devEuiTaken(err);
+      });
     await appendAudit(
       tx,
       rows.map((r) => ({
@@ -105,6 +136,38 @@ export async function createDevices(d: IotDeps, scope: DataScope, productKey: st
       })),
     );
     return rows.map((r, i) => ({ id: r.id, productKey, deviceName: r.deviceName, deviceSecret: secrets[i] }));
+  });
+}
+
+/** Sets (or with null clears) a device's LoRaWAN DevEUI; CONFLICT when another device has it. */
+export async function setDevEui(
+  d: IotDeps,
+  scope: DataScope,
+  productKey: string,
+  deviceName: string,
+  devEui: string | null,
+  actor: Actor,
+) {
+  const next = normalDevEui(devEui);
+  return withScope(d.db, scope, async (tx) => {
+    const row = await deviceIn(tx, productKey, deviceName);
+    await tx
+      .update(devices)
+      .set({ devEui: next, updatedAt: new Date() })
+      .where(eq(devices.id, row.id))
+      .catch((err) => {
+        throw devEuiTaken(err);
+      });
+    await appendAudit(tx, {
+      ...auditActor(actor),
+      action: 'iot.device.set_dev_eui',
+      objectType: 'iot.device',
+      objectId: row.id,
+      communityId: row.communityId,
+      result: 'success',
+      detail: { productKey, deviceName, from: row.devEui, to: next },
+    });
+    return { productKey, deviceName, devEui: next };
   });
 }
 
@@ -330,6 +393,7 @@ export function publicDevice(r: typeof devices.$inferSelect) {
     deviceName: r.deviceName,
     nickname: r.nickname,
     location: r.location,
+    devEui: r.devEui,
     status: r.enabled ? r.state : ('disabled' as const),
     online: r.enabled && r.state === 'online',
     gatewayId: r.gatewayId,

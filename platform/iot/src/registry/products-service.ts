@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { appendAudit, notFound } from '@shequ/core';
+import { AppError, appendAudit, notFound } from '@shequ/core';
 import { type DataScope, products, withScope } from '@shequ/db';
 import type { ThingModel } from '@shequ/schemas';
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
+import { type CodecRunner, codecLimits, codecScript } from '../codec/codec.ts';
 import { type Actor, auditActor, type IotDeps } from './deps.ts';
 import { checkThingModel } from './thing-model-check.ts';
 
@@ -81,6 +82,7 @@ export async function listProducts(
         nodeType: products.nodeType,
         communityId: products.communityId,
         dynamicRegister: products.dynamicRegister,
+        hasCodec: sql<boolean>`${products.codecScript} is not null`,
         createdAt: products.createdAt,
         // The thing models only when asked for (apps' device.products); the console's list stays small.
         ...(opts.withModel ? { thingModel: products.thingModel } : {}),
@@ -120,5 +122,57 @@ export async function updateThingModel(d: IotDeps, scope: DataScope, productKey:
       detail: { productKey },
     });
     return { productKey, thingModel: model };
+  });
+}
+
+/**
+ * Stores (or with null removes) a product's raw-data codec. With a runner the script is first loaded in the sandbox:
+ * it must compile and define `rawDataToProtocol`; what it defines is answered.
+ */
+export async function setProductCodec(
+  d: IotDeps,
+  scope: DataScope,
+  productKey: string,
+  source: string | null,
+  actor: Actor,
+  runner?: CodecRunner,
+) {
+  const script = source?.trim() ? source : null;
+  if (script && Buffer.byteLength(script) > codecLimits.maxScriptBytes)
+    throw new AppError('INVALID_INPUT', {
+      zh: `数据解析脚本不能超过 ${codecLimits.maxScriptBytes / 1024} KB`,
+      en: `A codec script is at most ${codecLimits.maxScriptBytes / 1024} KB`,
+      fieldErrors: { script: ['too large'] },
+    });
+  let defines = { decode: false, encode: false };
+  if (script && runner) {
+    const r = await runner.check(codecScript(productKey, script));
+    if (!r.ok || !r.value.decode)
+      throw new AppError('INVALID_INPUT', {
+        zh: r.ok ? '脚本未定义 rawDataToProtocol(bytes)' : `脚本无法加载（${r.error.kind}）：${r.error.message}`,
+        en: r.ok
+          ? 'The script defines no rawDataToProtocol(bytes)'
+          : `The script does not load (${r.error.kind}): ${r.error.message}`,
+        fieldErrors: { script: [r.ok ? 'rawDataToProtocol missing' : r.error.message] },
+      });
+    defines = r.value;
+  }
+  return withScope(d.db, scope, async (tx) => {
+    const [row] = await tx
+      .update(products)
+      .set({ codecScript: script, updatedAt: new Date() })
+      .where(eq(products.productKey, productKey))
+      .returning({ id: products.id, communityId: products.communityId });
+    if (!row) throw notFound(`Product ${productKey}`, `产品 ${productKey} `);
+    await appendAudit(tx, {
+      ...auditActor(actor),
+      action: 'iot.product.codec',
+      objectType: 'iot.product',
+      objectId: row.id,
+      communityId: row.communityId,
+      result: 'success',
+      detail: { productKey, bytes: script ? Buffer.byteLength(script) : 0, removed: !script },
+    });
+    return { productKey, hasCodec: script !== null, ...defines };
   });
 }

@@ -25,6 +25,17 @@ test('device CSV: every bad row is reported with its row number', () => {
     ['3:deviceName', '4:deviceName', '5:deviceName'],
   );
   assert.deepEqual(readDeviceCsv('name\nx').errors[0].column, 'deviceName');
+  // LoRaWAN devices carry their DevEUI in the optional devEui column.
+  const lora = readDeviceCsv('deviceName,devEui\nlora-0001,70-B3-D5-7E-D0-00-00-01\nlora-0002,xyz\n');
+  assert.deepEqual(lora.devices[0], {
+    deviceName: 'lora-0001',
+    nickname: undefined,
+    devEui: '70-B3-D5-7E-D0-00-00-01',
+  });
+  assert.deepEqual(
+    lora.errors.map((e) => `${e.row}:${e.column}`),
+    ['3:devEui'],
+  );
 });
 
 for (const engine of testEngines()) {

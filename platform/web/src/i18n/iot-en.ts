@@ -126,4 +126,25 @@ export const iotEn: Record<keyof typeof iotZhCN, string> = {
   'iot.cert.issued.keyOnce':
     'Download the private key now and put it on the device. The platform will not show it again.',
   'iot.cert.issued.csr': 'Issued for the device’s own request: the private key stays on the device.',
+  'iot.device.devEui': 'LoRaWAN DevEUI',
+  'iot.device.devEui.hint':
+    'For devices behind a LoRaWAN network server (ChirpStack): 16 hex digits, unique on the platform',
+  'iot.device.devEui.none': 'Not set',
+  'iot.device.devEui.saved': 'DevEUI saved',
+  'iot.codec.title': 'Data parsing (raw-data codec)',
+  'iot.codec.hint':
+    'Low-power devices (NB-IoT, LoRaWAN …) send bytes: rawDataToProtocol(bytes) turns them into Alink JSON, protocolToRawData(json) turns downlink into bytes. The script runs in the sandbox with small CPU and memory limits.',
+  'iot.codec.on': 'On: devices may send binary to thing/model/up_raw',
+  'iot.codec.off': 'No script',
+  'iot.codec.script': 'Codec script',
+  'iot.codec.hex': 'Hex bytes',
+  'iot.codec.hex.placeholder': 'Hex bytes, e.g. 01 5e 00 2a',
+  'iot.codec.run': 'Test run',
+  'iot.codec.save': 'Save script',
+  'iot.codec.saved': 'Script saved',
+  'iot.codec.removed': 'Script removed',
+  'iot.codec.remove': 'Remove script',
+  'iot.codec.remove.confirm': "Without the script the devices' raw data cannot be decoded. Remove it?",
+  'iot.codec.decoded': 'Decoded',
+  'iot.codec.failed': 'The script failed ({kind})',
 };

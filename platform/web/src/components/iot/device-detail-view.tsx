@@ -31,6 +31,16 @@ export function DeviceDetailView({ productKey, deviceName }: { productKey: strin
     }),
   );
 
+  const setDevEui = useMutation(
+    trpc.iot.devices.setDevEui.mutationOptions({
+      onSuccess: () => {
+        message.success(t('iot.device.devEui.saved'));
+        device.refetch();
+      },
+      onError: (e) => message.error(errorMessage(e, lang, t('common.networkError'))),
+    }),
+  );
+
   if (product.isLoading || device.isLoading) return <PageLoading />;
   if (product.error || device.error || !product.data || !device.data)
     return <PageError error={product.error ?? device.error} />;
@@ -69,6 +79,23 @@ export function DeviceDetailView({ productKey, deviceName }: { productKey: strin
             }}
           >
             {d.location ?? t('situations.device.location.none')}
+          </Typography.Text>
+        </Descriptions.Item>
+        <Descriptions.Item label={t('iot.device.devEui')} span={3}>
+          <Typography.Text
+            code={Boolean(d.devEui)}
+            data-testid="device-dev-eui"
+            type={d.devEui ? undefined : 'secondary'}
+            editable={{
+              text: d.devEui ?? '',
+              maxLength: 32,
+              onChange: (v) => {
+                const next = v.trim() || null;
+                if (next !== d.devEui) setDevEui.mutate({ productKey, deviceName, devEui: next });
+              },
+            }}
+          >
+            {d.devEui ?? t('iot.device.devEui.none')}
           </Typography.Text>
         </Descriptions.Item>
       </Descriptions>

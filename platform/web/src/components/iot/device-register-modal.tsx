@@ -25,7 +25,7 @@ export function DeviceRegisterModal({
   const t = useT();
   const { lang } = useLang();
   const trpc = useTRPC();
-  const [form] = Form.useForm<{ deviceName: string; nickname?: string; location?: string }>();
+  const [form] = Form.useForm<{ deviceName: string; nickname?: string; location?: string; devEui?: string }>();
   const [error, setError] = useState<string | null>(null);
   const create = useMutation(trpc.iot.devices.create.mutationOptions());
   const submit = async () => {
@@ -37,6 +37,7 @@ export function DeviceRegisterModal({
         deviceName: v.deviceName,
         nickname: v.nickname || undefined,
         location: v.location?.trim() || undefined,
+        devEui: v.devEui?.trim() || undefined,
       });
       form.resetFields();
       onRegistered({ productKey: r.productKey, deviceName: r.deviceName, deviceSecret: r.deviceSecret });
@@ -78,6 +79,14 @@ export function DeviceRegisterModal({
           rules={[{ max: 128 }]}
         >
           <Input data-testid="device-location" />
+        </Form.Item>
+        <Form.Item
+          name="devEui"
+          label={t('iot.device.devEui')}
+          extra={t('iot.device.devEui.hint')}
+          rules={[{ pattern: /^\s*([0-9a-fA-F]{2}[-:]?){7}[0-9a-fA-F]{2}\s*$/, message: t('iot.device.devEui.hint') }]}
+        >
+          <Input data-testid="device-dev-eui-input" style={{ fontFamily: 'monospace' }} />
         </Form.Item>
       </Form>
     </Modal>

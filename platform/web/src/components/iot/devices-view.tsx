@@ -23,6 +23,7 @@ import { errorMessage } from '@/lib/app-error';
 import { useTRPC, useTRPCClient } from '@/lib/trpc';
 import { DeviceRegisterModal } from './device-register-modal';
 import { DeviceSecretModal, type Triple } from './device-secret-modal';
+import { ProductCodec } from './product-codec';
 import { type DeviceRow, stamp, statusColor } from './use-iot';
 
 const PAGE_SIZE = 100;
@@ -161,6 +162,7 @@ export function DevicesView({ productKey }: { productKey: string }) {
           ))}
         </Descriptions.Item>
       </Descriptions>
+      <ProductCodec productKey={productKey} />
       <Space style={{ width: '100%', justifyContent: 'space-between' }} wrap>
         <Input.Search
           allowClear

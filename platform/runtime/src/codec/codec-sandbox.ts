@@ -1,0 +1,130 @@
+import {
+  bytesOf,
+  type CodecFailure,
+  type CodecOutcome,
+  type CodecRunner,
+  type CodecScript,
+  codecLimits,
+  type RawMeta,
+} from '@shequ/iot';
+import type { InvokeOutcome, SandboxPool } from '../sandbox/pool.ts';
+import type { SandboxLimits } from '../sandbox/protocol.ts';
+
+/**
+ * A codec's budget per call: a fifth of an app handler's, since a codec only shuffles a few bytes (well under a
+ * millisecond) and runs for every uplink. isolated-vm's synchronous timeout counts wall time, so the budget leaves room
+ * for a loaded machine rather than failing good codecs. isolated-vm's smallest heap is 8 MB; 16 leaves room for the
+ * bootstrap.
+ */
+export const codecSandboxLimits: SandboxLimits = {
+  cpuMs: 200,
+  wallMs: 3_000,
+  memoryMb: 16,
+  maxBridgeCalls: 0,
+  maxPayloadBytes: 512 * 1024,
+};
+
+/**
+ * The script as a sandbox bundle: the two Alink entry points become handlers `decode` and `encode`. The codec has no
+ * `ctx`, no bridge and no host object; whatever it does stays inside its isolate.
+ */
+export function codecBundle(source: string): string {
+  return `globalThis.__shequPlugin = (function () {
+${source}
+;
+return { plugin: { handlers: {
+  decode: function (input) {
+    if (typeof rawDataToProtocol !== 'function') throw new Error('the codec defines no rawDataToProtocol(bytes)');
+    return rawDataToProtocol(input.bytes, input.meta);
+  },
+  encode: function (input) {
+    if (typeof protocolToRawData !== 'function') return null;
+    var out = protocolToRawData(input.message);
+    if (out === null || out === undefined) return null;
+    var bytes = [];
+    var n = out.length >>> 0;
+    for (var i = 0; i < n; i++) bytes[i] = out[i];
+    return bytes;
+  },
+  check: function () {
+    return { decode: typeof rawDataToProtocol === 'function', encode: typeof protocolToRawData === 'function' };
+  }
+} } };
+})();`;
+}
+
+const failureOf = (o: Extract<InvokeOutcome, { ok: false }>): CodecFailure => {
+  const k = o.error.kind;
+  const kind: CodecFailure['kind'] =
+    k === 'cpu' || k === 'memory' || k === 'timeout'
+      ? k
+      : k === 'crash'
+        ? 'unavailable'
+        : k === 'payload'
+          ? 'output'
+          : k === 'missing'
+            ? 'missing'
+            : 'script';
+  return { kind, message: o.error.message.slice(0, 500) };
+};
+
+/**
+ * Runs product codecs in the plugin sandbox processes (isolated-vm, one isolate per product and script version,
+ * CPU and heap limits enforced by the same watchdog as app handlers). A codec that loops or allocates is stopped and
+ * answered as a failure; a sandbox process that dies is restarted by the pool. Never throws for what a script does.
+ */
+export class CodecSandbox implements CodecRunner {
+  readonly #pool: SandboxPool;
+  readonly #limits: SandboxLimits;
+
+  constructor(pool: SandboxPool, limits: Partial<SandboxLimits> = {}) {
+    this.#pool = pool;
+    this.#limits = { ...codecSandboxLimits, ...limits };
+  }
+
+  async #run(script: CodecScript, handler: string, input: unknown): Promise<CodecOutcome<unknown>> {
+    try {
+      const o = await this.#pool.invoke({
+        key: `codec:${script.productKey}:${script.hash}`,
+        code: () => codecBundle(script.source),
+        context: 'codec',
+        handler,
+        input,
+        meta: {},
+        limits: this.#limits,
+        bridge: async () => {
+          throw new Error('a codec has no bridge');
+        },
+      });
+      return o.ok ? { ok: true, value: o.value } : { ok: false, error: failureOf(o) };
+    } catch (err) {
+      return { ok: false, error: { kind: 'unavailable', message: err instanceof Error ? err.message : String(err) } };
+    }
+  }
+
+  decode(script: CodecScript, bytes: Uint8Array, meta: RawMeta): Promise<CodecOutcome<unknown>> {
+    if (bytes.length > codecLimits.maxRawBytes)
+      return Promise.resolve({
+        ok: false,
+        error: { kind: 'output', message: `more than ${codecLimits.maxRawBytes} bytes` },
+      });
+    return this.#run(script, 'decode', { bytes: [...bytes], meta });
+  }
+
+  async encode(script: CodecScript, message: Record<string, unknown>): Promise<CodecOutcome<Buffer | null>> {
+    const r = await this.#run(script, 'encode', { message });
+    if (!r.ok) return r;
+    if (r.value === null) return { ok: true, value: null };
+    const bytes = bytesOf(r.value);
+    return typeof bytes === 'string'
+      ? { ok: false, error: { kind: 'output', message: bytes } }
+      : { ok: true, value: bytes };
+  }
+
+  async check(script: CodecScript): Promise<CodecOutcome<{ decode: boolean; encode: boolean }>> {
+    const r = await this.#run(script, 'check', null);
+    if (!r.ok) return r;
+    const v = r.value as { decode?: unknown; encode?: unknown };
+    return { ok: true, value: { decode: v?.decode === true, encode: v?.encode === true } };
+  }
+}
