@@ -60,9 +60,10 @@ export function fieldErrors(errors: ErrorObject[] | null | undefined): Record<st
   list.forEach((e, i) => {
     if (specific && summary(e)) return;
     const path = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
+    // A missing or unknown property is named by its own path (nested ones under their parent's).
     const field =
       e.keyword === 'required'
-        ? (e.params as { missingProperty: string }).missingProperty
+        ? [path, (e.params as { missingProperty: string }).missingProperty].filter(Boolean).join('.')
         : e.keyword === 'additionalProperties'
           ? [path, (e.params as { additionalProperty: string }).additionalProperty].filter(Boolean).join('.')
           : path || '_';
