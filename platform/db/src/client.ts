@@ -57,8 +57,9 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
  * drizzle asks postgres.js not to prepare its queries, and postgres.js then learns the parameter types of every
  * parameterised query in a round trip of its own before it can run it (Parse + Describe, wait, then Bind + Execute),
  * and cannot pipeline it. This client prepares instead: a statement is parsed once per connection and then run in one
- * round trip. Statements with many parameters (bulk inserts of varying size) stay unprepared, so the per-connection
- * statement cache stays small; postgres.js replaces its connections every 30–60 minutes, which empties it.
+ * round trip. Statements without parameters already run in one round trip unprepared (and may carry inlined values
+ * that would fill the cache), and statements with many parameters (bulk inserts of varying size) stay unprepared, so
+ * the per-connection statement cache stays small; postgres.js replaces its connections every 30–60 minutes.
  */
 export const preparedParamLimit = 64;
 function preparing(client: postgres.Sql): postgres.Sql {
@@ -70,7 +71,7 @@ function preparing(client: postgres.Sql): postgres.Sql {
             target.unsafe(
               query,
               params as never,
-              opts?.prepare === false && (params?.length ?? 0) <= preparedParamLimit
+              opts?.prepare === false && (params?.length ?? 0) > 0 && (params?.length ?? 0) <= preparedParamLimit
                 ? { ...opts, prepare: true }
                 : opts,
             );
