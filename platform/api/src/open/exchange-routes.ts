@@ -39,24 +39,22 @@ export function registerExchangeRoutes({ route, deps, parse, jsonOf, actorOf }: 
   // console agree on every rule.
   const created = (r: { result: string }) => (r.result === 'created' ? 201 : 200);
 
-  route('POST', '/open/v1/houses', 'houses.write', async (req, caller, body) => {
-    const r = await upsertHouse(deps, caller.client.communityId, jsonOf(body), actorOf(req, caller));
-    return { status: created(r), body: r };
-  });
-
-  route('POST', '/open/v1/vehicles', 'vehicles.write', async (req, caller, body) => {
-    const r = await upsertVehicle(deps, caller.client.communityId, jsonOf(body), actorOf(req, caller));
-    return { status: created(r), body: r };
-  });
+  // Upserts of a record found by its identity: 201 when created, 200 when updated or unchanged.
+  const upserts = [
+    ['/open/v1/houses', 'houses.write', upsertHouse],
+    ['/open/v1/vehicles', 'vehicles.write', upsertVehicle],
+    ['/open/v1/spaces', 'spaces.write', upsertSpace],
+  ] as const;
+  for (const [url, scope, upsert] of upserts) {
+    route('POST', url, scope, async (req, caller, body) => {
+      const r = await upsert(deps, caller.client.communityId, jsonOf(body), actorOf(req, caller));
+      return { status: created(r), body: r };
+    });
+  }
 
   route('GET', '/open/v1/vehicles', 'vehicles.read', async (req, caller) => {
     const q = parse(vehiclesQuery, req.query);
     return { status: 200, body: await openVehicles(deps, caller.client.communityId, q) };
-  });
-
-  route('POST', '/open/v1/spaces', 'spaces.write', async (req, caller, body) => {
-    const r = await upsertSpace(deps, caller.client.communityId, jsonOf(body), actorOf(req, caller));
-    return { status: created(r), body: r };
   });
 
   route('GET', '/open/v1/spaces', 'spaces.read', async (req, caller) => {

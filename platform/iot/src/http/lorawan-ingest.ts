@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { type AuditEntry, appendAudit, type Logger, verifyPassword } from '@shequ/core';
-import { type Database, devices, mqttAccounts, products } from '@shequ/db';
-import type { ThingModel } from '@shequ/schemas';
+import { type Database, devices, mqttAccounts } from '@shequ/db';
 import { eq } from 'drizzle-orm';
 import { topicMatches } from '../alink/topics.ts';
 import type { ProductCodecs } from '../codec/product-codecs.ts';
 import { ConnectLimiter, NegativeCache } from '../gateway/rate-limit.ts';
 import { defaultLimits, type ParseLimits, parsePost } from '../ingest/parse-post.ts';
 import type { TelemetryWriter } from '../ingest/writer.ts';
+import { devicesWithModel } from '../registry/devices-repo.ts';
 import { type IngestAnswer, ingestCodes } from './device-ingest.ts';
 
 export interface LorawanIngestOptions {
@@ -161,19 +161,8 @@ export class LorawanIngest {
   }
 
   async #device(devEui: string) {
-    const [row] = await this.#o.database.db
-      .select({
-        id: devices.id,
-        communityId: devices.communityId,
-        productKey: devices.productKey,
-        deviceName: devices.deviceName,
-        enabled: devices.enabled,
-        thingModel: products.thingModel,
-      })
-      .from(devices)
-      .innerJoin(products, eq(products.id, devices.productId))
-      .where(eq(devices.devEui, devEui));
-    return row && { ...row, thingModel: row.thingModel as ThingModel };
+    const [row] = await devicesWithModel(this.#o.database.db, eq(devices.devEui, devEui));
+    return row;
   }
 
   async #audit(e: AuditEntry) {

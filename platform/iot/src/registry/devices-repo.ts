@@ -1,6 +1,6 @@
 import { devices, type Executor, products, queryRows } from '@shequ/db';
 import type { ThingModel } from '@shequ/schemas';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 
 export type DeviceRow = typeof devices.$inferSelect;
 
@@ -19,6 +19,26 @@ export interface DeviceIdentity {
   previousSecretUntil: Date | null;
   thingModel: ThingModel;
   nodeType: 'device' | 'gateway';
+}
+
+/**
+ * Devices with their product's thing model, platform-wide, for code that addresses devices directly (a rule's device
+ * actions, a network server's uplinks by DevEUI): id, community, product key, name, enabled, thing model.
+ */
+export async function devicesWithModel(ex: Executor, where: SQL | undefined) {
+  const rows = await ex
+    .select({
+      id: devices.id,
+      communityId: devices.communityId,
+      productKey: devices.productKey,
+      deviceName: devices.deviceName,
+      enabled: devices.enabled,
+      thingModel: products.thingModel,
+    })
+    .from(devices)
+    .innerJoin(products, eq(products.id, devices.productId))
+    .where(where);
+  return rows.map((r) => ({ ...r, thingModel: r.thingModel as ThingModel }));
 }
 
 export async function findIdentity(ex: Executor, productKey: string, deviceName: string) {

@@ -1,10 +1,10 @@
 import { enqueue } from '@shequ/bus';
 import { AppError, appendAudit, type MessageChannel, transferPoints } from '@shequ/core';
-import { alarms, type Database, devices, deviceTags, products, roleAssignments, ruleRecords, users } from '@shequ/db';
-import type { ThingModel } from '@shequ/schemas';
+import { alarms, type Database, devices, deviceTags, roleAssignments, ruleRecords, users } from '@shequ/db';
 import { and, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
 import { checkService, checkSet, storeDesired } from '../downlink.ts';
 import type { IotEngine } from '../engine.ts';
+import { devicesWithModel } from '../registry/devices-repo.ts';
 import { type Facts, fillTemplate, variablesOf } from './evaluate-rule.ts';
 import { evaluate, parseExpression } from './expression.ts';
 import type { RuleAction } from './rule-schema.ts';
@@ -197,19 +197,7 @@ export async function resolveTargets(env: Pick<ActionEnv, 'database'>, rule: Rul
       );
     }
   }
-  const rows = await env.database.db
-    .select({
-      id: devices.id,
-      communityId: devices.communityId,
-      productKey: devices.productKey,
-      deviceName: devices.deviceName,
-      enabled: devices.enabled,
-      thingModel: products.thingModel,
-    })
-    .from(devices)
-    .innerJoin(products, eq(products.id, devices.productId))
-    .where(and(...where));
-  return rows.map((r) => ({ ...r, thingModel: r.thingModel as ThingModel }));
+  return devicesWithModel(env.database.db, and(...where));
 }
 
 async function runDeviceAction(env: ActionEnv, rule: RuleRef, action: DeviceAction, f: Facts) {
