@@ -5,38 +5,20 @@
 // N API processes (SO_REUSEPORT, as SHEQU_API_REUSE_PORT=on does in production; default 1).
 // Usage: node --no-node-snapshot bench/search.ts [people]
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildServer } from '@shequ/api';
 import { acknowledgeConfidentiality, DEMO_PASSWORD, loadConfig, openPlatform } from '@shequ/core';
 import { createTestDatabaseUrl, queryRows } from '@shequ/db';
 import { sql } from 'drizzle-orm';
-import { emit, isolatedEnv, round, signIn } from './common.ts';
+import { apiProcess, apiProcessCount, cpuUs, emit, isolatedEnv, round, signIn } from './common.ts';
 
 const PEOPLE = Number(process.argv[2] ?? 1_000_000);
 const COMMUNITIES = 200;
 const CONNECTIONS = 50;
 const SECONDS = 10;
-/** API processes serving the port (SO_REUSEPORT): `BENCH_API_PROCESSES`, default 1. */
-const PROCESSES = Math.min(Math.max(Number(process.env.BENCH_API_PROCESSES ?? 1), 1), 8);
-
-/** User + system CPU of a process so far, in µs (Linux: /proc/<pid>/stat, clock ticks of 10 ms). */
-function cpuUs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
-
-function apiProcess(port: number, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--no-node-snapshot', 'bench/api-process.ts', String(port)], {
-      env,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    child.stdout.once('data', () => resolve(child));
-    child.once('exit', (code) => reject(new Error(`API process exited with ${code}`)));
-  });
-}
+const PROCESSES = apiProcessCount();
 
 function load(
   url: string,
@@ -95,7 +77,7 @@ async function main() {
       from generate_series(1, ${PEOPLE}) i, c, n`);
     await db.execute(sql`analyze base.people`);
     const loadMs = performance.now() - t0;
-    const listen = { port: 0, host: '127.0.0.1', reusePort: true };
+    const listen = { port: 0, host: '127.0.0.1', reusePort: PROCESSES > 1 };
     await app.listen(listen);
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : 0;
