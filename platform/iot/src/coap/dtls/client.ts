@@ -184,7 +184,7 @@ export class DtlsClient {
         const p = this.#read && decryptRecord(r, this.#read);
         if (!p) continue;
         plain = p;
-      }
+      } else if (this.#established && r.type !== contentType.handshake) continue; // unauthenticated: dropped
       this.#windows[r.epoch].mark(r.seq);
       if (r.type === contentType.alert) {
         this.alert = plain[1];
