@@ -1,27 +1,30 @@
 import { randomBytes } from 'node:crypto';
-import { type CipherSuite, pskSessionKeys, sameBytes, sha256, suites, verifyData } from './ciphers.ts';
 import {
+  alert,
+  alertBody,
+  type CipherSuite,
   type ClientHello,
+  contentType,
+  type DtlsRecord,
+  decryptRecord,
   EMPTY_RENEGOTIATION_SCSV,
   encodeHandshake,
+  encodeRecord,
   encodeServerHello,
   ext,
   type HandshakeMessage,
   HS_HEADER,
   hsType,
-  parsePskIdentity,
-  Reassembler,
-} from './handshake.ts';
-import {
-  alert,
-  alertBody,
-  contentType,
-  type DtlsRecord,
-  decryptRecord,
-  encodeRecord,
   type Protection,
+  parsePskIdentity,
+  pskSessionKeys,
+  Reassembler,
   ReplayWindow,
-} from './record.ts';
+  sameBytes,
+  sha256,
+  suites,
+  verifyData,
+} from '@shequ/device-sdk/dtls';
 
 export interface Peer {
   address: string;

@@ -5,18 +5,24 @@ import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { after, describe, test } from 'node:test';
-import { encodeCoap, parseCoap } from '../coap-message.ts';
-import { prf, suites } from './ciphers.ts';
-import { DtlsClient } from './client.ts';
+import { encodeCoap, parseCoap } from '@shequ/device-sdk/coap-message';
 import {
+  alert,
+  contentType,
+  DtlsClient,
+  type DtlsRecord,
   encodeClientHello,
   encodeHandshake,
+  encodeRecord,
   fragmentHandshake,
   hsType,
   parseHelloVerify,
+  parseRecords,
+  prf,
   Reassembler,
-} from './handshake.ts';
-import { alert, contentType, type DtlsRecord, encodeRecord, parseRecords, ReplayWindow } from './record.ts';
+  ReplayWindow,
+  suites,
+} from '@shequ/device-sdk/dtls';
 import { DtlsServer } from './server.ts';
 
 const PSK = Buffer.from('secret-psk-bytes');
