@@ -156,7 +156,12 @@ describe('DtlsServer', () => {
       fromServer.push(m);
       if (client) p.send(m, client.port, client.address);
     });
-    return { port: p.address().port, fromServer };
+    return {
+      port: p.address().port,
+      fromServer,
+      /** Passes a datagram on to the server, as if the client had just sent it. */
+      send: (m: Buffer) => p.send(m, port, '127.0.0.1'),
+    };
   };
 
   test('a client Finished that fails to authenticate is discarded without an alert; the retransmitted one completes the handshake', async () => {
@@ -220,6 +225,45 @@ describe('DtlsServer', () => {
     assert.deepEqual(s.size, { handshakes: 0, sessions: 1 });
     assert.equal(c.alert, null);
     assert.equal(await echo(c, 'two'), 'echo:two');
+  });
+
+  test('an authentic record delayed within the 64-record window is accepted once; one older than the window is dropped', async () => {
+    const received: string[] = [];
+    const { port } = await start({ onData: (_c, d) => void received.push(d.toString()) });
+    const held: Buffer[] = [];
+    let hold = 0;
+    const p = await proxy(port, (m) => {
+      if (hold > 0 && parseRecords(m)[0]?.type === contentType.applicationData) {
+        hold--;
+        held.push(m);
+        return [];
+      }
+      return [m];
+    });
+    const c = await connect(p.port);
+    const arrived = async (n: number) => {
+      for (let i = 0; i < 200 && received.length < n; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(received.length, n);
+    };
+    hold = 2;
+    c.send(Buffer.from('far')); // record n, held back
+    c.send(Buffer.from('near')); // record n+1, held back
+    for (let i = 0; i < 3; i++) c.send(Buffer.from(`x${i}`));
+    await arrived(3);
+    const [far, near] = held;
+    p.send(near);
+    await arrived(4);
+    assert.equal(received[3], 'near', 'three records late: inside the window');
+    p.send(near);
+    for (let i = 3; i < 70; i++) c.send(Buffer.from(`x${i}`));
+    await arrived(71);
+    p.send(far);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(received.length, 71, 'the record 71 behind the newest was dropped, and the repeated one too');
+    assert.ok(!received.includes('far'));
+    c.send(Buffer.from('still'));
+    await arrived(72);
+    assert.equal(received.at(-1), 'still', 'the session goes on');
   });
 
   test('a lost ServerHello flight and a lost Finished flight are sent again when the client repeats its flight', async () => {
