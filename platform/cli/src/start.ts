@@ -59,7 +59,7 @@ async function startIot(platform: Platform, plugins: () => PluginRuntime | undef
     database: platform.database,
     crypto: platform.crypto,
     log: platform.log,
-    codecRunner: new CodecSandbox(codecPool),
+    codecRunner: new CodecSandbox(codecPool, { maxWarm: config.codecMaxWarm }),
     onCommit: () => platform.relay.kick(),
     // One durable per gateway listener, so every gateway sees every lifecycle change made while it runs
     // (a `processListener`: new events only; the server drops it ten minutes after the gateway is gone).

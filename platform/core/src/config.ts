@@ -28,6 +28,8 @@ export interface Config {
   mqttMaxSkewSeconds?: number;
   /** Seconds a device may be gone before it counts as offline (reconnects within it do not flap). */
   mqttOfflineDebounceSeconds: number;
+  /** Products whose raw-data codec isolate stays warm in the codec sandbox (least recently used beyond it unload). */
+  codecMaxWarm: number;
   /** Days raw IoT telemetry is kept; hourly and daily roll-ups stay. */
   iotRawRetentionDays: number;
   /** Months points stay valid; 0 keeps them for ever. */
@@ -213,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mqttPort: port(env, 'SHEQU_MQTT_PORT', 1884),
     mqttMaxSkewSeconds: positive(env, 'SHEQU_MQTT_MAX_SKEW_SECONDS'),
     mqttOfflineDebounceSeconds: count(env, 'SHEQU_MQTT_OFFLINE_DEBOUNCE_SECONDS', 5, 0, 600),
+    codecMaxWarm: count(env, 'SHEQU_CODEC_MAX_WARM', 128, 1, 100_000),
     iotRawRetentionDays: count(env, 'SHEQU_IOT_RAW_RETENTION_DAYS', 90, 1, 3650),
     pointsExpiryMonths: count(env, 'SHEQU_POINTS_EXPIRY_MONTHS', 24, 0, 600),
     mqtts,
