@@ -29,6 +29,8 @@ export interface ServerOptions {
   iot?: IotEngine;
   /** The rule consumer of this process: rule changes made here reach it at once. */
   rules?: RuleEngine;
+  /** The signed open API's clock (timestamp window, per-minute limits); tests move it. */
+  openApiNow?: () => number;
 }
 
 const loginPaths = /\/api\/trpc\/[^?]*auth\.(login|loginWithCode|requestCode|verifyTotp)/;
@@ -130,7 +132,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   );
 
   registerPaymentNotifyRoute(app, platform);
-  registerOpenApiRoutes(app, platform);
+  registerOpenApiRoutes(app, platform, { now: opts.openApiNow });
   registerImportRoute(app, platform, (req) => principalFor(platform, req, opts.adminToken));
   registerEsignRoutes(app, platform);
   registerExportRoute(app, platform, (req) => principalFor(platform, req, opts.adminToken));
