@@ -117,6 +117,7 @@ await Promise.all(
   }),
 );
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 const tickMs = 10;
 let device = 0;
 while (performance.now() - t0 < durationMs) {
@@ -143,6 +144,8 @@ const pct = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, M
 console.log(
   JSON.stringify({
     phase: 'done',
+    // This load generator's own CPU over the send phase and the wait for the last replies, in CPU seconds.
+    generatorCpuSeconds: Math.round((process.cpuUsage(cpu0).user + process.cpuUsage(cpu0).system) / 1e5) / 10,
     sent,
     ok,
     failed,

@@ -97,6 +97,8 @@ try {
   let result: Record<string, number> = {};
   let connected: Record<string, number> = {};
   let storm: Record<string, unknown> | undefined;
+  // The gateway process's CPU (gateway, checks, writer, relay) over the post phase, beside the generator's own.
+  let cpuAtGo = process.cpuUsage();
   for await (const line of lines) {
     const msg = JSON.parse(line);
     if (msg.phase === 'storm') storm = msg;
@@ -109,8 +111,13 @@ try {
       connected.rssPerConnKB = round((after.rss - before.rss) / n / 1024);
       connected.heapPerConnKB = round((after.heapUsed - before.heapUsed) / n / 1024);
       connected.online = iot.gateway.onlineDevices;
+      cpuAtGo = process.cpuUsage();
       child.stdin.write('go\n');
-    } else if (msg.phase === 'done') result = msg;
+    } else if (msg.phase === 'done') {
+      result = msg;
+      const used = process.cpuUsage(cpuAtGo);
+      result.gatewayCpuSeconds = round((used.user + used.system) / 1e6);
+    }
   }
   clearTimeout(cap);
   if (storm) {
