@@ -1,4 +1,5 @@
-// Load generator for bench/iot.ts, run in its own process so the gateway's numbers are its own. Reads devices from
+// Load generator for bench/iot.ts, run in its own process so the gateway's numbers are its own, on the lean MQTT client
+// of bench/mqtt-lean.ts (a full client library costs the shared cores several times more per publish). Reads devices from
 // a JSON file, connects them (bounded concurrency), then posts QoS 1 property posts at a target rate for a fixed
 // time and measures publish→_reply latency (a 200 reply is sent after the batch committed: publish→stored).
 // Prints one JSON line on stdout. Usage (from bench/iot.ts): node bench/iot-load.ts PORT FILE CONNECT POST RATE SECONDS
@@ -7,7 +8,7 @@
 // refusals and connect latencies.
 import { readFileSync } from 'node:fs';
 import { mqttCredentials } from '@shequ/device-sdk';
-import { connectAsync, type MqttClient } from 'mqtt';
+import { ConnectRefused, LeanClient } from './mqtt-lean.ts';
 
 const [port, file, connectN, postN, rate, seconds, storm = '0'] = process.argv.slice(2);
 const devices = JSON.parse(readFileSync(file, 'utf8')) as Array<{
@@ -21,11 +22,11 @@ const nPost = Math.min(Number(postN), nConnect);
 const targetRate = Math.min(Number(rate), 20_000);
 const durationMs = Math.min(Number(seconds), 120) * 1000;
 
-const connectOptions = { protocolVersion: 4 as const, reconnectPeriod: 0, keepalive: 300, connectTimeout: 30_000 };
+const port_ = Number(port);
 
-async function connectAll(): Promise<{ clients: MqttClient[]; refused: number; ms: number }> {
+async function connectAll(): Promise<{ clients: LeanClient[]; refused: number; ms: number }> {
   // Indexed by device, so client i is devices[i] whatever order the connects finish in.
-  const clients: MqttClient[] = [];
+  const clients: LeanClient[] = [];
   let refused = 0;
   let next = 0;
   const t0 = performance.now();
@@ -34,7 +35,7 @@ async function connectAll(): Promise<{ clients: MqttClient[]; refused: number; m
       const i = next++;
       const d = devices[i];
       try {
-        clients[i] = await connectAsync(`mqtt://127.0.0.1:${port}`, { ...mqttCredentials(d), ...connectOptions });
+        clients[i] = await LeanClient.open(port_, mqttCredentials(d));
       } catch {
         refused++;
       }
@@ -48,7 +49,7 @@ async function connectAll(): Promise<{ clients: MqttClient[]; refused: number; m
 async function stormAll() {
   const latencies: number[] = [];
   const refusals: Record<string, number> = {};
-  const clients: MqttClient[] = [];
+  const clients: LeanClient[] = [];
   const t0 = performance.now();
   await Promise.all(
     devices.slice(0, nConnect).map(async (d, i) => {
@@ -56,10 +57,10 @@ async function stormAll() {
       await new Promise((r) => setTimeout(r, Math.max(0, at - performance.now())));
       const started = performance.now();
       try {
-        clients.push(await connectAsync(`mqtt://127.0.0.1:${port}`, { ...mqttCredentials(d), ...connectOptions }));
+        clients.push(await LeanClient.open(port_, mqttCredentials(d)));
         latencies.push(performance.now() - started);
       } catch (err) {
-        const code = String((err as { code?: unknown }).code ?? (err as Error).message).slice(0, 60);
+        const code = err instanceof ConnectRefused ? `connack-or-socket:${err.code}` : String(err).slice(0, 60);
         refusals[code] = (refusals[code] ?? 0) + 1;
       }
     }),
@@ -82,7 +83,7 @@ async function stormAll() {
       connectMaxMs: Math.round(latencies.at(-1) ?? 0),
     }),
   );
-  await Promise.all(clients.map((c) => c.endAsync(true).catch(() => {})));
+  await Promise.all(clients.map((c) => c.end()));
   process.exit(0);
 }
 if (stormMs > 0) await stormAll();
@@ -103,8 +104,8 @@ let failed = 0;
 await Promise.all(
   posters.map(async (c, i) => {
     const d = devices[i];
-    await c.subscribeAsync(`/sys/${d.productKey}/${d.deviceName}/thing/event/property/post_reply`);
-    c.on('message', (_t, p) => {
+    await c.subscribe(`/sys/${d.productKey}/${d.deviceName}/thing/event/property/post_reply`);
+    c.onMessage = (_t, p) => {
       const r = JSON.parse(p.toString());
       const t = sentAt.get(r.id);
       if (t === undefined) return;
@@ -113,7 +114,7 @@ await Promise.all(
         ok++;
         latencies.push(performance.now() - t);
       } else failed++;
-    });
+    };
   }),
 );
 const t0 = performance.now();
@@ -130,7 +131,7 @@ while (performance.now() - t0 < durationMs) {
     posters[i].publish(
       `/sys/${d.productKey}/${d.deviceName}/thing/event/property/post`,
       JSON.stringify({ id, version: '1.0', params: { activePower: (sent % 1000) / 10, energyTotal: sent } }),
-      { qos: 1 },
+      1,
     );
   }
   await new Promise((r) => setTimeout(r, tickMs));
@@ -157,5 +158,5 @@ console.log(
     maxms: Math.round(latencies.at(-1) ?? 0),
   }),
 );
-await Promise.all(clients.map((c) => c.endAsync(true).catch(() => {})));
+await Promise.all(clients.map((c) => c.end()));
 process.exit(0);
