@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { DeviceIngest, type DeviceIngestOptions, type IngestAnswer, ingestCodes } from './device-ingest.ts';
-import { LorawanIngest } from './lorawan-ingest.ts';
+import { LorawanIngest, type LorawanIngestOptions } from './lorawan-ingest.ts';
 
 export interface HttpIngestListen {
   port: number;
@@ -24,7 +24,9 @@ export class HttpIngest {
   readonly lorawan: LorawanIngest | undefined;
   #server: Server | null = null;
 
-  constructor(o: Omit<DeviceIngestOptions, 'transport'>) {
+  constructor(
+    o: Omit<DeviceIngestOptions, 'transport'> & Pick<LorawanIngestOptions, 'networkServers' | 'offlineAfterMs'>,
+  ) {
     this.ingest = new DeviceIngest({ ...o, transport: 'http' });
     this.lorawan = o.codecs && new LorawanIngest({ ...o, codecs: o.codecs });
   }
@@ -56,6 +58,7 @@ export class HttpIngest {
       await new Promise<void>((resolve) => s.close(() => resolve()));
     }
     await this.ingest.close();
+    await this.lorawan?.close();
   }
 
   async #handle(req: IncomingMessage): Promise<IngestAnswer> {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type AuditEntry, appendAudit, type Logger, verifyPassword } from '@shequ/core';
+import { type AuditEntry, appendAudit, type FieldCrypto, type Logger, verifyPassword } from '@shequ/core';
 import { type Database, devices, mqttAccounts } from '@shequ/db';
 import { eq } from 'drizzle-orm';
 import { topicMatches } from '../alink/topics.ts';
@@ -7,6 +7,8 @@ import type { ProductCodecs } from '../codec/product-codecs.ts';
 import { ConnectLimiter, NegativeCache } from '../gateway/rate-limit.ts';
 import { defaultLimits, type ParseLimits, parsePost } from '../ingest/parse-post.ts';
 import type { TelemetryWriter } from '../ingest/writer.ts';
+import { NetworkServers } from '../lorawan/network-servers.ts';
+import { NetworkPresence } from '../lorawan/presence.ts';
 import { devicesWithModel } from '../registry/devices-repo.ts';
 import { type IngestAnswer, ingestCodes } from './device-ingest.ts';
 
@@ -16,6 +18,13 @@ export interface LorawanIngestOptions {
   codecs: ProductCodecs;
   log?: Logger;
   limits?: Partial<ParseLimits>;
+  /** The communities' network-server connections (their silence windows); made from `crypto` when not given. */
+  networkServers?: NetworkServers;
+  crypto?: FieldCrypto;
+  /** Silence after which a device heard only through the network server goes offline, for every community (tests). */
+  offlineAfterMs?: number;
+  /** Called after an online/offline change was committed to the outbox (the platform kicks its relay). */
+  onStateCommitted?: () => void;
 }
 
 /** The application account a network server signs in with (an MQTT application account, reused). */
@@ -50,6 +59,8 @@ export function integrationCredential(headers: Record<string, string | string[] 
 export class LorawanIngest {
   readonly #o: LorawanIngestOptions;
   readonly #limits: ParseLimits;
+  /** Online while uplinks keep coming; offline after the silence window. */
+  readonly presence: NetworkPresence;
   readonly #verified = new Map<string, { at: number; integration: Integration }>();
   readonly #negative = new NegativeCache(60_000);
   // One network server sends every device's uplinks from one address: the per-address limit is generous.
@@ -58,6 +69,18 @@ export class LorawanIngest {
   constructor(o: LorawanIngestOptions) {
     this.#o = o;
     this.#limits = { ...defaultLimits, ...o.limits };
+    this.presence = new NetworkPresence({
+      database: o.database,
+      servers: o.networkServers ?? (o.crypto && new NetworkServers({ db: o.database.db, crypto: o.crypto })),
+      offlineAfterMs: o.offlineAfterMs,
+      onStateCommitted: o.onStateCommitted,
+      log: o.log,
+    });
+  }
+
+  /** Devices heard here go offline; waits until that is stored. */
+  close(): Promise<void> {
+    return this.presence.close();
   }
 
   async chirpstack(
@@ -136,6 +159,7 @@ export class LorawanIngest {
       this.#o.log?.error({ err }, 'telemetry write failed');
       return { status: 503, body: { id: r.uplink.id, code: 503, message: 'storage unavailable', data: {} } };
     }
+    await this.presence.seen(device);
     return { status: 200, body: { id: r.uplink.id, code: 200, message: 'success', data: {} } };
   }
 
@@ -153,6 +177,11 @@ export class LorawanIngest {
     if (this.#verified.size > 1000) this.#verified.clear();
     this.#verified.set(key, { at: Date.now(), integration });
     return integration;
+  }
+
+  /** A disabled or deleted device goes offline at once. */
+  endDevice(deviceId: string, reason: string): void {
+    this.presence.end(deviceId, reason);
   }
 
   /** Forgets verified credentials (an account was disabled). */

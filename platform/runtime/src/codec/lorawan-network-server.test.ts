@@ -1,13 +1,20 @@
-// LoRaWAN downlink through ChirpStack v4 (DB33 7.3.2.2.4): a command to a device with a DevEUI and no MQTT session
-// is encoded by the product codec and queued on the community's network server (a fake ChirpStack on loopback here).
+// LoRaWAN through a ChirpStack v4 network server (DB33 7.3.2.2.4): a command to a device with a DevEUI and no MQTT
+// session is encoded by the product codec and queued on the community's network server (a fake ChirpStack on loopback
+// here); accepted uplinks keep such a device online, silence past the window takes it offline.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { auditLog, devices, networkServers, products, testEngines } from '@shequ/db';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { auditLog, devices, networkServers, outbox, products, testEngines } from '@shequ/db';
 import {
   actor,
+  changeDevice,
+  createAccount,
+  followDeviceLifecycle,
+  getDeviceDetail,
   getNetworkServer,
+  HttpIngest,
   iotFixture,
   removeNetworkServer,
   setDevEui,
@@ -16,7 +23,7 @@ import {
   TOKEN_MASK,
 } from '@shequ/iot';
 import type { ThingModel } from '@shequ/schemas';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, like } from 'drizzle-orm';
 import { SandboxPool } from '../sandbox/pool.ts';
 import { CodecSandbox } from './codec-sandbox.ts';
 
@@ -68,11 +75,12 @@ async function fakeChirpstack() {
 }
 
 for (const engine of testEngines()) {
-  describe(`LoRaWAN downlink through ChirpStack (${engine})`, () => {
+  describe(`LoRaWAN through a ChirpStack network server (${engine})`, () => {
     let pool: SandboxPool;
     let f: Awaited<ReturnType<typeof iotFixture>>;
     let cs: Awaited<ReturnType<typeof fakeChirpstack>>;
     let model: ThingModel;
+    let http: HttpIngest;
     const devEui = '70b3d57ed0001234';
     const token = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.test-api-token';
     const connect = async (enabled = true, baseUrl = cs.url) => {
@@ -102,6 +110,7 @@ for (const engine of testEngines()) {
         .thingModel as ThingModel;
     });
     after(async () => {
+      await http?.close();
       await cs?.close();
       await f?.close();
       await pool?.close();
@@ -280,6 +289,93 @@ for (const engine of testEngines()) {
           e.code === 'PLUGIN_FAILED' && /fPort must be an integer 1–223/.test(e.message),
       );
       assert.equal(cs.requests.length, 0);
+    });
+
+    test('an accepted uplink marks the device online; silence past the window takes it offline', async () => {
+      const WINDOW = 700;
+      http = new HttpIngest({
+        database: f.database,
+        crypto: f.crypto,
+        writer: f.iot.writer,
+        codecs: f.iot.codecs,
+        networkServers: f.iot.networkServers,
+        offlineAfterMs: WINDOW,
+        onStateCommitted: () => f.relay.kick(),
+      });
+      const url = `http://127.0.0.1:${(await http.listen({ port: 0, host: '127.0.0.1' })).port}`;
+      await followDeviceLifecycle(f.bus, 'lorawan-presence-lifecycle', f.database, [http.ingest], undefined, [
+        http.lorawan!,
+      ]);
+      const [d1] = f.devices;
+      const account = await createAccount(
+        f.iot.deps,
+        f.scope,
+        f.communityId,
+        { name: 'ChirpStack', topics: [`/sys/${d1.productKey}/+/thing/model/up_raw`] },
+        actor,
+      );
+      const basic = `Basic ${Buffer.from(`${account.username}:${account.password}`).toString('base64')}`;
+      const uplink = async (bytes: number[]) =>
+        (
+          await fetch(`${url}/lorawan/chirpstack?event=up`, {
+            method: 'POST',
+            headers: { authorization: basic, 'content-type': 'application/json' },
+            body: JSON.stringify({ deviceInfo: { devEui }, fPort: 2, data: Buffer.from(bytes).toString('base64') }),
+          })
+        ).status;
+      const detail = () => getDeviceDetail(f.iot.deps, f.scope, f.productKey, d1.deviceName);
+      const events = async () =>
+        (
+          await f.database.db
+            .select({ data: outbox.data })
+            .from(outbox)
+            .where(like(outbox.subject, 'shequ.iot.%.state'))
+            .orderBy(outbox.seq)
+        )
+          .map((r) => r.data as { state: string; deviceName: string; reason?: string })
+          .filter((e) => e.deviceName === d1.deviceName)
+          .map((e) => (e.reason ? `${e.state}:${e.reason}` : e.state));
+      const until = async (status: string) => {
+        const end = Date.now() + 10_000;
+        while ((await detail()).status !== status) {
+          if (Date.now() > end) throw new Error(`device never became ${status}`);
+          await sleep(25);
+        }
+      };
+
+      assert.equal((await detail()).status, 'inactive');
+      // An uplink the thing model refuses (relay 7) is not a sign of an accepted device: still inactive.
+      assert.equal(await uplink([7]), 422);
+      assert.equal((await detail()).status, 'inactive');
+      assert.equal(await uplink([1]), 200);
+      assert.equal((await detail()).status, 'online');
+      // Uplinks within the window keep it online in the same session: no new history row, no new event.
+      for (let i = 0; i < 3; i++) {
+        await sleep(WINDOW / 2);
+        assert.equal(await uplink([0]), 200);
+      }
+      assert.equal((await detail()).status, 'online');
+      await until('offline');
+      const d = await detail();
+      assert.deepEqual(
+        d.history.map((h) => [h.state, h.epoch, h.reason]),
+        [
+          ['offline', 1, 'silence'],
+          ['online', 1, null],
+        ],
+      );
+      assert.deepEqual(await events(), ['online', 'offline:silence']);
+      // The next uplink brings it back under a new epoch; disabling it ends the presence at once.
+      assert.equal(await uplink([1]), 200);
+      assert.equal((await detail()).history[0].epoch, 2);
+      await changeDevice(f.iot.deps, f.scope, d1.productKey, d1.deviceName, 'disable', actor);
+      const end = Date.now() + 10_000;
+      while ((await detail()).history[0].state !== 'offline' && Date.now() < end) await sleep(25);
+      assert.deepEqual(
+        [(await detail()).history[0].state, (await detail()).history[0].reason],
+        ['offline', 'device disabled'],
+      );
+      await changeDevice(f.iot.deps, f.scope, d1.productKey, d1.deviceName, 'enable', actor);
     });
 
     async function deviceId(deviceName: string) {
