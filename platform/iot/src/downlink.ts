@@ -6,10 +6,10 @@ import type { ProductCodecs } from './codec/product-codecs.ts';
 import type { DeviceSession } from './gateway/authenticator.ts';
 import type { MqttGateway } from './gateway/mqtt-gateway.ts';
 import {
-  chirpstackEnqueue,
   DEFAULT_DOWNLINK_FPORT,
   type NetworkServer,
   type NetworkServers,
+  queueDownlink,
 } from './lorawan/network-servers.ts';
 import type { DeviceIdentity } from './registry/devices-repo.ts';
 
@@ -20,7 +20,7 @@ export interface CommandResult {
   /** The device's `_reply`, for sync calls and property sets that waited for one. */
   reply?: { code: number; message?: string; data?: unknown };
   /** Queued on the community's LoRaWAN network server (sent in the device's next receive window), not over MQTT. */
-  via?: 'chirpstack';
+  via?: 'chirpstack' | 'tts';
 }
 
 const invalidParams = (errors: Array<{ path: string; message: string }>) =>
@@ -130,13 +130,13 @@ export class Downlink {
         detail: { ...detail, ...extra },
       });
     try {
-      const r = await chirpstackEnqueue(route.server, route.devEui, fPort, raw.value);
+      const r = await queueDownlink(route.server, route.devEui, fPort, raw.value);
       await audit('success', { status: r.status, queueId: r.id });
     } catch (err) {
       await audit('failure', { reason: (err as Error).message });
       throw err;
     }
-    return { id, delivered: true, via: 'chirpstack' };
+    return { id, delivered: true, via: route.server.kind };
   }
 
   #nextId(): string {

@@ -377,7 +377,7 @@ export const iotRouter = router({
         );
       }),
   }),
-  /** The community's LoRaWAN network server (ChirpStack v4): downlink to devices with a DevEUI; token write-only. */
+  /** The community's LoRaWAN network server (ChirpStack v4 or The Things Stack v3): downlink to devices with a DevEUI; token write-only. */
   networkServer: router({
     get: authedProcedure.input(community).query(async ({ ctx, input }) => {
       const c = await communityFor(ctx, input.community, 'iot.networkServers.write');
@@ -386,8 +386,10 @@ export const iotRouter = router({
     set: authedProcedure
       .input(
         community.extend({
-          kind: z.literal('chirpstack'),
+          kind: z.enum(['chirpstack', 'tts']),
           baseUrl: z.string().trim().min(1).max(512),
+          ttsApplicationId: z.string().trim().max(36).optional(),
+          ttsWebhookId: z.string().trim().max(36).optional(),
           /** Omitted when updating: the stored token is kept. */
           token: z.string().max(4096).optional(),
           enabled: z.boolean(),

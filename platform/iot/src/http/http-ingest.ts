@@ -20,7 +20,10 @@ const TOPIC_PREFIX = '/topic';
  */
 export class HttpIngest {
   readonly ingest: DeviceIngest;
-  /** ChirpStack's HTTP integration (`/lorawan/chirpstack`), when the listener has the product codecs. */
+  /**
+   * Network servers' uplinks (ChirpStack's HTTP integration on `/lorawan/chirpstack`, The Things Stack's webhook on
+   * `/lorawan/tts`), when the listener has the product codecs.
+   */
   readonly lorawan: LorawanIngest | undefined;
   #server: Server | null = null;
 
@@ -81,6 +84,7 @@ export class HttpIngest {
     }
     if (path === '/lorawan/chirpstack' && this.lorawan)
       return this.lorawan.chirpstack(req.headers, url.searchParams.get('event'), body, ip);
+    if (path === '/lorawan/tts' && this.lorawan) return this.lorawan.tts(req.headers, body, ip);
     if (!path.startsWith(`${TOPIC_PREFIX}/`))
       return { status: 404, body: { code: ingestCodes.BAD_REQUEST, message: 'use /auth or /topic/…' } };
     const s = await this.ingest.session(tokenOf(req));

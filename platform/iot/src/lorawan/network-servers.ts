@@ -8,9 +8,14 @@ import { auditActor, type IotDeps } from '../registry/deps.ts';
  * community's LoRaWAN devices (meters, sensors of several products) join one ChirpStack tenant, and the application
  * account that posts its uplinks is a community's too. The API token is stored encrypted and never read back.
  */
+export type NetworkServerKind = 'chirpstack' | 'tts';
+
 export interface NetworkServerInput {
-  kind: 'chirpstack';
+  kind: NetworkServerKind;
   baseUrl: string;
+  /** The Things Stack: the application and the webhook (its ID in the application) downlinks are pushed through. */
+  ttsApplicationId?: string;
+  ttsWebhookId?: string;
   /** Omitted on an update: the stored token is kept. */
   token?: string;
   enabled: boolean;
@@ -20,8 +25,10 @@ export interface NetworkServerInput {
 
 /** What reads answer: the token only as a mask. */
 export interface NetworkServerView {
-  kind: 'chirpstack';
+  kind: NetworkServerKind;
   baseUrl: string;
+  ttsApplicationId: string | null;
+  ttsWebhookId: string | null;
   token: string;
   enabled: boolean;
   offlineAfterSeconds: number;
@@ -31,8 +38,10 @@ export interface NetworkServerView {
 /** A connection as the downlink uses it: the token in clear, in memory only. */
 export interface NetworkServer {
   communityId: string;
-  kind: 'chirpstack';
+  kind: NetworkServerKind;
   baseUrl: string;
+  ttsApplicationId: string | null;
+  ttsWebhookId: string | null;
   token: string;
   enabled: boolean;
   offlineAfterSeconds: number;
@@ -42,6 +51,8 @@ export interface NetworkServer {
 export const DEFAULT_OFFLINE_AFTER_SECONDS = 1800;
 export const TOKEN_MASK = '••••••••';
 const tokenContext = (communityId: string) => `iot.network_server.${communityId}`;
+/** The Things Stack IDs: lowercase letters, digits and single dashes, 2–36 characters. */
+const ttsIdRe = /^[a-z0-9](?:-?[a-z0-9]){1,35}$/;
 
 function checkInput(input: NetworkServerInput, requireToken: boolean): string {
   const fieldErrors: Record<string, string[]> = {};
@@ -55,11 +66,16 @@ function checkInput(input: NetworkServerInput, requireToken: boolean): string {
   const o = input.offlineAfterSeconds;
   if (o !== undefined && (!Number.isInteger(o) || o < 60 || o > 604_800))
     fieldErrors.offlineAfterSeconds = ['60–604800'];
-  if (input.kind !== 'chirpstack') fieldErrors.kind = ['chirpstack'];
+  if (input.kind !== 'chirpstack' && input.kind !== 'tts') fieldErrors.kind = ['chirpstack or tts'];
+  if (input.kind === 'tts') {
+    if (!ttsIdRe.test(input.ttsApplicationId ?? ''))
+      fieldErrors.ttsApplicationId = ['a The Things Stack application ID'];
+    if (!ttsIdRe.test(input.ttsWebhookId ?? '')) fieldErrors.ttsWebhookId = ['a The Things Stack webhook ID'];
+  }
   if (Object.keys(fieldErrors).length)
     throw new AppError('INVALID_INPUT', {
-      zh: '网络服务器连接无效：地址须为 http(s) URL，API 令牌不能为空',
-      en: 'Invalid network server connection: the URL must be http(s) and the API token non-empty',
+      zh: '网络服务器连接无效：地址须为 http(s) URL，API 令牌不能为空（The Things Stack 还需应用 ID 与 Webhook ID）',
+      en: 'Invalid network server connection: the URL must be http(s) and the API token non-empty (The Things Stack also needs the application and webhook IDs)',
       fieldErrors,
     });
   // Stored without a trailing slash: paths are appended to it.
@@ -78,6 +94,8 @@ export async function getNetworkServer(
   return {
     kind: row.kind,
     baseUrl: row.baseUrl,
+    ttsApplicationId: row.ttsApplicationId,
+    ttsWebhookId: row.ttsWebhookId,
     token: TOKEN_MASK,
     enabled: row.enabled,
     offlineAfterSeconds: row.offlineAfterSeconds,
@@ -99,6 +117,10 @@ export async function setNetworkServer(
     input.offlineAfterSeconds ?? existing?.offlineAfterSeconds ?? DEFAULT_OFFLINE_AFTER_SECONDS;
   const tokenCipher =
     input.token === undefined ? undefined : d.crypto.encrypt(input.token.trim(), tokenContext(communityId));
+  const tts =
+    input.kind === 'tts'
+      ? { ttsApplicationId: input.ttsApplicationId!, ttsWebhookId: input.ttsWebhookId! }
+      : { ttsApplicationId: null, ttsWebhookId: null };
   await withScope(d.db, scope, async (tx) => {
     const now = new Date();
     // An update without a token keeps the stored one, so the row is updated rather than upserted.
@@ -108,6 +130,7 @@ export async function setNetworkServer(
           .set({
             kind: input.kind,
             baseUrl,
+            ...tts,
             ...(tokenCipher ? { tokenCipher } : {}),
             enabled: input.enabled,
             offlineAfterSeconds,
@@ -121,6 +144,7 @@ export async function setNetworkServer(
             communityId,
             kind: input.kind,
             baseUrl,
+            ...tts,
             tokenCipher: tokenCipher!,
             enabled: input.enabled,
             offlineAfterSeconds,
@@ -137,6 +161,7 @@ export async function setNetworkServer(
       detail: {
         kind: input.kind,
         baseUrl,
+        ...tts,
         enabled: input.enabled,
         offlineAfterSeconds,
         tokenChanged: tokenCipher !== undefined,
@@ -195,6 +220,8 @@ export class NetworkServers {
           communityId,
           kind: row.kind,
           baseUrl: row.baseUrl,
+          ttsApplicationId: row.ttsApplicationId,
+          ttsWebhookId: row.ttsWebhookId,
           token: this.#deps.crypto.decrypt(row.tokenCipher, tokenContext(communityId)),
           enabled: row.enabled,
           offlineAfterSeconds: row.offlineAfterSeconds,
@@ -211,23 +238,55 @@ export const DEFAULT_DOWNLINK_FPORT = 1;
 const TIMEOUT_MS = 5_000;
 
 /**
- * Queues a downlink on ChirpStack v4 (REST API: `POST /api/devices/{devEui}/queue`). ChirpStack sends it in the
- * device's next receive window; a 2xx means it is queued. Anything else is an AppError naming the server and status.
+ * Queues a downlink on the network server; a 2xx means it is queued (sent in the device's next receive window).
+ * ChirpStack v4 (REST API): `POST /api/devices/{devEui}/queue`, token in `Grpc-Metadata-Authorization`. The Things
+ * Stack v3: `POST /api/v3/as/applications/{app}/webhooks/{webhook}/devices/{device}/down/push` with an API key as
+ * bearer token; the device ID is `eui-{devEui}` (the console's default ID for a device registered by DevEUI).
+ * Anything else than 2xx is an AppError naming the server and the status.
  */
-export async function chirpstackEnqueue(
-  server: Pick<NetworkServer, 'baseUrl' | 'token'>,
+export function queueDownlink(
+  server: Pick<NetworkServer, 'kind' | 'baseUrl' | 'token' | 'ttsApplicationId' | 'ttsWebhookId'>,
   devEui: string,
   fPort: number,
   data: Buffer,
   timeoutMs = TIMEOUT_MS,
 ): Promise<{ status: number; id?: string }> {
-  const url = `${server.baseUrl}/api/devices/${devEui}/queue`;
+  const frm = data.toString('base64');
+  if (server.kind === 'tts') {
+    const path = `/api/v3/as/applications/${server.ttsApplicationId}/webhooks/${server.ttsWebhookId}/devices/${ttsDeviceId(devEui)}/down/push`;
+    return post(
+      server.baseUrl,
+      path,
+      { authorization: `Bearer ${server.token}` },
+      { downlinks: [{ f_port: fPort, frm_payload: frm, priority: 'NORMAL' }] },
+      timeoutMs,
+    );
+  }
+  return post(
+    server.baseUrl,
+    `/api/devices/${devEui}/queue`,
+    { 'Grpc-Metadata-Authorization': `Bearer ${server.token}` },
+    { queueItem: { confirmed: false, fPort, data: frm } },
+    timeoutMs,
+  );
+}
+
+/** The Things Stack's device ID for a DevEUI: the console's default, `eui-` and the DevEUI in lowercase hex. */
+export const ttsDeviceId = (devEui: string) => `eui-${devEui.toLowerCase()}`;
+
+async function post(
+  baseUrl: string,
+  path: string,
+  headers: Record<string, string>,
+  body: unknown,
+  timeoutMs: number,
+): Promise<{ status: number; id?: string }> {
   let res: Response;
   try {
-    res = await fetch(url, {
+    res = await fetch(`${baseUrl}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'Grpc-Metadata-Authorization': `Bearer ${server.token}` },
-      body: JSON.stringify({ queueItem: { confirmed: false, fPort, data: data.toString('base64') } }),
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
       redirect: 'error',
     });
@@ -235,16 +294,16 @@ export async function chirpstackEnqueue(
     const why =
       (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : String((err as Error).message);
     throw new AppError('UNAVAILABLE', {
-      zh: `无法连接网络服务器 ${server.baseUrl}：${why}`,
-      en: `Network server ${server.baseUrl} unreachable: ${why}`,
+      zh: `无法连接网络服务器 ${baseUrl}：${why}`,
+      en: `Network server ${baseUrl} unreachable: ${why}`,
     });
   }
   const text = await res.text().catch(() => '');
   if (res.status < 200 || res.status > 299) {
     const detail = text.slice(0, 200);
     throw new AppError('UNAVAILABLE', {
-      zh: `网络服务器 ${server.baseUrl} 拒绝下行（HTTP ${res.status}）${detail ? `：${detail}` : ''}`,
-      en: `Network server ${server.baseUrl} refused the downlink (HTTP ${res.status})${detail ? `: ${detail}` : ''}`,
+      zh: `网络服务器 ${baseUrl} 拒绝下行（HTTP ${res.status}）${detail ? `：${detail}` : ''}`,
+      en: `Network server ${baseUrl} refused the downlink (HTTP ${res.status})${detail ? `: ${detail}` : ''}`,
     });
   }
   let id: string | undefined;

@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { AppError } from '@shequ/core';
 import { auditLog, devices, networkServers, outbox, products, testEngines } from '@shequ/db';
 import {
   actor,
@@ -75,12 +76,14 @@ async function fakeChirpstack() {
 }
 
 for (const engine of testEngines()) {
-  describe(`LoRaWAN through a ChirpStack network server (${engine})`, () => {
+  describe(`LoRaWAN through a network server (${engine})`, () => {
     let pool: SandboxPool;
     let f: Awaited<ReturnType<typeof iotFixture>>;
     let cs: Awaited<ReturnType<typeof fakeChirpstack>>;
     let model: ThingModel;
     let http: HttpIngest;
+    let url: string;
+    let basic: string;
     const devEui = '70b3d57ed0001234';
     const token = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.test-api-token';
     const connect = async (enabled = true, baseUrl = cs.url) => {
@@ -302,7 +305,7 @@ for (const engine of testEngines()) {
         offlineAfterMs: WINDOW,
         onStateCommitted: () => f.relay.kick(),
       });
-      const url = `http://127.0.0.1:${(await http.listen({ port: 0, host: '127.0.0.1' })).port}`;
+      url = `http://127.0.0.1:${(await http.listen({ port: 0, host: '127.0.0.1' })).port}`;
       await followDeviceLifecycle(f.bus, 'lorawan-presence-lifecycle', f.database, [http.ingest], undefined, [
         http.lorawan!,
       ]);
@@ -314,7 +317,7 @@ for (const engine of testEngines()) {
         { name: 'ChirpStack', topics: [`/sys/${d1.productKey}/+/thing/model/up_raw`] },
         actor,
       );
-      const basic = `Basic ${Buffer.from(`${account.username}:${account.password}`).toString('base64')}`;
+      basic = `Basic ${Buffer.from(`${account.username}:${account.password}`).toString('base64')}`;
       const uplink = async (bytes: number[]) =>
         (
           await fetch(`${url}/lorawan/chirpstack?event=up`, {
@@ -376,6 +379,75 @@ for (const engine of testEngines()) {
         ['offline', 'device disabled'],
       );
       await changeDevice(f.iot.deps, f.scope, d1.productKey, d1.deviceName, 'enable', actor);
+    });
+
+    test('The Things Stack: webhook uplinks take the same path; downlink is pushed with the API key', async () => {
+      const [d1] = f.devices;
+      await assert.rejects(
+        setNetworkServer(
+          f.iot.deps,
+          f.scope,
+          f.communityId,
+          { kind: 'tts', baseUrl: cs.url, token, enabled: true, ttsWebhookId: 'shequ' },
+          actor,
+        ),
+        (e: AppError) => e.code === 'INVALID_INPUT' && Object.keys(e.fieldErrors ?? {}).join() === 'ttsApplicationId',
+      );
+      await setNetworkServer(
+        f.iot.deps,
+        f.scope,
+        f.communityId,
+        { kind: 'tts', baseUrl: cs.url, token, enabled: true, ttsApplicationId: 'meters', ttsWebhookId: 'shequ' },
+        actor,
+      );
+      f.iot.networkServers.forget();
+      const r = await set(d1.deviceName, 1);
+      assert.deepEqual([r.delivered, r.via], [true, 'tts']);
+      assert.equal(cs.requests.length, 1);
+      const [req] = cs.requests;
+      assert.equal(req.method, 'POST');
+      assert.equal(req.url, `/api/v3/as/applications/meters/webhooks/shequ/devices/eui-${devEui}/down/push`);
+      assert.equal(req.headers.authorization, `Bearer ${token}`);
+      assert.equal(req.headers['grpc-metadata-authorization'], undefined);
+      assert.deepEqual(JSON.parse(req.body), {
+        downlinks: [{ f_port: 10, frm_payload: Buffer.from([0x20, 1]).toString('base64'), priority: 'NORMAL' }],
+      });
+      cs.answer(403);
+      await assert.rejects(set(d1.deviceName, 0), /refused the downlink \(HTTP 403\)/);
+
+      const message = (dev_eui: string, frm_payload?: string) => ({
+        end_device_ids: {
+          device_id: `eui-${dev_eui.toLowerCase()}`,
+          application_ids: { application_id: 'meters' },
+          dev_eui,
+          dev_addr: '260B1234',
+        },
+        received_at: new Date().toISOString(),
+        uplink_message: { f_port: 7, f_cnt: 42, frm_payload, rx_metadata: [{ gateway_ids: { gateway_id: 'gw-1' } }] },
+      });
+      const send = async (body: unknown, authorization = basic) => {
+        const res = await fetch(`${url}/lorawan/tts`, {
+          method: 'POST',
+          headers: { authorization, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        return { status: res.status, body: (await res.json()) as { code: number; message: string } };
+      };
+      const ok = await send(message(devEui.toUpperCase(), Buffer.from([0]).toString('base64')));
+      assert.deepEqual(ok, { status: 200, body: { id: '1', code: 200, message: 'success', data: {} } });
+      const props = (await getDeviceDetail(f.iot.deps, f.scope, f.productKey, d1.deviceName)).properties;
+      assert.equal(props.relay.value, 0);
+      assert.equal((await getDeviceDetail(f.iot.deps, f.scope, f.productKey, d1.deviceName)).status, 'online');
+      const wrong = `Basic ${Buffer.from('app_nobody:nope').toString('base64')}`;
+      assert.equal((await send(message(devEui, 'AA=='), wrong)).status, 401);
+      assert.equal((await send(message('70B3D57ED0009999', 'AA=='))).status, 404);
+      const empty = await send(message(devEui));
+      assert.equal(empty.status, 400);
+      assert.match(empty.body.message, /uplink_message.frm_payload/);
+      const join = await send({ end_device_ids: { dev_eui: devEui }, join_accept: { session_key_id: 'x' } });
+      assert.deepEqual(join, { status: 200, body: { code: 0, message: 'not an uplink message, ignored' } });
+      const audits = await f.database.db.select().from(auditLog).where(eq(auditLog.action, 'iot.lorawan.uplink'));
+      assert.ok(audits.some((a) => (a.detail as { server: string; reason: string }).server === 'tts'));
     });
 
     async function deviceId(deviceName: string) {
