@@ -17,6 +17,7 @@ import {
   getNetworkServer,
   HttpIngest,
   iotFixture,
+  queueDownlink,
   removeNetworkServer,
   setDevEui,
   setNetworkServer,
@@ -448,6 +449,30 @@ for (const engine of testEngines()) {
       assert.deepEqual(join, { status: 200, body: { code: 0, message: 'not an uplink message, ignored' } });
       const audits = await f.database.db.select().from(auditLog).where(eq(auditLog.action, 'iot.lorawan.uplink'));
       assert.ok(audits.some((a) => (a.detail as { server: string; reason: string }).server === 'tts'));
+    });
+
+    test('a network server that does not answer is given up after the timeout', async () => {
+      const silent = createServer(() => {});
+      await new Promise<void>((ok) => silent.listen(0, '127.0.0.1', ok));
+      const baseUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      try {
+        const started = Date.now();
+        await assert.rejects(
+          queueDownlink(
+            { kind: 'chirpstack', baseUrl, token, ttsApplicationId: null, ttsWebhookId: null },
+            devEui,
+            1,
+            Buffer.from([1]),
+            300,
+          ),
+          (e: AppError) =>
+            e.code === 'UNAVAILABLE' && e.message.includes(`${baseUrl} unreachable: no answer within 300 ms`),
+        );
+        assert.ok(Date.now() - started < 3000);
+      } finally {
+        silent.closeAllConnections();
+        await new Promise<void>((ok) => silent.close(() => ok()));
+      }
     });
 
     async function deviceId(deviceName: string) {
