@@ -31,6 +31,7 @@ const invalidParams = (errors: Array<{ path: string; message: string }>) =>
   });
 
 type Target = Pick<DeviceIdentity, 'id' | 'communityId' | 'productKey' | 'deviceName'>;
+type QueuedCommand = { kind: 'set' | 'service'; service?: string; params: Record<string, unknown> };
 
 const codecFailed = (e: { kind: string; message: string }) =>
   new AppError('PLUGIN_FAILED', {
@@ -229,16 +230,24 @@ export class Downlink {
    * Sends a command that was checked and queued elsewhere (an API process without a gateway), if this gateway holds
    * the device; nothing waits for the reply.
    */
-  async deliver(d: Target, cmd: { kind: 'set' | 'service'; service?: string; params: Record<string, unknown> }) {
-    if (!this.#gateway.isOnline(d.id)) {
-      const route = await this.#lorawanRoute(d);
-      if (!route) return false;
-      const method = cmd.kind === 'set' ? 'thing.service.property.set' : `thing.service.${cmd.service}`;
-      await this.#sendLorawan(d, route, method, cmd.params);
-      return true;
-    }
+  async deliver(d: Target, cmd: QueuedCommand) {
+    if (!this.#gateway.isOnline(d.id)) return false;
     if (cmd.kind === 'set') await this.#send(d, 'thing/service/property/set', 'thing.service.property.set', cmd.params);
     else await this.#send(d, `thing/service/${cmd.service}`, `thing.service.${cmd.service}`, cmd.params);
+    return true;
+  }
+
+  /**
+   * Sends a queued command to a device reached through its community's network server (no MQTT session here);
+   * false when it is not such a device. Called by one process per command (a consumer shared by all gateways), so
+   * several gateways do not queue it on the network server several times.
+   */
+  async deliverLorawan(d: Target, cmd: QueuedCommand) {
+    if (this.#gateway.isOnline(d.id)) return false;
+    const route = await this.#lorawanRoute(d);
+    if (!route) return false;
+    const method = cmd.kind === 'set' ? 'thing.service.property.set' : `thing.service.${cmd.service}`;
+    await this.#sendLorawan(d, route, method, cmd.params);
     return true;
   }
 

@@ -6,7 +6,7 @@ import type { ProductCodecs } from './codec/product-codecs.ts';
 import { Downlink } from './downlink.ts';
 import { type GatewayOptions, type ListenOptions, MqttGateway } from './gateway/mqtt-gateway.ts';
 import { TelemetryWriter, type WriterOptions } from './ingest/writer.ts';
-import { followCommands, followLifecycle } from './lifecycle-follower.ts';
+import { followCommands, followLifecycle, lorawanCommandsDurable } from './lifecycle-follower.ts';
 import { NetworkServers } from './lorawan/network-servers.ts';
 import { deviceCaPem } from './registry/certificates.ts';
 import { auditActor, type IotDeps } from './registry/deps.ts';
@@ -91,6 +91,7 @@ export class IotEngine {
       this.#follows = [
         await followLifecycle(bus, durable, this.#o.database, this.gateway, this.#o.log),
         await followCommands(bus, `${durable}-commands`, this.downlink, this.#o.log),
+        await followCommands(bus, lorawanCommandsDurable, this.downlink, this.#o.log, true),
       ];
     }
     return ports;

@@ -17,6 +17,7 @@ import {
   getNetworkServer,
   HttpIngest,
   iotFixture,
+  queueCommand,
   queueDownlink,
   removeNetworkServer,
   setDevEui,
@@ -269,6 +270,25 @@ for (const engine of testEngines()) {
       assert.equal((await set(f.devices[0].deviceName, 1)).delivered, false);
       assert.equal(cs.requests.length, 0);
       await connect();
+    });
+
+    test('a command queued by a process without a gateway is queued on ChirpStack once', async () => {
+      const r = await queueCommand(
+        f.iot.deps,
+        f.scope,
+        f.productKey,
+        f.devices[0].deviceName,
+        { kind: 'set', params: { relay: 1 } },
+        actor,
+      );
+      assert.equal(r.queued, true);
+      const end = Date.now() + 5000;
+      while (cs.requests.length === 0 && Date.now() < end) await sleep(25);
+      await sleep(300);
+      // The per-gateway follower (MQTT sessions) and the shared one (network servers) both hear it; one sends it.
+      assert.equal(cs.requests.length, 1);
+      assert.equal(cs.requests[0].url, `/api/devices/${devEui}/queue`);
+      assert.equal(JSON.parse(cs.requests[0].body).queueItem.fPort, 10);
     });
 
     test('a codec that names an invalid fPort is refused before anything is sent', async () => {
