@@ -1,5 +1,6 @@
 // Helpers shared by the benchmark scripts.
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** Prints the machine-readable line bench/run.ts collects. */
@@ -73,4 +74,30 @@ export function childReaper(): { children: Set<ChildProcess>; killAll: () => voi
     });
   }
   return { children, killAll };
+}
+
+/** API processes to serve a benchmark's port (SO_REUSEPORT): `BENCH_API_PROCESSES`, 1 to 8, default 1. */
+export function apiProcessCount(): number {
+  return Math.min(Math.max(Math.trunc(Number(process.env.BENCH_API_PROCESSES ?? 1)) || 1, 1), 8);
+}
+
+/**
+ * One more API process on the port this process already listens on with `reusePort` (bench/api-process.ts: same
+ * database, data dir and master key, from `env`); resolves once it listens.
+ */
+export function apiProcess(port: number, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--no-node-snapshot', 'bench/api-process.ts', String(port)], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    child.stdout.once('data', () => resolve(child));
+    child.once('exit', (code) => reject(new Error(`API process exited with ${code}`)));
+  });
+}
+
+/** User + system CPU of a process so far, in µs (Linux: /proc/<pid>/stat, in clock ticks of 10 ms). */
+export function cpuUs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }

@@ -1,7 +1,8 @@
 // HTTP capacity and latency of the API on PGlite and on PostgreSQL: an in-process platform on a fresh database, loaded
-// by autocannon in a child process (bench/load.ts): at 200 connections (capacity and p99) and at 20.
+// by autocannon in a child process (bench/load.ts): at 200 connections (capacity and p99) and at 20. On PostgreSQL,
+// BENCH_API_PROCESSES=N serves the port from N API processes (SO_REUSEPORT, as SHEQU_API_REUSE_PORT=on does).
 // Usage: node --no-node-snapshot bench/http.ts
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { buildServer } from '@shequ/api';
 import { DEMO_PASSWORD, listCompounds, loadConfig, openPlatform, type Platform, scopeFor } from '@shequ/core';
 import { createTestDatabaseUrl } from '@shequ/db';
 import { sql } from 'drizzle-orm';
-import { emit, isolatedEnv, round, signIn } from './common.ts';
+import { apiProcess, apiProcessCount, emit, isolatedEnv, round, signIn } from './common.ts';
 
 const CONNECTIONS = 200;
 const SECONDS = 10;
@@ -87,29 +88,37 @@ async function openFor(engine: 'pglite' | 'postgres', dir: string) {
     return {
       platform: await openPlatform(loadConfig(isolatedEnv({ SHEQU_DATA_DIR: dir })), { role: 'bench' }),
       drop: async () => {},
+      env: undefined,
     };
   const pg = await createTestDatabaseUrl();
-  const platform = await openPlatform(loadConfig(isolatedEnv({ SHEQU_DATA_DIR: dir, DATABASE_URL: pg.url })), {
-    role: 'bench',
-  });
-  return { platform, drop: pg.drop };
+  const env = isolatedEnv({ SHEQU_DATA_DIR: dir, DATABASE_URL: pg.url });
+  const platform = await openPlatform(loadConfig(env), { role: 'bench' });
+  return { platform, drop: pg.drop, env };
 }
 
 async function benchEngine(engine: 'pglite' | 'postgres') {
   const dir = mkdtempSync(join(tmpdir(), 'shequ-bench-http-'));
-  const { platform, drop } = await openFor(engine, dir);
+  const { platform, drop, env } = await openFor(engine, dir);
   const app = await buildServer(platform, { loginRateLimit: 1_000_000 });
+  // Extra API processes need PostgreSQL (the embedded database has one owner).
+  const processes = env ? apiProcessCount() : 1;
+  const extra: ChildProcess[] = [];
   try {
-    await app.listen({ port: 0, host: '127.0.0.1' });
+    const listen = { port: 0, host: '127.0.0.1', reusePort: processes > 1 };
+    await app.listen(listen);
     const addr = app.server.address();
-    const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    const port = typeof addr === 'object' && addr ? addr.port : 0;
+    const base = `http://127.0.0.1:${port}`;
+    for (let i = 1; i < processes; i++) extra.push(await apiProcess(port, env!));
     const cookie = await signIn(base, 'operator', DEMO_PASSWORD);
     const check = await fetch(`${base}/api/trpc/tenancy.compounds`, { headers: { cookie } });
     const body = (await check.json()) as { result?: { data?: unknown[] } };
     if (check.status !== 200 || body.result?.data?.length !== 2) {
       throw new Error(`tenancy.compounds failed: ${check.status} ${JSON.stringify(body)}`);
     }
-    console.log(`== HTTP on ${engine}: ${CONNECTIONS} connections, autocannon in a child process, server ${base} ==`);
+    console.log(
+      `== HTTP on ${engine}: ${CONNECTIONS} connections, autocannon in a child process, ${processes} API process(es) at ${base} ==`,
+    );
     const targets = [
       { name: 'health', label: 'GET /api/health', url: `${base}/api/health`, cookie: '' },
       { name: 'compounds', label: 'GET tenancy.compounds (authed)', url: `${base}/api/trpc/tenancy.compounds`, cookie },
@@ -135,8 +144,9 @@ async function benchEngine(engine: 'pglite' | 'postgres') {
       `  serial in-process cost per call (${SERIAL_ITERATIONS}×, no HTTP): select 1 ${serial.select1Ms} ms, ` +
         `session→principal ${serial.principalMs} ms, scopeFor ${serial.scopeForMs} ms, listCompounds ${serial.listCompoundsMs} ms`,
     );
-    return { connections: CONNECTIONS, durationS: SECONDS, ...results, serialCosts: serial };
+    return { connections: CONNECTIONS, durationS: SECONDS, apiProcesses: processes, ...results, serialCosts: serial };
   } finally {
+    for (const c of extra) c.kill('SIGTERM');
     await app.close();
     await platform.close();
     await drop();

@@ -83,6 +83,26 @@ describe('API server', () => {
     assert.equal(res.json().error.data.appCode, 'FORBIDDEN');
   });
 
+  test('tRPC over HTTP: a batch answers each call in order (207 when they differ), JSON in one piece', async () => {
+    const headers = { authorization: `Bearer ${adminToken}` };
+    const one = await app.inject({ url: '/api/trpc/admin.auditVerify', headers });
+    assert.equal(one.statusCode, 200);
+    assert.match(String(one.headers['content-type']), /^application\/json/);
+    assert.equal(one.headers['content-length'], String(Buffer.byteLength(one.body)));
+    assert.equal(one.json().result.data.ok, true);
+    const input = encodeURIComponent(JSON.stringify({ 0: {}, 1: {} }));
+    const batch = await app.inject({ url: `/api/trpc/admin.auditVerify,auth.nope?batch=1&input=${input}`, headers });
+    assert.equal(batch.statusCode, 207);
+    const [ok, missing] = batch.json();
+    assert.equal(ok.result.data.ok, true);
+    assert.equal(missing.error.data.code, 'NOT_FOUND');
+    // A query sent as POST is a malformed request, in both languages.
+    const wrongMethod = await app.inject({ method: 'POST', url: '/api/trpc/admin.auditVerify', headers, payload: {} });
+    assert.equal(wrongMethod.statusCode, 400);
+    assert.equal(wrongMethod.json().error.data.appCode, 'INVALID_INPUT');
+    assert.ok(wrongMethod.json().error.data.messageZh);
+  });
+
   test('the CLI bearer token verifies the audit chain, which logins have been writing to', async () => {
     const res = await app.inject({
       url: '/api/trpc/admin.auditVerify',

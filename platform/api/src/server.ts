@@ -4,10 +4,9 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import { OidcLogin, type Platform, type Principal } from '@shequ/core';
 import type { IotEngine, RuleEngine } from '@shequ/iot';
 import type { PluginHost } from '@shequ/runtime';
-import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import { sql } from 'drizzle-orm';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
-import { type AppRouter, appRouter } from './router.ts';
+import { appRouter } from './router.ts';
 import { registerExportRoute, registerImportRoute } from './routes/base-files.ts';
 import { registerEsignRoutes } from './routes/esign.ts';
 import { registerCatalogRoutes, registerMarketPackageRoute } from './routes/market-packages.ts';
@@ -18,6 +17,7 @@ import { registerPaymentNotifyRoute } from './routes/payment-notify.ts';
 import { registerPluginPackageRoute } from './routes/plugin-packages.ts';
 import { SESSION_COOKIE, setSessionCookie } from './session-cookie.ts';
 import type { Context } from './trpc.ts';
+import { registerTrpcRoute } from './trpc-route.ts';
 
 export interface ServerOptions {
   /** A bearer token that acts as a platform administrator: how the local CLI reaches the running platform. */
@@ -29,6 +29,8 @@ export interface ServerOptions {
   iot?: IotEngine;
   /** The rule consumer of this process: rule changes made here reach it at once. */
   rules?: RuleEngine;
+  /** The signed open API's clock (timestamp window, per-minute limits); tests move it. */
+  openApiNow?: () => number;
 }
 
 const loginPaths = /\/api\/trpc\/[^?]*auth\.(login|loginWithCode|requestCode|verifyTotp)/;
@@ -130,7 +132,7 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   );
 
   registerPaymentNotifyRoute(app, platform);
-  registerOpenApiRoutes(app, platform);
+  registerOpenApiRoutes(app, platform, { now: opts.openApiNow });
   registerImportRoute(app, platform, (req) => principalFor(platform, req, opts.adminToken));
   registerEsignRoutes(app, platform);
   registerExportRoute(app, platform, (req) => principalFor(platform, req, opts.adminToken));
@@ -140,24 +142,21 @@ export async function buildServer(platform: Platform, opts: ServerOptions = {}):
   registerOperationsRoutes(app, platform, opts.plugins, (req) => principalFor(platform, req, opts.adminToken));
 
   const secure = platform.config.publicUrl?.startsWith('https:') ?? false;
-  await app.register(fastifyTRPCPlugin, {
+  // Per-request lines would dominate the log; errors are logged by the tRPC error formatter.
+  await registerTrpcRoute(app, {
     prefix: '/api/trpc',
-    // Per-request lines would dominate the log; errors are logged by the tRPC error formatter.
-    logLevel: 'warn',
-    trpcOptions: {
-      router: appRouter,
-      createContext: async ({ req, res }): Promise<Context> => ({
-        platform,
-        plugins: opts.plugins,
-        iot: opts.iot ?? null,
-        rules: opts.rules,
-        principal: await principalFor(platform, req, opts.adminToken),
-        sessionToken: req.cookies[SESSION_COOKIE],
-        meta: { ip: req.ip ?? null, userAgent: req.headers['user-agent'] ?? null, requestId: String(req.id) },
-        setSessionCookie: (token, expiresAt) => setSessionCookie(res, token, expiresAt, secure),
-        clearSessionCookie: () => res.clearCookie(SESSION_COOKIE, { path: '/' }),
-      }),
-    } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+    router: appRouter,
+    createContext: async (req, res): Promise<Context> => ({
+      platform,
+      plugins: opts.plugins,
+      iot: opts.iot ?? null,
+      rules: opts.rules,
+      principal: await principalFor(platform, req, opts.adminToken),
+      sessionToken: req.cookies[SESSION_COOKIE],
+      meta: { ip: req.ip ?? null, userAgent: req.headers['user-agent'] ?? null, requestId: String(req.id) },
+      setSessionCookie: (token, expiresAt) => setSessionCookie(res, token, expiresAt, secure),
+      clearSessionCookie: () => res.clearCookie(SESSION_COOKIE, { path: '/' }),
+    }),
   });
   return app;
 }

@@ -13,17 +13,22 @@ import { bin, freePort, runCli, stopChild } from './test-support.ts';
 
 const cli = runCli;
 
-async function startApi(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
+async function startApi(env: NodeJS.ProcessEnv, port?: number): Promise<{ child: ChildProcess; url: string }> {
+  port ??= await freePort();
   const child = spawn(process.execPath, ['--no-node-snapshot', bin, 'start', '--role', 'api'], {
     env: { ...process.env, ...env, SHEQU_API_PORT: String(port), SHEQU_LOG_LEVEL: 'warn' },
-    stdio: 'ignore',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  // Ready when this process says so (another one may already answer on a shared port) and the port answers.
+  let said = false;
+  child.stdout?.on('data', (b: Buffer) => {
+    if (b.toString().includes('/api/health')) said = true;
   });
   const url = `http://127.0.0.1:${port}`;
   const end = Date.now() + 90_000;
-  while (Date.now() < end) {
+  while (Date.now() < end && child.exitCode === null) {
     try {
-      if ((await fetch(`${url}/api/health`)).ok) return { child, url };
+      if (said && (await fetch(`${url}/api/health`)).ok) return { child, url };
     } catch {}
     await sleep(200);
   }
@@ -142,6 +147,32 @@ describe('shequ CLI against a running platform (PostgreSQL)', {
     const gone = cli(env, 'plugin', 'uninstall', 'org.test.cli', '--community', 'demo');
     assert.match(gone.stdout, /data is kept until/);
     assert.equal(cli(env, 'plugin', 'enable', 'org.test.cli', '--community', 'demo').status, 1);
+  });
+
+  test('with SHEQU_API_REUSE_PORT=on two API processes serve one port; either alone keeps answering', async () => {
+    const port = await freePort();
+    const shared = { ...env, SHEQU_API_REUSE_PORT: 'on' };
+    const a = await startApi(shared, port);
+    let b: { child: ChildProcess; url: string } | undefined;
+    try {
+      // Without the setting the port is taken: a third process cannot start on it.
+      const taken = spawnSync(process.execPath, ['--no-node-snapshot', bin, 'start', '--role', 'api'], {
+        env: { ...process.env, ...env, SHEQU_API_PORT: String(port), SHEQU_LOG_LEVEL: 'warn' },
+        encoding: 'utf8',
+        timeout: 90_000,
+      });
+      assert.notEqual(taken.status, 0);
+      assert.match(taken.stderr + taken.stdout, /EADDRINUSE|address already in use/i);
+      b = await startApi(shared, port);
+      await stop(a.child);
+      // The second process still answers on the shared port.
+      const health = await fetch(`${b.url}/api/health`);
+      assert.equal(health.status, 200);
+      assert.equal(((await health.json()) as { db: string }).db, 'postgres');
+    } finally {
+      await stop(a.child);
+      await stop(b?.child);
+    }
   });
 
   test('shequ-plugin dev --once puts a fresh build of the example in front of the demo community, twice', () => {

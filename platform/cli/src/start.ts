@@ -59,7 +59,7 @@ async function startIot(platform: Platform, plugins: () => PluginRuntime | undef
     database: platform.database,
     crypto: platform.crypto,
     log: platform.log,
-    codecRunner: new CodecSandbox(codecPool),
+    codecRunner: new CodecSandbox(codecPool, { maxWarm: config.codecMaxWarm }),
     onCommit: () => platform.relay.kick(),
     // One durable per gateway listener, so every gateway sees every lifecycle change made while it runs
     // (a `processListener`: new events only; the server drops it ten minutes after the gateway is gone).
@@ -301,12 +301,20 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     plugins = await openPluginRuntime(platform, { purge: true, triggers: true });
     await installDemoApps(platform, plugins.host);
     server = await buildServer(platform, { adminToken, plugins: plugins.host, iot: iot?.iot, rules: iot?.rules });
-    await server.listen({ port: config.apiPort, host: config.host });
+    // With SHEQU_API_REUSE_PORT=on several API processes on this host listen on the same port (SO_REUSEPORT).
+    const listen = { port: config.apiPort, host: config.host, reusePort: config.apiReusePort };
+    await server.listen(listen);
     const address = server.server.address();
     const apiPort = typeof address === 'object' && address ? address.port : config.apiPort;
     const apiUrl = `http://127.0.0.1:${apiPort}`;
-    // Every API process hears marketplace kills (its own durable per host and port, new kills only).
-    killListener = await listenForKills(platform.bus, plugins.host, platform.log, `${hostname()}-${apiPort}`);
+    // Every API process hears marketplace kills (its own durable per host, port and process, new kills only; an
+    // idle one is dropped by the bus after ten minutes). Processes sharing a port keep their own.
+    killListener = await listenForKills(
+      platform.bus,
+      plugins.host,
+      platform.log,
+      `${hostname()}-${apiPort}-${process.pid}`,
+    );
     // Federation (DB33 8.1.1): followed upstream catalogs are synced on an interval (SHEQU_UPSTREAM_SYNC_SECONDS).
     if (config.upstreamSyncSeconds > 0)
       upstreamSync = startUpstreamSync(

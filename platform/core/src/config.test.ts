@@ -95,3 +95,10 @@ test('the sandbox payment provider: on by default, off in production, a bad valu
   assert.equal(loadConfig({ SHEQU_PAYMENT_SANDBOX: 'off' }).paymentSandbox, false);
   assert.throws(() => loadConfig({ SHEQU_PAYMENT_SANDBOX: 'yes' }), /SHEQU_PAYMENT_SANDBOX/);
 });
+
+test('several API processes share a port only over PostgreSQL: the embedded database has one owner', () => {
+  assert.equal(loadConfig({}).apiReusePort, false);
+  assert.equal(loadConfig({ SHEQU_API_REUSE_PORT: 'on', DATABASE_URL: 'postgres://127.0.0.1/x' }).apiReusePort, true);
+  assert.throws(() => loadConfig({ SHEQU_API_REUSE_PORT: 'on' }), /SHEQU_API_REUSE_PORT.*DATABASE_URL/);
+  assert.throws(() => loadConfig({ SHEQU_API_REUSE_PORT: '1', DATABASE_URL: 'postgres://127.0.0.1/x' }), /on or off/);
+});

@@ -8,6 +8,11 @@ export interface Config {
   natsUrl?: string;
   port: number;
   apiPort: number;
+  /**
+   * Several API processes on one host share `apiPort` (SO_REUSEPORT; the kernel spreads connections over them).
+   * Needs PostgreSQL: the embedded database has a single owner.
+   */
+  apiReusePort: boolean;
   host: string;
   masterKey?: string;
   fieldCipher: 'aes-256-gcm' | 'sm4';
@@ -23,6 +28,8 @@ export interface Config {
   mqttMaxSkewSeconds?: number;
   /** Seconds a device may be gone before it counts as offline (reconnects within it do not flap). */
   mqttOfflineDebounceSeconds: number;
+  /** Products whose raw-data codec isolate stays warm in the codec sandbox (least recently used beyond it unload). */
+  codecMaxWarm: number;
   /** Days raw IoT telemetry is kept; hourly and daily roll-ups stay. */
   iotRawRetentionDays: number;
   /** Months points stay valid; 0 keeps them for ever. */
@@ -130,10 +137,9 @@ function simulatorRate(env: NodeJS.ProcessEnv): number | undefined {
   return rate;
 }
 
-function paymentSandbox(env: NodeJS.ProcessEnv): boolean {
-  const mode = env.SHEQU_PAYMENT_SANDBOX || 'on';
-  if (mode !== 'on' && mode !== 'off')
-    throw new ConfigError('SHEQU_PAYMENT_SANDBOX', `must be on or off, got "${mode}"`);
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: 'on' | 'off'): boolean {
+  const mode = env[name] || fallback;
+  if (mode !== 'on' && mode !== 'off') throw new ConfigError(name, `must be on or off, got "${mode}"`);
   return mode === 'on';
 }
 
@@ -186,13 +192,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       keyPath: resolve(env.SHEQU_MQTTS_KEY!),
     };
   }
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const apiReusePort = onOff(env, 'SHEQU_API_REUSE_PORT', 'off');
+  if (apiReusePort && !databaseUrl)
+    throw new ConfigError('SHEQU_API_REUSE_PORT', 'needs DATABASE_URL: the embedded database has a single owner');
   return {
     dataDir,
     logDir: resolve(env.SHEQU_LOG_DIR || resolve(dataDir, 'logs')),
-    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseUrl,
     natsUrl: url(env, 'NATS_URL', ['nats:', 'tls:', 'ws:', 'wss:']),
     port: port(env, 'PORT', 3000),
     apiPort: port(env, 'SHEQU_API_PORT', 3001),
+    apiReusePort,
     host: env.SHEQU_HOST || '127.0.0.1',
     masterKey: env.SHEQU_MASTER_KEY || undefined,
     fieldCipher: cipher,
@@ -204,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mqttPort: port(env, 'SHEQU_MQTT_PORT', 1884),
     mqttMaxSkewSeconds: positive(env, 'SHEQU_MQTT_MAX_SKEW_SECONDS'),
     mqttOfflineDebounceSeconds: count(env, 'SHEQU_MQTT_OFFLINE_DEBOUNCE_SECONDS', 5, 0, 600),
+    codecMaxWarm: count(env, 'SHEQU_CODEC_MAX_WARM', 128, 1, 100_000),
     iotRawRetentionDays: count(env, 'SHEQU_IOT_RAW_RETENTION_DAYS', 90, 1, 3650),
     pointsExpiryMonths: count(env, 'SHEQU_POINTS_EXPIRY_MONTHS', 24, 0, 600),
     mqtts,
@@ -212,7 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     coapPort: optionalPort(env, 'SHEQU_COAP_PORT', 5683),
     coapsPort: env.SHEQU_COAPS_PORT && env.SHEQU_COAPS_PORT !== 'off' ? port(env, 'SHEQU_COAPS_PORT', 5684) : undefined,
     simulatorRate: simulatorRate(env),
-    paymentSandbox: paymentSandbox(env),
+    paymentSandbox: onOff(env, 'SHEQU_PAYMENT_SANDBOX', 'on'),
     paymentProviders: paymentVariables(env),
     catalogId: catalogId(env),
     upstreamHosts: (env.SHEQU_UPSTREAM_HOSTS || '')

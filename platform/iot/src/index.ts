@@ -1,10 +1,10 @@
+export * from '@shequ/device-sdk/coap-message';
+export { DtlsClient, type DtlsClientOptions } from '@shequ/device-sdk/dtls';
 export * from './alink/credentials.ts';
 export * from './alink/topics.ts';
 export * from './coap/coap-crypto.ts';
 export * from './coap/coap-dtls.ts';
 export * from './coap/coap-ingest.ts';
-export * from './coap/coap-message.ts';
-export { DtlsClient, type DtlsClientOptions } from './coap/dtls/client.ts';
 export { DtlsServer, type DtlsServerOptions } from './coap/dtls/server.ts';
 export * from './codec/codec.ts';
 export * from './codec/product-codecs.ts';

@@ -1,10 +1,11 @@
 // The SDK's HTTPS and CoAP clients against the platform's real listeners (7.3.2.2.3/7.3.2.2.5 device SDK for MQTT,
-// CoAP and HTTPS; 7.3.2.4.2 and 9.3.2.3 encrypted, integrity-protected channels: TLS, and CoAP's AES-GCM mode).
+// CoAP and HTTPS; 7.3.2.4.2 and 9.3.2.3 encrypted, integrity-protected channels: TLS, CoAP's AES-GCM mode, and CoAP
+// over DTLS 1.2 with the device's PSK).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { testEngines } from '@shequ/db';
 import { CoapIngest, getDeviceDetail, HttpIngest, iotFixture } from '@shequ/iot';
-import { coapDevice, httpDevice, PlatformError } from './index.ts';
+import { coapDevice, coapsDevice, DtlsAlertError, httpDevice, PlatformError } from './index.ts';
 import { selfSigned } from './testing.ts';
 
 for (const engine of testEngines()) {
@@ -14,6 +15,7 @@ for (const engine of testEngines()) {
     let coap: CoapIngest;
     let httpsUrl: string;
     let coapPort: number;
+    let coapsPort: number;
     const tls = selfSigned();
     before(async () => {
       f = await iotFixture(engine);
@@ -24,6 +26,7 @@ for (const engine of testEngines()) {
       assert.equal(h.tls, true);
       httpsUrl = `https://127.0.0.1:${h.port}`;
       coapPort = (await coap.listen({ port: 0, host: '127.0.0.1' })).port;
+      coapsPort = (await coap.listenDtls({ port: 0, host: '127.0.0.1' })).port;
     });
     after(async () => {
       await https?.close();
@@ -84,6 +87,49 @@ for (const engine of testEngines()) {
       const wrong = coapDevice({ host: '127.0.0.1', port: coapPort, device: { ...d, deviceSecret: 'nope' } });
       try {
         await assert.rejects(wrong.authenticate(), (e) => e instanceof PlatformError && e.code === 20000);
+      } finally {
+        await wrong.close();
+      }
+    });
+
+    test('the coaps client (DTLS 1.2 PSK) posts properties and events that are stored; a wrong PSK fails the handshake clearly', async () => {
+      const [, d] = f.devices;
+      const dev = coapsDevice({ host: '127.0.0.1', port: coapsPort, device: d });
+      try {
+        assert.deepEqual(await dev.postProperties({ energyTotal: 31.5 }), {
+          id: '1',
+          code: 200,
+          message: 'success',
+          data: {},
+        });
+        assert.ok(dev.connected);
+        assert.equal((await dev.postEvent('overload', { activePower: 66 })).code, 200);
+        assert.equal((await dev.postProperties({ energyTotal: 'lots' })).code, 460);
+        const other = f.devices[0];
+        const refused = await dev.postRaw(
+          `/sys/${other.productKey}/${other.deviceName}/thing/event/property/post`,
+          JSON.stringify({ id: 'x', params: { energyTotal: 1 } }),
+        );
+        assert.deepEqual([refused.code, refused.body.code], ['4.03', 30001], "another device's topic");
+        const detail = await getDeviceDetail(f.iot.deps, f.scope, d.productKey, d.deviceName);
+        assert.equal(detail.properties.energyTotal.value, 31.5);
+        // The platform ends the session (as after the token lifetime): the next post sets up a new one.
+        for (const c of coap.dtls?.server.sessions() ?? []) c.close('test');
+        for (let i = 0; i < 50 && dev.connected; i++) await new Promise((r) => setTimeout(r, 20));
+        assert.equal(dev.connected, false);
+        assert.equal((await dev.postProperties({ energyTotal: 32 })).code, 200);
+        const again = await getDeviceDetail(f.iot.deps, f.scope, d.productKey, d.deviceName);
+        assert.equal(again.properties.energyTotal.value, 32);
+      } finally {
+        await dev.close();
+      }
+      const wrong = coapsDevice({ host: '127.0.0.1', port: coapsPort, device: { ...d, deviceSecret: 'nope' } });
+      try {
+        await assert.rejects(
+          wrong.postProperties({ energyTotal: 1 }),
+          (e) => e instanceof DtlsAlertError && e.alert === 51 && /the PSK is wrong/.test(e.message),
+        );
+        assert.equal(wrong.connected, false);
       } finally {
         await wrong.close();
       }

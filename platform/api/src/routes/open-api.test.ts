@@ -4,10 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createHouse, loadConfig, openPlatform, type Platform, pruneApiNonces } from '@shequ/core';
+import { createHouse, loadConfig, openPlatform, type Platform, pruneApiNonces, pruneApiRateWindows } from '@shequ/core';
 import {
   apiClients,
   apiNonces,
+  apiRateWindows,
   auditLog,
   changes,
   createTestDatabaseUrl,
@@ -315,11 +316,93 @@ for (const engine of testEngines()) {
       assert.equal(reason(scope), 'scope_not_granted');
     });
 
-    test('rate limit per key, body limit', async () => {
-      // housesOnly allows 3 a minute; one was used by the scope refusal above.
-      const codes: number[] = [];
-      for (let i = 0; i < 4; i++) codes.push((await call(housesOnly, 'GET', '/open/v1/houses')).statusCode);
-      assert.deepEqual(codes, [200, 200, 429, 429]);
+    test('one key’s limit is shared by every API process; the next minute allows again; body limit', async () => {
+      const made = await client.send('operator', 'openapi.clients.create', {
+        community: 'demo',
+        name: '限流测试',
+        scopes: ['houses.read'],
+        rateLimit: 4,
+      });
+      assert.equal(made.statusCode, 200, made.body);
+      const limited: Key = made.json().result.data;
+      // Two API servers over one database, as two processes behind one port (on PGlite two servers over the same
+      // database, each with its own memory), both on a clock just past the start of a minute yet to come.
+      const w0 = (Math.floor(Date.now() / 60_000) + 2) * 60_000;
+      let t = w0 + 1_000;
+      const one = await buildServer(platform, { openApiNow: () => t });
+      const two = await buildServer(second ?? platform, { openApiNow: () => t });
+      try {
+        const nonces = Array.from({ length: 6 }, () => randomBytes(12).toString('hex'));
+        const get = (via: FastifyInstance, nonce: string, timestamp = t) =>
+          call(limited, 'GET', '/open/v1/houses', undefined, { via, nonce, timestamp });
+        const spread = [];
+        for (const [i, via] of [one, two, one, two, one, two].entries()) spread.push(await get(via, nonces[i]));
+        assert.deepEqual(
+          spread.map((r) => r.statusCode),
+          [200, 200, 200, 200, 429, 429],
+          'four a minute in total over both processes, not four each',
+        );
+        const refused = spread[4].json().error;
+        assert.deepEqual(refused, {
+          appCode: 'RATE_LIMITED',
+          reason: 'rate_limited',
+          messageZh: '请求过于频繁，请稍后再试',
+          messageEn: 'Too many requests for this key; retry later',
+          requestId: refused.requestId,
+        });
+        const [audited] = await platform.database.db
+          .select()
+          .from(auditLog)
+          .where(and(eq(auditLog.action, 'openapi.request'), eq(auditLog.requestId, refused.requestId)));
+        assert.equal(audited.subject, `api:${limited.keyId}`);
+        assert.equal(audited.result, 'denied');
+        assert.deepEqual(audited.detail, {
+          method: 'GET',
+          status: 429,
+          reason: 'rate_limited',
+          keyId: limited.keyId,
+        });
+        const windows = () =>
+          platform.database.db
+            .select({ start: apiRateWindows.windowStart, count: apiRateWindows.count })
+            .from(apiRateWindows)
+            .where(eq(apiRateWindows.keyId, limited.keyId))
+            .orderBy(apiRateWindows.windowStart);
+        assert.deepEqual(await windows(), [{ start: new Date(w0), count: 6 }], 'one row per key and minute');
+
+        t += 60_000;
+        const next = [
+          // A refused request did not spend its nonce: sent again within its timestamp window it is accepted.
+          await get(two, nonces[4], w0 + 1_000),
+          await get(one, nonces[0], w0 + 1_000),
+          await get(one, randomBytes(12).toString('hex')),
+          await get(two, randomBytes(12).toString('hex')),
+          await get(one, randomBytes(12).toString('hex')),
+        ];
+        assert.deepEqual(
+          next.map((r) => [r.statusCode, r.statusCode === 200 ? null : reason(r)]),
+          [
+            [200, null],
+            [401, 'replayed_nonce'],
+            [200, null],
+            [200, null],
+            [429, 'rate_limited'],
+          ],
+          'the next minute allows again; a replay counts towards the limit',
+        );
+        // Requests at the same moment through both processes: exactly the limit gets through.
+        t += 60_000;
+        const burst = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => get(i % 2 ? two : one, randomBytes(12).toString('hex'))),
+        );
+        assert.deepEqual(burst.map((r) => r.statusCode).sort(), [200, 200, 200, 200, 429, 429, 429, 429, 429, 429]);
+        // Windows that ended more than a minute ago are pruned; the current one stays.
+        assert.ok((await pruneApiRateWindows(platform.database, new Date(t + 60_000))) >= 2);
+        assert.deepEqual(await windows(), [{ start: new Date(w0 + 120_000), count: 10 }]);
+      } finally {
+        await one.close();
+        await two.close();
+      }
       const big = await call(full, 'POST', '/open/v1/people/tenants', tenant(4, { name: 'x'.repeat(70_000) }));
       assert.equal(big.statusCode, 413);
       assert.equal(reason(big), 'body_too_large');
@@ -698,7 +781,7 @@ for (const engine of testEngines()) {
       ]);
     });
 
-    test('clients and nonces are community rows under row-level security', async () => {
+    test('clients, nonces and request counts are community rows under row-level security', async () => {
       const other = { kind: 'communities' as const, ids: ['00000000-0000-4000-8000-000000000001'] };
       const [demo] = await platform.database.db.select().from(regions).where(eq(regions.code, 'demo'));
       const mine = { kind: 'communities' as const, ids: [demo.id] };
@@ -706,10 +789,11 @@ for (const engine of testEngines()) {
         withScope(platform.database.db, scope, async (tx) => [
           (await tx.select().from(apiClients)).length,
           (await tx.select().from(apiNonces)).length,
+          (await tx.select().from(apiRateWindows)).length,
         ]);
-      const [clients, nonces] = await count(mine);
-      assert.ok(clients >= 2 && nonces >= 1);
-      assert.deepEqual(await count(other), [0, 0]);
+      const [clients, nonces, counts] = await count(mine);
+      assert.ok(clients >= 2 && nonces >= 1 && counts >= 1);
+      assert.deepEqual(await count(other), [0, 0, 0]);
     });
 
     test('expired nonces are pruned; live ones stay', async () => {

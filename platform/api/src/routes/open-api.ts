@@ -2,8 +2,8 @@ import {
   type ApiClientRow,
   type ApiScope,
   AppError,
+  admitApiRequest,
   appendAudit,
-  claimNonce,
   openHouses,
   openPeople,
   type Platform,
@@ -94,21 +94,6 @@ const refusals = {
     ),
 };
 
-/** Per-key request counts of this process in one-minute windows. */
-class KeyRateLimiter {
-  private windows = new Map<string, { start: number; count: number }>();
-  allow(keyId: string, max: number, now = Date.now()): boolean {
-    const w = this.windows.get(keyId);
-    if (!w || now - w.start >= 60_000) {
-      if (this.windows.size > 10_000) this.windows.clear();
-      this.windows.set(keyId, { start: now, count: 1 });
-      return true;
-    }
-    w.count++;
-    return w.count <= max;
-  }
-}
-
 export interface Caller {
   client: ApiClientRow;
   subject: string;
@@ -129,12 +114,12 @@ const header = (req: FastifyRequest, name: string) => {
  * The signed open API for business systems (DB33 9.3.1.5, 6.3.1.4) under `/open/v1`: every request carries the
  * client's key id, a millisecond timestamp, a nonce and an HMAC-SHA256 signature over method, path, canonical query,
  * timestamp, nonce and the body's SHA-256; the nonce is recorded in the database for the window so a replay is refused
- * by every API process. Every call, accepted or refused, is audited (`openapi.request`).
+ * by every API process, and each key's requests per minute are counted there too, so its limit holds across them.
+ * Every call, accepted or refused, is audited (`openapi.request`).
  */
 export function registerOpenApiRoutes(app: FastifyInstance, platform: Platform, opts: { now?: () => number } = {}) {
   const now = opts.now ?? Date.now;
   const deps = { db: platform.database.db, crypto: platform.crypto };
-  const limiter = new KeyRateLimiter();
 
   async function auditCall(req: FastifyRequest, status: number, reason: Reason | null) {
     const keyId = header(req, openApiHeaders.key)?.slice(0, 64) ?? null;
@@ -205,8 +190,10 @@ export function registerOpenApiRoutes(app: FastifyInstance, platform: Platform, 
     if (!secrets.some((s) => signatureMatches(signature, openApiSignature(s, text)))) throw refusals.bad_signature();
     const at = Number(ts);
     if (Math.abs(now() - at) > openApiSkewMs) throw refusals.timestamp_skew();
-    if (!limiter.allow(client.keyId, client.rateLimit, now())) throw refusals.rate_limited();
-    if (!(await claimNonce(deps, client, nonce, new Date(at + openApiSkewMs)))) throw refusals.replayed_nonce();
+    // The key's count for this minute and the nonce live in the database: every API process shares them.
+    const admission = await admitApiRequest(deps, client, nonce, new Date(at + openApiSkewMs), now());
+    if (admission === 'rate_limited') throw refusals.rate_limited();
+    if (admission === 'replayed_nonce') throw refusals.replayed_nonce();
     if (!client.scopes.includes(scope)) throw refusals.scope_not_granted(scope);
     // The last use is kept to the minute: no write per request.
     if (!client.lastUsedAt || now() - client.lastUsedAt.getTime() > 60_000) await touchApiClient(deps, client.id);

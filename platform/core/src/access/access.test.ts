@@ -239,6 +239,12 @@ for (const engine of testEngines()) {
       assert.equal(inRec.subjectKind, 'unknown');
       // A second entry without an exit keeps one open session (partial unique index).
       await gatePass('vehicle', passEvent(carGate, { plate: { number: '沪B99999' }, direction: 0 }, t0 + 60_000));
+      const [open] = await listParkingSessions(database.db, demo, { open: true });
+      assert.deepEqual(
+        [open.plate, open.exitedAt, open.parkingMinutes],
+        ['沪B99999', null, null],
+        'inside: no duration yet',
+      );
       assert.equal((await listParkingSessions(database.db, demo, { open: true })).length, 1);
       // the day is the community's (Asia/Shanghai), not UTC's: between 16:00 and 24:00 UTC they differ
       const today = DateTime.now().setZone(accessZone).toISODate() as string;
@@ -250,6 +256,8 @@ for (const engine of testEngines()) {
       );
       const [s] = await listParkingSessions(database.db, demo);
       assert.equal(s.plate, '沪B99999');
+      // 7.2.3.4.3 temporary vehicle: plate and parking duration, from the first entry to the exit.
+      assert.equal(s.parkingMinutes, 2 * 60 + 1);
       assert.equal(s.feeFen, 3 * 600, 'two hours and a minute: three started hours');
       assert.equal(s.paymentStatus, 'pending');
       const settled = await settleParkingPayment(database.db, demo, s.id, 'paid', staff);

@@ -102,6 +102,8 @@ export const parkingSessionView = (s: SessionRow, order: SessionOrder = null) =>
   plate: s.plate,
   enteredAt: s.enteredAt.toISOString(),
   exitedAt: s.exitedAt?.toISOString() ?? null,
+  /** 停车时长 (DB33 7.2.3.4.3): whole minutes from entry to exit; null while the vehicle is still inside. */
+  parkingMinutes: s.exitedAt ? Math.floor((s.exitedAt.getTime() - s.enteredAt.getTime()) / 60_000) : null,
   feeFen: s.feeFen,
   rule: s.rule,
   paymentStatus: s.paymentStatus,

@@ -143,6 +143,16 @@ for (const engine of testEngines()) {
         ['浙A9K777', 'blue', '周建国', '示范小区', 'D-1'],
       );
       assert.equal(v.history[0].action, 'create');
+      // 7.2.3.4.3: a temporary vehicle keeps its plate and parking duration.
+      const visitor = await createVehicle(
+        d,
+        scope,
+        demo,
+        { plate: '浙A6T321', kind: 'temporary', parkingMinutes: 95 },
+        actor,
+      );
+      const tv = await getVehicle(d, scope, visitor.id);
+      assert.deepEqual([tv.plate, tv.kind, tv.parkingMinutes], ['浙A6T321', 'temporary', 95]);
       await assert.rejects(
         createVehicle(d, scope, demo, { plate: '浙A9K777', kind: 'temporary' }, actor),
         (e) => code(e) === 'INVALID_INPUT' && fields(e).join() === 'plate',

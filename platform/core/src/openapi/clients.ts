@@ -1,6 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { type ApiScope, apiClients, apiNonces, apiScopes, type DataScope, type Executor, withScope } from '@shequ/db';
-import { and, desc, eq, lt } from 'drizzle-orm';
+import {
+  type ApiScope,
+  apiClients,
+  apiNonces,
+  apiRateWindows,
+  apiScopes,
+  type DataScope,
+  type Executor,
+  queryRows,
+  withScope,
+} from '@shequ/db';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import { appendAudit } from '../audit/audit-service.ts';
 import type { FieldCrypto } from '../crypto/field-crypto.ts';
 import { AppError, notFound } from '../errors.ts';
@@ -209,6 +219,9 @@ export async function resolveApiKey(d: ApiClientDeps, keyId: string, now = new D
   return { client: row, secrets };
 }
 
+/** Each key's requests are counted in fixed windows of a minute, aligned to the clock (the key's limit is per minute). */
+export const apiRateWindowMs = 60_000;
+
 let lastPrune = 0;
 
 /** Deletes nonces whose window has passed (every key, every community); answers how many. */
@@ -218,29 +231,61 @@ export async function pruneApiNonces(d: Pick<ApiClientDeps, 'db'>, now = new Dat
 }
 
 /**
- * Records a nonce for a key until `expiresAt`; false when it was already seen (a replay). The primary key's unique
- * violation is the check, so several API processes sharing one database agree. Expired nonces are pruned now and then.
+ * Deletes request counts of windows that ended more than a window ago (every key, every community); answers how
+ * many. The extra window leaves room for API processes whose clocks are a little behind.
  */
-export async function claimNonce(
-  d: ApiClientDeps,
-  client: Pick<ApiClientRow, 'keyId' | 'communityId'>,
+export async function pruneApiRateWindows(d: Pick<ApiClientDeps, 'db'>, now = new Date()): Promise<number> {
+  const gone = await d.db
+    .delete(apiRateWindows)
+    .where(lt(apiRateWindows.windowStart, new Date(now.getTime() - 2 * apiRateWindowMs)))
+    .returning({ keyId: apiRateWindows.keyId });
+  return gone.length;
+}
+
+/** What the database says about a signed request: within the key's limit with a fresh nonce, or why not. */
+export type ApiAdmission = 'admitted' | 'rate_limited' | 'replayed_nonce';
+
+/**
+ * Counts a signed request against its key's limit for the current minute and, when within it, records its nonce
+ * until `expiresAt`: one statement, so every API process sharing the database agrees. The count is an upsert on
+ * (key, window start) whose row lock serialises concurrent requests for the key, so the total is exact across
+ * processes; the nonces' primary key is the replay check. As before, a request over the limit does not spend its
+ * nonce and a replay counts towards the limit. Old windows and expired nonces are pruned about once a minute.
+ */
+export async function admitApiRequest(
+  d: Pick<ApiClientDeps, 'db'>,
+  client: Pick<ApiClientRow, 'keyId' | 'communityId' | 'rateLimit'>,
   nonce: string,
   expiresAt: Date,
-): Promise<boolean> {
-  const now = Date.now();
-  if (now - lastPrune > 60_000) {
-    lastPrune = now;
-    await pruneApiNonces(d, new Date(now));
+  now = Date.now(),
+): Promise<ApiAdmission> {
+  const wall = Date.now();
+  if (wall - lastPrune > 60_000) {
+    lastPrune = wall;
+    await pruneApiNonces(d, new Date(wall));
+    await pruneApiRateWindows(d, new Date(wall));
   }
-  const rows = await d.db
-    .insert(apiNonces)
-    .values({ keyId: client.keyId, nonce, communityId: client.communityId, expiresAt })
-    .onConflictDoNothing()
-    .returning({ nonce: apiNonces.nonce });
-  if (rows.length) return true;
+  const windowStart = new Date(now - (now % apiRateWindowMs)).toISOString();
+  const [row] = await queryRows<{ count: number; claimed: boolean }>(
+    d.db,
+    sql`with counted as (
+          insert into ${apiRateWindows} as w (key_id, window_start, community_id, count)
+          values (${client.keyId}, ${windowStart}::timestamptz, ${client.communityId}::uuid, 1)
+          on conflict (key_id, window_start) do update set count = w.count + 1
+          returning w.count
+        ), claimed as (
+          insert into ${apiNonces} (key_id, nonce, community_id, expires_at)
+          select ${client.keyId}, ${nonce}, ${client.communityId}::uuid, ${expiresAt.toISOString()}::timestamptz
+            from counted where counted.count <= ${client.rateLimit}::int
+          on conflict do nothing
+          returning 1
+        )
+        select counted.count, exists (select 1 from claimed) as claimed from counted`,
+  );
+  if (Number(row.count) > client.rateLimit) return 'rate_limited';
   // A nonce whose record has expired but is not yet pruned is stale, not a replay within the window; the timestamp
   // check already refused requests that old.
-  return false;
+  return row.claimed ? 'admitted' : 'replayed_nonce';
 }
 
 export async function touchApiClient(d: ApiClientDeps, id: string) {

@@ -110,3 +110,19 @@ export const apiNonces = tenancy.table(
   },
   (t) => [primaryKey({ columns: [t.keyId, t.nonce] }), index('api_nonces_expiry_idx').on(t.expiresAt)],
 );
+
+/**
+ * Requests per key in fixed one-minute windows (`window_start` on the minute), counted by every API process alike:
+ * one upsert per request increments the row, and its row lock makes concurrent processes count exactly. Windows
+ * are pruned a minute after they end.
+ */
+export const apiRateWindows = tenancy.table(
+  'api_rate_windows',
+  {
+    keyId: text('key_id').notNull(),
+    windowStart: timestamp('window_start', { withTimezone: true }).notNull(),
+    communityId: uuid('community_id').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.keyId, t.windowStart] })],
+);

@@ -1,12 +1,5 @@
 import type { FieldCrypto, Logger } from '@shequ/core';
 import type { Database } from '@shequ/db';
-import { parseUsername } from '../alink/credentials.ts';
-import type { IngestAnswer } from '../http/device-ingest.ts';
-import type { TokenSession } from '../http/device-tokens.ts';
-import { type DeviceIdentity, findIdentity } from '../registry/devices-repo.ts';
-import { secretContext } from '../registry/devices-service.ts';
-import { dtlsPsk } from './coap-crypto.ts';
-import type { CoapIngest } from './coap-ingest.ts';
 import {
   type CoapMessage,
   coapCode,
@@ -16,9 +9,16 @@ import {
   coapType,
   encodeCoap,
   parseCoap,
-} from './coap-message.ts';
+} from '@shequ/device-sdk/coap-message';
+import { alert } from '@shequ/device-sdk/dtls';
+import { parseUsername } from '../alink/credentials.ts';
+import type { IngestAnswer } from '../http/device-ingest.ts';
+import type { TokenSession } from '../http/device-tokens.ts';
+import { type DeviceIdentity, findIdentity } from '../registry/devices-repo.ts';
+import { secretContext } from '../registry/devices-service.ts';
+import { dtlsPsk } from './coap-crypto.ts';
+import type { CoapIngest } from './coap-ingest.ts';
 import type { Peer, PskAnswer, ServerConnection } from './dtls/connection.ts';
-import { alert } from './dtls/record.ts';
 import { DtlsServer } from './dtls/server.ts';
 
 export interface CoapDtlsLimits {

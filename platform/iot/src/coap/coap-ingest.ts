@@ -1,11 +1,11 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
+import { coapCode } from '@shequ/device-sdk/coap-message';
 import { createServer, type IncomingMessage, type OutgoingMessage, type Server } from 'coap';
 import { DeviceIngest, type DeviceIngestOptions, type IngestAnswer, ingestCodes } from '../http/device-ingest.ts';
 import { ReplayWindow, type TokenSession } from '../http/device-tokens.ts';
 import { coapSessionKey, openEnvelope, parseEnvelope } from './coap-crypto.ts';
 import { CoapDtls, type CoapDtlsLimits } from './coap-dtls.ts';
-import { coapCode } from './coap-message.ts';
 
 const TOPIC_PREFIX = '/topic';
 

@@ -45,6 +45,8 @@ export interface CodecRunner {
   encode(script: CodecScript, message: Record<string, unknown>): Promise<EncodeOutcome>;
   /** Checks a script before it is stored: it must compile and define `rawDataToProtocol`. */
   check(script: CodecScript): Promise<CodecOutcome<{ decode: boolean; encode: boolean }>>;
+  /** Drops whatever the runner keeps for a product's codec (it was removed or replaced). */
+  forget?(productKey: string): void;
 }
 
 /** Largest script a product may carry, and largest binary payload a codec is given or may answer. */

@@ -36,8 +36,10 @@ export class ProductCodecs {
     this.runner = runner;
   }
 
+  /** The product's codec changed or was removed: read it again, and unload the runner's isolate of the old one. */
   forget(productKey: string): void {
     this.#cache.delete(productKey);
+    this.runner?.forget?.(productKey);
   }
 
   async script(productKey: string): Promise<CodecScript | null> {

@@ -232,8 +232,16 @@ export class MqttGateway {
    * Replies go straight to the device's connection, not through the broker's routing: nobody else needs them, and
    * thousands of replies after one committed batch would otherwise queue up in the broker's emitter.
    */
+  /**
+   * An answer to the client alone. Its socket is corked until the broker has written it (aedes writes a QoS 0 message
+   * in a later turn of the event loop): the PUBACK of the post it answers, written meanwhile, leaves in the same
+   * write, which halves the system calls per post (on a virtual machine, each costs tens of microseconds).
+   */
   #replyTo(client: Client, topic: string, payload: unknown) {
+    const conn = (client as unknown as { conn?: { cork?: () => void; uncork?: () => void } }).conn;
+    conn?.cork?.();
     sendTo(client, topic, payload, true);
+    setImmediate(() => conn?.uncork?.());
   }
 
   /** The new secret goes to this client only (never through the broker's routing), then the session ends. */
@@ -264,7 +272,7 @@ export class MqttGateway {
     const topic = parseTopic(packet.topic)!;
     const payload = packet.payload as Buffer;
     if (topic.kind === 'property-post' || topic.kind === 'event-post')
-      this.#uplinks.post(client, s, packet.topic, topic, payload);
+      await this.#uplinks.post(client, s, packet.topic, topic, payload);
     else if (topic.kind === 'raw-up') await this.#uplinks.raw(client, s, packet.topic, payload);
     else if (topic.kind === 'shadow') this.#uplinks.shadow(client, s, payload);
     else if (topic.kind === 'reply') this.#o.onReply?.(s, packet.topic, payload);

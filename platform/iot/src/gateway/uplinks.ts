@@ -34,7 +34,8 @@ const sender = (s: DeviceSession): Sender => ({
 /**
  * Device uplinks the platform consumes: property and event posts (checked, stored, answered on `_reply`) and
  * shadow updates. The check runs synchronously inside authorizePublish, so a refused payload is marked before
- * aedes forwards anything.
+ * aedes forwards anything. A post's promise settles once it is answered (stored, or refused): the gateway holds the
+ * QoS 1 PUBACK until then, so the acknowledgement means stored and leaves with the `_reply` in one write.
  */
 export class Uplinks {
   readonly #o: UplinkOptions;
@@ -54,7 +55,7 @@ export class Uplinks {
     topic: Extract<DeviceTopic, { kind: 'property-post' | 'event-post' }>,
     payload: Buffer,
     raw?: { bytes: Buffer; method: string },
-  ) {
+  ): Promise<void> {
     const r = parsePost(topic, payload, s.identity.thingModel, Date.now(), this.#limits);
     const replyTopic = `${topicName}_reply`;
     // A raw post's payload as published is the bytes: those are what the broker must not forward when refused.
@@ -63,15 +64,17 @@ export class Uplinks {
       raw ? void this.#rawReply(client, s, replyTopic, body, raw.method) : this.#o.reply(client, replyTopic, body);
     if (!r.ok) {
       this.#o.rejected.add(published);
-      return send(r.reply);
+      send(r.reply);
+      return Promise.resolve();
     }
     const answer = (code: number, message: string) => send({ id: r.uplink.id, code, message, data: {} });
     // Flow control: QoS 0 has no acknowledgement to slow a device down, so a full queue answers 503 instead.
     if (this.#o.writer.pending >= this.#maxPending) {
       this.#o.rejected.add(published);
-      return answer(replyCodes.UNAVAILABLE, 'busy, retry later');
+      answer(replyCodes.UNAVAILABLE, 'busy, retry later');
+      return Promise.resolve();
     }
-    this.#o.writer.write(sender(s), r.uplink).then(
+    return this.#o.writer.write(sender(s), r.uplink).then(
       () => answer(replyCodes.OK, 'success'),
       (err) => {
         this.#o.log?.error({ err }, 'telemetry write failed');
@@ -91,7 +94,7 @@ export class Uplinks {
       this.#o.rejected.add(bytes);
       return this.#o.reply(client, `${topicName}_reply`, d.reply);
     }
-    this.post(client, s, topicName, d.topic, d.payload, { bytes, method: String(d.message.method) });
+    await this.post(client, s, topicName, d.topic, d.payload, { bytes, method: String(d.message.method) });
   }
 
   /** The reply to a raw post goes through `protocolToRawData` when the codec answers bytes for it; else as JSON. */

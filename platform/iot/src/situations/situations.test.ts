@@ -34,6 +34,9 @@ test('a product maps to a situation kind by its thing model clause; only alert e
   const ir = situationProfileOf(models['perimeter-infrared']);
   assert.equal(ir?.kind, 'boundary');
   assert.ok(ir?.alerts.has('intrusion') && !ir.alerts.has('tamper'), 'tamper is an error event, no situation');
+  const pc = situationProfileOf(models['perimeter-camera']);
+  assert.equal(pc?.kind, 'boundary', 'a perimeter camera watches the boundary (6.2.2.2)');
+  assert.deepEqual([...(pc?.alerts.keys() ?? [])], ['lineCrossing', 'regionIntrusion']);
   assert.equal(situationProfileOf(models['smoke-detector'])?.kind, 'emergency');
   assert.ok(!situationProfileOf(models['smoke-detector'])?.alerts.has('lowBattery'));
   assert.equal(situationProfileOf(models['earthquake-sensor'])?.alerts.get('quake'), '地震预警');
@@ -471,6 +474,51 @@ for (const engine of testEngines()) {
         sql`select count(*)::int as n from iot.situation_events where community_id = ${f.communityId}`,
       );
       assert.ok(Number(n[0].n) >= 8);
+    });
+
+    test('every alert 6.2.2.1–6.2.2.3 names becomes a situation of its kind (crowding, thrown object, quake, line crossing)', async () => {
+      const profileOf = situationProfiles(f.database.db);
+      const pQuake = await createProduct(
+        f.iot.deps,
+        f.scope,
+        f.communityId,
+        { name: '地震监测', thingModel: models['earthquake-sensor'] },
+        actor,
+      );
+      const [quake] = await createDevices(f.iot.deps, f.scope, pQuake.productKey, [{ deviceName: 'eq-0001' }], actor);
+      const pEdge = await createProduct(
+        f.iot.deps,
+        f.scope,
+        f.communityId,
+        { name: '周界摄像机', thingModel: models['perimeter-camera'] },
+        actor,
+      );
+      const [edge] = await createDevices(
+        f.iot.deps,
+        f.scope,
+        pEdge.productKey,
+        [{ deviceName: 'pc-0001', location: '北门围墙' }],
+        actor,
+      );
+      const t0 = Date.parse('2026-12-01T09:00:00+08:00');
+      const seen: [string, string, string | null][] = [];
+      for (const [device, event, value] of [
+        [cam, 'crowding', { count: 42 }],
+        [cam, 'thrownObject', { floorEstimate: 12 }],
+        [quake, 'quake', { intensity: 6.5, secondsToArrival: 20 }],
+        [edge, 'lineCrossing', { zone: 'north', direction: 0 }],
+      ] as const) {
+        const r = await recordSituationDetection(f.database.db, profileOf, envelope(device, event, t0, value));
+        assert.ok(r?.opened, `${event} opens a situation`);
+        const s = await getSituation(f.database.db, f.scope, f.communityId, r?.situationId as string);
+        seen.push([s.kind, s.category, s.location]);
+      }
+      assert.deepEqual(seen, [
+        ['abnormal', 'crowding', '7幢2单元电梯'],
+        ['abnormal', 'thrownObject', '7幢2单元电梯'],
+        ['emergency', 'quake', null],
+        ['boundary', 'lineCrossing', '北门围墙'],
+      ]);
     });
   });
 }

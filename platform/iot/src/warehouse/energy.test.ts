@@ -212,5 +212,44 @@ for (const engine of testEngines()) {
       assert.deepEqual(await daily(), before);
       assert.deepEqual(await householdMonth(f.iot.deps, f.scope, f.communityId, { month: '2026-11' }), month);
     });
+
+    test("households' water and gas meters (6.2.4.5): 当月用水量 and 用气量 from their `total` counters", async () => {
+      const models = standardThingModels();
+      const meter = async (model: string, name: string) => {
+        const p = await createProduct(f.iot.deps, f.scope, f.communityId, { name, thingModel: models[model] }, actor);
+        const [d] = await createDevices(f.iot.deps, f.scope, p.productKey, [{ deviceName: `${model}-1` }], actor);
+        return d.id;
+      };
+      const water = await meter('water-meter', '水表');
+      const gas = await meter('gas-meter', '燃气表');
+      const reading = (deviceId: string, iso: string, value: number) => ({
+        communityId: f.communityId,
+        deviceId,
+        kind: 'property' as const,
+        identifier: 'total',
+        value,
+        time: iso,
+      });
+      await f.database.db
+        .insert(telemetry)
+        .values([
+          reading(water, '2026-12-31T04:00:00Z', 300),
+          reading(water, '2027-01-15T04:00:00Z', 306.5),
+          reading(water, '2027-01-31T04:00:00Z', 312),
+          reading(gas, '2026-12-31T04:00:00Z', 80),
+          reading(gas, '2027-01-20T04:00:00Z', 95.25),
+        ]);
+      await rollUpTelemetry(f.database.db, new Date('2026-12-30T00:00:00Z'), new Date('2027-02-01T00:00:00Z'));
+      const of = async (utility: 'water' | 'gas') =>
+        (await householdMonth(f.iot.deps, f.scope, f.communityId, { month: '2027-01', utility })).rows.map((r) => [
+          r.utility,
+          r.use,
+          r.daysWithReadings,
+        ]);
+      assert.deepEqual(await of('water'), [['water', 12, 2]]);
+      assert.deepEqual(await of('gas'), [['gas', 15.25, 1]]);
+      const month = await energySummary(f.iot.deps, f.scope, f.communityId, { month: '2027-01' });
+      assert.deepEqual([month.current.water, month.current.gas], [12, 15.25]);
+    });
   });
 }

@@ -76,24 +76,78 @@ const failureOf = (o: Extract<InvokeOutcome, { ok: false }>): CodecFailure => {
   return { kind, message: o.error.message.slice(0, 500) };
 };
 
+/** Codec isolates kept warm at once unless the caller says otherwise: each costs a few MB of the sandbox process. */
+export const defaultMaxWarmCodecs = 128;
+
+export interface CodecSandboxOptions {
+  limits?: Partial<SandboxLimits>;
+  /** Products whose codec isolate stays loaded between calls (least recently used beyond it are unloaded). */
+  maxWarm?: number;
+}
+
 /**
  * Runs product codecs in the plugin sandbox processes (isolated-vm, one isolate per product and script version,
  * CPU and heap limits enforced by the same watchdog as app handlers). A codec that loops or allocates is stopped and
  * answered as a failure; a sandbox process that dies is restarted by the pool. Never throws for what a script does.
+ *
+ * At most `maxWarm` products keep an isolate: the least recently used one beyond that is unloaded (after its calls
+ * in flight end) and loaded again on its next call; a product's previous script version is unloaded as soon as
+ * another version runs, and `forget` unloads a removed codec. So the sandbox's memory is bounded however many
+ * products carry codecs.
  */
 export class CodecSandbox implements CodecRunner {
   readonly #pool: SandboxPool;
   readonly #limits: SandboxLimits;
+  readonly #maxWarm: number;
+  /** Product key → its warm isolate's key, least recently used first. */
+  readonly #warm = new Map<string, string>();
+  /** Calls in flight per isolate key: an isolate is not unloaded under a running call. */
+  readonly #running = new Map<string, number>();
 
-  constructor(pool: SandboxPool, limits: Partial<SandboxLimits> = {}) {
+  constructor(pool: SandboxPool, o: CodecSandboxOptions = {}) {
     this.#pool = pool;
-    this.#limits = { ...codecSandboxLimits, ...limits };
+    this.#limits = { ...codecSandboxLimits, ...o.limits };
+    this.#maxWarm = Math.max(1, Math.floor(o.maxWarm ?? defaultMaxWarmCodecs));
+  }
+
+  /** The product keys whose codec is warm, least recently used first. */
+  get warm(): string[] {
+    return [...this.#warm.keys()];
+  }
+
+  /** Unloads a product's codec (it was removed or replaced elsewhere); the next call loads what it is given. */
+  forget(productKey: string): void {
+    const key = this.#warm.get(productKey);
+    if (key === undefined) return;
+    this.#warm.delete(productKey);
+    this.#release(productKey, key);
+  }
+
+  /** Unloads an isolate no longer warm, unless a call still runs in it. */
+  #release(productKey: string, key: string) {
+    if (this.#warm.get(productKey) !== key && !this.#running.get(key)) this.#pool.unload(key);
+  }
+
+  /** Marks a product's script version most recently used, retiring its previous version and the LRU overflow. */
+  #touch(productKey: string, key: string) {
+    const previous = this.#warm.get(productKey);
+    this.#warm.delete(productKey);
+    this.#warm.set(productKey, key);
+    if (previous !== undefined && previous !== key) this.#release(productKey, previous);
+    for (const [pk, k] of this.#warm) {
+      if (this.#warm.size <= this.#maxWarm) break;
+      this.#warm.delete(pk);
+      this.#release(pk, k);
+    }
   }
 
   async #run(script: CodecScript, handler: string, input: unknown): Promise<CodecOutcome<unknown>> {
+    const key = `codec:${script.productKey}:${script.hash}`;
+    this.#touch(script.productKey, key);
+    this.#running.set(key, (this.#running.get(key) ?? 0) + 1);
     try {
       const o = await this.#pool.invoke({
-        key: `codec:${script.productKey}:${script.hash}`,
+        key,
         code: () => codecBundle(script.source),
         context: 'codec',
         handler,
@@ -107,6 +161,11 @@ export class CodecSandbox implements CodecRunner {
       return o.ok ? { ok: true, value: o.value } : { ok: false, error: failureOf(o) };
     } catch (err) {
       return { ok: false, error: { kind: 'unavailable', message: err instanceof Error ? err.message : String(err) } };
+    } finally {
+      const n = (this.#running.get(key) ?? 1) - 1;
+      if (n > 0) this.#running.set(key, n);
+      else this.#running.delete(key);
+      this.#release(script.productKey, key);
     }
   }
 

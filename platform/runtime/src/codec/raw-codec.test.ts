@@ -1,6 +1,7 @@
 // Raw-data codecs (DB33 7.3.2.2.4: NB-IoT / LoRaWAN devices that send compact binary): MQTT up_raw decoded through
 // the product codec in the sandbox and stored like a JSON post, hostile codecs contained, downlink encoded to
-// down_raw, HTTP raw posts, and ChirpStack v4 HTTP-integration uplinks.
+// down_raw, HTTP raw posts, and ChirpStack v4 HTTP-integration uplinks. The codec sandbox keeps a bounded set of
+// warm isolates (least recently used products unloaded, replaced or removed codecs unloaded at once).
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { after, before, describe, test } from 'node:test';
@@ -9,6 +10,7 @@ import {
   actor,
   CoapIngest,
   coapSessionKey,
+  codecScript,
   createAccount,
   followDeviceLifecycle,
   getDeviceDetail,
@@ -353,3 +355,59 @@ for (const engine of testEngines()) {
     });
   });
 }
+
+describe('codec isolates stay bounded', () => {
+  let pool: SandboxPool;
+  before(async () => {
+    pool = new SandboxPool({ size: 1 });
+    await pool.ready();
+  });
+  after(async () => {
+    await pool?.close();
+  });
+  /** The isolates loaded in the sandbox process, as it counts them. */
+  const isolates = async () => (await pool.stats()).reduce((n, s) => n + s.isolates, 0);
+  const codec = (tag: string) =>
+    `function rawDataToProtocol(bytes) { return { method: 'thing.event.property.post', id: '${tag}', params: { n: bytes[0] } }; }`;
+  const decoded = (tag: string, n: number) => ({
+    ok: true,
+    value: { method: 'thing.event.property.post', id: tag, params: { n } },
+  });
+
+  test('with a cap of N, N+k products all decode (reloaded on demand), never more than N warm; a replaced codec runs at once, a removed one is unloaded', async () => {
+    const N = 3;
+    const k = 4;
+    const sandbox = new CodecSandbox(pool, { maxWarm: N });
+    const scripts = Array.from({ length: N + k }, (_, i) => codecScript(`pk${i}`, codec(`v1-${i}`)));
+    for (let round = 0; round < 2; round++)
+      for (const [i, s] of scripts.entries()) {
+        assert.deepEqual(await sandbox.decode(s, Uint8Array.of(i), { transport: 'mqtt' }), decoded(`v1-${i}`, i));
+        assert.ok(sandbox.warm.length <= N, `warm: ${sandbox.warm}`);
+        const n = await isolates();
+        assert.ok(n <= N, `${n} isolates loaded with a cap of ${N}`);
+      }
+    assert.deepEqual(sandbox.warm, ['pk4', 'pk5', 'pk6'], 'the most recently used, oldest first');
+
+    // Calls at once for every product: each answered by its own script, none cut off by an eviction.
+    const all = await Promise.all(
+      [...scripts, ...scripts].map((s, i) => sandbox.decode(s, Uint8Array.of(i), { transport: 'http' })),
+    );
+    assert.deepEqual(
+      all,
+      [...scripts, ...scripts].map((_, i) => decoded(`v1-${i % (N + k)}`, i)),
+    );
+    assert.ok((await isolates()) <= N, 'bounded again once the calls ended');
+
+    // A replaced codec: the new script answers at once, and the old version's isolate is gone.
+    const before = await isolates();
+    const v2 = codecScript('pk6', codec('v2-6'));
+    assert.deepEqual(await sandbox.decode(v2, Uint8Array.of(9), { transport: 'mqtt' }), decoded('v2-6', 9));
+    assert.equal(await isolates(), before, 'the previous version of pk6 was unloaded');
+    assert.equal(sandbox.warm.filter((p) => p === 'pk6').length, 1);
+
+    // A removed codec is unloaded.
+    sandbox.forget('pk6');
+    assert.ok(!sandbox.warm.includes('pk6'));
+    assert.equal(await isolates(), before - 1);
+  });
+});

@@ -44,6 +44,7 @@ export const accessEn: Record<keyof typeof accessZhCN, string> = {
   'access.col.plate': 'Plate',
   'access.col.entered': 'Entered',
   'access.col.exited': 'Exited',
+  'access.col.duration': 'Parked (minutes)',
   'access.col.fee': 'Fee',
   'access.col.payment': 'Payment',
   'access.col.code': 'Space',

@@ -43,6 +43,7 @@ export const accessZhCN = {
   'access.col.plate': '车牌',
   'access.col.entered': '入场',
   'access.col.exited': '出场',
+  'access.col.duration': '停车时长（分钟）',
   'access.col.fee': '费用',
   'access.col.payment': '支付状态',
   'access.col.code': '车位编号',

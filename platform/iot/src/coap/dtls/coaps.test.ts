@@ -7,12 +7,12 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { after, before, describe, test } from 'node:test';
 import { queryRows, testEngines } from '@shequ/db';
+import { coapOption, coapType, encodeCoap, parseCoap } from '@shequ/device-sdk/coap-message';
+import { DtlsClient } from '@shequ/device-sdk/dtls';
 import { sql } from 'drizzle-orm';
 import { iotFixture } from '../../testing.ts';
 import { dtlsIdentity, dtlsPsk } from '../coap-crypto.ts';
 import { CoapIngest } from '../coap-ingest.ts';
-import { coapOption, coapType, encodeCoap, parseCoap } from '../coap-message.ts';
-import { DtlsClient } from './client.ts';
 import { encodeClientHello, encodeHandshake, hsType, parseRecords } from './index.ts';
 
 const noOpenssl = (() => {

@@ -1,26 +1,30 @@
 import { randomBytes } from 'node:crypto';
-import { type CipherSuite, pskSessionKeys, sameBytes, sha256, suites, verifyData } from './ciphers.ts';
-import {
-  type ClientHello,
-  EMPTY_RENEGOTIATION_SCSV,
-  encodeHandshake,
-  encodeServerHello,
-  ext,
-  type HandshakeMessage,
-  hsType,
-  parsePskIdentity,
-  Reassembler,
-} from './handshake.ts';
 import {
   alert,
   alertBody,
+  type CipherSuite,
+  type ClientHello,
   contentType,
   type DtlsRecord,
   decryptRecord,
+  EMPTY_RENEGOTIATION_SCSV,
+  encodeHandshake,
   encodeRecord,
+  encodeServerHello,
+  ext,
+  type HandshakeMessage,
+  HS_HEADER,
+  hsType,
   type Protection,
+  parsePskIdentity,
+  pskSessionKeys,
+  Reassembler,
   ReplayWindow,
-} from './record.ts';
+  sameBytes,
+  sha256,
+  suites,
+  verifyData,
+} from '@shequ/device-sdk/dtls';
 
 export interface Peer {
   address: string;
@@ -28,6 +32,12 @@ export interface Peer {
 }
 
 const MAX_WAITING = 16;
+/**
+ * A client flight whose Finished does not authenticate under any candidate key is dropped without a word (RFC 6347
+ * §4.1.2.7: it may be corrupted or forged, and the client retransmits). Only when the Finished of this many of the
+ * client's flights (counted by their ChangeCipherSpec) fails is the PSK taken to be wrong: decrypt_error (RFC 4279 §2).
+ */
+export const FINISHED_ATTEMPTS = 2;
 
 /** What the server's PSK lookup answers: the candidate keys (the current and, during a rotation, the previous). */
 export type PskAnswer<T> = { ok: true; psks: Buffer[]; context: T } | { ok: false; alert: number; reason: string };
@@ -71,6 +81,10 @@ export class ServerConnection<T> {
   #candidates: Candidate[] = [];
   #chosen: Candidate | null = null;
   #readEpoch = 0;
+  /** ChangeCipherSpec records seen (one per client flight), and the flights whose Finished did not authenticate. */
+  #ccsSeen = 0;
+  #failedFlight = -1;
+  #failedFlights = 0;
   /** The last flight, kept as plaintext: a retransmission takes new record numbers (the old ones are replays). */
   #flight: { type: number; epoch: number; plain: Buffer }[] = [];
   #lastRetransmit = 0;
@@ -206,10 +220,16 @@ export class ServerConnection<T> {
       if (r.epoch === 1) {
         const p = this.#open(r);
         if (!p) {
-          // During the handshake the only epoch-1 record is the client's Finished: none of the keys opening it
-          // means the PSK was wrong (RFC 4279 §2 answers decrypt_error). Afterwards, forged records are dropped.
-          if (this.state === 'handshake' && this.#candidates.length && this.#readEpoch === 1)
-            return this.#fail(alert.decryptError, 'wrong PSK (Finished did not decrypt)');
+          // A record that does not authenticate is discarded, state unchanged (RFC 6347 §4.1.2.7). During the
+          // handshake the only epoch-1 record is the client's Finished: when it fails in FINISHED_ATTEMPTS of the
+          // client's flights, corruption is no longer the likely cause but a wrong PSK (RFC 4279 §2: decrypt_error).
+          if (this.state === 'handshake' && this.#candidates.length && this.#readEpoch === 1) {
+            if (this.#failedFlight !== this.#ccsSeen) {
+              this.#failedFlight = this.#ccsSeen;
+              if (++this.#failedFlights >= FINISHED_ATTEMPTS)
+                return this.#fail(alert.decryptError, 'wrong PSK (Finished did not decrypt)');
+            }
+          }
           continue;
         }
         plain = p;
@@ -223,11 +243,20 @@ export class ServerConnection<T> {
         return;
       }
       if (r.type === contentType.changeCipherSpec) {
-        if (this.state === 'handshake' && this.#candidates.length) this.#readEpoch = 1;
+        if (this.state === 'handshake' && this.#candidates.length) {
+          this.#readEpoch = 1;
+          this.#ccsSeen++;
+        }
         continue;
       }
       if (r.type === contentType.applicationData) {
         if (this.state === 'established' && r.epoch === 1) this.#hooks.data(this, plain);
+        continue;
+      }
+      // Once established, an epoch-0 handshake record is unauthenticated: it may show the client repeating its last
+      // flight (ours was lost), and is otherwise dropped; it can neither end the session nor start anything.
+      if (this.state === 'established' && r.epoch === 0) {
+        if (plain.length >= HS_HEADER && plain.readUInt16BE(4) < this.#reassembler.next) retransmit = true;
         continue;
       }
       const msgs = this.#reassembler.add(plain);

@@ -2,20 +2,27 @@
 // the last flight when a flight is lost, and the DoS bounds (handshake and session caps, timeouts).
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { after, describe, test } from 'node:test';
-import { encodeCoap, parseCoap } from '../coap-message.ts';
-import { prf } from './ciphers.ts';
-import { DtlsClient } from './client.ts';
+import { encodeCoap, parseCoap } from '@shequ/device-sdk/coap-message';
 import {
+  alert,
+  contentType,
+  DtlsClient,
+  type DtlsRecord,
   encodeClientHello,
   encodeHandshake,
+  encodeRecord,
   fragmentHandshake,
   hsType,
   parseHelloVerify,
+  parseRecords,
+  prf,
   Reassembler,
-} from './handshake.ts';
-import { contentType, encodeRecord, parseRecords, ReplayWindow } from './record.ts';
+  ReplayWindow,
+  suites,
+} from '@shequ/device-sdk/dtls';
 import { DtlsServer } from './server.ts';
 
 const PSK = Buffer.from('secret-psk-bytes');
@@ -35,6 +42,17 @@ const bound = async () => {
   const s = createSocket('udp4');
   await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', () => resolve()));
   return s;
+};
+
+/** A datagram rebuilt from records (fragments as they are, nothing sealed again). */
+const datagram = (records: DtlsRecord[]) =>
+  Buffer.concat(records.map((r) => encodeRecord(r.type, r.epoch, r.seq, r.fragment, undefined, r.version)));
+
+/** A copy of a record's fragment with its last byte (inside the AEAD tag) flipped. */
+const flipLast = (f: Buffer) => {
+  const b = Buffer.from(f);
+  b[b.length - 1] ^= 0x40;
+  return b;
 };
 
 const echo = (c: DtlsClient, text: string) =>
@@ -118,6 +136,134 @@ describe('DtlsServer', () => {
     await assert.rejects(connect(port, { identity: 'x&y' }), /DTLS alert 40/);
     // TLS_PSK_WITH_AES_128_CBC_SHA only: no suite in common.
     await assert.rejects(connect(port, { suite: 0x008c }), /DTLS alert 40/);
+  });
+
+  /**
+   * A UDP proxy between a client and the server: `tamper` turns each client datagram into the datagrams forwarded
+   * (in order); every server datagram is kept in `fromServer` and passed on.
+   */
+  const proxy = async (port: number, tamper: (m: Buffer) => Buffer[] = (m) => [m]) => {
+    const p = await bound();
+    stops.push(() => p.close());
+    let client: { port: number; address: string } | null = null;
+    const fromServer: Buffer[] = [];
+    p.on('message', (m, from) => {
+      if (from.port !== port) {
+        client = from;
+        for (const d of tamper(m)) p.send(d, port, '127.0.0.1');
+        return;
+      }
+      fromServer.push(m);
+      if (client) p.send(m, client.port, client.address);
+    });
+    return {
+      port: p.address().port,
+      fromServer,
+      /** Passes a datagram on to the server, as if the client had just sent it. */
+      send: (m: Buffer) => p.send(m, port, '127.0.0.1'),
+    };
+  };
+
+  test('a client Finished that fails to authenticate is discarded without an alert; the retransmitted one completes the handshake', async () => {
+    const { port } = await start();
+    let corrupted = 0;
+    const p = await proxy(port, (m) => {
+      const records = parseRecords(m);
+      const fin = records.find((r) => r.epoch === 1 && r.type === contentType.handshake);
+      if (!fin || corrupted++) return [m];
+      return [datagram(records.map((r) => (r === fin ? { ...r, fragment: flipLast(r.fragment) } : r)))];
+    });
+    const c = await connect(p.port);
+    assert.equal(corrupted, 2, 'the first flight carried the corrupted Finished, the second the good one');
+    const alerts = p.fromServer.flatMap(parseRecords).filter((r) => r.type === contentType.alert);
+    assert.deepEqual(alerts, [], 'no alert for the corrupted Finished');
+    assert.equal(await echo(c, 'f'), 'echo:f');
+    // A wrong PSK fails each flight's Finished alike: after FINISHED_ATTEMPTS flights, decrypt_error.
+    await assert.rejects(connect(port, { psk: Buffer.from('not-the-psk') }), /DTLS alert 51/);
+  });
+
+  test('an established session drops bad-tag, truncated, wrong-key, unknown-epoch, replayed and unauthenticated records silently', async () => {
+    let received = 0;
+    const { s, port } = await start({
+      onData: (c, d) => {
+        received++;
+        c.send(Buffer.concat([Buffer.from('echo:'), d]));
+      },
+    });
+    let tampering = false;
+    const p = await proxy(port, (m) => {
+      if (!tampering) return [m];
+      const [r] = parseRecords(m);
+      const wrongKey = { suite: suites[0], keys: { key: randomBytes(16), salt: randomBytes(4) } };
+      const badHandshake = encodeHandshake(hsType.finished, 9, Buffer.alloc(4));
+      badHandshake.writeUIntBE(100_000, 1, 3); // longer than any handshake message: malformed
+      return [
+        datagram([{ ...r, fragment: flipLast(r.fragment) }]), // bad tag, the original's record number
+        datagram([{ ...r, fragment: r.fragment.subarray(0, 5) }]), // truncated below nonce and tag
+        datagram([{ ...r, fragment: r.fragment.subarray(0, r.fragment.length - 3) }]), // tag cut short
+        encodeRecord(contentType.applicationData, 1, r.seq, Buffer.from('forged'), wrongKey), // another key
+        datagram([{ ...r, epoch: 2 }]), // an epoch that does not exist
+        m, // the original: accepted, since none of the above moved the replay window
+        m, // replayed
+        encodeRecord(contentType.handshake, 0, 1000, badHandshake), // unauthenticated, malformed
+        encodeRecord(contentType.alert, 0, 1001, Buffer.from([2, alert.handshakeFailure])), // unauthenticated alert
+      ];
+    });
+    const c = await connect(p.port);
+    const before = p.fromServer.length;
+    tampering = true;
+    assert.equal(await echo(c, 'one'), 'echo:one');
+    await new Promise((r) => setTimeout(r, 300));
+    tampering = false;
+    assert.equal(received, 1, 'only the authentic record reached the application, once');
+    const answers = p.fromServer.slice(before).flatMap(parseRecords);
+    assert.deepEqual(
+      answers.map((r) => [r.type, r.epoch]),
+      [[contentType.applicationData, 1]],
+      'the one answer, no alert',
+    );
+    assert.deepEqual(s.size, { handshakes: 0, sessions: 1 });
+    assert.equal(c.alert, null);
+    assert.equal(await echo(c, 'two'), 'echo:two');
+  });
+
+  test('an authentic record delayed within the 64-record window is accepted once; one older than the window is dropped', async () => {
+    const received: string[] = [];
+    const { port } = await start({ onData: (_c, d) => void received.push(d.toString()) });
+    const held: Buffer[] = [];
+    let hold = 0;
+    const p = await proxy(port, (m) => {
+      if (hold > 0 && parseRecords(m)[0]?.type === contentType.applicationData) {
+        hold--;
+        held.push(m);
+        return [];
+      }
+      return [m];
+    });
+    const c = await connect(p.port);
+    const arrived = async (n: number) => {
+      for (let i = 0; i < 200 && received.length < n; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(received.length, n);
+    };
+    hold = 2;
+    c.send(Buffer.from('far')); // record n, held back
+    c.send(Buffer.from('near')); // record n+1, held back
+    for (let i = 0; i < 3; i++) c.send(Buffer.from(`x${i}`));
+    await arrived(3);
+    const [far, near] = held;
+    p.send(near);
+    await arrived(4);
+    assert.equal(received[3], 'near', 'three records late: inside the window');
+    p.send(near);
+    for (let i = 3; i < 70; i++) c.send(Buffer.from(`x${i}`));
+    await arrived(71);
+    p.send(far);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(received.length, 71, 'the record 71 behind the newest was dropped, and the repeated one too');
+    assert.ok(!received.includes('far'));
+    c.send(Buffer.from('still'));
+    await arrived(72);
+    assert.equal(received.at(-1), 'still', 'the session goes on');
   });
 
   test('a lost ServerHello flight and a lost Finished flight are sent again when the client repeats its flight', async () => {

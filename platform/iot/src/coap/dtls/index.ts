@@ -1,6 +1,4 @@
-export * from './ciphers.ts';
-export * from './client.ts';
+// The platform's DTLS server; the record layer, handshake messages, cipher suites and client are the device SDK's.
+export * from '@shequ/device-sdk/dtls';
 export * from './connection.ts';
-export * from './handshake.ts';
-export * from './record.ts';
 export * from './server.ts';

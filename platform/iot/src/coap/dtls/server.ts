@@ -1,9 +1,22 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { sameBytes, suites } from './ciphers.ts';
+import {
+  alert,
+  alertBody,
+  contentType,
+  DTLS12,
+  type DtlsRecord,
+  encodeHandshake,
+  encodeHelloVerify,
+  encodeRecord,
+  HS_HEADER,
+  hsType,
+  parseClientHello,
+  parseRecords,
+  sameBytes,
+  suites,
+} from '@shequ/device-sdk/dtls';
 import { type ConnectionHooks, type Peer, type PskAnswer, ServerConnection } from './connection.ts';
-import { encodeHandshake, encodeHelloVerify, HS_HEADER, hsType, parseClientHello } from './handshake.ts';
-import { alert, alertBody, contentType, DTLS12, type DtlsRecord, encodeRecord, parseRecords } from './record.ts';
 
 export interface DtlsServerOptions<T> {
   /** Looks up a PSK identity; a refusal answers the alert it names. */

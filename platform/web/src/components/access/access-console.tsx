@@ -143,6 +143,11 @@ function Sessions({ community }: { community: string }) {
         { title: t('access.col.plate'), dataIndex: 'plate' },
         { title: t('access.col.entered'), dataIndex: 'enteredAt', render: time },
         { title: t('access.col.exited'), dataIndex: 'exitedAt', render: time },
+        {
+          title: t('access.col.duration'),
+          dataIndex: 'parkingMinutes',
+          render: (m: number | null) => (m === null ? '' : String(m)),
+        },
         { title: t('access.col.fee'), dataIndex: 'feeFen', render: yuan },
         {
           title: t('access.col.payment'),

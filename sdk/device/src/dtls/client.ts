@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
+import { isIP } from 'node:net';
 import { pskSessionKeys, sameBytes, sha256, suiteById, verifyData } from './ciphers.ts';
 import {
   EMPTY_RENEGOTIATION_SCSV,
@@ -39,7 +40,33 @@ export interface DtlsClientOptions {
   timeoutMs?: number;
   /** The local UDP port; a free one unless set (tests restart a client on the same port). */
   localPort?: number;
+  /** The local address to bind; the loopback address for a loopback host, else every interface. */
+  localAddress?: string;
 }
+
+const alertNames: Record<number, string> = {
+  0: 'close_notify',
+  10: 'unexpected_message',
+  40: 'handshake_failure: the identity is unknown, disabled or refused',
+  47: 'illegal_parameter',
+  50: 'decode_error',
+  51: 'decrypt_error: the PSK is wrong',
+  70: 'protocol_version',
+  71: 'insufficient_security',
+  80: 'internal_error',
+  115: 'unknown_psk_identity',
+};
+
+/** The peer ended the connection with an alert (RFC 5246 §7.2); `alert` is its description code. */
+export class DtlsAlertError extends Error {
+  readonly alert: number;
+  constructor(alert: number) {
+    super(`DTLS alert ${alert} (${alertNames[alert] ?? 'alert'})`);
+    this.alert = alert;
+  }
+}
+
+const loopback = (host: string) => host === 'localhost' || host === '::1' || host.startsWith('127.');
 
 /**
  * A small DTLS 1.2 PSK client (RFC 6347) on the same record, handshake and cipher code as the server: cookie
@@ -74,10 +101,17 @@ export class DtlsClient {
     this.#socket = socket;
   }
 
-  /** Connects and completes the handshake; rejects on an alert or after `timeoutMs` (default 10 s). */
+  /** Connects and completes the handshake; rejects with `DtlsAlertError` on an alert, or after `timeoutMs` (10 s). */
   static async connect(o: DtlsClientOptions): Promise<DtlsClient> {
-    const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(o.localPort ?? 0, '127.0.0.1', () => resolve()));
+    const socket = createSocket(isIP(o.host) === 6 ? 'udp6' : 'udp4');
+    const address = o.localAddress ?? (loopback(o.host) ? (o.host === 'localhost' ? '127.0.0.1' : o.host) : undefined);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind({ port: o.localPort ?? 0, address }, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
     const c = new DtlsClient(o, socket);
     try {
       await c.#handshake();
@@ -156,12 +190,16 @@ export class DtlsClient {
 
   #handshake(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const deadline = setTimeout(() => this.#done(new Error('DTLS handshake timed out')), this.#o.timeoutMs ?? 10_000);
+      const deadline = setTimeout(
+        () => this.#done(new Error(`DTLS handshake with ${this.#o.host}:${this.#o.port} timed out`)),
+        this.#o.timeoutMs ?? 10_000,
+      );
       this.#done = (err) => {
         clearTimeout(deadline);
         if (err) reject(err);
         else resolve();
       };
+      this.#socket.on('error', (err) => this.#done(err));
       this.#socket.on('message', (msg) => {
         try {
           this.#datagram(msg);
@@ -184,12 +222,12 @@ export class DtlsClient {
         const p = this.#read && decryptRecord(r, this.#read);
         if (!p) continue;
         plain = p;
-      }
+      } else if (this.#established && r.type !== contentType.handshake) continue; // unauthenticated: dropped
       this.#windows[r.epoch].mark(r.seq);
       if (r.type === contentType.alert) {
         this.alert = plain[1];
         this.#closed = true;
-        this.#done(new Error(`DTLS alert ${plain[1]}`));
+        this.#done(new DtlsAlertError(plain[1]));
         return;
       }
       if (r.type === contentType.applicationData && r.epoch === 1) {
