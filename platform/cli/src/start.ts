@@ -111,6 +111,7 @@ async function startDeviceListeners(platform: Platform, iot: IotEngine) {
     crypto: platform.crypto,
     writer: iot.writer,
     codecs: iot.codecs,
+    networkServers: iot.networkServers,
     log: platform.log,
     onStateCommitted: () => platform.relay.kick(),
     maxTimestampSkewMs: config.mqttMaxSkewSeconds === undefined ? null : config.mqttMaxSkewSeconds * 1000,

@@ -1,10 +1,16 @@
-import { AppError } from '@shequ/core';
-import { type Database, type Executor, shadows } from '@shequ/db';
+import { AppError, appendAudit } from '@shequ/core';
+import { type Database, devices, type Executor, shadows } from '@shequ/db';
 import { checkProperties, checkValue, type ThingModel } from '@shequ/schemas';
 import { eq, sql } from 'drizzle-orm';
 import type { ProductCodecs } from './codec/product-codecs.ts';
 import type { DeviceSession } from './gateway/authenticator.ts';
 import type { MqttGateway } from './gateway/mqtt-gateway.ts';
+import {
+  DEFAULT_DOWNLINK_FPORT,
+  type NetworkServer,
+  type NetworkServers,
+  queueDownlink,
+} from './lorawan/network-servers.ts';
 import type { DeviceIdentity } from './registry/devices-repo.ts';
 
 export interface CommandResult {
@@ -13,6 +19,8 @@ export interface CommandResult {
   delivered: boolean;
   /** The device's `_reply`, for sync calls and property sets that waited for one. */
   reply?: { code: number; message?: string; data?: unknown };
+  /** Queued on the community's LoRaWAN network server (sent in the device's next receive window), not over MQTT. */
+  via?: 'chirpstack' | 'tts';
 }
 
 const invalidParams = (errors: Array<{ path: string; message: string }>) =>
@@ -23,6 +31,13 @@ const invalidParams = (errors: Array<{ path: string; message: string }>) =>
   });
 
 type Target = Pick<DeviceIdentity, 'id' | 'communityId' | 'productKey' | 'deviceName'>;
+type QueuedCommand = { kind: 'set' | 'service'; service?: string; params: Record<string, unknown> };
+
+const codecFailed = (e: { kind: string; message: string }) =>
+  new AppError('PLUGIN_FAILED', {
+    zh: `产品数据解析脚本无法编码下行消息（${e.kind}）：${e.message}`,
+    en: `The product's codec could not encode the downlink (${e.kind}): ${e.message}`,
+  });
 
 /** Checks a property set against the model: writable properties only, values in range. */
 export function checkSet(model: ThingModel, params: Record<string, unknown>): void {
@@ -56,13 +71,73 @@ export class Downlink {
   readonly #database: Database;
   readonly #gateway: MqttGateway;
   readonly #codecs: ProductCodecs;
+  readonly #servers: NetworkServers | undefined;
   readonly #waiting = new Map<string, (r: CommandResult['reply']) => void>();
   #seq = 0;
 
-  constructor(database: Database, gateway: MqttGateway) {
+  constructor(database: Database, gateway: MqttGateway, servers?: NetworkServers) {
     this.#database = database;
     this.#gateway = gateway;
     this.#codecs = gateway.codecs;
+    this.#servers = servers;
+  }
+
+  /**
+   * How a device without a live MQTT session is reached: through its community's LoRaWAN network server when it has
+   * a DevEUI, its product a codec and the community an enabled connection; otherwise not at all (undefined).
+   */
+  async #lorawanRoute(d: Target): Promise<{ devEui: string; server: NetworkServer } | undefined> {
+    if (!this.#servers) return undefined;
+    const [row] = await this.#database.db.select({ devEui: devices.devEui }).from(devices).where(eq(devices.id, d.id));
+    if (!row?.devEui || !(await this.#codecs.hasCodec(d.productKey))) return undefined;
+    const server = await this.#servers.forCommunity(d.communityId);
+    return server?.enabled ? { devEui: row.devEui, server } : undefined;
+  }
+
+  /** Encodes a command with the product codec and queues it on the network server; audited either way. */
+  async #sendLorawan(
+    d: Target,
+    route: { devEui: string; server: NetworkServer },
+    method: string,
+    params: Record<string, unknown>,
+  ): Promise<CommandResult> {
+    const id = this.#nextId();
+    const raw = await this.#codecs.encode(d.productKey, { id, version: '1.0', params, method });
+    if (!raw.ok) throw codecFailed(raw.error);
+    if (!raw.value)
+      throw new AppError('PLUGIN_FAILED', {
+        zh: '产品数据解析脚本未编码此下行消息（protocolToRawData 返回 null），LoRaWAN 设备只能接收字节',
+        en: 'The product codec did not encode this downlink (protocolToRawData answered null); a LoRaWAN device only takes bytes',
+      });
+    const fPort = raw.fPort ?? DEFAULT_DOWNLINK_FPORT;
+    const detail = {
+      productKey: d.productKey,
+      deviceName: d.deviceName,
+      devEui: route.devEui,
+      server: route.server.baseUrl,
+      method,
+      id,
+      fPort,
+      bytes: raw.value.length,
+    };
+    const audit = (result: 'success' | 'failure', extra: Record<string, unknown>) =>
+      appendAudit(this.#database.db, {
+        subject: 'iot.downlink',
+        action: 'iot.lorawan.downlink',
+        objectType: 'iot.device',
+        objectId: d.id,
+        communityId: d.communityId,
+        result,
+        detail: { ...detail, ...extra },
+      });
+    try {
+      const r = await queueDownlink(route.server, route.devEui, fPort, raw.value);
+      await audit('success', { status: r.status, queueId: r.id });
+    } catch (err) {
+      await audit('failure', { reason: (err as Error).message });
+      throw err;
+    }
+    return { id, delivered: true, via: route.server.kind };
   }
 
   #nextId(): string {
@@ -78,6 +153,8 @@ export class Downlink {
   ): Promise<CommandResult> {
     checkSet(model, params);
     await storeDesired(this.#database.db, d, params);
+    const route = this.#gateway.isOnline(d.id) ? undefined : await this.#lorawanRoute(d);
+    if (route) return this.#sendLorawan(d, route, 'thing.service.property.set', params);
     return this.#send(d, 'thing/service/property/set', 'thing.service.property.set', params, opts.waitMs);
   }
 
@@ -89,6 +166,16 @@ export class Downlink {
     opts: { timeoutMs?: number } = {},
   ): Promise<CommandResult> {
     const def = checkService(model, service, params);
+    const route = this.#gateway.isOnline(d.id) ? undefined : await this.#lorawanRoute(d);
+    if (route) {
+      // A Class A device listens only right after its own uplink: nothing could answer within a call's timeout.
+      if (def.callType === 'sync')
+        throw new AppError('CONFLICT', {
+          zh: 'LoRaWAN 设备无法同步应答（A 类设备只在上行后短暂接收），请将服务改为异步调用',
+          en: 'A LoRaWAN device cannot answer a sync call (a Class A device listens only briefly after its own uplink); make the service async',
+        });
+      return this.#sendLorawan(d, route, `thing.service.${service}`, params);
+    }
     if (!this.#gateway.isOnline(d.id)) {
       throw new AppError('UNAVAILABLE', { zh: '设备不在线', en: `Device ${d.productKey}/${d.deviceName} is offline` });
     }
@@ -130,10 +217,7 @@ export class Downlink {
     const raw = await this.#codecs.encode(d.productKey, message);
     if (!raw.ok) {
       this.#waiting.get(key)?.(undefined);
-      throw new AppError('PLUGIN_FAILED', {
-        zh: `产品数据解析脚本无法编码下行消息（${raw.error.kind}）：${raw.error.message}`,
-        en: `The product's codec could not encode the downlink (${raw.error.kind}): ${raw.error.message}`,
-      });
+      throw codecFailed(raw.error);
     }
     if (raw.value)
       await this.#gateway.publish(`/sys/${d.productKey}/${d.deviceName}/thing/model/down_raw`, raw.value, 1);
@@ -146,10 +230,24 @@ export class Downlink {
    * Sends a command that was checked and queued elsewhere (an API process without a gateway), if this gateway holds
    * the device; nothing waits for the reply.
    */
-  async deliver(d: Target, cmd: { kind: 'set' | 'service'; service?: string; params: Record<string, unknown> }) {
+  async deliver(d: Target, cmd: QueuedCommand) {
     if (!this.#gateway.isOnline(d.id)) return false;
     if (cmd.kind === 'set') await this.#send(d, 'thing/service/property/set', 'thing.service.property.set', cmd.params);
     else await this.#send(d, `thing/service/${cmd.service}`, `thing.service.${cmd.service}`, cmd.params);
+    return true;
+  }
+
+  /**
+   * Sends a queued command to a device reached through its community's network server (no MQTT session here);
+   * false when it is not such a device. Called by one process per command (a consumer shared by all gateways), so
+   * several gateways do not queue it on the network server several times.
+   */
+  async deliverLorawan(d: Target, cmd: QueuedCommand) {
+    if (this.#gateway.isOnline(d.id)) return false;
+    const route = await this.#lorawanRoute(d);
+    if (!route) return false;
+    const method = cmd.kind === 'set' ? 'thing.service.property.set' : `thing.service.${cmd.service}`;
+    await this.#sendLorawan(d, route, method, cmd.params);
     return true;
   }
 

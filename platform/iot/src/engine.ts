@@ -6,7 +6,8 @@ import type { ProductCodecs } from './codec/product-codecs.ts';
 import { Downlink } from './downlink.ts';
 import { type GatewayOptions, type ListenOptions, MqttGateway } from './gateway/mqtt-gateway.ts';
 import { TelemetryWriter, type WriterOptions } from './ingest/writer.ts';
-import { followCommands, followLifecycle } from './lifecycle-follower.ts';
+import { followCommands, followLifecycle, lorawanCommandsDurable } from './lifecycle-follower.ts';
+import { NetworkServers } from './lorawan/network-servers.ts';
 import { deviceCaPem } from './registry/certificates.ts';
 import { auditActor, type IotDeps } from './registry/deps.ts';
 import { deviceInScope } from './registry/device-detail.ts';
@@ -36,6 +37,8 @@ export class IotEngine {
   readonly writer: TelemetryWriter;
   readonly gateway: MqttGateway;
   readonly downlink: Downlink;
+  /** The communities' LoRaWAN network servers (downlink, and the silence window of their devices). */
+  readonly networkServers: NetworkServers;
   readonly #o: IotEngineOptions;
   #follows: Subscription[] = [];
 
@@ -58,7 +61,8 @@ export class IotEngine {
       },
       onReply: (s, topic, payload) => downlink?.onReply(s, topic, payload),
     });
-    downlink = new Downlink(o.database, this.gateway);
+    this.networkServers = new NetworkServers(this.deps);
+    downlink = new Downlink(o.database, this.gateway, this.networkServers);
     this.downlink = downlink;
   }
 
@@ -87,6 +91,7 @@ export class IotEngine {
       this.#follows = [
         await followLifecycle(bus, durable, this.#o.database, this.gateway, this.#o.log),
         await followCommands(bus, `${durable}-commands`, this.downlink, this.#o.log),
+        await followCommands(bus, lorawanCommandsDurable, this.downlink, this.#o.log, true),
       ];
     }
     return ports;

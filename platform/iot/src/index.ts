@@ -20,6 +20,7 @@ export * from './ingest/parse-post.ts';
 export * from './ingest/reply.ts';
 export * from './ingest/writer.ts';
 export * from './lifecycle-follower.ts';
+export * from './lorawan/network-servers.ts';
 export * from './queued-command.ts';
 export * from './registry/accounts-service.ts';
 export * from './registry/certificates.ts';

@@ -12,8 +12,15 @@ type LifecycleData =
   | { kind: 'device'; op: string; deviceId: string }
   | { kind: 'account'; op: string; username: string };
 
-/** Sends commands queued by processes without a gateway to the devices this gateway holds. */
-export async function followCommands(bus: Bus, durable: string, downlink: Downlink, log?: Logger) {
+/** Shared by every gateway process: each queued command reaches the network-server path in one process only. */
+export const lorawanCommandsDurable = 'iot-lorawan-commands';
+
+/**
+ * Sends commands queued by processes without a gateway to the devices this gateway holds (a per-process listener:
+ * every gateway sees every command). With `lorawan`, the consumer is shared by all gateways instead (each command
+ * once) and sends to devices reached through their community's LoRaWAN network server.
+ */
+export async function followCommands(bus: Bus, durable: string, downlink: Downlink, log?: Logger, lorawan = false) {
   return bus.subscribe(
     durable,
     commandSubject,
@@ -28,12 +35,14 @@ export async function followCommands(bus: Bus, durable: string, downlink: Downli
       };
       const communityId = e.communityId ?? '';
       try {
-        await downlink.deliver({ id: c.deviceId, communityId, productKey: c.productKey, deviceName: c.deviceName }, c);
+        const d = { id: c.deviceId, communityId, productKey: c.productKey, deviceName: c.deviceName };
+        if (lorawan) await downlink.deliverLorawan(d, c);
+        else await downlink.deliver(d, c);
       } catch (err) {
         log?.warn({ err, subject: e.subject }, 'queued iot command not sent');
       }
     },
-    processListener,
+    lorawan ? { from: 'new' } : processListener,
   );
 }
 

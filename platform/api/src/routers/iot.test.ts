@@ -103,4 +103,28 @@ describe('tRPC iot router: RBAC, jurisdiction and a command through the API', ()
       await c.endAsync();
     }
   });
+
+  test('the network-server connection: operators only, validated, the token never read back', async () => {
+    const input = {
+      community: 'demo',
+      kind: 'chirpstack',
+      baseUrl: 'http://127.0.0.1:1/',
+      token: 'secret-token',
+      enabled: true,
+    };
+    assert.equal((await call('property', 'iot.networkServer.set', input)).statusCode, 403);
+    assert.equal((await call('gov', 'iot.networkServer.get', { community: 'demo' }, 'query')).statusCode, 403);
+    const bad = await call('operator', 'iot.networkServer.set', { ...input, baseUrl: 'file:///etc/passwd' });
+    assert.equal(bad.statusCode, 400);
+    assert.deepEqual(Object.keys(bad.json().error.data.fieldErrors), ['baseUrl']);
+    const ok = await call('operator', 'iot.networkServer.set', input);
+    assert.equal(ok.statusCode, 200, ok.body);
+    const got = await call('operator', 'iot.networkServer.get', { community: 'demo' }, 'query');
+    assert.equal(got.json().result.data.baseUrl, 'http://127.0.0.1:1');
+    assert.ok(!got.body.includes('secret-token') && !ok.body.includes('secret-token'), 'the token is never read back');
+    assert.equal((await call('property', 'iot.networkServer.remove', { community: 'demo' })).statusCode, 403);
+    assert.equal((await call('operator', 'iot.networkServer.remove', { community: 'demo' })).statusCode, 200);
+    const gone = await call('operator', 'iot.networkServer.get', { community: 'demo' }, 'query');
+    assert.equal(gone.json().result.data, null);
+  });
 });

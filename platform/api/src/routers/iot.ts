@@ -6,6 +6,7 @@ import {
   createProduct,
   deviceNameRe,
   getDeviceDetail,
+  getNetworkServer,
   getProduct,
   issueDeviceCertificate,
   linkSubDevice,
@@ -17,11 +18,13 @@ import {
   queryTelemetry,
   queueCommand,
   registerDevicesFromCsv,
+  removeNetworkServer,
   revokeDeviceCertificate,
   rotateSecret,
   setAccountEnabled,
   setDevEui,
   setDeviceLocation,
+  setNetworkServer,
   setRequireCertificate,
   updateThingModel,
 } from '@shequ/iot';
@@ -373,6 +376,39 @@ export const iotRouter = router({
           actorOf(ctx),
         );
       }),
+  }),
+  /** The community's LoRaWAN network server (ChirpStack v4 or The Things Stack v3): downlink to devices with a DevEUI; token write-only. */
+  networkServer: router({
+    get: authedProcedure.input(community).query(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'iot.networkServers.write');
+      return getNetworkServer(deps(ctx), ctx.principal.scope, c.id);
+    }),
+    set: authedProcedure
+      .input(
+        community.extend({
+          kind: z.enum(['chirpstack', 'tts']),
+          baseUrl: z.string().trim().min(1).max(512),
+          ttsApplicationId: z.string().trim().max(36).optional(),
+          ttsWebhookId: z.string().trim().max(36).optional(),
+          /** Omitted when updating: the stored token is kept. */
+          token: z.string().max(4096).optional(),
+          enabled: z.boolean(),
+          offlineAfterSeconds: z.number().int().min(60).max(604_800).optional(),
+        }),
+      )
+      .mutation(async ({ ctx, input }) => {
+        const c = await communityFor(ctx, input.community, 'iot.networkServers.write');
+        const { community: _, ...rest } = input;
+        const r = await setNetworkServer(deps(ctx), ctx.principal.scope, c.id, rest, actorOf(ctx));
+        ctx.iot?.networkServers.forget(c.id);
+        return r;
+      }),
+    remove: authedProcedure.input(community).mutation(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'iot.networkServers.write');
+      const r = await removeNetworkServer(deps(ctx), ctx.principal.scope, c.id, actorOf(ctx));
+      ctx.iot?.networkServers.forget(c.id);
+      return r;
+    }),
   }),
   accounts: router({
     list: authedProcedure.input(community).query(async ({ ctx, input }) => {

@@ -233,6 +233,34 @@ export const mqttAccounts = iot.table(
   (t) => [index('mqtt_accounts_community_idx').on(t.communityId)],
 );
 
+/**
+ * A community's LoRaWAN network server (ChirpStack v4 or The Things Stack v3): where downlinks to its devices (those with a DevEUI) are
+ * queued. One per community: a community's LoRaWAN devices register on one network server, whatever their product.
+ */
+export const networkServers = iot.table(
+  'network_servers',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    communityId: uuid('community_id').notNull().unique(),
+    kind: text('kind').$type<'chirpstack' | 'tts'>().notNull(),
+    /** Base URL of the REST API: ChirpStack's (e.g. `http://chirpstack-rest-api:8090`) or The Things Stack's cluster. */
+    baseUrl: text('base_url').notNull(),
+    /** The API token, encrypted with FieldCrypto (context `iot.network_server.{communityId}`); never read back. */
+    tokenCipher: text('token_cipher').notNull(),
+    /** The Things Stack only: the application and the webhook downlinks are pushed through. */
+    ttsApplicationId: text('tts_application_id'),
+    ttsWebhookId: text('tts_webhook_id'),
+    enabled: boolean('enabled').notNull().default(true),
+    /** Silence after which a device seen only through the network server is marked offline. */
+    offlineAfterSeconds: integer('offline_after_seconds').notNull().default(1800),
+    ...stamps,
+  },
+  (t) => [
+    check('network_servers_kind_check', sql`${t.kind} in ('chirpstack','tts')`),
+    check('network_servers_offline_check', sql`${t.offlineAfterSeconds} between 60 and 604800`),
+  ],
+);
+
 export type SituationKind = 'abnormal' | 'boundary' | 'emergency';
 export type SituationStatus = 'open' | 'closed';
 /** A party (当事人) of a situation: a person of the base warehouse chosen when handling, or a ref a device reported. */

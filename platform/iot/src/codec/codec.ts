@@ -24,6 +24,13 @@ export interface CodecFailure {
 
 export type CodecOutcome<T> = { ok: true; value: T } | { ok: false; error: CodecFailure };
 
+/** What `protocolToRawData` answered: bytes (or null) and, when it named one, the LoRaWAN frame port. */
+export type EncodeOutcome = { ok: true; value: Buffer | null; fPort?: number } | { ok: false; error: CodecFailure };
+
+/** An application frame port (LoRaWAN 1.0.x: 1–223; 0 carries MAC commands, 224 is the test port). */
+export const validFPort = (p: unknown): p is number =>
+  typeof p === 'number' && Number.isInteger(p) && p >= 1 && p <= 223;
+
 /**
  * Runs codec scripts out of the host's V8 context. The platform's implementation is `CodecSandbox` in
  * `@shequ/runtime` (the plugin sandbox processes); the IoT engine only sees this interface.
@@ -31,8 +38,11 @@ export type CodecOutcome<T> = { ok: true; value: T } | { ok: false; error: Codec
 export interface CodecRunner {
   /** `rawDataToProtocol(bytes, meta)`: the bytes as an array of numbers 0–255; answers the script's JSON value. */
   decode(script: CodecScript, bytes: Uint8Array, meta: RawMeta): Promise<CodecOutcome<unknown>>;
-  /** `protocolToRawData(message)`: the bytes to send, or null when the script has no encoder or declines. */
-  encode(script: CodecScript, message: Record<string, unknown>): Promise<CodecOutcome<Buffer | null>>;
+  /**
+   * `protocolToRawData(message)`: the bytes to send, or null when the script has no encoder or declines. A script
+   * may answer `{fPort, bytes}` to name the LoRaWAN frame port too (ignored by MQTT, HTTP and CoAP).
+   */
+  encode(script: CodecScript, message: Record<string, unknown>): Promise<EncodeOutcome>;
   /** Checks a script before it is stored: it must compile and define `rawDataToProtocol`. */
   check(script: CodecScript): Promise<CodecOutcome<{ decode: boolean; encode: boolean }>>;
   /** Drops whatever the runner keeps for a product's codec (it was removed or replaced). */

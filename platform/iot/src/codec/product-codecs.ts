@@ -3,11 +3,11 @@ import { eq } from 'drizzle-orm';
 import { type ReplyPayload, reply } from '../ingest/reply.ts';
 import {
   type CodecFailure,
-  type CodecOutcome,
   type CodecRunner,
   type CodecScript,
   codecLimits,
   codecScript,
+  type EncodeOutcome,
   type PostTopic,
   type RawMeta,
   topicOfMethod,
@@ -107,7 +107,7 @@ export class ProductCodecs {
   }
 
   /** `protocolToRawData` for a product: the bytes, or null when it has no codec or the script declines. */
-  async encode(productKey: string, message: Record<string, unknown>): Promise<CodecOutcome<Buffer | null>> {
+  async encode(productKey: string, message: Record<string, unknown>): Promise<EncodeOutcome> {
     const script = await this.script(productKey);
     if (!script) return { ok: true, value: null };
     if (!this.runner)

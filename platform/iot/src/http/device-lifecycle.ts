@@ -16,8 +16,11 @@ export function followDeviceLifecycle(
   database: Database,
   ingests: DeviceIngest[],
   log?: Logger,
-  /** Caches of verified application accounts (the LoRaWAN webhook): a disabled account is refused at once. */
-  accountCaches: Array<{ forget(): void }> = [],
+  /**
+   * Caches of verified application accounts (the LoRaWAN webhook): a disabled account is refused at once; a disabled
+   * or deleted device heard through the network server goes offline at once.
+   */
+  accountCaches: Array<{ forget(): void; endDevice?(deviceId: string, reason: string): void }> = [],
 ): Promise<Subscription> {
   return bus.subscribe(
     durable,
@@ -35,7 +38,10 @@ export function followDeviceLifecycle(
           .select({ enabled: devices.enabled })
           .from(devices)
           .where(eq(devices.id, data.deviceId));
-        if (!row?.enabled) for (const i of ingests) i.tokens.revokeDevice(data.deviceId);
+        if (!row?.enabled) {
+          for (const i of ingests) i.tokens.revokeDevice(data.deviceId);
+          for (const c of accountCaches) c.endDevice?.(data.deviceId, row ? 'device disabled' : 'device deleted');
+        }
       } catch (err) {
         log?.warn({ err, subject: e.subject }, 'device lifecycle event not applied to HTTP/CoAP tokens');
       }

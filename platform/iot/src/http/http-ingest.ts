@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { DeviceIngest, type DeviceIngestOptions, type IngestAnswer, ingestCodes } from './device-ingest.ts';
-import { LorawanIngest } from './lorawan-ingest.ts';
+import { LorawanIngest, type LorawanIngestOptions } from './lorawan-ingest.ts';
 
 export interface HttpIngestListen {
   port: number;
@@ -20,11 +20,16 @@ const TOPIC_PREFIX = '/topic';
  */
 export class HttpIngest {
   readonly ingest: DeviceIngest;
-  /** ChirpStack's HTTP integration (`/lorawan/chirpstack`), when the listener has the product codecs. */
+  /**
+   * Network servers' uplinks (ChirpStack's HTTP integration on `/lorawan/chirpstack`, The Things Stack's webhook on
+   * `/lorawan/tts`), when the listener has the product codecs.
+   */
   readonly lorawan: LorawanIngest | undefined;
   #server: Server | null = null;
 
-  constructor(o: Omit<DeviceIngestOptions, 'transport'>) {
+  constructor(
+    o: Omit<DeviceIngestOptions, 'transport'> & Pick<LorawanIngestOptions, 'networkServers' | 'offlineAfterMs'>,
+  ) {
     this.ingest = new DeviceIngest({ ...o, transport: 'http' });
     this.lorawan = o.codecs && new LorawanIngest({ ...o, codecs: o.codecs });
   }
@@ -56,6 +61,7 @@ export class HttpIngest {
       await new Promise<void>((resolve) => s.close(() => resolve()));
     }
     await this.ingest.close();
+    await this.lorawan?.close();
   }
 
   async #handle(req: IncomingMessage): Promise<IngestAnswer> {
@@ -78,6 +84,7 @@ export class HttpIngest {
     }
     if (path === '/lorawan/chirpstack' && this.lorawan)
       return this.lorawan.chirpstack(req.headers, url.searchParams.get('event'), body, ip);
+    if (path === '/lorawan/tts' && this.lorawan) return this.lorawan.tts(req.headers, body, ip);
     if (!path.startsWith(`${TOPIC_PREFIX}/`))
       return { status: 404, body: { code: ingestCodes.BAD_REQUEST, message: 'use /auth or /topic/…' } };
     const s = await this.ingest.session(tokenOf(req));

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type AuditEntry, appendAudit, type Logger, verifyPassword } from '@shequ/core';
+import { type AuditEntry, appendAudit, type FieldCrypto, type Logger, verifyPassword } from '@shequ/core';
 import { type Database, devices, mqttAccounts } from '@shequ/db';
 import { eq } from 'drizzle-orm';
 import { topicMatches } from '../alink/topics.ts';
@@ -7,6 +7,8 @@ import type { ProductCodecs } from '../codec/product-codecs.ts';
 import { ConnectLimiter, NegativeCache } from '../gateway/rate-limit.ts';
 import { defaultLimits, type ParseLimits, parsePost } from '../ingest/parse-post.ts';
 import type { TelemetryWriter } from '../ingest/writer.ts';
+import { NetworkServers } from '../lorawan/network-servers.ts';
+import { NetworkPresence } from '../lorawan/presence.ts';
 import { devicesWithModel } from '../registry/devices-repo.ts';
 import { type IngestAnswer, ingestCodes } from './device-ingest.ts';
 
@@ -16,6 +18,13 @@ export interface LorawanIngestOptions {
   codecs: ProductCodecs;
   log?: Logger;
   limits?: Partial<ParseLimits>;
+  /** The communities' network-server connections (their silence windows); made from `crypto` when not given. */
+  networkServers?: NetworkServers;
+  crypto?: FieldCrypto;
+  /** Silence after which a device heard only through the network server goes offline, for every community (tests). */
+  offlineAfterMs?: number;
+  /** Called after an online/offline change was committed to the outbox (the platform kicks its relay). */
+  onStateCommitted?: () => void;
 }
 
 /** The application account a network server signs in with (an MQTT application account, reused). */
@@ -45,11 +54,15 @@ export function integrationCredential(headers: Record<string, string | string[] 
  * LoRaWAN through a network server: ChirpStack v4's HTTP integration (JSON marshaler) posts each device event to
  * `/lorawan/chirpstack?event=…`. An `up` event's DevEUI names the device (attribute `devEui`), its `data` (base64
  * FRMPayload) goes through the product codec with the frame port, and the Alink post it decodes to takes the same
- * checks, writer and bus as any other uplink. Other events are acknowledged and not stored.
+ * checks, writer and bus as any other uplink. Other events are acknowledged and not stored. The Things Stack v3's
+ * webhook (`/lorawan/tts`, `end_device_ids.dev_eui`, `uplink_message.f_port` and `.frm_payload`) takes the same path
+ * with the same application-account credentials; only the parsing differs.
  */
 export class LorawanIngest {
   readonly #o: LorawanIngestOptions;
   readonly #limits: ParseLimits;
+  /** Online while uplinks keep coming; offline after the silence window. */
+  readonly presence: NetworkPresence;
   readonly #verified = new Map<string, { at: number; integration: Integration }>();
   readonly #negative = new NegativeCache(60_000);
   // One network server sends every device's uplinks from one address: the per-address limit is generous.
@@ -58,13 +71,43 @@ export class LorawanIngest {
   constructor(o: LorawanIngestOptions) {
     this.#o = o;
     this.#limits = { ...defaultLimits, ...o.limits };
+    this.presence = new NetworkPresence({
+      database: o.database,
+      servers: o.networkServers ?? (o.crypto && new NetworkServers({ db: o.database.db, crypto: o.crypto })),
+      offlineAfterMs: o.offlineAfterMs,
+      onStateCommitted: o.onStateCommitted,
+      log: o.log,
+    });
   }
 
-  async chirpstack(
+  /** Devices heard here go offline; waits until that is stored. */
+  close(): Promise<void> {
+    return this.presence.close();
+  }
+
+  /** ChirpStack v4's HTTP integration: `POST /lorawan/chirpstack?event=up|join|…`. */
+  chirpstack(
     headers: Record<string, string | string[] | undefined>,
     event: string | null,
     body: Buffer,
     ip: string | null,
+  ): Promise<IngestAnswer> {
+    return this.#uplink('chirpstack', headers, ip, () =>
+      event === 'up' ? parseUplink(body) : { ignored: `event ${event ?? '?'} ignored` },
+    );
+  }
+
+  /** The Things Stack v3's webhook: `POST /lorawan/tts` (uplink messages; the others are acknowledged and dropped). */
+  tts(headers: Record<string, string | string[] | undefined>, body: Buffer, ip: string | null): Promise<IngestAnswer> {
+    return this.#uplink('tts', headers, ip, () => parseTtsUplink(body));
+  }
+
+  /** One uplink from a network server, whatever its format: account, device, codec, thing model, writer, presence. */
+  async #uplink(
+    server: 'chirpstack' | 'tts',
+    headers: Record<string, string | string[] | undefined>,
+    ip: string | null,
+    parse: () => LorawanUplink | string | { ignored: string },
   ): Promise<IngestAnswer> {
     if (!this.#limiter.allow(ip ?? 'unknown')) return fail(429, ingestCodes.TOO_MANY, 'too many requests, retry later');
     const cred = integrationCredential(headers);
@@ -76,15 +119,15 @@ export class LorawanIngest {
         communityId: integration?.communityId,
         result,
         sourceIp: ip,
-        detail: { reason, ...detail },
+        detail: { reason, server, ...detail },
       });
     if (!integration) {
       await audit('failure', cred ? 'bad credentials' : 'no credentials');
       return fail(401, ingestCodes.AUTH_FAILED, 'integration credentials missing or wrong');
     }
-    if (event !== 'up')
-      return { status: 200, body: { code: ingestCodes.OK, message: `event ${event ?? '?'} ignored` } };
-    const up = parseUplink(body);
+    const up = parse();
+    if (typeof up === 'object' && 'ignored' in up)
+      return { status: 200, body: { code: ingestCodes.OK, message: up.ignored } };
     if (typeof up === 'string') {
       await audit('failure', up);
       return fail(400, ingestCodes.BAD_REQUEST, up);
@@ -136,6 +179,7 @@ export class LorawanIngest {
       this.#o.log?.error({ err }, 'telemetry write failed');
       return { status: 503, body: { id: r.uplink.id, code: 503, message: 'storage unavailable', data: {} } };
     }
+    await this.presence.seen(device);
     return { status: 200, body: { id: r.uplink.id, code: 200, message: 'success', data: {} } };
   }
 
@@ -153,6 +197,11 @@ export class LorawanIngest {
     if (this.#verified.size > 1000) this.#verified.clear();
     this.#verified.set(key, { at: Date.now(), integration });
     return integration;
+  }
+
+  /** A disabled or deleted device goes offline at once. */
+  endDevice(deviceId: string, reason: string): void {
+    this.presence.end(deviceId, reason);
   }
 
   /** Forgets verified credentials (an account was disabled). */
@@ -174,21 +223,63 @@ export class LorawanIngest {
   }
 }
 
-/** The fields of a ChirpStack v4 `up` event this ingest uses; a string says what is wrong. */
-export function parseUplink(body: Buffer): { devEui: string; fPort: number; bytes: Buffer } | string {
-  let json: unknown;
+/** What an uplink from a network server carries: the device, the frame port and the application payload. */
+export interface LorawanUplink {
+  devEui: string;
+  fPort: number;
+  bytes: Buffer;
+}
+
+function parseJson(body: Buffer): unknown {
   try {
-    json = JSON.parse(body.toString('utf8'));
+    return JSON.parse(body.toString('utf8'));
   } catch {
-    return 'body is not JSON (set the integration to the JSON marshaler)';
+    return undefined;
   }
-  const b = json as { deviceInfo?: { devEui?: unknown }; fPort?: unknown; data?: unknown };
-  const devEui = typeof b?.deviceInfo?.devEui === 'string' ? b.deviceInfo.devEui.toLowerCase() : '';
-  if (!devEuiRe.test(devEui)) return 'deviceInfo.devEui must be 16 hex digits';
-  const fPort = b.fPort === undefined ? 0 : b.fPort;
+}
+
+/** Checks the three fields, named as the network server names them; a string says what is wrong. */
+function uplinkOf(
+  devEuiRaw: unknown,
+  fPortRaw: unknown,
+  data: unknown,
+  names: { devEui: string; fPort: string; data: string },
+): LorawanUplink | string {
+  const devEui = typeof devEuiRaw === 'string' ? devEuiRaw.toLowerCase() : '';
+  if (!devEuiRe.test(devEui)) return `${names.devEui} must be 16 hex digits`;
+  const fPort = fPortRaw === undefined ? 0 : fPortRaw;
   if (typeof fPort !== 'number' || !Number.isInteger(fPort) || fPort < 0 || fPort > 255)
-    return 'fPort must be an integer 0–255';
-  if (typeof b.data !== 'string' || b.data === '' || !/^[A-Za-z0-9+/]*={0,2}$/.test(b.data))
-    return 'data must be the base64 FRMPayload (an uplink without payload carries nothing to store)';
-  return { devEui, fPort, bytes: Buffer.from(b.data, 'base64') };
+    return `${names.fPort} must be an integer 0–255`;
+  if (typeof data !== 'string' || data === '' || !/^[A-Za-z0-9+/]*={0,2}$/.test(data))
+    return `${names.data} must be the base64 FRMPayload (an uplink without payload carries nothing to store)`;
+  return { devEui, fPort, bytes: Buffer.from(data, 'base64') };
+}
+
+/** The fields of a ChirpStack v4 `up` event this ingest uses; a string says what is wrong. */
+export function parseUplink(body: Buffer): LorawanUplink | string {
+  const b = parseJson(body) as { deviceInfo?: { devEui?: unknown }; fPort?: unknown; data?: unknown } | undefined;
+  if (b === undefined) return 'body is not JSON (set the integration to the JSON marshaler)';
+  return uplinkOf(b?.deviceInfo?.devEui, b?.fPort, b?.data, {
+    devEui: 'deviceInfo.devEui',
+    fPort: 'fPort',
+    data: 'data',
+  });
+}
+
+/**
+ * The fields of a The Things Stack v3 webhook message this ingest uses: `end_device_ids.dev_eui`,
+ * `uplink_message.f_port` and `.frm_payload`. A message without `uplink_message` (join accept, downlink events…) is
+ * ignored; a string says what is wrong.
+ */
+export function parseTtsUplink(body: Buffer): LorawanUplink | string | { ignored: string } {
+  const b = parseJson(body) as
+    | { end_device_ids?: { dev_eui?: unknown }; uplink_message?: { f_port?: unknown; frm_payload?: unknown } }
+    | undefined;
+  if (b === undefined || typeof b !== 'object' || b === null) return 'body is not a JSON object';
+  if (b.uplink_message === undefined) return { ignored: 'not an uplink message, ignored' };
+  return uplinkOf(b.end_device_ids?.dev_eui, b.uplink_message?.f_port, b.uplink_message?.frm_payload, {
+    devEui: 'end_device_ids.dev_eui',
+    fPort: 'uplink_message.f_port',
+    data: 'uplink_message.frm_payload',
+  });
 }

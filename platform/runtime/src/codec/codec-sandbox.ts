@@ -5,7 +5,9 @@ import {
   type CodecRunner,
   type CodecScript,
   codecLimits,
+  type EncodeOutcome,
   type RawMeta,
+  validFPort,
 } from '@shequ/iot';
 import type { InvokeOutcome, SandboxPool } from '../sandbox/pool.ts';
 import type { SandboxLimits } from '../sandbox/protocol.ts';
@@ -41,10 +43,16 @@ return { plugin: { handlers: {
     if (typeof protocolToRawData !== 'function') return null;
     var out = protocolToRawData(input.message);
     if (out === null || out === undefined) return null;
+    // LoRaWAN: {fPort, bytes} names the frame port as well.
+    var fPort = null;
+    if (typeof out === 'object' && out.length === undefined && out.bytes !== undefined) {
+      fPort = out.fPort === undefined ? null : out.fPort;
+      out = out.bytes;
+    }
     var bytes = [];
     var n = out.length >>> 0;
     for (var i = 0; i < n; i++) bytes[i] = out[i];
-    return bytes;
+    return fPort === null ? bytes : { fPort: fPort, bytes: bytes };
   },
   check: function () {
     return { decode: typeof rawDataToProtocol === 'function', encode: typeof protocolToRawData === 'function' };
@@ -170,14 +178,17 @@ export class CodecSandbox implements CodecRunner {
     return this.#run(script, 'decode', { bytes: [...bytes], meta });
   }
 
-  async encode(script: CodecScript, message: Record<string, unknown>): Promise<CodecOutcome<Buffer | null>> {
+  async encode(script: CodecScript, message: Record<string, unknown>): Promise<EncodeOutcome> {
     const r = await this.#run(script, 'encode', { message });
     if (!r.ok) return r;
     if (r.value === null) return { ok: true, value: null };
-    const bytes = bytesOf(r.value);
-    return typeof bytes === 'string'
-      ? { ok: false, error: { kind: 'output', message: bytes } }
-      : { ok: true, value: bytes };
+    const framed = r.value as { fPort?: unknown; bytes?: unknown };
+    const isFramed = typeof framed === 'object' && !Array.isArray(framed);
+    if (isFramed && !validFPort(framed.fPort))
+      return { ok: false, error: { kind: 'output', message: 'protocolToRawData: fPort must be an integer 1–223' } };
+    const bytes = bytesOf(isFramed ? framed.bytes : r.value);
+    if (typeof bytes === 'string') return { ok: false, error: { kind: 'output', message: bytes } };
+    return isFramed ? { ok: true, value: bytes, fPort: framed.fPort as number } : { ok: true, value: bytes };
   }
 
   async check(script: CodecScript): Promise<CodecOutcome<{ decode: boolean; encode: boolean }>> {

@@ -1,6 +1,6 @@
 'use client';
 
-import { PlusOutlined } from '@ant-design/icons';
+import { ApiOutlined, PlusOutlined } from '@ant-design/icons';
 import { useQuery } from '@tanstack/react-query';
 import { Alert, Button, Space, Table, type TableColumnsType, Tag } from 'antd';
 import Link from 'next/link';
@@ -10,6 +10,7 @@ import { EmptyState } from '@/components/empty-state';
 import { useLang, useT } from '@/i18n/lang-provider';
 import { errorMessage } from '@/lib/app-error';
 import { useTRPC } from '@/lib/trpc';
+import { NetworkServerDrawer } from './network-server-drawer';
 import { ProductFormDrawer } from './product-form-drawer';
 import { type ProductRow, stamp } from './use-iot';
 
@@ -20,6 +21,7 @@ export function ProductsView({ community }: { community: string }) {
   const router = useRouter();
   const trpc = useTRPC();
   const [adding, setAdding] = useState(false);
+  const [networkServer, setNetworkServer] = useState(false);
   const list = useQuery(trpc.iot.products.list.queryOptions({ community }));
 
   const columns: TableColumnsType<ProductRow> = [
@@ -40,6 +42,9 @@ export function ProductsView({ community }: { community: string }) {
   return (
     <Space orientation="vertical" size={16} style={{ width: '100%' }}>
       <Space style={{ width: '100%', justifyContent: 'flex-end' }}>
+        <Button icon={<ApiOutlined />} onClick={() => setNetworkServer(true)} data-testid="network-server-open">
+          {t('iot.ns.open')}
+        </Button>
         <Button type="primary" icon={<PlusOutlined />} onClick={() => setAdding(true)} data-testid="product-add">
           {t('iot.products.add')}
         </Button>
@@ -61,6 +66,7 @@ export function ProductsView({ community }: { community: string }) {
           />
         </div>
       )}
+      <NetworkServerDrawer community={community} open={networkServer} onClose={() => setNetworkServer(false)} />
       <ProductFormDrawer
         community={community}
         open={adding}
