@@ -4,7 +4,7 @@
 // table that resolves a gate's refs (access.person_refs, DB33 7.2.3 base people); a ref nobody mapped stays as given.
 // Not built: 电子阅读时长 and 社区教育培训时长 of 7.2.2.4.4 (no device model reports them), and the basic
 // education/health records of the resident themselves (those are base data, not device facts).
-import { AppError, communityZone, healthMinGroup, withheldDays } from '@shequ/core';
+import { AppError, communityZone, withheldDays } from '@shequ/core';
 import { type DataScope, type Db, people, personRefs, queryRows, type Tx, warehouseFacts, withScope } from '@shequ/db';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { bmiOf, type HealthTag, healthTagCodes, healthTags } from './facts.ts';
@@ -136,9 +136,6 @@ export async function healthProfile(db: Db, scope: DataScope, communityId: strin
 }
 
 const share = (n: number, of: number) => (of > 0 ? Math.round((n / of) * 1000) / 1000 : null);
-
-// The small-group suppression lives in core: the gates' fever counts (access) withhold with the same rule.
-export { healthMinGroup, withheldDays };
 
 /**
  * Community health aggregates in [from, to) (what government roles may read: no person): checkups and residents
