@@ -3,7 +3,11 @@
 // invites 王五 for today and is shown the QR code (SVG) and an 8-digit code. The gate reports a `pass` with the
 // scanned QR token and is told to open (the platform calls its `open` service). A code whose window has passed is
 // refused: the gate is not opened and the refusal, with its reason, shows beside the admitted pass in the console's
-// 出入管理.
+// 出入管理. The gate measures body temperatures (防疫信息, DB33 7.2.2.2.1): 王五's 37.8 °C shows as a fever to the
+// community admin only; property staff see the same pass without a temperature column; a reading outside the
+// model's 30–45 °C is refused at the ingest. The gate measures body temperatures (防疫信息, DB33 7.2.2.2.1): 王五's 37.8 °C shows as a fever to the
+// community admin only; property staff see the same pass without a temperature column; a reading outside the
+// model's 30–45 °C is refused at the ingest.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { DEMO_PASSWORD } from '@shequ/core';
@@ -108,8 +112,14 @@ test('a resident invites a visitor; the gate opens for the QR code, refuses an e
     }
 
     // The gate scans the QR code and is told to open.
-    assert.equal((await device.postEvent('pass', { personRef: token, direction: 0, mode: 2 })).code, 200);
+    assert.equal(
+      (await device.postEvent('pass', { personRef: token, direction: 0, mode: 2, temperature: 37.8 })).code,
+      200,
+    );
     assert.ok(await waitFor(() => opened.length === 1, 15_000), 'the gate was told to open');
+
+    // A temperature outside the thing model's bounds is refused by the ingest (Alink 460): no pass is recorded.
+    assert.equal((await device.postEvent('pass', { direction: 0, mode: 0, temperature: 46 })).code, 460);
 
     // A code whose window has passed is refused; the gate stays shut.
     const call = await asResident();
@@ -131,8 +141,22 @@ test('a resident invites a visitor; the gate opens for the QR code, refuses an e
       const rows = op.page.getByTestId('pass-row');
       await rows.filter({ hasText: '王五' }).filter({ hasText: '放行' }).waitFor();
       await rows.filter({ hasText: '赵六' }).filter({ hasText: '通行码已过期' }).waitFor();
+      // The community admin holds the health permission: 王五's temperature, flagged as a fever.
+      await rows.filter({ hasText: '王五' }).getByTestId('pass-temperature').filter({ hasText: '37.8 °C' }).waitFor();
+      await rows.filter({ hasText: '王五' }).getByText('发热', { exact: true }).waitFor();
+      assert.equal(await op.page.getByRole('columnheader', { name: '体温' }).count(), 1);
     } finally {
       await op.session.close();
+    }
+    // Property staff read the passes but no individual health data: no temperature column, no reading.
+    const staff = await signIn(platform, 'property', /\/console$/);
+    try {
+      await staff.page.goto(`${platform.webUrl}/console/access`);
+      await staff.page.getByTestId('pass-row').filter({ hasText: '王五' }).filter({ hasText: '放行' }).waitFor();
+      assert.equal(await staff.page.getByRole('columnheader', { name: '体温' }).count(), 0);
+      assert.equal(await staff.page.getByTestId('pass-temperature').count(), 0);
+    } finally {
+      await staff.session.close();
     }
   } finally {
     await device?.close();

@@ -40,6 +40,7 @@ export * from './points/earning.ts';
 export * from './points/expiry.ts';
 export * from './points/ledger.ts';
 export * from './points/shop.ts';
+export * from './small-groups.ts';
 export * from './tenancy/regions-service.ts';
 export * from './tenancy/sample-data.ts';
 export * from './tenancy/seed.ts';

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadConfig, openPlatform, type Platform } from '@shequ/core';
+import { loadConfig, openPlatform, type Platform, recordGatePass } from '@shequ/core';
+import { regions } from '@shequ/db';
+import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../server.ts';
 import { apiTestClient } from '../testing.ts';
@@ -91,7 +94,7 @@ describe('access API', () => {
     const stats = await call('operator', 'access.stats', { community: 'demo', day }, 'GET');
     assert.equal(stats.data.vehiclesInside, 0);
     const passes = await call('operator', 'access.passes', { community: 'demo', limit: 10, cursor: null }, 'GET');
-    assert.deepEqual(passes.data, { items: [], nextCursor: null });
+    assert.deepEqual(passes.data, { items: [], nextCursor: null, healthWithheld: false });
     const unknown = await call('operator', 'access.waiveParkingFee', {
       community: 'demo',
       id: '00000000-0000-4000-8000-000000000001',
@@ -103,5 +106,36 @@ describe('access API', () => {
       personId: '00000000-0000-4000-8000-000000000001',
     });
     assert.equal(badPerson.error.appCode, 'INVALID_INPUT');
+  });
+
+  test('防疫信息: the admin sees a gate temperature and fever; property staff get the pass without health fields', async () => {
+    const [demo] = await platform.database.db.select().from(regions).where(eq(regions.code, 'demo'));
+    const gate = { productKey: 'pgate', deviceName: 'api-health-1', deviceId: randomUUID() };
+    const day = '2026-03-03';
+    const time = Date.parse(`${day}T02:00:00Z`);
+    const rec = await recordGatePass({ db: platform.database.db, crypto: platform.crypto }, demo.id, 'people', {
+      ...gate,
+      messageId: 'api-h1',
+      event: 'pass',
+      value: { personRef: 'api-face', direction: 0, mode: 0, temperature: 37.8 },
+      time,
+    });
+    const input = { community: 'demo', deviceId: gate.deviceId };
+    const admin = (await call('operator', 'access.passes', input, 'GET')).data;
+    assert.equal(admin.healthWithheld, false);
+    assert.deepEqual(
+      admin.items.map((i: { id: string; temperature: number; fever: boolean }) => [i.id, i.temperature, i.fever]),
+      [[rec.id, 37.8, true]],
+    );
+    const staff = (await call('property', 'access.passes', input, 'GET')).data;
+    assert.equal(staff.healthWithheld, true);
+    assert.equal(staff.items.length, 1);
+    assert.equal(staff.items[0].id, rec.id);
+    assert.ok(!('temperature' in staff.items[0]) && !('fever' in staff.items[0]), 'no health field for staff');
+    // The day's fever count: exact for the admin, withheld for staff (one person measured, fewer than five).
+    const exact = (await call('operator', 'access.stats', { community: 'demo', day }, 'GET')).data.health;
+    assert.deepEqual(exact, { measured: 1, people: 1, fever: 1, minGroup: null, withheld: false });
+    const guarded = (await call('property', 'access.stats', { community: 'demo', day }, 'GET')).data.health;
+    assert.deepEqual(guarded, { measured: 1, people: 1, fever: null, minGroup: 5, withheld: true });
   });
 });

@@ -3,6 +3,8 @@ import {
   collectParkingFee,
   deleteParkingSpace,
   getFeeRule,
+  hasPermission,
+  healthMinGroup,
   type Inviter,
   inviteVisitor,
   linkPersonRef,
@@ -27,6 +29,13 @@ const community = z.object({ community: z.string().trim().min(1).max(64) });
 const at = z.iso.datetime({ offset: true });
 
 type Authed = Pick<Context, 'platform' | 'meta'> & { principal: NonNullable<Context['principal']> };
+
+/**
+ * Whether the caller reads the gates' health readings (防疫信息): individual temperatures are L3 health data, under
+ * the same permission as the IoT warehouse's checkups (`iot.warehouse.health`, the community admin). Property staff
+ * read the passes without them, and the day's fever count only of groups of `healthMinGroup` people or more.
+ */
+const readsHealth = (ctx: Authed, path: string) => hasPermission(ctx.principal.grants, 'iot.warehouse.health', path);
 
 /** The caller as an inviter: only a signed-in person (not the CLI's admin token) invites visitors. */
 function inviterOf(ctx: Authed): Inviter {
@@ -120,6 +129,7 @@ export const accessRouter = router({
           to: input.to ? new Date(input.to) : undefined,
         },
         { cursor: input.cursor ?? undefined, limit: input.limit },
+        { health: readsHealth(ctx, c.path) },
       );
     }),
   parkingSessions: authedProcedure
@@ -231,6 +241,8 @@ export const accessRouter = router({
     .input(community.extend({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }))
     .query(async ({ ctx, input }) => {
       const c = await communityFor(ctx, input.community, 'access.stats');
-      return trafficStats(ctx.platform.database.db, c.id, input.day);
+      return trafficStats(ctx.platform.database.db, c.id, input.day, {
+        minGroup: readsHealth(ctx, c.path) ? undefined : healthMinGroup,
+      });
     }),
 });

@@ -1,9 +1,8 @@
-import { hasPermission } from '@shequ/core';
+import { hasPermission, healthMinGroup } from '@shequ/core';
 import {
   communityScope,
   garbageStats,
   getVitals,
-  healthMinGroup,
   healthProfile,
   healthStats,
   libraryStats,

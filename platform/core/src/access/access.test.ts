@@ -7,6 +7,7 @@ import {
   devices,
   outbox,
   parkingSessions,
+  passHealth,
   passRecords,
   people,
   products,
@@ -16,11 +17,13 @@ import {
   visitorPasses,
   withScope,
 } from '@shequ/db';
+import { checkValue, standardThingModels } from '@shequ/schemas';
 import { eq, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { demoFixture } from '../basedata/testing.ts';
 import type { FieldCrypto } from '../crypto/field-crypto.ts';
 import { AppError } from '../errors.ts';
+import { healthMinGroup } from '../small-groups.ts';
 import { accessZone, parkingFee } from './fees.ts';
 import { followGatePasses, gateKindOf, passFromDeviceEvent } from './follow.ts';
 import { type DeviceEvent, type GateKind, recordGatePass } from './gate.ts';
@@ -68,6 +71,18 @@ describe('parking fee', () => {
     // 23:30 → 00:30 local is two days of one started hour each, though UTC sees one day.
     assert.equal(parkingFee(rule, at('2026-11-28T23:30:00+08:00'), at('2026-11-29T00:30:00+08:00')), 1000);
   });
+});
+
+test('the people gate model bounds the pass temperature to 30–45 °C, so the ingest refuses others', () => {
+  const pass = standardThingModels()['people-gate'].events.find((e) => e.identifier === 'pass');
+  assert.ok(pass);
+  const check = (temperature: unknown) =>
+    checkValue({ type: 'struct', specs: pass.outputData }, { direction: 0, temperature }, 'value').map((e) => e.code);
+  assert.deepEqual(check(37.8), []);
+  assert.deepEqual(check(30), []);
+  assert.ok(check(45.01).length > 0, 'above 45 °C is refused');
+  assert.ok(check(29.9).length > 0, 'below 30 °C is refused');
+  assert.deepEqual(checkValue({ type: 'struct', specs: pass.outputData }, { direction: 0 }, 'value'), []);
 });
 
 test('gate kind comes from the thing model', async () => {
@@ -303,6 +318,91 @@ for (const engine of testEngines()) {
       const r = await gatePass('people', passEvent(peopleGate, { personRef: 'face-0042', direction: 0, mode: 0 }));
       assert.equal(r.subjectKind, 'person');
       assert.equal((await passRow(r.id)).personId, person.id);
+    });
+
+    test('防疫信息: a gate temperature is kept apart, shown with the health permission, fevers counted per day', async () => {
+      // A day of its own, so that the other tests' passes (today) do not count here.
+      const day = '2026-03-02';
+      const at = (min: number) =>
+        DateTime.fromISO(`${day}T09:00`, { zone: accessZone }).plus({ minutes: min }).toMillis();
+      const gate = { productKey: 'pgate', deviceName: 'health-1', deviceId: randomUUID() };
+      const pass = (value: Record<string, unknown>, min: number) => gatePass('people', passEvent(gate, value, at(min)));
+      const hot = await pass({ personRef: 'hf-unknown', direction: 0, mode: 0, temperature: 37.8 }, 0);
+      const none = await pass({ personRef: 'hf-unknown', direction: 1, mode: 0 }, 1);
+      const bogus = await pass({ direction: 0, mode: 1, temperature: 46 }, 2);
+      const again = await pass({ direction: 0, mode: 1, temperature: '36.4' }, 3);
+      assert.ok(hot.admitted && none.admitted && bogus.admitted, 'every event records its pass');
+      const stored = await queryRows<{ id: string; t: string }>(
+        database.db,
+        sql`select pass_record_id as id, temperature::text as t from access.pass_health
+             where pass_record_id in (${hot.id}, ${none.id}, ${bogus.id}, ${again.id}) order by temperature`,
+      );
+      assert.deepEqual(
+        stored.map((r) => [r.id, Number(r.t)]),
+        [
+          [again.id, 36.4],
+          [hot.id, 37.8],
+        ],
+        'no reading for a pass without one or out of bounds',
+      );
+
+      // The community admin (health permission): temperature and fever flag on each pass.
+      const admin = await listPassRecords(database.db, demo, { deviceId: gate.deviceId }, {}, { health: true });
+      assert.equal(admin.healthWithheld, false);
+      const seen = new Map(admin.items.map((i) => [i.id, [i.temperature, i.fever]]));
+      assert.deepEqual(seen.get(hot.id), [37.8, true]);
+      assert.deepEqual(seen.get(again.id), [36.4, false]);
+      assert.deepEqual(seen.get(none.id), [null, null]);
+      assert.deepEqual(seen.get(bogus.id), [null, null]);
+      // Property staff: the same passes, no health field at all, and the page says so.
+      const plain = await listPassRecords(database.db, demo, { deviceId: gate.deviceId });
+      assert.equal(plain.healthWithheld, true);
+      assert.deepEqual(plain.items.map((i) => i.id).sort(), [...seen.keys()].sort());
+      for (const i of plain.items) assert.ok(!('temperature' in i) && !('fever' in i), 'no health field');
+
+      // Two measured passes, both unresolved: one person, a group too small for a reader without the permission.
+      const exact = await trafficStats(database.db, demo, day);
+      assert.deepEqual(exact.health, { measured: 2, people: 1, fever: 1, minGroup: null, withheld: false });
+      const guarded = await trafficStats(database.db, demo, day, { minGroup: healthMinGroup });
+      assert.deepEqual(guarded.health, { measured: 2, people: 1, fever: null, minGroup: 5, withheld: true });
+
+      // Four residents measured: five people, the fever count (≥ 37.3, the threshold itself included) is shown.
+      const temps = [36.5, 37.3, 36.9, 36.6];
+      for (const [n, t] of temps.entries()) {
+        const idNumber = `33010619900101${String(100 + n).padStart(4, '0')}`;
+        const [p] = await withScope(database.db, { kind: 'communities', ids: [demo] }, (tx) =>
+          tx
+            .insert(people)
+            .values({
+              communityId: demo,
+              name: `测温${n}`,
+              idType: 'resident_id',
+              idNumberCipher: crypto.encrypt(idNumber, 'base.people.id_number'),
+              idNumberIndex: crypto.blindIndex('base.people.id_number', idNumber),
+              idNumberMasked: '3301**********0000',
+              category: 'registered',
+              createdBy: 't',
+              updatedBy: 't',
+            })
+            .returning({ id: people.id }),
+        );
+        await linkPersonRef(database.db, demo, `hf-${n}`, p.id, staff);
+        await pass({ personRef: `hf-${n}`, direction: 0, mode: 0, temperature: t }, 10 + n);
+      }
+      const shown = await trafficStats(database.db, demo, day, { minGroup: healthMinGroup });
+      assert.deepEqual(shown.health, { measured: 6, people: 5, fever: 2, minGroup: 5, withheld: false });
+
+      // Append-only and community-scoped like the pass records.
+      const scoped = (ids: string[]) => ({ kind: 'communities' as const, ids });
+      await assert.rejects(
+        withScope(database.db, scoped([demo]), (tx) =>
+          tx.update(passHealth).set({ temperature: 36 }).where(eq(passHealth.passRecordId, hot.id)),
+        ),
+      );
+      const other = await withScope(database.db, scoped(['00000000-0000-4000-8000-0000000000aa']), (tx) =>
+        tx.select().from(passHealth),
+      );
+      assert.deepEqual(other, []);
     });
 
     test('another community sees none of these rows (row-level security)', async () => {

@@ -4,6 +4,7 @@ import {
   type PassMethod,
   parkingFeeRules,
   parkingSessions,
+  passHealth,
   passRecords,
   personRefs,
   type SubjectKind,
@@ -34,6 +35,17 @@ const peopleModes: PassMethod[] = ['face', 'card', 'qr', 'password', 'remote'];
 
 /** An Alink enum arrives as a number or its string. */
 const enumOf = (v: unknown) => (v === undefined || v === null || v === '' ? null : Number(v));
+
+/**
+ * The body temperature of a people-gate pass in °C, or null when the gate measured none. The IoT ingest already
+ * refuses a value outside the thing model's 30–45 (its `specs`); an event from elsewhere on the bus out of those
+ * bounds records its pass without a reading.
+ */
+export function temperatureOf(v: unknown): number | null {
+  const t = typeof v === 'string' && v.trim() ? Number(v) : v;
+  if (typeof t !== 'number' || !Number.isFinite(t) || t < 30 || t > 45) return null;
+  return Math.round(t * 100) / 100;
+}
 
 /** A plate as the base warehouse stores it: upper case, no spaces or dots. */
 export const normalisePlate = (p: string) => p.replace(/[\s.·-]/g, '').toUpperCase();
@@ -221,6 +233,11 @@ export async function recordGatePass(d: AccessDeps, communityId: string, kind: G
         messageId: String(e.messageId).slice(0, 64),
       })
       .returning({ id: passRecords.id });
+    // 防疫信息 (DB33 7.2.2.2.1): the gate's temperature reading is kept apart, readable with the health permission only.
+    const temperature = kind === 'people' ? temperatureOf(v.temperature) : null;
+    if (temperature !== null) {
+      await tx.insert(passHealth).values({ passRecordId: rec.id, communityId, passedAt, temperature });
+    }
     if (subjectKind === 'visitor') {
       if (refusal) {
         await enqueue(tx, {

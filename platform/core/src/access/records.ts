@@ -5,13 +5,14 @@ import {
   orders,
   type PassDirection,
   parkingSessions,
+  passHealth,
   passRecords,
   type SubjectKind,
   vehicles,
   visitorPasses,
   withScope,
 } from '@shequ/db';
-import { and, desc, eq, gte, isNull, lt, ne, or, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNull, lt, ne, or, type SQL, sql } from 'drizzle-orm';
 import { appendAudit } from '../audit/audit-service.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { Actor } from '../identity/user-service.ts';
@@ -26,6 +27,19 @@ export interface PassFilter {
   admitted?: boolean;
   from?: Date;
   to?: Date;
+}
+
+/** A body temperature at or above this (°C) is a fever (发热), the usual screening threshold at a gate. */
+export const feverThreshold = 37.3;
+export const isFever = (t: number) => t >= feverThreshold;
+
+/**
+ * Who may see the gates' health readings. Individual temperatures are L3 health data: only readers holding the
+ * health permission (`iot.warehouse.health`, the community admin) get them; for everyone else the list carries no
+ * health field at all and says `healthWithheld: true` (the warehouse's health aggregates answer `withheld` alike).
+ */
+export interface PassReadOptions {
+  health?: boolean;
 }
 
 /** Keyset cursor of the pass list: the last row's time and id. */
@@ -45,7 +59,9 @@ export async function listPassRecords(
   communityId: string,
   f: PassFilter = {},
   page: { cursor?: string; limit?: number } = {},
+  opts: PassReadOptions = {},
 ) {
+  const health = opts.health === true;
   const limit = Math.min(Math.max(page.limit ?? 50, 1), 200);
   const conds: SQL[] = [eq(passRecords.communityId, communityId)];
   if (f.direction) conds.push(eq(passRecords.direction, f.direction));
@@ -70,7 +86,18 @@ export async function listPassRecords(
       .where(and(...conds))
       .orderBy(desc(passRecords.passedAt), desc(passRecords.id))
       .limit(limit + 1);
-    const items = rows.slice(0, limit).map(({ r, visitorName, gateLocation }) => ({
+    // The readings are fetched by id, and only for a reader with the health permission: without it this table is
+    // never read.
+    const readings = new Map<string, number>();
+    const ids = rows.slice(0, limit).map((x) => x.r.id);
+    if (health && ids.length) {
+      const hs = await tx
+        .select({ id: passHealth.passRecordId, t: passHealth.temperature })
+        .from(passHealth)
+        .where(and(eq(passHealth.communityId, communityId), inArray(passHealth.passRecordId, ids)));
+      for (const x of hs) readings.set(x.id, Number(x.t));
+    }
+    const records = rows.slice(0, limit).map(({ r, visitorName, gateLocation }) => ({
       id: r.id,
       deviceId: r.deviceId,
       deviceName: r.deviceName,
@@ -91,7 +118,14 @@ export async function listPassRecords(
       refusal: r.refusal,
     }));
     const last = rows[limit - 1];
-    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.r.passedAt, last.r.id) : null };
+    const nextCursor = rows.length > limit && last ? encodeCursor(last.r.passedAt, last.r.id) : null;
+    if (!health) return { items: records, nextCursor, healthWithheld: true as const };
+    const items = records.map((r) => {
+      const temperature = readings.get(r.id) ?? null;
+      /** 体温 (°C; null: the gate measured none) and 发热 (≥ 37.3 °C; null without a reading). */
+      return { ...r, temperature, fever: temperature === null ? null : isFever(temperature) };
+    });
+    return { items, nextCursor, healthWithheld: false as const };
   });
 }
 

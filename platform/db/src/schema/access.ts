@@ -6,6 +6,7 @@ import {
   index,
   integer,
   jsonb,
+  numeric,
   pgSchema,
   primaryKey,
   text,
@@ -127,6 +128,31 @@ export const passRecords = accessSchema.table(
     check('pass_records_subject', sql`${t.subjectKind} in ('person','vehicle','visitor','unknown')`),
     check('pass_records_method', sql`${t.method} in ('face','card','qr','password','remote','plate')`),
     check('pass_records_refusal', sql`${t.admitted} or ${t.refusal} is not null`),
+  ],
+);
+
+/**
+ * The epidemic-prevention reading of a people-gate pass (DB33 7.2.2.2.1 防疫信息): the body temperature the gate
+ * measured. Individual health data (L3) kept apart from `pass_records` so that no read of pass records (the console
+ * list, the apps' bridge, exports) carries it unless it joins this table, which only callers with the health
+ * permission do. A plain numeric, not a field-crypto cipher, because the day statistics count fevers in SQL (as the
+ * IoT warehouse keeps kiosk checkups); append-only and under row-level security like the pass records (`_security`).
+ */
+export const passHealth = accessSchema.table(
+  'pass_health',
+  {
+    passRecordId: uuid('pass_record_id')
+      .primaryKey()
+      .references(() => passRecords.id, { onDelete: 'cascade' }),
+    communityId: uuid('community_id').notNull(),
+    /** The pass's time, repeated for the day statistics' index. */
+    passedAt: timestamp('passed_at', { withTimezone: true }).notNull(),
+    /** °C as the gate reported it, within the thing model's bounds (30–45). */
+    temperature: numeric('temperature', { precision: 4, scale: 2, mode: 'number' }).notNull(),
+  },
+  (t) => [
+    index('pass_health_time_idx').on(t.communityId, t.passedAt),
+    check('pass_health_temperature', sql`${t.temperature} between 30 and 45`),
   ],
 );
 

@@ -4,7 +4,7 @@
 // table that resolves a gate's refs (access.person_refs, DB33 7.2.3 base people); a ref nobody mapped stays as given.
 // Not built: 电子阅读时长 and 社区教育培训时长 of 7.2.2.4.4 (no device model reports them), and the basic
 // education/health records of the resident themselves (those are base data, not device facts).
-import { AppError, communityZone } from '@shequ/core';
+import { AppError, communityZone, withheldDays } from '@shequ/core';
 import { type DataScope, type Db, people, personRefs, queryRows, type Tx, warehouseFacts, withScope } from '@shequ/db';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { bmiOf, type HealthTag, healthTagCodes, healthTags } from './facts.ts';
@@ -136,29 +136,6 @@ export async function healthProfile(db: Db, scope: DataScope, communityId: strin
 }
 
 const share = (n: number, of: number) => (of > 0 ? Math.round((n / of) * 1000) / 1000 : null);
-
-/**
- * The smallest group of people whose health figures a reader without access to personal health data may see. A day
- * on which fewer people were checked would tell whoever knows who went to the kiosk that day how they are.
- */
-export const healthMinGroup = 5;
-
-/**
- * Which days' health figures to withhold so that no group smaller than `k` people can be read or worked out. Days
- * with fewer than `k` people are withheld; and because the range's totals are shown, the withheld days together can
- * be worked out by subtraction, so while they hold fewer than `k` distinct people the smallest shown day is withheld
- * with them (secondary suppression). `refs` are the distinct people of each day (opaque refs, never returned).
- */
-export function withheldDays(days: ReadonlyArray<{ day: string; refs: readonly string[] }>, k: number): Set<string> {
-  const withheld = new Set(days.filter((d) => d.refs.length < k).map((d) => d.day));
-  const people = () => new Set(days.filter((d) => withheld.has(d.day)).flatMap((d) => d.refs)).size;
-  while (withheld.size > 0 && withheld.size < days.length && people() < k) {
-    const shown = days.filter((d) => !withheld.has(d.day));
-    const smallest = shown.reduce((a, b) => (b.refs.length < a.refs.length ? b : a));
-    withheld.add(smallest.day);
-  }
-  return withheld;
-}
 
 /**
  * Community health aggregates in [from, to) (what government roles may read: no person): checkups and residents

@@ -95,4 +95,9 @@ export const accessEn: Record<keyof typeof accessZhCN, string> = {
   'access.stats.out': 'Out today',
   'access.stats.inside': 'Vehicles inside',
   'access.stats.visitors': 'Visitors today',
+  'access.stats.measured': 'Temperatures taken today',
+  'access.stats.fever': 'Fevers today',
+  'access.stats.withheld': 'Withheld: fewer than {n} people',
+  'access.col.temperature': 'Temperature',
+  'access.fever': 'Fever',
 };

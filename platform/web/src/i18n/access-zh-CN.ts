@@ -93,4 +93,9 @@ export const accessZhCN = {
   'access.stats.out': '今日出',
   'access.stats.inside': '场内车辆',
   'access.stats.visitors': '今日访客',
+  'access.stats.measured': '今日测温人次',
+  'access.stats.fever': '今日发热人次',
+  'access.stats.withheld': '人数不足 {n} 人，不予显示',
+  'access.col.temperature': '体温',
+  'access.fever': '发热',
 };

@@ -46,8 +46,32 @@ function Stats({ community }: { community: string }) {
       <Statistic title={t('access.stats.out')} value={s.data.totals.out} />
       <Statistic title={t('access.stats.visitors')} value={s.data.totals.visitors} />
       <Statistic title={t('access.stats.inside')} value={s.data.vehiclesInside} />
+      {s.data.health.measured > 0 ? (
+        <>
+          <Statistic title={t('access.stats.measured')} value={s.data.health.measured} />
+          {/* 防疫信息: a fever count of a group too small is withheld from readers without the health permission. */}
+          <Statistic
+            data-testid="access-stats-fever"
+            title={t('access.stats.fever')}
+            value={s.data.health.fever ?? '—'}
+            suffix={
+              s.data.health.withheld ? (
+                <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                  {t('access.stats.withheld', { n: s.data.health.minGroup ?? 0 })}
+                </Typography.Text>
+              ) : null
+            }
+          />
+        </>
+      ) : null}
     </Space>
   );
+}
+
+/** The temperature reading of a pass (only on a health reader's pages), or null when none was measured. */
+function reading(r: object): { temperature: number; fever: boolean } | null {
+  const h = r as { temperature?: number | null; fever?: boolean | null };
+  return typeof h.temperature === 'number' ? { temperature: h.temperature, fever: h.fever === true } : null;
 }
 
 function Passes({ community }: { community: string }) {
@@ -60,6 +84,8 @@ function Passes({ community }: { community: string }) {
     ),
   );
   const rows = q.data?.pages.flatMap((p) => p.items) ?? [];
+  // Temperatures (L3 health data) come only to readers with the health permission; others get no column at all.
+  const health = q.data?.pages.some((p) => !p.healthWithheld) ?? false;
   return (
     <>
       <Table
@@ -85,6 +111,24 @@ function Passes({ community }: { community: string }) {
               `${t(`access.subject.${r.subjectKind}` as MessageKey)}${r.visitorName ? ` · ${r.visitorName}` : ''}${r.plate ? ` · ${r.plate}` : ''}`,
           },
           { title: t('access.col.method'), dataIndex: 'method', render: (m) => t(`access.method.${m}` as MessageKey) },
+          ...(health
+            ? [
+                {
+                  title: t('access.col.temperature'),
+                  key: 'temperature',
+                  render: (_: unknown, r: object) => {
+                    const h = reading(r);
+                    return h ? (
+                      <span data-testid="pass-temperature">
+                        {h.temperature.toFixed(1)} °C {h.fever ? <Tag color="red">{t('access.fever')}</Tag> : null}
+                      </span>
+                    ) : (
+                      '—'
+                    );
+                  },
+                },
+              ]
+            : []),
           {
             title: t('access.col.result'),
             render: (_, r) =>

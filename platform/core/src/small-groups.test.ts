@@ -1,7 +1,7 @@
-// Small-group suppression of the health aggregates (withheldDays): primary and secondary suppression by distinct people.
+// Small-group suppression of health figures (withheldDays; the warehouse's aggregates, the gates' fever counts): primary and secondary suppression by distinct people.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { withheldDays } from './services.ts';
+import { withheldDays } from './small-groups.ts';
 
 const day = (d: string, ...refs: string[]) => ({ day: d, refs });
 
