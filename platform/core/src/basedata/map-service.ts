@@ -289,7 +289,8 @@ export async function importMapFeatures(
   input: { collection: unknown; dryRun: boolean },
   actor: Actor,
 ): Promise<MapImportReport> {
-  await assertMayEnter(d.db, actor, 'L1');
+  // A dry run only reads and checks; writing needs the data-entry undertaking like any other entry.
+  if (!input.dryRun) await assertMayEnter(d.db, actor, 'L1');
   const fc = input.collection as { type?: unknown; features?: unknown };
   if (!fc || typeof fc !== 'object' || fc.type !== 'FeatureCollection' || !Array.isArray(fc.features)) {
     throw new AppError('INVALID_INPUT', {

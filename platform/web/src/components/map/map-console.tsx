@@ -24,6 +24,7 @@ import {
 } from 'antd';
 import dynamic from 'next/dynamic';
 import { useCallback, useMemo, useState } from 'react';
+import { useEntryGuard } from '@/components/entry/use-entry-guard';
 import { applyFieldErrors } from '@/components/login/field-errors';
 import type { MessageKey } from '@/i18n/lang';
 import { useLang, useT } from '@/i18n/lang-provider';
@@ -74,6 +75,7 @@ export function MapConsole({ community }: { community: string }) {
   const client = useTRPCClient();
   const qc = useQueryClient();
   const { message } = App.useApp();
+  const entry = useEntryGuard();
   const key = [...trpc.base.map.features.queryKey(), community];
   const map = useQuery({ queryKey: key, queryFn: () => client.base.map.features.query({ community }) });
   const compounds = useQuery(trpc.tenancy.compounds.queryOptions());
@@ -242,19 +244,32 @@ export function MapConsole({ community }: { community: string }) {
 
   return (
     <Row gutter={16}>
+      {entry.modal}
       <Col xs={24} lg={17}>
         <Space wrap style={{ marginBottom: 8 }}>
-          <Button onClick={() => startDraw('Point')} type={drawMode === 'Point' ? 'primary' : 'default'}>
+          <Button
+            data-testid="map-draw-point"
+            onClick={() => startDraw('Point')}
+            type={drawMode === 'Point' ? 'primary' : 'default'}
+          >
             {t('map.draw.point')}
           </Button>
-          <Button onClick={() => startDraw('LineString')} type={drawMode === 'LineString' ? 'primary' : 'default'}>
+          <Button
+            data-testid="map-draw-line"
+            onClick={() => startDraw('LineString')}
+            type={drawMode === 'LineString' ? 'primary' : 'default'}
+          >
             {t('map.draw.line')}
           </Button>
-          <Button onClick={() => startDraw('Polygon')} type={drawMode === 'Polygon' ? 'primary' : 'default'}>
+          <Button
+            data-testid="map-draw-polygon"
+            onClick={() => startDraw('Polygon')}
+            type={drawMode === 'Polygon' ? 'primary' : 'default'}
+          >
             {t('map.draw.polygon')}
           </Button>
           {drawMode && drawMode !== 'Point' && (
-            <Button type="primary" onClick={finish}>
+            <Button type="primary" data-testid="map-draw-finish" onClick={finish}>
               {t('map.draw.finish')}
             </Button>
           )}
@@ -268,7 +283,7 @@ export function MapConsole({ community }: { community: string }) {
               {t('map.draw.cancel')}
             </Button>
           )}
-          <Button icon={<UploadOutlined />} onClick={() => setImportOpen(true)}>
+          <Button data-testid="map-import-open" icon={<UploadOutlined />} onClick={() => setImportOpen(true)}>
             {t('map.import')}
           </Button>
         </Space>
@@ -336,7 +351,7 @@ export function MapConsole({ community }: { community: string }) {
                 </Button>
                 <Popconfirm
                   title={t('map.deleteConfirm', { name: selected.properties.name })}
-                  onConfirm={() => remove.mutate(selected)}
+                  onConfirm={() => entry.guard(() => remove.mutate(selected))}
                 >
                   <Button size="small" danger icon={<DeleteOutlined />} loading={remove.isPending}>
                     {t('map.delete')}
@@ -378,6 +393,7 @@ export function MapConsole({ community }: { community: string }) {
             style={{ maxHeight: 520, overflowY: 'auto' }}
             renderItem={(f) => (
               <List.Item
+                data-testid="map-feature-item"
                 onClick={() => select(f, true)}
                 style={{ cursor: 'pointer', background: f.id === selectedId ? '#e6f4ff' : undefined }}
               >
@@ -399,7 +415,12 @@ export function MapConsole({ community }: { community: string }) {
         onCancel={() => setEditing(null)}
         destroyOnHidden
       >
-        <Form form={form} layout="vertical" onFinish={(v) => save.mutate(v)}>
+        <Form
+          form={form}
+          layout="vertical"
+          data-testid="map-feature-form"
+          onFinish={(v) => entry.guard(() => save.mutate(v))}
+        >
           <Form.Item name="kind" label={t('map.form.kind')} rules={[{ required: true }]}>
             <Select options={kinds.map((k) => ({ value: k, label: kindLabel(k) }))} />
           </Form.Item>
@@ -421,75 +442,78 @@ export function MapConsole({ community }: { community: string }) {
         onCancel={() => setImportOpen(false)}
         footer={null}
       >
-        <Typography.Paragraph type="secondary">{t('map.import.help')}</Typography.Paragraph>
-        <Upload
-          accept=".geojson,.json,application/geo+json,application/json"
-          showUploadList={false}
-          beforeUpload={readFile}
-        >
-          <Button icon={<UploadOutlined />}>{t('map.import.choose')}</Button>
-        </Upload>
-        {importFile && <Typography.Text style={{ marginLeft: 8 }}>{importFile.name}</Typography.Text>}
-        {importError && <Alert style={{ marginTop: 12 }} type="error" showIcon title={importError} />}
-        {report && (
-          <div style={{ marginTop: 12 }} data-testid="map-import-report">
-            <Alert
-              type={report.invalid ? 'warning' : report.committed ? 'success' : 'info'}
-              showIcon
-              title={
-                report.committed
-                  ? t('map.import.done', { created: report.created })
-                  : t('map.import.summary', {
-                      total: report.total,
-                      created: report.created,
-                      unchanged: report.unchanged,
-                      invalid: report.invalid,
-                    })
-              }
-              description={report.invalid ? t('map.import.blocked') : undefined}
-            />
-            <Table
-              style={{ marginTop: 8 }}
-              size="small"
-              rowKey="index"
-              pagination={false}
-              scroll={{ y: 300 }}
-              dataSource={report.items}
-              columns={[
-                { title: t('map.import.col.index'), dataIndex: 'index', width: 60 },
-                {
-                  title: t('map.import.col.status'),
-                  dataIndex: 'status',
-                  width: 90,
-                  render: (s: ImportItem['status']) => (
-                    <Tag color={s === 'invalid' ? 'red' : s === 'create' ? 'green' : 'default'}>
-                      {t(`map.import.status.${s}` as MessageKey)}
-                    </Tag>
-                  ),
-                },
-                { title: t('map.import.col.kind'), dataIndex: 'kind', width: 90 },
-                { title: t('map.import.col.name'), dataIndex: 'name', width: 120 },
-                {
-                  title: t('map.import.col.errors'),
-                  dataIndex: 'errors',
-                  render: (e?: Record<string, string[]>) =>
-                    e ? Object.entries(e).map(([k, v]) => <div key={k}>{`${k}: ${v.join('；')}`}</div>) : null,
-                },
-              ]}
-            />
-            {!report.committed && (
-              <Button
-                type="primary"
-                style={{ marginTop: 12 }}
-                disabled={report.invalid > 0 || report.created === 0}
-                loading={runImport.isPending}
-                onClick={() => runImport.mutate(false)}
-              >
-                {t('map.import.commit')}
-              </Button>
-            )}
-          </div>
-        )}
+        <div data-testid="map-import">
+          <Typography.Paragraph type="secondary">{t('map.import.help')}</Typography.Paragraph>
+          <Upload
+            accept=".geojson,.json,application/geo+json,application/json"
+            showUploadList={false}
+            beforeUpload={readFile}
+          >
+            <Button icon={<UploadOutlined />}>{t('map.import.choose')}</Button>
+          </Upload>
+          {importFile && <Typography.Text style={{ marginLeft: 8 }}>{importFile.name}</Typography.Text>}
+          {importError && <Alert style={{ marginTop: 12 }} type="error" showIcon title={importError} />}
+          {report && (
+            <div style={{ marginTop: 12 }} data-testid="map-import-report">
+              <Alert
+                type={report.invalid ? 'warning' : report.committed ? 'success' : 'info'}
+                showIcon
+                title={
+                  report.committed
+                    ? t('map.import.done', { created: report.created })
+                    : t('map.import.summary', {
+                        total: report.total,
+                        created: report.created,
+                        unchanged: report.unchanged,
+                        invalid: report.invalid,
+                      })
+                }
+                description={report.invalid ? t('map.import.blocked') : undefined}
+              />
+              <Table
+                style={{ marginTop: 8 }}
+                size="small"
+                rowKey="index"
+                pagination={false}
+                scroll={{ y: 300 }}
+                dataSource={report.items}
+                columns={[
+                  { title: t('map.import.col.index'), dataIndex: 'index', width: 60 },
+                  {
+                    title: t('map.import.col.status'),
+                    dataIndex: 'status',
+                    width: 90,
+                    render: (s: ImportItem['status']) => (
+                      <Tag color={s === 'invalid' ? 'red' : s === 'create' ? 'green' : 'default'}>
+                        {t(`map.import.status.${s}` as MessageKey)}
+                      </Tag>
+                    ),
+                  },
+                  { title: t('map.import.col.kind'), dataIndex: 'kind', width: 90 },
+                  { title: t('map.import.col.name'), dataIndex: 'name', width: 120 },
+                  {
+                    title: t('map.import.col.errors'),
+                    dataIndex: 'errors',
+                    render: (e?: Record<string, string[]>) =>
+                      e ? Object.entries(e).map(([k, v]) => <div key={k}>{`${k}: ${v.join('；')}`}</div>) : null,
+                  },
+                ]}
+              />
+              {!report.committed && (
+                <Button
+                  type="primary"
+                  data-testid="map-import-commit"
+                  style={{ marginTop: 12 }}
+                  disabled={report.invalid > 0 || report.created === 0}
+                  loading={runImport.isPending}
+                  onClick={() => entry.guard(() => runImport.mutate(false))}
+                >
+                  {t('map.import.commit')}
+                </Button>
+              )}
+            </div>
+          )}
+        </div>
       </Modal>
     </Row>
   );
