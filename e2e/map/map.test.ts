@@ -104,6 +104,61 @@ async function acceptUndertakingIfAsked(page: Page, done: Locator) {
   await done.waitFor();
 }
 
+const kindColours = {
+  building: [59, 110, 200],
+  space: [76, 165, 88],
+  facility: [230, 120, 30],
+  road: [110, 110, 110],
+  boundary: [205, 40, 40],
+};
+
+/** Pixels of each kind's colour on the map (the browser decodes the screenshot), with their centre in page pixels. */
+async function drawnKinds(page: Page) {
+  const map = page.getByTestId('map-canvas');
+  const box = await map.boundingBox();
+  assert.ok(box, 'the map is laid out');
+  const png = (await map.screenshot()).toString('base64');
+  // Runs in the page (the e2e package has no DOM types): the browser's own PNG decoder reads the screenshot.
+  const found = (await page.evaluate(`(async () => {
+    const colours = ${JSON.stringify(kindColours)};
+    const img = new Image();
+    img.src = 'data:image/png;base64,${png}';
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.width;
+    c.height = img.height;
+    const g = c.getContext('2d');
+    g.drawImage(img, 0, 0);
+    const d = g.getImageData(0, 0, c.width, c.height).data;
+    const out = {};
+    for (const [kind, [r, gr, b]] of Object.entries(colours)) {
+      let n = 0, sx = 0, sy = 0;
+      for (let i = 0; i < d.length; i += 4) {
+        if (Math.abs(d[i] - r) + Math.abs(d[i + 1] - gr) + Math.abs(d[i + 2] - b) < 24) {
+          n++;
+          sx += (i / 4) % c.width;
+          sy += Math.floor(i / 4 / c.width);
+        }
+      }
+      out[kind] = { n, x: n ? sx / n : 0, y: n ? sy / n : 0 };
+    }
+    return out;
+  })()`)) as Record<string, { n: number; x: number; y: number }>;
+  return Object.fromEntries(
+    Object.entries(found).map(([k, v]) => [k, { n: v.n, x: box.x + v.x, y: box.y + v.y }]),
+  ) as Record<keyof typeof kindColours, { n: number; x: number; y: number }>;
+}
+
+/** deck.gl draws after the data arrives: look again until every kind shows (bounded by the UI timeout). */
+async function untilDrawn(page: Page) {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const kinds = await drawnKinds(page);
+    if (Object.values(kinds).every((k) => k.n > 10) || Date.now() > deadline) return kinds;
+    await page.waitForTimeout(250);
+  }
+}
+
 const collection = (features: unknown[]) =>
   Buffer.from(JSON.stringify({ type: 'FeatureCollection', features }), 'utf8');
 
@@ -118,6 +173,15 @@ test('社区地图: the seeded map listed, a polygon drawn on the canvas and sav
   assert.equal(await items(page).count(), 5);
   const canvas = page.getByTestId('map-canvas').locator('canvas').first();
   await canvas.waitFor();
+
+  // 7.2.3.7.2: every kind is drawn in its own colour (WebGL in software); hovering the facility names it, a click
+  // selects it.
+  const drawn = await untilDrawn(page);
+  for (const [kind, k] of Object.entries(drawn)) assert.ok(k.n > 10, `${kind} drawn (${k.n} pixels)`);
+  await page.mouse.move(drawn.facility.x, drawn.facility.y);
+  await page.getByText('配电房 · 设施').waitFor();
+  await page.mouse.click(drawn.facility.x, drawn.facility.y);
+  await page.getByTestId('map-selected').getByText('配电房').waitFor();
 
   // Select from the list: the selected card names it.
   await item(page, '中心广场').click();
