@@ -1,7 +1,8 @@
 // 社区地图 end to end (DB33 6.3.6.1, 6.3.6.2, 7.2.3.7.2): the demo community has a building, a public space, a
 // facility, a road and its boundary on the map. The operator opens 社区地图 and sees them listed (and drawn with deck.gl
 // in software WebGL), selects one from the list, draws a polygon by clicking four points on the canvas and 完成, names
-// it, saves it (accepting the data-entry undertaking), and finds it in the list, also after a reload. Then a GeoJSON
+// it, saves it (accepting the data-entry undertaking), and finds it in the list, also after a reload; renames it and
+// deletes it after the confirmation. Then a GeoJSON
 // file with one bad feature is reported by feature index and imports nothing; fixed, it imports; imported again it
 // would create nothing. Chromium, zh-CN.
 import assert from 'node:assert/strict';
@@ -227,6 +228,28 @@ test('社区地图: the seeded map listed, a polygon drawn on the canvas and sav
   await item(page, '东侧绿地').click();
   await page.getByTestId('map-selected').getByText('Polygon').waitFor();
 
+  // Renamed through 编辑 (the version it was read at goes along), then deleted after the confirmation.
+  await page
+    .getByTestId('map-selected')
+    .locator('button', { hasText: /编\s*辑/ })
+    .click();
+  await form.waitFor();
+  assert.equal(await form.locator('#name').inputValue(), '东侧绿地');
+  await form.locator('#name').fill('东侧草坪');
+  await page.locator('.ant-modal:has([data-testid="map-feature-form"]) .ant-modal-footer .ant-btn-primary').click();
+  await item(page, '东侧草坪').waitFor();
+  await item(page, '东侧绿地').waitFor({ state: 'detached' });
+  await item(page, '东侧草坪').click();
+  await page
+    .getByTestId('map-selected')
+    .locator('button', { hasText: /删\s*除/ })
+    .click();
+  await page.getByText('确定删除“东侧草坪”吗？此操作不可撤销。').waitFor();
+  assert.equal(await item(page, '东侧草坪').count(), 1, 'nothing deleted before the confirmation');
+  await page.locator('.ant-popconfirm:visible .ant-btn-primary').click();
+  await item(page, '东侧草坪').waitFor({ state: 'detached' });
+  assert.equal(await items(page).count(), 5);
+
   // GeoJSON import: feature 1 is bad (unknown kind, a longitude out of range): reported, nothing imported.
   const good = [
     {
@@ -267,7 +290,7 @@ test('社区地图: the seeded map listed, a polygon drawn on the canvas and sav
   await badRow.getByText(/geometry:/).waitFor();
   await badRow.getByText(/kind:/).waitFor();
   assert.equal(await report.getByTestId('map-import-commit').isDisabled(), true, 'an invalid file cannot be imported');
-  assert.equal(await items(page).count(), 6, 'nothing imported');
+  assert.equal(await items(page).count(), 5, 'nothing imported');
 
   // Fixed, the whole file imports.
   await input.setInputFiles({ name: 'province.geojson', mimeType: 'application/geo+json', buffer: collection(good) });
@@ -276,7 +299,7 @@ test('社区地图: the seeded map listed, a polygon drawn on the canvas and sav
   await report.getByText('已导入 2 个要素').waitFor();
   await item(page, '消防栓 A').waitFor();
   await item(page, '健身角').waitFor();
-  assert.equal(await items(page).count(), 8);
+  assert.equal(await items(page).count(), 7);
 
   // The same file again would create nothing.
   await input.setInputFiles({ name: 'province.geojson', mimeType: 'application/geo+json', buffer: collection(good) });

@@ -30,6 +30,7 @@ export const mapEn: Record<keyof typeof mapZhCN, string> = {
   'map.saved': 'Saved',
   'map.selected': 'Selected feature',
   'map.edit': 'Edit',
+  'map.redraw': 'Redraw',
   'map.delete': 'Delete',
   'map.deleteConfirm': 'Delete "{name}"? This cannot be undone.',
   'map.deleted': 'Deleted',

@@ -29,6 +29,7 @@ export const mapZhCN = {
   'map.saved': '已保存',
   'map.selected': '当前要素',
   'map.edit': '编辑',
+  'map.redraw': '重新绘制',
   'map.delete': '删除',
   'map.deleteConfirm': '确定删除“{name}”吗？此操作不可撤销。',
   'map.deleted': '已删除',

@@ -51,21 +51,21 @@ export function fitView(positions: Position[], width: number, height: number): M
 
 /** A light lon/lat grid around the view so an untiled map still reads as a map. */
 function gridLines(view: MapViewState): Position[][] {
-  const step = 360 / 2 ** Math.round(view.zoom) / 2;
-  const span = step * 12;
+  const step = 360 / 2 ** Math.round(view.zoom) / 6;
+  const span = step * 20;
   const x0 = Math.floor((view.longitude - span) / step) * step;
   const y0 = Math.floor((view.latitude - span) / step) * step;
   const lines: Position[][] = [];
-  for (let i = 0; i <= 24; i++) {
+  for (let i = 0; i <= 40; i++) {
     const x = x0 + i * step;
     const y = y0 + i * step;
     lines.push([
       [x, y0],
-      [x, y0 + 24 * step],
+      [x, y0 + 40 * step],
     ]);
     lines.push([
       [x0, y],
-      [x0 + 24 * step, y],
+      [x0 + 40 * step, y],
     ]);
   }
   return lines;

@@ -85,6 +85,7 @@ export function MapConsole({ community }: { community: string }) {
   const [focus, setFocus] = useState<{ positions: Position[]; key: number }>({ positions: [], key: 0 });
   const [fitted, setFitted] = useState(false);
   const [drawMode, setDrawMode] = useState<DrawMode>(null);
+  const [redrawing, setRedrawing] = useState<MapFeature | null>(null);
   const [draft, setDraft] = useState<Position[]>([]);
   const [editing, setEditing] = useState<{ id?: string; version?: number; geometry?: unknown } | null>(null);
   const [form] = Form.useForm<FormValues>();
@@ -109,16 +110,28 @@ export function MapConsole({ community }: { community: string }) {
     if (f && zoom) setFocus((o) => ({ positions: positionsOf(f.geometry.coordinates), key: o.key + 1 }));
   };
 
-  const startDraw = (mode: DrawMode) => {
+  const startDraw = (mode: DrawMode, redraw: MapFeature | null = null) => {
     setDrawMode(mode);
     setDraft([]);
-    setSelectedId(null);
+    setRedrawing(redraw);
+    if (!redraw) setSelectedId(null);
   };
 
   const openForm = (geometry: unknown) => {
     setDrawMode(null);
     setFormError(null);
     form.resetFields();
+    if (redrawing) {
+      // A new shape for an existing feature: saved as an edit of it (its version checked).
+      form.setFieldsValue({
+        kind: redrawing.properties.kind,
+        name: redrawing.properties.name,
+        refId: redrawing.properties.refId,
+      });
+      setEditing({ id: redrawing.id, version: redrawing.properties.version, geometry });
+      setRedrawing(null);
+      return;
+    }
     form.setFieldsValue({
       kind:
         (geometry as { type: string }).type === 'Point'
@@ -161,6 +174,7 @@ export function MapConsole({ community }: { community: string }) {
           kind: v.kind as (typeof kinds)[number],
           name: v.name,
           refId: refId ?? null,
+          ...(editing.geometry ? { geometry: editing.geometry as Record<string, unknown> } : {}),
         });
       return client.base.map.create.mutate({
         community,
@@ -278,6 +292,7 @@ export function MapConsole({ community }: { community: string }) {
               onClick={() => {
                 setDrawMode(null);
                 setDraft([]);
+                setRedrawing(null);
               }}
             >
               {t('map.draw.cancel')}
@@ -348,6 +363,22 @@ export function MapConsole({ community }: { community: string }) {
                   }}
                 >
                   {t('map.edit')}
+                </Button>
+                <Button
+                  size="small"
+                  data-testid="map-redraw"
+                  onClick={() =>
+                    startDraw(
+                      selected.geometry.type === 'Point'
+                        ? 'Point'
+                        : selected.geometry.type === 'LineString'
+                          ? 'LineString'
+                          : 'Polygon',
+                      selected,
+                    )
+                  }
+                >
+                  {t('map.redraw')}
                 </Button>
                 <Popconfirm
                   title={t('map.deleteConfirm', { name: selected.properties.name })}
