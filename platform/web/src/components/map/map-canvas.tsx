@@ -90,10 +90,10 @@ export function MapCanvas(props: {
   const { features, selectedId, focus, drawMode, draft, kindLabel, onPick, onDrawClick } = props;
   const [size, setSize] = useState({ width: 800, height: 560 });
   const [view, setView] = useState<MapViewState>(() => fitView(focus.positions, 800, 560));
-  // biome-ignore lint/correctness/useExhaustiveDependencies: refit only when the caller asks (a new focus key)
+  // biome-ignore lint/correctness/useExhaustiveDependencies: refit when the caller asks (a new focus key) or the map's size changes
   useEffect(() => {
     setView(fitView(focus.positions, size.width, size.height));
-  }, [focus.key]);
+  }, [focus.key, size.width, size.height]);
   const grid = useMemo(() => gridLines(view), [view]);
   const layers = [
     new PathLayer<Position[]>({
@@ -159,7 +159,9 @@ export function MapCanvas(props: {
         layers={layers}
         viewState={view}
         onViewStateChange={({ viewState }) => setView(viewState as MapViewState)}
-        onResize={({ width, height }) => setSize({ width, height })}
+        onResize={({ width, height }) =>
+          setSize((o) => (o.width === width && o.height === height ? o : { width, height }))
+        }
         controller={{ doubleClickZoom: false, dragRotate: false }}
         getCursor={({ isHovering }) => (drawMode ? 'crosshair' : isHovering ? 'pointer' : 'grab')}
         getTooltip={({ object }) => {

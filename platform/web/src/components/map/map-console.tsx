@@ -99,10 +99,27 @@ export function MapConsole({ community }: { community: string }) {
   const selected = features.find((f) => f.id === selectedId) ?? null;
   const shown = filter ? features.filter((f) => f.properties.kind === filter) : features;
 
-  // Fit the whole community once its features arrive.
-  if (map.data && !fitted) {
+  // A community without map data yet: its registered facilities' coordinates say where it is.
+  const empty = !!map.data && map.data.features.length === 0;
+  const nearby = useQuery({
+    queryKey: [...trpc.base.facilities.list.queryKey(), community, 'map-centre'],
+    queryFn: () => client.base.facilities.list.query({ community, limit: 50 }),
+    enabled: empty,
+  });
+
+  // Fit the whole community once its features (or, with none, its facilities) arrive.
+  if (map.data && !fitted && (!empty || nearby.isFetched || nearby.isError)) {
     setFitted(true);
-    setFocus({ positions: features.flatMap((f) => positionsOf(f.geometry.coordinates)), key: 1 });
+    const located = (nearby.data?.items ?? []).flatMap((r) => {
+      const { lng, lat } = r as { lng?: unknown; lat?: unknown };
+      return Number.isFinite(Number(lng)) && Number.isFinite(Number(lat)) && lng != null && lat != null
+        ? [[Number(lng), Number(lat)] as Position]
+        : [];
+    });
+    setFocus((o) => ({
+      positions: empty ? located : features.flatMap((f) => positionsOf(f.geometry.coordinates)),
+      key: o.key + 1,
+    }));
   }
 
   const select = (f: MapFeature | null, zoom: boolean) => {
