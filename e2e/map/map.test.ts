@@ -226,7 +226,20 @@ test('社区地图: the seeded map listed, a polygon drawn on the canvas and sav
   await item(page, '东侧绿地').waitFor();
   assert.equal(await items(page).count(), 6);
   await item(page, '东侧绿地').click();
-  await page.getByTestId('map-selected').getByText('Polygon').waitFor();
+  await page.getByTestId('map-selected').getByText('Polygon，5 个坐标').waitFor();
+
+  // 重新绘制: a triangle replaces the shape; the name and kind stay.
+  await page.getByTestId('map-redraw').click();
+  for (const [i, [fx, fy]] of at.slice(0, 3).entries()) {
+    await page.mouse.click(box.x + box.width * (fx + 0.05), box.y + box.height * fy);
+    await page.locator(`[data-testid="map-canvas"][data-draft="${i + 1}"]`).waitFor();
+  }
+  await page.getByTestId('map-draw-finish').click();
+  await form.waitFor();
+  assert.equal(await form.locator('#name').inputValue(), '东侧绿地');
+  await page.locator('.ant-modal:has([data-testid="map-feature-form"]) .ant-modal-footer .ant-btn-primary').click();
+  await page.getByTestId('map-selected').getByText('Polygon，4 个坐标').waitFor();
+  assert.equal(await items(page).count(), 6);
 
   // Renamed through 编辑 (the version it was read at goes along), then deleted after the confirmation.
   await page

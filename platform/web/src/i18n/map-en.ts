@@ -28,6 +28,7 @@ export const mapEn: Record<keyof typeof mapZhCN, string> = {
   'map.form.geometry': 'Geometry',
   'map.form.save': 'Save',
   'map.saved': 'Saved',
+  'map.geometryOf': '{type}, {n} positions',
   'map.selected': 'Selected feature',
   'map.edit': 'Edit',
   'map.redraw': 'Redraw',

@@ -27,6 +27,7 @@ export const mapZhCN = {
   'map.form.geometry': '几何',
   'map.form.save': '保存',
   'map.saved': '已保存',
+  'map.geometryOf': '{type}，{n} 个坐标',
   'map.selected': '当前要素',
   'map.edit': '编辑',
   'map.redraw': '重新绘制',

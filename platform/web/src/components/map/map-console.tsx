@@ -411,7 +411,12 @@ export function MapConsole({ community }: { community: string }) {
             <Descriptions size="small" column={1}>
               <Descriptions.Item label={t('map.form.name')}>{selected.properties.name}</Descriptions.Item>
               <Descriptions.Item label={t('map.form.kind')}>{kindLabel(selected.properties.kind)}</Descriptions.Item>
-              <Descriptions.Item label={t('map.form.geometry')}>{selected.geometry.type}</Descriptions.Item>
+              <Descriptions.Item label={t('map.form.geometry')}>
+                {t('map.geometryOf', {
+                  type: selected.geometry.type,
+                  n: positionsOf(selected.geometry.coordinates).length,
+                })}
+              </Descriptions.Item>
             </Descriptions>
           </Card>
         )}
@@ -461,7 +466,7 @@ export function MapConsole({ community }: { community: string }) {
         confirmLoading={save.isPending}
         onOk={() => form.submit()}
         onCancel={() => setEditing(null)}
-        destroyOnHidden
+        forceRender
       >
         <Form
           form={form}
