@@ -12,12 +12,14 @@ import {
   createPerson,
   createVehicle,
   decideProposal,
+  deleteMapFeature,
   entryStatus,
   getHouse,
   getNamed,
   getPerson,
   getVehicle,
   grantConsent,
+  importMapFeatures,
   listConsents,
   listHouses,
   listNamed,
@@ -31,6 +33,7 @@ import {
   revealPerson,
   searchPeople,
   updateHouse,
+  updateMapFeature,
   updateNamed,
   updatePerson,
   updateVehicle,
@@ -311,6 +314,50 @@ export const baseRouter = router({
           ctx.principal.scope,
           c.id,
           f as Parameters<typeof createMapFeature>[3],
+          actorOf(ctx),
+        );
+      }),
+    update: authedProcedure
+      .input(
+        community.extend({
+          id: z.uuid(),
+          version: z.number().int().positive(),
+          kind: z.enum(mapFeatureKinds).optional(),
+          name: z.string().trim().min(1).max(64).optional(),
+          refId: z.uuid().nullable().optional(),
+          geometry: z.record(z.string(), z.unknown()).optional(),
+          properties: z.record(z.string(), z.unknown()).optional(),
+        }),
+      )
+      .mutation(async ({ ctx, input }) => {
+        const c = await communityFor(ctx, input.community, 'base.houses.write');
+        const { community: _, id, version, ...patch } = input;
+        return updateMapFeature(
+          baseDeps(ctx),
+          ctx.principal.scope,
+          c.id,
+          id,
+          version,
+          patch as Parameters<typeof updateMapFeature>[5],
+          actorOf(ctx),
+        );
+      }),
+    delete: authedProcedure
+      .input(community.extend({ id: z.uuid(), version: z.number().int().positive() }))
+      .mutation(async ({ ctx, input }) => {
+        const c = await communityFor(ctx, input.community, 'base.houses.write');
+        return deleteMapFeature(baseDeps(ctx), ctx.principal.scope, c.id, input.id, input.version, actorOf(ctx));
+      }),
+    /** GeoJSON FeatureCollection import (6.3.6.1): dryRun reports per feature; otherwise all-or-nothing. */
+    import: authedProcedure
+      .input(community.extend({ collection: z.unknown(), dryRun: z.boolean() }))
+      .mutation(async ({ ctx, input }) => {
+        const c = await communityFor(ctx, input.community, 'base.houses.write');
+        return importMapFeatures(
+          baseDeps(ctx),
+          ctx.principal.scope,
+          c.id,
+          { collection: input.collection, dryRun: input.dryRun },
           actorOf(ctx),
         );
       }),

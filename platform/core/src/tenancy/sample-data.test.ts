@@ -52,6 +52,21 @@ test('the small sample imports through the validating import path and re-seeding
       [Number(grid[0].buildings), Number(grid[0].coded), Number(grid[0].codes)],
       [20, size.households, 20],
     );
+    // The rest of the demo map (社区地图): boundary, roads, a green and a substation beside the buildings.
+    const kinds2 = await queryRows<{ kind: string; n: unknown }>(
+      database.db,
+      sql`select kind, count(*) as n from base.map_features group by kind order by kind`,
+    );
+    assert.deepEqual(
+      kinds2.map((k) => [k.kind, Number(k.n)]),
+      [
+        ['boundary', 1],
+        ['building', 20],
+        ['facility', 1],
+        ['road', 2],
+        ['space', 1],
+      ],
+    );
   } finally {
     await database.close();
   }

@@ -1,7 +1,7 @@
 import { compounds, type Executor, mapFeatures, regions } from '@shequ/db';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import { type ImportReport, importBatch } from '../basedata/import/import-service.ts';
-import { createMapFeature } from '../basedata/map-service.ts';
+import { createMapFeature, type Geometry } from '../basedata/map-service.ts';
 import { idCheckChar } from '../basedata/validate/index.ts';
 import type { FieldCrypto } from '../crypto/field-crypto.ts';
 
@@ -186,6 +186,56 @@ export function sampleBuildings(): Array<{ compound: string; name: string; ring:
   return out;
 }
 
+/**
+ * The rest of the sample map around those buildings: the community boundary, its two roads, the green of 和园 and the
+ * substation, so the demo map (社区地图) shows every kind of feature.
+ */
+export function sampleMapExtras(): Array<{
+  kind: 'boundary' | 'road' | 'space' | 'facility';
+  name: string;
+  geometry: Geometry;
+}> {
+  const box = (w: number, s: number, e: number, n: number): Geometry => ({
+    type: 'Polygon',
+    coordinates: [
+      [
+        [w, s],
+        [e, s],
+        [e, n],
+        [w, n],
+        [w, s],
+      ],
+    ],
+  });
+  return [
+    { kind: 'boundary', name: '示范社区边界', geometry: box(120.1495, 30.258, 120.1615, 30.2603) },
+    {
+      kind: 'road',
+      name: '北山路',
+      geometry: {
+        type: 'LineString',
+        coordinates: [
+          [120.1495, 30.2583],
+          [120.1615, 30.2583],
+        ],
+      },
+    },
+    {
+      kind: 'road',
+      name: '和园路',
+      geometry: {
+        type: 'LineString',
+        coordinates: [
+          [120.1556, 30.2583],
+          [120.1556, 30.2603],
+        ],
+      },
+    },
+    { kind: 'space', name: '和园中心绿地', geometry: box(120.157, 30.2588, 120.158, 30.2591) },
+    { kind: 'facility', name: '和园配电房', geometry: { type: 'Point', coordinates: [120.1559, 30.259] } },
+  ];
+}
+
 /** The code of the n-th sample community (0 is the demo community itself). */
 export const sampleCommunityCode = (n: number) => (n === 0 ? 'demo' : `sample${String(n).padStart(3, '0')}`);
 
@@ -284,6 +334,13 @@ async function seedCommunity(
         { subject: 'system:seed' },
       );
     }
+  }
+  const [others] = await ex
+    .select({ n: sql<number>`count(*)::int` })
+    .from(mapFeatures)
+    .where(and(eq(mapFeatures.communityId, demo.id), ne(mapFeatures.kind, 'building')));
+  if (others.n === 0) {
+    for (const f of sampleMapExtras()) await createMapFeature(d, scope, demo.id, f, { subject: 'system:seed' });
   }
   for (const kind of ['houses', 'people', 'vehicles', 'spaces', 'facilities'] as const) {
     const r = await importBatch(d, scope, {

@@ -8,6 +8,7 @@ import { eventsEn } from './events-en';
 import { householdEn } from './household-en';
 import { housesEn } from './houses-en';
 import { iotEn } from './iot-en';
+import { mapEn } from './map-en';
 import { marketEn } from './market-en';
 import { marketReviewsEn } from './market-reviews-en';
 import { mergesEn } from './merges-en';
@@ -31,6 +32,7 @@ export const en: Messages = {
   ...operationsEn,
   ...householdEn,
   ...housesEn,
+  ...mapEn,
   ...vehiclesEn,
   ...warehouseEn,
   ...placesEn,

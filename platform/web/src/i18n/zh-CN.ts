@@ -11,6 +11,7 @@ import { eventsZhCN } from './events-zh-CN';
 import { householdZhCN } from './household-zh-CN';
 import { housesZhCN } from './houses-zh-CN';
 import { iotZhCN } from './iot-zh-CN';
+import { mapZhCN } from './map-zh-CN';
 import { marketReviewsZhCN } from './market-reviews-zh-CN';
 import { marketZhCN } from './market-zh-CN';
 import { mergesZhCN } from './merges-zh-CN';
@@ -33,6 +34,7 @@ export const zhCN = {
   ...operationsZhCN,
   ...householdZhCN,
   ...housesZhCN,
+  ...mapZhCN,
   ...vehiclesZhCN,
   ...placesZhCN,
   ...iotZhCN,
