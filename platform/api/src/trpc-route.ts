@@ -5,8 +5,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * tRPC under `prefix`, resolved by tRPC's own `resolveResponse`. Unlike tRPC's Fastify plugin, a complete answer
- * (JSON, the common case) is sent as one string instead of being piped through a web stream, which cost a fifth of
- * a small query's CPU; streamed answers (JSON lines, server-sent events) are still piped.
+ * (JSON, the common case) is sent as one string with a content length instead of being piped through a web stream
+ * (about 7% of a small query's CPU); streamed answers (JSON lines, server-sent events) are still piped.
  */
 export async function registerTrpcRoute<TRouter extends AnyRouter>(
   app: FastifyInstance,

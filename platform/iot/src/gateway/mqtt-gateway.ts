@@ -230,12 +230,10 @@ export class MqttGateway {
 
   /**
    * Replies go straight to the device's connection, not through the broker's routing: nobody else needs them, and
-   * thousands of replies after one committed batch would otherwise queue up in the broker's emitter.
-   */
-  /**
-   * An answer to the client alone. Its socket is corked until the broker has written it (aedes writes a QoS 0 message
-   * in a later turn of the event loop): the PUBACK of the post it answers, written meanwhile, leaves in the same
-   * write, which halves the system calls per post (on a virtual machine, each costs tens of microseconds).
+   * thousands of replies after one committed batch would otherwise queue up in the broker's emitter. The socket is
+   * corked until the reply is written (aedes writes a QoS 0 message in a later turn of the event loop), so the PUBACK
+   * of the post it answers, written meanwhile, leaves in the same write: half the system calls per post (on a
+   * virtual machine, each costs tens of microseconds).
    */
   #replyTo(client: Client, topic: string, payload: unknown) {
     const conn = (client as unknown as { conn?: { cork?: () => void; uncork?: () => void } }).conn;
