@@ -149,9 +149,16 @@ describe('shequ CLI against a running platform (PostgreSQL)', {
     assert.equal(cli(env, 'plugin', 'enable', 'org.test.cli', '--community', 'demo').status, 1);
   });
 
-  test('with SHEQU_API_REUSE_PORT=on two API processes serve one port; either alone keeps answering', async () => {
+  test('with SHEQU_API_REUSE_PORT=on two API processes serve one port and accept one admin token', async () => {
+    // A data dir of their own (the suite's platform keeps its runtime file), with the same database and master key.
+    const own = mkdtempSync(join(tmpdir(), 'shequ-cli-reuse-'));
+    const shared = {
+      DATABASE_URL: pg.url,
+      SHEQU_DATA_DIR: own,
+      SHEQU_MASTER_KEY: readFileSync(join(dir, 'master.key'), 'utf8').trim(),
+      SHEQU_API_REUSE_PORT: 'on',
+    };
     const port = await freePort();
-    const shared = { ...env, SHEQU_API_REUSE_PORT: 'on' };
     const a = await startApi(shared, port);
     let b: { child: ChildProcess; url: string } | undefined;
     try {
@@ -164,14 +171,21 @@ describe('shequ CLI against a running platform (PostgreSQL)', {
       assert.notEqual(taken.status, 0);
       assert.match(taken.stderr + taken.stdout, /EADDRINUSE|address already in use/i);
       b = await startApi(shared, port);
+      // Each CLI call is a new connection, which the kernel may give to either process: all are accepted.
+      for (let i = 0; i < 6; i++) {
+        const listed = cli(shared, 'plugin', 'list', '--community', 'demo', '--json');
+        assert.equal(listed.status, 0, listed.stderr);
+      }
       await stop(a.child);
-      // The second process still answers on the shared port.
+      // The second process still answers on the shared port, to the CLI as well.
       const health = await fetch(`${b.url}/api/health`);
       assert.equal(health.status, 200);
       assert.equal(((await health.json()) as { db: string }).db, 'postgres');
+      assert.equal(cli(shared, 'plugin', 'list', '--community', 'demo', '--json').status, 0);
     } finally {
       await stop(a.child);
       await stop(b?.child);
+      rmSync(own, { recursive: true, force: true });
     }
   });
 

@@ -28,3 +28,16 @@ export function removeRuntime(dataDir: string, pid: number): void {
   const info = readRuntime(dataDir);
   if (info?.pid === pid) rmSync(file(dataDir), { force: true });
 }
+
+/** The runtime file of a process that is still running, if there is one. */
+export function liveRuntime(dataDir: string): RuntimeInfo | undefined {
+  const info = readRuntime(dataDir);
+  if (!info) return undefined;
+  try {
+    process.kill(info.pid, 0);
+    return info;
+  } catch (err) {
+    // EPERM: it runs, under another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM' ? info : undefined;
+  }
+}

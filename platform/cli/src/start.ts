@@ -41,7 +41,7 @@ import {
 } from '@shequ/marketplace';
 import { CodecSandbox, openPluginRuntime, type PluginRuntime, SandboxPool } from '@shequ/runtime';
 import { installDemoApps } from './demo-apps.ts';
-import { removeRuntime, writeRuntime } from './runtime-file.ts';
+import { liveRuntime, removeRuntime, writeRuntime } from './runtime-file.ts';
 import { buildWeb, startWeb, webNeedsBuild } from './web.ts';
 
 export type Role = 'all' | 'api' | 'web' | 'worker' | 'iot';
@@ -258,7 +258,9 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
   let killListener: Subscription | undefined;
   let upstreamSync: ReturnType<typeof startUpstreamSync> | undefined;
   let rolloutChecks: ReturnType<typeof startRolloutChecks> | undefined;
-  const adminToken = newAdminToken();
+  // API processes sharing a port (SHEQU_API_REUSE_PORT) share the admin token of the one already running from this
+  // data dir: the CLI's request reaches whichever of them the kernel picks.
+  const adminToken = (config.apiReusePort && liveRuntime(config.dataDir)?.adminToken) || newAdminToken();
   const iot = has('iot') ? await startIot(platform, () => plugins) : undefined;
   let eventLoop:
     | {
@@ -441,7 +443,9 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     await iot?.coap?.ingest.close();
     await iot?.iot.stop();
     await iot?.codecPool.close();
-    removeRuntime(config.dataDir, process.pid);
+    // Processes sharing a port leave the file: the others still answer at its address with its token (a stale file
+    // only gets a refused connection, and the next start makes a new token).
+    if (!config.apiReusePort) removeRuntime(config.dataDir, process.pid);
     await platform.close();
     process.exit(code);
   };
