@@ -23,18 +23,6 @@ export interface NetworkServerInput {
   offlineAfterSeconds?: number;
 }
 
-/** What reads answer: the token only as a mask. */
-export interface NetworkServerView {
-  kind: NetworkServerKind;
-  baseUrl: string;
-  ttsApplicationId: string | null;
-  ttsWebhookId: string | null;
-  token: string;
-  enabled: boolean;
-  offlineAfterSeconds: number;
-  updatedAt: Date;
-}
-
 /** A connection as the downlink uses it: the token in clear, in memory only. */
 export interface NetworkServer {
   communityId: string;
@@ -46,6 +34,9 @@ export interface NetworkServer {
   enabled: boolean;
   offlineAfterSeconds: number;
 }
+
+/** What reads answer: the same fields, the token only as a mask. */
+export type NetworkServerView = Omit<NetworkServer, 'communityId'> & { updatedAt: Date };
 
 /** Two uplinks missed at a typical 15-minute interval: a device silent for 30 minutes is offline. */
 export const DEFAULT_OFFLINE_AFTER_SECONDS = 1800;
