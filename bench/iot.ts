@@ -117,6 +117,7 @@ try {
       result = msg;
       const used = process.cpuUsage(cpuAtGo);
       result.gatewayCpuSeconds = round((used.user + used.system) / 1e6);
+      result.gatewaySystemCpuSeconds = round(used.system / 1e6);
     }
   }
   clearTimeout(cap);

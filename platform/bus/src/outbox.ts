@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Database, type Executor, outbox, processed, queryRows } from '@shequ/db';
-import { eq, inArray, sql } from 'drizzle-orm';
+import { eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { assertSubject, type Bus, type EventEnvelope } from './types.ts';
 
 const BULK = 50;
@@ -26,30 +26,54 @@ export async function enqueue(
 ): Promise<string[]> {
   const list = Array.isArray(events) ? events : [events];
   if (list.length === 0) return [];
-  for (const e of list) assertSubject(e.subject);
-  const rows = list.map((e) => ({
-    id: randomUUID(),
-    subject: e.subject,
-    communityId: e.communityId ?? null,
-    data: e.data ?? null,
-  }));
-  if (opts.packed && rows.length > 1) {
-    await tx.execute(sql`
-      insert into bus.outbox (id, subject, community_id, data, packed)
-      values (${randomUUID()}, ${packedSubject}, null, ${JSON.stringify(rows)}::jsonb, true)`);
+  if (!opts.packed && list.length < BULK) {
+    for (const e of list) assertSubject(e.subject);
+    const rows = list.map((e) => ({
+      id: randomUUID(),
+      subject: e.subject,
+      communityId: e.communityId ?? null,
+      data: e.data ?? null,
+    }));
+    await tx.insert(outbox).values(rows);
     return rows.map((r) => r.id);
   }
-  if (rows.length < BULK) await tx.insert(outbox).values(rows);
-  else {
-    // Ingest paths enqueue thousands at a time: one jsonb parameter is several times faster than drizzle's
-    // per-row placeholders.
-    await tx.execute(sql`
-      insert into bus.outbox (id, subject, community_id, data)
-      select id, subject, community_id, coalesce(data, 'null'::jsonb)
-      from jsonb_to_recordset(${JSON.stringify(rows.map((r) => ({ id: r.id, subject: r.subject, community_id: r.communityId, data: r.data })))}::jsonb)
-        as x(id uuid, subject text, community_id uuid, data jsonb)`);
+  const { statement, ids } = outboxInsert(list, opts);
+  await tx.execute(statement);
+  return ids;
+}
+
+/**
+ * The insert that files `events` in the outbox, as one statement to run or to put in a caller's `with` clause (a
+ * high-rate writer stores its rows and its events in one statement, one round trip, atomic without a transaction).
+ * `packed`: one row for all of them (see `enqueue`); otherwise a row each, carried by one jsonb parameter, several
+ * times faster than per-row placeholders for the thousands an import enqueues. Answers the events' ids.
+ */
+export function outboxInsert(events: NewEvent[], opts: { packed?: boolean } = {}): { statement: SQL; ids: string[] } {
+  if (events.length === 0) throw new Error('outboxInsert: no events');
+  for (const e of events) assertSubject(e.subject);
+  const rows = events.map((e) => ({
+    id: randomUUID(),
+    subject: e.subject,
+    community_id: e.communityId ?? null,
+    data: e.data ?? null,
+  }));
+  const ids = rows.map((r) => r.id);
+  if (opts.packed && rows.length > 1) {
+    // The packed row's events keep the camelCase field the relay reads back.
+    const packed = rows.map((r) => ({ id: r.id, subject: r.subject, communityId: r.community_id, data: r.data }));
+    return {
+      statement: sql`insert into bus.outbox (id, subject, community_id, data, packed)
+        values (${randomUUID()}, ${packedSubject}, null, ${JSON.stringify(packed)}::jsonb, true)`,
+      ids,
+    };
   }
-  return rows.map((r) => r.id);
+  return {
+    statement: sql`insert into bus.outbox (id, subject, community_id, data)
+      select id, subject, community_id, coalesce(data, 'null'::jsonb)
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        as x(id uuid, subject text, community_id uuid, data jsonb)`,
+    ids,
+  };
 }
 
 export interface RelayOptions {
