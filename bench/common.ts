@@ -1,6 +1,6 @@
 // Helpers shared by the benchmark scripts.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** Prints the machine-readable line bench/run.ts collects. */
@@ -100,4 +100,23 @@ export function apiProcess(port: number, env: NodeJS.ProcessEnv): Promise<ChildP
 export function cpuUs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+/**
+ * CPU time (µs) of every PostgreSQL server process on this machine (Linux /proc; 0 where it cannot be read): the
+ * database's share of a benchmark run on loopback.
+ */
+export function postgresCpuUs(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (!stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith('postgres')) continue;
+      total += cpuUs(Number(entry));
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return total;
 }

@@ -22,7 +22,7 @@ import { createTestDatabaseUrl, migrate, openPostgres, queryRows, regions } from
 import { createDevices, createProduct, IotEngine } from '@shequ/iot';
 import { standardThingModels } from '@shequ/schemas';
 import { eq, sql } from 'drizzle-orm';
-import { emit, round } from './common.ts';
+import { emit, postgresCpuUs, round } from './common.ts';
 
 const num = (name: string, fallback: number, max: number) => Math.min(Number(process.env[name] ?? fallback), max);
 const STORM = num('BENCH_IOT_STORM', 0, 12_000);
@@ -99,6 +99,7 @@ try {
   let storm: Record<string, unknown> | undefined;
   // The gateway process's CPU (gateway, checks, writer, relay) over the post phase, beside the generator's own.
   let cpuAtGo = process.cpuUsage();
+  let postgresAtGo = 0;
   for await (const line of lines) {
     const msg = JSON.parse(line);
     if (msg.phase === 'storm') storm = msg;
@@ -112,12 +113,14 @@ try {
       connected.heapPerConnKB = round((after.heapUsed - before.heapUsed) / n / 1024);
       connected.online = iot.gateway.onlineDevices;
       cpuAtGo = process.cpuUsage();
+      postgresAtGo = postgresCpuUs();
       child.stdin.write('go\n');
     } else if (msg.phase === 'done') {
       result = msg;
       const used = process.cpuUsage(cpuAtGo);
       result.gatewayCpuSeconds = round((used.user + used.system) / 1e6);
       result.gatewaySystemCpuSeconds = round(used.system / 1e6);
+      result.postgresCpuSeconds = round((postgresCpuUs() - postgresAtGo) / 1e6);
     }
   }
   clearTimeout(cap);

@@ -49,8 +49,6 @@ function laneOf(deviceId: string, lanes: number): number {
 export const iotSubject = (s: Sender, kind: 'property' | 'event' | 'state') =>
   `shequ.iot.${s.communityId}.${s.productKey}.${s.deviceId}.${kind}`;
 
-const iso = (ms: number) => new Date(ms).toISOString();
-
 /**
  * Writes accepted uplinks in batches: telemetry rows, latest values, shadow `reported` and bus events, in one
  * statement per batch (jsonb_to_recordset carries the rows on both drivers).
@@ -129,28 +127,18 @@ export class TelemetryWriter {
   }
 
   async #store(batch: Pending[]): Promise<number> {
-    const telemetry: Array<Record<string, unknown>> = [];
-    const latest = new Map<string, Record<string, unknown>>();
-    const reported = new Map<string, { device_id: string; community_id: string; reported: Record<string, unknown> }>();
+    // The rows travel once, in short keys and with device times in epoch milliseconds; latest values and the
+    // shadow's `reported` are derived from them by the database (the last of a key in the batch wins a tie).
+    const rows: Array<{ c: string; d: string; k: 'property' | 'event'; i: string; v: unknown; t: number }> = [];
     const events: NewEvent[] = [];
+    let properties = false;
     for (const { sender: s, uplink: u } of batch) {
       if (u.kind === 'property') {
+        properties = true;
+        const values: Record<string, { value: unknown; time: number }> = {};
         for (const v of u.values) {
-          const row = {
-            community_id: s.communityId,
-            device_id: s.deviceId,
-            kind: 'property',
-            identifier: v.identifier,
-            value: v.value,
-            time: iso(v.time),
-          };
-          telemetry.push(row);
-          const key = `${s.deviceId}/${v.identifier}`;
-          const prev = latest.get(key);
-          if (!prev || String(prev.time) <= row.time) latest.set(key, row);
-          const sh = reported.get(s.deviceId) ?? { device_id: s.deviceId, community_id: s.communityId, reported: {} };
-          sh.reported[v.identifier] = v.value;
-          reported.set(s.deviceId, sh);
+          rows.push({ c: s.communityId, d: s.deviceId, k: 'property', i: v.identifier, v: v.value, t: v.time });
+          values[v.identifier] = { value: v.value, time: v.time };
         }
         events.push({
           subject: iotSubject(s, 'property'),
@@ -160,18 +148,11 @@ export class TelemetryWriter {
             deviceName: s.deviceName,
             deviceId: s.deviceId,
             messageId: u.id,
-            properties: Object.fromEntries(u.values.map((v) => [v.identifier, { value: v.value, time: v.time }])),
+            properties: values,
           },
         });
       } else {
-        telemetry.push({
-          community_id: s.communityId,
-          device_id: s.deviceId,
-          kind: 'event',
-          identifier: u.identifier,
-          value: u.value,
-          time: iso(u.time),
-        });
+        rows.push({ c: s.communityId, d: s.deviceId, k: 'event', i: u.identifier, v: u.value, t: u.time });
         events.push({
           subject: iotSubject(s, 'event'),
           communityId: s.communityId,
@@ -192,28 +173,24 @@ export class TelemetryWriter {
     // wake-up of its backend, which on a virtual machine is dearer than the statements' work (a transaction of
     // begin, four statements and commit was six).
     const parts: SQL[] = [
+      sql`batch as (
+        select c, d, k, i, v, to_timestamp(t / 1000.0) as time, n
+        from rows from (jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+          as (c uuid, d uuid, k text, i text, v jsonb, t bigint)) with ordinality as x(c, d, k, i, v, t, n))`,
       sql`stored as (
         insert into iot.telemetry (community_id, device_id, kind, identifier, value, time)
-        select community_id, device_id, kind, identifier, value, time
-        from jsonb_to_recordset(${JSON.stringify(telemetry)}::jsonb)
-          as x(community_id uuid, device_id uuid, kind text, identifier text, value jsonb, time timestamptz))`,
+        select c, d, k, i, v, time from batch)`,
     ];
-    if (latest.size) {
+    if (properties) {
       parts.push(sql`latest_values as (
         insert into iot.device_properties (device_id, community_id, identifier, value, time)
-        select device_id, community_id, identifier, value, time
-        from jsonb_to_recordset(${JSON.stringify([...latest.values()])}::jsonb)
-          as x(community_id uuid, device_id uuid, identifier text, value jsonb, time timestamptz)
+        select distinct on (d, i) d, c, i, v, time from batch where k = 'property' order by d, i, time desc, n desc
         on conflict (device_id, identifier) do update set value = excluded.value, time = excluded.time
         where iot.device_properties.time <= excluded.time)`);
-    }
-    if (reported.size) {
       // Desired keys the device now reports at the wanted value are fulfilled and leave the shadow.
       parts.push(sql`reported_shadow as (
         insert into iot.shadows (device_id, community_id, reported, version)
-        select device_id, community_id, reported, 1
-        from jsonb_to_recordset(${JSON.stringify([...reported.values()])}::jsonb)
-          as x(device_id uuid, community_id uuid, reported jsonb)
+        select d, c, jsonb_object_agg(i, v order by n), 1 from batch where k = 'property' group by d, c
         on conflict (device_id) do update set
           reported = iot.shadows.reported || excluded.reported,
           desired = (select coalesce(jsonb_object_agg(d.key, d.value), '{}'::jsonb)
@@ -226,6 +203,6 @@ export class TelemetryWriter {
     // three writes per message (insert, lease, mark) at 10,000 messages/s.
     parts.push(sql`bus_events as (${outboxInsert(events, { packed: true }).statement})`);
     await this.#database.db.execute(sql`with ${sql.join(parts, sql`, `)} select 1`);
-    return telemetry.length;
+    return rows.length;
   }
 }
