@@ -93,7 +93,7 @@ function checkNumber(dt: TslDataType, v: unknown, path: string): ValueError[] {
 
 function checkStruct(fields: TslField[], v: unknown, path: string): ValueError[] {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail('TYPE_MISMATCH', path, 'expected an object');
-  const byId = new Map(fields.map((f) => [f.identifier, f]));
+  const byId = fieldIndex(fields);
   const errors: ValueError[] = [];
   for (const [k, x] of Object.entries(v)) {
     const f = byId.get(k);
@@ -151,11 +151,26 @@ export function checkValue(dt: TslDataType, v: unknown, path = ''): ValueError[]
   }
 }
 
+const indexes = new WeakMap<readonly TslField[], Map<string, TslField>>();
+
+/**
+ * The fields of a model's list (its properties, a struct's or an event's fields) by identifier, built once per list:
+ * every post is checked against the same few models. Models are read-only once parsed.
+ */
+export function fieldIndex<F extends TslField>(fields: readonly F[]): Map<string, F> {
+  let byId = indexes.get(fields) as Map<string, F> | undefined;
+  if (!byId) {
+    byId = new Map(fields.map((f) => [f.identifier, f]));
+    indexes.set(fields, byId);
+  }
+  return byId;
+}
+
 /** Checks `params` of a property post against the model: every key must be a declared property. */
 export function checkProperties(model: ThingModel, params: unknown, writable = false): ValueError[] {
   if (typeof params !== 'object' || params === null || Array.isArray(params))
     return fail('TYPE_MISMATCH', 'params', 'expected an object of property values');
-  const byId = new Map(model.properties.map((p) => [p.identifier, p]));
+  const byId = fieldIndex(model.properties);
   const errors: ValueError[] = [];
   for (const [k, raw] of Object.entries(params)) {
     const prop = byId.get(k);

@@ -3,7 +3,7 @@ import { type Database, products } from '@shequ/db';
 import type { ThingModel } from '@shequ/schemas';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
 import { eq } from 'drizzle-orm';
-import { deviceMayUse, parseTopic } from '../alink/topics.ts';
+import { type DeviceTopic, deviceMayUse, parseTopic } from '../alink/topics.ts';
 import type { CodecRunner } from '../codec/codec.ts';
 import { ProductCodecs } from '../codec/product-codecs.ts';
 import type { ParseLimits } from '../ingest/parse-post.ts';
@@ -65,6 +65,7 @@ export class MqttGateway {
   readonly #live: LiveSessions;
   /** Payloads refused by the thing-model check: never forwarded to subscribers (matched by buffer identity). */
   readonly #rejected = new WeakSet<Buffer>();
+  readonly #lastTopic = new WeakMap<DeviceSession, { name: string; parsed: DeviceTopic }>();
   readonly products = new Map<string, string>();
   readonly states: DeviceStates;
   readonly codecs: ProductCodecs;
@@ -256,7 +257,11 @@ export class MqttGateway {
     if (s.kind === 'app') return this.#appPublish(s, packet.topic);
     if (s.kind === 'register') return new Error('a registration session does not publish');
     const id = s.identity;
-    if (!deviceMayUse(packet.topic, id, 'publish')) {
+    // A device posts to the same few topics again and again: the last one it was allowed is remembered with its
+    // parse, so a steady stream of posts skips both (a topic is a device's own or not for the whole session).
+    const last = this.#lastTopic.get(s);
+    const topic = last?.name === packet.topic ? last.parsed : this.#allowedTopic(s, packet.topic);
+    if (!topic) {
       await this.#audit({
         subject: `device:${id.productKey}/${id.deviceName}`,
         action: 'iot.mqtt.publish',
@@ -267,7 +272,6 @@ export class MqttGateway {
       });
       return new Error('topic not allowed for this device');
     }
-    const topic = parseTopic(packet.topic)!;
     const payload = packet.payload as Buffer;
     if (topic.kind === 'property-post' || topic.kind === 'event-post')
       await this.#uplinks.post(client, s, packet.topic, topic, payload);
@@ -275,6 +279,14 @@ export class MqttGateway {
     else if (topic.kind === 'shadow') this.#uplinks.shadow(client, s, payload);
     else if (topic.kind === 'reply') this.#o.onReply?.(s, packet.topic, payload);
     return null;
+  }
+
+  /** The parsed topic when the device may publish to it (remembered as its last topic), else null. */
+  #allowedTopic(s: DeviceSession, name: string): DeviceTopic | null {
+    if (!deviceMayUse(name, s.identity, 'publish')) return null;
+    const parsed = parseTopic(name);
+    if (parsed) this.#lastTopic.set(s, { name, parsed });
+    return parsed;
   }
 
   async #appPublish(s: AccountSession, topic: string): Promise<Error | null> {

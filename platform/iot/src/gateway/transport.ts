@@ -60,7 +60,8 @@ export const jsonPacket = (topic: string, payload: unknown, qos: 0 | 1 = 0) =>
 /** Whether one of the client's subscriptions matches the topic. */
 export function subscribed(client: Client, topic: string): boolean {
   const subs = (client as unknown as { subscriptions: Record<string, unknown> }).subscriptions;
-  return Object.keys(subs).some((f) => topicMatches(f, topic));
+  // Most devices subscribe to the exact reply topic: a key lookup before matching every filter.
+  return Object.hasOwn(subs, topic) || Object.keys(subs).some((f) => topicMatches(f, topic));
 }
 
 /**

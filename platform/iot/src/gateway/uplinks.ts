@@ -24,12 +24,18 @@ export interface UplinkOptions {
   reply(client: Client, topic: string, payload: unknown): void;
 }
 
-const sender = (s: DeviceSession): Sender => ({
-  deviceId: s.identity.id,
-  communityId: s.identity.communityId,
-  productKey: s.identity.productKey,
-  deviceName: s.identity.deviceName,
-});
+const senders = new WeakMap<DeviceSession, Sender>();
+
+/** Who sent an uplink, made once per session. */
+function sender(s: DeviceSession): Sender {
+  let known = senders.get(s);
+  if (!known) {
+    const { id, communityId, productKey, deviceName } = s.identity;
+    known = { deviceId: id, communityId, productKey, deviceName };
+    senders.set(s, known);
+  }
+  return known;
+}
 
 /**
  * Device uplinks the platform consumes: property and event posts (checked, stored, answered on `_reply`) and

@@ -1,4 +1,4 @@
-import { checkProperties, checkValue, type ThingModel, timedValue, type ValueError } from '@shequ/schemas';
+import { checkProperties, checkValue, fieldIndex, type ThingModel, timedValue, type ValueError } from '@shequ/schemas';
 import type { DeviceTopic } from '../alink/topics.ts';
 import { type ReplyPayload, reply, replyCodes } from './reply.ts';
 
@@ -65,7 +65,7 @@ export function parsePost(
       return { ok: false, reply: reply(id, replyCodes.BAD_REQUEST, 'method must be thing.event.property.post') };
     const errors = checkProperties(model, msg.params);
     if (errors.length) return { ok: false, reply: invalid(id, errors) };
-    const byId = new Map(model.properties.map((p) => [p.identifier, p]));
+    const byId = fieldIndex(model.properties);
     const values = Object.entries(msg.params as Record<string, unknown>).map(([identifier, raw]) => {
       const { value, time } = timedValue(byId.get(identifier)!, raw);
       return { identifier, value, time: time ?? now };
