@@ -53,6 +53,7 @@ try {
     database,
     crypto,
     onCommit: () => relay.kick(),
+    publishCommitted: (rowId, events) => relay.publishCommitted(rowId, events),
     // The load comes from one address: the per-address limit is raised so the benchmark measures the gateway.
     gateway: {
       connectLimit: { burst: 20_000, perSecond: 20_000 },

@@ -46,31 +46,40 @@ export async function enqueue(
  * The insert that files `events` in the outbox, as one statement to run or to put in a caller's `with` clause (a
  * high-rate writer stores its rows and its events in one statement, one round trip, atomic without a transaction).
  * `packed`: one row for all of them (see `enqueue`); otherwise a row each, carried by one jsonb parameter, several
- * times faster than per-row placeholders for the thousands an import enqueues. Answers the events' ids.
+ * times faster than per-row placeholders for the thousands an import enqueues. `claimSeconds`: the packed row is
+ * filed already claimed for that long, for a writer that hands it to `OutboxRelay.publishCommitted` once committed
+ * (the relay's scan leaves it alone meanwhile, and takes it over if the claim runs out). Answers the events' ids,
+ * and for a packed row its id and the events as they will be published (less their time).
  */
-export function outboxInsert(events: NewEvent[], opts: { packed?: boolean } = {}): { statement: SQL; ids: string[] } {
+export function outboxInsert(
+  events: NewEvent[],
+  opts: { packed?: boolean; claimSeconds?: number } = {},
+): { statement: SQL; ids: string[]; packed?: { rowId: string; events: Omit<EventEnvelope, 'time'>[] } } {
   if (events.length === 0) throw new Error('outboxInsert: no events');
   for (const e of events) assertSubject(e.subject);
   const rows = events.map((e) => ({
     id: randomUUID(),
     subject: e.subject,
-    community_id: e.communityId ?? null,
+    communityId: e.communityId ?? null,
     data: e.data ?? null,
   }));
   const ids = rows.map((r) => r.id);
-  if (opts.packed && rows.length > 1) {
-    // The packed row's events keep the camelCase field the relay reads back.
-    const packed = rows.map((r) => ({ id: r.id, subject: r.subject, communityId: r.community_id, data: r.data }));
+  const claim = opts.claimSeconds ?? 0;
+  if (opts.packed && (rows.length > 1 || claim > 0)) {
+    // The packed row's events keep the camelCase fields the relay reads back.
+    const rowId = randomUUID();
+    const claimedUntil = claim > 0 ? sql`now() + make_interval(secs => ${claim})` : sql`null`;
     return {
-      statement: sql`insert into bus.outbox (id, subject, community_id, data, packed)
-        values (${randomUUID()}, ${packedSubject}, null, ${JSON.stringify(packed)}::jsonb, true)`,
+      statement: sql`insert into bus.outbox (id, subject, community_id, data, packed, claimed_until)
+        values (${rowId}, ${packedSubject}, null, ${JSON.stringify(rows)}::jsonb, true, ${claimedUntil})`,
       ids,
+      packed: { rowId, events: rows },
     };
   }
   return {
     statement: sql`insert into bus.outbox (id, subject, community_id, data)
       select id, subject, community_id, coalesce(data, 'null'::jsonb)
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      from jsonb_to_recordset(${JSON.stringify(rows.map((r) => ({ id: r.id, subject: r.subject, community_id: r.communityId, data: r.data })))}::jsonb)
         as x(id uuid, subject text, community_id uuid, data jsonb)`,
     ids,
   };
@@ -104,6 +113,9 @@ export class OutboxRelay {
   #prunedAt = 0;
   #loop: Promise<void> | null = null;
   #wake: (() => void) | null = null;
+  /** Rows published by `publishCommitted` and not yet marked, and the mark statement in flight. */
+  #toMark: string[] = [];
+  #marking: Promise<void> | null = null;
 
   constructor(database: Database, bus: Bus, opts: RelayOptions = {}) {
     this.#database = database;
@@ -132,6 +144,55 @@ export class OutboxRelay {
     this.#running = false;
     this.kick();
     await this.#loop;
+    while (this.#marking) await this.#marking;
+  }
+
+  /**
+   * Publishes the events of a packed row its writer filed claimed (`outboxInsert` with `claimSeconds`) and has just
+   * committed: straight from the writer's memory, in order, without the scan reading the row back. The row is then
+   * marked published, together with others marked meanwhile in one statement. If the bus refuses an event, the
+   * claim is released so the scan republishes the row from its first event (at least once; consumers dedupe by
+   * event id); if this process stops first, the scan takes the row over when its claim runs out.
+   */
+  async publishCommitted(rowId: string, events: EventEnvelope[]): Promise<void> {
+    try {
+      for (const event of events) await this.#bus.publish(event);
+    } catch (err) {
+      this.#opts.onError?.(err);
+      try {
+        await this.#database.db
+          .update(outbox)
+          .set({
+            attempts: sql`${outbox.attempts} + 1`,
+            lastError: String((err as Error).message ?? err).slice(0, 500),
+            claimedUntil: null,
+          })
+          .where(eq(outbox.id, rowId));
+      } catch (release) {
+        this.#opts.onError?.(release);
+      }
+      this.kick();
+      return;
+    }
+    this.#toMark.push(rowId);
+    if (!this.#marking) this.#marking = this.#markPublished();
+  }
+
+  /** Marks the handed-over rows published, one statement at a time for all that wait. */
+  async #markPublished(): Promise<void> {
+    while (this.#toMark.length) {
+      const ids = this.#toMark.splice(0, 1000);
+      try {
+        await this.#database.db
+          .update(outbox)
+          .set({ publishedAt: sql`now()`, claimedUntil: null })
+          .where(inArray(outbox.id, ids));
+      } catch (err) {
+        // Left claimed: the scan republishes them when the claim runs out (at least once).
+        this.#opts.onError?.(err);
+      }
+    }
+    this.#marking = null;
   }
 
   async #run(): Promise<void> {

@@ -61,6 +61,7 @@ async function startIot(platform: Platform, plugins: () => PluginRuntime | undef
     log: platform.log,
     codecRunner: new CodecSandbox(codecPool, { maxWarm: config.codecMaxWarm }),
     onCommit: () => platform.relay.kick(),
+    publishCommitted: (rowId, events) => platform.relay.publishCommitted(rowId, events),
     // One durable per gateway listener, so every gateway sees every lifecycle change made while it runs
     // (a `processListener`: new events only; the server drops it ten minutes after the gateway is gone).
     bus: { bus: platform.bus, durable: `iot-gateway-${hostname()}-${config.mqttPort}` },

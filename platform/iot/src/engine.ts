@@ -19,7 +19,12 @@ export interface IotEngineOptions {
   log?: Logger;
   /** Called after IoT facts were committed to the outbox (the platform kicks its relay). */
   onCommit?: () => void;
-  writer?: Omit<WriterOptions, 'onCommit'>;
+  /**
+   * Publishes each committed telemetry batch's events from memory (the platform's `OutboxRelay.publishCommitted`),
+   * so the relay does not read them back; see WriterOptions.publish.
+   */
+  publishCommitted?: WriterOptions['publish'];
+  writer?: Omit<WriterOptions, 'onCommit' | 'publish'>;
   /** When given, lifecycle changes made in other processes (disable, delete, rotation) reach this gateway. */
   bus?: { bus: Bus; durable: string };
   gateway?: Omit<GatewayOptions, 'database' | 'crypto' | 'writer' | 'log'>;
@@ -45,7 +50,7 @@ export class IotEngine {
   constructor(o: IotEngineOptions) {
     this.#o = o;
     this.deps = { db: o.database.db, crypto: o.crypto };
-    this.writer = new TelemetryWriter(o.database, { ...o.writer, onCommit: o.onCommit });
+    this.writer = new TelemetryWriter(o.database, { ...o.writer, onCommit: o.onCommit, publish: o.publishCommitted });
     let downlink: Downlink | undefined;
     this.gateway = new MqttGateway({
       codecRunner: o.codecRunner,

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { MemoryBus, OutboxRelay } from '@shequ/bus';
 import { createTestDatabase, type Database, queryRows, testEngines } from '@shequ/db';
 import { sql } from 'drizzle-orm';
 import { TelemetryWriter } from './writer.ts';
@@ -63,6 +64,62 @@ for (const engine of testEngines()) {
         seen.set(r.device, r.n);
       }
       assert.equal(rows.length, 1200);
+    });
+
+    test("batches handed to the relay: published from memory in each device's order, marked, never scanned again", async () => {
+      const bus = new MemoryBus();
+      const got: Array<{ device: string; n: number }> = [];
+      await bus.subscribe('lanes', 'shequ.iot.>', async (e) => {
+        const d = e.data as { deviceId: string; properties: { n: { value: number } } };
+        got.push({ device: d.deviceId, n: d.properties.n.value });
+      });
+      const relay = new OutboxRelay(database, bus);
+      const unpublished = async () => {
+        const [r] = await queryRows<{ n: unknown }>(
+          database.db,
+          sql`select count(*) as n from bus.outbox where published_at is null`,
+        );
+        return Number(r.n);
+      };
+      const before = await unpublished(); // the test above's rows, which no relay published
+      let kicks = 0;
+      const writer = new TelemetryWriter(database, {
+        lanes: 4,
+        maxBatch: 20,
+        maxDelayMs: 1,
+        onCommit: () => kicks++,
+        publish: (rowId, events) => relay.publishCommitted(rowId, events),
+      });
+      const communityId = randomUUID();
+      const devices = Array.from({ length: 6 }, (_, i) => ({
+        deviceId: randomUUID(),
+        communityId,
+        productKey: 'pk',
+        deviceName: `h-${i}`,
+      }));
+      const writes: Promise<void>[] = [];
+      for (let n = 0; n < 50; n++)
+        for (const d of devices)
+          writes.push(
+            writer.write(d, {
+              kind: 'property',
+              id: `${n}`,
+              values: [{ identifier: 'n', value: n, time: Date.now() }],
+            }),
+          );
+      await Promise.all(writes);
+      await writer.drain();
+      await relay.stop();
+      assert.equal(kicks, 0, 'handed-over batches do not wake the scan');
+      const mine = got.filter((g) => devices.some((d) => d.deviceId === g.device));
+      assert.equal(mine.length, 300, 'each event published once');
+      for (const d of devices)
+        assert.deepEqual(
+          mine.filter((g) => g.device === d.deviceId).map((g) => g.n),
+          Array.from({ length: 50 }, (_, n) => n),
+          'in the order the device sent them',
+        );
+      assert.equal(await unpublished(), before, 'every handed-over row is marked published');
     });
   });
 }

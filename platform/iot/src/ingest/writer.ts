@@ -1,4 +1,4 @@
-import { type NewEvent, outboxInsert } from '@shequ/bus';
+import { type EventEnvelope, type NewEvent, outboxInsert } from '@shequ/bus';
 import type { Database } from '@shequ/db';
 import { type SQL, sql } from 'drizzle-orm';
 import type { Uplink } from './parse-post.ts';
@@ -22,8 +22,14 @@ export interface WriterOptions {
   maxBatch?: number;
   /** …or this long after the first one arrived. */
   maxDelayMs?: number;
-  /** Called after each committed batch (the platform kicks its outbox relay here). */
+  /** Called after each committed batch not handed to `publish` (the platform kicks its outbox relay here). */
   onCommit?: () => void;
+  /**
+   * Publishes a committed batch's events from memory (the platform's `OutboxRelay.publishCommitted`): the batch's
+   * outbox row is then filed claimed, so the relay's scan neither reads it back nor publishes it twice, and takes
+   * it over only if the claim runs out (this process stopped first). Without it, the relay's scan publishes them.
+   */
+  publish?: (rowId: string, events: EventEnvelope[]) => Promise<void>;
   /**
    * Batches written at once, each lane a device's own (by device id), so one device's uplinks stay in order.
    * Default 4 on PostgreSQL (several connections), 1 on PGlite (one connection).
@@ -36,7 +42,18 @@ interface Lane {
   queue: Pending[];
   timer: NodeJS.Timeout | null;
   flushing: Promise<void>;
+  /** The lane's hand-overs to `publish`, one after another so a device's events go out in order. */
+  publishing: Promise<void>;
 }
+
+/** A committed batch: telemetry rows written, and its packed outbox row with the events to publish. */
+interface Stored {
+  rows: number;
+  handover?: { rowId: string; events: Omit<EventEnvelope, 'time'>[] };
+}
+
+/** How long a handed-over outbox row stays claimed before the relay's scan may publish it instead. */
+const HANDOVER_CLAIM_SECONDS = 30;
 
 /** FNV-1a over the device id: which lane a device's uplinks take. */
 function laneOf(deviceId: string, lanes: number): number {
@@ -56,15 +73,26 @@ export const iotSubject = (s: Sender, kind: 'property' | 'event' | 'state') =>
  */
 export class TelemetryWriter {
   readonly #database: Database;
-  readonly #opts: Required<Omit<WriterOptions, 'onCommit' | 'lanes'>> & Pick<WriterOptions, 'onCommit'>;
+  readonly #opts: Required<Omit<WriterOptions, 'onCommit' | 'lanes' | 'publish'>> &
+    Pick<WriterOptions, 'onCommit' | 'publish'>;
   readonly #lanes: Lane[];
   #written = 0;
 
   constructor(database: Database, opts: WriterOptions = {}) {
     this.#database = database;
     const lanes = Math.max(1, Math.floor(opts.lanes ?? (database.kind === 'postgres' ? 4 : 1)));
-    this.#opts = { maxBatch: opts.maxBatch ?? 500, maxDelayMs: opts.maxDelayMs ?? 10, onCommit: opts.onCommit };
-    this.#lanes = Array.from({ length: lanes }, () => ({ queue: [], timer: null, flushing: Promise.resolve() }));
+    this.#opts = {
+      maxBatch: opts.maxBatch ?? 500,
+      maxDelayMs: opts.maxDelayMs ?? 10,
+      onCommit: opts.onCommit,
+      publish: opts.publish,
+    };
+    this.#lanes = Array.from({ length: lanes }, () => ({
+      queue: [],
+      timer: null,
+      flushing: Promise.resolve(),
+      publishing: Promise.resolve(),
+    }));
   }
 
   /** Rows written since start (telemetry rows, one per property value or event). */
@@ -94,7 +122,7 @@ export class TelemetryWriter {
     }, ms);
   }
 
-  /** Waits until everything queued so far is written. */
+  /** Waits until everything queued so far is written (and handed-over events published). */
   async drain(): Promise<void> {
     await Promise.all(
       this.#lanes.map(async (lane) => {
@@ -107,6 +135,7 @@ export class TelemetryWriter {
           await lane.flushing;
         }
         await lane.flushing;
+        await lane.publishing;
       }),
     );
   }
@@ -115,18 +144,26 @@ export class TelemetryWriter {
     const batch = lane.queue.splice(0, this.#opts.maxBatch);
     if (lane.queue.length) this.#schedule(lane, 0);
     if (batch.length === 0) return;
+    let stored: Stored;
     try {
-      const rows = await this.#store(batch);
-      this.#written += rows;
+      stored = await this.#store(batch);
+      this.#written += stored.rows;
     } catch (err) {
       for (const p of batch) p.done(err as Error);
       return;
     }
-    this.#opts.onCommit?.();
+    const { handover } = stored;
+    const publish = this.#opts.publish;
+    if (handover && publish) {
+      const time = new Date().toISOString();
+      const events = handover.events.map((e) => ({ ...e, time }));
+      // publishCommitted handles its own failures (the claim is released); the chain must not break on one.
+      lane.publishing = lane.publishing.then(() => publish(handover.rowId, events)).catch(() => {});
+    } else this.#opts.onCommit?.();
     for (const p of batch) p.done(null);
   }
 
-  async #store(batch: Pending[]): Promise<number> {
+  async #store(batch: Pending[]): Promise<Stored> {
     // The rows travel once, in short keys and with device times in epoch milliseconds; latest values and the
     // shadow's `reported` are derived from them by the database (the last of a key in the batch wins a tie).
     const rows: Array<{ c: string; d: string; k: 'property' | 'event'; i: string; v: unknown; t: number }> = [];
@@ -201,8 +238,12 @@ export class TelemetryWriter {
     }
     // One outbox row for the batch's events (published one by one, in order): a row per message cost the database
     // three writes per message (insert, lease, mark) at 10,000 messages/s.
-    parts.push(sql`bus_events as (${outboxInsert(events, { packed: true }).statement})`);
+    const outboxRow = outboxInsert(events, {
+      packed: true,
+      claimSeconds: this.#opts.publish ? HANDOVER_CLAIM_SECONDS : undefined,
+    });
+    parts.push(sql`bus_events as (${outboxRow.statement})`);
     await this.#database.db.execute(sql`with ${sql.join(parts, sql`, `)} select 1`);
-    return rows.length;
+    return { rows: rows.length, handover: outboxRow.packed };
   }
 }
