@@ -121,5 +121,37 @@ for (const engine of testEngines()) {
         );
       assert.equal(await unpublished(), before, 'every handed-over row is marked published');
     });
+
+    test('a bus that does not keep up stops the lane after 32 batches waiting, then it goes on', async () => {
+      const waiting: Array<() => void> = [];
+      const writer = new TelemetryWriter(database, {
+        lanes: 1,
+        maxBatch: 1,
+        maxDelayMs: 0,
+        publish: () => new Promise<void>((resolve) => waiting.push(resolve)),
+      });
+      const device = { deviceId: randomUUID(), communityId: randomUUID(), productKey: 'pk', deviceName: 'slow-bus' };
+      let answered = 0;
+      const writes = Array.from({ length: 40 }, (_, n) =>
+        writer
+          .write(device, { kind: 'property', id: `${n}`, values: [{ identifier: 'n', value: n, time: Date.now() }] })
+          .then(() => answered++),
+      );
+      const until = async (cond: () => boolean) => {
+        for (let i = 0; i < 400 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+      };
+      // The chain publishes one batch at a time: the first waits in `publish`, 31 more behind it.
+      await until(() => writer.written >= 32);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(writer.written, 32, 'the lane stopped writing with 32 batches waiting for the bus');
+      assert.equal(answered, 32);
+      while (answered < 40 || waiting.length) {
+        waiting.shift()?.();
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      await Promise.all(writes);
+      await writer.drain();
+      assert.equal(writer.written, 40);
+    });
   });
 }

@@ -42,8 +42,10 @@ interface Lane {
   queue: Pending[];
   timer: NodeJS.Timeout | null;
   flushing: Promise<void>;
-  /** The lane's hand-overs to `publish`, one after another so a device's events go out in order. */
+  /** The lane's hand-overs to `publish`, one after another so a device's events go out in order… */
   publishing: Promise<void>;
+  /** …and how many wait in that chain. */
+  handing: number;
 }
 
 /** A committed batch: telemetry rows written, and its packed outbox row with the events to publish. */
@@ -54,6 +56,12 @@ interface Stored {
 
 /** How long a handed-over outbox row stays claimed before the relay's scan may publish it instead. */
 const HANDOVER_CLAIM_SECONDS = 30;
+/**
+ * Batches a lane holds in memory for `publish` at most: a lane that has this many waiting stops writing until they
+ * are out, so a slow bus slows ingest (posts wait for their answer, then the gateway answers 503) instead of filling
+ * this process's memory, and a device's events keep their order.
+ */
+const HANDOVER_BACKLOG = 32;
 
 /** FNV-1a over the device id: which lane a device's uplinks take. */
 function laneOf(deviceId: string, lanes: number): number {
@@ -92,6 +100,7 @@ export class TelemetryWriter {
       timer: null,
       flushing: Promise.resolve(),
       publishing: Promise.resolve(),
+      handing: 0,
     }));
   }
 
@@ -144,9 +153,10 @@ export class TelemetryWriter {
     const batch = lane.queue.splice(0, this.#opts.maxBatch);
     if (lane.queue.length) this.#schedule(lane, 0);
     if (batch.length === 0) return;
+    if (lane.handing >= HANDOVER_BACKLOG) await lane.publishing;
     let stored: Stored;
     try {
-      stored = await this.#store(batch);
+      stored = await this.#store(batch, this.#opts.publish !== undefined);
       this.#written += stored.rows;
     } catch (err) {
       for (const p of batch) p.done(err as Error);
@@ -157,13 +167,18 @@ export class TelemetryWriter {
     if (handover && publish) {
       const time = new Date().toISOString();
       const events = handover.events.map((e) => ({ ...e, time }));
+      lane.handing++;
       // publishCommitted handles its own failures (the claim is released); the chain must not break on one.
-      lane.publishing = lane.publishing.then(() => publish(handover.rowId, events)).catch(() => {});
+      lane.publishing = lane.publishing
+        .then(() => publish(handover.rowId, events))
+        .catch(() => {})
+        .finally(() => lane.handing--);
     } else this.#opts.onCommit?.();
     for (const p of batch) p.done(null);
   }
 
-  async #store(batch: Pending[]): Promise<Stored> {
+  /** Writes a batch; `handOver`: its outbox row is filed claimed and its events come back to be published. */
+  async #store(batch: Pending[], handOver: boolean): Promise<Stored> {
     // The rows travel once, in short keys and with device times in epoch milliseconds; latest values and the
     // shadow's `reported` are derived from them by the database (the last of a key in the batch wins a tie).
     const rows: Array<{ c: string; d: string; k: 'property' | 'event'; i: string; v: unknown; t: number }> = [];
@@ -240,10 +255,10 @@ export class TelemetryWriter {
     // three writes per message (insert, lease, mark) at 10,000 messages/s.
     const outboxRow = outboxInsert(events, {
       packed: true,
-      claimSeconds: this.#opts.publish ? HANDOVER_CLAIM_SECONDS : undefined,
+      claimSeconds: handOver ? HANDOVER_CLAIM_SECONDS : undefined,
     });
     parts.push(sql`bus_events as (${outboxRow.statement})`);
     await this.#database.db.execute(sql`with ${sql.join(parts, sql`, `)} select 1`);
-    return { rows: rows.length, handover: outboxRow.packed };
+    return { rows: rows.length, handover: handOver ? outboxRow.packed : undefined };
   }
 }
