@@ -27,13 +27,7 @@ export async function enqueue(
   const list = Array.isArray(events) ? events : [events];
   if (list.length === 0) return [];
   if (!opts.packed && list.length < BULK) {
-    for (const e of list) assertSubject(e.subject);
-    const rows = list.map((e) => ({
-      id: randomUUID(),
-      subject: e.subject,
-      communityId: e.communityId ?? null,
-      data: e.data ?? null,
-    }));
+    const rows = outboxRows(list);
     await tx.insert(outbox).values(rows);
     return rows.map((r) => r.id);
   }
@@ -41,6 +35,23 @@ export async function enqueue(
   await tx.execute(statement);
   return ids;
 }
+
+/** The events as outbox rows, each with its own id; a subject that is not a valid bus subject is refused. */
+function outboxRows(events: NewEvent[]) {
+  for (const e of events) assertSubject(e.subject);
+  return events.map((e) => ({
+    id: randomUUID(),
+    subject: e.subject,
+    communityId: e.communityId ?? null,
+    data: e.data ?? null,
+  }));
+}
+
+/** What a row records when the bus refused one of its events: one attempt more and the error. */
+const failedAttempt = (err: unknown) => ({
+  attempts: sql`${outbox.attempts} + 1`,
+  lastError: String((err as Error).message ?? err).slice(0, 500),
+});
 
 /**
  * The insert that files `events` in the outbox, as one statement to run or to put in a caller's `with` clause (a
@@ -56,13 +67,7 @@ export function outboxInsert(
   opts: { packed?: boolean; claimSeconds?: number } = {},
 ): { statement: SQL; ids: string[]; packed?: { rowId: string; events: Omit<EventEnvelope, 'time'>[] } } {
   if (events.length === 0) throw new Error('outboxInsert: no events');
-  for (const e of events) assertSubject(e.subject);
-  const rows = events.map((e) => ({
-    id: randomUUID(),
-    subject: e.subject,
-    communityId: e.communityId ?? null,
-    data: e.data ?? null,
-  }));
+  const rows = outboxRows(events);
   const ids = rows.map((r) => r.id);
   const claim = opts.claimSeconds ?? 0;
   if (opts.packed && (rows.length > 1 || claim > 0)) {
@@ -162,11 +167,7 @@ export class OutboxRelay {
       try {
         await this.#database.db
           .update(outbox)
-          .set({
-            attempts: sql`${outbox.attempts} + 1`,
-            lastError: String((err as Error).message ?? err).slice(0, 500),
-            claimedUntil: null,
-          })
+          .set({ ...failedAttempt(err), claimedUntil: null })
           .where(eq(outbox.id, rowId));
       } catch (release) {
         this.#opts.onError?.(release);
@@ -310,13 +311,7 @@ export class OutboxRelay {
       await db.update(outbox).set({ publishedAt: sql`now()`, claimedUntil: null }).where(inArray(outbox.id, done));
     if (failure !== undefined) {
       const failed = rows[rowsDone];
-      await db
-        .update(outbox)
-        .set({
-          attempts: sql`${outbox.attempts} + 1`,
-          lastError: String((failure as Error).message ?? failure).slice(0, 500),
-        })
-        .where(eq(outbox.id, failed.id));
+      await db.update(outbox).set(failedAttempt(failure)).where(eq(outbox.id, failed.id));
       const rest = rows.slice(rowsDone).map((x) => x.id);
       await db.update(outbox).set({ claimedUntil: null }).where(inArray(outbox.id, rest));
       this.#opts.onError?.(failure);

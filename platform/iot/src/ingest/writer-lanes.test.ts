@@ -8,6 +8,17 @@ import { createTestDatabase, type Database, queryRows, testEngines } from '@sheq
 import { sql } from 'drizzle-orm';
 import { TelemetryWriter } from './writer.ts';
 
+/** `n` devices of one new community, named `<prefix>-0`…. */
+function sendersOf(n: number, prefix: string) {
+  const communityId = randomUUID();
+  return Array.from({ length: n }, (_, i) => ({
+    deviceId: randomUUID(),
+    communityId,
+    productKey: 'pk',
+    deviceName: `${prefix}-${i}`,
+  }));
+}
+
 for (const engine of testEngines()) {
   describe(`telemetry writer lanes (${engine})`, () => {
     let database: Database;
@@ -18,13 +29,7 @@ for (const engine of testEngines()) {
 
     test('1,200 uplinks of 12 devices through 4 lanes: all stored, the last value wins, events in order', async () => {
       const writer = new TelemetryWriter(database, { lanes: 4, maxBatch: 50, maxDelayMs: 1 });
-      const communityId = randomUUID();
-      const devices = Array.from({ length: 12 }, (_, i) => ({
-        deviceId: randomUUID(),
-        communityId,
-        productKey: 'pk',
-        deviceName: `d-${i}`,
-      }));
+      const devices = sendersOf(12, 'd');
       const t0 = Date.now() - 60_000;
       const writes: Promise<void>[] = [];
       for (let n = 0; n < 100; n++) {
@@ -90,13 +95,7 @@ for (const engine of testEngines()) {
         onCommit: () => kicks++,
         publish: (rowId, events) => relay.publishCommitted(rowId, events),
       });
-      const communityId = randomUUID();
-      const devices = Array.from({ length: 6 }, (_, i) => ({
-        deviceId: randomUUID(),
-        communityId,
-        productKey: 'pk',
-        deviceName: `h-${i}`,
-      }));
+      const devices = sendersOf(6, 'h');
       const writes: Promise<void>[] = [];
       for (let n = 0; n < 50; n++)
         for (const d of devices)

@@ -156,7 +156,7 @@ export class TelemetryWriter {
     if (lane.handing >= HANDOVER_BACKLOG) await lane.publishing;
     let stored: Stored;
     try {
-      stored = await this.#store(batch, this.#opts.publish !== undefined);
+      stored = await this.#store(batch);
       this.#written += stored.rows;
     } catch (err) {
       for (const p of batch) p.done(err as Error);
@@ -177,8 +177,9 @@ export class TelemetryWriter {
     for (const p of batch) p.done(null);
   }
 
-  /** Writes a batch; `handOver`: its outbox row is filed claimed and its events come back to be published. */
-  async #store(batch: Pending[], handOver: boolean): Promise<Stored> {
+  /** Writes a batch; with `publish`, its outbox row is filed claimed and its events come back to be published. */
+  async #store(batch: Pending[]): Promise<Stored> {
+    const handOver = this.#opts.publish !== undefined;
     // The rows travel once, in short keys and with device times in epoch milliseconds; latest values and the
     // shadow's `reported` are derived from them by the database (the last of a key in the batch wins a tie).
     const rows: Array<{ c: string; d: string; k: 'property' | 'event'; i: string; v: unknown; t: number }> = [];
