@@ -94,7 +94,10 @@ export const devices = iot.table(
   ],
 );
 
-/** Latest value of each property, for instant reads. */
+/**
+ * Latest value of each property, for instant reads; also the shadow's `reported` state (one source of truth: the
+ * shadow row keeps only what the platform wants, see `shadows`).
+ */
 export const deviceProperties = iot.table(
   'device_properties',
   {
@@ -103,19 +106,29 @@ export const deviceProperties = iot.table(
     identifier: text('identifier').notNull(),
     value: jsonb('value'),
     time: timestamp('time', { withTimezone: true, mode: 'string' }).notNull(),
+    /** How many times this value changed (1 when first reported): the reported side of the shadow's version. */
+    updates: integer('updates').notNull().default(1),
   },
   (t) => [primaryKey({ columns: [t.deviceId, t.identifier] })],
 );
 
-/** The device shadow: what the device reported and what the platform wants it to be. */
-export const shadows = iot.table('shadows', {
-  deviceId: uuid('device_id').primaryKey(),
-  communityId: uuid('community_id').notNull(),
-  reported: jsonb('reported').notNull().default({}),
-  desired: jsonb('desired').notNull().default({}),
-  version: integer('version').notNull().default(0),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-});
+/**
+ * The device shadow's desired side: what the platform wants the device to be. Its reported side is the device's
+ * latest values (`device_properties`), and its version the sum of this row's `version` (desired changes) and the
+ * latest values' `updates`, so it grows with every change on either side. A row exists once something was wanted.
+ */
+export const shadows = iot.table(
+  'shadows',
+  {
+    deviceId: uuid('device_id').primaryKey(),
+    communityId: uuid('community_id').notNull(),
+    desired: jsonb('desired').notNull().default({}),
+    version: integer('version').notNull().default(0),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  // The ingest writer looks only at shadows still waiting for the device.
+  (t) => [index('shadows_waiting_idx').on(t.deviceId).where(sql`${t.desired} <> '{}'::jsonb`)],
+);
 
 /**
  * Every accepted property value and event, as received (raw layer). Written in batches by the ingest writer.

@@ -7,6 +7,7 @@ import { createAccount } from '../registry/accounts-service.ts';
 import { getDeviceDetail } from '../registry/device-detail.ts';
 import { queryTelemetry } from '../registry/telemetry-query.ts';
 import { actor, closed, iotFixture, nextMessage, subackCodes } from '../testing.ts';
+import { shadowState } from './shadow.ts';
 
 for (const engine of testEngines()) {
   describe(`IoT ingest, downlink and application accounts (${engine})`, () => {
@@ -141,6 +142,52 @@ for (const engine of testEngines()) {
         /thing model/,
         'a read-only property cannot be set',
       );
+    });
+
+    test('the shadow: reported is the newest value by device time, its version counts every change, desired leaves only at the wanted value', async () => {
+      const [d] = f.devices;
+      const c = await f.device(d);
+      const post = `/sys/${d.productKey}/${d.deviceName}/thing/event/property/post`;
+      await c.subscribeAsync(`${post}_reply`);
+      const send = async (id: string, params: Record<string, unknown>) => {
+        const ok = nextMessage(c, `${post}_reply`);
+        c.publish(post, JSON.stringify({ id, params }), { qos: 1 });
+        assert.equal((await ok).code, 200);
+      };
+      const shadow = async () => (await getDeviceDetail(f.iot.deps, f.scope, d.productKey, d.deviceName)).shadow;
+      const got = await shadowState(f.database, d.id);
+      const start = await shadow();
+      assert.equal(got.payload.version, start.version, 'the gateway and the detail page tell the same version');
+      assert.deepEqual(got.payload.state, { reported: start.reported, desired: start.desired });
+
+      const t = Date.now();
+      await send('s1', { activePower: { value: 7.25, time: t } });
+      const afterPost = await shadow();
+      assert.equal(afterPost.reported.activePower, 7.25);
+      assert.equal(afterPost.version, start.version + 1, 'one changed value, one more version');
+      // A value stamped earlier than the one kept is stored as telemetry but changes neither reported nor version.
+      await send('s2', { activePower: { value: 1.5, time: t - 60_000 } });
+      assert.deepEqual(await shadow(), afterPost);
+
+      await f.iot.command(f.scope, d.productKey, d.deviceName, { kind: 'set', params: { relay: 1 } }, actor);
+      const wanted = await shadow();
+      assert.deepEqual(wanted.desired, { relay: 1 });
+      assert.equal(wanted.version, afterPost.version + 1, 'a desired change is a version too');
+      await send('s3', { relay: 0 });
+      const notYet = await shadow();
+      assert.deepEqual(notYet.desired, { relay: 1 }, 'another value does not fulfil the wish');
+      assert.equal(notYet.reported.relay, 0);
+      assert.equal(notYet.version, wanted.version + 1);
+      await send('s4', { relay: 1 });
+      const done = await shadow();
+      assert.deepEqual(done.desired, {});
+      assert.equal(done.reported.relay, 1);
+      assert.equal(done.version, notYet.version + 2, 'the reported change and the fulfilled wish');
+      const [waiting] = await queryRows<{ n: number | string }>(
+        f.database.db,
+        sql`select count(*) as n from iot.shadows where desired <> '{}'::jsonb`,
+      );
+      assert.equal(Number(waiting.n), 0);
     });
 
     test('a sync service call waits for the reply; a device offline gets desired state when it reconnects', async () => {

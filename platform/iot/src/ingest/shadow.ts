@@ -52,18 +52,26 @@ export function parseShadowUpdate(
   return { kind: 'update', uplink: { kind: 'property', id: `shadow-${now}`, values }, version };
 }
 
-/** The stored shadow of a device, as the `get` reply carries it. */
+/**
+ * The stored shadow of a device, as the `get` reply carries it: `reported` is the device's latest values, `desired`
+ * what still waits for it, and the version counts the changes of both (see `shadows` in the schema).
+ */
 export async function shadowState(database: Database, deviceId: string): Promise<ShadowReply> {
-  const [row] = await queryRows<{ reported: unknown; desired: unknown; version: number }>(
+  const [row] = await queryRows<{ reported: unknown; desired: unknown; version: number | string }>(
     database.db,
-    sql`select reported, desired, version from iot.shadows where device_id = ${deviceId}`,
+    sql`select
+      (select coalesce(jsonb_object_agg(identifier, value), '{}'::jsonb) from iot.device_properties
+        where device_id = ${deviceId}) as reported,
+      coalesce((select desired from iot.shadows where device_id = ${deviceId}), '{}'::jsonb) as desired,
+      coalesce((select version from iot.shadows where device_id = ${deviceId}), 0)
+        + coalesce((select sum(updates) from iot.device_properties where device_id = ${deviceId}), 0) as version`,
   );
   return {
     method: 'reply',
     payload: {
       status: 'success',
-      version: row ? Number(row.version) : 0,
-      state: { reported: row?.reported ?? {}, desired: row?.desired ?? {} },
+      version: Number(row.version),
+      state: { reported: row.reported ?? {}, desired: row.desired ?? {} },
     },
     timestamp: Math.floor(Date.now() / 1000),
   };

@@ -75,7 +75,8 @@ export const iotSubject = (s: Sender, kind: 'property' | 'event' | 'state') =>
   `shequ.iot.${s.communityId}.${s.productKey}.${s.deviceId}.${kind}`;
 
 /**
- * Writes accepted uplinks in batches: telemetry rows, latest values, shadow `reported` and bus events, in one
+ * Writes accepted uplinks in batches: telemetry rows, latest values (the shadow's `reported`), fulfilled desired
+ * state and bus events, in one
  * statement per batch (jsonb_to_recordset carries the rows on both drivers).
  * Each uplink's callback runs after its batch committed, so a `_reply` 200 means stored.
  */
@@ -180,8 +181,8 @@ export class TelemetryWriter {
   /** Writes a batch; with `publish`, its outbox row is filed claimed and its events come back to be published. */
   async #store(batch: Pending[]): Promise<Stored> {
     const handOver = this.#opts.publish !== undefined;
-    // The rows travel once, in short keys and with device times in epoch milliseconds; latest values and the
-    // shadow's `reported` are derived from them by the database (the last of a key in the batch wins a tie).
+    // The rows travel once, in short keys and with device times in epoch milliseconds; latest values are derived
+    // from them by the database (the last of a key in the batch wins a tie).
     const rows: Array<{ c: string; d: string; k: 'property' | 'event'; i: string; v: unknown; t: number }> = [];
     const events: NewEvent[] = [];
     let properties = false;
@@ -235,22 +236,27 @@ export class TelemetryWriter {
         select c, d, k, i, v, time from batch)`,
     ];
     if (properties) {
+      // The batch's last value of each device's property (by device time, arrival breaks a tie). Latest values are
+      // also the shadow's `reported`, so each change counts once in `updates` (the shadow's version).
+      parts.push(sql`newest as (
+        select distinct on (d, i) d, c, i, v, time from batch where k = 'property' order by d, i, time desc, n desc)`);
       parts.push(sql`latest_values as (
         insert into iot.device_properties (device_id, community_id, identifier, value, time)
-        select distinct on (d, i) d, c, i, v, time from batch where k = 'property' order by d, i, time desc, n desc
-        on conflict (device_id, identifier) do update set value = excluded.value, time = excluded.time
+        select d, c, i, v, time from newest
+        on conflict (device_id, identifier) do update set value = excluded.value, time = excluded.time,
+          updates = iot.device_properties.updates + 1
         where iot.device_properties.time <= excluded.time)`);
-      // Desired keys the device now reports at the wanted value are fulfilled and leave the shadow.
-      parts.push(sql`reported_shadow as (
-        insert into iot.shadows (device_id, community_id, reported, version)
-        select d, c, jsonb_object_agg(i, v order by n), 1 from batch where k = 'property' group by d, c
-        on conflict (device_id) do update set
-          reported = iot.shadows.reported || excluded.reported,
-          desired = (select coalesce(jsonb_object_agg(d.key, d.value), '{}'::jsonb)
-                     from jsonb_each(iot.shadows.desired) d
-                     where not (excluded.reported ? d.key and excluded.reported -> d.key = d.value)),
-          version = iot.shadows.version + 1,
-          updated_at = now())`);
+      // Desired keys the device now reports at the wanted value are fulfilled and leave the shadow; only shadows
+      // still waiting for something are looked at (a partial index holds them).
+      parts.push(sql`fulfilled as (
+        update iot.shadows s set
+          desired = (select coalesce(jsonb_object_agg(w.key, w.value), '{}'::jsonb)
+                     from jsonb_each(s.desired) w
+                     where not exists (select 1 from newest r where r.d = s.device_id and r.i = w.key and r.v = w.value)),
+          version = s.version + 1,
+          updated_at = now()
+        where s.desired <> '{}'::jsonb
+          and exists (select 1 from newest r where r.d = s.device_id and s.desired -> r.i = r.v))`);
     }
     // One outbox row for the batch's events (published one by one, in order): a row per message cost the database
     // three writes per message (insert, lease, mark) at 10,000 messages/s.

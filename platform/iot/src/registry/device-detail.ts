@@ -44,10 +44,11 @@ export async function getDeviceDetail(d: IotDeps, scope: DataScope, productKey: 
       properties: Object.fromEntries(
         props.map((p) => [p.identifier, { value: p.value, time: new Date(p.time).getTime() }]),
       ),
+      // The shadow's reported side is the latest values; its version counts the changes of both sides.
       shadow: {
-        reported: (shadow?.reported ?? {}) as Record<string, unknown>,
+        reported: Object.fromEntries(props.map((p) => [p.identifier, p.value])) as Record<string, unknown>,
         desired: (shadow?.desired ?? {}) as Record<string, unknown>,
-        version: shadow?.version ?? 0,
+        version: (shadow?.version ?? 0) + props.reduce((n, p) => n + p.updates, 0),
       },
       // Both drivers hand timestamps back in their own text form: answer ISO 8601.
       history: history.map((h) => ({ ...h, at: new Date(h.at).toISOString() })),
