@@ -2,6 +2,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { type Executor, queryRows } from '@shequ/db';
+import { sql } from 'drizzle-orm';
 
 /** Prints the machine-readable line bench/run.ts collects. */
 export function emit(name: string, data: unknown): void {
@@ -106,6 +108,34 @@ export function cpuUs(pid: number): number {
  * CPU time (µs) of every PostgreSQL server process on this machine (Linux /proc; 0 where it cannot be read): the
  * database's share of a benchmark run on loopback.
  */
+/**
+ * CPU time (µs) of each PostgreSQL backend serving one database, by process id: read twice and subtracted with
+ * `backendCpuSince`, it is what this benchmark's statements cost the server, whoever else uses it meanwhile (the
+ * shared WAL writer and checkpointer are not counted).
+ */
+export async function backendCpuUs(ex: Executor): Promise<Map<number, number>> {
+  const rows = await queryRows<{ pid: number }>(
+    ex,
+    sql`select pid from pg_stat_activity where datname = current_database() and backend_type = 'client backend'`,
+  );
+  const out = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      out.set(Number(pid), cpuUs(Number(pid)));
+    } catch {
+      // The backend ended meanwhile.
+    }
+  }
+  return out;
+}
+
+/** Backend CPU (µs) spent since `before` (a backend that started meanwhile counts from zero). */
+export async function backendCpuSince(ex: Executor, before: Map<number, number>): Promise<number> {
+  let total = 0;
+  for (const [pid, us] of await backendCpuUs(ex)) total += us - (before.get(pid) ?? 0);
+  return total;
+}
+
 export function postgresCpuUs(): number {
   let total = 0;
   for (const entry of readdirSync('/proc')) {

@@ -22,7 +22,7 @@ import { createTestDatabaseUrl, migrate, openPostgres, queryRows, regions } from
 import { createDevices, createProduct, IotEngine } from '@shequ/iot';
 import { standardThingModels } from '@shequ/schemas';
 import { eq, sql } from 'drizzle-orm';
-import { emit, postgresCpuUs, round } from './common.ts';
+import { backendCpuSince, backendCpuUs, emit, postgresCpuUs, round } from './common.ts';
 
 const num = (name: string, fallback: number, max: number) => Math.min(Number(process.env[name] ?? fallback), max);
 const STORM = num('BENCH_IOT_STORM', 0, 12_000);
@@ -101,6 +101,7 @@ try {
   // The gateway process's CPU (gateway, checks, writer, relay) over the post phase, beside the generator's own.
   let cpuAtGo = process.cpuUsage();
   let postgresAtGo = 0;
+  let backendsAtGo = new Map<number, number>();
   for await (const line of lines) {
     const msg = JSON.parse(line);
     if (msg.phase === 'storm') storm = msg;
@@ -115,6 +116,7 @@ try {
       connected.online = iot.gateway.onlineDevices;
       cpuAtGo = process.cpuUsage();
       postgresAtGo = postgresCpuUs();
+      backendsAtGo = await backendCpuUs(database.db);
       child.stdin.write('go\n');
     } else if (msg.phase === 'done') {
       result = msg;
@@ -122,6 +124,8 @@ try {
       result.gatewayCpuSeconds = round((used.user + used.system) / 1e6);
       result.gatewaySystemCpuSeconds = round(used.system / 1e6);
       result.postgresCpuSeconds = round((postgresCpuUs() - postgresAtGo) / 1e6);
+      // This benchmark's own backends only: what its statements cost, whoever else uses the server.
+      result.postgresBackendCpuSeconds = round((await backendCpuSince(database.db, backendsAtGo)) / 1e6);
     }
   }
   clearTimeout(cap);
@@ -161,6 +165,7 @@ try {
       ...result,
       storedPosts,
       lost: result.ok - storedPosts,
+      postgresBackendUsPerPost: Math.round((result.postgresBackendCpuSeconds * 1e6) / Math.max(1, result.ok)),
       busEvents: delivered,
       // Events committed to the outbox but not yet relayed when the run ended: the relay's lag, not a loss.
       outboxPending: Number(outboxPending),
