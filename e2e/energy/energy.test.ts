@@ -1,8 +1,9 @@
-// 低碳能耗 end to end (DB33 7.2.2.5.1, .2, .5): a public lighting meter, a PV inverter and a household power meter of
-// the demo community have readings last month and this month; they are rolled up into the IoT warehouse's daily
-// layer (the raw rows then pruned, as retention does), before the platform starts. The operator opens 低碳能耗 and
-// sees this month's public-facility consumption, PV generation, the household meter's 当月用电量 with the change on
-// last month; the street official sees the community in the comparison.
+// 低碳能耗 end to end (DB33 7.2.2.5.1, .2, .5): a public lighting meter, a PV inverter, a ground-source heat pump and a
+// household power meter of the demo community have readings last month and this month; they are rolled up into the
+// IoT warehouse's daily layer (the raw rows then pruned, as retention does), before the platform starts. The operator
+// opens 低碳能耗 and sees this month's public-facility consumption, PV generation, geothermal supply and the new-energy
+// share, the household meter's 当月用电量 with the change on last month; the street official sees the community in
+// the comparison.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -76,6 +77,7 @@ async function meters(dataDir: string, env: Record<string, string>) {
     const lighting = await meter('energy-meter-lighting', '公共照明电表', 'e2elighting', 'lighting-1');
     const pv = await meter('pv-inverter', '屋顶光伏', 'e2epvinverter', 'pv-1');
     const home = await meter('power-meter', '户用电表', 'e2epowermeter', 'home-7-2-302');
+    const gshp = await meter('ground-source-heat-pump', '地源热泵', 'e2egshp', 'gshp-1');
     const readings: Array<[string, string, string, number]> = [
       [lighting, 'energyTotal', c.prevFirst, 1000],
       [lighting, 'energyTotal', c.prevTenth, 1060],
@@ -90,6 +92,14 @@ async function meters(dataDir: string, env: Record<string, string>) {
       [home, 'energyTotal', c.prevLast, 250],
       [home, 'energyTotal', c.first, 260],
       [home, 'energyTotal', c.today, 290],
+      [gshp, 'suppliedEnergy', c.prevFirst, 3000],
+      [gshp, 'suppliedEnergy', c.prevLast, 3030],
+      [gshp, 'suppliedEnergy', c.first, 3040],
+      [gshp, 'suppliedEnergy', c.today, 3050],
+      [gshp, 'electricEnergy', c.prevFirst, 1000],
+      [gshp, 'electricEnergy', c.prevLast, 1010],
+      [gshp, 'electricEnergy', c.first, 1012],
+      [gshp, 'electricEnergy', c.today, 1015],
     ];
     await db.insert(telemetry).values(
       readings.map(([deviceId, identifier, day, value], i) => ({
@@ -142,6 +152,9 @@ test('the operator sees the month of public-facility consumption, PV and a house
     await page.getByTestId('energy-use-lighting').getByText('75').waitFor();
     assert.equal(await text(page.getByTestId('energy-supply-pv')), '50');
     assert.equal(await text(page.getByTestId('energy-supply-pvShare')), '66.7%');
+    // Geothermal: 20 kWh supplied for 5 kWh of electricity; PV 50 and the ground's 15 over 75 consumed.
+    assert.equal(await text(page.getByTestId('energy-supply-geothermal')), '20');
+    assert.equal(await text(page.getByTestId('energy-supply-newEnergyShare')), '86.7%');
     await page.getByTestId('energy-households-power').getByText('40').waitFor();
     const row = page.getByTestId('energy-household-home-7-2-302');
     await row.getByText('40 kWh').waitFor();

@@ -26,11 +26,14 @@ test('every standard thing model of 6.2 is a valid TSL document with a clause', 
     'perimeter-camera',
     'smoke-detector',
     'earthquake-sensor',
+    'fog-sensor',
+    'gas-detector',
     'energy-meter-lighting',
     'energy-meter-hvac',
     'energy-meter-lift',
     'energy-meter-ev-charger',
     'pv-inverter',
+    'ground-source-heat-pump',
     'heat-cool-meter',
     'garbage-bin',
     'water-meter',
@@ -43,7 +46,50 @@ test('every standard thing model of 6.2 is a valid TSL document with a clause', 
   ])
     assert.ok(models[want], want);
   const camera = models['ai-camera'].events.map((e) => e.identifier);
-  for (const e of ['fall', 'fight', 'crowding', 'thrownObject', 'ebikeInLift']) assert.ok(camera.includes(e), e);
+  for (const e of ['fall', 'fight', 'crowding', 'thrownObject', 'ebikeInLift', 'fireSmoke'])
+    assert.ok(camera.includes(e), e);
+});
+
+test('6.2.2.3 and 6.2.4.2: fog sensor, gas detector, the camera fire event and the geothermal heat pump', () => {
+  const models = standardThingModels();
+  const v = validatorFor(thingModelSchema);
+  const event = (model: string, id: string) => models[model].events.find((e) => e.identifier === id);
+  const prop = (model: string, id: string) => models[model].properties.find((p) => p.identifier === id);
+  for (const m of ['fog-sensor', 'gas-detector']) assert.equal(models[m].profile?.clause, '6.2.2.3', m);
+  assert.deepEqual(
+    [event('fog-sensor', 'fogAlarm')?.type, event('fog-sensor', 'fogAlarm')?.outputData[0].identifier],
+    ['alert', 'aerosolDensity'],
+  );
+  assert.deepEqual(
+    ['gasLeak', 'toxicGas', 'sensorFault'].map((e) => event('gas-detector', e)?.type),
+    ['alert', 'alert', 'error'],
+  );
+  // The camera serves 6.2.2.1; its fire detection names the emergency clause itself.
+  assert.equal(models['ai-camera'].profile?.clause, '6.2.2.1');
+  const fire = event('ai-camera', 'fireSmoke');
+  assert.deepEqual([fire?.type, fire?.clause], ['alert', '6.2.2.3']);
+  const kind = fire?.outputData.find((o) => o.identifier === 'kind');
+  assert.equal(kind?.required, true);
+  assert.deepEqual(
+    checkValue(kind?.dataType as TslDataType, 1).map((e) => e.code),
+    [],
+  );
+  assert.deepEqual(
+    checkValue(kind?.dataType as TslDataType, 2).map((e) => e.code),
+    ['NOT_IN_ENUM'],
+    'smoke or open flame only',
+  );
+  const hp = models['ground-source-heat-pump'];
+  assert.deepEqual([hp.profile?.category, hp.profile?.clause], ['renewable', '6.2.4.2']);
+  for (const counter of ['suppliedEnergy', 'electricEnergy']) {
+    const dt = prop('ground-source-heat-pump', counter)?.dataType;
+    assert.equal(dt?.type, 'double', counter);
+    assert.equal((dt?.specs as Record<string, string> | undefined)?.unit, 'kWh', counter);
+  }
+  // An event's own clause is a 6.2 clause.
+  const bad = { ...hp, events: [{ ...hp.events[0], clause: '7.2.2.3.3' }] };
+  assert.equal(v(bad), false);
+  assert.ok(fieldErrors(v.errors)['events.0.clause'], JSON.stringify(fieldErrors(v.errors)));
 });
 
 test('a malformed thing model is refused with errors by path', () => {

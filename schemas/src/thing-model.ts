@@ -27,6 +27,8 @@ export interface TslEvent {
   name: string;
   type: 'info' | 'alert' | 'error';
   outputData: TslField[];
+  /** The DB33 6.2 clause the event serves when it is not the model's own (an AI camera's fire detection: 6.2.2.3). */
+  clause?: string;
   method?: string;
   desc?: string;
 }

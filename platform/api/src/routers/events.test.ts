@@ -143,4 +143,36 @@ describe('events API', () => {
     const board = await call('operator', 'events.sla', { community: 'demo' }, 'GET');
     assert.ok(board.data.counts.ok >= 2);
   });
+
+  test('public-health and work-safety emergencies (DB33 6.2.2.3) no device saw are reported at the desk', async () => {
+    const health = await call('grid', 'events.report', {
+      community: 'demo',
+      type: 'public-health',
+      title: '社区食堂疑似集体食物中毒',
+      severity: 'critical',
+      location: { text: '社区食堂' },
+    });
+    const safety = await call('property', 'events.report', {
+      community: 'demo',
+      type: 'work-safety',
+      title: '地下车库改造动火作业无监护',
+      severity: 'high',
+    });
+    assert.deepEqual(
+      [health.data.state, health.data.type, health.data.severity],
+      ['reported', 'public-health', 'critical'],
+    );
+    assert.equal(safety.data.type, 'work-safety');
+    const desk = await call('operator', 'events.list', { community: 'demo', severities: ['critical'] }, 'GET');
+    assert.ok(
+      desk.data.items.some((e: { id: string; type: string }) => e.id === health.data.id && e.type === 'public-health'),
+    );
+    const accepted = await call('property', 'events.transition', {
+      community: 'demo',
+      id: health.data.id,
+      event: 'accept',
+      version: 0,
+    });
+    assert.equal(accepted.data.state, 'accepted');
+  });
 });

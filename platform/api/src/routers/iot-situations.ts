@@ -1,4 +1,11 @@
-import { closeSituation, getSituation, listSituations, situationKinds, situationStats } from '@shequ/iot';
+import {
+  closeSituation,
+  emergencyClasses,
+  getSituation,
+  listSituations,
+  situationKinds,
+  situationStats,
+} from '@shequ/iot';
 import { z } from 'zod';
 import { actorOf, communityFor } from '../community.ts';
 import { authedProcedure, router } from '../trpc.ts';
@@ -17,6 +24,7 @@ export const iotSituationsRouter = router({
           .string()
           .regex(/^[A-Za-z_][A-Za-z0-9_]{0,31}$/)
           .optional(),
+        emergencyClass: z.enum(emergencyClasses).optional(),
         status: z.enum(['open', 'closed']).optional(),
         deviceId: z.uuid().optional(),
         from: z.iso.datetime({ offset: true }).optional(),

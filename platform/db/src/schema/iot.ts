@@ -281,7 +281,7 @@ export type SituationParty = { kind: 'person'; personId: string; name?: string }
 
 /**
  * The public-area situation warehouse (公共区域态势库, DB33 7.2.2.3.1–7.2.2.3.3): abnormal behaviour (camera AI),
- * compound boundary security (perimeter intrusion) and emergencies (smoke, earthquake) as situations, filled from
+ * compound boundary security (perimeter intrusion) and emergencies (fire, earthquake, gas) as situations, filled from
  * the devices' alert events. Repeated detections of one device and category within a window extend one situation.
  * Kept indefinitely: raw telemetry retention does not prune these.
  */
@@ -291,7 +291,7 @@ export const situationEvents = iot.table(
     id: uuid('id').primaryKey().defaultRandom(),
     communityId: uuid('community_id').notNull(),
     kind: text('kind').$type<SituationKind>().notNull(),
-    /** The thing model's event identifier: fall, fight, crowding, thrownObject, ebikeInLift, intrusion, smokeAlarm, quake … */
+    /** The thing model's event identifier: fall, fight, crowding, intrusion, smokeAlarm, fogAlarm, fireSmoke, quake, gasLeak … */
     category: text('category').notNull(),
     deviceId: uuid('device_id').notNull(),
     productKey: text('product_key').notNull(),

@@ -14,6 +14,7 @@ import { actor, iotFixture, nextMessage } from '../testing.ts';
 import {
   closeSituation,
   closeSituationFromDesk,
+  emergencyClassOf,
   followSituationClosures,
   followSituations,
   getSituation,
@@ -30,7 +31,42 @@ const code = (e: unknown) => (e as { code?: string }).code;
 test('a product maps to a situation kind by its thing model clause; only alert events count', () => {
   const cam = situationProfileOf(models['ai-camera']);
   assert.equal(cam?.kind, 'abnormal');
-  assert.deepEqual([...(cam?.alerts.keys() ?? [])], ['fall', 'fight', 'crowding', 'thrownObject', 'ebikeInLift']);
+  assert.deepEqual(
+    [...(cam?.alerts.keys() ?? [])],
+    ['fall', 'fight', 'crowding', 'thrownObject', 'ebikeInLift', 'fireSmoke'],
+  );
+  assert.equal(cam?.kinds.get('fall'), 'abnormal');
+  assert.equal(cam?.kinds.get('fireSmoke'), 'emergency', "the camera's fire detection names 6.2.2.3 itself");
+  const fog = situationProfileOf(models['fog-sensor']);
+  assert.deepEqual(
+    [fog?.kind, fog?.alerts.get('fogAlarm'), fog?.alerts.has('lowBattery')],
+    ['emergency', '雾感报警', false],
+  );
+  const gas = situationProfileOf(models['gas-detector']);
+  assert.deepEqual(
+    [...(gas?.kinds ?? [])],
+    [
+      ['gasLeak', 'emergency'],
+      ['toxicGas', 'emergency'],
+    ],
+  );
+  assert.deepEqual(
+    ['smokeAlarm', 'fogAlarm', 'fireSmoke', 'quake', 'gasLeak', 'toxicGas', 'fall'].map((c) =>
+      emergencyClassOf(c === 'fall' ? 'abnormal' : 'emergency', c),
+    ),
+    ['fire', 'fire', 'fire', 'earthquake', 'workSafety', 'workSafety', null],
+  );
+  assert.equal(emergencyClassOf('emergency', 'toString'), null, 'a maker-defined category has no class');
+  // An event may serve 6.2.2.3 in a model of another clause; the model's other alerts make no situation.
+  const pv = models['pv-inverter'];
+  const arc = situationProfileOf({
+    ...pv,
+    events: [
+      ...pv.events,
+      { identifier: 'arcFire', name: '直流拉弧', type: 'alert', clause: '6.2.2.3', outputData: [] },
+    ],
+  });
+  assert.deepEqual([arc?.kind, [...(arc?.kinds ?? [])]], [null, [['arcFire', 'emergency']]]);
   const ir = situationProfileOf(models['perimeter-infrared']);
   assert.equal(ir?.kind, 'boundary');
   assert.ok(ir?.alerts.has('intrusion') && !ir.alerts.has('tamper'), 'tamper is an error event, no situation');
@@ -519,6 +555,83 @@ for (const engine of testEngines()) {
         ['emergency', 'quake', null],
         ['boundary', 'lineCrossing', '北门围墙'],
       ]);
+    });
+
+    test('6.2.2.3 over MQTT: a camera seeing fire, a fog sensor and a gas leak become emergencies (消防, 安全生产)', async () => {
+      const product = async (name: string, model: string) =>
+        createProduct(f.iot.deps, f.scope, f.communityId, { name, thingModel: models[model] }, actor);
+      const pFog = await product('雾感', 'fog-sensor');
+      const pGas = await product('燃气探测', 'gas-detector');
+      const [fog] = await createDevices(
+        f.iot.deps,
+        f.scope,
+        pFog.productKey,
+        [{ deviceName: 'fog-0001', location: '地下车库B区' }],
+        actor,
+      );
+      const [gas] = await createDevices(
+        f.iot.deps,
+        f.scope,
+        pGas.productKey,
+        [{ deviceName: 'gas-0001', location: '社区食堂后厨' }],
+        actor,
+      );
+      const sub = await followSituations(f.bus, f.database, { durable: 'test-situations-emergency' });
+      try {
+        const post = async (d: typeof cam, event: string, value: Record<string, unknown>) => {
+          const c = await f.device(d);
+          const topic = `/sys/${d.productKey}/${d.deviceName}/thing/event/${event}/post`;
+          await c.subscribeAsync(`${topic}_reply`);
+          const r = nextMessage(c, `${topic}_reply`);
+          c.publish(topic, JSON.stringify({ id: String(++seq), params: { value, time: Date.now() } }), { qos: 1 });
+          assert.equal((await r).code, 200, `${event} accepted`);
+        };
+        await post(cam, 'fireSmoke', { kind: 1, confidence: 0.91, location: '7幢北侧电动车棚' });
+        await post(fog, 'fogAlarm', { aerosolDensity: 3.2, visibility: 15 });
+        await post(gas, 'gasLeak', { lel: 25.5, gas: 0 });
+        await post(gas, 'sensorFault', { code: 7 });
+        const list = await waitFor(
+          () => listSituations(f.database.db, f.scope, f.communityId, { kind: 'emergency', status: 'open' }),
+          (l) => ['fireSmoke', 'fogAlarm', 'gasLeak'].every((c) => l.items.some((s) => s.category === c)),
+        );
+        const by = (c: string) => list.items.find((s) => s.category === c);
+        assert.deepEqual(
+          ['fireSmoke', 'fogAlarm', 'gasLeak'].map((c) => [by(c)?.kind, by(c)?.emergencyClass, by(c)?.location]),
+          [
+            ['emergency', 'fire', '7幢北侧电动车棚'],
+            ['emergency', 'fire', '地下车库B区'],
+            ['emergency', 'workSafety', '社区食堂后厨'],
+          ],
+        );
+        assert.ok(!list.items.some((s) => s.category === 'sensorFault'), 'an error event is no situation');
+        const desk = await f.database.db
+          .select()
+          .from(events)
+          .where(eq(events.id, by('gasLeak')?.deskEventId as string));
+        assert.deepEqual([desk[0]?.type, desk[0]?.severity], ['iot.situation.emergency', 'critical']);
+        assert.match(desk[0]?.description ?? '', /应急类别 \/ emergency: 安全生产 \(workSafety\)/);
+        const safety = await listSituations(f.database.db, f.scope, f.communityId, { emergencyClass: 'workSafety' });
+        assert.deepEqual(
+          safety.items.map((s) => s.category),
+          ['gasLeak'],
+        );
+        const health = await listSituations(f.database.db, f.scope, f.communityId, { emergencyClass: 'publicHealth' });
+        assert.deepEqual(health.items, [], 'no device raises public-health emergencies: the desk reports them');
+        const today = new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
+        const st = await situationStats(f.database.db, f.scope, f.communityId, { from: today, to: today });
+        assert.deepEqual(
+          st.byEmergencyClass.map((c) => [c.emergencyClass, c.count, c.open]),
+          [
+            ['fire', 2, 2],
+            ['earthquake', 0, 0],
+            ['publicHealth', 0, 0],
+            ['workSafety', 1, 1],
+          ],
+        );
+        assert.equal(st.byCategory.find((c) => c.category === 'fireSmoke')?.emergencyClass, 'fire');
+      } finally {
+        await sub.stop();
+      }
     });
   });
 }

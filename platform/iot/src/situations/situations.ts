@@ -43,7 +43,36 @@ export const situationKindByClause: Record<string, SituationKind> = {
 
 export const situationKinds = ['abnormal', 'boundary', 'emergency'] as const;
 
-/** Severity of the desk event a new situation opens: emergencies (smoke, earthquake) are critical. */
+/**
+ * The emergencies of DB33 6.2.2.3 (消防、地震、公共卫生、安全生产) an emergency situation belongs to, by its category
+ * (the thing-model event). Public-health emergencies have no standard device source; the desk reports them
+ * (event type `public-health`), as it reports work-safety hazards nobody's detector saw (`work-safety`).
+ */
+export const emergencyClasses = ['fire', 'earthquake', 'publicHealth', 'workSafety'] as const;
+export type EmergencyClass = (typeof emergencyClasses)[number];
+export const emergencyClassByCategory: Record<string, EmergencyClass> = {
+  smokeAlarm: 'fire',
+  fogAlarm: 'fire',
+  fireSmoke: 'fire',
+  quake: 'earthquake',
+  gasLeak: 'workSafety',
+  toxicGas: 'workSafety',
+};
+export const emergencyClassNames: Record<EmergencyClass, string> = {
+  fire: '消防',
+  earthquake: '地震',
+  publicHealth: '公共卫生',
+  workSafety: '安全生产',
+};
+/** An emergency situation's class; null for other kinds and for categories of no known class (a maker's own event). */
+export const emergencyClassOf = (kind: SituationKind, category: string): EmergencyClass | null =>
+  kind === 'emergency'
+    ? Object.hasOwn(emergencyClassByCategory, category)
+      ? emergencyClassByCategory[category]
+      : null
+    : null;
+
+/** Severity of the desk event a new situation opens: emergencies (fire, earthquake, gas) are critical. */
 export const situationSeverity: Record<SituationKind, EventSeverity> = {
   abnormal: 'high',
   boundary: 'high',
@@ -54,22 +83,33 @@ export const situationSeverity: Record<SituationKind, EventSeverity> = {
 export const defaultSituationWindowMs = 10 * 60_000;
 
 export interface SituationProfile {
-  kind: SituationKind;
-  /** The model's `alert` events: identifier → name (人员跌倒 …). Info and error events make no situation. */
+  /** The kind the model's clause gives; null when only some of its events serve 6.2.2 (see `kinds`). */
+  kind: SituationKind | null;
+  /** The model's `alert` events that make situations: identifier → name (人员跌倒 …). Info and error events make none. */
   alerts: Map<string, string>;
+  /** Each of those alerts' kind: the event's own clause when it names one (an AI camera's 烟火识别 is an emergency), else the model's. */
+  kinds: Map<string, SituationKind>;
 }
 
-/** A product's situation profile from its thing model: null when the model is not one of 6.2.2.1–6.2.2.3. */
+/**
+ * A product's situation profile from its thing model: its alert events whose clause (the event's own, else the
+ * model's) is one of 6.2.2.1–6.2.2.3. Null when there is none.
+ */
 export function situationProfileOf(thingModel: unknown): SituationProfile | null {
   const m = thingModel as {
     profile?: { clause?: string };
-    events?: { identifier: string; name?: string; type?: string }[];
+    events?: { identifier: string; name?: string; type?: string; clause?: string }[];
   } | null;
-  const kind = situationKindByClause[m?.profile?.clause ?? ''];
-  if (!kind) return null;
+  const kind = situationKindByClause[m?.profile?.clause ?? ''] ?? null;
   const alerts = new Map<string, string>();
-  for (const e of m?.events ?? []) if (e.type === 'alert') alerts.set(e.identifier, e.name ?? e.identifier);
-  return { kind, alerts };
+  const kinds = new Map<string, SituationKind>();
+  for (const e of m?.events ?? []) {
+    const k = e.clause ? situationKindByClause[e.clause] : kind;
+    if (e.type !== 'alert' || !k) continue;
+    alerts.set(e.identifier, e.name ?? e.identifier);
+    kinds.set(e.identifier, k);
+  }
+  return alerts.size ? { kind, alerts, kinds } : null;
 }
 
 const systemScope = (communityId: string): DataScope => ({ kind: 'communities', ids: [communityId] });
@@ -144,7 +184,9 @@ export async function recordSituationDetection(
   if (ev.type !== undefined && ev.type !== 'alert') return null;
   const profile = await profileOf(e.communityId, ev.productKey);
   const categoryName = profile?.alerts.get(ev.event);
-  if (!profile || !categoryName) return null;
+  const kind = profile?.kinds.get(ev.event);
+  if (!profile || !categoryName || !kind) return null;
+  const emergency = emergencyClassOf(kind, ev.event);
   const communityId = e.communityId;
   const t = typeof ev.time === 'number' ? ev.time : Date.parse(String(ev.time));
   const at = new Date(Number.isFinite(t) ? t : Date.now());
@@ -212,7 +254,7 @@ export async function recordSituationDetection(
         .insert(situationEvents)
         .values({
           communityId,
-          kind: profile.kind,
+          kind,
           category: ev.event,
           deviceId: dev.id,
           productKey: ev.productKey,
@@ -228,15 +270,16 @@ export async function recordSituationDetection(
         tx,
         {
           communityId,
-          type: `iot.situation.${profile.kind}`,
+          type: `iot.situation.${kind}`,
           title: `${categoryName}：${location || dev.deviceName}`.slice(0, 100),
           description: [
             `态势 / situation: ${s.id}`,
             `类别 / category: ${categoryName} (${ev.event})`,
+            ...(emergency ? [`应急类别 / emergency: ${emergencyClassNames[emergency]} (${emergency})`] : []),
             `设备 / device: ${ev.productKey}/${dev.deviceName}`,
           ].join('\n'),
           location: { text: (location || `设备 / device ${dev.deviceName}`).slice(0, 200) },
-          severity: situationSeverity[profile.kind],
+          severity: situationSeverity[kind],
           source: 'iot',
           sourceRef: `situation:${s.id}`,
           workflowId,
@@ -264,8 +307,8 @@ const isUniqueViolation = (err: unknown) => {
 };
 
 /**
- * The bus consumer from the IoT engine to the situation warehouse: every `alert` event of a 6.2.2.1–6.2.2.3
- * product becomes or extends a situation. One durable name for all processes; a redelivered event records nothing.
+ * The bus consumer from the IoT engine to the situation warehouse: every `alert` event serving 6.2.2.1–6.2.2.3
+ * (by its own clause or its model's) becomes or extends a situation. One durable name for all processes; a redelivered event records nothing.
  */
 export function followSituations(
   bus: Bus,
@@ -356,6 +399,8 @@ export function followSituationClosures(
 export interface SituationFilter {
   kind?: SituationKind;
   category?: string;
+  /** Emergencies of one class (消防 …): the categories of that class. */
+  emergencyClass?: EmergencyClass;
   status?: 'open' | 'closed';
   deviceId?: string;
   from?: Date;
@@ -375,6 +420,7 @@ export const situationView = (s: SituationRow) => ({
   id: s.id,
   kind: s.kind,
   category: s.category,
+  emergencyClass: emergencyClassOf(s.kind, s.category),
   deviceId: s.deviceId,
   productKey: s.productKey,
   deviceName: s.deviceName,
@@ -415,6 +461,12 @@ export async function listSituations(
   const conds: SQL[] = [eq(situationEvents.communityId, communityId)];
   if (f.kind) conds.push(eq(situationEvents.kind, f.kind));
   if (f.category) conds.push(eq(situationEvents.category, f.category));
+  if (f.emergencyClass) {
+    const cats = Object.keys(emergencyClassByCategory).filter((c) => emergencyClassByCategory[c] === f.emergencyClass);
+    conds.push(eq(situationEvents.kind, 'emergency'));
+    // A class no device category raises (public health, reported at the desk) lists no situation.
+    conds.push(cats.length ? inArray(situationEvents.category, cats) : sql`false`);
+  }
   if (f.status) conds.push(eq(situationEvents.status, f.status));
   if (f.deviceId) conds.push(eq(situationEvents.deviceId, f.deviceId));
   if (f.from) conds.push(gte(situationEvents.occurredAt, f.from));
@@ -622,6 +674,7 @@ export async function situationStats(
       .orderBy(day, situationEvents.kind);
     const cats = byCategory.map((c) => ({
       ...c,
+      emergencyClass: emergencyClassOf(c.kind, c.category),
       count: Number(c.count),
       open: Number(c.open),
       medianSeconds: Math.round(Number(c.medianSeconds ?? 0)),
@@ -635,10 +688,19 @@ export async function situationStats(
         open: mine.reduce((n, c) => n + c.open, 0),
       };
     });
+    const byEmergencyClass = emergencyClasses.map((ec) => {
+      const mine = cats.filter((c) => c.emergencyClass === ec);
+      return {
+        emergencyClass: ec,
+        count: mine.reduce((n, c) => n + c.count, 0),
+        open: mine.reduce((n, c) => n + c.open, 0),
+      };
+    });
     return {
       from: fromDay,
       to: toDay,
       byKind,
+      byEmergencyClass,
       byCategory: cats,
       byDay: byDay.map((r) => ({ ...r, count: Number(r.count) })),
     };

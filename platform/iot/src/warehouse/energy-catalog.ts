@@ -2,8 +2,24 @@
 // cumulative counter. This is the one place that says so: the analysis in energy.ts reads nothing else.
 import { standardThingModels, type ThingModel } from '@shequ/schemas';
 
-/** A figure the energy analysis reports. Public-facility uses (7.2.2.5.1), PV (7.2.2.5.2), heat/cool (7.2.2.5.3), household utilities (7.2.2.5.5). */
-export type EnergyMeasure = 'lighting' | 'hvac' | 'lift' | 'ev' | 'pv' | 'heat' | 'cool' | 'water' | 'power' | 'gas';
+/**
+ * A figure the energy analysis reports. Public-facility uses (7.2.2.5.1); new energy (7.2.2.5.2): PV generation,
+ * geothermal heat/cool supplied and the electricity the geothermal heat pumps drew; heat/cool (7.2.2.5.3); household
+ * utilities (7.2.2.5.5).
+ */
+export type EnergyMeasure =
+  | 'lighting'
+  | 'hvac'
+  | 'lift'
+  | 'ev'
+  | 'pv'
+  | 'geothermal'
+  | 'geothermalInput'
+  | 'heat'
+  | 'cool'
+  | 'water'
+  | 'power'
+  | 'gas';
 
 export const publicUses = ['lighting', 'hvac', 'lift', 'ev'] as const;
 export type PublicUse = (typeof publicUses)[number];
@@ -29,6 +45,10 @@ export const energyCatalog: Record<string, CounterSpec[]> = {
   'energy-meter-lift': [{ measure: 'lift', identifier: 'energyTotal', unit: 'kWh' }],
   'energy-meter-ev-charger': [{ measure: 'ev', identifier: 'energyTotal', unit: 'kWh' }],
   'pv-inverter': [{ measure: 'pv', identifier: 'totalYield', unit: 'kWh' }],
+  'ground-source-heat-pump': [
+    { measure: 'geothermal', identifier: 'suppliedEnergy', unit: 'kWh' },
+    { measure: 'geothermalInput', identifier: 'electricEnergy', unit: 'kWh' },
+  ],
   'heat-cool-meter': [
     { measure: 'heat', identifier: 'heatEnergy', unit: 'kWh' },
     { measure: 'cool', identifier: 'coolEnergy', unit: 'kWh' },
@@ -44,6 +64,8 @@ export const measureUnit: Record<EnergyMeasure, string> = {
   lift: 'kWh',
   ev: 'kWh',
   pv: 'kWh',
+  geothermal: 'kWh',
+  geothermalInput: 'kWh',
   heat: 'kWh',
   cool: 'kWh',
   water: 'm³',
@@ -67,16 +89,22 @@ const standardProfiles = () => {
 /**
  * The counters of a product, from its thing model's profile: the standard model with the same category and clause
  * (6.2.4.1 energy, 6.2.4.2 renewable, 6.2.4.4 heating, 6.2.4.5 utilities) and, where a clause has several models (the
- * four public-facility meters, the three household meters), the same profile name. Only counters the product's model
- * declares as properties are kept. A product matching no standard model is not part of the analysis.
+ * four public-facility meters, PV inverter and geothermal heat pump, the three household meters), the same profile
+ * name, else the one model whose counters the product declares (a PV inverter renamed by its maker still reports
+ * `totalYield`). Only counters the product's model declares as properties are kept. A product matching no standard
+ * model is not part of the analysis.
  */
 export function countersOf(model: unknown): CounterSpec[] {
   const m = (model ?? {}) as ThingModel;
   const p = m.profile;
   if (!p?.category || !p.clause) return [];
   const same = standardProfiles().filter((s) => s.category === p.category && s.clause === p.clause);
-  const hit = same.length === 1 ? same[0] : same.find((s) => s.name === p.name);
-  if (!hit) return [];
   const props = new Set((m.properties ?? []).map((x) => x.identifier));
+  const declaring = same.filter((s) => energyCatalog[s.id].some((c) => props.has(c.identifier)));
+  const hit =
+    same.length === 1
+      ? same[0]
+      : (same.find((s) => s.name === p.name) ?? (declaring.length === 1 ? declaring[0] : undefined));
+  if (!hit) return [];
   return energyCatalog[hit.id].filter((c) => props.has(c.identifier));
 }

@@ -58,6 +58,20 @@ test('the catalog maps standard models by profile category, clause and name to t
     countersOf(m['gas-meter']).map((c) => [c.measure, c.identifier]),
     [['gas', 'total']],
   );
+  assert.deepEqual(
+    countersOf(m['ground-source-heat-pump']).map((c) => [c.measure, c.identifier, c.unit]),
+    [
+      ['geothermal', 'suppliedEnergy', 'kWh'],
+      ['geothermalInput', 'electricEnergy', 'kWh'],
+    ],
+  );
+  // Two renewable (6.2.4.2) models: a maker's renamed PV inverter is still told by the counter it declares.
+  const pv = m['pv-inverter'];
+  assert.deepEqual(
+    countersOf({ ...pv, profile: { ...pv.profile, name: '组串式逆变器' } }).map((c) => c.measure),
+    ['pv'],
+  );
+  assert.deepEqual(countersOf({ ...pv, profile: { ...pv.profile, name: '其他' }, properties: [] }), []);
   assert.deepEqual(countersOf(m['smoke-detector']), []);
   assert.deepEqual(countersOf({ profile: { category: 'energy', clause: '6.2.4.1', name: '其他' } }), []);
 });
@@ -250,6 +264,70 @@ for (const engine of testEngines()) {
       assert.deepEqual(await of('gas'), [['gas', 15.25, 1]]);
       const month = await energySummary(f.iot.deps, f.scope, f.communityId, { month: '2027-01' });
       assert.deepEqual([month.current.water, month.current.gas], [12, 15.25]);
+    });
+
+    test('new energy (6.2.4.2, 7.2.2.5.2): geothermal supply per day and month beside PV, and in the new-energy share', async () => {
+      const models = standardThingModels();
+      const device = async (thingModel: unknown, name: string, deviceName: string) => {
+        const p = await createProduct(f.iot.deps, f.scope, f.communityId, { name, thingModel }, actor);
+        const [d] = await createDevices(f.iot.deps, f.scope, p.productKey, [{ deviceName }], actor);
+        return d.id;
+      };
+      const pvModel = models['pv-inverter'];
+      const gshp = await device(models['ground-source-heat-pump'], '地源热泵', 'gshp-1');
+      const pv = await device(
+        { ...pvModel, profile: { ...pvModel.profile, name: '组串式逆变器' } },
+        '车棚光伏',
+        'pv-2',
+      );
+      const lighting = await device(models['energy-meter-lighting'], '地库照明', 'lighting-2');
+      const row = (deviceId: string, identifier: string, iso: string, value: number) => ({
+        communityId: f.communityId,
+        deviceId,
+        kind: 'property' as const,
+        identifier,
+        value,
+        time: iso,
+      });
+      await f.database.db
+        .insert(telemetry)
+        .values([
+          row(gshp, 'suppliedEnergy', '2027-02-28T04:00:00Z', 10000),
+          row(gshp, 'suppliedEnergy', '2027-03-01T04:00:00Z', 10400),
+          row(gshp, 'suppliedEnergy', '2027-03-02T04:00:00Z', 10800),
+          row(gshp, 'electricEnergy', '2027-02-28T04:00:00Z', 2500),
+          row(gshp, 'electricEnergy', '2027-03-01T04:00:00Z', 2600),
+          row(gshp, 'electricEnergy', '2027-03-02T04:00:00Z', 2700),
+          row(gshp, 'thermalPower', '2027-03-02T04:00:00Z', 16.5),
+          row(pv, 'totalYield', '2027-02-28T04:00:00Z', 9000),
+          row(pv, 'totalYield', '2027-03-02T04:00:00Z', 9200),
+          row(lighting, 'energyTotal', '2027-02-28T04:00:00Z', 5000),
+          row(lighting, 'energyTotal', '2027-03-02T04:00:00Z', 6000),
+        ]);
+      await rollUpTelemetry(f.database.db, new Date('2027-02-27T00:00:00Z'), new Date('2027-03-03T00:00:00Z'));
+      const d = await energyDaily(f.iot.deps, f.scope, f.communityId, { from: '2027-03-01', to: '2027-03-02' });
+      assert.deepEqual(
+        d.days.map((x) => [x.day, x.public, x.pv, x.geothermal, x.geothermalInput, x.newEnergy]),
+        [
+          ['2027-03-01', 0, 0, 400, 100, 300],
+          ['2027-03-02', 1000, 200, 400, 100, 500],
+        ],
+      );
+      assert.deepEqual(
+        [d.totals.geothermal, d.totals.newEnergy, d.meters.geothermal, d.units.geothermal],
+        [800, 800, 1, 'kWh'],
+      );
+      const s = await energySummary(f.iot.deps, f.scope, f.communityId, { month: '2027-03' });
+      assert.deepEqual(
+        [s.current.public, s.current.pv, s.current.geothermal, s.current.geothermalInput, s.current.geothermalGain],
+        [1000, 200, 800, 200, 600],
+      );
+      // PV 200 and the ground's 600 (800 supplied less the heat pump's 200 kWh of electricity) over 1000 consumed.
+      assert.deepEqual([s.current.newEnergy, s.current.newEnergyShare, s.current.pvShare], [800, 0.8, 0.2]);
+      assert.deepEqual([s.previous.geothermal, s.previous.newEnergyShare], [0, null]);
+      const other = { kind: 'communities' as const, ids: ['00000000-0000-4000-8000-000000000000'] };
+      const hidden = await energySummary(f.iot.deps, other, f.communityId, { month: '2027-03' });
+      assert.equal(hidden.current.geothermal, 0);
     });
   });
 }

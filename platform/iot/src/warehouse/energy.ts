@@ -1,6 +1,7 @@
 // The 低碳能耗库 (DB33 7.2.2.5): energy analysis over the IoT warehouse's daily roll-ups, never over raw telemetry (which
-// is pruned after 90 days while the roll-ups stay). Public-facility consumption by use (7.2.2.5.1), PV generation
-// (7.2.2.5.2), heat and cool supplied (7.2.2.5.3) and households' monthly water, power and gas (7.2.2.5.5), from the
+// is pruned after 90 days while the roll-ups stay). Public-facility consumption by use (7.2.2.5.1), new energy: PV
+// generation and geothermal supply (7.2.2.5.2), heat and cool supplied (7.2.2.5.3) and households' monthly water,
+// power and gas (7.2.2.5.5), from the
 // meters of 6.2.4.1, 6.2.4.2, 6.2.4.4 and 6.2.4.5. Which property is the counter: energy-catalog.ts.
 //
 // Consumption from a cumulative counter, per Shanghai day, from the day's minimum and maximum reading:
@@ -193,13 +194,25 @@ const zero = (): MeasureTotals => ({
   lift: 0,
   ev: 0,
   pv: 0,
+  geothermal: 0,
+  geothermalInput: 0,
   heat: 0,
   cool: 0,
   water: 0,
   power: 0,
   gas: 0,
 });
-const publicAndSupply = new Set<EnergyMeasure>(['lighting', 'hvac', 'lift', 'ev', 'pv', 'heat', 'cool']);
+const publicAndSupply = new Set<EnergyMeasure>([
+  'lighting',
+  'hvac',
+  'lift',
+  'ev',
+  'pv',
+  'geothermal',
+  'geothermalInput',
+  'heat',
+  'cool',
+]);
 const everything = new Set<EnergyMeasure>([...publicAndSupply, ...householdUtilities]);
 
 async function dailyTotals(
@@ -238,10 +251,17 @@ const rounded = (t: MeasureTotals) => {
   return o;
 };
 const publicTotal = (t: MeasureTotals) => round(publicUses.reduce((s, u) => s + t[u], 0));
+/**
+ * The renewable part of geothermal supply: the heat or cool supplied less the electricity the heat pumps drew for it
+ * (what the ground gave). A heat pump whose model declares no electricity counter has its whole supply counted.
+ */
+const geothermalGain = (t: MeasureTotals) => round(Math.max(0, t.geothermal - t.geothermalInput));
+/** New energy (光伏、地热): PV generation and the ground's part of geothermal supply, in kWh. */
+const newEnergy = (t: MeasureTotals) => round(t.pv + geothermalGain(t));
 
 /**
- * Public-facility use by use, PV generation and heat/cool supplied, per Shanghai day in [from, to] (inclusive,
- * YYYY-MM-DD, at most 92 days) and in total.
+ * Public-facility use by use, PV generation, geothermal supply and heat/cool supplied, per Shanghai day in [from, to]
+ * (inclusive, YYYY-MM-DD, at most 92 days) and in total.
  */
 export async function energyDaily(d: IotDeps, scope: DataScope, communityId: string, q: { from: string; to: string }) {
   const end = nextDay(q.to);
@@ -250,18 +270,18 @@ export async function energyDaily(d: IotDeps, scope: DataScope, communityId: str
   if (dayStart(end).getTime() - dayStart(q.from).getTime() > 92 * 86_400_000)
     throw new AppError('INVALID_INPUT', { zh: '一次最多查询 92 天', en: 'At most 92 days at a time' });
   const { days, meterCount, resets } = await dailyTotals(d, scope, communityId, q.from, end, publicAndSupply);
-  const list: Array<MeasureTotals & { day: string; public: number }> = [];
+  const list: Array<MeasureTotals & { day: string; public: number; newEnergy: number }> = [];
   const totals = zero();
   for (let day = q.from; day < end; day = nextDay(day)) {
     const t = rounded(days.get(day) ?? zero());
     sumInto(totals, t);
-    list.push({ day, ...t, public: publicTotal(t) });
+    list.push({ day, ...t, public: publicTotal(t), newEnergy: newEnergy(t) });
   }
   return {
     from: q.from,
     to: q.to,
     days: list,
-    totals: { ...totals, public: publicTotal(totals) },
+    totals: { ...totals, public: publicTotal(totals), newEnergy: newEnergy(totals) },
     meters: meterCount,
     resets,
     units: measureUnit,
@@ -270,9 +290,11 @@ export async function energyDaily(d: IotDeps, scope: DataScope, communityId: str
 
 /**
  * A month (YYYY-MM, Shanghai) against the one before: every measure's total, the public-facility total, the
- * households' water, power and gas, and PV generation as a share of public-facility consumption. The thing models
- * carry no grid import/export counter, so the share of PV consumed on site cannot be told; the share reported is
- * generation over public consumption (a renewable coverage ratio), null when nothing was consumed.
+ * households' water, power and gas, PV generation and geothermal supply, and their shares of public-facility
+ * consumption. The thing models carry no grid import/export counter, so the share of PV consumed on site cannot be
+ * told; the shares reported are generation over public consumption (a renewable coverage ratio): `pvShare` for PV,
+ * `newEnergyShare` for PV plus the ground's part of geothermal supply (`geothermalGain`), null when nothing was
+ * consumed.
  */
 export async function energySummary(d: IotDeps, scope: DataScope, communityId: string, q: { month: string }) {
   const cur = monthBounds(q.month);
@@ -285,6 +307,9 @@ export async function energySummary(d: IotDeps, scope: DataScope, communityId: s
     ...t,
     public: publicTotal(t),
     pvShare: publicTotal(t) > 0 ? round(t.pv / publicTotal(t)) : null,
+    geothermalGain: geothermalGain(t),
+    newEnergy: newEnergy(t),
+    newEnergyShare: publicTotal(t) > 0 ? round(newEnergy(t) / publicTotal(t)) : null,
   });
   return {
     month: q.month,

@@ -11,6 +11,8 @@ export const energyEn: Record<keyof typeof energyZhCN, string> = {
   'energy.use.ev': 'EV charging',
   'energy.pv': 'PV generation',
   'energy.pvShare': 'PV generation / public consumption',
+  'energy.geothermal': 'Geothermal (ground-source heat pump) supply',
+  'energy.newEnergyShare': 'New energy (PV, geothermal) / public consumption',
   'energy.heat': 'Heat supplied',
   'energy.cool': 'Cooling supplied',
   'energy.utility.water': 'Water',

@@ -10,6 +10,8 @@ export const energyZhCN = {
   'energy.use.ev': '充电桩',
   'energy.pv': '光伏发电量',
   'energy.pvShare': '光伏发电占公共能耗比例',
+  'energy.geothermal': '地热（地源热泵）供能量',
+  'energy.newEnergyShare': '新能源（光伏、地热）占公共能耗比例',
   'energy.heat': '供热量',
   'energy.cool': '供冷量',
   'energy.utility.water': '用水',

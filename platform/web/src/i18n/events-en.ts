@@ -31,6 +31,8 @@ export const eventsEn: Record<keyof typeof eventsZhCN, string> = {
   'events.type.neighbour': 'Neighbour dispute',
   'events.type.noise': 'Noise',
   'events.type.patrol': 'Patrol finding',
+  'events.type.public-health': 'Public health',
+  'events.type.work-safety': 'Work safety',
   'events.type.other': 'Other',
   'events.severity.low': 'Low',
   'events.severity.normal': 'Normal',

@@ -29,6 +29,8 @@ export const eventsZhCN = {
   'events.type.neighbour': '邻里纠纷',
   'events.type.noise': '噪音扰民',
   'events.type.patrol': '巡查发现',
+  'events.type.public-health': '公共卫生',
+  'events.type.work-safety': '安全生产',
   'events.type.other': '其他',
   'events.severity.low': '一般',
   'events.severity.normal': '普通',

@@ -56,6 +56,19 @@ export function EnergyView({ community }: { community: string }) {
             previous: prev.pvShare,
             percent: true,
           },
+          {
+            key: 'geothermal',
+            item: `${t('energy.geothermal')} (kWh)`,
+            current: cur.geothermal,
+            previous: prev.geothermal,
+          },
+          {
+            key: 'newEnergyShare',
+            item: t('energy.newEnergyShare'),
+            current: cur.newEnergyShare,
+            previous: prev.newEnergyShare,
+            percent: true,
+          },
           { key: 'heat', item: `${t('energy.heat')} (kWh)`, current: cur.heat, previous: prev.heat },
           { key: 'cool', item: `${t('energy.cool')} (kWh)`, current: cur.cool, previous: prev.cool },
         ]

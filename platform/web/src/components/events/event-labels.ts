@@ -1,7 +1,20 @@
 import type { MessageKey } from '@/i18n/lang';
 import type { TFunction } from '@/i18n/lang-provider';
 
-export const eventTypes = ['repair', 'environment', 'security', 'neighbour', 'noise', 'other'] as const;
+/**
+ * What the desk reports. Public-health (公共卫生) emergencies of DB33 6.2.2.3 have no device source and are reported
+ * here; so are work-safety (安全生产) hazards no gas detector saw.
+ */
+export const eventTypes = [
+  'repair',
+  'environment',
+  'security',
+  'neighbour',
+  'noise',
+  'public-health',
+  'work-safety',
+  'other',
+] as const;
 export const severities = ['low', 'normal', 'high', 'critical'] as const;
 export const defaultStates = [
   'reported',

@@ -176,6 +176,7 @@ function SituationDetail({ community, id }: { community: string; id: string }) {
       <Descriptions bordered size="small" column={1}>
         <Descriptions.Item label={t('situations.detail.kind')}>
           <Tag color={kindColor[s.kind]}>{t(`situations.kind.${s.kind}`)}</Tag>
+          {s.emergencyClass ? <Tag>{t(`situations.emergency.${s.emergencyClass}`)}</Tag> : null}
           {categoryLabel(t, s.category)}
         </Descriptions.Item>
         <Descriptions.Item label={t('situations.col.device')}>
@@ -317,6 +318,9 @@ export function SituationsConsole({ community }: { community: string }) {
             render: (_, r) => (
               <span>
                 <Tag color={kindColor[r.kind]}>{t(`situations.kind.${r.kind}`)}</Tag>
+                {r.emergencyClass ? (
+                  <Tag data-testid="situation-emergency-class">{t(`situations.emergency.${r.emergencyClass}`)}</Tag>
+                ) : null}
                 {categoryLabel(t, r.category)}
               </span>
             ),
