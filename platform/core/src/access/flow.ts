@@ -24,6 +24,7 @@ const fieldNames: Record<string, string> = {
   outCount: '离开人次 outCount',
   occupancy: '当前人数 occupancy',
   periodSeconds: '计数周期 periodSeconds',
+  spaceCode: '车位编号 spaceCode',
 };
 
 /** A refused sensor reading: which fields are wrong, in both languages. */
