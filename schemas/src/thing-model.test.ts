@@ -43,6 +43,8 @@ test('every standard thing model of 6.2 is a valid TSL document with a clause', 
     'health-kiosk',
     'canteen-till',
     'library-terminal',
+    'people-counter',
+    'parking-space-sensor',
   ])
     assert.ok(models[want], want);
   const camera = models['ai-camera'].events.map((e) => e.identifier);
@@ -90,6 +92,49 @@ test('6.2.2.3 and 6.2.4.2: fog sensor, gas detector, the camera fire event and t
   const bad = { ...hp, events: [{ ...hp.events[0], clause: '7.2.2.3.3' }] };
   assert.equal(v(bad), false);
   assert.ok(fieldErrors(v.errors)['events.0.clause'], JSON.stringify(fieldErrors(v.errors)));
+});
+
+test('the people counter (6.2.1.1) reports occupancy and per-interval counts of an area, never negative', () => {
+  const m = standardThingModels()['people-counter'];
+  assert.equal(m.profile?.clause, '6.2.1.1');
+  assert.ok(m.properties.some((p) => p.identifier === 'occupancy' && p.dataType.type === 'int'));
+  const count = m.events.find((e) => e.identifier === 'count');
+  assert.ok(count);
+  const value = { type: 'struct', specs: count.outputData } as TslDataType;
+  const ok = { area: '中心广场', inCount: 12, outCount: 9, occupancy: 40, periodSeconds: 300 };
+  assert.deepEqual(checkValue(value, ok), []);
+  assert.deepEqual(
+    checkValue(value, { ...ok, inCount: -1 }).map((e) => `${e.code}@${e.path}`),
+    ['OUT_OF_RANGE@inCount'],
+  );
+  assert.deepEqual(
+    checkValue(value, { inCount: 1, outCount: 0, periodSeconds: 300 }).map((e) => `${e.code}@${e.path}`),
+    ['MISSING_FIELD@area'],
+  );
+  assert.deepEqual(
+    checkValue(value, { ...ok, periodSeconds: 7200 }).map((e) => e.code),
+    ['OUT_OF_RANGE'],
+  );
+});
+
+test('the parking-space sensor (6.2.1.2) reports occupied and arrive/leave with the space code', () => {
+  const m = standardThingModels()['parking-space-sensor'];
+  assert.equal(m.profile?.clause, '6.2.1.2');
+  const occupied = m.properties.find((p) => p.identifier === 'occupied');
+  assert.equal(occupied?.dataType.type, 'bool');
+  assert.deepEqual(checkProperties(m, { occupied: 1 }), []);
+  assert.ok(checkProperties(m, { occupied: 2 }).length > 0);
+  for (const id of ['arrive', 'leave']) {
+    const ev = m.events.find((e) => e.identifier === id);
+    assert.ok(ev, id);
+    const value = { type: 'struct', specs: ev.outputData } as TslDataType;
+    assert.deepEqual(checkValue(value, { spaceCode: 'B1-001' }), [], id);
+    assert.deepEqual(
+      checkValue(value, {}).map((e) => `${e.code}@${e.path}`),
+      ['MISSING_FIELD@spaceCode'],
+      id,
+    );
+  }
 });
 
 test('a malformed thing model is refused with errors by path', () => {

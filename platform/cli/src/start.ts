@@ -279,7 +279,8 @@ export async function start(config: Config, roleOrRoles: Role | Role[]): Promise
     // SKIP LOCKED, so every API process can run both.
     eventLoop = {
       alarms: await followAlarms(platform.bus, platform.database, { onCommit: () => platform.relay.kick() }),
-      // Gate passes become access records; an admitted visitor code queues the gate's open command.
+      // Gate passes become access records; an admitted visitor code queues the gate's open command. People counters'
+      // counts become flow per area, parking-space sensors' arrivals and leavings space occupancies.
       passes: await followGatePasses(platform.bus, platform.database, platform.crypto, {
         onCommit: () => platform.relay.kick(),
       }),

@@ -4,7 +4,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadConfig, openPlatform, type Platform, recordGatePass } from '@shequ/core';
+import {
+  loadConfig,
+  openPlatform,
+  type Platform,
+  recordFlowCount,
+  recordGatePass,
+  recordSpaceEvent,
+} from '@shequ/core';
 import { regions } from '@shequ/db';
 import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
@@ -137,5 +144,62 @@ describe('access API', () => {
     assert.deepEqual(exact, { measured: 1, people: 1, fever: 1, minGroup: null, withheld: false });
     const guarded = (await call('property', 'access.stats', { community: 'demo', day }, 'GET')).data.health;
     assert.deepEqual(guarded, { measured: 1, people: 1, fever: null, minGroup: 5, withheld: true });
+  });
+
+  test('counted people flow by area and parking-space occupancy are read through access.stats and access.space*', async () => {
+    const [demo] = await platform.database.db.select().from(regions).where(eq(regions.code, 'demo'));
+    const day = new Date(Date.now() + 8 * h).toISOString().slice(0, 10);
+    // 02:00 local of that day, whatever time the test runs.
+    const t = Date.parse(`${day}T02:00:00+08:00`);
+    const counter = { productKey: 'pcount', deviceName: 'radar-1', deviceId: randomUUID() };
+    for (const [area, inCount, outCount] of [
+      ['中心广场', 7, 2],
+      ['健身步道', 4, 4],
+    ] as const) {
+      await recordFlowCount(platform.database.db, demo.id, {
+        ...counter,
+        messageId: randomUUID(),
+        event: 'count',
+        value: { area, inCount, outCount, occupancy: 5, periodSeconds: 900 },
+        time: t,
+      });
+    }
+    const all = await call('operator', 'access.stats', { community: 'demo', day }, 'GET');
+    assert.deepEqual(all.data.flow.counted, { in: 11, out: 6 });
+    const one = await call('operator', 'access.stats', { community: 'demo', day, area: '健身步道' }, 'GET');
+    assert.deepEqual(one.data.flow.areas, [{ hour: 1, area: '健身步道', in: 4, out: 4 }]);
+    const blank = await call('operator', 'access.stats', { community: 'demo', day, area: ' ' }, 'GET');
+    assert.equal(blank.error.appCode, 'INVALID_INPUT');
+
+    await call('operator', 'access.saveParkingSpace', { community: 'demo', code: 'P-009', kind: 'public' });
+    const magnet = { productKey: 'pmag', deviceName: 'mag-9', deviceId: randomUUID() };
+    const arrived = Date.now() - 90_000;
+    await recordSpaceEvent(platform.database.db, demo.id, {
+      ...magnet,
+      messageId: 'a1',
+      event: 'arrive',
+      value: { spaceCode: 'P-009' },
+      time: arrived,
+    });
+    const occ = await call('operator', 'access.spaceOccupancy', { community: 'demo', day }, 'GET');
+    const p9 = occ.data.spaces.find((s: { code: string }) => s.code === 'P-009');
+    assert.equal(p9.occupied, true);
+    assert.equal(p9.since, new Date(arrived).toISOString());
+    const sessions = await call(
+      'operator',
+      'access.spaceOccupancies',
+      { community: 'demo', spaceCode: 'P-009' },
+      'GET',
+    );
+    assert.equal(sessions.data.length, 1);
+    assert.ok(sessions.data[0].durationSeconds >= 89);
+    assert.equal(
+      (await call('operator', 'access.spaceOccupancy', { community: 'demo', day: '28.11.2026' }, 'GET')).error.appCode,
+      'INVALID_INPUT',
+    );
+    assert.equal(
+      (await call('resident', 'access.spaceOccupancy', { community: 'demo', day }, 'GET')).error.appCode,
+      'FORBIDDEN',
+    );
   });
 });

@@ -11,10 +11,12 @@ import {
   listParkingSessions,
   listParkingSpaces,
   listPassRecords,
+  listSpaceOccupancies,
   myInvitations,
   revokeInvitation,
   saveFeeRule,
   saveParkingSpace,
+  spaceOccupancy,
   syncIntent,
   trafficStats,
   verifyVisitorCode,
@@ -236,13 +238,48 @@ export const accessRouter = router({
       const c = await communityFor(ctx, input.community, 'access.manage');
       return linkPersonRef(ctx.platform.database.db, c.id, input.ref, input.personId, actorOf(ctx));
     }),
-  /** Traffic of a local day for the cockpit: per hour, gate, kind and direction; vehicles inside now. */
+  /**
+   * Traffic of a local day for the cockpit: per hour, gate, kind and direction; vehicles inside now; the people flow
+   * counted per hour and area where there is no gate (`area` narrows that to one area).
+   */
   stats: authedProcedure
-    .input(community.extend({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }))
+    .input(
+      community.extend({
+        day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+        area: z.string().trim().min(1).max(64).optional(),
+      }),
+    )
     .query(async ({ ctx, input }) => {
       const c = await communityFor(ctx, input.community, 'access.stats');
       return trafficStats(ctx.platform.database.db, c.id, input.day, {
         minGroup: readsHealth(ctx, c.path) ? undefined : healthMinGroup,
+        area: input.area,
+      });
+    }),
+  /** Where vehicles are parked (车辆停放位置): each registered space occupied now and since when, a day's occupancy. */
+  spaceOccupancy: authedProcedure
+    .input(community.extend({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }))
+    .query(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'access.read');
+      return spaceOccupancy(ctx.platform.database.db, c.id, input.day);
+    }),
+  /** The parking-space sensors' occupancy sessions with their durations, newest first. */
+  spaceOccupancies: authedProcedure
+    .input(
+      community.extend({
+        spaceCode: z.string().trim().min(1).max(32).optional(),
+        open: z.boolean().optional(),
+        from: at.optional(),
+        limit: z.number().int().min(1).max(500).optional(),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const c = await communityFor(ctx, input.community, 'access.read');
+      return listSpaceOccupancies(ctx.platform.database.db, c.id, {
+        spaceCode: input.spaceCode,
+        open: input.open,
+        from: input.from ? new Date(input.from) : undefined,
+        limit: input.limit,
       });
     }),
 });

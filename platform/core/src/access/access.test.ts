@@ -25,7 +25,7 @@ import type { FieldCrypto } from '../crypto/field-crypto.ts';
 import { AppError } from '../errors.ts';
 import { healthMinGroup } from '../small-groups.ts';
 import { accessZone, parkingFee } from './fees.ts';
-import { followGatePasses, gateKindOf, passFromDeviceEvent } from './follow.ts';
+import { accessKindOf, followGatePasses, gateKindOf, passFromDeviceEvent } from './follow.ts';
 import { type DeviceEvent, type GateKind, recordGatePass } from './gate.ts';
 import { listParkingSessions, listPassRecords, settleParkingPayment } from './records.ts';
 import {
@@ -92,6 +92,11 @@ test('gate kind comes from the thing model', async () => {
   assert.equal(gateKindOf(await model('people-gate.json')), 'people');
   assert.equal(gateKindOf(await model('vehicle-gate.json')), 'vehicle');
   assert.equal(gateKindOf({ events: [] }), null);
+  assert.equal(accessKindOf(await model('people-gate.json')), 'people');
+  assert.equal(accessKindOf(await model('people-counter.json')), 'counter');
+  assert.equal(accessKindOf(await model('parking-space-sensor.json')), 'space');
+  assert.equal(gateKindOf(await model('people-counter.json')), null, 'a counter opens no gate');
+  assert.equal(accessKindOf(await model('smoke-detector.json')), null);
 });
 
 for (const engine of testEngines()) {

@@ -4,6 +4,7 @@ import { DateTime } from 'luxon';
 import { AppError } from '../errors.ts';
 import { withheldDays } from '../small-groups.ts';
 import { accessZone } from './fees.ts';
+import { countedFlow } from './flow.ts';
 import { feverThreshold } from './records.ts';
 import { accessScope } from './visitors.ts';
 
@@ -16,8 +17,16 @@ import { accessScope } from './visitors.ts';
  * fever count is withheld (null, `withheld: true`) when fewer than that many people were measured, by the warehouse's
  * small-group rule (`withheldDays`). People are told apart by the resident or visitor pass the gate resolved; every
  * unresolved pass counts as one and the same person, so the group is never overstated.
+ *
+ * `flow` is the people flow counted where there is no gate (DB33 6.2.1.1: people counters in public spaces and at
+ * units): people in and out per hour and area, and each area's latest occupancy; `area` narrows it to one area.
  */
-export async function trafficStats(db: Executor, communityId: string, day: string, opts: { minGroup?: number } = {}) {
+export async function trafficStats(
+  db: Executor,
+  communityId: string,
+  day: string,
+  opts: { minGroup?: number; area?: string } = {},
+) {
   const d = DateTime.fromISO(day, { zone: accessZone });
   if (!d.isValid || !/^\d{4}-\d{2}-\d{2}$/.test(day)) {
     throw new AppError('INVALID_INPUT', { zh: '日期格式应为 YYYY-MM-DD', en: 'The day must be YYYY-MM-DD' });
@@ -55,6 +64,7 @@ export async function trafficStats(db: Executor, communityId: string, day: strin
           from access.pass_health h join access.pass_records r on r.id = h.pass_record_id
           where h.community_id = ${communityId} and h.passed_at >= ${from} and h.passed_at < ${to}`,
     );
+    const flow = await countedFlow(tx, communityId, from, to, opts.area);
     const refs = measured?.passes ? (measured.refs ?? []) : [];
     const k = opts.minGroup;
     const off = k !== undefined && withheldDays([{ day, refs }], k).has(day);
@@ -76,6 +86,7 @@ export async function trafficStats(db: Executor, communityId: string, day: strin
         people: sum((r) => r.subjectKind === 'person' || r.subjectKind === 'visitor'),
         visitors: sum((r) => r.subjectKind === 'visitor'),
       },
+      flow,
       vehiclesInside: Number(inside?.vehicles ?? 0),
       temporaryVehiclesInside: Number(inside?.temporary ?? 0),
       health: {

@@ -224,3 +224,68 @@ export const parkingSessions = accessSchema.table(
     ),
   ],
 );
+
+/**
+ * People flow counted where there is no gate (DB33 6.2.1.1: public spaces, units without a gate): one row per
+ * `count` event of a people counter (millimetre-wave radar, people-counting camera), the people in and out of an area
+ * in the interval ending at the event's time, and the occupancy the device reported with it. Append-only, like the
+ * pass records; a redelivered event records nothing twice (device and message id).
+ */
+export const flowCounts = accessSchema.table(
+  'flow_counts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    communityId: uuid('community_id').notNull(),
+    deviceId: uuid('device_id').notNull(),
+    productKey: text('product_key').notNull(),
+    deviceName: text('device_name').notNull(),
+    area: text('area').notNull(),
+    periodStart: timestamp('period_start', { withTimezone: true }).notNull(),
+    periodEnd: timestamp('period_end', { withTimezone: true }).notNull(),
+    inCount: integer('in_count').notNull(),
+    outCount: integer('out_count').notNull(),
+    /** People in the area at the period's end, when the device reports it. */
+    occupancy: integer('occupancy'),
+    messageId: text('message_id').notNull(),
+    recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique('flow_counts_message_uq').on(t.deviceId, t.messageId),
+    index('flow_counts_time_idx').on(t.communityId, t.periodStart),
+    index('flow_counts_area_idx').on(t.communityId, t.area, t.periodEnd),
+    check('flow_counts_counts', sql`${t.inCount} >= 0 and ${t.outCount} >= 0`),
+    check('flow_counts_occupancy', sql`${t.occupancy} is null or ${t.occupancy} >= 0`),
+    check('flow_counts_period', sql`${t.periodEnd} > ${t.periodStart}`),
+  ],
+);
+
+/**
+ * Where vehicles are parked (DB33 6.2.1.2 车辆停放位置): a parking-space sensor's (地磁) `arrive` opens the space's
+ * occupancy and its `leave` closes it. One open occupancy per space (partial unique index); the space code is kept
+ * beside the register's id so a session outlives the space's removal from the register.
+ */
+export const spaceOccupancies = accessSchema.table(
+  'space_occupancies',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    communityId: uuid('community_id').notNull(),
+    spaceId: uuid('space_id').references(() => parkingSpaces.id, { onDelete: 'set null' }),
+    spaceCode: text('space_code').notNull(),
+    deviceId: uuid('device_id').notNull(),
+    productKey: text('product_key').notNull(),
+    deviceName: text('device_name').notNull(),
+    arrivedAt: timestamp('arrived_at', { withTimezone: true }).notNull(),
+    leftAt: timestamp('left_at', { withTimezone: true }),
+    arriveMessageId: text('arrive_message_id').notNull(),
+    leaveMessageId: text('leave_message_id'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique('space_occupancies_arrive_uq').on(t.deviceId, t.arriveMessageId),
+    uniqueIndex('space_occupancies_open_uq').on(t.communityId, t.spaceCode).where(sql`left_at is null`),
+    index('space_occupancies_time_idx').on(t.communityId, t.arrivedAt),
+    index('space_occupancies_space_idx').on(t.communityId, t.spaceCode, t.arrivedAt),
+    check('space_occupancies_range', sql`${t.leftAt} is null or ${t.leftAt} >= ${t.arrivedAt}`),
+    check('space_occupancies_leave', sql`(${t.leftAt} is null) = (${t.leaveMessageId} is null)`),
+  ],
+);

@@ -94,6 +94,8 @@ export const accessEn: Record<keyof typeof accessZhCN, string> = {
   'access.stats.in': 'In today',
   'access.stats.out': 'Out today',
   'access.stats.inside': 'Vehicles inside',
+  'access.stats.countedIn': 'Counted in (public areas)',
+  'access.stats.countedOut': 'Counted out (public areas)',
   'access.stats.visitors': 'Visitors today',
   'access.stats.measured': 'Temperatures taken today',
   'access.stats.fever': 'Fevers today',

@@ -92,6 +92,8 @@ export const accessZhCN = {
   'access.stats.in': '今日进',
   'access.stats.out': '今日出',
   'access.stats.inside': '场内车辆',
+  'access.stats.countedIn': '公共区域进入人次',
+  'access.stats.countedOut': '公共区域离开人次',
   'access.stats.visitors': '今日访客',
   'access.stats.measured': '今日测温人次',
   'access.stats.fever': '今日发热人次',

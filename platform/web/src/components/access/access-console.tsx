@@ -46,6 +46,17 @@ function Stats({ community }: { community: string }) {
       <Statistic title={t('access.stats.out')} value={s.data.totals.out} />
       <Statistic title={t('access.stats.visitors')} value={s.data.totals.visitors} />
       <Statistic title={t('access.stats.inside')} value={s.data.vehiclesInside} />
+      {/* People counted where there is no gate (public spaces, units): shown once a people counter has reported. */}
+      {s.data.flow.areas.length > 0 ? (
+        <>
+          <Statistic
+            data-testid="access-stats-counted-in"
+            title={t('access.stats.countedIn')}
+            value={s.data.flow.counted.in}
+          />
+          <Statistic title={t('access.stats.countedOut')} value={s.data.flow.counted.out} />
+        </>
+      ) : null}
       {s.data.health.measured > 0 ? (
         <>
           <Statistic title={t('access.stats.measured')} value={s.data.health.measured} />
