@@ -124,7 +124,7 @@ test('devices report parcels and garbage; the operator sees the figures on the I
   }
 });
 
-test('a health kiosk, a canteen till and a library terminal report; the operator sees health, meal and loan figures', async () => {
+test('a kiosk, fitness equipment, a till and the library, e-reading and training terminals report; the operator sees their figures', async () => {
   const kiosk = await register('health-kiosk', '健康小屋一体机', 'kiosk-e2e-1');
   const till = await register('canteen-till', '长者食堂收银机', 'till-e2e-1');
   const library = await register('library-terminal', '图书借阅终端', 'lib-e2e-1');
