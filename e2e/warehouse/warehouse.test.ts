@@ -1,8 +1,10 @@
 // 物联数据仓 end to end (DB33 7.2.2.2.3 货物, 7.2.2.5.4 垃圾回收, 7.2.2.4.1 健康画像, 7.2.2.4.2 订送餐, 7.2.2.4.4
-// 图书借阅): devices of the demo community report through the MQTT gateway as real devices (the device SDK, Alink
+// 教育学习画像): devices of the demo community report through the MQTT gateway as real devices (the device SDK, Alink
 // signing): a parcel locker (two deposits, one pickup), a garbage bin (a drop and a collection), a health kiosk (two
-// checkups), a canteen till (two meals, one delivery) and a library terminal (a borrow). The warehouse consumer records
-// them, and the operator (community admin) sees the figures and rows on the tabs of /console/warehouse.
+// checkups), fitness equipment (a workout), a canteen till (two meals, one delivery), a library terminal (a borrow), an
+// e-reading device (a reading session) and a training check-in terminal (a check-in and check-out). The warehouse
+// consumer records them, and the operator (community admin) sees the figures and rows on the tabs of
+// /console/warehouse.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { connectDevice, type DeviceClient } from '@shequ/device-sdk';
@@ -122,10 +124,13 @@ test('devices report parcels and garbage; the operator sees the figures on the I
   }
 });
 
-test('a health kiosk, a canteen till and a library terminal report; the operator sees health, meal and loan figures', async () => {
+test('a kiosk, fitness equipment, a till and the library, e-reading and training terminals report; the operator sees their figures', async () => {
   const kiosk = await register('health-kiosk', '健康小屋一体机', 'kiosk-e2e-1');
   const till = await register('canteen-till', '长者食堂收银机', 'till-e2e-1');
   const library = await register('library-terminal', '图书借阅终端', 'lib-e2e-1');
+  const reader = await register('e-reader', '电子阅读设备', 'ereader-e2e-1');
+  const training = await register('training-terminal', '社区教育培训签到终端', 'class-e2e-1');
+  const fitness = await register('fitness-equipment', '智能健身器材', 'trail-e2e-1');
   const url = `mqtt://127.0.0.1:${platform.mqttPort}`;
   const devices: DeviceClient[] = [];
   try {
@@ -135,6 +140,12 @@ test('a health kiosk, a canteen till and a library terminal report; the operator
     devices.push(c);
     const l = await connectDevice({ url, device: library, timestamp: true });
     devices.push(l);
+    const r = await connectDevice({ url, device: reader, timestamp: true });
+    devices.push(r);
+    const tr = await connectDevice({ url, device: training, timestamp: true });
+    devices.push(tr);
+    const w = await connectDevice({ url, device: fitness, timestamp: true });
+    devices.push(w);
     const now = Date.now();
     const ok = async (p: Promise<{ code: number }>) => assert.equal((await p).code, 200);
     await ok(
@@ -171,13 +182,34 @@ test('a health kiosk, a canteen till and a library terminal report; the operator
         now - 10_000,
       ),
     );
-    await until('the health, meal and loan figures', async () => {
-      const h = await admin.query<{ checkups: number }>('iot.warehouse.health.stats', { community: COMMUNITY });
+    await ok(
+      r.postEvent('reading', { personRef: 'HK-E2E-1', minutes: 40, title: '红楼梦', category: '文学' }, now - 9000),
+    );
+    await ok(tr.postEvent('checkIn', { personRef: 'HK-E2E-2', course: '太极拳班' }, now - 8000));
+    await ok(tr.postEvent('checkOut', { personRef: 'HK-E2E-2', course: '太极拳班', minutes: 60 }, now - 7000));
+    await ok(w.postEvent('workout', { personRef: 'HK-E2E-1', kind: 0, minutes: 30, calories: 150 }, now - 6000));
+    // Negative minutes do not fit the thing model: the gateway refuses them.
+    assert.equal((await w.postEvent('workout', { personRef: 'HK-E2E-1', kind: 0, minutes: -30 }, now)).code, 460);
+    await until('the health, meal, loan, reading, training and exercise figures', async () => {
+      const h = await admin.query<{ checkups: number; exercise: { workouts: number } }>('iot.warehouse.health.stats', {
+        community: COMMUNITY,
+      });
       const m = await admin.query<{ meals: number; delivery: { deliveries: number } }>('iot.warehouse.meals.stats', {
         community: COMMUNITY,
       });
-      const b = await admin.query<{ outNow: number }>('iot.warehouse.library.stats', { community: COMMUNITY });
-      return h.checkups === 2 && m.meals === 2 && m.delivery.deliveries === 1 && b.outNow === 1;
+      const b = await admin.query<{ outNow: number; reading: { minutes: number }; training: { minutes: number } }>(
+        'iot.warehouse.library.stats',
+        { community: COMMUNITY },
+      );
+      return (
+        h.checkups === 2 &&
+        h.exercise.workouts === 1 &&
+        m.meals === 2 &&
+        m.delivery.deliveries === 1 &&
+        b.outNow === 1 &&
+        b.reading.minutes === 40 &&
+        b.training.minutes === 60
+      );
     });
   } finally {
     await Promise.all(devices.map((d) => d.close()));
@@ -194,6 +226,9 @@ test('a health kiosk, a canteen till and a library terminal report; the operator
     await tagged.getByText('高血压风险').waitFor();
     await tagged.getByText('肥胖').waitFor();
     await page.locator('[data-testid="health-row"][data-ref="HK-E2E-2"]').getByText('无标签').waitFor();
+    await statShows(page, 'health-workouts', '1');
+    await statShows(page, 'health-exercise-minutes', '30');
+    await page.getByText('健步走', { exact: true }).first().waitFor(); // 锻炼项目
 
     await page.getByTestId('warehouse-tab-meals').click();
     await statShows(page, 'meals-count', '2');
@@ -209,6 +244,12 @@ test('a health kiosk, a canteen till and a library terminal report; the operator
     await statShows(page, 'library-out', '1');
     await statShows(page, 'library-overdue', '0');
     await page.locator('[data-testid="library-row"][data-event="borrow"]').getByText('9787020002207').waitFor();
+    await statShows(page, 'library-reading-minutes', '40');
+    await statShows(page, 'library-training-minutes', '60');
+    await statShows(page, 'library-trainees', '1');
+    await page.locator('[data-testid="library-row"][data-event="reading"]').getByText('红楼梦').waitFor();
+    await page.locator('[data-testid="library-row"][data-event="checkOut"]').getByText('培训签退').waitFor();
+    await page.getByTestId('library-courses').getByText('太极拳班').waitFor();
   } finally {
     await session.close();
   }
@@ -221,6 +262,9 @@ test('a health kiosk, a canteen till and a library terminal report; the operator
     await staff.page.getByTestId('warehouse-tab-health').click();
     await statShows(staff.page, 'health-checkups', '2');
     await statShows(staff.page, 'health-flagged', '—');
+    // One person's exercise is counted but its minutes are not shown.
+    await statShows(staff.page, 'health-workouts', '1');
+    await statShows(staff.page, 'health-exercise-minutes', '—');
     await staff.page.getByTestId('health-withheld').getByText('少于 5 人').waitFor();
     assert.equal(await staff.page.getByTestId('health-row').count(), 0, 'no checkup rows for property staff');
   } finally {

@@ -45,6 +45,9 @@ test('every standard thing model of 6.2 is a valid TSL document with a clause', 
     'library-terminal',
     'people-counter',
     'parking-space-sensor',
+    'e-reader',
+    'training-terminal',
+    'fitness-equipment',
   ])
     assert.ok(models[want], want);
   const camera = models['ai-camera'].events.map((e) => e.identifier);
@@ -228,4 +231,39 @@ test('property posts: unknown identifiers, read-only sets and the timed form', (
     checkProperties(m, [1]).map((e) => e.code),
     ['TYPE_MISMATCH'],
   );
+});
+
+test('the e-reading, training and fitness models carry who, how long and what; negative minutes are refused', () => {
+  const models = standardThingModels();
+  const eventOf = (model: string, id: string) => {
+    const e = models[model].events.find((x) => x.identifier === id);
+    assert.ok(e, `${model}.${id}`);
+    return { type: 'struct', specs: e.outputData } as TslDataType;
+  };
+  assert.deepEqual(
+    ['e-reader', 'training-terminal', 'fitness-equipment'].map((m) => [m, models[m].profile?.clause]),
+    [
+      ['e-reader', '6.2.3.4'],
+      ['training-terminal', '6.2.3.4'],
+      ['fitness-equipment', '6.2.3.1'],
+    ],
+  );
+  const reading = eventOf('e-reader', 'reading');
+  assert.deepEqual(checkValue(reading, { personRef: 'CARD-1', minutes: 45, title: '红楼梦', category: '文学' }), []);
+  assert.deepEqual(codes(reading, { personRef: 'CARD-1', minutes: -5 }), ['OUT_OF_RANGE']);
+  assert.deepEqual(codes(reading, { personRef: 'CARD-1', minutes: 12.5 }), ['TYPE_MISMATCH']);
+  assert.deepEqual(codes(reading, { minutes: 10 }), ['MISSING_FIELD']);
+  assert.deepEqual(codes(reading, { personRef: 'CARD-1', minutes: 2000 }), ['OUT_OF_RANGE'], 'a day at most');
+  const checkIn = eventOf('training-terminal', 'checkIn');
+  const checkOut = eventOf('training-terminal', 'checkOut');
+  assert.deepEqual(checkValue(checkIn, { personRef: 'CARD-1', course: '智能手机课' }), []);
+  assert.deepEqual(codes(checkIn, { personRef: 'CARD-1' }), ['MISSING_FIELD']);
+  assert.deepEqual(checkValue(checkOut, { personRef: 'CARD-1', course: '智能手机课', minutes: 90 }), []);
+  assert.deepEqual(codes(checkOut, { personRef: 'CARD-1', course: '智能手机课', minutes: -1 }), ['OUT_OF_RANGE']);
+  assert.deepEqual(codes(checkOut, { personRef: 'CARD-1', course: '智能手机课' }), ['MISSING_FIELD']);
+  const workout = eventOf('fitness-equipment', 'workout');
+  assert.deepEqual(checkValue(workout, { personRef: 'CARD-1', kind: 1, minutes: 30, calories: 250.5 }), []);
+  assert.deepEqual(codes(workout, { personRef: 'CARD-1', kind: 9, minutes: 30 }), ['NOT_IN_ENUM']);
+  assert.deepEqual(codes(workout, { personRef: 'CARD-1', kind: 0, minutes: -30 }), ['OUT_OF_RANGE']);
+  assert.deepEqual(codes(workout, { personRef: 'CARD-1', kind: 0, minutes: 30, calories: -1 }), ['OUT_OF_RANGE']);
 });

@@ -44,6 +44,7 @@ export * from './rules/rules-service.ts';
 export * from './rules/warehouse.ts';
 export * from './situations/situations.ts';
 export * from './testing.ts';
+export * from './warehouse/activity.ts';
 export * from './warehouse/energy.ts';
 export * from './warehouse/energy-catalog.ts';
 export * from './warehouse/facts.ts';

@@ -21,6 +21,7 @@ import {
   listParcels,
   mealStats,
   type RecordedFact,
+  readerHistory,
 } from '@shequ/iot';
 import { standardThingModels } from '@shequ/schemas';
 import { sql } from 'drizzle-orm';
@@ -51,6 +52,9 @@ for (const engine of testEngines()) {
     let kiosk: Dev;
     let till: Dev;
     let library: Dev;
+    let reader: Dev;
+    let training: Dev;
+    let fitness: Dev;
 
     before(async () => {
       f = await iotFixture(engine);
@@ -66,6 +70,9 @@ for (const engine of testEngines()) {
       kiosk = await make('health-kiosk', '健康小屋', 'kiosk-mqtt');
       till = await make('canteen-till', '长者食堂', 'till-mqtt');
       library = await make('library-terminal', '图书借阅', 'lib-mqtt');
+      reader = await make('e-reader', '电子阅读', 'ereader-mqtt');
+      training = await make('training-terminal', '培训签到', 'class-mqtt');
+      fitness = await make('fitness-equipment', '健身步道', 'trail-mqtt');
       sub = await followWarehouse(f.bus, f.database.db, {
         durable: 'warehouse-mqtt-test',
         onRecorded: (r) => recorded.push(r),
@@ -203,6 +210,52 @@ for (const engine of testEngines()) {
       assert.deepEqual([lib.borrows, lib.outNow, lib.overdueNow], [1, 1, 0]);
       const [loan] = await listLoans(f.database.db, f.scope, f.communityId);
       assert.deepEqual([loan.isbn, loan.dueDate, loan.ref], ['9787020002207', '2099-01-01', 'K-2'], 'TSL date → day');
+    });
+
+    test('an e-reader, a training terminal and fitness equipment report; reading, training and exercise time are counted', async () => {
+      const url = `mqtt://127.0.0.1:${f.port}`;
+      const devs: DeviceClient[] = [];
+      const n0 = recorded.length;
+      try {
+        const r = await connectDevice({ url, device: reader });
+        devs.push(r);
+        const c = await connectDevice({ url, device: training });
+        devs.push(c);
+        const w = await connectDevice({ url, device: fitness });
+        devs.push(w);
+        const t = Date.now();
+        const ok = async (p: Promise<{ code: number }>) => assert.equal((await p).code, 200);
+        await ok(r.postEvent('reading', { personRef: 'K-1', minutes: 35, title: '平凡的世界', category: '文学' }, t));
+        await ok(c.postEvent('checkIn', { personRef: 'K-2', course: '防诈骗讲座' }, t - 60_000));
+        await ok(c.postEvent('checkOut', { personRef: 'K-2', course: '防诈骗讲座', minutes: 50 }, t));
+        await ok(w.postEvent('workout', { personRef: 'K-1', kind: 0, minutes: 25, calories: 120.5 }, t));
+        // Negative minutes and an unknown kind are refused by the gateway against the thing model: nothing recorded.
+        assert.equal((await r.postEvent('reading', { personRef: 'K-1', minutes: -5 }, t)).code, 460);
+        assert.equal((await c.postEvent('checkOut', { personRef: 'K-2', course: 'x', minutes: -1 }, t)).code, 460);
+        assert.equal((await w.postEvent('workout', { personRef: 'K-1', kind: 9, minutes: 5 }, t)).code, 460);
+        await until('the four events handled', async () => recorded.length >= n0 + 4);
+        assert.deepEqual(
+          recorded
+            .slice(n0)
+            .map((x) => (x.recorded ? `${x.domain}.${x.event}` : x.reason))
+            .sort(),
+          ['health.workout', 'learning.checkIn', 'learning.checkOut', 'learning.reading'],
+        );
+      } finally {
+        await Promise.all(devs.map((d) => d.close()));
+      }
+      const range = { from: new Date(Date.now() - 86_400_000), to: new Date(Date.now() + 86_400_000) };
+      const lib = await libraryStats(f.database.db, f.scope, f.communityId, range);
+      assert.deepEqual(lib.reading, { sessions: 1, readers: 1, minutes: 35 });
+      assert.deepEqual(lib.training, { checkIns: 1, sessions: 1, trainees: 1, minutes: 50 });
+      assert.deepEqual(lib.courses, [{ course: '防诈骗讲座', trainees: 1, sessions: 1, minutes: 50 }]);
+      const h = await healthStats(f.database.db, f.scope, f.communityId, range);
+      assert.deepEqual([h.exercise.workouts, h.exercise.minutes, h.exercise.calories], [1, 25, 120.5]);
+      assert.equal(h.checkups, 2, 'the workout is not a checkup');
+      const p = await healthProfile(f.database.db, f.scope, f.communityId, { ref: 'K-1' });
+      assert.deepEqual([p.checkups, p.exercise.workouts, p.exercise.minutes], [1, 1, 25]);
+      const k2 = await readerHistory(f.database.db, f.scope, f.communityId, { ref: 'K-2' });
+      assert.deepEqual([k2.time.total.training.minutes, k2.loans.length], [50, 1]);
     });
   });
 }

@@ -59,9 +59,12 @@ describe('IoT warehouse API', () => {
     assert.deepEqual((await get('operator', 'iot.warehouse.health.checkups', c)).data, { items: [], nextCursor: null });
     const p = (await get('operator', 'iot.warehouse.health.profile', who)).data;
     assert.deepEqual([p.person, p.refs, p.checkups, p.tags], [null, ['CARD-1'], 0, []]);
+    assert.deepEqual([p.exercise.workouts, p.exercise.minutes, p.exercise.recent], [0, 0, []]);
+    assert.deepEqual((await get('operator', 'iot.warehouse.health.workouts', c)).data, { items: [], nextCursor: null });
     // Property staff (who may see the vital-signs monitors) and government roles do not.
     for (const w of ['property', 'gov', 'resident']) {
       assert.equal((await get(w, 'iot.warehouse.health.checkups', c)).error?.appCode, 'FORBIDDEN', w);
+      assert.equal((await get(w, 'iot.warehouse.health.workouts', c)).error?.appCode, 'FORBIDDEN', w);
       assert.equal((await get(w, 'iot.warehouse.health.profile', who)).error?.appCode, 'FORBIDDEN', w);
     }
     for (const w of ['operator', 'property', 'gov']) {
@@ -73,14 +76,29 @@ describe('IoT warehouse API', () => {
       );
       // Only the community admin reads exact health figures; the others get none of a group under five people.
       assert.deepEqual([s.minGroup, s.flagged, s.withheld], w === 'operator' ? [null, 0, false] : [5, null, true], w);
+      // Exercise minutes are health figures too: none for fewer than five people unless exact.
+      assert.deepEqual(
+        [s.exercise.workouts, s.exercise.minutes, s.exercise.withheld],
+        w === 'operator' ? [0, 0, false] : [0, null, true],
+        w,
+      );
       assert.equal((await get(w, 'iot.warehouse.meals.stats', c)).data.delivery.deliveries, 0, w);
-      assert.equal((await get(w, 'iot.warehouse.library.stats', c)).data.outNow, 0, w);
+      const lib = (await get(w, 'iot.warehouse.library.stats', c)).data;
+      assert.deepEqual(
+        [lib.outNow, lib.reading, lib.training, lib.timeDays],
+        [0, { sessions: 0, readers: 0, minutes: 0 }, { checkIns: 0, sessions: 0, trainees: 0, minutes: 0 }, []],
+        w,
+      );
     }
     for (const path of ['iot.warehouse.meals.list', 'iot.warehouse.library.list', 'iot.warehouse.library.loans']) {
       assert.equal((await get('gov', path, c)).error?.appCode, 'FORBIDDEN', `gov ${path}`);
       assert.deepEqual((await get('property', path, c)).error, undefined, `property ${path}`);
     }
     assert.equal((await get('gov', 'iot.warehouse.library.reader', who)).error?.appCode, 'FORBIDDEN');
+    const r = (await get('property', 'iot.warehouse.library.reader', { ...who, days: 7 })).data;
+    assert.deepEqual([r.time.total.reading.minutes, r.time.total.training.minutes, r.time.days], [0, 0, []]);
+    const readings = await get('property', 'iot.warehouse.library.list', { ...c, event: 'reading' });
+    assert.deepEqual(readings.data, { items: [], nextCursor: null });
     assert.equal((await get('resident', 'iot.warehouse.meals.stats', c)).error?.appCode, 'FORBIDDEN');
   });
 
@@ -110,6 +128,11 @@ describe('IoT warehouse API', () => {
     await bad('iot.warehouse.meals.list', { community: 'demo', mealType: '5' });
     await bad('iot.warehouse.library.list', { community: 'demo', event: 'lost' });
     await bad('iot.warehouse.library.loans', { community: 'demo', subject: { ref: 'x', personId: 'y' } });
+    await bad('iot.warehouse.library.reader', { community: 'demo', subject: { ref: 'x' }, days: 0 });
+    await bad('iot.warehouse.library.reader', { community: 'demo', subject: { ref: 'x' }, days: 93 });
+    await bad('iot.warehouse.health.profile', { community: 'demo', subject: { ref: 'x' }, days: 1.5 });
+    await bad('iot.warehouse.health.workouts', { community: 'demo', kind: '9' });
+    await bad('iot.warehouse.library.list', { community: 'demo', event: 'workout' });
     const nobody = await get('operator', 'iot.warehouse.health.profile', {
       community: 'demo',
       subject: { personId: '00000000-0000-4000-8000-000000000001' },

@@ -15,6 +15,7 @@ import {
   parcelStats,
   readerHistory,
   type Subject,
+  workoutKinds,
 } from '@shequ/iot';
 import { z } from 'zod';
 import { communityFor } from '../community.ts';
@@ -43,6 +44,8 @@ const subject = z.union([
 ]);
 const subjectOf = (s: z.infer<typeof subject>): Subject =>
   'personId' in s ? { personId: s.personId } : { ref: s.ref };
+/** The window of a resident's time summaries (exercise, reading, training): the last 1–92 Shanghai days. */
+const days = { days: z.number().int().min(1).max(92).optional() };
 const dates = (r: { from?: string; to?: string }) => ({
   from: r.from ? new Date(r.from) : undefined,
   to: r.to ? new Date(r.to) : undefined,
@@ -84,7 +87,8 @@ async function factPage(
 
 /**
  * The IoT warehouse's records (DB33 7.2.2): 货物 (parcels of the lockers), 垃圾回收 (drops and collections) and
- * 生命体征 (vital-signs monitors), 健康画像 (health kiosks), 订送餐 (canteen tills) and 图书借阅 (library terminals).
+ * 生命体征 (vital-signs monitors), 健康画像 (health kiosks, fitness equipment), 订送餐 (canteen tills) and 教育学习画像
+ * (library terminals, e-reading devices, training check-in terminals).
  * Government roles read the statistics only; vital signs are personal health data for the community's own staff,
  * and a resident's checkups (L3/L4 health data) need `iot.warehouse.health` (community admin): others read the
  * health aggregates only.
@@ -191,14 +195,24 @@ export const iotWarehouseRouter = router({
     /** The checkups of the community (or of one resident / ref), newest first, each with its tags. */
     checkups: authedProcedure
       .input(community.extend(factList))
-      .query(({ ctx, input }) => factPage(ctx, input, 'iot.warehouse.health', 'health')),
-    /** 居民健康画像: latest values, BMI, key-health tags and the checkup history of one resident or ref. */
-    profile: authedProcedure.input(community.extend({ subject, ...page })).query(async ({ ctx, input }) => {
+      .query(({ ctx, input }) => factPage(ctx, input, 'iot.warehouse.health', 'health', { event: 'checkup' })),
+    /** The workouts (日常健身锻炼) of the community (or of one resident / ref), newest first. */
+    workouts: authedProcedure
+      .input(community.extend({ kind: z.enum(workoutKinds).optional(), ...factList }))
+      .query(({ ctx, input }) =>
+        factPage(ctx, input, 'iot.warehouse.health', 'health', { event: 'workout', category: input.kind }),
+      ),
+    /** 居民健康画像: latest values, BMI, key-health tags, checkup history and exercise of one resident or ref. */
+    profile: authedProcedure.input(community.extend({ subject, ...page, ...days })).query(async ({ ctx, input }) => {
       const c = await communityFor(ctx, input.community, 'iot.warehouse.health');
-      return healthProfile(db(ctx), communityScope(c.id), c.id, subjectOf(input.subject), {
-        cursor: input.cursor,
-        limit: input.limit,
-      });
+      return healthProfile(
+        db(ctx),
+        communityScope(c.id),
+        c.id,
+        subjectOf(input.subject),
+        { cursor: input.cursor, limit: input.limit },
+        { days: input.days },
+      );
     }),
   }),
   meals: router({
@@ -224,22 +238,31 @@ export const iotWarehouseRouter = router({
       const c = await communityFor(ctx, input.community, 'iot.warehouse.stats');
       return libraryStats(db(ctx), communityScope(c.id), c.id, rangeOf(input));
     }),
-    /** Borrows and returns, newest first. */
+    /** Borrows, returns, reading sessions and training check-ins / check-outs, newest first. */
     list: authedProcedure
-      .input(community.extend({ event: z.enum(['borrow', 'return']).optional(), ...factList }))
+      .input(
+        community.extend({
+          event: z.enum(['borrow', 'return', 'reading', 'checkIn', 'checkOut']).optional(),
+          ...factList,
+        }),
+      )
       .query(({ ctx, input }) => factPage(ctx, input, 'iot.warehouse.read', 'learning', { event: input.event })),
     /** The books out now (of one resident / ref when given). */
     loans: authedProcedure.input(community.extend({ subject: subject.optional() })).query(async ({ ctx, input }) => {
       const c = await communityFor(ctx, input.community, 'iot.warehouse.read');
       return listLoans(db(ctx), communityScope(c.id), c.id, input.subject && subjectOf(input.subject));
     }),
-    /** 居民借阅画像: one resident's or ref's borrows and returns and the books they have out. */
-    reader: authedProcedure.input(community.extend({ subject, ...page })).query(async ({ ctx, input }) => {
+    /** 居民教育学习画像: one resident's or ref's learning events, the books they have out, reading and training time. */
+    reader: authedProcedure.input(community.extend({ subject, ...page, ...days })).query(async ({ ctx, input }) => {
       const c = await communityFor(ctx, input.community, 'iot.warehouse.read');
-      return readerHistory(db(ctx), communityScope(c.id), c.id, subjectOf(input.subject), {
-        cursor: input.cursor,
-        limit: input.limit,
-      });
+      return readerHistory(
+        db(ctx),
+        communityScope(c.id),
+        c.id,
+        subjectOf(input.subject),
+        { cursor: input.cursor, limit: input.limit },
+        { days: input.days },
+      );
     }),
   }),
 });

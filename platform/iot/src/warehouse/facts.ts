@@ -1,8 +1,8 @@
 // The IoT warehouse's records (DB33 7.2.2): the device events of parcel lockers (6.2.1.3 → 7.2.2.2.3 货物), garbage
-// bins (6.2.4.3 → 7.2.2.5.4 垃圾回收), vital-signs monitors (6.2.3.3 → 7.2.2.4.3 生命体征), health kiosks (6.2.3.1 →
-// 7.2.2.4.1 健康画像), canteen tills (6.2.3.2 → 7.2.2.4.2 订送餐) and library terminals (6.2.3.4 → 7.2.2.4.4 教育学习
-// 画像) become warehouse facts,
-// one per device event, by one bus consumer. A product is mapped by its thing model's `profile.clause` (or, for a model
+// bins (6.2.4.3 → 7.2.2.5.4 垃圾回收), vital-signs monitors (6.2.3.3 → 7.2.2.4.3 生命体征), health kiosks and fitness
+// equipment (6.2.3.1 → 7.2.2.4.1 健康画像), canteen tills (6.2.3.2 → 7.2.2.4.2 订送餐) and library terminals, e-reading
+// devices and training check-in terminals (6.2.3.4 → 7.2.2.4.4 教育学习画像) become warehouse facts, one per device
+// event, by one bus consumer. A product is mapped by its thing model's `profile.clause` (or, for a model
 // without a profile, by its event identifiers); a parcel's deposit and pickup are then paired in `iot.parcels`.
 import type { Bus, EventEnvelope, Subscription } from '@shequ/bus';
 import { communityDate } from '@shequ/core';
@@ -28,9 +28,9 @@ export const warehouseClauses: Record<string, { domain: WarehouseDomain; events:
   '6.2.1.3': { domain: 'parcel', events: ['deposit', 'pickup', 'overdue'] },
   '6.2.4.3': { domain: 'garbage', events: ['drop', 'collected', 'full'] },
   '6.2.3.3': { domain: 'vitals', events: ['abnormal', 'sos', 'fall'] },
-  '6.2.3.1': { domain: 'health', events: ['checkup'] },
+  '6.2.3.1': { domain: 'health', events: ['checkup', 'workout'] },
   '6.2.3.2': { domain: 'meals', events: ['meal', 'delivered'] },
-  '6.2.3.4': { domain: 'learning', events: ['borrow', 'return'] },
+  '6.2.3.4': { domain: 'learning', events: ['borrow', 'return', 'reading', 'checkIn', 'checkOut'] },
 };
 
 interface ModelLike {
@@ -53,9 +53,10 @@ export function warehouseDomainOf(
     if (ids.has('deposit') && ids.has('pickup')) domain = 'parcel';
     else if (ids.has('drop') && (ids.has('full') || ids.has('collected'))) domain = 'garbage';
     else if (ids.has('abnormal') && (ids.has('sos') || ids.has('fall'))) domain = 'vitals';
-    else if (ids.has('checkup')) domain = 'health';
+    else if (ids.has('checkup') || ids.has('workout')) domain = 'health';
     else if (ids.has('meal')) domain = 'meals';
-    else if (ids.has('borrow') && ids.has('return')) domain = 'learning';
+    else if ((ids.has('borrow') && ids.has('return')) || ids.has('reading')) domain = 'learning';
+    else if (ids.has('checkIn') && ids.has('checkOut')) domain = 'learning';
   }
   if (!domain) return null;
   const abnormal = m.events?.find((e) => e.identifier === 'abnormal');
@@ -117,6 +118,13 @@ const measure = (min: number, max: number) =>
     .nullable()
     .transform((v) => v ?? null);
 
+/** Minutes of one session (reading, training, a workout): a day at most. */
+const minutes = num.pipe(z.number().min(0).max(1440));
+const personRef = text(64).pipe(z.string().min(1));
+
+/** The kinds of workout of the fitness equipment's thing model (`workout.kind`). */
+export const workoutKinds = ['0', '1', '2', '3', '4', '5'] as const;
+
 /** What each kept event must carry; a payload that does not fit records nothing. */
 const eventValues = {
   parcel: {
@@ -151,6 +159,12 @@ const eventValues = {
       .refine((c) => Object.entries(c).some(([k, x]) => k !== 'personRef' && x !== null), {
         message: 'a checkup measures something',
       }),
+    workout: z.object({
+      personRef,
+      kind: z.union([z.number().int(), z.string()]).transform(String).pipe(z.enum(workoutKinds)),
+      minutes,
+      calories: measure(0, 5000),
+    }),
   },
   meals: {
     meal: z.object({
@@ -181,6 +195,9 @@ const eventValues = {
       isbn: text(17).pipe(z.string().regex(/^[0-9Xx-]{10,17}$/)),
       overdueDays: num.pipe(z.number().int().min(0).max(3650)).optional(),
     }),
+    reading: z.object({ personRef, minutes, title: optText(128), category: optText(32) }),
+    checkIn: z.object({ personRef, course: text(64).pipe(z.string().min(1)) }),
+    checkOut: z.object({ personRef, course: text(64).pipe(z.string().min(1)), minutes }),
   },
 } as const;
 
@@ -248,6 +265,8 @@ function columnsOf(
       const tags = healthTags(v as Parameters<typeof healthTags>[0]);
       return { ref: v.personRef as string, label: tags.length ? tags.join(',') : null, flag: tags.length > 0 };
     }
+    case 'health.workout':
+      return { ref: v.personRef as string, category: v.kind as string, amount: v.minutes as number };
     case 'meals.meal':
       return {
         ref: v.personRef as string | null,
@@ -261,6 +280,17 @@ function columnsOf(
       return { ref: v.personRef as string, label: v.isbn as string };
     case 'learning.return':
       return { ref: v.personRef as string | null, label: v.isbn as string, amount: (v.overdueDays as number) ?? null };
+    case 'learning.reading':
+      return {
+        ref: v.personRef as string,
+        label: v.title as string | null,
+        category: v.category as string | null,
+        amount: v.minutes as number,
+      };
+    case 'learning.checkIn':
+      return { ref: v.personRef as string, label: v.course as string };
+    case 'learning.checkOut':
+      return { ref: v.personRef as string, label: v.course as string, amount: v.minutes as number };
     default:
       return {};
   }

@@ -1,12 +1,13 @@
 // The IoT warehouse's 公共服务设施库 of health, meals and learning (DB33 7.2.2.4.1, 7.2.2.4.2, 7.2.2.4.4) from the
-// health kiosks (6.2.3.1), canteen tills (6.2.3.2) and library terminals (6.2.3.4): the facts are recorded by the one
-// warehouse consumer (facts.ts); here are their queries. A device's `personRef` links to a resident through the same
-// table that resolves a gate's refs (access.person_refs, DB33 7.2.3 base people); a ref nobody mapped stays as given.
-// Not built: 电子阅读时长 and 社区教育培训时长 of 7.2.2.4.4 (no device model reports them), and the basic
-// education/health records of the resident themselves (those are base data, not device facts).
+// health kiosks and fitness equipment (6.2.3.1), canteen tills (6.2.3.2) and library terminals, e-reading devices and
+// training check-in terminals (6.2.3.4): the facts are recorded by the one warehouse consumer (facts.ts); here are
+// their queries (the time sums in activity.ts). A device's `personRef` links to a resident through the same table that
+// resolves a gate's refs (access.person_refs, DB33 7.2.3 base people); a ref nobody mapped stays as given.
+// Not built: the basic education/health records of the resident themselves (those are base data, not device facts).
 import { AppError, communityZone, withheldDays } from '@shequ/core';
 import { type DataScope, type Db, people, personRefs, queryRows, type Tx, warehouseFacts, withScope } from '@shequ/db';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { exerciseOf, exerciseStats, learningTimeOf, learningTimeStats, recentDays } from './activity.ts';
 import { bmiOf, type HealthTag, healthTagCodes, healthTags } from './facts.ts';
 import { listFacts } from './queries.ts';
 
@@ -91,9 +92,17 @@ type Measure = (typeof measures)[number];
 
 /**
  * 居民健康画像 of one resident or ref: the latest value of each measure (from the newest checkup that took it), the
- * BMI and key-health tags of those latest values, and the checkup history newest first (keyset pages).
+ * BMI and key-health tags of those latest values, the checkup history newest first (keyset pages), and 日常健身锻炼
+ * of the last `days` Shanghai days (default 30) from the fitness equipment with the newest workouts.
  */
-export async function healthProfile(db: Db, scope: DataScope, communityId: string, subject: Subject, page: Page = {}) {
+export async function healthProfile(
+  db: Db,
+  scope: DataScope,
+  communityId: string,
+  subject: Subject,
+  page: Page = {},
+  opts: { days?: number } = {},
+) {
   const { person, refs } = await withScope(db, scope, (tx) => resolveSubject(tx, communityId, subject));
   const recent = refs.length
     ? await withScope(db, scope, (tx) =>
@@ -104,6 +113,7 @@ export async function healthProfile(db: Db, scope: DataScope, communityId: strin
             and(
               eq(warehouseFacts.communityId, communityId),
               eq(warehouseFacts.domain, 'health'),
+              eq(warehouseFacts.event, 'checkup'),
               inArray(warehouseFacts.ref, refs),
             ),
           )
@@ -122,7 +132,16 @@ export async function healthProfile(db: Db, scope: DataScope, communityId: strin
     Measure,
     number | null
   >;
-  const history = await listServiceFacts(db, scope, communityId, 'health', { subject }, page);
+  const history = await listServiceFacts(db, scope, communityId, 'health', { subject, event: 'checkup' }, page);
+  const exercise = await withScope(db, scope, (tx) => exerciseOf(tx, communityId, refs, recentDays(opts.days)));
+  const workouts = await listServiceFacts(
+    db,
+    scope,
+    communityId,
+    'health',
+    { subject, event: 'workout' },
+    { limit: 20 },
+  );
   return {
     person,
     refs,
@@ -132,6 +151,7 @@ export async function healthProfile(db: Db, scope: DataScope, communityId: strin
     bmi: bmiOf(values.height, values.weight),
     tags: healthTags(values),
     history,
+    exercise: { ...exercise, recent: workouts.items },
   };
 }
 
@@ -139,8 +159,8 @@ const share = (n: number, of: number) => (of > 0 ? Math.round((n / of) * 1000) /
 
 /**
  * Community health aggregates in [from, to) (what government roles may read: no person): checkups and residents
- * checked per Shanghai day, flagged checkups per tag; and per tag the share of the checkups and of the residents
- * (by their latest checkup in the range) that carry it.
+ * checked per Shanghai day, flagged checkups per tag; per tag the share of the checkups and of the residents
+ * (by their latest checkup in the range) that carry it; and 日常健身锻炼 (`exercise`, see `exerciseStats`).
  *
  * With `minGroup` (for readers without `iot.warehouse.health`) no health figure of fewer than that many people is
  * returned: days picked by `withheldDays` keep their checkup and people counts but their flagged and tag counts are
@@ -190,6 +210,7 @@ export async function healthStats(
     const all = k !== undefined && people < k;
     const withheld = k === undefined || all ? new Set<string>() : withheldDays(days, k);
     const hide = <T>(v: T) => (all ? null : v);
+    const exercise = await exerciseStats(tx, communityId, range, k);
     return {
       checkups,
       people,
@@ -212,6 +233,7 @@ export async function healthStats(
           >,
         };
       }),
+      exercise,
       tags: healthTagCodes.map((t) => {
         const n = days.reduce((s, d) => s + d[t], 0);
         const p = latest?.[t] ?? 0;
@@ -346,7 +368,8 @@ const loanView = (l: LoanRow) => ({
 
 /**
  * 图书借阅 of a community: borrows and returns per Shanghai day in [from, to), the books out now and how many of them
- * are past due, and the late returns of the range (overdueDays > 0) with their mean overdue days.
+ * are past due, and the late returns of the range (overdueDays > 0) with their mean overdue days; with 电子阅读时长
+ * and 社区教育培训时长 of the range (`reading`, `training`, per day `timeDays`, `courses`; see `learningTimeStats`).
  */
 export async function libraryStats(db: Db, scope: DataScope, communityId: string, range: { from: Date; to: Date }) {
   const Z = communityZone;
@@ -360,7 +383,7 @@ export async function libraryStats(db: Db, scope: DataScope, communityId: string
                  count(*) filter (where event = 'return')::int as returns,
                  count(distinct ref) filter (where event = 'borrow')::int as readers
             from iot.warehouse_facts
-           where community_id = ${communityId} and domain = 'learning'
+           where community_id = ${communityId} and domain = 'learning' and event in ('borrow', 'return')
              and at >= ${from}::timestamptz and at < ${to}::timestamptz
            group by 1 order by 1`,
     );
@@ -378,6 +401,7 @@ export async function libraryStats(db: Db, scope: DataScope, communityId: string
       tx,
       sql`select count(*)::int as out, count(*) filter (where overdue)::int as overdue from (${openLoansSql(communityId)}) o`,
     );
+    const time = await learningTimeStats(tx, communityId, range);
     return {
       borrows: days.reduce((s, d) => s + d.borrows, 0),
       returns: days.reduce((s, d) => s + d.returns, 0),
@@ -387,6 +411,9 @@ export async function libraryStats(db: Db, scope: DataScope, communityId: string
       overdueNow: out?.overdue ?? 0,
       lateReturns: late?.late ?? 0,
       meanOverdueDays: late?.mean === null || late?.mean === undefined ? null : Math.round(late.mean * 10) / 10,
+      ...time.total,
+      timeDays: time.days,
+      courses: time.courses,
     };
   });
 }
@@ -413,12 +440,22 @@ export async function listLoans(db: Db, scope: DataScope, communityId: string, s
   }));
 }
 
-/** 居民借阅画像 of one resident or ref: their borrows and returns newest first (keyset pages) and the books out now. */
-export async function readerHistory(db: Db, scope: DataScope, communityId: string, subject: Subject, page: Page = {}) {
+/**
+ * 居民教育学习画像 of one resident or ref: their learning events (borrows, returns, reading sessions, training
+ * check-ins and check-outs) newest first (keyset pages), the books out now, and their reading and training time of the
+ * last `days` Shanghai days (default 30) per day with the courses attended.
+ */
+export async function readerHistory(
+  db: Db,
+  scope: DataScope,
+  communityId: string,
+  subject: Subject,
+  page: Page = {},
+  opts: { days?: number } = {},
+) {
   const { person, refs } = await withScope(db, scope, (tx) => resolveSubject(tx, communityId, subject));
-  const [history, loans] = [
-    await listServiceFacts(db, scope, communityId, 'learning', { subject }, page),
-    await listLoans(db, scope, communityId, subject),
-  ];
-  return { person, refs, history, loans };
+  const history = await listServiceFacts(db, scope, communityId, 'learning', { subject }, page);
+  const loans = await listLoans(db, scope, communityId, subject);
+  const time = await withScope(db, scope, (tx) => learningTimeOf(tx, communityId, refs, recentDays(opts.days)));
+  return { person, refs, history, loans, time };
 }

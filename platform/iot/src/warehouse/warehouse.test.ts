@@ -43,6 +43,9 @@ for (const engine of testEngines()) {
     let kiosk: Dev;
     let till: Dev;
     let library: Dev;
+    let reader: Dev;
+    let training: Dev;
+    let fitness: Dev;
     let residentId: string;
     const other = { kind: 'communities' as const, ids: ['00000000-0000-4000-8000-000000000000'] };
 
@@ -83,6 +86,9 @@ for (const engine of testEngines()) {
       [kiosk] = await make('health-kiosk', '健康小屋', ['kiosk-1']);
       [till] = await make('canteen-till', '长者食堂', ['till-1']);
       [library] = await make('library-terminal', '图书借阅', ['lib-1']);
+      [reader] = await make('e-reader', '电子阅读', ['ereader-1']);
+      [training] = await make('training-terminal', '培训签到', ['class-1']);
+      [fitness] = await make('fitness-equipment', '健身步道', ['trail-1']);
       // A resident whose kiosk/card ref is mapped the way a gate's is (access.person_refs).
       [{ id: residentId }] = await withScope(f.database.db, f.scope, async (tx) => {
         const rows = await tx
@@ -519,6 +525,163 @@ for (const engine of testEngines()) {
       assert.equal(loans.find((l) => l.isbn === '9787020002207')?.personId, residentId);
     });
 
+    test('reading and training time per Shanghai day and per resident, beside the loans', async () => {
+      const midnight = shanghaiMidnight();
+      const y = new Date(midnight.getTime() - 10 * 60_000);
+      const t = new Date(midnight.getTime() + 10 * 60_000);
+      const after = (m: number) => new Date(t.getTime() + m * 60_000);
+      const r1 = ev(reader, 'reading', { personRef: 'CARD-W', minutes: 30, title: '红楼梦', category: '文学' }, y);
+      const first = await rec(r1);
+      assert.deepEqual(first.recorded && [first.domain, first.event], ['learning', 'reading']);
+      assert.deepEqual(await rec(r1), { recorded: false, reason: 'duplicate' });
+      assert.equal((await rec(ev(reader, 'reading', { personRef: 'FACE-W', minutes: '45' }, t))).recorded, true);
+      assert.equal(
+        (await rec(ev(reader, 'reading', { personRef: 'R-5', minutes: 20, title: '三体' }, t))).recorded,
+        true,
+      );
+      await rec(ev(training, 'checkIn', { personRef: 'CARD-W', course: '智能手机课' }, t));
+      await rec(ev(training, 'checkOut', { personRef: 'CARD-W', course: '智能手机课', minutes: 90 }, after(90)));
+      await rec(ev(training, 'checkIn', { personRef: 'R-6', course: '智能手机课' }, t));
+      await rec(ev(training, 'checkIn', { personRef: 'R-7', course: '书法' }, t));
+      await rec(ev(training, 'checkOut', { personRef: 'R-7', course: '书法', minutes: 60 }, after(60)));
+      const s = await libraryStats(f.database.db, f.scope, f.communityId, {
+        from: new Date(midnight.getTime() - DAY),
+        to: new Date(midnight.getTime() + DAY),
+      });
+      assert.deepEqual(s.reading, { sessions: 3, readers: 3, minutes: 95 });
+      assert.deepEqual(s.training, { checkIns: 3, sessions: 2, trainees: 3, minutes: 150 });
+      assert.deepEqual(
+        s.timeDays.map((d) => [d.day, d.reading.minutes, d.reading.readers, d.training.minutes, d.training.trainees]),
+        [
+          [shanghaiDay(y), 30, 1, 0, 0],
+          [shanghaiDay(t), 65, 2, 150, 3],
+        ],
+      );
+      assert.deepEqual(s.courses, [
+        { course: '智能手机课', trainees: 2, sessions: 1, minutes: 90 },
+        { course: '书法', trainees: 1, sessions: 1, minutes: 60 },
+      ]);
+      assert.equal(
+        s.days.find((d) => d.day === shanghaiDay(y)),
+        undefined,
+        'a day of reading only has no loan row',
+      );
+      // The resident over both her refs: yesterday's reading on her card, today's on her face and her course.
+      const h = await readerHistory(f.database.db, f.scope, f.communityId, { personId: residentId });
+      assert.deepEqual([h.time.total.reading.minutes, h.time.total.training.minutes], [75, 90]);
+      assert.deepEqual(
+        h.time.days.map((d) => [d.day, d.reading.minutes, d.reading.sessions, d.training.minutes, d.training.checkIns]),
+        [
+          [shanghaiDay(t), 45, 1, 90, 1],
+          [shanghaiDay(y), 30, 1, 0, 0],
+        ],
+      );
+      assert.deepEqual(
+        h.time.courses.map((c) => [c.course, c.minutes]),
+        [['智能手机课', 90]],
+      );
+      assert.deepEqual(
+        h.history.items.map((i) => [i.event, i.label, i.amount]),
+        [
+          ['checkOut', '智能手机课', 90],
+          ['reading', null, 45],
+          ['checkIn', '智能手机课', null],
+          ['borrow', '9787020002207', null],
+          ['reading', '红楼梦', 30],
+        ],
+      );
+      const narrow = await readerHistory(f.database.db, f.scope, f.communityId, { ref: 'R-7' }, {}, { days: 1 });
+      assert.deepEqual([narrow.person, narrow.time.total.training.minutes], [null, 60]);
+      const readings = await listServiceFacts(f.database.db, f.scope, f.communityId, 'learning', { event: 'reading' });
+      assert.equal(readings.items.length, 3);
+    });
+
+    test('workouts: a resident’s exercise in the health profile, community exercise with small groups withheld', async () => {
+      const midnight = shanghaiMidnight();
+      const y = new Date(midnight.getTime() - 20 * 60_000);
+      const t = new Date(midnight.getTime() + 20 * 60_000);
+      const w1 = ev(fitness, 'workout', { personRef: 'CARD-W', kind: 1, minutes: 30, calories: 250 }, t);
+      assert.deepEqual(await rec(w1).then((r) => r.recorded && [r.domain, r.event]), ['health', 'workout']);
+      assert.deepEqual(await rec(w1), { recorded: false, reason: 'duplicate' });
+      await rec(ev(fitness, 'workout', { personRef: 'FACE-W', kind: '0', minutes: 40 }, y));
+      const p = await healthProfile(f.database.db, f.scope, f.communityId, { personId: residentId });
+      assert.equal(p.checkups, 2, 'workouts are not checkups');
+      assert.ok(p.history.items.every((i) => i.event === 'checkup'));
+      assert.deepEqual(
+        [p.exercise.workouts, p.exercise.minutes, p.exercise.calories, p.exercise.activeDays],
+        [2, 70, 250, 2],
+      );
+      assert.equal(p.exercise.lastWorkoutAt, t.toISOString());
+      assert.deepEqual(
+        p.exercise.days.map((d) => [d.day, d.workouts, d.minutes]),
+        [
+          [shanghaiDay(t), 1, 30],
+          [shanghaiDay(y), 1, 40],
+        ],
+      );
+      assert.deepEqual(
+        p.exercise.kinds.map((k) => [k.kind, k.minutes]),
+        [
+          ['0', 40],
+          ['1', 30],
+        ],
+      );
+      assert.deepEqual(
+        p.exercise.recent.map((w) => [w.category, w.amount, w.personName]),
+        [
+          ['1', 30, '王阿姨'],
+          ['0', 40, '王阿姨'],
+        ],
+      );
+      // Sixty days ago: a day of six people, a day of one and a day of five.
+      const base = midnight.getTime() - 60 * DAY + 10 * HOUR;
+      const at = (d: number) => new Date(base + d * DAY);
+      for (let i = 0; i < 6; i++)
+        await rec(ev(fitness, 'workout', { personRef: `E-${i}`, kind: 0, minutes: 30 }, at(0)));
+      await rec(ev(fitness, 'workout', { personRef: 'E-6', kind: 1, minutes: 45, calories: 300 }, at(1)));
+      for (let i = 0; i < 5; i++)
+        await rec(ev(fitness, 'workout', { personRef: `F-${i}`, kind: 0, minutes: 20 }, at(2)));
+      const range = { from: at(-1), to: at(3) };
+      const exact = (await healthStats(f.database.db, f.scope, f.communityId, range)).exercise;
+      assert.deepEqual(
+        [exact.workouts, exact.people, exact.minutes, exact.calories, exact.withheld],
+        [12, 12, 325, 300, false],
+      );
+      assert.deepEqual(
+        exact.days.map((d) => [d.people, d.minutes]),
+        [
+          [6, 180],
+          [1, 45],
+          [5, 100],
+        ],
+      );
+      const guarded = await healthStats(f.database.db, f.scope, f.communityId, range, { minGroup: 5 });
+      assert.equal(guarded.checkups, 0, 'no checkup in that range');
+      const g = guarded.exercise;
+      // The day of one is withheld, and with it the day of five: otherwise the totals would give the one away.
+      assert.deepEqual(
+        g.days.map((d) => [d.workouts, d.people, d.minutes, d.withheld]),
+        [
+          [6, 6, 180, false],
+          [1, 1, null, true],
+          [5, 5, null, true],
+        ],
+      );
+      assert.deepEqual(
+        g.kinds.map((k) => [k.kind, k.people, k.minutes]),
+        [
+          ['0', 11, null],
+          ['1', 1, null],
+        ],
+      );
+      assert.deepEqual([g.people, g.minutes, g.meanMinutesPerPerson, g.withheld], [12, 325, 27.1, true]);
+      const small = (
+        await healthStats(f.database.db, f.scope, f.communityId, { from: at(1), to: at(2) }, { minGroup: 5 })
+      ).exercise;
+      assert.deepEqual([small.workouts, small.people, small.minutes, small.calories], [1, 1, null, null]);
+      assert.ok(small.days.every((d) => d.withheld && d.minutes === null));
+    });
+
     test('row-level security: another community sees no warehouse records', async () => {
       const range = { from: new Date(Date.now() - 7 * DAY), to: new Date(Date.now() + DAY) };
       assert.equal((await listParcels(f.database.db, other, f.communityId)).items.length, 0);
@@ -572,6 +735,15 @@ for (const engine of testEngines()) {
         bad,
       );
       assert.deepEqual(await rec(ev(library, 'return', { isbn: '9787020002207', overdueDays: -2 }, t)), bad);
+      assert.deepEqual(await rec(ev(reader, 'reading', { personRef: 'X', minutes: -5 }, t)), bad, 'negative minutes');
+      assert.deepEqual(await rec(ev(reader, 'reading', { minutes: 5 }, t)), bad, 'no reader');
+      assert.deepEqual(await rec(ev(reader, 'reading', { personRef: 'X', minutes: 2000 }, t)), bad, 'over a day');
+      assert.deepEqual(await rec(ev(training, 'checkIn', { personRef: 'X' }, t)), bad, 'no course');
+      assert.deepEqual(await rec(ev(training, 'checkOut', { personRef: 'X', course: 'c', minutes: -1 }, t)), bad);
+      assert.deepEqual(await rec(ev(training, 'checkOut', { personRef: 'X', course: 'c' }, t)), bad, 'no minutes');
+      assert.deepEqual(await rec(ev(fitness, 'workout', { personRef: 'X', kind: 9, minutes: 5 }, t)), bad, 'kind');
+      assert.deepEqual(await rec(ev(fitness, 'workout', { personRef: 'X', kind: 0, minutes: -30 }, t)), bad);
+      assert.deepEqual(await rec(ev(fitness, 'workout', { personRef: 'X', kind: 0, minutes: 'long' }, t)), bad);
       assert.deepEqual(await rec(ev(locker, 'doorOpen', { cell: '9' }, t)), {
         recorded: false,
         reason: 'not-warehouse',

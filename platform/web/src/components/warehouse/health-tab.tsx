@@ -12,10 +12,13 @@ import { live, pagedList, RecordListCard, SmallTableCard, StatRow, TabBody } fro
 
 const tagColor: Record<string, string> = { hypertension: 'red', glucose: 'orange', obesity: 'gold', fever: 'volcano' };
 type Subject = { personId: string } | { ref: string };
+/** The days of exercise a resident's profile shows. */
+const profileDays = 30;
 
 /**
- * 居民健康画像 (DB33 7.2.2.4.1) from the health kiosks (6.2.3.1): the community's checkup figures for everyone who reads
- * statistics; the checkups of residents (and a resident's profile) only with `iot.warehouse.health`.
+ * 居民健康画像 (DB33 7.2.2.4.1) from the health kiosks and fitness equipment (6.2.3.1): the community's checkup and
+ * exercise figures for everyone who reads statistics (small groups withheld by the server); the checkups of residents
+ * (and a resident's profile with their exercise) only with `iot.warehouse.health`.
  */
 export function HealthTab({ community }: { community: string }) {
   const trpc = useTRPC();
@@ -42,6 +45,8 @@ export function HealthTab({ community }: { community: string }) {
       <Tag>{t('warehouse.health.normal')}</Tag>
     );
   const s = stats.data;
+  const x = s?.exercise;
+  const kindName = (k: string) => t(`warehouse.health.kind.${k}` as MessageKey);
   const m = (v: Record<string, unknown> | null, k: string) => orDash(v?.[k]);
   return (
     <TabBody>
@@ -52,6 +57,20 @@ export function HealthTab({ community }: { community: string }) {
           { title: t('warehouse.health.people'), value: s?.people ?? 0, testId: 'health-people' },
           { title: t('warehouse.health.flagged'), value: s ? orDash(s.flagged) : 0, testId: 'health-flagged' },
           { title: t('warehouse.health.flaggedShare'), value: percent(s?.flaggedShare ?? null) },
+        ]}
+      />
+      <StatRow
+        testId="health-exercise"
+        items={[
+          { title: t('warehouse.health.workouts'), value: x?.workouts ?? 0, testId: 'health-workouts' },
+          { title: t('warehouse.health.exercisers'), value: x?.people ?? 0, testId: 'health-exercisers' },
+          {
+            title: t('warehouse.health.exerciseMinutes'),
+            value: x ? orDash(x.minutes) : 0,
+            testId: 'health-exercise-minutes',
+          },
+          { title: t('warehouse.health.calories'), value: x ? orDash(x.calories) : 0 },
+          { title: t('warehouse.health.meanMinutes'), value: orDash(x?.meanMinutesPerPerson) },
         ]}
       />
       <Row gutter={16}>
@@ -97,6 +116,35 @@ export function HealthTab({ community }: { community: string }) {
           </SmallTableCard>
         </Col>
       </Row>
+      <Row gutter={16}>
+        <Col xs={24} md={14}>
+          <SmallTableCard
+            title={t('warehouse.health.exerciseByDay')}
+            data-testid="health-exercise-days"
+            rowKey="day"
+            dataSource={x?.days ?? []}
+            columns={[
+              { title: t('warehouse.col.day'), dataIndex: 'day' },
+              { title: t('warehouse.health.workouts'), dataIndex: 'workouts' },
+              { title: t('warehouse.health.exercisers'), dataIndex: 'people' },
+              { title: t('warehouse.health.exerciseMinutes'), dataIndex: 'minutes', render: orDash },
+              { title: t('warehouse.health.calories'), dataIndex: 'calories', render: orDash },
+            ]}
+          />
+        </Col>
+        <Col xs={24} md={10}>
+          <SmallTableCard
+            title={t('warehouse.health.exerciseByKind')}
+            rowKey="kind"
+            dataSource={x?.kinds ?? []}
+            columns={[
+              { title: t('warehouse.health.kind'), dataIndex: 'kind', render: kindName },
+              { title: t('warehouse.health.exercisers'), dataIndex: 'people' },
+              { title: t('warehouse.health.exerciseMinutes'), dataIndex: 'minutes', render: orDash },
+            ]}
+          />
+        </Col>
+      </Row>
       {personal ? (
         <RecordListCard
           title={t('warehouse.health.list')}
@@ -133,7 +181,7 @@ export function HealthTab({ community }: { community: string }) {
         <Alert type="info" showIcon message={t('warehouse.health.aggregatesOnly')} />
       )}
       <Drawer width={640} open={open !== null} onClose={() => setOpen(null)} destroyOnHidden>
-        {open ? <HealthProfile community={community} subject={open} tags={tags} /> : null}
+        {open ? <HealthProfile community={community} subject={open} tags={tags} kindName={kindName} /> : null}
       </Drawer>
     </TabBody>
   );
@@ -143,14 +191,16 @@ function HealthProfile({
   community,
   subject,
   tags,
+  kindName,
 }: {
   community: string;
   subject: Subject;
   tags: (ts: string[]) => ReactNode;
+  kindName: (k: string) => string;
 }) {
   const trpc = useTRPC();
   const t = useT();
-  const q = useQuery(trpc.iot.warehouse.health.profile.queryOptions({ community, subject }));
+  const q = useQuery(trpc.iot.warehouse.health.profile.queryOptions({ community, subject, days: profileDays }));
   const p = q.data;
   if (!p) return null;
   const latest = p.latest as Record<string, { value: number; at: string } | undefined>;
@@ -176,6 +226,31 @@ function HealthProfile({
           { title: t('warehouse.health.tag'), dataIndex: 'tags', render: tags },
         ]}
       />
+      <Card
+        size="small"
+        title={t('warehouse.health.exercise', { n: profileDays })}
+        data-testid="health-profile-exercise"
+      >
+        <Space size="large" wrap>
+          <Statistic title={t('warehouse.health.workouts')} value={p.exercise.workouts} />
+          <Statistic title={t('warehouse.health.exerciseMinutes')} value={p.exercise.minutes} />
+          <Statistic title={t('warehouse.health.calories')} value={p.exercise.calories} />
+          <Statistic title={t('warehouse.health.activeDays')} value={p.exercise.activeDays} />
+        </Space>
+        <Table
+          size="small"
+          rowKey="id"
+          pagination={false}
+          style={{ marginTop: 12 }}
+          dataSource={p.exercise.recent}
+          columns={[
+            { title: t('warehouse.col.time'), dataIndex: 'at', render: shanghaiTime },
+            { title: t('warehouse.health.kind'), dataIndex: 'category', render: (k: string) => kindName(k) },
+            { title: t('warehouse.health.exerciseMinutes'), dataIndex: 'amount', render: orDash },
+            { title: t('warehouse.health.calories'), render: (_, r) => orDash(r.value?.calories) },
+          ]}
+        />
+      </Card>
     </Space>
   );
 }

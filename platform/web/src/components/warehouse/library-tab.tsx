@@ -8,7 +8,10 @@ import { useTRPC } from '@/lib/trpc';
 import { orDash, shanghaiTime } from './format';
 import { live, pagedList, RecordListCard, SmallTableCard, StatRow, TabBody } from './parts';
 
-/** 图书借阅 (DB33 7.2.2.4.4) from the library terminals (6.2.3.4): borrows, returns, books out and overdue loans. */
+/**
+ * 教育学习画像 (DB33 7.2.2.4.4) from the library terminals, e-reading devices and training check-in terminals (6.2.3.4):
+ * borrows, returns, books out and overdue loans; reading time and training time per day and the courses.
+ */
 export function LibraryTab({ community }: { community: string }) {
   const trpc = useTRPC();
   const t = useT();
@@ -32,7 +35,55 @@ export function LibraryTab({ community }: { community: string }) {
           { title: t('warehouse.library.meanOverdueDays'), value: orDash(s?.meanOverdueDays) },
         ]}
       />
-      <Typography.Text type="secondary">{t('warehouse.library.notBuilt')}</Typography.Text>
+      <StatRow
+        testId="library-time"
+        items={[
+          {
+            title: t('warehouse.library.readingMinutes'),
+            value: s?.reading.minutes ?? 0,
+            testId: 'library-reading-minutes',
+          },
+          { title: t('warehouse.library.readingReaders'), value: s?.reading.readers ?? 0 },
+          {
+            title: t('warehouse.library.trainingMinutes'),
+            value: s?.training.minutes ?? 0,
+            testId: 'library-training-minutes',
+          },
+          { title: t('warehouse.library.trainees'), value: s?.training.trainees ?? 0, testId: 'library-trainees' },
+          { title: t('warehouse.library.checkIns'), value: s?.training.checkIns ?? 0 },
+        ]}
+      />
+      <Typography.Text type="secondary">{t('warehouse.library.timeNote')}</Typography.Text>
+      <Row gutter={16}>
+        <Col xs={24} md={14}>
+          <SmallTableCard
+            title={t('warehouse.library.timeByDay')}
+            data-testid="library-time-days"
+            rowKey="day"
+            dataSource={s?.timeDays ?? []}
+            columns={[
+              { title: t('warehouse.col.day'), dataIndex: 'day' },
+              { title: t('warehouse.library.readingMinutes'), render: (_, d) => d.reading.minutes },
+              { title: t('warehouse.library.readingReaders'), render: (_, d) => d.reading.readers },
+              { title: t('warehouse.library.trainingMinutes'), render: (_, d) => d.training.minutes },
+              { title: t('warehouse.library.trainees'), render: (_, d) => d.training.trainees },
+            ]}
+          />
+        </Col>
+        <Col xs={24} md={10}>
+          <SmallTableCard
+            title={t('warehouse.library.courses')}
+            data-testid="library-courses"
+            rowKey="course"
+            dataSource={s?.courses ?? []}
+            columns={[
+              { title: t('warehouse.library.course'), dataIndex: 'course' },
+              { title: t('warehouse.library.trainees'), dataIndex: 'trainees' },
+              { title: t('warehouse.library.trainingMinutes'), dataIndex: 'minutes' },
+            ]}
+          />
+        </Col>
+      </Row>
       <Row gutter={16}>
         <Col xs={24} md={10}>
           <SmallTableCard
@@ -70,7 +121,7 @@ export function LibraryTab({ community }: { community: string }) {
         </Col>
       </Row>
       <RecordListCard
-        title={t('warehouse.library.list')}
+        title={t('warehouse.library.listAll')}
         data-testid="library-list"
         list={list}
         row={(r) => ({ 'data-testid': 'library-row', 'data-event': r.event })}
@@ -83,8 +134,15 @@ export function LibraryTab({ community }: { community: string }) {
             render: (e) => t(`warehouse.library.event.${e}` as MessageKey),
           },
           { title: t('warehouse.col.resident'), render: (_, r) => r.personName ?? orDash(r.ref) },
-          { title: 'ISBN', dataIndex: 'label' },
-          { title: t('warehouse.library.overdueDays'), dataIndex: 'amount', render: orDash },
+          { title: t('warehouse.library.item'), dataIndex: 'label', render: orDash },
+          {
+            title: t('warehouse.library.overdueDays'),
+            render: (_, r) => (r.event === 'return' ? orDash(r.amount) : '—'),
+          },
+          {
+            title: t('warehouse.library.minutes'),
+            render: (_, r) => (r.event === 'reading' || r.event === 'checkOut' ? orDash(r.amount) : '—'),
+          },
         ]}
       />
     </TabBody>
