@@ -63,6 +63,19 @@ export async function iotFixture(
     communityId: demo.id,
     productKey: product.productKey,
     devices: [d1, d2],
+    /** A product of one of the standard thing models (`schemas/iot/models`) and its devices, in the demo community. */
+    async standardDevices(model: string, productName: string, deviceNames: string[]) {
+      const thingModel = standardThingModels()[model];
+      if (!thingModel) throw new Error(`no standard thing model ${model}`);
+      const p = await createProduct(iot.deps, scope, demo.id, { name: productName, thingModel }, actor);
+      return createDevices(
+        iot.deps,
+        scope,
+        p.productKey,
+        deviceNames.map((deviceName) => ({ deviceName })),
+        actor,
+      );
+    },
     /** Connects a device with Alink credentials; the client is ended at close. */
     async device(
       d: { productKey: string; deviceName: string; deviceSecret: string },

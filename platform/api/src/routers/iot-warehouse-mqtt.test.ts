@@ -8,8 +8,6 @@ import type { EventEnvelope, Subscription } from '@shequ/bus';
 import { queryRows, testEngines } from '@shequ/db';
 import { connectDevice, type DeviceClient } from '@shequ/device-sdk';
 import {
-  createDevices,
-  createProduct,
   followWarehouse,
   getVitals,
   healthProfile,
@@ -23,10 +21,9 @@ import {
   type RecordedFact,
   readerHistory,
 } from '@shequ/iot';
-import { standardThingModels } from '@shequ/schemas';
 import { sql } from 'drizzle-orm';
 
-const actor = { subject: 'test', role: 'platform_admin' };
+const _actor = { subject: 'test', role: 'platform_admin' };
 
 async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, ms = 15_000): Promise<T> {
   const end = Date.now() + ms;
@@ -58,12 +55,8 @@ for (const engine of testEngines()) {
 
     before(async () => {
       f = await iotFixture(engine);
-      const models = standardThingModels();
-      const make = async (model: string, name: string, deviceName: string) => {
-        const p = await createProduct(f.iot.deps, f.scope, f.communityId, { name, thingModel: models[model] }, actor);
-        const [d] = await createDevices(f.iot.deps, f.scope, p.productKey, [{ deviceName }], actor);
-        return d;
-      };
+      const make = async (model: string, name: string, deviceName: string) =>
+        (await f.standardDevices(model, name, [deviceName]))[0];
       locker = await make('parcel-locker', '快递柜', 'locker-mqtt');
       bin = await make('garbage-bin', '垃圾桶', 'bin-mqtt');
       monitor = await make('elderly-vital-monitor', '体征监测仪', 'vital-mqtt');

@@ -17,13 +17,10 @@ import {
   trafficStats,
 } from '@shequ/core';
 import { queryRows, testEngines, withScope } from '@shequ/db';
-import { standardThingModels } from '@shequ/schemas';
 import { sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { MqttClient } from 'mqtt';
-import { createDevices } from '../registry/devices-service.ts';
-import { createProduct } from '../registry/products-service.ts';
-import { actor, iotFixture, nextMessage } from '../testing.ts';
+import { iotFixture, nextMessage } from '../testing.ts';
 
 const MIN = 60_000;
 const staff = { subject: 'staff-1', role: 'property_staff' };
@@ -66,17 +63,7 @@ for (const engine of testEngines()) {
 
     before(async () => {
       f = await iotFixture(engine);
-      const models = standardThingModels();
-      const make = async (model: string, name: string, names: string[]) => {
-        const p = await createProduct(f.iot.deps, f.scope, f.communityId, { name, thingModel: models[model] }, actor);
-        return createDevices(
-          f.iot.deps,
-          f.scope,
-          p.productKey,
-          names.map((deviceName) => ({ deviceName })),
-          actor,
-        );
-      };
+      const make = f.standardDevices;
       [counter, counter2] = await make('people-counter', '毫米波客流雷达', ['radar-plaza', 'cam-hall']);
       [magnet] = await make('parking-space-sensor', '地磁车位检测器', ['mag-b1-001']);
       for (const c of ['B1-001', 'B1-002']) {

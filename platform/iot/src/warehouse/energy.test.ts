@@ -81,12 +81,7 @@ for (const engine of testEngines()) {
     let f: Awaited<ReturnType<typeof iotFixture>>;
     before(async () => {
       f = await iotFixture(engine);
-      const models = standardThingModels();
-      const make = async (model: string, name: string) => {
-        const p = await createProduct(f.iot.deps, f.scope, f.communityId, { name, thingModel: models[model] }, actor);
-        const [d] = await createDevices(f.iot.deps, f.scope, p.productKey, [{ deviceName: `${model}-1` }], actor);
-        return d.id;
-      };
+      const make = async (model: string, name: string) => (await f.standardDevices(model, name, [`${model}-1`]))[0].id;
       const lighting = await make('energy-meter-lighting', '照明');
       const hvac = await make('energy-meter-hvac', '空调');
       const pv = await make('pv-inverter', '光伏');
@@ -228,12 +223,7 @@ for (const engine of testEngines()) {
     });
 
     test("households' water and gas meters (6.2.4.5): 当月用水量 and 用气量 from their `total` counters", async () => {
-      const models = standardThingModels();
-      const meter = async (model: string, name: string) => {
-        const p = await createProduct(f.iot.deps, f.scope, f.communityId, { name, thingModel: models[model] }, actor);
-        const [d] = await createDevices(f.iot.deps, f.scope, p.productKey, [{ deviceName: `${model}-1` }], actor);
-        return d.id;
-      };
+      const meter = async (model: string, name: string) => (await f.standardDevices(model, name, [`${model}-1`]))[0].id;
       const water = await meter('water-meter', '水表');
       const gas = await meter('gas-meter', '燃气表');
       const reading = (deviceId: string, iso: string, value: number) => ({
