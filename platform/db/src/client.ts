@@ -31,13 +31,29 @@ export interface Database {
 export const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url));
 
 /** Opens an embedded PGlite database in `dir` (or in memory when `dir` is undefined). The caller holds the data-dir lock. */
-export async function openPglite(dir?: string): Promise<Database> {
+export async function openPglite(dir?: string, opts: { image?: Blob } = {}): Promise<Database> {
+  return (await openPgliteClient(dir, opts)).database;
+}
+
+/**
+ * PGlite and its client: in memory or in `dir`, made empty or, with `image`, from a data directory `dumpImage`
+ * wrote (a copy of a database already set up, which skips initialising and migrating it again).
+ */
+export async function openPgliteClient(
+  dir?: string,
+  opts: { image?: Blob } = {},
+): Promise<{ database: Database; dumpImage: () => Promise<Blob> }> {
   const { btree_gist } = await import('@electric-sql/pglite/contrib/btree_gist');
-  const client = await PGlite.create(
-    dir ? { dataDir: dir, extensions: { btree_gist } } : { extensions: { btree_gist } },
-  );
+  const client = await PGlite.create({
+    ...(dir ? { dataDir: dir } : {}),
+    ...(opts.image ? { loadDataDir: opts.image } : {}),
+    extensions: { btree_gist },
+  });
   const db = drizzlePglite(client) as unknown as Db;
-  return { kind: 'pglite', db, close: () => client.close() };
+  return {
+    database: { kind: 'pglite', db, close: () => client.close() },
+    dumpImage: () => client.dumpDataDir('none') as Promise<Blob>,
+  };
 }
 
 /** Connects to PostgreSQL; fails with a message naming DATABASE_URL (without its password) when it cannot. */

@@ -1,6 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import postgres from 'postgres';
-import { type Database, migrate, openPglite, openPostgres } from './client.ts';
+import { type Database, migrate, migrationsFolder, openPgliteClient, openPostgres } from './client.ts';
 
 export type TestEngine = 'pglite' | 'postgres';
 
@@ -16,11 +19,7 @@ const adminUrl = () => process.env.SHEQU_TEST_POSTGRES_URL ?? 'postgres://postgr
 
 /** A fresh, migrated database on the given engine; `close` drops it again. */
 export async function createTestDatabase(engine: TestEngine): Promise<Database> {
-  if (engine === 'pglite') {
-    const database = await openPglite();
-    await migrate(database);
-    return database;
-  }
+  if (engine === 'pglite') return migratedPglite();
   const { url, drop } = await createTestDatabaseUrl();
   const database = await openPostgres(url, { max: 5 });
   await migrate(database);
@@ -32,6 +31,48 @@ export async function createTestDatabase(engine: TestEngine): Promise<Database> 
       await drop();
     },
   };
+}
+
+/** A digest of every migration file and the journal: which migrated image fits this checkout. */
+function migrationsDigest(): string {
+  const h = createHash('sha256');
+  for (const dir of [migrationsFolder, join(migrationsFolder, 'meta')])
+    for (const name of readdirSync(dir).sort()) {
+      if (!name.endsWith('.sql') && name !== '_journal.json') continue;
+      h.update(name).update(readFileSync(join(dir, name)));
+    }
+  return h.digest('hex').slice(0, 16);
+}
+
+/**
+ * A fresh, migrated PGlite database. Initialising PGlite and running every migration takes seconds per database,
+ * and a test run makes one or more per file, so the first one made is dumped to an image in the temporary directory
+ * (named by the migrations' digest, so a changed migration makes a new one) and the others start from it. `migrate`
+ * still runs on each: on a current image it finds nothing to apply. An image that cannot be read is made again.
+ */
+async function migratedPglite(): Promise<Database> {
+  const file = join(tmpdir(), `shequ-test-pglite-${migrationsDigest()}.tar`);
+  let image: Blob | undefined;
+  try {
+    image = new Blob([readFileSync(file)]);
+  } catch {
+    // No image yet.
+  }
+  if (image) {
+    const opened = await openPgliteClient(undefined, { image }).catch(() => null);
+    if (opened) {
+      await migrate(opened.database);
+      return opened.database;
+    }
+    rmSync(file, { force: true });
+  }
+  const { database, dumpImage } = await openPgliteClient();
+  await migrate(database);
+  // Written aside and renamed, so a test file running beside this one never reads half an image.
+  const part = `${file}.${process.pid}.${randomBytes(3).toString('hex')}`;
+  writeFileSync(part, Buffer.from(await (await dumpImage()).arrayBuffer()));
+  renameSync(part, file);
+  return database;
 }
 
 /** The PostgreSQL URL of a fresh database for tests that open their own connections. */
