@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { type Database, migrate, migrationsFolder, openPgliteClient, openPostgres } from './client.ts';
 
@@ -33,9 +34,11 @@ export async function createTestDatabase(engine: TestEngine): Promise<Database> 
   };
 }
 
-/** A digest of every migration file and the journal: which migrated image fits this checkout. */
+/** A digest of the PGlite version, every migration file and the journal: which migrated image fits this checkout. */
 function migrationsDigest(): string {
   const h = createHash('sha256');
+  const pglite = fileURLToPath(import.meta.resolve('@electric-sql/pglite'));
+  h.update(readFileSync(join(pglite.slice(0, pglite.lastIndexOf('/dist/')), 'package.json')));
   for (const dir of [migrationsFolder, join(migrationsFolder, 'meta')])
     for (const name of readdirSync(dir).sort()) {
       if (!name.endsWith('.sql') && name !== '_journal.json') continue;
@@ -47,8 +50,8 @@ function migrationsDigest(): string {
 /**
  * A fresh, migrated PGlite database. Initialising PGlite and running every migration takes seconds per database,
  * and a test run makes one or more per file, so the first one made is dumped to an image in the temporary directory
- * (named by the migrations' digest, so a changed migration makes a new one) and the others start from it. `migrate`
- * still runs on each: on a current image it finds nothing to apply. An image that cannot be read is made again.
+ * (named by a digest of the PGlite version and the migrations, so a changed migration makes a new one) and the others start from it. `migrate`
+ * still runs on each: on a current image it finds nothing to apply.
  */
 async function migratedPglite(): Promise<Database> {
   const file = join(tmpdir(), `shequ-test-pglite-${migrationsDigest()}.tar`);
@@ -60,10 +63,15 @@ async function migratedPglite(): Promise<Database> {
   }
   if (image) {
     const opened = await openPgliteClient(undefined, { image }).catch(() => null);
-    if (opened) {
-      await migrate(opened.database);
-      return opened.database;
-    }
+    const migrated =
+      opened &&
+      (await migrate(opened.database).then(
+        () => true,
+        () => false,
+      ));
+    if (opened && migrated) return opened.database;
+    // An image another PGlite cannot open or migrate (a different version, a damaged file) is made again.
+    await opened?.database.close().catch(() => {});
     rmSync(file, { force: true });
   }
   const { database, dumpImage } = await openPgliteClient();
@@ -72,6 +80,10 @@ async function migratedPglite(): Promise<Database> {
   const part = `${file}.${process.pid}.${randomBytes(3).toString('hex')}`;
   writeFileSync(part, Buffer.from(await (await dumpImage()).arrayBuffer()));
   renameSync(part, file);
+  // Images of earlier migrations are of no more use.
+  for (const name of readdirSync(tmpdir()))
+    if (name.startsWith('shequ-test-pglite-') && name.endsWith('.tar') && join(tmpdir(), name) !== file)
+      rmSync(join(tmpdir(), name), { force: true });
   return database;
 }
 
