@@ -2,6 +2,7 @@
 // `N passed, N failed, N skipped`. Usage: node tools/run-tests.ts [unit|e2e|all] [extra node --test args]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
 const suites: Record<string, string[]> = {
@@ -38,7 +39,13 @@ for (const suite of selected) {
       '--test-reporter-destination=stdout',
       '--test-reporter=tap',
       `--test-reporter-destination=${tap}`,
-      ...(suite === 'e2e' ? ['--test-concurrency=1', '--test-timeout=300000'] : ['--test-timeout=120000']),
+      // Unit files run two at a time even on two cores (the runner's default there is one): much of their time is
+      // spent waiting on PostgreSQL, NATS, sockets and timers, and each file has its own databases, streams and
+      // ports. The browser suites start a whole platform each and stay one at a time. The per-test timeout only
+      // catches a hang: a test that starts platforms takes up to ~90 s beside another file on a slow machine.
+      ...(suite === 'e2e'
+        ? ['--test-concurrency=1', '--test-timeout=300000']
+        : [`--test-concurrency=${Math.max(2, availableParallelism() - 1)}`, '--test-timeout=300000']),
       ...extra,
       ...suites[suite],
     ],
